@@ -1,0 +1,6 @@
+namespace SecAgg.Aggregator;
+
+/// <summary>Assembly marker.</summary>
+internal static class AssemblyMarker
+{
+}

@@ -1,0 +1,6 @@
+namespace SecAgg.Crypto;
+
+/// <summary>Assembly marker.</summary>
+internal static class AssemblyMarker
+{
+}

@@ -1,0 +1,6 @@
+namespace SecAgg.Participant;
+
+/// <summary>Assembly marker.</summary>
+internal static class AssemblyMarker
+{
+}

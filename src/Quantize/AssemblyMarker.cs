@@ -1,0 +1,6 @@
+namespace SecAgg.Quantize;
+
+/// <summary>Assembly marker.</summary>
+internal static class AssemblyMarker
+{
+}

@@ -1,0 +1,6 @@
+namespace SecAgg.Transport;
+
+/// <summary>Assembly marker.</summary>
+internal static class AssemblyMarker
+{
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test: installs what the interop/database tests need (Debian packages), builds, tests.
+# Usage: ./test.sh [extra dotnet test args]
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+scripts/ensure-deps.sh python3 python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc
+dotnet build SecAgg.sln -c Release -nologo -clp:ErrorsOnly
+log=$(mktemp)
+set +e
+dotnet test SecAgg.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole run, summed over the test projects.
+awk '/(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1));
+       if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit $rc
