@@ -1,6 +1,0 @@
-namespace SecAgg.Participant;
-
-/// <summary>Assembly marker.</summary>
-internal static class AssemblyMarker
-{
-}
