@@ -1,9 +1,9 @@
-// Placeholder entry point; the command-line tool (System.CommandLine) lands with the participant issue.
-if (args.Length > 0 && args[0] == "demo")
-{
-    Console.WriteLine("SecAgg demo: nothing to run yet.");
-    return 0;
-}
+using System.CommandLine;
+using SecAgg.Cli.Commands;
+using Spectre.Console;
 
-Console.Error.WriteLine("usage: secagg demo");
-return 2;
+var root = new RootCommand("SecAgg: secure aggregation for federated learning.")
+{
+    DemoCommand.Create(AnsiConsole.Console),
+};
+return await root.Parse(args).InvokeAsync();
