@@ -23,3 +23,20 @@ public sealed class CollectiveDecryptionTests
         Assert.Equal(expected.Select(e => (uint)(e % (1UL << p.ValueBits))), wrapped);
     }
 }
+
+public sealed class PlannedParameterEndToEndTests
+{
+    [Theory]
+    [InlineData(10, 16, 8192)]
+    [InlineData(3, 16, 32768)]
+    public void PlannedParametersDecryptTheSumCorrectly(int parties, int bits, int maxRingDegree)
+    {
+        ParameterPlan plan = ParameterPlanner.Plan(new PlannerRequest { Parties = parties, ValueBits = bits, MaxRingDegree = maxRingDegree });
+        MultipartyParameters p = plan.Parameters;
+        var f = new MultipartyFixture(p, $"planned-{parties}-{bits}-{maxRingDegree}");
+        (CompactCiphertext sum, ulong[] expected) = f.EncryptAndSum(parties);
+        Assert.Equal(plan.CiphertextBytes, sum.Serialize().Length);
+        DecryptionShare agg = f.Decrypt(sum, f.Secrets.Select(DecryptionSecret.ForAllParties));
+        Assert.Equal(expected, new DecryptionShareProtocol(p).Finalize(sum, agg));
+    }
+}
