@@ -1,6 +1,0 @@
-namespace SecAgg.Crypto;
-
-/// <summary>Assembly marker.</summary>
-internal static class AssemblyMarker
-{
-}

@@ -1,0 +1,56 @@
+namespace SecAgg.Crypto.Multiparty;
+
+/// <summary>
+/// The participant-side entry point for decryption shares, enforcing "never two shares for one
+/// ciphertext": the first request for a ciphertext (identified by <see cref="CompactCiphertext.ShareDigest"/>,
+/// i.e. by c1) generates a flooded share, records its bytes durably in the ledger and only then returns
+/// them; every later request for the same c1 — also after a restart — returns exactly those bytes.
+/// A later request for the same c1 with a different decryption set is refused with
+/// <see cref="ShareAlreadyIssuedException"/> (the set is fixed once per ciphertext).
+/// </summary>
+public sealed class DecryptionShareGuard
+{
+    private readonly DecryptionShareProtocol _protocol;
+    private readonly IShareLedger _ledger;
+    private readonly MultipartyParameters _p;
+    private readonly object _gate = new();
+
+    /// <summary>Creates a guard over <paramref name="ledger"/>.</summary>
+    public DecryptionShareGuard(MultipartyParameters parameters, IShareLedger ledger)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(ledger);
+        _p = parameters;
+        _ledger = ledger;
+        _protocol = new DecryptionShareProtocol(parameters);
+    }
+
+    /// <summary>Returns this party's share bytes for <paramref name="ciphertext"/>, generating them only the first time.</summary>
+    public byte[] GetOrCreateShare(DecryptionSecret secret, CompactCiphertext ciphertext)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        ArgumentNullException.ThrowIfNull(ciphertext);
+        byte[] digest = ciphertext.ShareDigest();
+        lock (_gate)
+        {
+            if (_ledger.TryGet(digest, out byte[]? existing))
+            {
+                DecryptionShare previous = DecryptionShare.Deserialize(_p, existing);
+                if (!previous.ActiveSetIds.SequenceEqual(secret.ActiveSetIds) || !previous.ContributorIds.SequenceEqual([secret.PartyId]))
+                {
+                    throw new ShareAlreadyIssuedException(
+                        $"Party {secret.PartyId} already released its share for this ciphertext to the decryption set {{{string.Join(", ", previous.ActiveSetIds)}}}; " +
+                        "the set is fixed once per ciphertext, so this request cannot be served. Abort the round and decrypt fresh ciphertexts.");
+                }
+
+                return existing;
+            }
+
+            DecryptionShare share = _protocol.AllocateShare();
+            _protocol.GenerateShare(secret, ciphertext, share);
+            byte[] bytes = share.Serialize();
+            _ledger.Record(digest, bytes);
+            return bytes;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+namespace SecAgg.Crypto.Multiparty.Internal;
+
+/// <summary>Packs words of a fixed bit width (1..62) densely, little-endian bit order.</summary>
+internal static class BitPacker
+{
+    public static int PackedBytes(int count, int width) => (int)(((long)count * width + 7) / 8);
+
+    /// <summary>Writes <paramref name="values"/> (each &lt; 2^width) into <paramref name="dst"/>; returns bytes written.</summary>
+    public static int Pack(ReadOnlySpan<ulong> values, int width, Span<byte> dst)
+    {
+        int bytes = PackedBytes(values.Length, width);
+        if (dst.Length < bytes)
+        {
+            throw new ArgumentException("Destination too small for the packed data.", nameof(dst));
+        }
+
+        UInt128 acc = 0;
+        int bits = 0, pos = 0;
+        foreach (ulong v in values)
+        {
+            acc |= (UInt128)v << bits;
+            bits += width;
+            while (bits >= 8)
+            {
+                dst[pos++] = (byte)acc;
+                acc >>= 8;
+                bits -= 8;
+            }
+        }
+
+        if (bits > 0)
+        {
+            dst[pos++] = (byte)acc;
+        }
+
+        return bytes;
+    }
+
+    /// <summary>Reads <paramref name="values"/>.Length words; returns false if the padding bits are not zero.</summary>
+    public static bool Unpack(ReadOnlySpan<byte> src, int width, Span<ulong> values)
+    {
+        int bytes = PackedBytes(values.Length, width);
+        if (src.Length < bytes)
+        {
+            throw new ArgumentException("Source too short for the packed data.", nameof(src));
+        }
+
+        ulong mask = (1UL << width) - 1;
+        UInt128 acc = 0;
+        int bits = 0, pos = 0;
+        for (int i = 0; i < values.Length; i++)
+        {
+            while (bits < width)
+            {
+                acc |= (UInt128)src[pos++] << bits;
+                bits += 8;
+            }
+
+            values[i] = (ulong)acc & mask;
+            acc >>= width;
+            bits -= width;
+        }
+
+        return acc == 0;
+    }
+}

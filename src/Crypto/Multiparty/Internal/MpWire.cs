@@ -1,0 +1,152 @@
+using System.Buffers.Binary;
+
+namespace SecAgg.Crypto.Multiparty.Internal;
+
+/// <summary>Kinds of serialized multiparty objects.</summary>
+internal enum MpKind : byte
+{
+    PublicKeyShare = 1,
+    CollectivePublicKey = 2,
+    Ciphertext = 3,
+    DecryptionShare = 4,
+    ShamirShare = 5,
+    ThresholdSecretShare = 6,
+    PartySecret = 7,
+}
+
+/// <summary>
+/// Common framing: "SAMP" | version 1 | kind | 8-byte parameter digest | kind-specific header | bit-packed limbs.
+/// Readers check every field and every coefficient against its prime.
+/// </summary>
+internal static class MpWire
+{
+    public const int PrefixBytes = 14;
+    private const byte Version = 1;
+
+    public static void WritePrefix(Span<byte> dst, MpKind kind, MultipartyParameters parameters)
+    {
+        dst[0] = (byte)'S';
+        dst[1] = (byte)'A';
+        dst[2] = (byte)'M';
+        dst[3] = (byte)'P';
+        dst[4] = Version;
+        dst[5] = (byte)kind;
+        parameters.Digest.Span[..8].CopyTo(dst.Slice(6, 8));
+    }
+
+    public static void ReadPrefix(ReadOnlySpan<byte> src, MpKind kind, MultipartyParameters parameters, string what)
+    {
+        if (src.Length < PrefixBytes)
+        {
+            throw new InvalidDataException($"The {what} is truncated ({src.Length} bytes).");
+        }
+
+        if (src[0] != 'S' || src[1] != 'A' || src[2] != 'M' || src[3] != 'P')
+        {
+            throw new InvalidDataException($"The {what} does not start with the multiparty magic 'SAMP'.");
+        }
+
+        if (src[4] != Version)
+        {
+            throw new InvalidDataException($"The {what} has format version {src[4]}, expected {Version}.");
+        }
+
+        if (src[5] != (byte)kind)
+        {
+            throw new InvalidDataException($"Expected a {what} (kind {(byte)kind}) but the buffer holds kind {src[5]}.");
+        }
+
+        parameters.CheckDigest(src.Slice(6, 8), what);
+    }
+
+    public static int PolyBytes(MpRing ring, int limbs)
+    {
+        int sum = 0;
+        for (int i = 0; i < limbs; i++)
+        {
+            sum += BitPacker.PackedBytes(ring.N, ring.Moduli[i].BitLength);
+        }
+
+        return sum;
+    }
+
+    public static int WritePoly(Span<byte> dst, MpRing ring, MpPoly poly)
+    {
+        int pos = 0;
+        for (int i = 0; i < poly.Limbs; i++)
+        {
+            pos += BitPacker.Pack(poly.ReadLimb(i), ring.Moduli[i].BitLength, dst[pos..]);
+        }
+
+        return pos;
+    }
+
+    public static MpPoly ReadPoly(ReadOnlySpan<byte> src, MpRing ring, int limbs, string what)
+    {
+        var poly = new MpPoly(ring.N, limbs);
+        int pos = 0;
+        for (int i = 0; i < limbs; i++)
+        {
+            int width = ring.Moduli[i].BitLength;
+            int bytes = BitPacker.PackedBytes(ring.N, width);
+            if (src.Length - pos < bytes)
+            {
+                throw new InvalidDataException($"The {what} is truncated in limb {i}.");
+            }
+
+            if (!BitPacker.Unpack(src.Slice(pos, bytes), width, poly.Limb(i)))
+            {
+                throw new InvalidDataException($"The {what} has non-zero padding bits in limb {i}.");
+            }
+
+            ulong p = ring.Moduli[i].P;
+            ReadOnlySpan<ulong> limb = poly.ReadLimb(i);
+            for (int j = 0; j < limb.Length; j++)
+            {
+                if (limb[j] >= p)
+                {
+                    throw new InvalidDataException($"The {what} has coefficient {j} of limb {i} ≥ its prime {p}.");
+                }
+            }
+
+            pos += bytes;
+        }
+
+        return poly;
+    }
+
+    public static void WriteInt(Span<byte> dst, int v) => BinaryPrimitives.WriteInt32LittleEndian(dst, v);
+
+    public static int ReadInt(ReadOnlySpan<byte> src) => BinaryPrimitives.ReadInt32LittleEndian(src);
+
+    /// <summary>Writes a sorted set of party ids as a 64-bit-per-word bitmap of N bits (ceil(N/8) bytes).</summary>
+    public static void WriteSet(Span<byte> dst, IReadOnlyList<int> ids, int parties)
+    {
+        dst[..SetBytes(parties)].Clear();
+        foreach (int id in ids)
+        {
+            dst[(id - 1) >> 3] |= (byte)(1 << ((id - 1) & 7));
+        }
+    }
+
+    public static int SetBytes(int parties) => (parties + 7) / 8;
+
+    public static int[] ReadSet(ReadOnlySpan<byte> src, int parties, string what)
+    {
+        var ids = new List<int>();
+        for (int i = 0; i < SetBytes(parties) * 8; i++)
+        {
+            if ((src[i >> 3] & (1 << (i & 7))) != 0)
+            {
+                if (i >= parties)
+                {
+                    throw new InvalidDataException($"The {what} names party {i + 1} but there are only {parties}.");
+                }
+
+                ids.Add(i + 1);
+            }
+        }
+
+        return ids.ToArray();
+    }
+}

@@ -1,0 +1,134 @@
+namespace SecAgg.Crypto.Multiparty.Internal;
+
+/// <summary>
+/// Shamir secret sharing of RNS polynomials, coefficient-wise and independently over every prime
+/// field Z_{q_i} (each q_i is prime, so each limb is a field). A sharing of degree threshold−1 is
+/// evaluated at the public points x_j = 1..N; any threshold shares reconstruct with Lagrange weights
+/// λ_j = Π_{m≠j} x_m / (x_m − x_j) (mod q_i); fewer reveal nothing (they are uniform and independent).
+/// </summary>
+internal static class ShamirSharing
+{
+    /// <summary>
+    /// Shares <paramref name="secret"/> (limb-major L·n words, each &lt; its prime) with a random polynomial
+    /// of degree threshold−1 per coefficient and limb. Returns one share (L·n words) per point 1..parties.
+    /// </summary>
+    public static ulong[][] Share(ReadOnlySpan<ulong> secret, IReadOnlyList<MpModulus> moduli, int n, int threshold, int parties, MpPrng prng)
+    {
+        int limbs = moduli.Count;
+        if (secret.Length != limbs * n)
+        {
+            throw new ArgumentException($"The secret must have {limbs}·{n} words.", nameof(secret));
+        }
+
+        if (threshold < 1 || threshold > parties)
+        {
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, $"The threshold must be in [1, {parties}].");
+        }
+
+        foreach (MpModulus m in moduli)
+        {
+            if ((ulong)parties >= m.P)
+            {
+                throw new ArgumentOutOfRangeException(nameof(parties), parties, "Every prime must exceed the number of parties.");
+            }
+        }
+
+        var shares = new ulong[parties][];
+        for (int j = 0; j < parties; j++)
+        {
+            shares[j] = secret.ToArray();
+        }
+
+        var coeff = new ulong[n];
+        for (int k = 1; k < threshold; k++)
+        {
+            for (int l = 0; l < limbs; l++)
+            {
+                MpModulus m = moduli[l];
+                ulong mask = (1UL << m.BitLength) - 1;
+                for (int c = 0; c < n; c++)
+                {
+                    ulong v;
+                    do
+                    {
+                        v = prng.NextUInt64() & mask;
+                    }
+                    while (v >= m.P);
+                    coeff[c] = v;
+                }
+
+                for (int j = 0; j < parties; j++)
+                {
+                    ulong xk = m.Pow((ulong)(j + 1), (ulong)k);
+                    ulong xs = m.ShoupPrecompute(xk);
+                    Span<ulong> dst = shares[j].AsSpan(l * n, n);
+                    for (int c = 0; c < n; c++)
+                    {
+                        dst[c] = m.Add(dst[c], m.MulShoup(coeff[c], xk, xs));
+                    }
+                }
+            }
+        }
+
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(coeff.AsSpan()));
+        return shares;
+    }
+
+    /// <summary>
+    /// Lagrange weights at zero for the active points (1-based party ids), one row per member and one
+    /// column per limb: λ_j = Π_{m≠j} x_m/(x_m − x_j) mod q_l.
+    /// </summary>
+    public static ulong[][] LagrangeAtZero(IReadOnlyList<int> points, IReadOnlyList<MpModulus> moduli)
+    {
+        var result = new ulong[points.Count][];
+        for (int a = 0; a < points.Count; a++)
+        {
+            result[a] = new ulong[moduli.Count];
+            for (int l = 0; l < moduli.Count; l++)
+            {
+                MpModulus m = moduli[l];
+                ulong num = 1, den = 1;
+                ulong xj = (ulong)points[a];
+                for (int b = 0; b < points.Count; b++)
+                {
+                    if (b == a)
+                    {
+                        continue;
+                    }
+
+                    ulong xm = (ulong)points[b];
+                    num = m.Mul(num, xm);
+                    den = m.Mul(den, m.Sub(m.Reduce(xm), m.Reduce(xj)));
+                }
+
+                result[a][l] = m.Mul(num, m.Inverse(den));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Reconstructs the secret from shares at the given points (any threshold of them).</summary>
+    public static ulong[] Reconstruct(IReadOnlyList<int> points, IReadOnlyList<ulong[]> shares, IReadOnlyList<MpModulus> moduli, int n)
+    {
+        ulong[][] lambda = LagrangeAtZero(points, moduli);
+        var secret = new ulong[moduli.Count * n];
+        for (int a = 0; a < points.Count; a++)
+        {
+            for (int l = 0; l < moduli.Count; l++)
+            {
+                MpModulus m = moduli[l];
+                ulong w = lambda[a][l], ws = m.ShoupPrecompute(w);
+                ReadOnlySpan<ulong> src = shares[a].AsSpan(l * n, n);
+                Span<ulong> dst = secret.AsSpan(l * n, n);
+                for (int c = 0; c < n; c++)
+                {
+                    dst[c] = m.Add(dst[c], m.MulShoup(src[c], w, ws));
+                }
+            }
+        }
+
+        return secret;
+    }
+}

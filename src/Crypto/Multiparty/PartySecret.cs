@@ -1,0 +1,158 @@
+using SecAgg.Crypto.Multiparty.Internal;
+
+namespace SecAgg.Crypto.Multiparty;
+
+/// <summary>
+/// One participant's secret key share s_i: uniform ternary coefficients from the OS CSPRNG.
+/// Zeroed on <see cref="Dispose"/>. Never log it; store it only with file mode 0600.
+/// </summary>
+public sealed class PartySecret : IDisposable
+{
+    private readonly long[] _coefficients;
+    private MpPoly? _nttKeyLevel;
+
+    private PartySecret(MultipartyParameters parameters, int partyId, long[] coefficients)
+    {
+        Parameters = parameters;
+        PartyId = partyId;
+        _coefficients = coefficients;
+    }
+
+    /// <summary>The parameters this secret belongs to.</summary>
+    public MultipartyParameters Parameters { get; }
+
+    /// <summary>This party's id in [1, N] (its Shamir point).</summary>
+    public int PartyId { get; }
+
+    /// <summary>Samples a fresh ternary secret for party <paramref name="partyId"/>.</summary>
+    public static PartySecret Generate(MultipartyParameters parameters, int partyId)
+    {
+        using MpPrng prng = MpPrng.CreateSecure();
+        return Generate(parameters, partyId, prng);
+    }
+
+    internal static PartySecret Generate(MultipartyParameters parameters, int partyId, MpPrng prng)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        CheckPartyId(parameters, partyId, nameof(partyId));
+        var s = new long[parameters.RingDegree];
+        MpSampler.Ternary(prng, s);
+        return new PartySecret(parameters, partyId, s);
+    }
+
+    internal static void CheckPartyId(MultipartyParameters parameters, int partyId, string paramName)
+    {
+        if (partyId < 1 || partyId > parameters.Parties)
+        {
+            throw new ArgumentOutOfRangeException(paramName, partyId, $"Party ids are 1..{parameters.Parties}.");
+        }
+    }
+
+    internal ReadOnlySpan<long> Coefficients
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _coefficients;
+        }
+    }
+
+    private bool _disposed;
+
+    /// <summary>s_i in NTT form at the key level Q (cached).</summary>
+    internal MpPoly NttKeyLevel
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_nttKeyLevel is null)
+            {
+                MpPoly p = Parameters.KeyRing.NewPoly();
+                Parameters.KeyRing.FromSigned(_coefficients, p);
+                Parameters.KeyRing.Ntt(p);
+                _nttKeyLevel = p;
+            }
+
+            return _nttKeyLevel;
+        }
+    }
+
+    /// <summary>s_i in coefficient form at the key level (for Shamir dealing).</summary>
+    internal MpPoly CoefficientKeyLevel()
+    {
+        MpPoly p = Parameters.KeyRing.NewPoly();
+        Parameters.KeyRing.FromSigned(Coefficients, p);
+        return p;
+    }
+
+    /// <summary>Serializes the secret (2 bits per coefficient) for the participant's 0600 key file.</summary>
+    public byte[] Serialize()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int n = Parameters.RingDegree;
+        var buf = new byte[MpWire.PrefixBytes + 4 + BitPacker.PackedBytes(n, 2)];
+        MpWire.WritePrefix(buf, MpKind.PartySecret, Parameters);
+        MpWire.WriteInt(buf.AsSpan(MpWire.PrefixBytes), PartyId);
+        var codes = new ulong[n];
+        for (int j = 0; j < n; j++)
+        {
+            codes[j] = (ulong)(_coefficients[j] + 1);
+        }
+
+        BitPacker.Pack(codes, 2, buf.AsSpan(MpWire.PrefixBytes + 4));
+        Array.Clear(codes);
+        return buf;
+    }
+
+    /// <summary>Reads a secret written by <see cref="Serialize"/>; throws <see cref="InvalidDataException"/> on any malformed byte.</summary>
+    public static PartySecret Deserialize(MultipartyParameters parameters, ReadOnlySpan<byte> data)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        int n = parameters.RingDegree;
+        MpWire.ReadPrefix(data, MpKind.PartySecret, parameters, "party secret");
+        if (data.Length != MpWire.PrefixBytes + 4 + BitPacker.PackedBytes(n, 2))
+        {
+            throw new InvalidDataException($"The party secret has {data.Length} bytes; expected {MpWire.PrefixBytes + 4 + BitPacker.PackedBytes(n, 2)}.");
+        }
+
+        int id = MpWire.ReadInt(data[MpWire.PrefixBytes..]);
+        if (id < 1 || id > parameters.Parties)
+        {
+            throw new InvalidDataException($"The party secret names party {id}, outside 1..{parameters.Parties}.");
+        }
+
+        var codes = new ulong[n];
+        if (!BitPacker.Unpack(data[(MpWire.PrefixBytes + 4)..], 2, codes))
+        {
+            throw new InvalidDataException("The party secret has non-zero padding bits.");
+        }
+
+        var s = new long[n];
+        for (int j = 0; j < n; j++)
+        {
+            if (codes[j] > 2)
+            {
+                Array.Clear(s);
+                throw new InvalidDataException($"The party secret has an invalid ternary code at coefficient {j}.");
+            }
+
+            s[j] = (long)codes[j] - 1;
+        }
+
+        Array.Clear(codes);
+        return new PartySecret(parameters, id, s);
+    }
+
+    /// <summary>Zeroes the secret.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        Array.Clear(_coefficients);
+        _nttKeyLevel?.Clear();
+        _disposed = true;
+    }
+}

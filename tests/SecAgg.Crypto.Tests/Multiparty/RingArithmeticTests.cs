@@ -1,0 +1,170 @@
+using System.Numerics;
+using SecAgg.Crypto.Multiparty.Internal;
+
+namespace SecAgg.Crypto.Tests.Multiparty;
+
+/// <summary>The multiparty layer's local ring arithmetic against naive BigInteger references.</summary>
+public sealed class RingArithmeticTests
+{
+    private static MpPrng Prng(string s) => MpPrng.FromSeed(System.Text.Encoding.UTF8.GetBytes(s), "ring-test");
+
+    [Fact]
+    public void BarrettReductionMatchesBigInteger()
+    {
+        using MpPrng prng = Prng("barrett");
+        foreach (ulong p in MpModulus.GenerateNttPrimes(61, 1024, 2).Concat(MpModulus.GenerateNttPrimes(30, 1024, 1)))
+        {
+            var m = new MpModulus(p);
+            for (int i = 0; i < 2000; i++)
+            {
+                ulong a = prng.NextUInt64() % p, b = prng.NextUInt64() % p;
+                Assert.Equal((ulong)((BigInteger)a * b % p), m.Mul(a, b));
+                ulong w = prng.NextUInt64() % p;
+                Assert.Equal((ulong)((BigInteger)a * w % p), m.MulShoup(a, w, m.ShoupPrecompute(w)));
+            }
+
+            Assert.Equal(1UL, m.Mul(m.Inverse(12345), 12345));
+        }
+    }
+
+    [Fact]
+    public void GeneratedPrimesArePrimeAndNttFriendly()
+    {
+        ulong[] primes = MpModulus.GenerateNttPrimes(50, 4096, 4);
+        Assert.Equal(4, primes.Distinct().Count());
+        foreach (ulong p in primes)
+        {
+            Assert.Equal(1UL, p % 8192);
+            Assert.True(BigInteger.ModPow(3, p - 1, p).IsOne);
+            Assert.Equal(50, 64 - BitOperations.LeadingZeroCount(p));
+        }
+
+        Assert.False(MpModulus.IsPrime(3215031751)); // strong pseudoprime to bases 2, 3, 5, 7
+        Assert.True(MpModulus.IsPrime(2305843009213693951)); // 2^61 - 1
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(64)]
+    [InlineData(256)]
+    public void NttProductMatchesSchoolbookNegacyclicProduct(int n)
+    {
+        using MpPrng prng = Prng("ntt" + n);
+        ulong[] primes = MpModulus.GenerateNttPrimes(55, n, 2);
+        var ring = new MpRing(n, primes);
+        MpPoly a = ring.NewPoly(), b = ring.NewPoly();
+        MpSampler.Uniform(prng, ring, a);
+        MpSampler.Uniform(prng, ring, b);
+        MpPoly fa = a.Clone(), fb = b.Clone(), c = ring.NewPoly();
+        ring.Ntt(fa);
+        ring.Ntt(fb);
+        ring.MulCoeffs(fa, fb, c);
+        ring.InverseNtt(c);
+        ring.InverseNtt(fa);
+        Assert.Equal(a.Data, fa.Data); // round trip
+        for (int l = 0; l < primes.Length; l++)
+        {
+            BigInteger p = primes[l];
+            var expected = new BigInteger[n];
+            for (int i = 0; i < n; i++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    BigInteger prod = (BigInteger)a.Data[l * n + i] * b.Data[l * n + j];
+                    int k = i + j;
+                    if (k < n)
+                    {
+                        expected[k] += prod;
+                    }
+                    else
+                    {
+                        expected[k - n] -= prod;
+                    }
+                }
+            }
+
+            for (int k = 0; k < n; k++)
+            {
+                Assert.Equal((ulong)(((expected[k] % p) + p) % p), c.Data[l * n + k]);
+            }
+        }
+    }
+
+    [Fact]
+    public void DivRoundByLastModulusRoundsTheCrtValue()
+    {
+        const int n = 32;
+        using MpPrng prng = Prng("divround");
+        ulong[] primes = MpModulus.GenerateNttPrimes(50, n, 3);
+        var ring = new MpRing(n, primes);
+        MpPoly a = ring.NewPoly();
+        MpSampler.Uniform(prng, ring, a);
+        MpPoly r = ring.DivRoundByLastModulus(a);
+        BigInteger q = (BigInteger)primes[0] * primes[1] * primes[2];
+        BigInteger qOut = (BigInteger)primes[0] * primes[1];
+        for (int j = 0; j < n; j++)
+        {
+            BigInteger x = Crt(primes, [a.Data[j], a.Data[n + j], a.Data[2 * n + j]]);
+            BigInteger rounded = (2 * x + primes[2]) / (2 * (BigInteger)primes[2]); // round(x / p_last)
+            BigInteger got = Crt(primes[..2], [r.Data[j], r.Data[n + j]]);
+            Assert.Equal(rounded % qOut, got);
+            Assert.True(x < q);
+        }
+    }
+
+    [Fact]
+    public void BitPackingRoundTripsAndRejectsPaddingBits()
+    {
+        using MpPrng prng = Prng("pack");
+        foreach (int width in new[] { 1, 2, 7, 13, 36, 50, 61, 62 })
+        {
+            var v = new ulong[37];
+            for (int i = 0; i < v.Length; i++)
+            {
+                v[i] = prng.NextUInt64() & ((1UL << width) - 1);
+            }
+
+            var buf = new byte[BitPacker.PackedBytes(v.Length, width)];
+            BitPacker.Pack(v, width, buf);
+            var back = new ulong[v.Length];
+            Assert.True(BitPacker.Unpack(buf, width, back));
+            Assert.Equal(v, back);
+            if ((v.Length * width) % 8 != 0)
+            {
+                buf[^1] |= 0x80;
+                Assert.False(BitPacker.Unpack(buf, width, back));
+            }
+        }
+    }
+
+    [Fact]
+    public void SmallErrorAndTernarySamplersStayInRangeWithExpectedVariance()
+    {
+        using MpPrng prng = Prng("samplers");
+        var e = new long[20000];
+        MpSampler.SmallError(prng, e);
+        Assert.All(e, x => Assert.InRange(x, -19, 19));
+        double var = e.Select(x => (double)x * x).Average();
+        Assert.InRange(var, 3.2 * 3.2 * 0.95, 3.2 * 3.2 * 1.05);
+        var s = new long[30000];
+        MpSampler.Ternary(prng, s);
+        Assert.All(s, x => Assert.InRange(x, -1, 1));
+        foreach (long v in new long[] { -1, 0, 1 })
+        {
+            Assert.InRange(s.Count(x => x == v), 9500, 10500);
+        }
+    }
+
+    internal static BigInteger Crt(ulong[] primes, ulong[] residues)
+    {
+        BigInteger q = primes.Aggregate(BigInteger.One, (acc, p) => acc * p);
+        BigInteger x = 0;
+        for (int i = 0; i < primes.Length; i++)
+        {
+            BigInteger hat = q / primes[i];
+            x += residues[i] * hat * BigInteger.ModPow(hat % primes[i], primes[i] - 2, primes[i]);
+        }
+
+        return x % q;
+    }
+}

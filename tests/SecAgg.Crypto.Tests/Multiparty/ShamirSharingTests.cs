@@ -1,0 +1,110 @@
+using SecAgg.Crypto.Multiparty.Internal;
+
+namespace SecAgg.Crypto.Tests.Multiparty;
+
+/// <summary>Shamir sharing over each RNS prime field, on plain limbs.</summary>
+public sealed class ShamirSharingTests
+{
+    private const int N = 64;
+
+    private static (MpModulus[] Moduli, ulong[] Secret, MpPrng Prng) Setup(string seed)
+    {
+        MpPrng prng = MpPrng.FromSeed(System.Text.Encoding.UTF8.GetBytes(seed), "shamir-test");
+        MpModulus[] moduli = MpModulus.GenerateNttPrimes(50, N, 2).Concat(MpModulus.GenerateNttPrimes(30, N, 1)).Select(p => new MpModulus(p)).ToArray();
+        var secret = new ulong[moduli.Length * N];
+        for (int l = 0; l < moduli.Length; l++)
+        {
+            for (int j = 0; j < N; j++)
+            {
+                secret[l * N + j] = moduli[l].FromSigned((long)(prng.NextUInt64() % 3) - 1);
+            }
+        }
+
+        return (moduli, secret, prng);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 3)]
+    [InlineData(3, 5)]
+    [InlineData(4, 10)]
+    [InlineData(10, 10)]
+    public void AnyThresholdSharesReconstructTheSecret(int threshold, int parties)
+    {
+        (MpModulus[] moduli, ulong[] secret, MpPrng prng) = Setup($"rec-{threshold}-{parties}");
+        ulong[][] shares = ShamirSharing.Share(secret, moduli, N, threshold, parties, prng);
+        for (int trial = 0; trial < 8; trial++)
+        {
+            int[] set = Enumerable.Range(1, parties).OrderBy(_ => prng.NextUInt64()).Take(threshold).ToArray();
+            ulong[] back = ShamirSharing.Reconstruct(set, set.Select(id => shares[id - 1]).ToArray(), moduli, N);
+            Assert.Equal(secret, back);
+        }
+    }
+
+    [Fact]
+    public void FewerThanThresholdSharesDoNotReconstruct()
+    {
+        (MpModulus[] moduli, ulong[] secret, MpPrng prng) = Setup("few");
+        ulong[][] shares = ShamirSharing.Share(secret, moduli, N, 4, 7, prng);
+        int[] set = [2, 5, 7];
+        ulong[] back = ShamirSharing.Reconstruct(set, set.Select(id => shares[id - 1]).ToArray(), moduli, N);
+        Assert.NotEqual(secret, back);
+    }
+
+    [Fact]
+    public void ThresholdMinusOneSharesAreUniformByChiSquare()
+    {
+        // 3 shares of a 4-of-7 sharing of a ternary secret: each coefficient, bucketed into 16 bins of
+        // [0, p), must look uniform (χ² with 15 degrees of freedom; 37.7 is the 0.001 critical value).
+        (MpModulus[] moduli, ulong[] secret, MpPrng prng) = Setup("chi");
+        var bins = new long[16];
+        int samples = 0;
+        for (int rep = 0; rep < 20; rep++)
+        {
+            ulong[][] shares = ShamirSharing.Share(secret, moduli, N, 4, 7, prng);
+            foreach (int id in new[] { 1, 4, 6 })
+            {
+                for (int l = 0; l < moduli.Length; l++)
+                {
+                    for (int j = 0; j < N; j++)
+                    {
+                        bins[(int)((UInt128)shares[id - 1][l * N + j] * 16 / moduli[l].P)]++;
+                        samples++;
+                    }
+                }
+            }
+        }
+
+        Assert.True(ChiSquare(bins, samples) < 37.7, $"χ² = {ChiSquare(bins, samples)}");
+
+        // The same statistic on the (small, ternary) secret itself is far from uniform: the test can fail.
+        var secretBins = new long[16];
+        foreach ((ulong v, int i) in secret.Select((v, i) => (v, i)))
+        {
+            secretBins[(int)((UInt128)v * 16 / moduli[i / N].P)]++;
+        }
+
+        Assert.True(ChiSquare(secretBins, secret.Length) > 100);
+    }
+
+    [Fact]
+    public void DuplicatePointsAreRejected()
+    {
+        (MpModulus[] moduli, _, _) = Setup("dup");
+        Assert.Throws<ArgumentException>(() => ShamirSharing.LagrangeAtZero([1, 2, 2], moduli));
+    }
+
+    [Fact]
+    public void ThresholdOutsideOneToPartiesIsRejected()
+    {
+        (MpModulus[] moduli, ulong[] secret, MpPrng prng) = Setup("bad");
+        Assert.Throws<ArgumentOutOfRangeException>(() => ShamirSharing.Share(secret, moduli, N, 0, 3, prng));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ShamirSharing.Share(secret, moduli, N, 4, 3, prng));
+    }
+
+    internal static double ChiSquare(long[] bins, int samples)
+    {
+        double expected = (double)samples / bins.Length;
+        return bins.Sum(b => (b - expected) * (b - expected) / expected);
+    }
+}

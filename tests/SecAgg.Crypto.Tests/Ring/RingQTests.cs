@@ -1,0 +1,144 @@
+using System.Numerics;
+using SecAgg.Crypto.Ring;
+using SecAgg.Crypto.Ring.Sampling;
+
+namespace SecAgg.Crypto.Tests.Ring;
+
+public sealed class RingQTests
+{
+    public static TheoryData<int> Modes => TestUtil.AllModes();
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void NttThenInverseIsIdentityForEverySupportedDegree(int modeValue)
+    {
+        var mode = (SimdMode)modeValue;
+        if (!SimdModes.IsSupported(mode))
+        {
+            return;
+        }
+
+        using Prng prng = Prng.ForTesting(1);
+        for (int logN = 1; logN <= 15; logN++)
+        {
+            int n = 1 << logN;
+            ulong[] primes = NttPrimes.Generate(Math.Max(logN + 3, 50), n, 1);
+            primes = [.. primes, NttPrimes.Generate(61, n, 1)[0]];
+            var ring = new RingQ(n, primes, mode);
+            Poly a = TestUtil.RandomPoly(ring, 2, prng);
+            Poly b = a.Clone();
+            ring.Ntt(b, b);
+            Assert.True(b.IsNtt);
+            ring.InverseNtt(b, b);
+            Assert.True(a.ValueEquals(b), $"n = {n}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void NttProductEqualsSchoolbookNegacyclicProduct(int modeValue)
+    {
+        var mode = (SimdMode)modeValue;
+        if (!SimdModes.IsSupported(mode))
+        {
+            return;
+        }
+
+        using Prng prng = Prng.ForTesting(2);
+        foreach (int n in new[] { 16, 128 })
+        {
+            ulong[] primes = [.. NttPrimes.Generate(61, n, 1), .. NttPrimes.Generate(36, n, 1), .. NttPrimes.Generate(50, n, 1)];
+            var ring = new RingQ(n, primes, mode);
+            for (int trial = 0; trial < 3; trial++)
+            {
+                Poly a = TestUtil.RandomPoly(ring, 3, prng);
+                Poly b = TestUtil.RandomPoly(ring, 3, prng);
+                BigInteger q = ring.ModulusAt(3);
+                BigInteger[] expected = TestUtil.NegacyclicSchoolbook(ring.ToBigIntegers(a), ring.ToBigIntegers(b), q);
+                Poly an = a.Clone(), bn = b.Clone(), r = ring.NewPoly(3);
+                ring.Ntt(an, an);
+                ring.Ntt(bn, bn);
+                ring.MultiplyCoefficients(an, bn, r);
+                ring.InverseNtt(r, r);
+                Assert.Equal(expected, ring.ToBigIntegers(r));
+
+                // The Shoup path and multiply-accumulate give the same product.
+                Poly r2 = ring.NewPoly(3);
+                ring.MultiplyCoefficientsShoup(an, bn, ring.ComputeShoup(bn), r2);
+                ring.InverseNtt(r2, r2);
+                Assert.Equal(expected, ring.ToBigIntegers(r2));
+                Poly acc = ring.NewPoly(3);
+                acc.IsNtt = true;
+                ring.MultiplyCoefficientsThenAdd(an, bn, acc);
+                ring.MultiplyCoefficientsThenAdd(an, bn, acc);
+                ring.InverseNtt(acc, acc);
+                Assert.Equal(expected.Select(x => 2 * x % q).ToArray(), ring.ToBigIntegers(acc));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void AddSubtractNegateAndScalarMatchBigInteger(int modeValue)
+    {
+        var mode = (SimdMode)modeValue;
+        if (!SimdModes.IsSupported(mode))
+        {
+            return;
+        }
+
+        using Prng prng = Prng.ForTesting(3);
+        int n = 64;
+        var ring = new RingQ(n, [.. NttPrimes.Generate(61, n, 1), .. NttPrimes.Generate(40, n, 1)], mode);
+        BigInteger q = ring.ModulusAt(2);
+        Poly a = TestUtil.RandomPoly(ring, 2, prng), b = TestUtil.RandomPoly(ring, 2, prng), r = ring.NewPoly(2);
+        BigInteger[] x = ring.ToBigIntegers(a), y = ring.ToBigIntegers(b);
+        ring.Add(a, b, r);
+        Assert.Equal(x.Zip(y, (u, v) => (u + v) % q).ToArray(), ring.ToBigIntegers(r));
+        ring.Subtract(a, b, r);
+        Assert.Equal(x.Zip(y, (u, v) => ((u - v) % q + q) % q).ToArray(), ring.ToBigIntegers(r));
+        ring.Negate(a, r);
+        Assert.Equal(x.Select(u => (q - u) % q).ToArray(), ring.ToBigIntegers(r));
+        ring.MultiplyScalar(a, 123456789012345UL, r);
+        Assert.Equal(x.Select(u => u * 123456789012345UL % q).ToArray(), ring.ToBigIntegers(r));
+        long[] small = Enumerable.Range(0, n).Select(i => (long)(i - 32) * 1_000_000_007L).ToArray();
+        ring.SetSigned(small, r);
+        Assert.Equal(small.Select(v => ((v % q) + q) % q).ToArray(), ring.ToBigIntegers(r));
+        Assert.Equal(small.Select(v => (BigInteger)v).ToArray(), ring.ToBigIntegers(r, centered: true));
+    }
+
+    [Fact]
+    public void VectorAndScalarNttGiveIdenticalResults()
+    {
+        using Prng prng = Prng.ForTesting(4);
+        int n = 4096;
+        ulong[] primes = NttPrimes.Generate(36, n, 2);
+        var scalar = new RingQ(n, primes, SimdMode.Scalar);
+        Poly a = TestUtil.RandomPoly(scalar, 2, prng);
+        Poly expected = a.Clone();
+        scalar.Ntt(expected, expected);
+        foreach (SimdMode mode in TestUtil.SupportedModes())
+        {
+            var ring = new RingQ(n, primes, mode);
+            Poly b = a.Clone();
+            ring.Ntt(b, b);
+            Assert.True(expected.ValueEquals(b), mode.ToString());
+        }
+    }
+
+    [Fact]
+    public void DomainAndShapeMisuseIsRejected()
+    {
+        var ring = new RingQ(16, NttPrimes.Generate(30, 16, 2));
+        Poly a = ring.NewPoly(), b = ring.NewPoly(), one = ring.NewPoly(1);
+        Assert.Throws<ArgumentException>(() => ring.MultiplyCoefficients(a, b, a)); // not NTT
+        Assert.Throws<ArgumentException>(() => ring.Add(a, one, a));
+        ring.Ntt(b, b);
+        Assert.Throws<ArgumentException>(() => ring.Add(a, b, a)); // mixed domains
+        Assert.Throws<ArgumentException>(() => ring.Ntt(b, b));
+        Assert.Throws<ArgumentException>(() => ring.InverseNtt(a, a));
+        Assert.Throws<ArgumentException>(() => new RingQ(12, [13UL]));
+        Assert.Throws<ArgumentException>(() => new RingQ(16, [101UL])); // 101 ≢ 1 mod 32
+        Assert.Throws<ArgumentException>(() => new RingQ(16, [3201UL])); // 3·11·97 ≡ 1 mod 32, composite
+    }
+}
