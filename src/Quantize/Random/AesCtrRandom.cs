@@ -7,8 +7,8 @@ namespace SecAgg.Quantize.Random;
 
 /// <summary>
 /// A cryptographically secure pseudo-random bit stream: AES-256 in counter mode.
-/// Block i of the stream is AES_k(streamId || i) (both 64-bit little-endian), so distinct
-/// <c>streamId</c>s under one key give independent streams (used to hand one stream to each core).
+/// Block i of the stream is AES_k(streamId || i) (both 64-bit little-endian); distinct
+/// <c>streamId</c>s under one key give independent streams; <see cref="Fork"/> derives child streams.
 /// </summary>
 /// <remarks>
 /// <para><see cref="Create()"/> draws a fresh 256-bit key from <see cref="RandomNumberGenerator"/>:
@@ -21,7 +21,8 @@ namespace SecAgg.Quantize.Random;
 public sealed class AesCtrRandom : IDisposable
 {
     private const int BufferBytes = 4096;
-    private readonly Aes _aes;
+    private readonly Aes? _aes;
+    private readonly Internal.AesNiCtr? _aesNi;
     private readonly byte[] _buffer = new byte[BufferBytes];
     private readonly byte[] _key;
     private readonly ulong _streamId;
@@ -35,9 +36,19 @@ public sealed class AesCtrRandom : IDisposable
     {
         _key = key.ToArray();
         _streamId = streamId;
-        _aes = Aes.Create();
-        _aes.Key = _key;
+        if (Internal.AesNiCtr.IsSupported && !ForceManagedAes)
+        {
+            _aesNi = new Internal.AesNiCtr(_key);
+        }
+        else
+        {
+            _aes = Aes.Create();
+            _aes.Key = _key;
+        }
     }
+
+    /// <summary>Test switch: use .NET's Aes (OpenSSL) instead of AES-NI for streams created afterwards.</summary>
+    internal static bool ForceManagedAes;
 
     /// <summary>Creates a stream keyed with 32 fresh bytes from <see cref="RandomNumberGenerator"/>.</summary>
     public static AesCtrRandom Create()
@@ -71,18 +82,23 @@ public sealed class AesCtrRandom : IDisposable
     }
 
     /// <summary>
-    /// A new stream under the same key with a different stream id: independent of this one
-    /// (and secret if this one is), for handing one stream to each worker thread.
+    /// A child stream keyed with the next 32 bytes of this one: independent of this stream's later
+    /// output and of every other fork (AES-CTR as a PRG), secret if this one is, deterministic given
+    /// this stream's state. Used to hand one stream to each worker thread.
     /// </summary>
-    public AesCtrRandom Fork(ulong streamId)
+    public AesCtrRandom Fork()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (streamId == _streamId)
+        Span<byte> key = stackalloc byte[32];
+        NextBytes(key);
+        try
         {
-            throw new ArgumentException("A fork must use a stream id different from its parent's.", nameof(streamId));
+            return new AesCtrRandom(key, 0);
         }
-
-        return new AesCtrRandom(_key, streamId);
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
     }
 
     /// <summary>The next 64 uniformly random bits.</summary>
@@ -227,13 +243,21 @@ public sealed class AesCtrRandom : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         Span<byte> b = _buffer;
+        if (_aesNi is not null)
+        {
+            _aesNi.Generate(b, _streamId, _counter);
+            _counter += BufferBytes / 16;
+            _position = 0;
+            return;
+        }
+
         for (int i = 0; i < BufferBytes; i += 16)
         {
             BinaryPrimitives.WriteUInt64LittleEndian(b.Slice(i, 8), _streamId);
             BinaryPrimitives.WriteUInt64LittleEndian(b.Slice(i + 8, 8), _counter++);
         }
 
-        _aes.EncryptEcb(b, b, PaddingMode.None);
+        _aes!.EncryptEcb(b, b, PaddingMode.None);
         _position = 0;
     }
 
@@ -249,6 +273,7 @@ public sealed class AesCtrRandom : IDisposable
         CryptographicOperations.ZeroMemory(_key);
         CryptographicOperations.ZeroMemory(_buffer);
         _bitWord = 0;
-        _aes.Dispose();
+        _aes?.Dispose();
+        _aesNi?.Clear();
     }
 }

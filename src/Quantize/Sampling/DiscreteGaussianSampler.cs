@@ -218,7 +218,8 @@ public sealed class DiscreteGaussianSampler
 
     /// <summary>
     /// Fills <paramref name="destination"/> on up to <paramref name="degreeOfParallelism"/> cores:
-    /// chunk c uses the independent stream <c>random.Fork(c + 1)</c> (same key, distinct counter space).
+    /// chunk c of 65536 draws uses the c-th <see cref="AesCtrRandom.Fork"/> of <paramref name="random"/>
+    /// (forked in order, so the output is the same for every degree of parallelism).
     /// </summary>
     public unsafe void FillParallel(Span<long> destination, AesCtrRandom random, int degreeOfParallelism = -1)
     {
@@ -236,6 +237,12 @@ public sealed class DiscreteGaussianSampler
         const int Chunk = 1 << 16;
         int chunks = (destination.Length + Chunk - 1) / Chunk;
         int length = destination.Length;
+        var forks = new AesCtrRandom[chunks];
+        for (int c = 0; c < chunks; c++)
+        {
+            forks[c] = random.Fork();
+        }
+
         fixed (long* p = destination)
         {
             nint basePtr = (nint)p;
@@ -245,7 +252,7 @@ public sealed class DiscreteGaussianSampler
                 new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism },
                 c =>
                 {
-                    using AesCtrRandom r = random.Fork((ulong)c + 1);
+                    using AesCtrRandom r = forks[c];
                     int start = c * Chunk;
                     int n = Math.Min(Chunk, length - start);
                     Fill(new Span<long>((long*)basePtr + start, n), r);
