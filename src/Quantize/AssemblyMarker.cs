@@ -1,6 +1,0 @@
-namespace SecAgg.Quantize;
-
-/// <summary>Assembly marker.</summary>
-internal static class AssemblyMarker
-{
-}

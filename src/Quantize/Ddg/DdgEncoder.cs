@@ -1,0 +1,248 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using SecAgg.Quantize.Internal;
+using SecAgg.Quantize.Random;
+using SecAgg.Quantize.Sampling;
+
+namespace SecAgg.Quantize.Ddg;
+
+/// <summary>What one encode did: the input's norm, the clip factor applied, the rounding attempts.</summary>
+/// <param name="InputNorm">‖x‖₂ of the flattened update.</param>
+/// <param name="ClipFactor">min(1, c/‖x‖₂).</param>
+/// <param name="RoundingAttempts">Draws of the randomized rounding until ‖x̃‖₂ ≤ B (1 almost always).</param>
+public readonly record struct DdgEncodeReport(double InputNorm, double ClipFactor, int RoundingAttempts);
+
+/// <summary>
+/// The participant's side of the distributed discrete Gaussian mechanism (privacy.md): clip to c,
+/// scale by 1/γ, rotate (random signs from the round seed, then the Walsh-Hadamard transform
+/// normalised by 1/√s per block of s), conditionally randomized rounding to ‖x̃‖₂ ≤ B, add
+/// N_Z(0, σ_int²) to every padded coordinate with the exact sampler, wrap mod 2^b.
+/// </summary>
+/// <remarks>
+/// The output coefficients are in [0, 2^b): the BFV plaintext coefficients for t = 2^b. The noise
+/// is integer and exact; floating point is used only on the data before rounding (clip, scale,
+/// rotation), never on the noise or on the sum. Scratch buffers are allocated once: steady-state
+/// encoding allocates nothing. Not thread-safe (one encoder per thread).
+/// </remarks>
+public sealed class DdgEncoder
+{
+    /// <summary>TFF gives up conditional rounding after this many draws.</summary>
+    public const int MaxRoundingAttempts = 1000;
+
+    private readonly double[] _work;
+    private readonly long[] _ints;
+    private readonly byte[] _signs;
+    private readonly byte[] _signSeed = new byte[32];
+    private bool _signSeedValid;
+    private readonly DiscreteGaussianSampler _sampler;
+    private readonly long _normBoundSquared;
+
+    /// <summary>Builds the encoder and the exact sampler's table for σ_int² (milliseconds to about a second for σ_int = 10^4).</summary>
+    public DdgEncoder(DdgParameters parameters, DiscreteGaussianSampler? sampler = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        Parameters = parameters;
+        if (sampler is not null && (double)sampler.VarianceNumerator / (double)sampler.VarianceDenominator != parameters.NoiseVariance)
+        {
+            throw new ArgumentException("The sampler's variance differs from the parameters' sigma_int^2.", nameof(sampler));
+        }
+
+        _sampler = sampler ?? DiscreteGaussianSampler.FromVariance(parameters.NoiseVariance);
+        int padded = parameters.PaddedDimension;
+        _work = new double[padded];
+        _ints = new long[padded];
+        _signs = new byte[(padded + 7) / 8];
+        double b2 = parameters.NormBound * parameters.NormBound;
+        // conservative integer threshold: sum of squares <= floor(B^2 (1 - 2^-40)) implies norm <= B
+        _normBoundSquared = (long)Math.Floor(b2 * (1 - Math.Pow(2, -40)));
+    }
+
+    /// <summary>The parameters.</summary>
+    public DdgParameters Parameters { get; }
+
+    /// <summary>Cores used for the noise (default 1; -1 for all).</summary>
+    public int DegreeOfParallelism { get; set; } = 1;
+
+    /// <summary>Encodes into 64-bit coefficients mod 2^b.</summary>
+    /// <param name="update">The flattened update, length d.</param>
+    /// <param name="roundSeed">The round's public 32-byte rotation seed.</param>
+    /// <param name="random">The secret randomness for rounding and noise (never a public-seed stream).</param>
+    /// <param name="destination">Length PaddedDimension.</param>
+    public DdgEncodeReport Encode(ReadOnlySpan<float> update, ReadOnlySpan<byte> roundSeed, AesCtrRandom random, Span<ulong> destination)
+    {
+        CheckDestination(destination.Length);
+        DdgEncodeReport report = EncodeToIntegers(update, roundSeed, random);
+        ulong mask = Parameters.Modulus - 1;
+        ref long src = ref MemoryMarshal.GetArrayDataReference(_ints);
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = (ulong)Unsafe.Add(ref src, i) & mask;
+        }
+
+        return report;
+    }
+
+    /// <summary>Encodes into 32-bit coefficients mod 2^b (b ≤ 32).</summary>
+    public DdgEncodeReport Encode(ReadOnlySpan<float> update, ReadOnlySpan<byte> roundSeed, AesCtrRandom random, Span<uint> destination)
+    {
+        if (Parameters.Bits > 32)
+        {
+            throw new InvalidOperationException($"Bits (b) = {Parameters.Bits} does not fit 32-bit coefficients; use the ulong overload.");
+        }
+
+        CheckDestination(destination.Length);
+        DdgEncodeReport report = EncodeToIntegers(update, roundSeed, random);
+        ulong mask = Parameters.Modulus - 1;
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = (uint)((ulong)_ints[i] & mask);
+        }
+
+        return report;
+    }
+
+    /// <summary>Allocating convenience overload.</summary>
+    public ulong[] Encode(ReadOnlySpan<float> update, ReadOnlySpan<byte> roundSeed, AesCtrRandom random)
+    {
+        var result = new ulong[Parameters.PaddedDimension];
+        Encode(update, roundSeed, random, result);
+        return result;
+    }
+
+    private void CheckDestination(int length)
+    {
+        if (length != Parameters.PaddedDimension)
+        {
+            throw new ArgumentException($"The destination must hold PaddedDimension = {Parameters.PaddedDimension} coefficients, got {length}.", "destination");
+        }
+    }
+
+    private DdgEncodeReport EncodeToIntegers(ReadOnlySpan<float> update, ReadOnlySpan<byte> roundSeed, AesCtrRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        DdgParameters p = Parameters;
+        if (update.Length != p.Dimension)
+        {
+            throw new ArgumentException($"The update has {update.Length} values but the round's layout has Dimension = {p.Dimension}.", nameof(update));
+        }
+
+        double norm = Math.Sqrt(SumOfSquares(update));
+        if (!double.IsFinite(norm))
+        {
+            throw new ArgumentException("The update contains NaN or infinity.", nameof(update));
+        }
+
+        double clip = norm > p.ClipNorm ? p.ClipNorm / norm : 1.0;
+        int s = p.RotationBlockSize;
+        double scale = clip / p.Gamma / Math.Sqrt(s);
+        if (!_signSeedValid || !roundSeed.SequenceEqual(_signSeed))
+        {
+            RotationSigns.Generate(roundSeed, _signs);
+            roundSeed.CopyTo(_signSeed);
+            _signSeedValid = true;
+        }
+
+        Span<double> w = _work;
+        ApplySigns(update, scale, _signs, w);
+        w[update.Length..].Clear();
+        for (int start = 0; start < w.Length; start += s)
+        {
+            Fwht.Transform(w.Slice(start, s));
+        }
+
+        int attempts = 0;
+        while (true)
+        {
+            attempts++;
+            if (RandomizedRound(w, _ints, random) <= _normBoundSquared)
+            {
+                break;
+            }
+
+            if (attempts == MaxRoundingAttempts)
+            {
+                throw new InvalidOperationException($"Conditional randomized rounding exceeded the norm bound B = {p.NormBound:G6} {MaxRoundingAttempts} times; raise Beta (a looser bound).");
+            }
+        }
+
+        if (DegreeOfParallelism == 1)
+        {
+            _sampler.AddTo(_ints, random);
+        }
+        else
+        {
+            AddNoiseParallel(random);
+        }
+
+        return new DdgEncodeReport(norm, clip, attempts);
+    }
+
+    private void AddNoiseParallel(AesCtrRandom random)
+    {
+        const int Chunk = 1 << 16;
+        int chunks = (_ints.Length + Chunk - 1) / Chunk;
+        long[] ints = _ints;
+        DiscreteGaussianSampler sampler = _sampler;
+        // one child of the secret stream per chunk, forked in order (same output for any parallelism)
+        var forks = new AesCtrRandom[chunks];
+        for (int c = 0; c < chunks; c++)
+        {
+            forks[c] = random.Fork();
+        }
+
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = DegreeOfParallelism }, c =>
+        {
+            using AesCtrRandom r = forks[c];
+            int start = c * Chunk;
+            sampler.AddTo(ints.AsSpan(start, Math.Min(Chunk, ints.Length - start)), r);
+        });
+    }
+
+    internal static double SumOfSquares(ReadOnlySpan<float> x)
+    {
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        int i = 0;
+        for (; i + 4 <= x.Length; i += 4)
+        {
+            double v0 = x[i], v1 = x[i + 1], v2 = x[i + 2], v3 = x[i + 3];
+            a0 += v0 * v0;
+            a1 += v1 * v1;
+            a2 += v2 * v2;
+            a3 += v3 * v3;
+        }
+
+        for (; i < x.Length; i++)
+        {
+            double v = x[i];
+            a0 += v * v;
+        }
+
+        return a0 + a1 + a2 + a3;
+    }
+
+    private static void ApplySigns(ReadOnlySpan<float> x, double scale, byte[] signs, Span<double> w)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            ulong bit = (ulong)(signs[i >> 3] >> (i & 7)) & 1;
+            w[i] = BitConverter.UInt64BitsToDouble(BitConverter.DoubleToUInt64Bits(x[i] * scale) ^ (bit << 63));
+        }
+    }
+
+    /// <summary>x̃_i = ⌊x_i⌋ + Bernoulli(x_i − ⌊x_i⌋) (probability resolved to 2^−32); returns ‖x̃‖₂² exactly.</summary>
+    internal static long RandomizedRound(ReadOnlySpan<double> w, Span<long> dest, AesCtrRandom random)
+    {
+        Int128 sum = 0;
+        for (int i = 0; i < w.Length; i++)
+        {
+            double v = w[i];
+            double fl = Math.Floor(v);
+            ulong threshold = (ulong)((v - fl) * 4294967296.0);
+            long r = (long)fl + (random.NextUInt32() < threshold ? 1 : 0);
+            dest[i] = r;
+            sum += (Int128)r * r;
+        }
+
+        return sum > long.MaxValue ? long.MaxValue : (long)sum;
+    }
+}

@@ -1,7 +1,0 @@
-namespace SecAgg.Quantize.Tests;
-
-public sealed class SmokeTests
-{
-    [Fact]
-    public void AssemblyLoads() => Assert.NotNull(typeof(SmokeTests).Assembly);
-}
