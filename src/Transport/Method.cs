@@ -61,6 +61,36 @@ public sealed class Method<TRequest, TResponse>
     /// <summary>Parses responses.</summary>
     public MessageParser<TResponse> ResponseParser { get; }
 
+    /// <summary>
+    /// Declares a method from its generated protobuf descriptor: the kind comes from the
+    /// descriptor's streaming flags, and the message types are checked against it.
+    /// </summary>
+    /// <param name="service">The service descriptor (e.g. <c>RoundsReflection.Descriptor.Services[0]</c>).</param>
+    /// <param name="name">The method name within the service.</param>
+    /// <exception cref="ArgumentException">No such method, or its message types are not <typeparamref name="TRequest"/> and <typeparamref name="TResponse"/>.</exception>
+    public static Method<TRequest, TResponse> FromDescriptor(Google.Protobuf.Reflection.ServiceDescriptor service, string name)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Google.Protobuf.Reflection.MethodDescriptor method = service.FindMethodByName(name)
+            ?? throw new ArgumentException($"Service {service.FullName} has no method '{name}'.", nameof(name));
+        if (method.InputType.ClrType != typeof(TRequest) || method.OutputType.ClrType != typeof(TResponse))
+        {
+            throw new ArgumentException(
+                $"Method {service.FullName}/{name} takes {method.InputType.ClrType?.Name} and returns {method.OutputType.ClrType?.Name}, not {typeof(TRequest).Name} and {typeof(TResponse).Name}.",
+                nameof(name));
+        }
+
+        MethodType type = (method.IsClientStreaming, method.IsServerStreaming) switch
+        {
+            (false, false) => MethodType.Unary,
+            (true, false) => MethodType.ClientStreaming,
+            (false, true) => MethodType.ServerStreaming,
+            _ => MethodType.DuplexStreaming,
+        };
+        return new Method<TRequest, TResponse>(type, service.FullName, name, (MessageParser<TRequest>)method.InputType.Parser, (MessageParser<TResponse>)method.OutputType.Parser);
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"{Type} {FullName}";
 }

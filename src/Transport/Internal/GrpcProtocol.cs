@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -97,24 +96,21 @@ internal static class GrpcProtocol
     /// <summary>Formats a timeout with the finest unit whose amount fits in 8 digits, rounding up.</summary>
     public static string FormatTimeout(TimeSpan timeout)
     {
-        long ticks = Math.Max(0, timeout.Ticks);
         const long max = 99_999_999;
-        if (ticks * 100 / 100 == ticks && ticks <= max / 100)
+        long ticks = Math.Max(0, timeout.Ticks);
+        if (ticks <= max / 100)
         {
             return (ticks * 100).ToString(CultureInfo.InvariantCulture) + "n";
         }
 
-        (long div, char unit)[] units =
-        [
-            (10, 'u'), (TimeSpan.TicksPerMillisecond, 'm'), (TimeSpan.TicksPerSecond, 'S'),
-            (TimeSpan.TicksPerMinute, 'M'), (TimeSpan.TicksPerHour, 'H'),
-        ];
-        foreach (var (div, unit) in units)
+        ReadOnlySpan<long> divisors = [10, TimeSpan.TicksPerMillisecond, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute, TimeSpan.TicksPerHour];
+        ReadOnlySpan<char> units = ['u', 'm', 'S', 'M', 'H'];
+        for (int i = 0; i < divisors.Length; i++)
         {
-            long amount = (ticks + div - 1) / div;
+            long amount = (ticks / divisors[i]) + (ticks % divisors[i] == 0 ? 0 : 1);
             if (amount <= max)
             {
-                return amount.ToString(CultureInfo.InvariantCulture) + unit;
+                return amount.ToString(CultureInfo.InvariantCulture) + units[i];
             }
         }
 
@@ -178,7 +174,7 @@ internal static class GrpcProtocol
         for (int i = 0; i < value.Length; i++)
         {
             char c = value[i];
-            if (c == '%' && i + 2 < value.Length + 0 && i + 2 <= value.Length - 1 + 0 &&
+            if (c == '%' && i + 2 < value.Length &&
                 byte.TryParse(value.AsSpan(i + 1, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out byte b))
             {
                 bytes.Add(b);
@@ -210,7 +206,7 @@ internal static class GrpcProtocol
     public static bool TryParseStatus(string? value, out StatusCode code)
     {
         code = StatusCode.Unknown;
-        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n <= 16)
         {
             code = (StatusCode)n;
             return true;
@@ -241,5 +237,4 @@ internal static class GrpcProtocol
         return Convert.FromBase64String(v);
     }
 
-    public static ReadOnlySequence<byte> Empty => ReadOnlySequence<byte>.Empty;
 }
