@@ -1,6 +1,0 @@
-namespace SecAgg.Transport;
-
-/// <summary>Assembly marker.</summary>
-internal static class AssemblyMarker
-{
-}
