@@ -1,6 +1,0 @@
-namespace SecAgg.Aggregator;
-
-/// <summary>Assembly marker.</summary>
-internal static class AssemblyMarker
-{
-}

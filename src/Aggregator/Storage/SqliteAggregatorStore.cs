@@ -1,0 +1,125 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using SecAgg.Aggregator.Storage.Internal;
+
+namespace SecAgg.Aggregator.Storage;
+
+/// <summary>
+/// The embedded default store: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a committed
+/// transaction survives a power cut or kill -9; write transactions take the database's write lock up front
+/// (BEGIN IMMEDIATE), which serializes folds.
+/// </summary>
+public sealed class SqliteAggregatorStore : IAggregatorStore
+{
+    private readonly Store _store;
+
+    private SqliteAggregatorStore(Store store) => _store = store;
+
+    /// <summary>Opens (creating if needed) the database at <paramref name="path"/> and migrates its schema.</summary>
+    /// <exception cref="StoreSchemaException">The file was written by a newer aggregator.</exception>
+    public static async Task<SqliteAggregatorStore> OpenAsync(string path, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var store = new Store(new Dialect(full), logger);
+        await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        return new SqliteAggregatorStore(store);
+    }
+
+    /// <summary>Test hook: see <c>SqlAggregatorStore.FaultHook</c>.</summary>
+    internal Action<string>? FaultHook { get => _store.FaultHook; set => _store.FaultHook = value; }
+
+    /// <inheritdoc/>
+    public Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken = default) => _store.GetSchemaVersionAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Rounds.RoundState?> GetRoundAsync(long number, CancellationToken cancellationToken = default) => _store.GetRoundAsync(number, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Rounds.RoundState?> GetLatestRoundAsync(CancellationToken cancellationToken = default) => _store.GetLatestRoundAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<Rounds.RoundState>> GetUnfinishedRoundsAsync(CancellationToken cancellationToken = default) => _store.GetUnfinishedRoundsAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public Task InsertRoundAsync(Rounds.RoundState round, CancellationToken cancellationToken = default) => _store.InsertRoundAsync(round, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Rounds.RoundState> UpdateRoundAsync(long number, Func<Rounds.RoundState, Rounds.RoundState> transition, Privacy.LedgerEntry? ledgerEntry = null, CancellationToken cancellationToken = default) =>
+        _store.UpdateRoundAsync(number, transition, ledgerEntry, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<StageOutcome> StageChunkAsync(Accumulation.ChunkUpload chunk, CancellationToken cancellationToken = default) => _store.StageChunkAsync(chunk, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<UploadProgress> GetUploadProgressAsync(long round, string participant, CancellationToken cancellationToken = default) => _store.GetUploadProgressAsync(round, participant, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<string>> GetParticipantsWithStagedChunksAsync(long round, CancellationToken cancellationToken = default) => _store.GetParticipantsWithStagedChunksAsync(round, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task DiscardStagedChunksAsync(long round, string participant, CancellationToken cancellationToken = default) => _store.DiscardStagedChunksAsync(round, participant, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Rounds.RoundState> FoldUploadAsync(long round, string participant, Accumulation.IChunkAdder adder, Func<Rounds.RoundState, Rounds.RoundState> countUpload, CancellationToken cancellationToken = default) =>
+        _store.FoldUploadAsync(round, participant, adder, countUpload, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<(byte[] Sum, int Summands)?> ReadSumChunkAsync(long round, int chunkIndex, CancellationToken cancellationToken = default) => _store.ReadSumChunkAsync(round, chunkIndex, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<Privacy.LedgerEntry>> GetLedgerAsync(CancellationToken cancellationToken = default) => _store.GetLedgerAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => _store.DisposeAsync();
+
+    private sealed class Store(SqlDialect dialect, ILogger? logger) : SqlAggregatorStore(dialect, logger);
+
+    private sealed class Dialect(string path) : SqlDialect
+    {
+        private readonly string _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 60,
+        }.ToString();
+
+        public override string Name => "sqlite";
+
+        public override string Blob => "BLOB";
+
+        public override string BigInt => "INTEGER";
+
+        public override string Real => "REAL";
+
+        public override string ForUpdate => "";
+
+        public override string? MigrationLock => null;
+
+        public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+        {
+            var c = new SqliteConnection(_connectionString);
+            try
+            {
+                await c.OpenAsync(cancellationToken).ConfigureAwait(false);
+                await using var cmd = c.CreateCommand();
+                cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000;";
+                await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                return c;
+            }
+            catch
+            {
+                await c.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        public override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
+            // Not deferred: BEGIN IMMEDIATE takes the write lock now, so read-modify-write sequences cannot interleave.
+            await ((SqliteConnection)connection).BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
+    }
+}

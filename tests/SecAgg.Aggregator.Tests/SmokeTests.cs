@@ -1,7 +1,0 @@
-namespace SecAgg.Aggregator.Tests;
-
-public sealed class SmokeTests
-{
-    [Fact]
-    public void AssemblyLoads() => Assert.NotNull(typeof(SmokeTests).Assembly);
-}
