@@ -44,14 +44,15 @@ public sealed class RingArithmeticTests
     }
 
     [Theory]
-    [InlineData(16)]
-    [InlineData(64)]
-    [InlineData(256)]
-    public void NttProductMatchesSchoolbookNegacyclicProduct(int n)
+    [InlineData(16, SecAgg.Crypto.Ring.SimdMode.Auto)]
+    [InlineData(64, SecAgg.Crypto.Ring.SimdMode.Auto)]
+    [InlineData(256, SecAgg.Crypto.Ring.SimdMode.Auto)]
+    [InlineData(64, SecAgg.Crypto.Ring.SimdMode.Scalar)]
+    internal void NttProductMatchesSchoolbookNegacyclicProduct(int n, SecAgg.Crypto.Ring.SimdMode simd)
     {
         using MpPrng prng = Prng("ntt" + n);
         ulong[] primes = MpModulus.GenerateNttPrimes(55, n, 2);
-        var ring = new MpRing(n, primes);
+        var ring = new MpRing(n, primes, simd);
         MpPoly a = ring.NewPoly(), b = ring.NewPoly();
         MpSampler.Uniform(prng, ring, a);
         MpSampler.Uniform(prng, ring, b);
@@ -88,6 +89,34 @@ public sealed class RingArithmeticTests
                 Assert.Equal((ulong)(((expected[k] % p) + p) % p), c.Data[l * n + k]);
             }
         }
+    }
+
+    [Fact]
+    public void LocalReferenceNttAndSharedRingNttComputeTheSameProduct()
+    {
+        const int n = 1024;
+        using MpPrng prng = Prng("ntt-agree");
+        ulong[] primes = MpModulus.GenerateNttPrimes(60, n, 1);
+        var ring = new MpRing(n, primes);
+        MpPoly a = ring.NewPoly(), b = ring.NewPoly();
+        MpSampler.Uniform(prng, ring, a);
+        MpSampler.Uniform(prng, ring, b);
+        var reference = new MpNtt(ring.Moduli[0], n);
+        ulong[] ra = (ulong[])a.Data.Clone(), rb = (ulong[])b.Data.Clone();
+        reference.Forward(ra);
+        reference.Forward(rb);
+        for (int i = 0; i < n; i++)
+        {
+            ra[i] = ring.Moduli[0].Mul(ra[i], rb[i]);
+        }
+
+        reference.Inverse(ra);
+        MpPoly fa = a.Clone(), fb = b.Clone(), c = ring.NewPoly();
+        ring.Ntt(fa);
+        ring.Ntt(fb);
+        ring.MulCoeffs(fa, fb, c);
+        ring.InverseNtt(c);
+        Assert.Equal(ra, c.Data);
     }
 
     [Fact]
