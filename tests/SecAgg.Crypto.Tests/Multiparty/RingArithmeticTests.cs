@@ -1,4 +1,5 @@
 using System.Numerics;
+using SecAgg.Crypto.Multiparty;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Tests.Multiparty;
@@ -195,5 +196,44 @@ public sealed class RingArithmeticTests
         }
 
         return x % q;
+    }
+}
+
+public sealed class PackedEncoderTests
+{
+    [Theory]
+    [InlineData(16, 1)]
+    [InlineData(16, 3)]
+    [InlineData(12, 5)]
+    [InlineData(20, 9)]
+    [InlineData(32, 2)]
+    public void WordLevelScaledEncodingMatchesBigIntegerRounding(int bits, int k)
+    {
+        MultipartyParameters p = MultipartyParameters.CreateInsecureForTests(10, 10, ringDegree: 64, valueBits: bits, valuesPerCoefficient: k, wirePrimes: 7, wirePrimeBits: 60);
+        var enc = new PackedEncoder(p);
+        using MpPrng prng = MpPrng.FromSeed([(byte)bits, (byte)k], "encoder");
+        var m = new ulong[enc.Words];
+        var r = new ulong[enc.Words];
+        var res = new ulong[p.Primes.Count];
+        for (int trial = 0; trial < 300; trial++)
+        {
+            BigInteger big = 0;
+            Array.Clear(m);
+            for (int j = k - 1; j >= 0; j--)
+            {
+                ulong v = trial == 0 ? 0 : trial == 1 ? (1UL << p.SlotBits) - 1 : prng.NextUInt64() & ((1UL << p.SlotBits) - 1);
+                big = (big << p.SlotBits) | v;
+            }
+
+            BigInteger tmp = big;
+            for (int i = 0; i < m.Length; i++)
+            {
+                m[i] = (ulong)(tmp & ulong.MaxValue);
+                tmp >>= 64;
+            }
+
+            enc.ScaledResidues(m, r, res);
+            Assert.Equal(enc.ScaledResiduesReference(big), res);
+        }
     }
 }

@@ -14,6 +14,9 @@ internal sealed class PackedEncoder
     private readonly MultipartyParameters _p;
     private readonly BigInteger[] _crtBasis;
     private readonly BigInteger _halfWire;
+    private readonly int _words;
+    private readonly ulong[] _qLow;      // Q mod 2^T, little-endian words
+    private readonly ulong[] _tInverse;  // (2^T)^-1 mod q_i, key level
 
     public PackedEncoder(MultipartyParameters parameters)
     {
@@ -30,17 +33,90 @@ internal sealed class PackedEncoder
         }
 
         _halfWire = q >> 1;
+
+        int logT = parameters.PlaintextModulusBits;
+        _words = (logT + 63) / 64;
+        _qLow = ToWords(parameters.KeyModulus & ((BigInteger.One << logT) - 1), _words);
+        MpModulus[] moduli = parameters.KeyRing.Moduli;
+        _tInverse = new ulong[moduli.Length];
+        for (int i = 0; i < moduli.Length; i++)
+        {
+            _tInverse[i] = moduli[i].Inverse(moduli[i].Pow(2, (ulong)logT));
+        }
+    }
+
+    private static ulong[] ToWords(BigInteger v, int words)
+    {
+        var r = new ulong[words];
+        for (int i = 0; i < words; i++)
+        {
+            r[i] = (ulong)(v & ulong.MaxValue);
+            v >>= 64;
+        }
+
+        return r;
+    }
+
+    /// <summary>
+    /// round(Q·M/t) mod q_i for all key-level limbs, word-level: with Q·M = t·A + R (0 ≤ R &lt; t = 2^T),
+    /// round(Q·M/t) = A + [R ≥ t/2] and, since q_i | Q, A ≡ −R·t^-1 (mod q_i). Only R = (Q mod t)·M mod t is
+    /// needed: a truncated multi-word product.
+    /// </summary>
+    internal void ScaledResidues(ReadOnlySpan<ulong> m, Span<ulong> r, Span<ulong> residues)
+    {
+        int words = _words, logT = _p.PlaintextModulusBits;
+        r.Clear();
+        for (int i = 0; i < words; i++)
+        {
+            ulong qi = _qLow[i];
+            if (qi == 0)
+            {
+                continue;
+            }
+
+            ulong carry = 0;
+            for (int j = 0; i + j < words; j++)
+            {
+                ulong hi = Math.BigMul(qi, m[j], out ulong lo);
+                ulong s = r[i + j] + lo;
+                hi += s < lo ? 1UL : 0UL;
+                ulong s2 = s + carry;
+                hi += s2 < carry ? 1UL : 0UL;
+                r[i + j] = s2;
+                carry = hi;
+            }
+        }
+
+        int topBits = logT - 64 * (words - 1);
+        if (topBits < 64)
+        {
+            r[words - 1] &= (1UL << topBits) - 1;
+        }
+
+        ulong half = (r[words - 1] >> (topBits - 1)) & 1;
+        MpModulus[] moduli = _p.KeyRing.Moduli;
+        for (int l = 0; l < residues.Length; l++)
+        {
+            MpModulus mod = moduli[l];
+            ulong acc = 0;
+            for (int i = words - 1; i >= 0; i--)
+            {
+                acc = mod.Reduce128(acc, r[i]);
+            }
+
+            residues[l] = mod.Add(mod.Mul(mod.Neg(acc), _tInverse[l]), half);
+        }
     }
 
     /// <summary>Writes round(Q·M/t) into every key-level limb of <paramref name="dst"/> (coefficient form).</summary>
     public void EncodeScaled(ReadOnlySpan<uint> values, MpPoly dst)
     {
-        int n = _p.RingDegree, k = _p.ValuesPerCoefficient, w = _p.SlotBits, logT = _p.PlaintextModulusBits;
+        int n = _p.RingDegree, k = _p.ValuesPerCoefficient, w = _p.SlotBits;
         uint limit = _p.ValueBits == 32 ? uint.MaxValue : (1u << _p.ValueBits) - 1;
-        BigInteger qBig = _p.KeyModulus;
-        BigInteger halfT = BigInteger.One << (logT - 1);
-        MpModulus[] moduli = _p.KeyRing.Moduli;
         Array.Clear(dst.Data);
+        Span<ulong> m = _words <= 64 ? stackalloc ulong[_words] : new ulong[_words];
+        Span<ulong> r = _words <= 64 ? stackalloc ulong[_words] : new ulong[_words];
+        Span<ulong> residues = stackalloc ulong[dst.Limbs];
         for (int c = 0; c < n; c++)
         {
             int start = c * k;
@@ -49,8 +125,10 @@ internal sealed class PackedEncoder
                 break;
             }
 
-            BigInteger m = BigInteger.Zero;
-            for (int j = Math.Min(k, values.Length - start) - 1; j >= 0; j--)
+            m.Clear();
+            bool any = false;
+            int count = Math.Min(k, values.Length - start);
+            for (int j = 0; j < count; j++)
             {
                 uint v = values[start + j];
                 if (v > limit)
@@ -58,21 +136,46 @@ internal sealed class PackedEncoder
                     throw new ArgumentOutOfRangeException(nameof(values), v, $"Value {start + j} is {v}, not below 2^{_p.ValueBits}.");
                 }
 
-                m = (m << w) | v;
+                if (v == 0)
+                {
+                    continue;
+                }
+
+                any = true;
+                int bit = j * w;
+                int word = bit >> 6, shift = bit & 63;
+                m[word] |= (ulong)v << shift;
+                if (shift + w > 64 && shift != 0)
+                {
+                    m[word + 1] |= (ulong)v >> (64 - shift);
+                }
             }
 
-            if (m.IsZero)
+            if (!any)
             {
                 continue;
             }
 
-            BigInteger y = (qBig * m + halfT) >> logT;
+            ScaledResidues(m, r, residues);
             for (int i = 0; i < dst.Limbs; i++)
             {
-                dst.Data[i * n + c] = (ulong)(y % moduli[i].P);
+                dst.Data[i * n + c] = residues[i];
             }
         }
+
+        r.Clear();
+        m.Clear();
     }
+
+    /// <summary>Reference: round(Q·M/t) mod q_i with BigInteger (tests compare the word-level path against it).</summary>
+    internal ulong[] ScaledResiduesReference(BigInteger m)
+    {
+        int logT = _p.PlaintextModulusBits;
+        BigInteger y = (_p.KeyModulus * m + (BigInteger.One << (logT - 1))) >> logT;
+        return _p.KeyRing.Moduli.Select(mod => (ulong)(y % mod.P)).ToArray();
+    }
+
+    internal int Words => _words;
 
     /// <summary>Decodes a wire-level polynomial x = Δ'm + E into the exact slot sums (each &lt; 2^w).</summary>
     public ulong[] Decode(MpPoly x)
