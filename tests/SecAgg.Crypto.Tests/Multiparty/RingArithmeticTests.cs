@@ -237,3 +237,29 @@ public sealed class PackedEncoderTests
         }
     }
 }
+
+public sealed class PackedDecoderTests
+{
+    [Theory]
+    [InlineData(16, 1, 3)]
+    [InlineData(16, 3, 5)]
+    [InlineData(20, 9, 7)]
+    [InlineData(32, 2, 2)]
+    public void WordLevelDecodingMatchesBigIntegerDecoding(int bits, int k, int wirePrimes)
+    {
+        MultipartyParameters p = MultipartyParameters.CreateInsecureForTests(10, 10, ringDegree: 64, valueBits: bits, valuesPerCoefficient: k, wirePrimes: wirePrimes, wirePrimeBits: 60);
+        var enc = new PackedEncoder(p);
+        using MpPrng prng = MpPrng.FromSeed([(byte)bits, (byte)k], "decoder");
+        for (int trial = 0; trial < 20; trial++)
+        {
+            MpPoly x = p.WireRing.NewPoly();
+            MpSampler.Uniform(prng, p.WireRing, x); // arbitrary residues: includes values near the rounding boundaries' neighbourhood
+            if (trial == 0)
+            {
+                Array.Clear(x.Data);
+            }
+
+            Assert.Equal(enc.DecodeReference(x), enc.Decode(x));
+        }
+    }
+}

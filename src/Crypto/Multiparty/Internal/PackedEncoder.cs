@@ -177,8 +177,98 @@ internal sealed class PackedEncoder
 
     internal int Words => _words;
 
-    /// <summary>Decodes a wire-level polynomial x = Δ'm + E into the exact slot sums (each &lt; 2^w).</summary>
+    private const int GuardBits = 128;
+    private ulong[][]? _fixedPoint; // F_i = floor(2^(T+G)/q_i) as (T+G)/64 words
+    private ulong[]? _crtInverse;   // (q'/q_i)^-1 mod q_i
+
+    private void EnsureDecodeTables()
+    {
+        if (_fixedPoint is not null)
+        {
+            return;
+        }
+
+        int logT = _p.PlaintextModulusBits;
+        int fpWords = (logT + GuardBits + 63) / 64;
+        var f = new ulong[_p.WireLimbCount][];
+        var inv = new ulong[_p.WireLimbCount];
+        BigInteger q = _p.WireModulus;
+        for (int i = 0; i < _p.WireLimbCount; i++)
+        {
+            ulong qi = _p.Primes[i];
+            f[i] = ToWords((BigInteger.One << (logT + GuardBits)) / qi, fpWords);
+            inv[i] = _p.WireRing.Moduli[i].Inverse((ulong)(q / qi % qi));
+        }
+
+        _crtInverse = inv;
+        _fixedPoint = f;
+    }
+
+    /// <summary>
+    /// Decodes x = Δ'm + E (wire level, coefficient form) into the exact slot sums (each &lt; 2^w), word-level:
+    /// with y_i = x_i·(q'/q_i)^-1 mod q_i, x = Σ y_i·q'/q_i − v·q' for an integer v, so
+    /// t·x/q' ≡ Σ_i t·y_i/q_i (mod t); each term is computed as y_i·⌊2^(T+G)/q_i⌋ with G = 128 guard bits
+    /// (total error &lt; L·2^(61−G) ≪ the noise margin), then rounded and reduced mod t = 2^T.
+    /// </summary>
     public ulong[] Decode(MpPoly x)
+    {
+        EnsureDecodeTables();
+        int n = _p.RingDegree, k = _p.ValuesPerCoefficient, w = _p.SlotBits;
+        int fpWords = _fixedPoint![0].Length;
+        ulong slotMask = (1UL << w) - 1;
+        var acc = new ulong[fpWords];
+        var result = new ulong[n * k];
+        MpModulus[] moduli = _p.WireRing.Moduli;
+        for (int c = 0; c < n; c++)
+        {
+            Array.Clear(acc);
+            for (int i = 0; i < x.Limbs; i++)
+            {
+                ulong y = moduli[i].Mul(x.Data[i * n + c], _crtInverse![i]);
+                ulong[] f = _fixedPoint[i];
+                ulong carry = 0;
+                for (int j = 0; j < fpWords; j++)
+                {
+                    ulong hi = Math.BigMul(y, f[j], out ulong lo);
+                    ulong s1 = acc[j] + lo;
+                    hi += s1 < lo ? 1UL : 0UL;
+                    ulong s2 = s1 + carry;
+                    hi += s2 < carry ? 1UL : 0UL;
+                    acc[j] = s2;
+                    carry = hi;
+                }
+            }
+
+            // round: add 2^(G-1), then the value is acc >> G (mod 2^T)
+            ulong add = 1UL << 63; // G = 128: bit 127 is the top bit of word 1
+            ulong prev = acc[1];
+            acc[1] += add;
+            if (acc[1] < prev)
+            {
+                for (int j = 2; j < fpWords && ++acc[j] == 0; j++)
+                {
+                }
+            }
+
+            for (int j = 0; j < k; j++)
+            {
+                int bit = GuardBits + j * w;
+                int word = bit >> 6, shift = bit & 63;
+                ulong v = acc[word] >> shift;
+                if (shift + w > 64 && word + 1 < fpWords)
+                {
+                    v |= acc[word + 1] << (64 - shift);
+                }
+
+                result[c * k + j] = v & slotMask;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Decodes a wire-level polynomial x = Δ'm + E into the exact slot sums (each &lt; 2^w).</summary>
+    internal ulong[] DecodeReference(MpPoly x)
     {
         int n = _p.RingDegree, k = _p.ValuesPerCoefficient, w = _p.SlotBits, logT = _p.PlaintextModulusBits;
         BigInteger q = _p.WireModulus;
