@@ -185,6 +185,21 @@ public sealed class RingArithmeticTests
         }
     }
 
+    [Fact]
+    public void FloodingSamplerHasItsSigmaAndRespectsItsTruncation()
+    {
+        using MpPrng prng = Prng("flood");
+        const double sigma = 1073741824.0; // 2^30
+        var x = new long[40000];
+        MpSampler.Flood(prng, sigma, x);
+        Assert.All(x, v => Assert.InRange(v, -MpSampler.FloodBound(sigma), MpSampler.FloodBound(sigma)));
+        double mean = x.Average(v => (double)v);
+        double var = x.Select(v => (double)v * v).Average();
+        Assert.InRange(var / (sigma * sigma), 0.97, 1.03);
+        Assert.InRange(Math.Abs(mean) / sigma, 0, 0.02);
+        Assert.Throws<ArgumentOutOfRangeException>(() => MpSampler.Flood(prng, MpSampler.MaxFloodSigma * 2, x));
+    }
+
     internal static BigInteger Crt(ulong[] primes, ulong[] residues)
     {
         BigInteger q = primes.Aggregate(BigInteger.One, (acc, p) => acc * p);
