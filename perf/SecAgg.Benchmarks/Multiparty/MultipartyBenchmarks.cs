@@ -24,6 +24,8 @@ public class MultipartyProtocolBenchmarks
     private CompactCiphertext _sum = null!;
     private DecryptionShare[] _shares = null!;
     private uint[] _values = null!;
+    private SecAgg.Crypto.Bfv.Encryptor _coreEncryptor = null!;
+    private SecAgg.Crypto.Bfv.Plaintext _corePlain = null!;
 
     /// <summary>Largest ring degree the planner may use.</summary>
     [Params(8192, 16384, 32768)]
@@ -60,6 +62,13 @@ public class MultipartyProtocolBenchmarks
             _sum.AddInplace(_encryptor.Encrypt(_values));
         }
 
+        // Baseline in the same run: the single-key core BFV pk-encryption at SEAL's n = 4096, q = 72 bits,
+        // t = 2^16 (4096 values per ciphertext, no modulus switch). Compare per value: divide by 4096.
+        var ctx = new SecAgg.Crypto.Bfv.BfvContext(SecAgg.Crypto.Bfv.BfvPresets.N4096Q72(1UL << 16));
+        using var keygen = new SecAgg.Crypto.Bfv.KeyGenerator(ctx);
+        _coreEncryptor = new SecAgg.Crypto.Bfv.Encryptor(ctx, keygen.CreatePublicKey());
+        _corePlain = new SecAgg.Crypto.Bfv.CoefficientEncoder(ctx).Encode(_values.Take(4096).Select(v => (ulong)v).ToArray());
+
         _members = secrets.Select(DecryptionSecret.ForAllParties).ToArray();
         _protocol = new DecryptionShareProtocol(_p);
         _shares = _members.Select(m =>
@@ -69,6 +78,10 @@ public class MultipartyProtocolBenchmarks
             return h;
         }).ToArray();
     }
+
+    /// <summary>Baseline: single-key core BFV pk-encrypt, n = 4096, 4096 values of 16 bits.</summary>
+    [Benchmark(Baseline = true)]
+    public SecAgg.Crypto.Bfv.Ciphertext CoreBfvEncryptN4096() => _coreEncryptor.Encrypt(_corePlain);
 
     /// <summary>Encrypt n·k values and switch to q' (one upload).</summary>
     [Benchmark]
