@@ -12,6 +12,7 @@ namespace SecAgg.Benchmarks.Crypto;
 /// decrypt 379 / 1477 µs.
 /// </summary>
 [ShortRunJob]
+[Config(typeof(CpuTimeConfig))]
 [MemoryDiagnoser]
 public class BfvBenchmarks
 {

@@ -6,6 +6,7 @@ namespace SecAgg.Benchmarks.Crypto;
 
 /// <summary>Negacyclic NTT of one 36-bit limb (SEAL 4.4.3 here: ~65 µs at n = 4096, ~139 µs at n = 8192).</summary>
 [ShortRunJob]
+[Config(typeof(CpuTimeConfig))]
 [MemoryDiagnoser]
 public class NttBenchmarks
 {
