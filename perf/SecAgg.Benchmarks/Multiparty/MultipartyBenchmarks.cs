@@ -14,7 +14,7 @@ namespace SecAgg.Benchmarks.Multiparty;
 /// Run: dotnet run -c Release --project perf/SecAgg.Benchmarks -- --filter '*MultipartyProtocol*' --job short
 /// </summary>
 [ShortRunJob]
-[Config(typeof(WireColumnsConfig))]
+[Config(typeof(ProtocolConfig))]
 public class MultipartyProtocolBenchmarks
 {
     private MultipartyParameters _p = null!;
@@ -134,6 +134,16 @@ public class MultipartyWireBenchmarks
     /// <summary>Plan the parameters.</summary>
     [Benchmark]
     public ParameterPlan Plan() => ParameterPlanner.Plan(new PlannerRequest { Parties = Parties, ValueBits = ValueBits, MaxRingDegree = MaxRingDegree });
+}
+
+/// <summary>Wire columns plus the shared thread-CPU-time job (stable on the overloaded build machines).</summary>
+internal sealed class ProtocolConfig : ManualConfig
+{
+    public ProtocolConfig()
+    {
+        Add(new WireColumnsConfig());
+        Add(new SecAgg.Benchmarks.Crypto.CpuTimeConfig());
+    }
 }
 
 internal sealed class WireColumnsConfig : ManualConfig
