@@ -111,7 +111,7 @@ public sealed class DiscreteGaussianSampler
             throw new ArgumentOutOfRangeException(nameof(numerator), $"sigma^2 = {numerator}/{denominator} must be positive (numerator and denominator > 0).");
         }
 
-        if (numerator > denominator * new BigInteger(MaxVariance))
+        if (numerator > denominator << 40)
         {
             throw new ArgumentOutOfRangeException(nameof(numerator), $"sigma^2 = {numerator}/{denominator} exceeds the supported maximum 2^40 (sigma <= 2^20); lower the noise or the scale.");
         }
