@@ -34,6 +34,7 @@ public sealed class DdgEncoder
     private readonly byte[] _signs;
     private readonly byte[] _signSeed = new byte[32];
     private bool _signSeedValid;
+    private int _degreeOfParallelism = 1;
     private readonly DiscreteGaussianSampler _sampler;
     private readonly long _normBoundSquared;
 
@@ -61,7 +62,19 @@ public sealed class DdgEncoder
     public DdgParameters Parameters { get; }
 
     /// <summary>Cores used for the noise (default 1; -1 for all).</summary>
-    public int DegreeOfParallelism { get; set; } = 1;
+    public int DegreeOfParallelism
+    {
+        get => _degreeOfParallelism;
+        set
+        {
+            if (value is 0 or < -1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), $"DegreeOfParallelism = {value}: use -1 for all cores or a positive count.");
+            }
+
+            _degreeOfParallelism = value;
+        }
+    }
 
     /// <summary>Encodes into 64-bit coefficients mod 2^b.</summary>
     /// <param name="update">The flattened update, length d.</param>
