@@ -12,6 +12,7 @@ public sealed class DiscreteGaussianSamplerTests
     [InlineData(4, 25, 3)]       // sigma = 0.4
     [InlineData(225, 2, 4)]      // sigma^2 = 112.5
     [InlineData(1000000, 1, 5)]  // sigma = 1000
+    [InlineData(100000000, 1, 6)] // sigma = 10^4
     public void SamplesMatchTheExactPmfByChiSquare(long num, long den, byte seed)
     {
         var sampler = DiscreteGaussianSampler.Create(num, den);
