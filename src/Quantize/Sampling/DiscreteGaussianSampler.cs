@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SecAgg.Quantize.Internal;
 using SecAgg.Quantize.Random;
 
@@ -289,24 +291,84 @@ public sealed class DiscreteGaussianSampler
         }
     }
 
-    private void FillFixed(Span<long> destination, AesCtrRandom random, Span<ulong> words, Span<byte> bytes, int shift)
+    /// <summary>Test switch: false forces the scalar fixed-step search.</summary>
+    internal static bool UseVectors = true;
+
+    private unsafe void FillFixed(Span<long> destination, AesCtrRandom random, Span<ulong> words, Span<byte> bytes, int shift)
     {
         const int Batch = 256;
-        while (!destination.IsEmpty)
+        bool vector = UseVectors && Avx2.IsSupported;
+        fixed (ulong* table = _padded)
         {
-            int n = Math.Min(Batch, destination.Length);
-            random.NextBytes(bytes);
-            for (int k = 0; k < n; k++)
+            while (!destination.IsEmpty)
             {
-                ulong u = words[k] >> shift;
-                int i = FindFixed(u);
-                long magnitude = i >= 0 ? i : SlowPath(u, random);
-                long sign = (long)((words[Batch + (k >> 6)] >> (k & 63)) & 1);
-                destination[k] = (magnitude ^ -sign) + sign;
-            }
+                int n = Math.Min(Batch, destination.Length);
+                random.NextBytes(bytes);
+                int k = 0;
+                if (vector)
+                {
+                    for (; k + 4 <= n; k += 4)
+                    {
+                        Vector256<ulong> u = Vector256.ShiftRightLogical(Vector256.Create(words.Slice(k, 4)), shift);
+                        Vector256<long> ans = FindFixed4(table, u, out Vector256<long> bad);
+                        ans.CopyTo(destination.Slice(k, 4));
+                        if (bad != Vector256<long>.Zero)
+                        {
+                            for (int lane = 0; lane < 4; lane++)
+                            {
+                                if (bad.GetElement(lane) != 0)
+                                {
+                                    destination[k + lane] = SlowPath(words[k + lane] >> shift, random);
+                                }
+                            }
+                        }
+                    }
+                }
 
-            destination = destination[n..];
+                for (; k < n; k++)
+                {
+                    ulong u = words[k] >> shift;
+                    int i = FindFixed(u);
+                    destination[k] = i >= 0 ? i : SlowPath(u, random);
+                }
+
+                for (k = 0; k < n; k++)
+                {
+                    long sign = (long)((words[Batch + (k >> 6)] >> (k & 63)) & 1);
+                    destination[k] = (destination[k] ^ -sign) + sign;
+                }
+
+                destination = destination[n..];
+            }
         }
+    }
+
+    /// <summary>
+    /// Four fixed-step searches at once with AVX2 gathers (same steps as <see cref="FindFixed"/>);
+    /// <paramref name="bad"/> is all-ones in lanes that need the tie path.
+    /// </summary>
+    private unsafe Vector256<long> FindFixed4(ulong* table, Vector256<ulong> u, out Vector256<long> bad)
+    {
+        Vector256<long> flip = Vector256.Create(long.MinValue);
+        Vector256<long> us = u.AsInt64() ^ flip; // unsigned order as signed order
+        Vector256<long> b = Vector256<long>.Zero;
+        long half = _padded.Length;
+        for (int step = 0; step < _searchSteps; step++)
+        {
+            half >>= 1;
+            Vector256<long> t = Avx2.GatherVector256((long*)table, b + Vector256.Create(half - 1), 8) ^ flip;
+            Vector256<long> le = ~Vector256.GreaterThan(t, us); // t <= u
+            b += le & Vector256.Create(half);
+        }
+
+        Vector256<long> mask = Vector256.Create((long)_padded.Length - 1);
+        Vector256<long> atB = Avx2.GatherVector256((long*)table, b, 8) ^ flip;
+        Vector256<long> ans = b + (~Vector256.GreaterThan(atB, us) & Vector256<long>.One);
+        Vector256<long> before = Avx2.GatherVector256((long*)table, (ans - Vector256<long>.One) & mask, 8) ^ flip;
+        Vector256<long> tie = Vector256.Equals(before, us) & Vector256.GreaterThan(ans, Vector256<long>.Zero);
+        Vector256<long> past = Vector256.GreaterThan(ans, Vector256.Create((long)_table.Length - 1));
+        bad = tie | past;
+        return ans;
     }
 
     /// <summary>
