@@ -307,16 +307,20 @@ public sealed class DiscreteGaussianSampler
                 int k = 0;
                 if (vector)
                 {
-                    for (; k + 4 <= n; k += 4)
+                    for (; k + 8 <= n; k += 8)
                     {
-                        Vector256<ulong> u = Vector256.ShiftRightLogical(Vector256.Create(words.Slice(k, 4)), shift);
-                        Vector256<long> ans = FindFixed4(table, u, out Vector256<long> bad);
-                        ans.CopyTo(destination.Slice(k, 4));
-                        if (bad != Vector256<long>.Zero)
+                        // two independent groups of four in flight: the gathers' latency overlaps
+                        Vector256<ulong> u0 = Vector256.ShiftRightLogical(Vector256.Create(words.Slice(k, 4)), shift);
+                        Vector256<ulong> u1 = Vector256.ShiftRightLogical(Vector256.Create(words.Slice(k + 4, 4)), shift);
+                        (Vector256<long> a0, Vector256<long> a1) = FindFixed8(table, u0, u1, out Vector256<long> bad0, out Vector256<long> bad1);
+                        a0.CopyTo(destination.Slice(k, 4));
+                        a1.CopyTo(destination.Slice(k + 4, 4));
+                        if ((bad0 | bad1) != Vector256<long>.Zero)
                         {
-                            for (int lane = 0; lane < 4; lane++)
+                            for (int lane = 0; lane < 8; lane++)
                             {
-                                if (bad.GetElement(lane) != 0)
+                                long flag = lane < 4 ? bad0.GetElement(lane) : bad1.GetElement(lane - 4);
+                                if (flag != 0)
                                 {
                                     destination[k + lane] = SlowPath(words[k + lane] >> shift, random);
                                 }
@@ -344,27 +348,35 @@ public sealed class DiscreteGaussianSampler
     }
 
     /// <summary>
-    /// Four fixed-step searches at once with AVX2 gathers (same steps as <see cref="FindFixed"/>);
-    /// <paramref name="bad"/> is all-ones in lanes that need the tie path.
+    /// Eight fixed-step searches at once (two groups of four, AVX2 gathers), the same steps as
+    /// <see cref="FindFixed"/>; <c>bad</c> is all-ones in lanes that need the tie path.
     /// </summary>
-    private unsafe Vector256<long> FindFixed4(ulong* table, Vector256<ulong> u, out Vector256<long> bad)
+    private unsafe (Vector256<long>, Vector256<long>) FindFixed8(ulong* table, Vector256<ulong> u0, Vector256<ulong> u1, out Vector256<long> bad0, out Vector256<long> bad1)
     {
         Vector256<long> flip = Vector256.Create(long.MinValue);
-        Vector256<long> us = u.AsInt64() ^ flip; // unsigned order as signed order
-        Vector256<long> b = Vector256<long>.Zero;
+        Vector256<long> us0 = u0.AsInt64() ^ flip, us1 = u1.AsInt64() ^ flip; // unsigned order as signed order
+        Vector256<long> b0 = Vector256<long>.Zero, b1 = Vector256<long>.Zero;
         long half = _padded.Length;
+        long* t = (long*)table;
         for (int step = 0; step < _searchSteps; step++)
         {
             half >>= 1;
-            Vector256<long> t = Avx2.GatherVector256((long*)table, b + Vector256.Create(half - 1), 8) ^ flip;
-            Vector256<long> le = ~Vector256.GreaterThan(t, us); // t <= u
-            b += le & Vector256.Create(half);
+            Vector256<long> off = Vector256.Create(half - 1), h = Vector256.Create(half);
+            Vector256<long> t0 = Avx2.GatherVector256(t, b0 + off, 8) ^ flip;
+            Vector256<long> t1 = Avx2.GatherVector256(t, b1 + off, 8) ^ flip;
+            b0 += ~Vector256.GreaterThan(t0, us0) & h; // t <= u
+            b1 += ~Vector256.GreaterThan(t1, us1) & h;
         }
 
+        return (Finish(t, b0, us0, flip, out bad0), Finish(t, b1, us1, flip, out bad1));
+    }
+
+    private unsafe Vector256<long> Finish(long* t, Vector256<long> b, Vector256<long> us, Vector256<long> flip, out Vector256<long> bad)
+    {
         Vector256<long> mask = Vector256.Create((long)_padded.Length - 1);
-        Vector256<long> atB = Avx2.GatherVector256((long*)table, b, 8) ^ flip;
+        Vector256<long> atB = Avx2.GatherVector256(t, b, 8) ^ flip;
         Vector256<long> ans = b + (~Vector256.GreaterThan(atB, us) & Vector256<long>.One);
-        Vector256<long> before = Avx2.GatherVector256((long*)table, (ans - Vector256<long>.One) & mask, 8) ^ flip;
+        Vector256<long> before = Avx2.GatherVector256(t, (ans - Vector256<long>.One) & mask, 8) ^ flip;
         Vector256<long> tie = Vector256.Equals(before, us) & Vector256.GreaterThan(ans, Vector256<long>.Zero);
         Vector256<long> past = Vector256.GreaterThan(ans, Vector256.Create((long)_table.Length - 1));
         bad = tie | past;
