@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SecAgg.Quantize.Internal;
 using SecAgg.Quantize.Random;
 
@@ -40,9 +42,12 @@ public sealed class DiscreteGaussianSampler
     private readonly int _wordBits;   // w: bits of U compared in the fast path (64 in production)
     private readonly int _guideShift; // w - g
     private readonly ulong _wordMax;
+    private readonly ulong[] _padded;   // _table padded to a power of two with 2^w − 1
+    private readonly int _searchSteps;  // log2(_padded.Length)
 
-    private DiscreteGaussianSampler(BigInteger n, BigInteger d, int wordBits)
+    private DiscreteGaussianSampler(BigInteger n, BigInteger d, int wordBits, bool fixedStepSearch)
     {
+        FixedStepSearch = fixedStepSearch;
         VarianceNumerator = n;
         VarianceDenominator = d;
         _wordBits = wordBits;
@@ -62,6 +67,12 @@ public sealed class DiscreteGaussianSampler
 
         _cdf.Trim();
         _table = entries.ToArray();
+        // power-of-two copy padded with the last word, for the fixed-step search
+        int pow = (int)BitOperations.RoundUpToPowerOf2((uint)_table.Length);
+        _padded = new ulong[pow];
+        _table.CopyTo(_padded, 0);
+        _padded.AsSpan(_table.Length).Fill(_wordMax);
+        _searchSteps = BitOperations.Log2((uint)pow);
         int g = Math.Min(Math.Min(16, wordBits), Math.Max(4, BitOperations.Log2((uint)_table.Length) + 3));
         _guideShift = wordBits - g;
         _guide = new int[(1 << g) + 1];
@@ -86,32 +97,46 @@ public sealed class DiscreteGaussianSampler
     /// <summary>The denominator D of σ² = N/D.</summary>
     public BigInteger VarianceDenominator { get; }
 
+    /// <summary>Whether draws use the fixed-step (value-independent instruction count) search.</summary>
+    public bool FixedStepSearch { get; }
+
     /// <summary>Number of entries in the CDF table (about 9.4·σ + 1 for large σ).</summary>
     public int TableLength => _table.Length;
 
     /// <summary>Builds the sampler for σ² = <paramref name="numerator"/>/<paramref name="denominator"/> (exact rational).</summary>
-    public static DiscreteGaussianSampler Create(BigInteger numerator, BigInteger denominator)
-        => Create(numerator, denominator, 64);
+    /// <param name="numerator">N.</param>
+    /// <param name="denominator">D.</param>
+    /// <param name="fixedStepSearch">
+    /// true: every draw runs the same instruction sequence (a branch-free binary search of exactly
+    /// ⌈log2(table length)⌉ steps with conditional moves, branch-free sign), so the instruction count
+    /// and branch pattern do not depend on the value; the memory addresses still do (cache timing),
+    /// and a tie (probability &lt; 2^−46) still takes the slow path. false (default): guide-table
+    /// lookup, faster and value-dependent.
+    /// </param>
+    public static DiscreteGaussianSampler Create(BigInteger numerator, BigInteger denominator, bool fixedStepSearch = false)
+        => Create(numerator, denominator, 64, fixedStepSearch);
 
     /// <summary>
     /// Builds the sampler for σ² equal to the exact value of the double <paramref name="variance"/>
     /// (every finite double is a dyadic rational m·2^e, so no rounding happens here).
     /// </summary>
-    public static DiscreteGaussianSampler FromVariance(double variance)
+    /// <param name="variance">σ² (positive, finite, at most 2^40).</param>
+    /// <param name="fixedStepSearch">See <see cref="Create(BigInteger, BigInteger, bool)"/>.</param>
+    public static DiscreteGaussianSampler FromVariance(double variance, bool fixedStepSearch = false)
     {
         (BigInteger n, BigInteger d) = ExactRational(variance, nameof(variance));
-        return Create(n, d, 64);
+        return Create(n, d, 64, fixedStepSearch);
     }
 
     /// <summary>Test hook: the same algorithm comparing only <paramref name="wordBits"/> bits on the fast path, so that ties (the exact slow path) are frequent.</summary>
-    internal static DiscreteGaussianSampler Create(BigInteger numerator, BigInteger denominator, int wordBits)
+    internal static DiscreteGaussianSampler Create(BigInteger numerator, BigInteger denominator, int wordBits, bool fixedStepSearch = false)
     {
         if (numerator.Sign <= 0 || denominator.Sign <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(numerator), $"sigma^2 = {numerator}/{denominator} must be positive (numerator and denominator > 0).");
         }
 
-        if (numerator > denominator * new BigInteger(MaxVariance))
+        if (numerator > denominator << 40)
         {
             throw new ArgumentOutOfRangeException(nameof(numerator), $"sigma^2 = {numerator}/{denominator} exceeds the supported maximum 2^40 (sigma <= 2^20); lower the noise or the scale.");
         }
@@ -122,7 +147,7 @@ public sealed class DiscreteGaussianSampler
         }
 
         BigInteger gcd = BigInteger.GreatestCommonDivisor(numerator, denominator);
-        return new DiscreteGaussianSampler(numerator / gcd, denominator / gcd, wordBits);
+        return new DiscreteGaussianSampler(numerator / gcd, denominator / gcd, wordBits, fixedStepSearch);
     }
 
     /// <summary>The exact rational value of a positive finite double.</summary>
@@ -165,7 +190,7 @@ public sealed class DiscreteGaussianSampler
     {
         ArgumentNullException.ThrowIfNull(random);
         ulong u = random.NextUInt64() >> (64 - _wordBits);
-        int i = Find(u);
+        int i = FixedStepSearch ? FindFixed(u) : Find(u);
         long magnitude = i >= 0 ? i : SlowPath(u, random);
         long sign = random.NextBit() ? 1 : 0;
         return (magnitude ^ -sign) + sign; // -0 = 0: the sign bit is drawn and ignored for 0
@@ -179,6 +204,12 @@ public sealed class DiscreteGaussianSampler
         Span<ulong> words = stackalloc ulong[Batch + (Batch / 64)];
         Span<byte> bytes = MemoryMarshal.AsBytes(words);
         int shift = 64 - _wordBits;
+        if (FixedStepSearch)
+        {
+            FillFixed(destination, random, words, bytes, shift);
+            return;
+        }
+
         while (!destination.IsEmpty)
         {
             int n = Math.Min(Batch, destination.Length);
@@ -258,6 +289,124 @@ public sealed class DiscreteGaussianSampler
                     Fill(new Span<long>((long*)basePtr + start, n), r);
                 });
         }
+    }
+
+    /// <summary>Test switch: false forces the scalar fixed-step search.</summary>
+    internal static bool UseVectors = true;
+
+    private unsafe void FillFixed(Span<long> destination, AesCtrRandom random, Span<ulong> words, Span<byte> bytes, int shift)
+    {
+        const int Batch = 256;
+        bool vector = UseVectors && Avx2.IsSupported;
+        fixed (ulong* table = _padded)
+        {
+            while (!destination.IsEmpty)
+            {
+                int n = Math.Min(Batch, destination.Length);
+                random.NextBytes(bytes);
+                int k = 0;
+                if (vector)
+                {
+                    for (; k + 8 <= n; k += 8)
+                    {
+                        // two independent groups of four in flight: the gathers' latency overlaps
+                        Vector256<ulong> u0 = Vector256.ShiftRightLogical(Vector256.Create(words.Slice(k, 4)), shift);
+                        Vector256<ulong> u1 = Vector256.ShiftRightLogical(Vector256.Create(words.Slice(k + 4, 4)), shift);
+                        (Vector256<long> a0, Vector256<long> a1) = FindFixed8(table, u0, u1, out Vector256<long> bad0, out Vector256<long> bad1);
+                        a0.CopyTo(destination.Slice(k, 4));
+                        a1.CopyTo(destination.Slice(k + 4, 4));
+                        if ((bad0 | bad1) != Vector256<long>.Zero)
+                        {
+                            for (int lane = 0; lane < 8; lane++)
+                            {
+                                long flag = lane < 4 ? bad0.GetElement(lane) : bad1.GetElement(lane - 4);
+                                if (flag != 0)
+                                {
+                                    destination[k + lane] = SlowPath(words[k + lane] >> shift, random);
+                                }
+                            }
+                        }
+                    }
+                }
+
+                for (; k < n; k++)
+                {
+                    ulong u = words[k] >> shift;
+                    int i = FindFixed(u);
+                    destination[k] = i >= 0 ? i : SlowPath(u, random);
+                }
+
+                for (k = 0; k < n; k++)
+                {
+                    long sign = (long)((words[Batch + (k >> 6)] >> (k & 63)) & 1);
+                    destination[k] = (destination[k] ^ -sign) + sign;
+                }
+
+                destination = destination[n..];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Eight fixed-step searches at once (two groups of four, AVX2 gathers), the same steps as
+    /// <see cref="FindFixed"/>; <c>bad</c> is all-ones in lanes that need the tie path.
+    /// </summary>
+    private unsafe (Vector256<long>, Vector256<long>) FindFixed8(ulong* table, Vector256<ulong> u0, Vector256<ulong> u1, out Vector256<long> bad0, out Vector256<long> bad1)
+    {
+        Vector256<long> flip = Vector256.Create(long.MinValue);
+        Vector256<long> us0 = u0.AsInt64() ^ flip, us1 = u1.AsInt64() ^ flip; // unsigned order as signed order
+        Vector256<long> b0 = Vector256<long>.Zero, b1 = Vector256<long>.Zero;
+        long half = _padded.Length;
+        long* t = (long*)table;
+        for (int step = 0; step < _searchSteps; step++)
+        {
+            half >>= 1;
+            Vector256<long> off = Vector256.Create(half - 1), h = Vector256.Create(half);
+            Vector256<long> t0 = Avx2.GatherVector256(t, b0 + off, 8) ^ flip;
+            Vector256<long> t1 = Avx2.GatherVector256(t, b1 + off, 8) ^ flip;
+            b0 += ~Vector256.GreaterThan(t0, us0) & h; // t <= u
+            b1 += ~Vector256.GreaterThan(t1, us1) & h;
+        }
+
+        return (Finish(t, b0, us0, flip, out bad0), Finish(t, b1, us1, flip, out bad1));
+    }
+
+    private unsafe Vector256<long> Finish(long* t, Vector256<long> b, Vector256<long> us, Vector256<long> flip, out Vector256<long> bad)
+    {
+        Vector256<long> mask = Vector256.Create((long)_padded.Length - 1);
+        Vector256<long> atB = Avx2.GatherVector256(t, b, 8) ^ flip;
+        Vector256<long> ans = b + (~Vector256.GreaterThan(atB, us) & Vector256<long>.One);
+        Vector256<long> before = Avx2.GatherVector256(t, (ans - Vector256<long>.One) & mask, 8) ^ flip;
+        Vector256<long> tie = Vector256.Equals(before, us) & Vector256.GreaterThan(ans, Vector256<long>.Zero);
+        Vector256<long> past = Vector256.GreaterThan(ans, Vector256.Create((long)_table.Length - 1));
+        bad = tie | past;
+        return ans;
+    }
+
+    /// <summary>
+    /// Fixed-step path: upper bound by a binary search of exactly log2(padded length) halvings with
+    /// conditional moves; −1 on a tie or when the answer falls in the padding.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int FindFixed(ulong u)
+    {
+        ref ulong t = ref MemoryMarshal.GetArrayDataReference(_padded);
+        int b = 0;
+        int half = _padded.Length;
+        for (int step = 0; step < _searchSteps; step++)
+        {
+            half >>= 1;
+            // b += half when t[b + half − 1] <= u (branch-free select)
+            int take = -(int)(uint)(Unsafe.Add(ref t, b + half - 1) <= u ? 1 : 0);
+            b += half & take;
+        }
+
+        // b <= answer <= b + 1: the answer (number of entries <= u) is b + [t[b] <= u]
+        int mask = _padded.Length - 1;
+        int ans = b + (Unsafe.Add(ref t, b) <= u ? 1 : 0);
+        ulong before = Unsafe.Add(ref t, (ans - 1) & mask);
+        bool bad = (ans >= _table.Length) | ((ans > 0) & (before == u));
+        return bad ? -1 : ans;
     }
 
     /// <summary>Fast path: min{ j : f_j &gt; u } when that answer is decided by u alone, else −1.</summary>
