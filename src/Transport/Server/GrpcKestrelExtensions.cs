@@ -47,7 +47,7 @@ public static class GrpcKestrelExtensions
 
     /// <summary>
     /// Makes <paramref name="listen"/> an HTTP/2-only gRPC endpoint: cleartext (h2c, prior knowledge) without a
-    /// server certificate, TLS 1.2/1.3 with ALPN h2 with one, and mutual TLS against
+    /// server certificate, TLS 1.3 with ALPN h2 with one, and mutual TLS against
     /// <see cref="GrpcServerOptions.ClientCertificateAuthority"/> when set.
     /// </summary>
     public static ListenOptions UseGrpcEndpoint(this ListenOptions listen, GrpcServerOptions options)
@@ -61,7 +61,7 @@ public static class GrpcKestrelExtensions
             var https = new HttpsConnectionAdapterOptions
             {
                 ServerCertificate = serverCertificate,
-                SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                SslProtocols = SslProtocols.Tls13,
                 ClientCertificateMode = ClientCertificateMode.NoCertificate,
             };
             if (options.ClientCertificateAuthority is { } ca)
