@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-scripts/ensure-deps.sh python3 python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc
+scripts/ensure-deps.sh python3 python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
 dotnet build SecAgg.sln -c Release -nologo -clp:ErrorsOnly
 log=$(mktemp)
 set +e

@@ -71,7 +71,6 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall, IClientStre
             {
                 _status = new Status(StatusCode.DeadlineExceeded, "Deadline exceeded before the call started.");
                 _trailers = new Metadata();
-                _send = Task.FromException<HttpResponseMessage>(new RpcException(_status.Value));
                 _headers = Task.FromException<Metadata>(new RpcException(_status.Value));
                 message.Dispose();
                 return;

@@ -92,6 +92,7 @@ public sealed partial class ContractTests
     [PythonInteropFact]
     public async Task DebianProtocGeneratesPythonStubsAndAPythonClientSpeaksTheContractToOurServer()
     {
+        Assert.True(File.Exists("/usr/include/google/protobuf/timestamp.proto"), "google/protobuf/timestamp.proto is missing: install libprotobuf-dev (test.sh does).");
         string stubs = Directory.CreateTempSubdirectory("secagg-contract-").FullName;
         var protoc = Process.Start(new ProcessStartInfo(PythonGrpc.Protoc)
         {
