@@ -123,6 +123,7 @@ public sealed partial class ContractTests
         var detail = ErrorDetail.Parser.ParseFrom(Convert.FromHexString(r.GetProperty("error_detail").GetString()!));
         Assert.Equal(ErrorReason.NotFound, detail.Reason);
         Assert.Equal(99UL, detail.Round);
+        Directory.Delete(stubs, recursive: true);
     }
 
     [Fact]

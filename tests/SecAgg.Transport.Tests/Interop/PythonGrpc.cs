@@ -44,6 +44,17 @@ internal static class PythonGrpc
         }
 
         string dir = Directory.CreateTempSubdirectory("secagg-interop-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: a temp directory left behind is harmless.
+            }
+        };
         string protoDir = Path.Combine(AppContext.BaseDirectory, "Interop");
         (int rc, string output) = Run(Protoc, ["-I", protoDir, "--python_out=" + dir, "--grpc_out=" + dir, "--plugin=protoc-gen-grpc=" + GrpcPythonPlugin, Path.Combine(protoDir, "interop.proto")], TimeSpan.FromSeconds(30));
         if (rc != 0)
