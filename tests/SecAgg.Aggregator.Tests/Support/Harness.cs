@@ -75,11 +75,11 @@ internal sealed class Harness : IAsyncDisposable
         return [.. Enumerable.Range(0, chunks).Select(_ => Adder.RandomChunk(rng))];
     }
 
-    /// <summary>Sends a whole upload from chunk <paramref name="from"/>; returns the last receipt.</summary>
-    public async Task<ChunkReceipt> SendAsync(long round, string who, byte[][] upload, int from = 0)
+    /// <summary>Sends chunks [<paramref name="from"/>, <paramref name="until"/>) of an upload (default: all); returns the last receipt.</summary>
+    public async Task<ChunkReceipt> SendAsync(long round, string who, byte[][] upload, int from = 0, int? until = null)
     {
         ChunkReceipt? last = null;
-        for (int i = from; i < upload.Length; i++)
+        for (int i = from; i < (until ?? upload.Length); i++)
         {
             last = await Accumulator.ReceiveChunkAsync(Chunk(round, who, i, upload[i], upload.Length));
         }
