@@ -171,10 +171,8 @@ public sealed class CoefficientEncoder
             for (; j < n; j++)
             {
                 ulong scaled = Modulus.MultiplyShoupLazy(m[j], d, ds, p) + correction[j]; // < 2p + t < 3p
-                scaled = scaled >= p ? scaled - p : scaled;
-                scaled = scaled >= p ? scaled - p : scaled;
-                ulong s = row[j] + scaled;
-                row[j] = s >= p ? s - p : s;
+                scaled = Modulus.SubtractIfAtLeast(Modulus.SubtractIfAtLeast(scaled, p), p);
+                row[j] = Modulus.SubtractIfAtLeast(row[j] + scaled, p);
             }
         }
     }
@@ -224,13 +222,13 @@ public sealed class CoefficientEncoder
             {
                 ulong p = ps[l];
                 ulong x = Modulus.MultiplyShoupLazy(data[(l * n) + j], level.QHatInv[l], level.QHatInvShoup[l], p);
-                x = x >= p ? x - p : x;
+                x = Modulus.SubtractIfAtLeast(x, p);
                 ulong h1 = Math.BigMul(x, level.TOverPLo[l], out _);
                 ulong h2 = Math.BigMul(x, level.TOverPHi[l], out ulong l2);
                 ulong mid = l2 + h1;
                 ulong intPart = h2 + (mid < l2 ? 1UL : 0UL); // floor(x·t/p) < t
                 intSum += intPart;
-                intSum = intSum >= t ? intSum - t : intSum;
+                intSum = Modulus.SubtractIfAtLeast(intSum, t);
                 fracSum += mid;
             }
 

@@ -307,8 +307,7 @@ public sealed class RingQ
             {
                 long v = values[j];
                 ulong x = v >= 0 ? ((ulong)v < p ? (ulong)v : m.Reduce((ulong)v)) : m.ReduceSigned(v);
-                ulong s = r[j] + x;
-                r[j] = s >= p ? s - p : s;
+                r[j] = Modulus.SubtractIfAtLeast(r[j] + x, p);
             }
         }
     }
@@ -484,7 +483,7 @@ public sealed class RingQ
         for (; j < a.Length; j++)
         {
             ulong s = Unsafe.Add(ref ra, j) + Unsafe.Add(ref rb, j);
-            Unsafe.Add(ref rr, j) = s >= p ? s - p : s;
+            Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(s, p);
         }
     }
 
@@ -516,7 +515,7 @@ public sealed class RingQ
         for (; j < a.Length; j++)
         {
             ulong s = Unsafe.Add(ref ra, j) + p - Unsafe.Add(ref rb, j);
-            Unsafe.Add(ref rr, j) = s >= p ? s - p : s;
+            Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(s, p);
         }
     }
 
@@ -555,7 +554,7 @@ public sealed class RingQ
         for (; j < a.Length; j++)
         {
             ulong q = Modulus.MultiplyShoupLazy(Unsafe.Add(ref ra, j), Unsafe.Add(ref rb, j), Unsafe.Add(ref rbs, j), p);
-            Unsafe.Add(ref rr, j) = q >= p ? q - p : q;
+            Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(q, p);
         }
     }
 

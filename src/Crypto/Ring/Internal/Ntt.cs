@@ -77,7 +77,7 @@ internal static class Ntt
                 for (int j = 0; j < t; j++)
                 {
                     ulong X = Unsafe.Add(ref x, j);
-                    X = X >= twoP ? X - twoP : X;
+                    X = Modulus.SubtractIfAtLeast(X, twoP);
                     ulong Q = Modulus.MultiplyShoupLazy(Unsafe.Add(ref y, j), W, Ws, p);
                     Unsafe.Add(ref x, j) = X + Q;
                     Unsafe.Add(ref y, j) = X - Q + twoP;
@@ -90,8 +90,8 @@ internal static class Ntt
             for (int j = 0; j < n; j++)
             {
                 ulong X = Unsafe.Add(ref a, j);
-                X = X >= twoP ? X - twoP : X;
-                Unsafe.Add(ref a, j) = X >= p ? X - p : X;
+                X = Modulus.SubtractIfAtLeast(X, twoP);
+                Unsafe.Add(ref a, j) = Modulus.SubtractIfAtLeast(X, p);
             }
         }
     }
@@ -106,7 +106,7 @@ internal static class Ntt
         for (int j = 0; j < n; j++)
         {
             ulong X = Modulus.MultiplyShoupLazy(Unsafe.Add(ref a, j), invN, invNs, p);
-            Unsafe.Add(ref a, j) = X >= p ? X - p : X;
+            Unsafe.Add(ref a, j) = Modulus.SubtractIfAtLeast(X, p);
         }
     }
 
@@ -134,7 +134,7 @@ internal static class Ntt
                     ulong X = Unsafe.Add(ref x, j);
                     ulong Y = Unsafe.Add(ref y, j);
                     ulong T = X + Y;
-                    Unsafe.Add(ref x, j) = T >= twoP ? T - twoP : T;
+                    Unsafe.Add(ref x, j) = Modulus.SubtractIfAtLeast(T, twoP);
                     Unsafe.Add(ref y, j) = Modulus.MultiplyShoupLazy(X - Y + twoP, W, Ws, p);
                 }
             }
