@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SecAgg.Crypto.Bfv.Internal;
 using SecAgg.Crypto.Ring;
 
@@ -142,6 +143,7 @@ public sealed class Evaluator
         return ReferenceEquals(current, ciphertext) ? ciphertext.Clone() : current;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DropLastLimb(Poly source, Poly destination)
     {
         RingQ ring = _context.Ring;

@@ -132,6 +132,7 @@ public sealed class RingQ
     }
 
     /// <summary>result = −a (mod q).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Negate(Poly a, Poly result)
     {
         CheckShape(a, result);
@@ -150,6 +151,7 @@ public sealed class RingQ
 
     /// <summary>result = a ⊙ b, the coefficient-wise product; with both in NTT form this is the ring product.</summary>
     /// <exception cref="ArgumentException">An operand is not in NTT form.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void MultiplyCoefficients(Poly a, Poly b, Poly result)
     {
         CheckNtt(a, b, result);
@@ -168,6 +170,7 @@ public sealed class RingQ
 
     /// <summary>result += a ⊙ b (NTT form).</summary>
     /// <exception cref="ArgumentException">An operand is not in NTT form.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void MultiplyCoefficientsThenAdd(Poly a, Poly b, Poly result)
     {
         CheckNtt(a, b, result);
@@ -221,6 +224,7 @@ public sealed class RingQ
     }
 
     /// <summary>result = c·a for an integer scalar c (reduced into each limb).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void MultiplyScalar(Poly a, ulong scalar, Poly result)
     {
         CheckShape(a, result);
@@ -288,6 +292,7 @@ public sealed class RingQ
     }
 
     /// <summary>result += values (a signed integer polynomial of length n, reduced into every limb; coefficient form).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddSigned(ReadOnlySpan<long> values, Poly result)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -314,6 +319,7 @@ public sealed class RingQ
 
     /// <summary>Vector path of SetSigned/AddSigned: handles 8-lane chunks whose values all satisfy |v| &lt; p and
     /// returns the index where it stopped (the scalar loop finishes from there).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int LiftSmallVector(ReadOnlySpan<long> values, Span<ulong> r, ulong p, bool accumulate)
     {
         if (Simd != SimdMode.Vector512)
@@ -350,6 +356,7 @@ public sealed class RingQ
 
     /// <summary>Writes the small signed integer polynomial <paramref name="values"/> (length n) into every limb of
     /// <paramref name="result"/>, in coefficient form.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SetSigned(ReadOnlySpan<long> values, Poly result)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -455,6 +462,7 @@ public sealed class RingQ
 
     // ------------------------------------------------------------------ kernels
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void AddLimb(Span<ulong> a, Span<ulong> b, Span<ulong> r, ulong p)
     {
         int j = 0;
@@ -487,6 +495,7 @@ public sealed class RingQ
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SubtractLimb(Span<ulong> a, Span<ulong> b, Span<ulong> r, ulong p)
     {
         int j = 0;
@@ -519,6 +528,7 @@ public sealed class RingQ
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void MulShoupLimb(Span<ulong> a, Span<ulong> b, Span<ulong> bs, Span<ulong> r, ulong p)
     {
         int j = 0;

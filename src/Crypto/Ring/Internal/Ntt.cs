@@ -47,9 +47,11 @@ internal static class Ntt
 
     // ---------------------------------------------------------------- scalar
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardScalar(Span<ulong> span, NttTables tables) => ForwardStagesScalar(span, tables, tables.N, true);
 
     /// <summary>Runs the forward stages whose half-width t is below <paramref name="tLimit"/> (all when tLimit = n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardStagesScalar(Span<ulong> span, NttTables tables, int tLimit, bool finalReduce)
     {
         int n = tables.N;
@@ -96,6 +98,7 @@ internal static class Ntt
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InverseScalar(Span<ulong> span, NttTables tables)
     {
         InverseStagesScalar(span, tables, tables.N);
@@ -111,6 +114,7 @@ internal static class Ntt
     }
 
     /// <summary>Runs the inverse stages whose half-width t is below <paramref name="tLimit"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InverseStagesScalar(Span<ulong> span, NttTables tables, int tLimit)
     {
         int n = tables.N;
@@ -186,6 +190,7 @@ internal static class Ntt
 
     // ---------------------------------------------------------------- Vector512
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardVector512(Span<ulong> span, NttTables tables)
     {
         const int W = 8;
@@ -250,6 +255,7 @@ internal static class Ntt
         (x * w) - (MulHi(x, ws, Vector512.ShiftRightLogical(ws, 32)) * vp);
 
     /// <summary>Forward stages t = 4, 2, 1 with in-register permutations, and the final reduction to [0, p).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardInnerStagesVector512(ref ulong a, NttTables tables, Vector512<ulong> vp, Vector512<ulong> v2p)
     {
         int n = tables.N;
@@ -298,6 +304,7 @@ internal static class Ntt
     }
 
     /// <summary>Inverse stages t = 1, 2, 4 with in-register permutations.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InverseInnerStagesVector512(ref ulong a, NttTables tables, Vector512<ulong> vp, Vector512<ulong> v2p)
     {
         int n = tables.N;
@@ -339,6 +346,7 @@ internal static class Ntt
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InverseVector512(Span<ulong> span, NttTables tables)
     {
         const int W = 8;
@@ -392,6 +400,7 @@ internal static class Ntt
 
     // ---------------------------------------------------------------- Vector256
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardVector256(Span<ulong> span, NttTables tables)
     {
         const int W = 4;
@@ -444,6 +453,7 @@ internal static class Ntt
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InverseVector256(Span<ulong> span, NttTables tables)
     {
         const int W = 4;
