@@ -64,8 +64,7 @@ public sealed class AggregatorHost : IAsyncDisposable
             docs = await ServiceStateStore.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
             var service = new AggregatorService(config, store, docs, preset, options.ModelLayout, options.Rounds ?? config.Dp.Rounds, options.Time, loggers);
             await service.InitializeAsync(options.InitialModel, cancellationToken).ConfigureAwait(false);
-            var ca = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(
-                System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(config.CaCertificatePath).RawData);
+            var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(config.CaCertificatePath));
             var serverOptions = new GrpcServerOptions
             {
                 ServerCertificate = options.ServerCertificate,
