@@ -229,4 +229,44 @@ public sealed class AggregatorServiceTests
         await h.WaitForStageAsync(1, WireStage.Published);
         AssertMean((await ps[0].DownloadModelAsync()).Values, updates);
     }
+
+    [Fact]
+    public async Task ThresholdRoundDecryptsWithTMembersAfterRelayingShamirShares()
+    {
+        await using ServiceHarness h = await ServiceHarness.CreateAsync("sqlite", parties: 3, minParticipants: 2, threshold: 2);
+        await h.StartAsync();
+        TestParticipant[] ps = await EnrollAsync(h);
+        foreach (TestParticipant p in ps)
+        {
+            UploadThresholdSharesResponse r = await p.DealAsync();
+            Assert.Equal(2, r.StoredRecipientIds.Count);
+        }
+
+        // The relay takes each blob once; a different blob to the same recipient, or one to oneself, is refused.
+        var again = new ThresholdShareBlob { EpochId = 1, SenderId = ps[0].Id, RecipientId = ps[1].Id, Ciphertext = ByteString.CopyFrom([1, 2, 3]) };
+        await ServiceHarness.AssertStatusAsync(StatusCode.AlreadyExists, () => ps[0].Client.CallAsync(KeyEpochMethods.UploadThresholdShares, ServiceHarness.Stream([again])));
+        await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => ps[0].Client.CallAsync(KeyEpochMethods.UploadThresholdShares, ServiceHarness.Stream([new ThresholdShareBlob(again) { RecipientId = ps[0].Id }])));
+        await ServiceHarness.AssertStatusAsync(StatusCode.PermissionDenied, () => ps[1].Client.CallAsync(KeyEpochMethods.UploadThresholdShares, ServiceHarness.Stream([again])));
+        foreach (TestParticipant p in ps)
+        {
+            Assert.Equal(2, await p.CollectAsync());
+        }
+
+        await h.WaitForStageAsync(1, WireStage.Open);
+        float[][] updates = [.. ps.Select((_, i) => TestParticipant.RandomUpdate(600 + i))];
+        for (int i = 0; i < ps.Length; i++)
+        {
+            await ps[i].UploadAsync(1, updates[i]);
+        }
+
+        await h.WaitForStageAsync(1, WireStage.Decrypting);
+
+        // The set is t = 2 members (Shamir points 1 and 2); the third is not asked and may not answer.
+        await ServiceHarness.AssertStatusAsync(StatusCode.PermissionDenied, () => ps[2].DecryptAsync(1));
+        Assert.True((await ps[0].DecryptAsync(1)).Complete);
+        Assert.True((await ps[1].DecryptAsync(1)).Complete);
+        RoundStatus s = await h.WaitForStageAsync(1, WireStage.Published);
+        Assert.Equal(2u, s.DecryptionSharesComplete);
+        AssertMean((await ps[2].DownloadModelAsync()).Values, updates);
+    }
 }

@@ -26,8 +26,9 @@ internal sealed class ServiceHarness : IAsyncDisposable
     private readonly StoreFactory _db;
     private readonly string _dir = Directory.CreateTempSubdirectory("secagg-service-").FullName;
 
-    private ServiceHarness(StoreFactory db, string engine, int parties)
+    private ServiceHarness(StoreFactory db, string engine, int parties, int threshold)
     {
+        Threshold = threshold;
         _db = db;
         Engine = engine;
         Ca = CertificateAuthority.Create("SecAgg test consortium CA");
@@ -39,6 +40,8 @@ internal sealed class ServiceHarness : IAsyncDisposable
     }
 
     public string Engine { get; }
+
+    public int Threshold { get; }
 
     public CertificateAuthority Ca { get; }
 
@@ -54,16 +57,16 @@ internal sealed class ServiceHarness : IAsyncDisposable
 
     public string ConfigPath => Path.Combine(_dir, "consortium.yaml");
 
-    public static async Task<ServiceHarness> CreateAsync(string engine, int parties = 3, int minParticipants = 2, string collect = "60s", string decrypt = "60s", int rounds = 1)
+    public static async Task<ServiceHarness> CreateAsync(string engine, int parties = 3, int minParticipants = 2, string collect = "60s", string decrypt = "60s", int rounds = 1, int? threshold = null)
     {
-        var h = new ServiceHarness(await StoreFactory.CreateAsync(engine), engine, parties);
+        var h = new ServiceHarness(await StoreFactory.CreateAsync(engine), engine, parties, threshold ?? parties);
         var participants = string.Concat(h.Ids.Select(id =>
             $"  - id: {id}\n    certificate-sha256: {Convert.ToHexString(SHA256.HashData(h.Certificates[id].RawData))}\n"));
         File.WriteAllText(h.ConfigPath, string.Create(CultureInfo.InvariantCulture, $"""
             consortium: service-test
             ca: ca.pem
             participants:
-            {participants}threshold: {parties}
+            {participants}threshold: {h.Threshold}
             min-participants: {minParticipants}
             deadlines:
               collect: {collect}
@@ -197,6 +200,37 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
         await c.CallAsync(KeyEpochMethods.UploadPublicKeyShare, new UploadPublicKeyShareRequest { EpochId = 1, ParticipantId = Id, PublicKeyShare = ByteString.CopyFrom(share.Serialize()) });
     }
 
+    private ThresholdSecretShare? _thresholdShare;
+
+    /// <summary>
+    /// Deals Shamir shares of the secret to the other members through the aggregator's relay. (A real
+    /// participant encrypts each blob pairwise; the test sends the serialized share, which the relay never reads.)
+    /// </summary>
+    public async Task<UploadThresholdSharesResponse> DealAsync()
+    {
+        ShamirShare[] dealt = new Thresholdizer(_he!).GenerateShares(_secret!);
+        var blobs = harness.Ids.Select((rid, j) => (rid, j)).Where(x => x.rid != Id)
+            .Select(x => new ThresholdShareBlob { EpochId = 1, SenderId = Id, RecipientId = x.rid, Ciphertext = ByteString.CopyFrom(dealt[x.j].Serialize()) });
+        _ownDealt = dealt[_secret!.PartyId - 1];
+        return await Client.CallAsync(KeyEpochMethods.UploadThresholdShares, ServiceHarness.Stream(blobs.ToList()));
+    }
+
+    private ShamirShare? _ownDealt;
+
+    /// <summary>Collects the shares dealt to this member and combines them into its threshold secret share.</summary>
+    public async Task<int> CollectAsync()
+    {
+        var received = new List<ShamirShare> { _ownDealt! };
+        await foreach (ThresholdShareBlob b in Client.StreamAsync(KeyEpochMethods.FetchThresholdShares, new FetchThresholdSharesRequest { EpochId = 1 }))
+        {
+            Assert.Equal(Id, b.RecipientId);
+            received.Add(ShamirShare.Deserialize(_he!, b.Ciphertext.Span));
+        }
+
+        _thresholdShare = new Thresholdizer(_he!).AggregateShares(_secret!.PartyId, received);
+        return received.Count - 1;
+    }
+
     public async Task<RoundParameters> RoundAsync(ulong round)
     {
         GrpcClient c = Client;
@@ -208,7 +242,7 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
         }
 
         RoundConfig cfg = await c.CallAsync(RoundsMethods.GetRoundConfig, new GetRoundConfigRequest { Round = round });
-        return RoundParameters.FromContract(cfg, harness.Ids.Length, harness.Ids.Length, allowInsecureForTests: true);
+        return RoundParameters.FromContract(cfg, harness.Ids.Length, harness.Threshold, allowInsecureForTests: true);
     }
 
     public async Task<List<CiphertextUploadMessage>> EncryptAsync(ulong round, float[] update)
@@ -233,7 +267,7 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
     {
         GrpcClient c = Client;
         var protocol = new DecryptionShareProtocol(_he!);
-        using DecryptionSecret secret = DecryptionSecret.ForAllParties(_secret!);
+        DecryptionSecret? secret = null;
         var shares = new List<Proto.V1.DecryptionShare>();
         DecryptionSession? session = null;
         await foreach (DecryptionStreamMessage m in c.StreamAsync(RoundsMethods.FetchDecryptionRequests, new FetchDecryptionRequestsRequest { Round = round }))
@@ -241,18 +275,22 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
             if (m.KindCase == DecryptionStreamMessage.KindOneofCase.Session)
             {
                 session = m.Session;
+                EpochInfo info = await c.CallAsync(KeyEpochMethods.GetEpochInfo, new GetEpochInfoRequest { EpochId = 1 });
+                int[] set = session.DecryptionSet.Select(id => (int)info.Participants.Single(p => p.ParticipantId == id).ShamirPoint).ToArray();
+                secret = _thresholdShare is null ? DecryptionSecret.ForAllParties(_secret!) : new Combiner(_he!, set).GetDecryptionSecret(_thresholdShare);
                 continue;
             }
 
             CompactCiphertext ct = DecryptionCodec.DecodeRequest(_he!, m.Request.C1.Span);
             Assert.Equal(m.Request.CiphertextDigest.ToByteArray(), DecryptionCodec.CiphertextDigest(ct));
             Crypto.Multiparty.DecryptionShare share = protocol.AllocateShare();
-            protocol.GenerateShare(secret, ct, share);
+            protocol.GenerateShare(secret!, ct, share);
             shares.Add(new Proto.V1.DecryptionShare { Round = round, ChunkIndex = m.Request.ChunkIndex, CiphertextDigest = m.Request.CiphertextDigest, Share = ByteString.CopyFrom(share.Serialize()), ParticipantId = Id });
         }
 
         Assert.NotNull(session);
         Assert.Equal((int)session.TotalChunks, shares.Count);
+        secret!.Dispose();
         return await c.CallAsync(RoundsMethods.UploadDecryptionShares, ServiceHarness.Stream(shares));
     }
 
