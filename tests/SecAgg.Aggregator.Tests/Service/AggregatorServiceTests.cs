@@ -134,11 +134,22 @@ public sealed class AggregatorServiceTests
         Assert.True((await ps[2].UploadAsync(1, updates[2])).Complete);
         await h.WaitForStageAsync(1, WireStage.Decrypting);
 
-        // A share for the wrong ciphertext is refused; a member outside the protocol order too.
-        foreach (TestParticipant p in ps)
-        {
-            Assert.True((await p.DecryptAsync(1)).Complete);
-        }
+        // Decryption shares: for another chunk's ciphertext, truncated, sent by someone else, before fetching, twice.
+        List<DecryptionShare> shares = await ps[0].PrepareSharesAsync(1);
+        Task<UploadDecryptionSharesResponse> SendShares(TestParticipant p, IEnumerable<DecryptionShare> s) =>
+            p.Client.CallAsync(RoundsMethods.UploadDecryptionShares, ServiceHarness.Stream(s.ToList()));
+        await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => SendShares(ps[0], [new DecryptionShare(shares[0]) { CiphertextDigest = shares[1].CiphertextDigest }]));
+        await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => SendShares(ps[0], [new DecryptionShare(shares[0]) { Share = ByteString.CopyFrom(shares[0].Share.Span[..^8]) }]));
+        await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => SendShares(ps[0], [new DecryptionShare(shares[0]) { Share = shares[1].Share }]));
+        await ServiceHarness.AssertStatusAsync(StatusCode.PermissionDenied, () => SendShares(ps[1], shares));
+        await ServiceHarness.AssertStatusAsync(StatusCode.FailedPrecondition, () => SendShares(ps[2], shares.Select(x => new DecryptionShare(x) { ParticipantId = ps[2].Id })));
+        await ServiceHarness.AssertStatusAsync(StatusCode.OutOfRange, () => SendShares(ps[0], [new DecryptionShare(shares[0]) { ChunkIndex = 50 }]));
+        Assert.True((await SendShares(ps[0], shares)).Complete);
+        Assert.True((await SendShares(ps[0], shares)).Complete); // the same bytes again: harmless
+        List<DecryptionShare> second = await ps[0].PrepareSharesAsync(1);
+        await ServiceHarness.AssertStatusAsync(StatusCode.AlreadyExists, () => SendShares(ps[0], second));
+        Assert.True((await ps[1].DecryptAsync(1)).Complete);
+        Assert.True((await ps[2].DecryptAsync(1)).Complete);
 
         await h.WaitForStageAsync(1, WireStage.Published);
         AssertMean((await ps[2].DownloadModelAsync()).Values, updates);

@@ -263,7 +263,11 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
     public async Task<UploadCiphertextsResponse> UploadAsync(ulong round, float[] update) => await SendAsync(await EncryptAsync(round, update));
 
     /// <summary>Fetches every decryption request of the round and answers it (all-N decryption).</summary>
-    public async Task<UploadDecryptionSharesResponse> DecryptAsync(ulong round)
+    public async Task<UploadDecryptionSharesResponse> DecryptAsync(ulong round) =>
+        await Client.CallAsync(RoundsMethods.UploadDecryptionShares, ServiceHarness.Stream(await PrepareSharesAsync(round)));
+
+    /// <summary>Fetches the round's decryption requests and computes (without sending) one share per chunk.</summary>
+    public async Task<List<Proto.V1.DecryptionShare>> PrepareSharesAsync(ulong round)
     {
         GrpcClient c = Client;
         var protocol = new DecryptionShareProtocol(_he!);
@@ -291,7 +295,7 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
         Assert.NotNull(session);
         Assert.Equal((int)session.TotalChunks, shares.Count);
         secret!.Dispose();
-        return await c.CallAsync(RoundsMethods.UploadDecryptionShares, ServiceHarness.Stream(shares));
+        return shares;
     }
 
     public async Task<(GlobalModelHeader Header, float[] Values)> DownloadModelAsync(ulong version = 0)
