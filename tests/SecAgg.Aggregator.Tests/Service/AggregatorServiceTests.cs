@@ -280,4 +280,67 @@ public sealed class AggregatorServiceTests
         Assert.Equal(2u, s.DecryptionSharesComplete);
         AssertMean((await ps[2].DownloadModelAsync()).Values, updates);
     }
+
+    [Fact]
+    public async Task MetricsCountBytesAndLogsCarryNoCiphertextAndShutdownStopsServing()
+    {
+        await using ServiceHarness h = await ServiceHarness.CreateAsync("sqlite", parties: 2);
+        long bytes = 0, counted = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (i, l) =>
+        {
+            if (i.Meter.Name == SecAgg.Aggregator.Service.AggregatorMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(i);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((i, v, _, _) =>
+        {
+            if (i.Name == "secagg.aggregator.bytes_received")
+            {
+                Interlocked.Add(ref bytes, v);
+            }
+            else if (i.Name == "secagg.aggregator.uploads_counted")
+            {
+                Interlocked.Add(ref counted, v);
+            }
+        });
+        listener.Start();
+        await h.StartAsync();
+        TestParticipant[] ps = await EnrollAsync(h);
+        await h.WaitForStageAsync(1, WireStage.Open);
+        var sent = new List<byte[]>();
+        foreach (TestParticipant p in ps)
+        {
+            List<CiphertextUploadMessage> m = await p.EncryptAsync(1, TestParticipant.RandomUpdate(700));
+            sent.AddRange(m.Skip(1).Select(x => x.Chunk.Ciphertext.ToByteArray()));
+            await p.SendAsync(m);
+        }
+
+        await h.WaitForStageAsync(1, WireStage.Decrypting);
+        foreach (TestParticipant p in ps)
+        {
+            await p.DecryptAsync(1);
+        }
+
+        await h.WaitForStageAsync(1, WireStage.Published);
+        listener.RecordObservableInstruments();
+        Assert.True(Interlocked.Read(ref bytes) >= sent.Sum(b => (long)b.Length), $"bytes_received {bytes}");
+        Assert.Equal(2, Interlocked.Read(ref counted));
+
+        string all = string.Join("\n", h.Logs);
+        Assert.Contains("[203]", all, StringComparison.Ordinal); // upload counted
+        Assert.Contains("[207]", all, StringComparison.Ordinal); // published
+        foreach (byte[] chunk in sent)
+        {
+            Assert.DoesNotContain(Convert.ToHexString(chunk.AsSpan(20, 16)), all, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(Convert.ToBase64String(chunk.AsSpan(20, 24)), all, StringComparison.Ordinal);
+        }
+
+        GrpcClient c = ps[0].Client;
+        Task stopping = h.StopAsync();
+        await stopping;
+        Assert.Contains("[211]", string.Join("\n", h.Logs), StringComparison.Ordinal);
+        await Assert.ThrowsAsync<RpcException>(() => c.CallAsync(HealthMethods.Check, new HealthCheckRequest()));
+    }
 }

@@ -55,6 +55,9 @@ internal sealed class ServiceHarness : IAsyncDisposable
 
     public AggregatorHost? Host { get; private set; }
 
+    /// <summary>Every log line the service wrote (formatted), for checks that no secret or ciphertext leaks.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Logs { get; } = new();
+
     public string ConfigPath => Path.Combine(_dir, "consortium.yaml");
 
     public static async Task<ServiceHarness> CreateAsync(string engine, int parties = 3, int minParticipants = 2, string collect = "60s", string decrypt = "60s", int rounds = 1, int? threshold = null)
@@ -100,6 +103,7 @@ internal sealed class ServiceHarness : IAsyncDisposable
             Storage = Storage,
             AllowInsecureParameters = true,
             TickInterval = TimeSpan.FromMilliseconds(100),
+            LoggerFactory = new CapturingLoggerFactory(Logs),
         });
         return Host;
     }
@@ -325,4 +329,28 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
     }
 
     private static TensorLayout Layout => ServiceHarness.Layout;
+}
+
+internal sealed class CapturingLoggerFactory(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILoggerFactory
+{
+    public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
+    {
+    }
+
+    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(categoryName, lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue($"{category}[{eventId.Id}] {formatter(state, exception)} {exception}");
+    }
 }
