@@ -120,8 +120,8 @@ internal sealed partial class AggregatorService
             return;
         }
 
-        var models = await _docs.ListAsync(Keys.ModelPrefix, ct).ConfigureAwait(false);
-        long baseVersion = long.Parse(models[^1].Key.AsSpan(Keys.ModelPrefix.Length), System.Globalization.CultureInfo.InvariantCulture);
+        string latestModel = (await _docs.LastKeyAsync(Keys.ModelPrefix, ct).ConfigureAwait(false))!;
+        long baseVersion = long.Parse(latestModel.AsSpan(Keys.ModelPrefix.Length), System.Globalization.CultureInfo.InvariantCulture);
         byte[] doc = new byte[40];
         RandomNumberGenerator.Fill(doc.AsSpan(0, 32));
         BinaryPrimitives.WriteInt64LittleEndian(doc.AsSpan(32), baseVersion);
