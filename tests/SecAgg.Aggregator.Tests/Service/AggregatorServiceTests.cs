@@ -343,4 +343,33 @@ public sealed class AggregatorServiceTests
         Assert.Contains("[211]", string.Join("\n", h.Logs), StringComparison.Ordinal);
         await Assert.ThrowsAsync<RpcException>(() => c.CallAsync(HealthMethods.Check, new HealthCheckRequest()));
     }
+
+    [Fact]
+    public async Task NoRoundOpensThatCouldExceedThePrivacyBudget()
+    {
+        // Budget between round 1's worst case (2 summands) and rounds 1 + 2 (3 published, then 2 worst case).
+        Quantize.Ddg.DdgParameters ddg = Protocol.ProtocolPresets.InsecureForTests(3, 3).Ddg.Create(3, ServiceHarness.Layout.TotalLength);
+        double first = Protocol.RoundPrivacy.ComposedEpsilon(ddg, [2], 1e-6);
+        double both = Protocol.RoundPrivacy.ComposedEpsilon(ddg, [3, 2], 1e-6);
+        Assert.True(first < both);
+        await using ServiceHarness h = await ServiceHarness.CreateAsync("sqlite", rounds: 5, budget: (first + both) / 2);
+        await h.StartAsync();
+        TestParticipant[] ps = await EnrollAsync(h);
+        await h.WaitForStageAsync(1, WireStage.Open);
+        foreach (TestParticipant p in ps)
+        {
+            await p.UploadAsync(1, TestParticipant.RandomUpdate(800));
+        }
+
+        await h.WaitForStageAsync(1, WireStage.Decrypting);
+        foreach (TestParticipant p in ps)
+        {
+            await p.DecryptAsync(1);
+        }
+
+        await h.WaitForStageAsync(1, WireStage.Published);
+        await Task.Delay(800); // several driver ticks
+        await ServiceHarness.AssertStatusAsync(StatusCode.NotFound, () => ps[0].Client.CallAsync(RoundsMethods.GetRoundStatus, new GetRoundStatusRequest { Round = 2 }));
+        Assert.Contains(h.Logs, l => l.Contains("[209]", StringComparison.Ordinal) && l.Contains("budget", StringComparison.Ordinal));
+    }
 }

@@ -60,7 +60,7 @@ internal sealed class ServiceHarness : IAsyncDisposable
 
     public string ConfigPath => Path.Combine(_dir, "consortium.yaml");
 
-    public static async Task<ServiceHarness> CreateAsync(string engine, int parties = 3, int minParticipants = 2, string collect = "60s", string decrypt = "60s", int rounds = 1, int? threshold = null)
+    public static async Task<ServiceHarness> CreateAsync(string engine, int parties = 3, int minParticipants = 2, string collect = "60s", string decrypt = "60s", int rounds = 1, int? threshold = null, double budget = 1e300)
     {
         var h = new ServiceHarness(await StoreFactory.CreateAsync(engine), engine, parties, threshold ?? parties);
         var participants = string.Concat(h.Ids.Select(id =>
@@ -82,7 +82,7 @@ internal sealed class ServiceHarness : IAsyncDisposable
               noise-sigma: 0.001
               rounds: {rounds}
             privacy-budget:
-              epsilon: 1e300
+              epsilon: {budget:R}
               delta: 1e-6
 
             """).Replace("\n  - id", "\n  - id", StringComparison.Ordinal));
