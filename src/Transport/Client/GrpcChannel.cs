@@ -138,7 +138,7 @@ public sealed class GrpcChannel : IDisposable
         X509Certificate2? authority = options.ServerCertificateAuthority;
         handler.SslOptions = new SslClientAuthenticationOptions
         {
-            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            EnabledSslProtocols = SslProtocols.Tls13,
             ClientCertificates = options.ClientCertificate is { } cert ? new X509CertificateCollection { cert } : null,
             RemoteCertificateValidationCallback = authority is null
                 ? null

@@ -21,6 +21,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall, IClientStre
     private readonly string? _requestEncoding;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly object _gate = new();
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private StreamingRequestContent? _content;
     private Task<HttpResponseMessage>? _send;
     private Task<Metadata>? _headers;
@@ -70,7 +71,6 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall, IClientStre
             {
                 _status = new Status(StatusCode.DeadlineExceeded, "Deadline exceeded before the call started.");
                 _trailers = new Metadata();
-                _send = Task.FromException<HttpResponseMessage>(new RpcException(_status.Value));
                 _headers = Task.FromException<Metadata>(new RpcException(_status.Value));
                 message.Dispose();
                 return;
@@ -339,6 +339,8 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall, IClientStre
             _trailers = trailers;
         }
 
+        _finished.TrySetResult();
+
         if (status.StatusCode != StatusCode.OK)
         {
             _content?.Abort(new RpcException(status));
@@ -391,26 +393,22 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall, IClientStre
 
     private async Task<RpcException> FailWriteAsync(Exception e)
     {
-        // A write fails when the server ended the call early: report the server's status if it has one.
-        if (!_deadlineCts.IsCancellationRequested && !_options.CancellationToken.IsCancellationRequested && _status is null)
+        // A write fails when the server ended the call early (e.g. rejected the upload): report the
+        // server's status, which the response reader receives in the trailers, rather than the broken pipe.
+        if (!_deadlineCts.IsCancellationRequested && !_options.CancellationToken.IsCancellationRequested)
         {
             try
             {
-                await _headers!.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-                if (_status is null && _reader is not null)
-                {
-                    while (await MoveNext().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false))
-                    {
-                    }
-                }
+                await _finished.Task.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             }
-            catch (RpcException rpc)
+            catch (TimeoutException)
             {
-                return rpc;
+                // Nobody is reading the response: fall back to the write error.
             }
-            catch (Exception)
+
+            if (_status is { } status && status.StatusCode != StatusCode.OK)
             {
-                // Fall through to the write error.
+                return new RpcException(status, _trailers!);
             }
         }
 

@@ -14,6 +14,8 @@ internal static class MessageFraming
 {
     /// <summary>
     /// Reads the next message from <paramref name="reader"/>; null at a clean end of stream.
+    /// A message already in the buffer is parsed in place; a larger one is copied out as it arrives,
+    /// so the bytes are consumed (and HTTP/2 flow-control credit returned) before the message is complete.
     /// </summary>
     /// <param name="reader">The body.</param>
     /// <param name="parser">Parses the payload.</param>
@@ -23,26 +25,40 @@ internal static class MessageFraming
     public static async ValueTask<T?> ReadMessageAsync<T>(PipeReader reader, MessageParser<T> parser, int maxMessageSize, string? encoding, CancellationToken cancellationToken)
         where T : class, IMessage<T>
     {
+        // 1. The 5-byte header (and, when it is all there already, the payload).
+        byte flag;
+        int length;
         while (true)
         {
             ReadResult result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             ReadOnlySequence<byte> buffer = result.Buffer;
-            T? message;
-            bool parsed;
-            try
+            if (buffer.Length >= GrpcProtocol.HeaderSize)
             {
-                parsed = TryParseFrame(ref buffer, parser, maxMessageSize, encoding, out message);
-            }
-            catch
-            {
-                reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-                throw;
-            }
+                try
+                {
+                    (flag, length) = ReadHeader(buffer, maxMessageSize, encoding);
+                }
+                catch
+                {
+                    reader.AdvanceTo(buffer.Start, buffer.End);
+                    throw;
+                }
 
-            if (parsed)
-            {
-                reader.AdvanceTo(buffer.Start);
-                return message;
+                if (buffer.Length >= GrpcProtocol.HeaderSize + (long)length)
+                {
+                    ReadOnlySequence<byte> payload = buffer.Slice(GrpcProtocol.HeaderSize, length);
+                    try
+                    {
+                        return Parse(payload, flag, parser, maxMessageSize);
+                    }
+                    finally
+                    {
+                        reader.AdvanceTo(payload.End);
+                    }
+                }
+
+                reader.AdvanceTo(buffer.GetPosition(GrpcProtocol.HeaderSize));
+                break;
             }
 
             if (result.IsCompleted || result.IsCanceled)
@@ -54,22 +70,44 @@ internal static class MessageFraming
                     return null;
                 }
 
-                throw new RpcException(new Status(StatusCode.Internal, $"The stream ended inside a message ({left} bytes of an incomplete frame)."));
+                throw Truncated(left);
             }
 
             reader.AdvanceTo(buffer.Start, buffer.End);
         }
+
+        // 2. A payload that has not fully arrived: copy it out as it comes.
+        byte[] rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            int filled = 0;
+            while (filled < length)
+            {
+                ReadResult result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                int take = (int)Math.Min(buffer.Length, length - filled);
+                buffer.Slice(0, take).CopyTo(rented.AsSpan(filled));
+                filled += take;
+                reader.AdvanceTo(buffer.GetPosition(take));
+                if (filled < length && (result.IsCompleted || result.IsCanceled))
+                {
+                    throw Truncated(GrpcProtocol.HeaderSize + filled);
+                }
+            }
+
+            return Parse(new ReadOnlySequence<byte>(rented, 0, length), flag, parser, maxMessageSize);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
-    private static bool TryParseFrame<T>(ref ReadOnlySequence<byte> buffer, MessageParser<T> parser, int maxMessageSize, string? encoding, out T? message)
-        where T : class, IMessage<T>
-    {
-        message = null;
-        if (buffer.Length < GrpcProtocol.HeaderSize)
-        {
-            return false;
-        }
+    private static RpcException Truncated(long bytes) =>
+        new(new Status(StatusCode.Internal, $"The stream ended inside a message ({bytes} bytes of an incomplete frame)."));
 
+    private static (byte Flag, int Length) ReadHeader(ReadOnlySequence<byte> buffer, int maxMessageSize, string? encoding)
+    {
         Span<byte> header = stackalloc byte[GrpcProtocol.HeaderSize];
         buffer.Slice(0, GrpcProtocol.HeaderSize).CopyTo(header);
         byte flag = header[0];
@@ -79,41 +117,30 @@ internal static class MessageFraming
             throw new RpcException(new Status(StatusCode.Internal, $"Invalid compressed flag {flag} in a message header."));
         }
 
+        if (flag == 1 && !string.Equals(encoding, GrpcProtocol.Gzip, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RpcException(new Status(StatusCode.Internal, $"A message is marked compressed but the grpc-encoding is '{encoding ?? "identity"}'."));
+        }
+
         if (length > (uint)maxMessageSize)
         {
             throw new RpcException(new Status(StatusCode.ResourceExhausted, $"Received message larger than max ({length} vs. {maxMessageSize})"));
         }
 
-        if (buffer.Length < GrpcProtocol.HeaderSize + length)
-        {
-            return false;
-        }
+        return (flag, (int)length);
+    }
 
-        ReadOnlySequence<byte> payload = buffer.Slice(GrpcProtocol.HeaderSize, length);
+    private static T Parse<T>(ReadOnlySequence<byte> payload, byte flag, MessageParser<T> parser, int maxMessageSize)
+        where T : class, IMessage<T>
+    {
         try
         {
-            if (flag == 1)
-            {
-                if (!string.Equals(encoding, GrpcProtocol.Gzip, StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new RpcException(new Status(StatusCode.Internal, $"A message is marked compressed but the grpc-encoding is '{encoding ?? "identity"}'."));
-                }
-
-                byte[] plain = Decompress(payload, maxMessageSize);
-                message = parser.ParseFrom(plain);
-            }
-            else
-            {
-                message = parser.ParseFrom(payload);
-            }
+            return flag == 1 ? parser.ParseFrom(Decompress(payload, maxMessageSize)) : parser.ParseFrom(payload);
         }
         catch (InvalidProtocolBufferException e)
         {
             throw new RpcException(new Status(StatusCode.Internal, "Failed to deserialize a message: " + e.Message) { DebugException = e });
         }
-
-        buffer = buffer.Slice(payload.End);
-        return true;
     }
 
     private static byte[] Decompress(ReadOnlySequence<byte> payload, int maxMessageSize)

@@ -47,7 +47,7 @@ public static class GrpcKestrelExtensions
 
     /// <summary>
     /// Makes <paramref name="listen"/> an HTTP/2-only gRPC endpoint: cleartext (h2c, prior knowledge) without a
-    /// server certificate, TLS 1.2/1.3 with ALPN h2 with one, and mutual TLS against
+    /// server certificate, TLS 1.3 with ALPN h2 with one, and mutual TLS against
     /// <see cref="GrpcServerOptions.ClientCertificateAuthority"/> when set.
     /// </summary>
     public static ListenOptions UseGrpcEndpoint(this ListenOptions listen, GrpcServerOptions options)
@@ -61,7 +61,7 @@ public static class GrpcKestrelExtensions
             var https = new HttpsConnectionAdapterOptions
             {
                 ServerCertificate = serverCertificate,
-                SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                SslProtocols = SslProtocols.Tls13,
                 ClientCertificateMode = ClientCertificateMode.NoCertificate,
             };
             if (options.ClientCertificateAuthority is { } ca)
@@ -90,15 +90,4 @@ public static class GrpcKestrelExtensions
         var dispatcher = new GrpcDispatcher(registry, options, logger);
         return app.Use(next => http => dispatcher.InvokeAsync(http, next));
     }
-}
-
-/// <summary>Which extended key usage a peer certificate must carry.</summary>
-public enum X509KeyUsageForPeer
-{
-    /// <summary>No extended key usage check.</summary>
-    Any = 0,
-    /// <summary>TLS server authentication (1.3.6.1.5.5.7.3.1).</summary>
-    ServerAuthentication = 1,
-    /// <summary>TLS client authentication (1.3.6.1.5.5.7.3.2).</summary>
-    ClientAuthentication = 2,
 }

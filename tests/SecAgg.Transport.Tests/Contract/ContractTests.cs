@@ -92,6 +92,7 @@ public sealed partial class ContractTests
     [PythonInteropFact]
     public async Task DebianProtocGeneratesPythonStubsAndAPythonClientSpeaksTheContractToOurServer()
     {
+        Assert.True(File.Exists("/usr/include/google/protobuf/timestamp.proto"), "google/protobuf/timestamp.proto is missing: install libprotobuf-dev (test.sh does).");
         string stubs = Directory.CreateTempSubdirectory("secagg-contract-").FullName;
         var protoc = Process.Start(new ProcessStartInfo(PythonGrpc.Protoc)
         {
@@ -122,6 +123,7 @@ public sealed partial class ContractTests
         var detail = ErrorDetail.Parser.ParseFrom(Convert.FromHexString(r.GetProperty("error_detail").GetString()!));
         Assert.Equal(ErrorReason.NotFound, detail.Reason);
         Assert.Equal(99UL, detail.Round);
+        Directory.Delete(stubs, recursive: true);
     }
 
     [Fact]
@@ -137,6 +139,32 @@ public sealed partial class ContractTests
         UploadCiphertextsResponse second = await client.CallAsync(RoundsMethods.UploadCiphertexts, FakeAggregator.Upload(7, [1, 2]));
         Assert.True(second.Complete);
         Assert.Equal([new ChunkRange { First = 0, Count = 3 }], second.Accepted);
+    }
+
+    [Fact]
+    public async Task UploadRejectedMidStreamReportsTheServersStatusNotABrokenPipe()
+    {
+        await using GrpcServer server = await GrpcServer.StartAsync(FakeAggregator.CreateRegistry(), new GrpcServerOptions());
+        using var channel = GrpcChannel.ForAddress(server.Address);
+        var client = new GrpcClient(channel, TimeSpan.FromSeconds(60));
+        var e = await Assert.ThrowsAsync<RpcException>(() => client.CallAsync(RoundsMethods.UploadCiphertexts, BadUpload()));
+        Assert.Equal(StatusCode.OutOfRange, e.StatusCode);
+        Assert.Contains("Chunk 9", e.Status.Detail, StringComparison.Ordinal);
+
+        static async IAsyncEnumerable<CiphertextUploadMessage> BadUpload()
+        {
+            await foreach (CiphertextUploadMessage m in FakeAggregator.Upload(8, [9]))
+            {
+                yield return m;
+            }
+
+            // Keep sending after the server has rejected the stream: 64 MiB more in 256 KiB chunks.
+            ByteString filler = ByteString.CopyFrom(new byte[256 * 1024]);
+            for (uint i = 0; i < 256; i++)
+            {
+                yield return new CiphertextUploadMessage { Chunk = new CiphertextChunk { Round = 8, ChunkIndex = 0, Ciphertext = filler } };
+            }
+        }
     }
 
     [GeneratedRegex(@"^\s*((repeated|optional)\s+)?[\w.]+\s+\w+\s*=\s*\d+\s*;|^\s*[A-Z][A-Z0-9_]*\s*=\s*\d+\s*;|^\s*(message|enum|service|oneof)\s+\w+\s*\{|^\s*rpc\s+\w+")]

@@ -23,21 +23,38 @@ internal static class PythonGrpc
 
     private static string? FindMissing()
     {
-        foreach (string tool in new[] { Python, Protoc, GrpcPythonPlugin })
+        // Only a missing grpc in Debian's Python skips the interop tests; a missing protoc fails them (GenerateStubs).
+        if (!File.Exists(Python))
         {
-            if (!File.Exists(tool))
-            {
-                return $"{tool} is missing: install python3-grpcio, protobuf-compiler and protobuf-compiler-grpc (test.sh does).";
-            }
+            return $"{Python} is missing: install python3, python3-grpcio and python3-protobuf (test.sh does).";
         }
 
         (int rc, string output) = Run(Python, ["-c", "import grpc, google.protobuf"], TimeSpan.FromSeconds(30));
-        return rc == 0 ? null : $"{Python} cannot import grpc (install python3-grpcio and python3-protobuf): {output.Trim()}";
+        return rc == 0 ? null : $"{Python} cannot import grpc (install python3-grpcio and python3-protobuf; test.sh does): {output.Trim()}";
     }
 
     private static string GenerateStubs()
     {
+        foreach (string tool in new[] { Protoc, GrpcPythonPlugin })
+        {
+            if (!File.Exists(tool))
+            {
+                throw new InvalidOperationException($"{tool} is missing: install protobuf-compiler and protobuf-compiler-grpc (test.sh does).");
+            }
+        }
+
         string dir = Directory.CreateTempSubdirectory("secagg-interop-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: a temp directory left behind is harmless.
+            }
+        };
         string protoDir = Path.Combine(AppContext.BaseDirectory, "Interop");
         (int rc, string output) = Run(Protoc, ["-I", protoDir, "--python_out=" + dir, "--grpc_out=" + dir, "--plugin=protoc-gen-grpc=" + GrpcPythonPlugin, Path.Combine(protoDir, "interop.proto")], TimeSpan.FromSeconds(30));
         if (rc != 0)
