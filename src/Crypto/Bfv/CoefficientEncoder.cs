@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using SecAgg.Crypto.Ring;
 
 namespace SecAgg.Crypto.Bfv;
@@ -148,7 +149,26 @@ public sealed class CoefficientEncoder
             ulong p = mod.Value;
             ulong d = level.DeltaMod[l], ds = level.DeltaShoup[l];
             Span<ulong> row = destination.Limb(l);
-            for (int j = 0; j < n; j++)
+            int j = 0;
+            if (_context.Ring.Simd == SimdMode.Vector512)
+            {
+                var vp = Vector512.Create(p);
+                var vd = Vector512.Create(d);
+                var vds = Vector512.Create(ds);
+                var vdsHi = Vector512.Create(ds >> 32);
+                ref ulong rm = ref m[0];
+                ref ulong rc = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(correction);
+                ref ulong rr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
+                for (; j + 8 <= n; j += 8)
+                {
+                    var x = Vector512.LoadUnsafe(ref rm, (nuint)j);
+                    var scaled = (x * vd) - (Ring.Internal.Ntt.MulHi(x, vds, vdsHi) * vp) + Vector512.LoadUnsafe(ref rc, (nuint)j);
+                    scaled = Ring.Internal.Ntt.ReduceOnce(Ring.Internal.Ntt.ReduceOnce(scaled, vp), vp);
+                    Ring.Internal.Ntt.ReduceOnce(scaled + Vector512.LoadUnsafe(ref rr, (nuint)j), vp).StoreUnsafe(ref rr, (nuint)j);
+                }
+            }
+
+            for (; j < n; j++)
             {
                 ulong scaled = Modulus.MultiplyShoupLazy(m[j], d, ds, p) + correction[j]; // < 2p + t < 3p
                 scaled = scaled >= p ? scaled - p : scaled;
@@ -190,7 +210,13 @@ public sealed class CoefficientEncoder
             ps[l] = _context.Ring.Moduli[l].Value;
         }
 
-        for (int j = 0; j < n; j++)
+        int start = 0;
+        if (_context.Ring.Simd == SimdMode.Vector512 && t > (ulong)(2 * limbs))
+        {
+            start = DecodePhaseVector512(data, result, level, ps, n, t);
+        }
+
+        for (int j = start; j < n; j++)
         {
             ulong intSum = 0;
             UInt128 fracSum = 0;
@@ -212,6 +238,48 @@ public sealed class CoefficientEncoder
             ulong value = intSum + (carry % t);
             result[j] = value >= t ? value - t : value;
         }
+    }
+
+    /// <summary>8-lane form of the scalar loop in <see cref="DecodePhase"/> (requires t &gt; 2ℓ so one conditional
+    /// subtraction finishes the reduction mod t); returns the index where the scalar loop continues.</summary>
+    private static int DecodePhaseVector512(ulong[] data, ulong[] result, BfvContext.LevelConstants level, ReadOnlySpan<ulong> ps, int n, ulong t)
+    {
+        int limbs = ps.Length;
+        var vt = Vector512.Create(t);
+        var half = Vector512.Create(1UL << 63);
+        int j = 0;
+        for (; j + 8 <= n; j += 8)
+        {
+            var intSum = Vector512<ulong>.Zero;
+            var fracLo = Vector512<ulong>.Zero;
+            var fracHi = Vector512<ulong>.Zero;
+            for (int l = 0; l < limbs; l++)
+            {
+                var vp = Vector512.Create(ps[l]);
+                var v = Vector512.LoadUnsafe(ref data[0], (nuint)((l * n) + j));
+                var w = Vector512.Create(level.QHatInv[l]);
+                var ws = Vector512.Create(level.QHatInvShoup[l]);
+                var x = (v * w) - (Ring.Internal.Ntt.MulHi(v, ws, Vector512.ShiftRightLogical(ws, 32)) * vp);
+                x = Ring.Internal.Ntt.ReduceOnce(x, vp);
+                var flo = Vector512.Create(level.TOverPLo[l]);
+                var fhi = Vector512.Create(level.TOverPHi[l]);
+                var h1 = Ring.Internal.Ntt.MulHi(x, flo, Vector512.ShiftRightLogical(flo, 32));
+                var h2 = Ring.Internal.Ntt.MulHi(x, fhi, Vector512.ShiftRightLogical(fhi, 32));
+                var l2 = x * fhi;
+                var mid = l2 + h1;
+                var carry = Vector512.LessThan(mid, l2) & Vector512<ulong>.One;
+                intSum = Ring.Internal.Ntt.ReduceOnce(intSum + h2 + carry, vt);
+                var newLo = fracLo + mid;
+                fracHi += Vector512.LessThan(newLo, fracLo) & Vector512<ulong>.One;
+                fracLo = newLo;
+            }
+
+            var rounded = fracLo + half;
+            var round = fracHi + (Vector512.LessThan(rounded, fracLo) & Vector512<ulong>.One); // ≤ ℓ < t/2
+            Ring.Internal.Ntt.ReduceOnce(intSum + round, vt).StoreUnsafe(ref result[0], (nuint)j);
+        }
+
+        return j;
     }
 
     private void CheckDestination(int count, Plaintext destination)

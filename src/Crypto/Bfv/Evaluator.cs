@@ -48,7 +48,7 @@ public sealed class Evaluator
     /// <summary>a += b.</summary>
     public void AddInplace(Ciphertext a, Ciphertext b) => Add(a, b, a);
 
-    /// <summary>destination = Σ ciphertexts (bound: Σ B_i).</summary>
+    /// <summary>destination = Σ ciphertexts (bound: Σ B_i). destination may be the first summand, no other.</summary>
     /// <exception cref="ArgumentException">The list is empty or mixes levels or parameters.</exception>
     public void AddMany(IReadOnlyList<Ciphertext> ciphertexts, Ciphertext destination)
     {
@@ -61,6 +61,14 @@ public sealed class Evaluator
         Check(destination, nameof(destination));
         Ciphertext first = ciphertexts[0];
         CheckPair(first, destination);
+        for (int i = 1; i < ciphertexts.Count; i++)
+        {
+            if (ReferenceEquals(ciphertexts[i], destination))
+            {
+                throw new ArgumentException("The destination may only alias the first summand.", nameof(destination));
+            }
+        }
+
         ciphertexts[0].C0.CopyTo(destination.C0);
         ciphertexts[0].C1.CopyTo(destination.C1);
         double bound = first.NoiseBound, secret = first.SecretNormBound;

@@ -25,11 +25,24 @@ public sealed class DecryptionShareGuard
         _protocol = new DecryptionShareProtocol(parameters);
     }
 
-    /// <summary>Returns this party's share bytes for <paramref name="ciphertext"/>, generating them only the first time.</summary>
-    public byte[] GetOrCreateShare(DecryptionSecret secret, CompactCiphertext ciphertext)
+    /// <summary>
+    /// Returns this party's share bytes for <paramref name="ciphertext"/>, generating them only the first time.
+    /// Pass <paramref name="expectedSummands"/> (the round's published number of accepted uploads) so that an
+    /// aggregator cannot shrink the flooding by understating the ciphertext's summand count.
+    /// </summary>
+    /// <exception cref="ArgumentException">The ciphertext's summand count differs from <paramref name="expectedSummands"/>.</exception>
+    /// <exception cref="ShareAlreadyIssuedException">A share for this c1 was already issued to another decryption set.</exception>
+    public byte[] GetOrCreateShare(DecryptionSecret secret, CompactCiphertext ciphertext, int? expectedSummands = null)
     {
         ArgumentNullException.ThrowIfNull(secret);
         ArgumentNullException.ThrowIfNull(ciphertext);
+        if (expectedSummands is int expected && expected != ciphertext.SummandCount)
+        {
+            throw new ArgumentException(
+                $"The ciphertext claims {ciphertext.SummandCount} summands but the round accepted {expected}; its flooding would be mis-sized, so no share is produced.",
+                nameof(ciphertext));
+        }
+
         byte[] digest = ciphertext.ShareDigest();
         lock (_gate)
         {

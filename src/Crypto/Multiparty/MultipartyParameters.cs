@@ -20,8 +20,8 @@ public sealed class MultipartyParameters
 {
     private static readonly int[] StandardMaxLogQ = [54, 109, 218, 438, 881]; // n = 2^11..2^15, ternary, 128-bit
 
-    internal readonly MpRing KeyRing;
-    internal readonly MpRing WireRing;
+    private readonly Lazy<MpRing> _keyRing;
+    private readonly Lazy<MpRing> _wireRing;
     internal readonly BigInteger KeyModulus;
     internal readonly BigInteger WireModulus;
 
@@ -38,8 +38,8 @@ public sealed class MultipartyParameters
         HeadroomBits = headroom;
         FloodingLambda = lit.FloodingLambda;
         IsInsecureForTests = lit.AllowInsecureForTests;
-        KeyRing = new MpRing(RingDegree, Primes);
-        WireRing = new MpRing(RingDegree, Primes.Take(WireLimbCount).ToArray());
+        _keyRing = new Lazy<MpRing>(() => new MpRing(RingDegree, Primes));
+        _wireRing = new Lazy<MpRing>(() => new MpRing(RingDegree, Primes.Take(WireLimbCount).ToArray()));
         KeyModulus = Primes.Aggregate(BigInteger.One, (a, p) => a * p);
         WireModulus = Primes.Take(WireLimbCount).Aggregate(BigInteger.One, (a, p) => a * p);
         Digest = ComputeDigest();
@@ -47,6 +47,10 @@ public sealed class MultipartyParameters
 
     /// <summary>Ring degree n.</summary>
     public int RingDegree { get; }
+
+    internal MpRing KeyRing => _keyRing.Value;
+
+    internal MpRing WireRing => _wireRing.Value;
 
     /// <summary>Key-level primes; their product is Q.</summary>
     public IReadOnlyList<ulong> Primes { get; }
@@ -107,7 +111,7 @@ public sealed class MultipartyParameters
             int sum = 0;
             for (int i = 0; i < WireLimbCount; i++)
             {
-                sum += BitPacker.PackedBytes(RingDegree, WireRing.Moduli[i].BitLength);
+                sum += BitPacker.PackedBytes(RingDegree, 64 - BitOperations.LeadingZeroCount(Primes[i]));
             }
 
             return sum;

@@ -302,7 +302,8 @@ public sealed class RingQ
             Modulus m = _moduli[l];
             ulong p = m.Value;
             Span<ulong> r = result.Limb(l);
-            for (int j = 0; j < values.Length; j++)
+            int start = LiftSmallVector(values, r, p, accumulate: true);
+            for (int j = start; j < values.Length; j++)
             {
                 long v = values[j];
                 ulong x = v >= 0 ? ((ulong)v < p ? (ulong)v : m.Reduce((ulong)v)) : m.ReduceSigned(v);
@@ -310,6 +311,40 @@ public sealed class RingQ
                 r[j] = s >= p ? s - p : s;
             }
         }
+    }
+
+    /// <summary>Vector path of SetSigned/AddSigned: handles 8-lane chunks whose values all satisfy |v| &lt; p and
+    /// returns the index where it stopped (the scalar loop finishes from there).</summary>
+    private int LiftSmallVector(ReadOnlySpan<long> values, Span<ulong> r, ulong p, bool accumulate)
+    {
+        if (Simd != SimdMode.Vector512)
+        {
+            return 0;
+        }
+
+        var vp = Vector512.Create(p);
+        var limit = Vector512.Create((long)p);
+        ref long rv = ref MemoryMarshal.GetReference(values);
+        ref ulong rr = ref MemoryMarshal.GetReference(r);
+        int j = 0;
+        for (; j + 8 <= values.Length; j += 8)
+        {
+            var v = Vector512.LoadUnsafe(ref rv, (nuint)j);
+            if (!Vector512.LessThanAll(Vector512.Abs(v), limit) || Vector512.EqualsAny(v, Vector512.Create(long.MinValue)))
+            {
+                return j;
+            }
+
+            var x = v.AsUInt64() + (vp & Vector512.ShiftRightArithmetic(v, 63).AsUInt64()); // v or v + p, in [0, p)
+            if (accumulate)
+            {
+                x = Internal.Ntt.ReduceOnce(x + Vector512.LoadUnsafe(ref rr, (nuint)j), vp);
+            }
+
+            x.StoreUnsafe(ref rr, (nuint)j);
+        }
+
+        return j;
     }
 
     // ------------------------------------------------------------------ conversions
@@ -330,7 +365,8 @@ public sealed class RingQ
             Modulus m = _moduli[l];
             ulong p = m.Value;
             Span<ulong> r = result.Limb(l);
-            for (int j = 0; j < values.Length; j++)
+            int start = LiftSmallVector(values, r, p, accumulate: false);
+            for (int j = start; j < values.Length; j++)
             {
                 long v = values[j];
                 // Fast path for |v| < p, which covers every small sampler.

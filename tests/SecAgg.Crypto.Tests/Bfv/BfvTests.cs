@@ -215,6 +215,9 @@ public sealed class BfvTests
         Ciphertext low = a.Evaluator.ModSwitchToNext(ct);
         Assert.Throws<ArgumentException>(() => a.Evaluator.Add(ct, low));
         Assert.Throws<ArgumentException>(() => a.Encoder.Encode(new ulong[] { 1UL << 16 }));
+        Ciphertext other = a.Encryptor.Encrypt(a.Encode(a.RandomValues()));
+        Assert.Throws<ArgumentException>(() => a.Evaluator.AddMany([ct, other], other));
+        Assert.Throws<ArgumentException>(() => a.Evaluator.AddMany([]));
         Assert.Throws<ArgumentException>(() => a.Encoder.Encode(new ulong[a.Context.N + 1]));
     }
 

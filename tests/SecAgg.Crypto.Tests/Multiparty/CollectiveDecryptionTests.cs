@@ -28,7 +28,7 @@ public sealed class PlannedParameterEndToEndTests
 {
     [Theory]
     [InlineData(10, 16, 8192)]
-    [InlineData(3, 16, 32768)]
+    [InlineData(3, 16, 16384)]
     public void PlannedParametersDecryptTheSumCorrectly(int parties, int bits, int maxRingDegree)
     {
         ParameterPlan plan = ParameterPlanner.Plan(new PlannerRequest { Parties = parties, ValueBits = bits, MaxRingDegree = maxRingDegree });

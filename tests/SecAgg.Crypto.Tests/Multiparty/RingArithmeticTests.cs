@@ -1,4 +1,5 @@
 using System.Numerics;
+using SecAgg.Crypto.Multiparty;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Tests.Multiparty;
@@ -44,14 +45,15 @@ public sealed class RingArithmeticTests
     }
 
     [Theory]
-    [InlineData(16)]
-    [InlineData(64)]
-    [InlineData(256)]
-    public void NttProductMatchesSchoolbookNegacyclicProduct(int n)
+    [InlineData(16, SecAgg.Crypto.Ring.SimdMode.Auto)]
+    [InlineData(64, SecAgg.Crypto.Ring.SimdMode.Auto)]
+    [InlineData(256, SecAgg.Crypto.Ring.SimdMode.Auto)]
+    [InlineData(64, SecAgg.Crypto.Ring.SimdMode.Scalar)]
+    internal void NttProductMatchesSchoolbookNegacyclicProduct(int n, SecAgg.Crypto.Ring.SimdMode simd)
     {
         using MpPrng prng = Prng("ntt" + n);
         ulong[] primes = MpModulus.GenerateNttPrimes(55, n, 2);
-        var ring = new MpRing(n, primes);
+        var ring = new MpRing(n, primes, simd);
         MpPoly a = ring.NewPoly(), b = ring.NewPoly();
         MpSampler.Uniform(prng, ring, a);
         MpSampler.Uniform(prng, ring, b);
@@ -88,6 +90,34 @@ public sealed class RingArithmeticTests
                 Assert.Equal((ulong)(((expected[k] % p) + p) % p), c.Data[l * n + k]);
             }
         }
+    }
+
+    [Fact]
+    public void LocalReferenceNttAndSharedRingNttComputeTheSameProduct()
+    {
+        const int n = 1024;
+        using MpPrng prng = Prng("ntt-agree");
+        ulong[] primes = MpModulus.GenerateNttPrimes(60, n, 1);
+        var ring = new MpRing(n, primes);
+        MpPoly a = ring.NewPoly(), b = ring.NewPoly();
+        MpSampler.Uniform(prng, ring, a);
+        MpSampler.Uniform(prng, ring, b);
+        var reference = new MpNtt(ring.Moduli[0], n);
+        ulong[] ra = (ulong[])a.Data.Clone(), rb = (ulong[])b.Data.Clone();
+        reference.Forward(ra);
+        reference.Forward(rb);
+        for (int i = 0; i < n; i++)
+        {
+            ra[i] = ring.Moduli[0].Mul(ra[i], rb[i]);
+        }
+
+        reference.Inverse(ra);
+        MpPoly fa = a.Clone(), fb = b.Clone(), c = ring.NewPoly();
+        ring.Ntt(fa);
+        ring.Ntt(fb);
+        ring.MulCoeffs(fa, fb, c);
+        ring.InverseNtt(c);
+        Assert.Equal(ra, c.Data);
     }
 
     [Fact]
@@ -155,6 +185,21 @@ public sealed class RingArithmeticTests
         }
     }
 
+    [Fact]
+    public void FloodingSamplerHasItsSigmaAndRespectsItsTruncation()
+    {
+        using MpPrng prng = Prng("flood");
+        const double sigma = 1073741824.0; // 2^30
+        var x = new long[40000];
+        MpSampler.Flood(prng, sigma, x);
+        Assert.All(x, v => Assert.InRange(v, -MpSampler.FloodBound(sigma), MpSampler.FloodBound(sigma)));
+        double mean = x.Average(v => (double)v);
+        double var = x.Select(v => (double)v * v).Average();
+        Assert.InRange(var / (sigma * sigma), 0.97, 1.03);
+        Assert.InRange(Math.Abs(mean) / sigma, 0, 0.02);
+        Assert.Throws<ArgumentOutOfRangeException>(() => MpSampler.Flood(prng, MpSampler.MaxFloodSigma * 2, x));
+    }
+
     internal static BigInteger Crt(ulong[] primes, ulong[] residues)
     {
         BigInteger q = primes.Aggregate(BigInteger.One, (acc, p) => acc * p);
@@ -166,5 +211,70 @@ public sealed class RingArithmeticTests
         }
 
         return x % q;
+    }
+}
+
+public sealed class PackedEncoderTests
+{
+    [Theory]
+    [InlineData(16, 1)]
+    [InlineData(16, 3)]
+    [InlineData(12, 5)]
+    [InlineData(20, 9)]
+    [InlineData(32, 2)]
+    public void WordLevelScaledEncodingMatchesBigIntegerRounding(int bits, int k)
+    {
+        MultipartyParameters p = MultipartyParameters.CreateInsecureForTests(10, 10, ringDegree: 64, valueBits: bits, valuesPerCoefficient: k, wirePrimes: 7, wirePrimeBits: 60);
+        var enc = new PackedEncoder(p);
+        using MpPrng prng = MpPrng.FromSeed([(byte)bits, (byte)k], "encoder");
+        var m = new ulong[enc.Words];
+        var r = new ulong[enc.Words];
+        var res = new ulong[p.Primes.Count];
+        for (int trial = 0; trial < 300; trial++)
+        {
+            BigInteger big = 0;
+            Array.Clear(m);
+            for (int j = k - 1; j >= 0; j--)
+            {
+                ulong v = trial == 0 ? 0 : trial == 1 ? (1UL << p.SlotBits) - 1 : prng.NextUInt64() & ((1UL << p.SlotBits) - 1);
+                big = (big << p.SlotBits) | v;
+            }
+
+            BigInteger tmp = big;
+            for (int i = 0; i < m.Length; i++)
+            {
+                m[i] = (ulong)(tmp & ulong.MaxValue);
+                tmp >>= 64;
+            }
+
+            enc.ScaledResidues(m, r, res);
+            Assert.Equal(enc.ScaledResiduesReference(big), res);
+        }
+    }
+}
+
+public sealed class PackedDecoderTests
+{
+    [Theory]
+    [InlineData(16, 1, 3)]
+    [InlineData(16, 3, 5)]
+    [InlineData(20, 9, 7)]
+    [InlineData(32, 2, 2)]
+    public void WordLevelDecodingMatchesBigIntegerDecoding(int bits, int k, int wirePrimes)
+    {
+        MultipartyParameters p = MultipartyParameters.CreateInsecureForTests(10, 10, ringDegree: 64, valueBits: bits, valuesPerCoefficient: k, wirePrimes: wirePrimes, wirePrimeBits: 60);
+        var enc = new PackedEncoder(p);
+        using MpPrng prng = MpPrng.FromSeed([(byte)bits, (byte)k], "decoder");
+        for (int trial = 0; trial < 20; trial++)
+        {
+            MpPoly x = p.WireRing.NewPoly();
+            MpSampler.Uniform(prng, p.WireRing, x); // arbitrary residues: includes values near the rounding boundaries' neighbourhood
+            if (trial == 0)
+            {
+                Array.Clear(x.Data);
+            }
+
+            Assert.Equal(enc.DecodeReference(x), enc.Decode(x));
+        }
     }
 }

@@ -59,6 +59,19 @@ public sealed class ShareLedgerTests : IDisposable
     }
 
     [Fact]
+    public void GuardRefusesAnUnderstatedSummandCount()
+    {
+        var f = new MultipartyFixture(P, "guard-count");
+        (CompactCiphertext ct, _) = f.EncryptAndSum(3);
+        var ledger = new InMemoryShareLedger();
+        var guard = new DecryptionShareGuard(P, ledger);
+        DecryptionSecret s1 = DecryptionSecret.ForAllParties(f.Secrets[0]);
+        Assert.Throws<ArgumentException>(() => guard.GetOrCreateShare(s1, ct, expectedSummands: 2));
+        Assert.False(ledger.TryGet(ct.ShareDigest(), out _)); // nothing was released
+        Assert.NotEmpty(guard.GetOrCreateShare(s1, ct, expectedSummands: 3));
+    }
+
+    [Fact]
     public void LedgerFilesAreOwnerOnlyAndLeaveNoTemporaries()
     {
         var ledger = new FileShareLedger(_dir);

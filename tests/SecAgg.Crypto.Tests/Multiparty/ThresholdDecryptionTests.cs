@@ -12,6 +12,7 @@ public sealed class ThresholdDecryptionTests
     [InlineData(3, 5)]
     [InlineData(4, 10)]
     [InlineData(7, 10)]
+    [InlineData(26, 50)]
     public void AnyThresholdMembersDecryptTheSum(int threshold, int parties)
     {
         MultipartyParameters p = MultipartyParameters.CreateInsecureForTests(parties, threshold, ringDegree: 64);

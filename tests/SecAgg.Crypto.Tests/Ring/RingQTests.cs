@@ -19,7 +19,7 @@ public sealed class RingQTests
         }
 
         using Prng prng = Prng.ForTesting(1);
-        for (int logN = 1; logN <= 15; logN++)
+        for (int logN = 1; logN <= 17; logN++)
         {
             int n = 1 << logN;
             ulong[] primes = NttPrimes.Generate(Math.Max(logN + 3, 50), n, 1);

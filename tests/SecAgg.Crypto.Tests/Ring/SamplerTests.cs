@@ -120,6 +120,25 @@ public sealed class SamplerTests
         }
     }
 
+    [Fact]
+    public void SmallGaussianVectorAndScalarPathsAgree()
+    {
+        var scalar = new long[1003];
+        var vector = new long[1003];
+        using (Prng prng = Prng.ForTesting(70))
+        {
+            DiscreteGaussianSampler.StandardError.Sample(prng, scalar, vectorize: false);
+        }
+
+        using (Prng prng = Prng.ForTesting(70))
+        {
+            DiscreteGaussianSampler.StandardError.Sample(prng, vector, vectorize: true);
+        }
+
+        Assert.Equal(scalar, vector);
+        Assert.Contains(scalar, v => v < 0);
+    }
+
     [Theory]
     [InlineData(1e6, 6e6)]
     [InlineData(1099511627776.0, 6.6e12)] // 2^40

@@ -20,17 +20,21 @@ internal static class BitPacker
         {
             acc |= (UInt128)v << bits;
             bits += width;
-            while (bits >= 8)
+            if (bits >= 64)
             {
-                dst[pos++] = (byte)acc;
-                acc >>= 8;
-                bits -= 8;
+                // at least 64 bits consumed so far, so these 8 bytes lie inside the packed range
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(dst.Slice(pos, 8), (ulong)acc);
+                pos += 8;
+                acc >>= 64;
+                bits -= 64;
             }
         }
 
-        if (bits > 0)
+        while (bits > 0)
         {
             dst[pos++] = (byte)acc;
+            acc >>= 8;
+            bits -= 8;
         }
 
         return bytes;
@@ -45,11 +49,19 @@ internal static class BitPacker
             throw new ArgumentException("Source too short for the packed data.", nameof(src));
         }
 
+        src = src[..bytes];
         ulong mask = (1UL << width) - 1;
         UInt128 acc = 0;
         int bits = 0, pos = 0;
         for (int i = 0; i < values.Length; i++)
         {
+            if (bits < width && pos + 8 <= src.Length)
+            {
+                acc |= (UInt128)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(src.Slice(pos, 8)) << bits;
+                pos += 8;
+                bits += 64;
+            }
+
             while (bits < width)
             {
                 acc |= (UInt128)src[pos++] << bits;
@@ -59,6 +71,12 @@ internal static class BitPacker
             values[i] = (ulong)acc & mask;
             acc >>= width;
             bits -= width;
+        }
+
+        while (pos < src.Length)
+        {
+            acc |= (UInt128)src[pos++] << bits;
+            bits += 8;
         }
 
         return acc == 0;

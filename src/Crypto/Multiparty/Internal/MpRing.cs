@@ -40,26 +40,30 @@ internal sealed class MpPoly
         System.Runtime.InteropServices.MemoryMarshal.AsBytes(Data.AsSpan()));
 }
 
-/// <summary>The RNS ring Z_Q[X]/(X^n+1), Q = Π q_i, with per-limb NTT tables. Operations work on the first poly.Limbs limbs.</summary>
+/// <summary>
+/// The RNS ring Z_Q[X]/(X^n+1), Q = Π q_i. Operations work on the first poly.Limbs limbs. The NTT is the
+/// shared ring layer's vectorized negacyclic NTT (<see cref="SecAgg.Crypto.Ring.RingQ"/>); the local scalar
+/// <see cref="MpNtt"/> remains as an independent reference and for <see cref="SecAgg.Crypto.Ring.SimdMode.Scalar"/> tests.
+/// </summary>
 internal sealed class MpRing
 {
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, ulong), MpNtt> NttCache = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, string, SecAgg.Crypto.Ring.SimdMode), SecAgg.Crypto.Ring.RingQ> CoreRings = new();
 
     public readonly int N;
     public readonly MpModulus[] Moduli;
-    private readonly MpNtt[] _ntt;
+    private readonly SecAgg.Crypto.Ring.RingQ _core;
 
-    public MpRing(int n, IReadOnlyList<ulong> primes)
+    public MpRing(int n, IReadOnlyList<ulong> primes, SecAgg.Crypto.Ring.SimdMode simd = SecAgg.Crypto.Ring.SimdMode.Auto)
     {
         N = n;
         Moduli = new MpModulus[primes.Count];
-        _ntt = new MpNtt[primes.Count];
         for (int i = 0; i < primes.Count; i++)
         {
             Moduli[i] = new MpModulus(primes[i]);
-            MpModulus mod = Moduli[i];
-            _ntt[i] = NttCache.GetOrAdd((n, primes[i]), _ => new MpNtt(mod, n));
         }
+
+        ulong[] copy = primes.ToArray();
+        _core = CoreRings.GetOrAdd((n, string.Join(",", copy), simd), _ => new SecAgg.Crypto.Ring.RingQ(n, copy, simd));
     }
 
     public int Limbs => Moduli.Length;
@@ -70,7 +74,7 @@ internal sealed class MpRing
     {
         for (int i = 0; i < a.Limbs; i++)
         {
-            _ntt[i].Forward(a.Limb(i));
+            SecAgg.Crypto.Ring.Internal.Ntt.Forward(a.Limb(i), _core.Tables(i), _core.Simd);
         }
     }
 
@@ -78,7 +82,7 @@ internal sealed class MpRing
     {
         for (int i = 0; i < a.Limbs; i++)
         {
-            _ntt[i].Inverse(a.Limb(i));
+            SecAgg.Crypto.Ring.Internal.Ntt.Inverse(a.Limb(i), _core.Tables(i), _core.Simd);
         }
     }
 

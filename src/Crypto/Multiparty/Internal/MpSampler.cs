@@ -63,21 +63,29 @@ internal static class MpSampler
         }
     }
 
-    /// <summary>Uniform ternary {-1, 0, 1} coefficients.</summary>
+    /// <summary>Uniform ternary {-1, 0, 1} coefficients (bytes below 255 taken mod 3).</summary>
     public static void Ternary(MpPrng prng, Span<long> dst)
     {
-        Span<byte> one = stackalloc byte[1];
+        Span<byte> buf = stackalloc byte[256];
+        int pos = buf.Length;
         for (int j = 0; j < dst.Length; j++)
         {
+            byte b;
             do
             {
-                prng.Fill(one);
+                if (pos == buf.Length)
+                {
+                    prng.Fill(buf);
+                    pos = 0;
+                }
+
+                b = buf[pos++];
             }
-            while (one[0] == 255);
-            dst[j] = (one[0] % 3) - 1;
+            while (b == 255);
+            dst[j] = (b % 3) - 1;
         }
 
-        one.Clear();
+        buf.Clear();
     }
 
     /// <summary>Discrete Gaussian σ = 3.2 truncated to |e| ≤ 19 (table inversion).</summary>
@@ -108,17 +116,23 @@ internal static class MpSampler
         }
 
         long bound = FloodBound(sigma);
-        for (int j = 0; j < dst.Length; j++)
+        int j = 0;
+        while (j < dst.Length)
         {
-            long x;
-            do
+            // Box–Muller: one pair of uniforms gives two independent normals.
+            double r = Math.Sqrt(-2.0 * Math.Log(prng.NextDoubleOpenZero()));
+            (double sin, double cos) = Math.SinCos(2.0 * Math.PI * prng.NextDoubleOpenZero());
+            long x0 = (long)Math.Round(sigma * r * cos);
+            long x1 = (long)Math.Round(sigma * r * sin);
+            if (x0 <= bound && x0 >= -bound)
             {
-                double r = Math.Sqrt(-2.0 * Math.Log(prng.NextDoubleOpenZero()));
-                double th = 2.0 * Math.PI * prng.NextDoubleOpenZero();
-                x = (long)Math.Round(sigma * r * Math.Cos(th));
+                dst[j++] = x0;
             }
-            while (x > bound || x < -bound);
-            dst[j] = x;
+
+            if (j < dst.Length && x1 <= bound && x1 >= -bound)
+            {
+                dst[j++] = x1;
+            }
         }
     }
 

@@ -14,6 +14,9 @@ internal sealed class PackedEncoder
     private readonly MultipartyParameters _p;
     private readonly BigInteger[] _crtBasis;
     private readonly BigInteger _halfWire;
+    private readonly int _words;
+    private readonly ulong[] _qLow;      // Q mod 2^T, little-endian words
+    private readonly ulong[] _tInverse;  // (2^T)^-1 mod q_i, key level
 
     public PackedEncoder(MultipartyParameters parameters)
     {
@@ -30,17 +33,90 @@ internal sealed class PackedEncoder
         }
 
         _halfWire = q >> 1;
+
+        int logT = parameters.PlaintextModulusBits;
+        _words = (logT + 63) / 64;
+        _qLow = ToWords(parameters.KeyModulus & ((BigInteger.One << logT) - 1), _words);
+        MpModulus[] moduli = parameters.KeyRing.Moduli;
+        _tInverse = new ulong[moduli.Length];
+        for (int i = 0; i < moduli.Length; i++)
+        {
+            _tInverse[i] = moduli[i].Inverse(moduli[i].Pow(2, (ulong)logT));
+        }
+    }
+
+    private static ulong[] ToWords(BigInteger v, int words)
+    {
+        var r = new ulong[words];
+        for (int i = 0; i < words; i++)
+        {
+            r[i] = (ulong)(v & ulong.MaxValue);
+            v >>= 64;
+        }
+
+        return r;
+    }
+
+    /// <summary>
+    /// round(Q·M/t) mod q_i for all key-level limbs, word-level: with Q·M = t·A + R (0 ≤ R &lt; t = 2^T),
+    /// round(Q·M/t) = A + [R ≥ t/2] and, since q_i | Q, A ≡ −R·t^-1 (mod q_i). Only R = (Q mod t)·M mod t is
+    /// needed: a truncated multi-word product.
+    /// </summary>
+    internal void ScaledResidues(ReadOnlySpan<ulong> m, Span<ulong> r, Span<ulong> residues)
+    {
+        int words = _words, logT = _p.PlaintextModulusBits;
+        r.Clear();
+        for (int i = 0; i < words; i++)
+        {
+            ulong qi = _qLow[i];
+            if (qi == 0)
+            {
+                continue;
+            }
+
+            ulong carry = 0;
+            for (int j = 0; i + j < words; j++)
+            {
+                ulong hi = Math.BigMul(qi, m[j], out ulong lo);
+                ulong s = r[i + j] + lo;
+                hi += s < lo ? 1UL : 0UL;
+                ulong s2 = s + carry;
+                hi += s2 < carry ? 1UL : 0UL;
+                r[i + j] = s2;
+                carry = hi;
+            }
+        }
+
+        int topBits = logT - 64 * (words - 1);
+        if (topBits < 64)
+        {
+            r[words - 1] &= (1UL << topBits) - 1;
+        }
+
+        ulong half = (r[words - 1] >> (topBits - 1)) & 1;
+        MpModulus[] moduli = _p.KeyRing.Moduli;
+        for (int l = 0; l < residues.Length; l++)
+        {
+            MpModulus mod = moduli[l];
+            ulong acc = 0;
+            for (int i = words - 1; i >= 0; i--)
+            {
+                acc = mod.Reduce128(acc, r[i]);
+            }
+
+            residues[l] = mod.Add(mod.Mul(mod.Neg(acc), _tInverse[l]), half);
+        }
     }
 
     /// <summary>Writes round(Q·M/t) into every key-level limb of <paramref name="dst"/> (coefficient form).</summary>
     public void EncodeScaled(ReadOnlySpan<uint> values, MpPoly dst)
     {
-        int n = _p.RingDegree, k = _p.ValuesPerCoefficient, w = _p.SlotBits, logT = _p.PlaintextModulusBits;
+        int n = _p.RingDegree, k = _p.ValuesPerCoefficient, w = _p.SlotBits;
         uint limit = _p.ValueBits == 32 ? uint.MaxValue : (1u << _p.ValueBits) - 1;
-        BigInteger qBig = _p.KeyModulus;
-        BigInteger halfT = BigInteger.One << (logT - 1);
-        MpModulus[] moduli = _p.KeyRing.Moduli;
         Array.Clear(dst.Data);
+        Span<ulong> m = _words <= 64 ? stackalloc ulong[_words] : new ulong[_words];
+        Span<ulong> r = _words <= 64 ? stackalloc ulong[_words] : new ulong[_words];
+        Span<ulong> residues = stackalloc ulong[dst.Limbs];
         for (int c = 0; c < n; c++)
         {
             int start = c * k;
@@ -49,8 +125,10 @@ internal sealed class PackedEncoder
                 break;
             }
 
-            BigInteger m = BigInteger.Zero;
-            for (int j = Math.Min(k, values.Length - start) - 1; j >= 0; j--)
+            m.Clear();
+            bool any = false;
+            int count = Math.Min(k, values.Length - start);
+            for (int j = 0; j < count; j++)
             {
                 uint v = values[start + j];
                 if (v > limit)
@@ -58,24 +136,139 @@ internal sealed class PackedEncoder
                     throw new ArgumentOutOfRangeException(nameof(values), v, $"Value {start + j} is {v}, not below 2^{_p.ValueBits}.");
                 }
 
-                m = (m << w) | v;
+                if (v == 0)
+                {
+                    continue;
+                }
+
+                any = true;
+                int bit = j * w;
+                int word = bit >> 6, shift = bit & 63;
+                m[word] |= (ulong)v << shift;
+                if (shift + w > 64 && shift != 0)
+                {
+                    m[word + 1] |= (ulong)v >> (64 - shift);
+                }
             }
 
-            if (m.IsZero)
+            if (!any)
             {
                 continue;
             }
 
-            BigInteger y = (qBig * m + halfT) >> logT;
+            ScaledResidues(m, r, residues);
             for (int i = 0; i < dst.Limbs; i++)
             {
-                dst.Data[i * n + c] = (ulong)(y % moduli[i].P);
+                dst.Data[i * n + c] = residues[i];
             }
         }
+
+        r.Clear();
+        m.Clear();
+    }
+
+    /// <summary>Reference: round(Q·M/t) mod q_i with BigInteger (tests compare the word-level path against it).</summary>
+    internal ulong[] ScaledResiduesReference(BigInteger m)
+    {
+        int logT = _p.PlaintextModulusBits;
+        BigInteger y = (_p.KeyModulus * m + (BigInteger.One << (logT - 1))) >> logT;
+        return _p.KeyRing.Moduli.Select(mod => (ulong)(y % mod.P)).ToArray();
+    }
+
+    internal int Words => _words;
+
+    private const int GuardBits = 128;
+    private ulong[][]? _fixedPoint; // F_i = floor(2^(T+G)/q_i) as (T+G)/64 words
+    private ulong[]? _crtInverse;   // (q'/q_i)^-1 mod q_i
+
+    private void EnsureDecodeTables()
+    {
+        if (_fixedPoint is not null)
+        {
+            return;
+        }
+
+        int logT = _p.PlaintextModulusBits;
+        int fpWords = (logT + GuardBits + 63) / 64;
+        var f = new ulong[_p.WireLimbCount][];
+        var inv = new ulong[_p.WireLimbCount];
+        BigInteger q = _p.WireModulus;
+        for (int i = 0; i < _p.WireLimbCount; i++)
+        {
+            ulong qi = _p.Primes[i];
+            f[i] = ToWords((BigInteger.One << (logT + GuardBits)) / qi, fpWords);
+            inv[i] = _p.WireRing.Moduli[i].Inverse((ulong)(q / qi % qi));
+        }
+
+        _crtInverse = inv;
+        _fixedPoint = f;
+    }
+
+    /// <summary>
+    /// Decodes x = Δ'm + E (wire level, coefficient form) into the exact slot sums (each &lt; 2^w), word-level:
+    /// with y_i = x_i·(q'/q_i)^-1 mod q_i, x = Σ y_i·q'/q_i − v·q' for an integer v, so
+    /// t·x/q' ≡ Σ_i t·y_i/q_i (mod t); each term is computed as y_i·⌊2^(T+G)/q_i⌋ with G = 128 guard bits
+    /// (total error &lt; L·2^(61−G) ≪ the noise margin), then rounded and reduced mod t = 2^T.
+    /// </summary>
+    public ulong[] Decode(MpPoly x)
+    {
+        EnsureDecodeTables();
+        int n = _p.RingDegree, k = _p.ValuesPerCoefficient, w = _p.SlotBits;
+        int fpWords = _fixedPoint![0].Length;
+        ulong slotMask = (1UL << w) - 1;
+        var acc = new ulong[fpWords];
+        var result = new ulong[n * k];
+        MpModulus[] moduli = _p.WireRing.Moduli;
+        for (int c = 0; c < n; c++)
+        {
+            Array.Clear(acc);
+            for (int i = 0; i < x.Limbs; i++)
+            {
+                ulong y = moduli[i].Mul(x.Data[i * n + c], _crtInverse![i]);
+                ulong[] f = _fixedPoint[i];
+                ulong carry = 0;
+                for (int j = 0; j < fpWords; j++)
+                {
+                    ulong hi = Math.BigMul(y, f[j], out ulong lo);
+                    ulong s1 = acc[j] + lo;
+                    hi += s1 < lo ? 1UL : 0UL;
+                    ulong s2 = s1 + carry;
+                    hi += s2 < carry ? 1UL : 0UL;
+                    acc[j] = s2;
+                    carry = hi;
+                }
+            }
+
+            // round: add 2^(G-1), then the value is acc >> G (mod 2^T)
+            ulong add = 1UL << 63; // G = 128: bit 127 is the top bit of word 1
+            ulong prev = acc[1];
+            acc[1] += add;
+            if (acc[1] < prev)
+            {
+                for (int j = 2; j < fpWords && ++acc[j] == 0; j++)
+                {
+                }
+            }
+
+            for (int j = 0; j < k; j++)
+            {
+                int bit = GuardBits + j * w;
+                int word = bit >> 6, shift = bit & 63;
+                ulong v = acc[word] >> shift;
+                if (shift + w > 64 && word + 1 < fpWords)
+                {
+                    v |= acc[word + 1] << (64 - shift);
+                }
+
+                result[c * k + j] = v & slotMask;
+            }
+        }
+
+        return result;
     }
 
     /// <summary>Decodes a wire-level polynomial x = Δ'm + E into the exact slot sums (each &lt; 2^w).</summary>
-    public ulong[] Decode(MpPoly x)
+    internal ulong[] DecodeReference(MpPoly x)
     {
         int n = _p.RingDegree, k = _p.ValuesPerCoefficient, w = _p.SlotBits, logT = _p.PlaintextModulusBits;
         BigInteger q = _p.WireModulus;

@@ -229,12 +229,113 @@ internal static class Ntt
             }
         }
 
-        ForwardStagesScalar(span, tables, W, false);
-        for (int j = 0; j < n; j += W)
+        ForwardInnerStagesVector512(ref a, tables, vp, v2p);
+    }
+
+    // Lane permutations for the innermost stages, on a pair (A, B) of consecutive vectors (16 coefficients):
+    // gather X (first halves of each butterfly block) and Y (second halves), then scatter back.
+    private static readonly Vector512<ulong> Gather4X = Vector512.Create(0UL, 1, 2, 3, 8, 9, 10, 11);
+    private static readonly Vector512<ulong> Gather4Y = Vector512.Create(4UL, 5, 6, 7, 12, 13, 14, 15);
+    private static readonly Vector512<ulong> Gather2X = Vector512.Create(0UL, 1, 4, 5, 8, 9, 12, 13);
+    private static readonly Vector512<ulong> Gather2Y = Vector512.Create(2UL, 3, 6, 7, 10, 11, 14, 15);
+    private static readonly Vector512<ulong> Scatter2A = Vector512.Create(0UL, 1, 8, 9, 2, 3, 10, 11);
+    private static readonly Vector512<ulong> Scatter2B = Vector512.Create(4UL, 5, 12, 13, 6, 7, 14, 15);
+    private static readonly Vector512<ulong> Gather1X = Vector512.Create(0UL, 2, 4, 6, 8, 10, 12, 14);
+    private static readonly Vector512<ulong> Gather1Y = Vector512.Create(1UL, 3, 5, 7, 9, 11, 13, 15);
+    private static readonly Vector512<ulong> Scatter1A = Vector512.Create(0UL, 8, 1, 9, 2, 10, 3, 11);
+    private static readonly Vector512<ulong> Scatter1B = Vector512.Create(4UL, 12, 5, 13, 6, 14, 7, 15);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> ShoupLazy(Vector512<ulong> x, Vector512<ulong> w, Vector512<ulong> ws, Vector512<ulong> vp) =>
+        (x * w) - (MulHi(x, ws, Vector512.ShiftRightLogical(ws, 32)) * vp);
+
+    /// <summary>Forward stages t = 4, 2, 1 with in-register permutations, and the final reduction to [0, p).</summary>
+    private static void ForwardInnerStagesVector512(ref ulong a, NttTables tables, Vector512<ulong> vp, Vector512<ulong> v2p)
+    {
+        int n = tables.N;
+        ref ulong w4 = ref MemoryMarshal.GetArrayDataReference(tables.Forward4);
+        ref ulong w4s = ref MemoryMarshal.GetArrayDataReference(tables.Forward4Shoup);
+        ref ulong w2 = ref MemoryMarshal.GetArrayDataReference(tables.Forward2);
+        ref ulong w2s = ref MemoryMarshal.GetArrayDataReference(tables.Forward2Shoup);
+        ref ulong w1 = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(tables.RootPowers), n / 2);
+        ref ulong w1s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(tables.RootPowersShoup), n / 2);
+        for (int j = 0; j < n; j += 16)
         {
-            var x = Vector512.LoadUnsafe(ref a, (nuint)j);
-            x = ReduceOnce(ReduceOnce(x, v2p), vp);
-            x.StoreUnsafe(ref a, (nuint)j);
+            var A = Vector512.LoadUnsafe(ref a, (nuint)j);
+            var B = Vector512.LoadUnsafe(ref a, (nuint)(j + 8));
+            nuint k = (nuint)(j / 2);
+
+            // t = 4: X = [A0..3, B0..3], Y = [A4..7, B4..7]; the same permutations scatter back.
+            var x = Avx512F.PermuteVar8x64x2(A, Gather4X, B);
+            var y = Avx512F.PermuteVar8x64x2(A, Gather4Y, B);
+            x = ReduceOnce(x, v2p);
+            var q = ShoupLazy(y, Vector512.LoadUnsafe(ref w4, k), Vector512.LoadUnsafe(ref w4s, k), vp);
+            var xo = x + q;
+            var yo = x - q + v2p;
+            A = Avx512F.PermuteVar8x64x2(xo, Gather4X, yo);
+            B = Avx512F.PermuteVar8x64x2(xo, Gather4Y, yo);
+
+            // t = 2
+            x = Avx512F.PermuteVar8x64x2(A, Gather2X, B);
+            y = Avx512F.PermuteVar8x64x2(A, Gather2Y, B);
+            x = ReduceOnce(x, v2p);
+            q = ShoupLazy(y, Vector512.LoadUnsafe(ref w2, k), Vector512.LoadUnsafe(ref w2s, k), vp);
+            xo = x + q;
+            yo = x - q + v2p;
+            A = Avx512F.PermuteVar8x64x2(xo, Scatter2A, yo);
+            B = Avx512F.PermuteVar8x64x2(xo, Scatter2B, yo);
+
+            // t = 1, fused with the final reduction.
+            x = Avx512F.PermuteVar8x64x2(A, Gather1X, B);
+            y = Avx512F.PermuteVar8x64x2(A, Gather1Y, B);
+            x = ReduceOnce(x, v2p);
+            q = ShoupLazy(y, Vector512.LoadUnsafe(ref w1, k), Vector512.LoadUnsafe(ref w1s, k), vp);
+            xo = ReduceOnce(ReduceOnce(x + q, v2p), vp);
+            yo = ReduceOnce(ReduceOnce(x - q + v2p, v2p), vp);
+            Avx512F.PermuteVar8x64x2(xo, Scatter1A, yo).StoreUnsafe(ref a, (nuint)j);
+            Avx512F.PermuteVar8x64x2(xo, Scatter1B, yo).StoreUnsafe(ref a, (nuint)(j + 8));
+        }
+    }
+
+    /// <summary>Inverse stages t = 1, 2, 4 with in-register permutations.</summary>
+    private static void InverseInnerStagesVector512(ref ulong a, NttTables tables, Vector512<ulong> vp, Vector512<ulong> v2p)
+    {
+        int n = tables.N;
+        ref ulong w4 = ref MemoryMarshal.GetArrayDataReference(tables.Inverse4);
+        ref ulong w4s = ref MemoryMarshal.GetArrayDataReference(tables.Inverse4Shoup);
+        ref ulong w2 = ref MemoryMarshal.GetArrayDataReference(tables.Inverse2);
+        ref ulong w2s = ref MemoryMarshal.GetArrayDataReference(tables.Inverse2Shoup);
+        ref ulong w1 = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(tables.InvRootPowers), n / 2);
+        ref ulong w1s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(tables.InvRootPowersShoup), n / 2);
+        for (int j = 0; j < n; j += 16)
+        {
+            var A = Vector512.LoadUnsafe(ref a, (nuint)j);
+            var B = Vector512.LoadUnsafe(ref a, (nuint)(j + 8));
+            nuint k = (nuint)(j / 2);
+
+            // t = 1
+            var x = Avx512F.PermuteVar8x64x2(A, Gather1X, B);
+            var y = Avx512F.PermuteVar8x64x2(A, Gather1Y, B);
+            var xo = ReduceOnce(x + y, v2p);
+            var yo = ShoupLazy(x - y + v2p, Vector512.LoadUnsafe(ref w1, k), Vector512.LoadUnsafe(ref w1s, k), vp);
+            A = Avx512F.PermuteVar8x64x2(xo, Scatter1A, yo);
+            B = Avx512F.PermuteVar8x64x2(xo, Scatter1B, yo);
+
+            // t = 2
+            x = Avx512F.PermuteVar8x64x2(A, Gather2X, B);
+            y = Avx512F.PermuteVar8x64x2(A, Gather2Y, B);
+            xo = ReduceOnce(x + y, v2p);
+            yo = ShoupLazy(x - y + v2p, Vector512.LoadUnsafe(ref w2, k), Vector512.LoadUnsafe(ref w2s, k), vp);
+            A = Avx512F.PermuteVar8x64x2(xo, Scatter2A, yo);
+            B = Avx512F.PermuteVar8x64x2(xo, Scatter2B, yo);
+
+            // t = 4
+            x = Avx512F.PermuteVar8x64x2(A, Gather4X, B);
+            y = Avx512F.PermuteVar8x64x2(A, Gather4Y, B);
+            xo = ReduceOnce(x + y, v2p);
+            yo = ShoupLazy(x - y + v2p, Vector512.LoadUnsafe(ref w4, k), Vector512.LoadUnsafe(ref w4s, k), vp);
+            Avx512F.PermuteVar8x64x2(xo, Gather4X, yo).StoreUnsafe(ref a, (nuint)j);
+            Avx512F.PermuteVar8x64x2(xo, Gather4Y, yo).StoreUnsafe(ref a, (nuint)(j + 8));
         }
     }
 
@@ -252,7 +353,7 @@ internal static class Ntt
         var vp = Vector512.Create(p);
         var v2p = Vector512.Create(2 * p);
         ref ulong a = ref MemoryMarshal.GetReference(span);
-        InverseStagesScalar(span, tables, W);
+        InverseInnerStagesVector512(ref a, tables, vp, v2p);
         int t = W;
         for (int m = n / (2 * W); m >= 1; m >>= 1)
         {

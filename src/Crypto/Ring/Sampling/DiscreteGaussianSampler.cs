@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace SecAgg.Crypto.Ring.Sampling;
 
 /// <summary>
@@ -66,12 +68,15 @@ public sealed class DiscreteGaussianSampler
     public long Bound { get; }
 
     /// <summary>Fills <paramref name="destination"/> with independent samples.</summary>
-    public void Sample(Prng prng, Span<long> destination)
+    public void Sample(Prng prng, Span<long> destination) => Sample(prng, destination, vectorize: true);
+
+    /// <summary>Test hook: <paramref name="vectorize"/> = false forces the scalar table path.</summary>
+    internal void Sample(Prng prng, Span<long> destination, bool vectorize)
     {
         ArgumentNullException.ThrowIfNull(prng);
         if (_cdt is not null)
         {
-            SampleTable(prng, destination, _cdt);
+            SampleTable(prng, destination, _cdt, vectorize);
         }
         else
         {
@@ -79,20 +84,65 @@ public sealed class DiscreteGaussianSampler
         }
     }
 
-    private static void SampleTable(Prng prng, Span<long> destination, ulong[] cdt)
+    private static void SampleTable(Prng prng, Span<long> destination, ulong[] cdt, bool vectorize)
     {
-        for (int j = 0; j < destination.Length; j++)
+        // Random words in bulk, then a branch-free count over the table (8 lanes at a time where available).
+        const int Chunk = 512;
+        Span<ulong> words = stackalloc ulong[Chunk];
+        for (int start = 0; start < destination.Length; start += Chunk)
         {
-            ulong w = prng.NextUInt64();
-            ulong u = w >> 1;
-            long magnitude = 0;
-            for (int k = 0; k < cdt.Length; k++)
+            int count = Math.Min(Chunk, destination.Length - start);
+            Span<ulong> w = words[..count];
+            prng.Fill(System.Runtime.InteropServices.MemoryMarshal.AsBytes(w));
+            Span<long> dst = destination.Slice(start, count);
+            int j = 0;
+            if (vectorize && Vector512.IsHardwareAccelerated)
             {
-                magnitude += u >= cdt[k] ? 1 : 0;
+                for (; j + 8 <= count; j += 8)
+                {
+                    var v = Vector512.Create<ulong>(w.Slice(j, 8));
+                    var u = Vector512.ShiftRightLogical(v, 1);
+                    var magnitude = Vector512<ulong>.Zero;
+                    for (int k = 0; k < cdt.Length; k++)
+                    {
+                        magnitude -= Vector512.GreaterThanOrEqual(u, Vector512.Create(cdt[k]));
+                    }
+
+                    var sign = Vector512<ulong>.Zero - (v & Vector512<ulong>.One); // 0 or all ones
+                    ((magnitude ^ sign) - sign).AsInt64().CopyTo(dst.Slice(j, 8));
+                }
+            }
+            else if (vectorize && Vector256.IsHardwareAccelerated)
+            {
+                for (; j + 4 <= count; j += 4)
+                {
+                    var v = Vector256.Create<ulong>(w.Slice(j, 4));
+                    var u = Vector256.ShiftRightLogical(v, 1);
+                    var magnitude = Vector256<ulong>.Zero;
+                    for (int k = 0; k < cdt.Length; k++)
+                    {
+                        magnitude -= Vector256.GreaterThanOrEqual(u, Vector256.Create(cdt[k]));
+                    }
+
+                    var sign = Vector256<ulong>.Zero - (v & Vector256<ulong>.One);
+                    ((magnitude ^ sign) - sign).AsInt64().CopyTo(dst.Slice(j, 4));
+                }
             }
 
-            long sign = -(long)(w & 1); // 0 or −1
-            destination[j] = (magnitude ^ sign) - sign;
+            for (; j < count; j++)
+            {
+                ulong u = w[j] >> 1;
+                long magnitude = 0;
+                for (int k = 0; k < cdt.Length; k++)
+                {
+                    magnitude += u >= cdt[k] ? 1 : 0;
+                }
+
+                long sign = -(long)(w[j] & 1); // 0 or −1
+                dst[j] = (magnitude ^ sign) - sign;
+            }
+
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(w));
         }
     }
 
