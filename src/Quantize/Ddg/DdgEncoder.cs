@@ -34,6 +34,7 @@ public sealed class DdgEncoder
     private readonly byte[] _signs;
     private readonly byte[] _signSeed = new byte[32];
     private bool _signSeedValid;
+    private int _degreeOfParallelism = 1;
     private readonly DiscreteGaussianSampler _sampler;
     private readonly long _normBoundSquared;
 
@@ -61,7 +62,19 @@ public sealed class DdgEncoder
     public DdgParameters Parameters { get; }
 
     /// <summary>Cores used for the noise (default 1; -1 for all).</summary>
-    public int DegreeOfParallelism { get; set; } = 1;
+    public int DegreeOfParallelism
+    {
+        get => _degreeOfParallelism;
+        set
+        {
+            if (value is 0 or < -1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), $"DegreeOfParallelism = {value}: use -1 for all cores or a positive count.");
+            }
+
+            _degreeOfParallelism = value;
+        }
+    }
 
     /// <summary>Encodes into 64-bit coefficients mod 2^b.</summary>
     /// <param name="update">The flattened update, length d.</param>
@@ -154,7 +167,7 @@ public sealed class DdgEncoder
         while (true)
         {
             attempts++;
-            if (RandomizedRound(w, _ints, random) <= _normBoundSquared)
+            if (RandomizedRounding.RoundWithin(w, _ints, random, _normBoundSquared))
             {
                 break;
             }
@@ -227,22 +240,5 @@ public sealed class DdgEncoder
             ulong bit = (ulong)(signs[i >> 3] >> (i & 7)) & 1;
             w[i] = BitConverter.UInt64BitsToDouble(BitConverter.DoubleToUInt64Bits(x[i] * scale) ^ (bit << 63));
         }
-    }
-
-    /// <summary>x̃_i = ⌊x_i⌋ + Bernoulli(x_i − ⌊x_i⌋) (probability resolved to 2^−32); returns ‖x̃‖₂² exactly.</summary>
-    internal static long RandomizedRound(ReadOnlySpan<double> w, Span<long> dest, AesCtrRandom random)
-    {
-        Int128 sum = 0;
-        for (int i = 0; i < w.Length; i++)
-        {
-            double v = w[i];
-            double fl = Math.Floor(v);
-            ulong threshold = (ulong)((v - fl) * 4294967296.0);
-            long r = (long)fl + (random.NextUInt32() < threshold ? 1 : 0);
-            dest[i] = r;
-            sum += (Int128)r * r;
-        }
-
-        return sum > long.MaxValue ? long.MaxValue : (long)sum;
     }
 }

@@ -40,9 +40,12 @@ public sealed class DiscreteGaussianSampler
     private readonly int _wordBits;   // w: bits of U compared in the fast path (64 in production)
     private readonly int _guideShift; // w - g
     private readonly ulong _wordMax;
+    private readonly ulong[] _padded;   // _table padded to a power of two with 2^w − 1
+    private readonly int _searchSteps;  // log2(_padded.Length)
 
-    private DiscreteGaussianSampler(BigInteger n, BigInteger d, int wordBits)
+    private DiscreteGaussianSampler(BigInteger n, BigInteger d, int wordBits, bool fixedStepSearch)
     {
+        FixedStepSearch = fixedStepSearch;
         VarianceNumerator = n;
         VarianceDenominator = d;
         _wordBits = wordBits;
@@ -62,6 +65,12 @@ public sealed class DiscreteGaussianSampler
 
         _cdf.Trim();
         _table = entries.ToArray();
+        // power-of-two copy padded with the last word, for the fixed-step search
+        int pow = (int)BitOperations.RoundUpToPowerOf2((uint)_table.Length);
+        _padded = new ulong[pow];
+        _table.CopyTo(_padded, 0);
+        _padded.AsSpan(_table.Length).Fill(_wordMax);
+        _searchSteps = BitOperations.Log2((uint)pow);
         int g = Math.Min(Math.Min(16, wordBits), Math.Max(4, BitOperations.Log2((uint)_table.Length) + 3));
         _guideShift = wordBits - g;
         _guide = new int[(1 << g) + 1];
@@ -86,32 +95,46 @@ public sealed class DiscreteGaussianSampler
     /// <summary>The denominator D of σ² = N/D.</summary>
     public BigInteger VarianceDenominator { get; }
 
+    /// <summary>Whether draws use the fixed-step (value-independent instruction count) search.</summary>
+    public bool FixedStepSearch { get; }
+
     /// <summary>Number of entries in the CDF table (about 9.4·σ + 1 for large σ).</summary>
     public int TableLength => _table.Length;
 
     /// <summary>Builds the sampler for σ² = <paramref name="numerator"/>/<paramref name="denominator"/> (exact rational).</summary>
-    public static DiscreteGaussianSampler Create(BigInteger numerator, BigInteger denominator)
-        => Create(numerator, denominator, 64);
+    /// <param name="numerator">N.</param>
+    /// <param name="denominator">D.</param>
+    /// <param name="fixedStepSearch">
+    /// true: every draw runs the same instruction sequence (a branch-free binary search of exactly
+    /// ⌈log2(table length)⌉ steps with conditional moves, branch-free sign), so the instruction count
+    /// and branch pattern do not depend on the value; the memory addresses still do (cache timing),
+    /// and a tie (probability &lt; 2^−46) still takes the slow path. false (default): guide-table
+    /// lookup, faster and value-dependent.
+    /// </param>
+    public static DiscreteGaussianSampler Create(BigInteger numerator, BigInteger denominator, bool fixedStepSearch = false)
+        => Create(numerator, denominator, 64, fixedStepSearch);
 
     /// <summary>
     /// Builds the sampler for σ² equal to the exact value of the double <paramref name="variance"/>
     /// (every finite double is a dyadic rational m·2^e, so no rounding happens here).
     /// </summary>
-    public static DiscreteGaussianSampler FromVariance(double variance)
+    /// <param name="variance">σ² (positive, finite, at most 2^40).</param>
+    /// <param name="fixedStepSearch">See <see cref="Create(BigInteger, BigInteger, bool)"/>.</param>
+    public static DiscreteGaussianSampler FromVariance(double variance, bool fixedStepSearch = false)
     {
         (BigInteger n, BigInteger d) = ExactRational(variance, nameof(variance));
-        return Create(n, d, 64);
+        return Create(n, d, 64, fixedStepSearch);
     }
 
     /// <summary>Test hook: the same algorithm comparing only <paramref name="wordBits"/> bits on the fast path, so that ties (the exact slow path) are frequent.</summary>
-    internal static DiscreteGaussianSampler Create(BigInteger numerator, BigInteger denominator, int wordBits)
+    internal static DiscreteGaussianSampler Create(BigInteger numerator, BigInteger denominator, int wordBits, bool fixedStepSearch = false)
     {
         if (numerator.Sign <= 0 || denominator.Sign <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(numerator), $"sigma^2 = {numerator}/{denominator} must be positive (numerator and denominator > 0).");
         }
 
-        if (numerator > denominator * new BigInteger(MaxVariance))
+        if (numerator > denominator << 40)
         {
             throw new ArgumentOutOfRangeException(nameof(numerator), $"sigma^2 = {numerator}/{denominator} exceeds the supported maximum 2^40 (sigma <= 2^20); lower the noise or the scale.");
         }
@@ -122,7 +145,7 @@ public sealed class DiscreteGaussianSampler
         }
 
         BigInteger gcd = BigInteger.GreatestCommonDivisor(numerator, denominator);
-        return new DiscreteGaussianSampler(numerator / gcd, denominator / gcd, wordBits);
+        return new DiscreteGaussianSampler(numerator / gcd, denominator / gcd, wordBits, fixedStepSearch);
     }
 
     /// <summary>The exact rational value of a positive finite double.</summary>
@@ -165,7 +188,7 @@ public sealed class DiscreteGaussianSampler
     {
         ArgumentNullException.ThrowIfNull(random);
         ulong u = random.NextUInt64() >> (64 - _wordBits);
-        int i = Find(u);
+        int i = FixedStepSearch ? FindFixed(u) : Find(u);
         long magnitude = i >= 0 ? i : SlowPath(u, random);
         long sign = random.NextBit() ? 1 : 0;
         return (magnitude ^ -sign) + sign; // -0 = 0: the sign bit is drawn and ignored for 0
@@ -179,6 +202,12 @@ public sealed class DiscreteGaussianSampler
         Span<ulong> words = stackalloc ulong[Batch + (Batch / 64)];
         Span<byte> bytes = MemoryMarshal.AsBytes(words);
         int shift = 64 - _wordBits;
+        if (FixedStepSearch)
+        {
+            FillFixed(destination, random, words, bytes, shift);
+            return;
+        }
+
         while (!destination.IsEmpty)
         {
             int n = Math.Min(Batch, destination.Length);
@@ -258,6 +287,52 @@ public sealed class DiscreteGaussianSampler
                     Fill(new Span<long>((long*)basePtr + start, n), r);
                 });
         }
+    }
+
+    private void FillFixed(Span<long> destination, AesCtrRandom random, Span<ulong> words, Span<byte> bytes, int shift)
+    {
+        const int Batch = 256;
+        while (!destination.IsEmpty)
+        {
+            int n = Math.Min(Batch, destination.Length);
+            random.NextBytes(bytes);
+            for (int k = 0; k < n; k++)
+            {
+                ulong u = words[k] >> shift;
+                int i = FindFixed(u);
+                long magnitude = i >= 0 ? i : SlowPath(u, random);
+                long sign = (long)((words[Batch + (k >> 6)] >> (k & 63)) & 1);
+                destination[k] = (magnitude ^ -sign) + sign;
+            }
+
+            destination = destination[n..];
+        }
+    }
+
+    /// <summary>
+    /// Fixed-step path: upper bound by a binary search of exactly log2(padded length) halvings with
+    /// conditional moves; −1 on a tie or when the answer falls in the padding.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int FindFixed(ulong u)
+    {
+        ref ulong t = ref MemoryMarshal.GetArrayDataReference(_padded);
+        int b = 0;
+        int half = _padded.Length;
+        for (int step = 0; step < _searchSteps; step++)
+        {
+            half >>= 1;
+            // b += half when t[b + half − 1] <= u (branch-free select)
+            int take = -(int)(uint)(Unsafe.Add(ref t, b + half - 1) <= u ? 1 : 0);
+            b += half & take;
+        }
+
+        // b <= answer <= b + 1: the answer (number of entries <= u) is b + [t[b] <= u]
+        int mask = _padded.Length - 1;
+        int ans = b + (Unsafe.Add(ref t, b) <= u ? 1 : 0);
+        ulong before = Unsafe.Add(ref t, (ans - 1) & mask);
+        bool bad = (ans >= _table.Length) | ((ans > 0) & (before == u));
+        return bad ? -1 : ans;
     }
 
     /// <summary>Fast path: min{ j : f_j &gt; u } when that answer is decided by u alone, else −1.</summary>

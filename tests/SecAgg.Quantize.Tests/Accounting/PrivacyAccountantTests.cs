@@ -95,6 +95,25 @@ public sealed class PrivacyAccountantTests
     }
 
     [Fact]
+    public void ParticipantSamplingLowersDdgEpsilon()
+    {
+        var p = DdgParameters.Create(new DdgParameterLiteral { Bits = 18, ExpectedParticipants = 50, Dimension = 10000, NoiseMultiplier = 1 });
+        var full = new PrivacyAccountant();
+        full.ComposeDdg(p, 100);
+        var sampled = new PrivacyAccountant();
+        sampled.ComposeDdg(p, 100, 0.1);
+        double eFull = full.GetEpsilon(1e-5).Epsilon, eSampled = sampled.GetEpsilon(1e-5).Epsilon;
+        Assert.True(eSampled < 0.5 * eFull, $"sampled {eSampled} vs full {eFull}");
+        Assert.True(eSampled > 0);
+        // fractional orders are not used under sampling (the Zhu-Wang bound is for integers)
+        Assert.Equal(Math.Floor(sampled.GetEpsilon(1e-5).Order), sampled.GetEpsilon(1e-5).Order);
+        // and a sampled DDG with large sigma_int is close to the subsampled Gaussian with z' = sqrt(n) sigma_int / B, but not below it
+        var gauss = new PrivacyAccountant();
+        gauss.ComposeGaussian(Math.Sqrt(50) * p.SigmaInt / p.NormBound, 100, 0.1);
+        Assert.True(eSampled >= gauss.GetEpsilon(1e-5).Epsilon * 0.999);
+    }
+
+    [Fact]
     public void TauDominatesWhenSigmaIntIsSmall()
     {
         Assert.True(RdpMath.DdgTau(10, 0.5) > 1e-3);

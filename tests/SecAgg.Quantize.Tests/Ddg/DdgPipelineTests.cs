@@ -1,4 +1,5 @@
 using SecAgg.Quantize.Ddg;
+using SecAgg.Quantize.Internal;
 using SecAgg.Quantize.Random;
 using SecAgg.Quantize.Tests.Sampling;
 
@@ -105,26 +106,65 @@ public sealed class DdgPipelineTests
         Assert.True(dot / (norm * 50) > 0.99);
     }
 
-    [Fact]
-    public void RandomizedRoundingIsUnbiasedAndReportsTheExactSquaredNorm()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void RandomizedRoundingIsUnbiasedAndChecksTheNormExactly(bool vectors)
     {
-        using var rng = Stats.Rng(57);
-        double[] w = [0.25, -1.75, 3.0, -0.5, 1e-3];
-        var acc = new double[w.Length];
-        var dest = new long[w.Length];
-        const int N = 100_000;
-        for (int t = 0; t < N; t++)
+        bool saved = RandomizedRounding.UseVectors;
+        RandomizedRounding.UseVectors = vectors;
+        try
         {
-            long s2 = DdgEncoder.RandomizedRound(w, dest, rng);
-            Assert.Equal(dest.Sum(v => v * v), s2);
-            for (int i = 0; i < w.Length; i++)
+            using var rng = Stats.Rng(57);
+            double[] w = [0.25, -1.75, 3.0, -0.5, 1e-3, 7.5, -2.125];
+            var acc = new double[w.Length];
+            var dest = new long[w.Length];
+            const int N = 50_000;
+            for (int t = 0; t < N; t++)
             {
-                Assert.True(dest[i] == Math.Floor(w[i]) || dest[i] == Math.Floor(w[i]) + 1);
-                acc[i] += dest[i];
+                double approx = RandomizedRounding.Round(w, dest, rng);
+                long exact = dest.Sum(v => v * v);
+                Assert.Equal(exact, approx);
+                for (int i = 0; i < w.Length; i++)
+                {
+                    Assert.True(dest[i] == Math.Floor(w[i]) || dest[i] == Math.Floor(w[i]) + 1);
+                    acc[i] += dest[i];
+                }
             }
+
+            for (int i = 0; i < w.Length; i++) Assert.InRange(acc[i] / N, w[i] - 0.01, w[i] + 0.01); // sd <= 0.0023
+            // the exact comparison at the boundary: [3, 4] has squared norm 25
+            long[] d2 = new long[2];
+            Assert.True(RandomizedRounding.RoundWithin([3.0, 4.0], d2, rng, 25));
+            Assert.False(RandomizedRounding.RoundWithin([3.0, 4.0], d2, rng, 24));
+        }
+        finally
+        {
+            RandomizedRounding.UseVectors = saved;
+        }
+    }
+
+    [Fact]
+    public void VectorAndScalarRoundingAgreeBitForBit()
+    {
+        var w = new double[1003];
+        using (var g = Stats.Rng(65)) for (int i = 0; i < w.Length; i++) w[i] = ((g.NextUInt32() / 4294967296.0) - 0.5) * 1000;
+        var a = new long[w.Length];
+        var b = new long[w.Length];
+        bool saved = RandomizedRounding.UseVectors;
+        try
+        {
+            RandomizedRounding.UseVectors = true;
+            using (var r = Stats.Rng(66)) RandomizedRounding.Round(w, a, r);
+            RandomizedRounding.UseVectors = false;
+            using (var r = Stats.Rng(66)) RandomizedRounding.Round(w, b, r);
+        }
+        finally
+        {
+            RandomizedRounding.UseVectors = saved;
         }
 
-        for (int i = 0; i < w.Length; i++) Assert.Equal(w[i], acc[i] / N, 2);
+        Assert.Equal(a, b);
     }
 
     [Fact]

@@ -12,6 +12,7 @@ public sealed class DiscreteGaussianSamplerTests
     [InlineData(4, 25, 3)]       // sigma = 0.4
     [InlineData(225, 2, 4)]      // sigma^2 = 112.5
     [InlineData(1000000, 1, 5)]  // sigma = 1000
+    [InlineData(100000000, 1, 6)] // sigma = 10^4
     public void SamplesMatchTheExactPmfByChiSquare(long num, long den, byte seed)
     {
         var sampler = DiscreteGaussianSampler.Create(num, den);
@@ -21,6 +22,40 @@ public sealed class DiscreteGaussianSamplerTests
         sampler.Fill(samples, rng);
         long range = (long)Math.Ceiling(6 * Math.Sqrt(variance)) + 1;
         var (stat, df, p) = Stats.ChiSquare(samples, Stats.GaussianPmf(variance), -range, range);
+        Assert.True(p > 1e-4, $"chi-square {stat:F1} on {df} df, p = {p:G3}");
+    }
+
+    [Theory]
+    [InlineData(1, 1, 21)]
+    [InlineData(2, 3, 22)]
+    [InlineData(4, 25, 23)]
+    [InlineData(1000000, 1, 24)]
+    public void FixedStepSearchMatchesTheExactPmfAndTheGuidedSearch(long num, long den, byte seed)
+    {
+        var fixedStep = DiscreteGaussianSampler.Create(num, den, fixedStepSearch: true);
+        var guided = DiscreteGaussianSampler.Create(num, den);
+        Assert.True(fixedStep.FixedStepSearch);
+        var a = new long[500_000];
+        var b = new long[500_000];
+        using (var rng = Stats.Rng(seed)) fixedStep.Fill(a, rng);
+        using (var rng = Stats.Rng(seed)) guided.Fill(b, rng);
+        Assert.Equal(b, a); // same inversion, same bits: identical draws
+        using (var rng = Stats.Rng(seed)) Assert.Equal(guided.Sample(Stats.Rng(seed)), fixedStep.Sample(rng));
+        double variance = (double)num / den;
+        long range = (long)Math.Ceiling(6 * Math.Sqrt(variance)) + 1;
+        var (stat, df, p) = Stats.ChiSquare(a, Stats.GaussianPmf(variance), -range, range);
+        Assert.True(p > 1e-4, $"chi-square {stat:F1} on {df} df, p = {p:G3}");
+    }
+
+    [Fact]
+    public void FixedStepSearchResolvesTiesExactly()
+    {
+        var sampler = DiscreteGaussianSampler.Create(5, 2, 8, fixedStepSearch: true);
+        using var rng = Stats.Rng(25);
+        var samples = new long[200_000];
+        sampler.Fill(samples, rng);
+        Assert.True(sampler.SlowPathCount > 1000);
+        var (stat, df, p) = Stats.ChiSquare(samples, Stats.GaussianPmf(2.5), -11, 11);
         Assert.True(p > 1e-4, $"chi-square {stat:F1} on {df} df, p = {p:G3}");
     }
 
