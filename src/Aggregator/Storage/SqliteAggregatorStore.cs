@@ -14,8 +14,13 @@ namespace SecAgg.Aggregator.Storage;
 public sealed class SqliteAggregatorStore : IAggregatorStore
 {
     private readonly Store _store;
+    private readonly Dialect _dialect;
 
-    private SqliteAggregatorStore(Store store) => _store = store;
+    private SqliteAggregatorStore(Store store, Dialect dialect)
+    {
+        _store = store;
+        _dialect = dialect;
+    }
 
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/> and migrates its schema.</summary>
     /// <exception cref="StoreSchemaException">The file was written by a newer aggregator.</exception>
@@ -24,9 +29,17 @@ public sealed class SqliteAggregatorStore : IAggregatorStore
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var store = new Store(new Dialect(full), logger);
+        var dialect = new Dialect(full);
+        await using (var c = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false))
+        await using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "PRAGMA journal_mode=WAL;";
+            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var store = new Store(dialect, logger);
         await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-        return new SqliteAggregatorStore(store);
+        return new SqliteAggregatorStore(store, dialect);
     }
 
     /// <summary>Test hook: see <c>SqlAggregatorStore.FaultHook</c>.</summary>
@@ -74,7 +87,11 @@ public sealed class SqliteAggregatorStore : IAggregatorStore
     public Task<IReadOnlyList<Privacy.LedgerEntry>> GetLedgerAsync(CancellationToken cancellationToken = default) => _store.GetLedgerAsync(cancellationToken);
 
     /// <inheritdoc/>
-    public ValueTask DisposeAsync() => _store.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _store.DisposeAsync().ConfigureAwait(false);
+        _dialect.ClearPool();
+    }
 
     private sealed class Store(SqlDialect dialect, ILogger? logger) : SqlAggregatorStore(dialect, logger);
 
@@ -84,11 +101,18 @@ public sealed class SqliteAggregatorStore : IAggregatorStore
         {
             DataSource = path,
             Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
+            Pooling = true,
             DefaultTimeout = 60,
         }.ToString();
 
         public override string Name => "sqlite";
+
+        /// <summary>Closes the pooled connections to this file (so it is released when the store is disposed).</summary>
+        public void ClearPool()
+        {
+            using var c = new SqliteConnection(_connectionString);
+            SqliteConnection.ClearPool(c);
+        }
 
         public override string Blob => "BLOB";
 
@@ -107,7 +131,8 @@ public sealed class SqliteAggregatorStore : IAggregatorStore
             {
                 await c.OpenAsync(cancellationToken).ConfigureAwait(false);
                 await using var cmd = c.CreateCommand();
-                cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000;";
+                // journal_mode=WAL persists in the file (set at open by OpenAsync); the others are per connection.
+                cmd.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=60000;";
                 await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 return c;
             }

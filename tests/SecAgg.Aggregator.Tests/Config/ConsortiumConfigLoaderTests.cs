@@ -313,3 +313,25 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
         Assert.Contains(e.Errors, m => m.Contains("participants: must be a list", StringComparison.Ordinal));
     }
 }
+
+public sealed class RoundPolicyFromConfigTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("secagg-policy-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void PolicyTakesEnrolmentThresholdAndDeadlinesFromTheConfiguration()
+    {
+        File.WriteAllText(Path.Combine(_dir, "ca.pem"), "x");
+        var config = ConsortiumConfigLoader.Parse(ConsortiumConfigLoaderTests.ValidYaml, _dir);
+        var policy = SecAgg.Aggregator.Rounds.RoundPolicy.FromConfig(config);
+        Assert.Equal(["hospital-a", "hospital-b", "hospital-c"], policy.Enrolled.ToArray());
+        Assert.Equal(2, policy.MinParticipants);
+        Assert.Equal(2, policy.Threshold);
+        Assert.Equal(TimeSpan.FromMinutes(30), policy.CollectDeadline);
+        Assert.Equal(TimeSpan.FromMinutes(10), policy.DecryptDeadline);
+        Assert.True(policy.IsEnrolled("hospital-b"));
+        Assert.False(policy.IsEnrolled("hospital-z"));
+    }
+}

@@ -69,17 +69,13 @@ internal sealed class Harness : IAsyncDisposable
         new(round, who, index, total, digest ?? Digest, payload);
 
     /// <summary>Reproducible upload of <paramref name="chunks"/> chunks for a participant (seeded by its id and the round).</summary>
-    public byte[][] MakeUpload(long round, string who, int chunks = 3)
-    {
-        var rng = new Random((int)round * 7919 + who.Sum(ch => (int)ch) * 31 + who.Length);
-        return [.. Enumerable.Range(0, chunks).Select(_ => Adder.RandomChunk(rng))];
-    }
+    public byte[][] MakeUpload(long round, string who, int chunks = 3) => Adder.MakeUpload(round, who, chunks);
 
-    /// <summary>Sends a whole upload from chunk <paramref name="from"/>; returns the last receipt.</summary>
-    public async Task<ChunkReceipt> SendAsync(long round, string who, byte[][] upload, int from = 0)
+    /// <summary>Sends chunks [<paramref name="from"/>, <paramref name="until"/>) of an upload (default: all); returns the last receipt.</summary>
+    public async Task<ChunkReceipt> SendAsync(long round, string who, byte[][] upload, int from = 0, int? until = null)
     {
         ChunkReceipt? last = null;
-        for (int i = from; i < upload.Length; i++)
+        for (int i = from; i < (until ?? upload.Length); i++)
         {
             last = await Accumulator.ReceiveChunkAsync(Chunk(round, who, i, upload[i], upload.Length));
         }

@@ -61,6 +61,13 @@ internal sealed class PrimeFieldChunkAdder(int elements, ulong prime = PrimeFiel
         return bytes;
     }
 
+    /// <summary>A participant's reproducible upload for a round (fixed seed from the round and the id).</summary>
+    public byte[][] MakeUpload(long round, string who, int chunks)
+    {
+        var rng = new Random((int)round * 7919 + who.Sum(ch => (int)ch) * 31 + who.Length);
+        return [.. Enumerable.Range(0, chunks).Select(_ => RandomChunk(rng))];
+    }
+
     /// <summary>Reference sum (BigInteger arithmetic, independent of <see cref="Add"/>).</summary>
     public byte[] ReferenceSum(IEnumerable<byte[]> chunks)
     {

@@ -40,6 +40,9 @@ public abstract class StoreFactory : IAsyncDisposable
     /// <summary>Opens the store (migrating it), optionally with a fault hook.</summary>
     public abstract Task<IAggregatorStore> OpenAsync(Action<string>? faultHook = null);
 
+    /// <summary>What another process passes to open the same database (SQLite path or PostgreSQL connection string).</summary>
+    public abstract string Location { get; }
+
     /// <summary>Runs raw SQL against the database (to tamper with it).</summary>
     public abstract Task ExecuteRawAsync(string sql);
 
@@ -50,6 +53,8 @@ public abstract class StoreFactory : IAsyncDisposable
         private readonly string _dir = Directory.CreateTempSubdirectory("secagg-store-").FullName;
 
         private string DbPath => Path.Combine(_dir, "aggregator.db");
+
+        public override string Location => DbPath;
 
         public override async Task<IAggregatorStore> OpenAsync(Action<string>? faultHook = null)
         {
@@ -95,6 +100,8 @@ public abstract class StoreFactory : IAsyncDisposable
         }
 
         private string ConnectionString => new NpgsqlConnectionStringBuilder(_admin) { SearchPath = _schema }.ToString();
+
+        public override string Location => ConnectionString;
 
         public override async Task<IAggregatorStore> OpenAsync(Action<string>? faultHook = null)
         {

@@ -132,6 +132,11 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
         var before = await ReadRound(c, tx, number, forUpdate: true, ct).ConfigureAwait(false)
             ?? throw new RoundStateException(RoundError.InvalidArgument, $"round {number} does not exist");
         var after = transition(before);
+        if (ReferenceEquals(after, before) && ledgerEntry is null)
+        {
+            return before; // nothing changed (e.g. no deadline passed): no write
+        }
+
         if (after.Number != number)
         {
             throw new InvalidOperationException("a round transition must not change the round number");
