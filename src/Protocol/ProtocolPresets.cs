@@ -1,0 +1,86 @@
+using System.Globalization;
+using SecAgg.Crypto.Multiparty;
+using SecAgg.Quantize.Ddg;
+
+namespace SecAgg.Protocol;
+
+/// <summary>The DP knobs a deployment chooses: b, clip norm c, noise multiplier z (other knobs at their documented defaults).</summary>
+/// <param name="Bits">b: bits per value (sum kept mod 2^b; equals the HE value bits).</param>
+/// <param name="ClipNorm">c: L2 clip norm of each update.</param>
+/// <param name="NoiseMultiplier">z: the summed noise has standard deviation z·c.</param>
+public sealed record DdgSettings(int Bits, double ClipNorm, double NoiseMultiplier)
+{
+    /// <summary>Checked DDG parameters for <paramref name="expectedParticipants"/> and dimension <paramref name="dimension"/>.</summary>
+    public DdgParameters Create(int expectedParticipants, int dimension) => DdgParameters.Create(new DdgParameterLiteral
+    {
+        Bits = Bits,
+        ExpectedParticipants = expectedParticipants,
+        Dimension = dimension,
+        ClipNorm = ClipNorm,
+        NoiseMultiplier = NoiseMultiplier,
+    });
+
+    /// <summary>The informational parameter_set_id for the contract.</summary>
+    public string ParameterSetId(bool insecureForTests) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{(insecureForTests ? ContractMapping.InsecureForTestsPrefix + "-" : string.Empty)}ddg-b{Bits}-c{ClipNorm:G6}-z{NoiseMultiplier:G6}");
+}
+
+/// <summary>A named HE + DDG parameter choice for a consortium of a given size.</summary>
+/// <param name="Name">Preset name (the HE parameter_set_id).</param>
+/// <param name="He">Checked multiparty BFV parameters.</param>
+/// <param name="Ddg">The DP knobs.</param>
+public sealed record ProtocolPreset(string Name, MultipartyParameters He, DdgSettings Ddg)
+{
+    /// <summary>Whether the HE parameters are insecure test parameters.</summary>
+    public bool IsInsecureForTests => He.IsInsecureForTests;
+}
+
+/// <summary>
+/// Named presets for the demo and the tests. <see cref="InsecureForTests"/> is NOT SECURE (ring
+/// degree 256): it exists so that whole rounds run in milliseconds in unit tests. <see cref="Planned"/>
+/// is the real one: the smallest 128-bit-secure parameter set from <see cref="ParameterPlanner"/>.
+/// </summary>
+public static class ProtocolPresets
+{
+    /// <summary>Name prefix of the test-only preset.</summary>
+    public const string InsecureForTestsName = ContractMapping.InsecureForTestsPrefix + "-n256-b16";
+
+    /// <summary>Name of the planned (secure) preset.</summary>
+    public const string PlannedName = "bfv-planned-b16-v1";
+
+    /// <summary>
+    /// NOT SECURE, for tests only: n = 256, three 50-bit wire primes, 16-bit values packed two per
+    /// coefficient (512 values per ciphertext), DDG with b = 16, c = 1 and a tiny noise multiplier
+    /// z = 0.001 so that decoded averages can be compared tightly with plaintext averages.
+    /// </summary>
+    public static ProtocolPreset InsecureForTests(int parties, int threshold) => new(
+        InsecureForTestsName,
+        MultipartyParameters.CreateInsecureForTests(parties, threshold, ringDegree: 256, valueBits: 16, valuesPerCoefficient: 2),
+        new DdgSettings(16, 1.0, 0.001));
+
+    /// <summary>
+    /// The real preset: b = 16 and the smallest secure ring from <see cref="ParameterPlanner"/> for
+    /// <paramref name="parties"/> and threshold <paramref name="threshold"/>, sized for about
+    /// <paramref name="expectedValues"/> values; DDG with the given clip and noise multiplier.
+    /// </summary>
+    public static ProtocolPreset Planned(int parties, int threshold, long expectedValues = 1_000_000, double clipNorm = 1.0, double noiseMultiplier = 1.0)
+    {
+        ParameterPlan plan = ParameterPlanner.Plan(new PlannerRequest
+        {
+            Parties = parties,
+            Threshold = threshold,
+            ValueBits = 16,
+            ExpectedValues = expectedValues,
+        });
+        return new ProtocolPreset(PlannedName, plan.Parameters, new DdgSettings(16, clipNorm, noiseMultiplier));
+    }
+
+    /// <summary>A preset by name (<see cref="InsecureForTestsName"/> or <see cref="PlannedName"/>).</summary>
+    public static ProtocolPreset Get(string name, int parties, int threshold, long expectedValues = 1_000_000) => name switch
+    {
+        InsecureForTestsName => InsecureForTests(parties, threshold),
+        PlannedName => Planned(parties, threshold, expectedValues),
+        _ => throw new ArgumentException($"Unknown preset '{name}'; known: {InsecureForTestsName}, {PlannedName}.", nameof(name)),
+    };
+}
