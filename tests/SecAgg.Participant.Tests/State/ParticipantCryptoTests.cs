@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using SecAgg.Crypto.Multiparty;
 using SecAgg.Participant.Rounds;
 using SecAgg.Participant.State;
+using SecAgg.Protocol;
 using SecAgg.Quantize.Ddg;
 
 namespace SecAgg.Participant.Tests.State;
@@ -22,7 +23,8 @@ public sealed class ParticipantCryptoTests : IDisposable
         byte[] seed = RandomNumberGenerator.GetBytes(32);
         float[][] updates = [.. Enumerable.Range(0, Parties).Select(i => Enumerable.Range(0, 40).Select(j => (float)Math.Sin(i + (j * 0.3))).ToArray())];
 
-        var uploads = parties.Select((p, i) => p.EncryptUpdate(updates[i], 1.0, ddg, seed, pk)).ToList();
+        RoundParameters round = Round(ddg, seed);
+        var uploads = parties.Select((p, i) => p.EncryptUpdate(round, pk, updates[i])).ToList();
         Assert.All(uploads, u => Assert.Single(u.Chunks));
         CompactCiphertext sum = CompactCiphertext.Deserialize(Mp, uploads[0].Chunks[0]);
         foreach (EncryptedUpdate u in uploads.Skip(1))
@@ -47,13 +49,14 @@ public sealed class ParticipantCryptoTests : IDisposable
         var (parties, pk) = JoinEpoch();
         var ddg = DdgParameters.Create(new DdgParameterLiteral { Bits = 16, ExpectedParticipants = Parties, Dimension = 8, ClipNorm = 1, NoiseMultiplier = 0.5 });
         byte[] seed = RandomNumberGenerator.GetBytes(32);
-        CompactCiphertext sum = CompactCiphertext.Deserialize(Mp, parties[0].EncryptUpdate(new float[8], 1.0, ddg, seed, pk).Chunks[0]);
+        RoundParameters round = Round(ddg, seed);
+        CompactCiphertext sum = CompactCiphertext.Deserialize(Mp, parties[0].EncryptUpdate(round, pk, new float[8]).Chunks[0]);
         for (int i = 1; i < Parties; i++)
         {
-            sum.AddInplace(CompactCiphertext.Deserialize(Mp, parties[i].EncryptUpdate(new float[8], 1.0, ddg, seed, pk).Chunks[0]));
+            sum.AddInplace(CompactCiphertext.Deserialize(Mp, parties[i].EncryptUpdate(round, pk, new float[8]).Chunks[0]));
         }
 
-        byte[] aggregate = sum.Serialize();
+        byte[] aggregate = DecryptionCodec.EncodeRequest(sum);
         byte[] first = parties[0].AnswerDecryption(aggregate, [1, 2], Parties);
 
         // The process dies; a new one opens the same state directory.
@@ -100,9 +103,12 @@ public sealed class ParticipantCryptoTests : IDisposable
     {
         var (parties, pk) = JoinEpoch();
         var ddg = DdgParameters.Create(new DdgParameterLiteral { Bits = 16, ExpectedParticipants = Parties, Dimension = 8, ClipNorm = 1, NoiseMultiplier = 0.5 });
-        var e = Assert.Throws<ArgumentException>(() => parties[0].EncryptUpdate(new float[9], 1.0, ddg, new byte[32], pk));
+        var e = Assert.Throws<ArgumentException>(() => parties[0].EncryptUpdate(Round(ddg, new byte[32]), pk, new float[9]));
         Assert.Equal("update", e.ParamName);
     }
+
+    private static RoundParameters Round(DdgParameters ddg, byte[] seed) => RoundParameters.Create(
+        1, 0, 1, new TensorLayout([new TensorSpec("w", [ddg.Dimension])]), Mp, ContractMapping.InsecureForTestsPrefix + "-participant", ddg, "ddg-test", seed);
 
     private (ParticipantCrypto[] Parties, CollectivePublicKey Key) JoinEpoch()
     {

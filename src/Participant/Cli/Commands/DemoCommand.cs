@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using SecAgg.Cli.Demo;
 using Spectre.Console;
 
@@ -11,50 +12,122 @@ internal static class DemoCommand
     {
         var hospitals = new Option<int>("--hospitals") { Description = "Hospitals in the consortium.", DefaultValueFactory = _ => 5 };
         var rounds = new Option<int>("--rounds") { Description = "Federated rounds.", DefaultValueFactory = _ => 10 };
+        var bits = new Option<int>("--bits") { Description = "Bits per quantized value (the encrypted sum wraps mod 2^bits).", DefaultValueFactory = _ => 16 };
+        var epsilon = new Option<double>("--epsilon") { Description = "Target epsilon of the released models over all rounds (participant-level DP).", DefaultValueFactory = _ => 8.0 };
+        var delta = new Option<double>("--delta") { Description = "DP delta.", DefaultValueFactory = _ => 1e-5 };
+        var clip = new Option<double>("--clip") { Description = "L2 clip norm of a hospital's update.", DefaultValueFactory = _ => 1.0 };
         var alpha = new Option<double>("--alpha") { Description = "Dirichlet concentration of the non-IID split (smaller: more skewed).", DefaultValueFactory = _ => 0.5 };
-        var seed = new Option<int>("--seed") { Description = "Seed of the simulation (data split, shuffling).", DefaultValueFactory = _ => 2026 };
-        var command = new Command("demo", "Train a breast-cancer classifier across simulated hospitals and compare with the references.")
+        var seed = new Option<int>("--seed") { Description = "Seed of the simulation (data split, shuffling); never used for secrets.", DefaultValueFactory = _ => 2026 };
+        var command = new Command("demo", "Train a breast-cancer classifier across hospitals with secure aggregation and differential privacy, next to the plaintext references.")
         {
-            hospitals, rounds, alpha, seed,
+            hospitals, rounds, bits, epsilon, delta, clip, alpha, seed,
         };
         command.SetAction(parse =>
         {
-            var options = new DemoOptions(parse.GetValue(hospitals), parse.GetValue(rounds), parse.GetValue(alpha), parse.GetValue(seed));
+            var options = new DemoOptions(
+                parse.GetValue(hospitals), parse.GetValue(rounds), parse.GetValue(alpha), parse.GetValue(seed),
+                parse.GetValue(bits), parse.GetValue(epsilon), parse.GetValue(delta), parse.GetValue(clip));
             IReadOnlyList<string> errors = options.Validate();
             if (errors.Count > 0)
             {
-                foreach (string error in errors)
-                {
-                    console.MarkupLineInterpolated($"[red]error:[/] {error}");
-                }
-
-                return 2;
+                return CliErrors.Report(console, errors);
             }
 
-            return Run(console, options);
+            try
+            {
+                return Run(console, options);
+            }
+            catch (ArgumentException e)
+            {
+                return CliErrors.Report(console, [e.Message]);
+            }
         });
         return command;
     }
 
     private static int Run(IAnsiConsole console, DemoOptions options)
     {
-        var runner = new BaselineRunner(options);
+        CultureInfo ci = CultureInfo.InvariantCulture;
+        var demo = new SecureDemo(options);
+        BaselineRunner baseline = demo.Baseline;
         console.MarkupLineInterpolated(
-            $"[bold]Wisconsin Diagnostic Breast Cancer[/]: {runner.Hospitals.Sum(h => h.Count)} training rows over {options.Hospitals} hospitals (non-IID, α = {options.Alpha}), {runner.Test.Count} test rows.");
-        var split = new Table().AddColumns("hospital", "rows", "malignant share");
-        for (int h = 0; h < runner.Hospitals.Length; h++)
+            $"[bold]Wisconsin Diagnostic Breast Cancer[/]: {baseline.Hospitals.Sum(h => h.Count)} training rows over {options.Hospitals} hospitals (non-IID, α = {options.Alpha}), {baseline.Test.Count} test rows; logistic regression, {demo.Dimension} parameters.");
+        var split = new Table().AddColumns("hospital", "rows (= FedAvg weight)", "malignant share");
+        for (int h = 0; h < baseline.Hospitals.Length; h++)
         {
-            split.AddRow($"{h + 1}", $"{runner.Hospitals[h].Count}", $"{runner.Hospitals[h].Labels.Average():P0}");
+            split.AddRow($"hospital-{h + 1}", $"{baseline.Hospitals[h].Count}", $"{baseline.Hospitals[h].Labels.Average():P0}");
         }
 
         console.Write(split);
-        var table = new Table().Title("Test accuracy per round (plaintext references)").AddColumns("round", "FedAvg (plaintext)", "best hospital alone", "worst hospital alone");
-        foreach (BaselineRound round in runner.Run())
+        var he = demo.Plan.Parameters;
+        console.MarkupLine(string.Create(ci,
+            $"[bold]Encryption[/]: threshold BFV, ring degree n = {he.RingDegree}, {he.Primes.Count} key primes ({he.KeyModulusBits:F0} bits), {he.WireLimbCount} on the wire ({he.WireModulusBits:F0} bits), " +
+            $"{options.Bits}-bit values, {he.ValuesPerCiphertext} values per ciphertext ({he.CiphertextBytes / 1024.0:F1} KiB); any {demo.Threshold} of {options.Hospitals} hospitals decrypt."));
+        console.MarkupLine(string.Create(ci,
+            $"[bold]Privacy[/]: distributed discrete Gaussian, clip c = {options.Clip}, noise multiplier z = {demo.NoiseMultiplier:G4} (found for ε = {options.Epsilon} over {options.Rounds} rounds, δ = {options.Delta:G2}), " +
+            $"γ = {demo.Ddg.Gamma:G3}, σ per hospital = {demo.Ddg.SigmaInt:G4} quantization steps."));
+
+        string stateRoot = Path.Combine(Path.GetTempPath(), "secagg-demo-" + Guid.NewGuid().ToString("N"));
+        var rows = new List<DemoRound>();
+        SecureConsortium? consortium = null;
+        try
         {
-            table.AddRow($"{round.Round}", $"{round.FedAvg:P1}", $"{round.Alone.Max():P1}", $"{round.Alone.Min():P1}");
+            console.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+                .Start(ctx =>
+                {
+                    ProgressTask keys = ctx.AddTask("key epoch: secret shares, collective key, Shamir shares", maxValue: 1);
+                    ProgressTask progress = ctx.AddTask("rounds", maxValue: options.Rounds);
+                    consortium = demo.Setup(stateRoot);
+                    keys.Increment(1);
+                    foreach (DemoRound round in demo.Run(consortium, s => progress.Description = s))
+                    {
+                        rows.Add(round);
+                        progress.Increment(1);
+                    }
+
+                    progress.Description = "rounds";
+                });
+            console.MarkupLine(string.Create(ci,
+                $"Key epoch: {options.Hospitals} secret-key shares kept in 0600 files, collective public key and Shamir shares exchanged: {consortium!.SetupBytes / 1024.0:F0} KiB in {consortium.SetupTime.TotalMilliseconds:F0} ms."));
+        }
+        finally
+        {
+            if (Directory.Exists(stateRoot))
+            {
+                Directory.Delete(stateRoot, recursive: true);
+            }
+        }
+
+        var table = new Table().Title("Test accuracy per round: secure DP model vs plaintext FedAvg vs hospitals alone")
+            .AddColumns("round", "secure + DP", "FedAvg (plaintext)", "hospitals alone (worst .. best)", "ε spent", "decrypted by", "bytes on the wire", "train", "quantize+encrypt", "sum", "decrypt", "decode");
+        foreach (DemoRound r in rows)
+        {
+            StageTimes t = r.Detail.Times;
+            table.AddRow(
+                $"{r.Round}",
+                r.Secure.ToString("P1", ci),
+                r.FedAvg.ToString("P1", ci),
+                $"{r.Alone.Min().ToString("P1", ci)} .. {r.Alone.Max().ToString("P1", ci)}",
+                r.Epsilon.ToString("F2", ci),
+                string.Join(",", r.Detail.DecryptionSet),
+                $"{r.Detail.Bytes.Total / 1024.0:F0} KiB",
+                Ms(t.Train),
+                Ms(t.Encrypt),
+                Ms(t.Aggregate),
+                Ms(t.Decrypt),
+                Ms(t.Decode));
         }
 
         console.Write(table);
+        DemoRound last = rows[^1];
+        WireBytes b = last.Detail.Bytes;
+        console.MarkupLine(string.Create(ci,
+            $"Per round on the wire: uploads {b.Uploads / 1024.0:F0} KiB, decryption requests (c1) {b.DecryptionRequests / 1024.0:F0} KiB, shares {b.DecryptionShares / 1024.0:F0} KiB, model downloads {b.ModelDownloads / 1024.0:F1} KiB."));
+        console.MarkupLine(string.Create(ci,
+            $"[bold]Final[/]: secure DP model {last.Secure:P1} (ε = {last.Epsilon:F2}, δ = {options.Delta:G2}), plaintext FedAvg {last.FedAvg:P1}, hospitals alone {last.Alone.Min():P1} .. {last.Alone.Max():P1}."));
         return 0;
     }
+
+    private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture) + " ms";
 }

@@ -1,15 +1,12 @@
-using System.Security.Cryptography;
 using SecAgg.Crypto.Multiparty;
 using SecAgg.Participant.State;
-using SecAgg.Quantize.Ddg;
-using SecAgg.Quantize.Random;
+using SecAgg.Protocol;
 
 namespace SecAgg.Participant.Rounds;
 
 /// <summary>An encrypted update ready for the wire: one serialized ciphertext per chunk.</summary>
 /// <param name="Chunks">The chunks, in index order.</param>
-/// <param name="Report">What the quantizer did (input norm, clip factor).</param>
-public sealed record EncryptedUpdate(IReadOnlyList<byte[]> Chunks, DdgEncodeReport Report)
+public sealed record EncryptedUpdate(IReadOnlyList<byte[]> Chunks)
 {
     /// <summary>Bytes of all chunks.</summary>
     public long TotalBytes => Chunks.Sum(c => (long)c.Length);
@@ -110,76 +107,25 @@ public sealed class ParticipantCrypto
     }
 
     /// <summary>
-    /// Quantizes (clip, rotate, scale, randomized rounding, discrete Gaussian noise, wrap mod 2^b) and encrypts an
-    /// update under the collective key; the chunks are encrypted in parallel on all cores.
+    /// Quantizes (clip, weight, rotate, scale, randomized rounding, discrete Gaussian noise, wrap mod 2^b) and encrypts
+    /// an update under the collective key with <see cref="UpdateEncryptor"/>; the chunks are encrypted in parallel on all cores.
     /// </summary>
-    /// <param name="update">The flattened update Δ (length <see cref="DdgParameters.Dimension"/>).</param>
-    /// <param name="weightFactor">w / max_weight in (0, 1]: the update is scaled by it before quantization (weighted FedAvg).</param>
-    /// <param name="ddg">The round's DP/quantization parameters.</param>
-    /// <param name="rotationSeed">The round's public 32-byte rotation seed.</param>
-    /// <param name="publicKey">The collective public key.</param>
-    /// <param name="cancellationToken">Cancels between chunks.</param>
-    public EncryptedUpdate EncryptUpdate(ReadOnlySpan<float> update, double weightFactor, DdgParameters ddg, ReadOnlySpan<byte> rotationSeed, CollectivePublicKey publicKey, CancellationToken cancellationToken = default)
+    /// <param name="round">The round's checked parameters (layout, DDG, HE, rotation seed, max weight).</param>
+    /// <param name="publicKey">The epoch's collective public key.</param>
+    /// <param name="update">The flattened update Δ (length = the layout's total).</param>
+    /// <param name="weight">Public weight 1..max_weight (e.g. local rows).</param>
+    /// <exception cref="ParameterMismatchException">The key and the round disagree on the HE parameters.</exception>
+    public EncryptedUpdate EncryptUpdate(RoundParameters round, CollectivePublicKey publicKey, ReadOnlySpan<float> update, ulong weight = 1)
     {
-        ArgumentNullException.ThrowIfNull(ddg);
+        ArgumentNullException.ThrowIfNull(round);
         ArgumentNullException.ThrowIfNull(publicKey);
-        if (update.Length != ddg.Dimension)
+        if (!round.He.Digest.Span.SequenceEqual(_parameters.Digest.Span))
         {
-            throw new ArgumentException($"The update has {update.Length} values but the round's layout has {ddg.Dimension}.", nameof(update));
+            throw new ParameterMismatchException("The round's HE parameters differ from this participant's key epoch.");
         }
 
-        if (!(weightFactor > 0 && weightFactor <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(weightFactor), $"Weight factor {weightFactor} must be in (0, 1] (weight / max-weight).");
-        }
-
-        if (ddg.Bits != _parameters.ValueBits)
-        {
-            throw new ArgumentException($"The DP parameters quantize to {ddg.Bits} bits but the HE parameters carry {_parameters.ValueBits}-bit values.", nameof(ddg));
-        }
-
-        float[] scaled = update.ToArray();
-        uint[] quantized = new uint[ddg.PaddedDimension];
-        DdgEncodeReport report;
-        try
-        {
-            if (weightFactor != 1)
-            {
-                for (int i = 0; i < scaled.Length; i++)
-                {
-                    scaled[i] = (float)(scaled[i] * weightFactor);
-                }
-            }
-
-            var encoder = new DdgEncoder(ddg) { DegreeOfParallelism = -1 };
-            using (AesCtrRandom random = AesCtrRandom.Create())
-            {
-                report = encoder.Encode(scaled, rotationSeed, random, quantized);
-            }
-
-            int perChunk = _parameters.ValuesPerCiphertext;
-            int chunks = (quantized.Length + perChunk - 1) / perChunk;
-            var result = new byte[chunks][];
-            Parallel.For(
-                0,
-                chunks,
-                new ParallelOptions { CancellationToken = cancellationToken },
-                () => new CollectiveEncryptor(publicKey),
-                (c, _, encryptor) =>
-                {
-                    int start = c * perChunk;
-                    int length = Math.Min(perChunk, quantized.Length - start);
-                    result[c] = encryptor.Encrypt(quantized.AsSpan(start, length)).Serialize();
-                    return encryptor;
-                },
-                _ => { });
-            return new EncryptedUpdate(result, report);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(scaled.AsSpan()));
-            CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(quantized.AsSpan()));
-        }
+        byte[][] chunks = new UpdateEncryptor(round, publicKey).Encrypt(update, weight);
+        return new EncryptedUpdate(chunks);
     }
 
     /// <summary>
@@ -187,7 +133,7 @@ public sealed class ParticipantCrypto
     /// generates and durably records it; a repeated request (also after a restart) returns the same bytes; a request
     /// for the same ciphertext with another decryption set throws <see cref="ShareAlreadyIssuedException"/>.
     /// </summary>
-    /// <param name="aggregate">The serialized aggregate ciphertext (only its c1 matters).</param>
+    /// <param name="aggregate">The serialized aggregate ciphertext, or its c1-only request form (<see cref="DecryptionCodec.EncodeRequest"/>): only c1 matters.</param>
     /// <param name="decryptionSet">The fixed decryption set (party ids).</param>
     /// <param name="expectedSummands">The number of uploads the round accepted (sizes the flooding noise).</param>
     public byte[] AnswerDecryption(ReadOnlySpan<byte> aggregate, IReadOnlyList<int> decryptionSet, int expectedSummands)
