@@ -117,6 +117,31 @@ public static class ContractMapping
         return p;
     }
 
+    /// <summary>
+    /// Rebuilds the key epoch's HE parameters when the value bits are not known yet (EpochInfo carries
+    /// N, t and the HE message, not b): the b in [1, 32] whose parameters reproduce the message's digest.
+    /// </summary>
+    /// <exception cref="ParameterMismatchException">No b reproduces the digest.</exception>
+    public static MultipartyParameters FromContract(V1.HeParameters he, int parties, int threshold, bool allowInsecureForTests = false)
+    {
+        ArgumentNullException.ThrowIfNull(he);
+        for (int b = 1; b <= 32; b++)
+        {
+            try
+            {
+                return FromContract(he, parties, threshold, b, allowInsecureForTests);
+            }
+            catch (ParameterMismatchException) when (!he.ParameterSetId.StartsWith(InsecureForTestsPrefix, StringComparison.Ordinal) || allowInsecureForTests)
+            {
+            }
+            catch (ArgumentException)
+            {
+            }
+        }
+
+        throw new ParameterMismatchException($"No value width b in [1, 32] makes HE parameters '{he.ParameterSetId}' with N = {parties}, t = {threshold} reproduce the parameter_digest; the peers disagree on the parameter set.");
+    }
+
     /// <summary>The DDG parameters of a round as a contract message; σ_int is sent as an exact dyadic rational.</summary>
     public static V1.QuantizationParameters ToContract(DdgParameters parameters, ReadOnlySpan<byte> rotationSeed, ulong maxWeight, string parameterSetId)
     {

@@ -114,3 +114,30 @@ public sealed class ContractMappingTests
         Assert.Throws<ArgumentOutOfRangeException>(() => enc.Encrypt(new float[r.Ddg.Dimension], weight: 2));
     }
 }
+
+public sealed class EpochAndPrivacyTests
+{
+    [Fact]
+    public void EpochHeParametersAreRecoveredWithoutKnowingTheValueBits()
+    {
+        ProtocolPreset preset = ProtocolPresets.InsecureForTests(4, 3);
+        V1.HeParameters he = ContractMapping.ToContract(preset.He, preset.Name);
+        Crypto.Multiparty.MultipartyParameters back = ContractMapping.FromContract(he, 4, 3, allowInsecureForTests: true);
+        Assert.Equal(preset.He.Digest.ToArray(), back.Digest.ToArray());
+        Assert.Throws<ParameterMismatchException>(() => ContractMapping.FromContract(he, 5, 3, allowInsecureForTests: true));
+    }
+
+    [Fact]
+    public void FewerSummandsSpendMoreEpsilonAndRoundsCompose()
+    {
+        DdgParameters ddg = new DdgSettings(16, 1.0, 1.0).Create(10, 1000);
+        double ten = RoundPrivacy.ComposedEpsilon(ddg, [10], 1e-6);
+        double five = RoundPrivacy.ComposedEpsilon(ddg, [5], 1e-6);
+        double twice = RoundPrivacy.ComposedEpsilon(ddg, [10, 10], 1e-6);
+        Assert.True(five > ten, $"{five} should exceed {ten}");
+        Assert.True(twice > ten && twice < 2 * ten + 1e-9, $"{twice} vs {ten}");
+        var acc = new Quantize.Accounting.PrivacyAccountant();
+        acc.ComposeDdg(ddg, 1);
+        Assert.Equal(acc.GetEpsilon(1e-6).Epsilon, ten, 9);
+    }
+}
