@@ -151,6 +151,42 @@ public sealed class ParticipantState
         }
     }
 
+    /// <summary>Writes a named file of the state directory atomically with mode 0600.</summary>
+    /// <param name="name">A plain file name (no folders).</param>
+    /// <param name="bytes">The content; zeroed afterwards when <paramref name="secret"/>.</param>
+    /// <param name="secret">Whether to zero <paramref name="bytes"/> after writing.</param>
+    public void WriteFile(string name, byte[] bytes, bool secret = false)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        string path = FilePath(name);
+        if (secret)
+        {
+            WriteSecret(path, bytes);
+        }
+        else
+        {
+            AtomicFile.Write(path, s => s.Write(bytes), FileMode0600);
+        }
+    }
+
+    /// <summary>Reads a named file of the state directory, or null when absent (refuses group/other-readable files).</summary>
+    public byte[]? ReadFile(string name)
+    {
+        string path = FilePath(name);
+        return File.Exists(path) ? ReadSecret(path, "absent") : null;
+    }
+
+    private string FilePath(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (name.IndexOfAny(['/', '\\']) >= 0 || name is "." or "..")
+        {
+            throw new ArgumentException($"'{name}' must be a plain file name.", nameof(name));
+        }
+
+        return Path.Combine(Directory, name);
+    }
+
     private string ProgressPath(ulong round) => Path.Combine(Directory, $"upload-round-{round}.json");
 
     private static void WriteSecret(string path, byte[] bytes)
