@@ -60,20 +60,20 @@ public static class ProtocolPresets
         new DdgSettings(16, 1.0, 0.001));
 
     /// <summary>
-    /// The real preset: b = 16 and the smallest secure ring from <see cref="ParameterPlanner"/> for
+    /// The real preset: b = <paramref name="valueBits"/> (default 16) and the smallest secure ring from <see cref="ParameterPlanner"/> for
     /// <paramref name="parties"/> and threshold <paramref name="threshold"/>, sized for about
     /// <paramref name="expectedValues"/> values; DDG with the given clip and noise multiplier.
     /// </summary>
-    public static ProtocolPreset Planned(int parties, int threshold, long expectedValues = 1_000_000, double clipNorm = 1.0, double noiseMultiplier = 1.0)
+    public static ProtocolPreset Planned(int parties, int threshold, long expectedValues = 1_000_000, double clipNorm = 1.0, double noiseMultiplier = 1.0, int valueBits = 16)
     {
         ParameterPlan plan = ParameterPlanner.Plan(new PlannerRequest
         {
             Parties = parties,
             Threshold = threshold,
-            ValueBits = 16,
+            ValueBits = valueBits,
             ExpectedValues = expectedValues,
         });
-        return new ProtocolPreset(PlannedName, plan.Parameters, new DdgSettings(16, clipNorm, noiseMultiplier));
+        return new ProtocolPreset(PlannedName, plan.Parameters, new DdgSettings(valueBits, clipNorm, noiseMultiplier));
     }
 
     /// <summary>A preset by name (<see cref="InsecureForTestsName"/> or <see cref="PlannedName"/>).</summary>

@@ -15,6 +15,7 @@ public class QuantizeSamplerBenchmarks
     private const int Fast = 1 << 20;
     private const int Slow = 256;
     private DiscreteGaussianSampler _sampler = null!;
+    private DiscreteGaussianSampler _fixedStep = null!;
     private AesCtrRandom _rng = null!;
     private long[] _buffer = null!;
     private BigInteger _varNum;
@@ -27,6 +28,7 @@ public class QuantizeSamplerBenchmarks
     {
         _varNum = (BigInteger)Sigma * Sigma;
         _sampler = DiscreteGaussianSampler.Create(_varNum, BigInteger.One);
+        _fixedStep = DiscreteGaussianSampler.Create(_varNum, BigInteger.One, fixedStepSearch: true);
         _rng = AesCtrRandom.Create();
         _buffer = new long[Fast];
     }
@@ -50,6 +52,13 @@ public class QuantizeSamplerBenchmarks
     public long TableOneCore()
     {
         _sampler.Fill(_buffer, _rng);
+        return _buffer[^1];
+    }
+
+    [Benchmark(OperationsPerInvoke = Fast)]
+    public long TableFixedStepOneCore()
+    {
+        _fixedStep.Fill(_buffer, _rng);
         return _buffer[^1];
     }
 

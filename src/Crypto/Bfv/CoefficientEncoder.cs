@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using SecAgg.Crypto.Ring;
@@ -94,6 +95,7 @@ public sealed class CoefficientEncoder
     /// destination += round(q_ℓ·m/t) (mod q_ℓ, coefficient form), ℓ = destination.LimbCount, computed per limb as
     /// floor(q_ℓ/t)·m + round((q_ℓ mod t)·m/t), which is exact (halves round up).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddScaled(Plaintext plaintext, Poly destination)
     {
         ArgumentNullException.ThrowIfNull(plaintext);
@@ -171,10 +173,8 @@ public sealed class CoefficientEncoder
             for (; j < n; j++)
             {
                 ulong scaled = Modulus.MultiplyShoupLazy(m[j], d, ds, p) + correction[j]; // < 2p + t < 3p
-                scaled = scaled >= p ? scaled - p : scaled;
-                scaled = scaled >= p ? scaled - p : scaled;
-                ulong s = row[j] + scaled;
-                row[j] = s >= p ? s - p : s;
+                scaled = Modulus.SubtractIfAtLeast(Modulus.SubtractIfAtLeast(scaled, p), p);
+                row[j] = Modulus.SubtractIfAtLeast(row[j] + scaled, p);
             }
         }
     }
@@ -184,6 +184,7 @@ public sealed class CoefficientEncoder
     /// v = Σ_i x_i·(q_ℓ/p_i) − k·q_ℓ with x_i = [v_i·(q_ℓ/p_i)^−1]_{p_i}, so t·v/q_ℓ ≡ Σ_i x_i·t/p_i (mod t), each term
     /// evaluated in 128-bit fixed point (error &lt; ℓ·2^−63 in total, covered by <see cref="BfvContext.NoiseCapacity"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void DecodePhase(Poly phase, Plaintext destination)
     {
         _context.CheckPoly(phase, nameof(phase));
@@ -224,13 +225,13 @@ public sealed class CoefficientEncoder
             {
                 ulong p = ps[l];
                 ulong x = Modulus.MultiplyShoupLazy(data[(l * n) + j], level.QHatInv[l], level.QHatInvShoup[l], p);
-                x = x >= p ? x - p : x;
+                x = Modulus.SubtractIfAtLeast(x, p);
                 ulong h1 = Math.BigMul(x, level.TOverPLo[l], out _);
                 ulong h2 = Math.BigMul(x, level.TOverPHi[l], out ulong l2);
                 ulong mid = l2 + h1;
                 ulong intPart = h2 + (mid < l2 ? 1UL : 0UL); // floor(x·t/p) < t
                 intSum += intPart;
-                intSum = intSum >= t ? intSum - t : intSum;
+                intSum = Modulus.SubtractIfAtLeast(intSum, t);
                 fracSum += mid;
             }
 
@@ -242,6 +243,7 @@ public sealed class CoefficientEncoder
 
     /// <summary>8-lane form of the scalar loop in <see cref="DecodePhase"/> (requires t &gt; 2ℓ so one conditional
     /// subtraction finishes the reduction mod t); returns the index where the scalar loop continues.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int DecodePhaseVector512(ulong[] data, ulong[] result, BfvContext.LevelConstants level, ReadOnlySpan<ulong> ps, int n, ulong t)
     {
         int limbs = ps.Length;

@@ -6,12 +6,14 @@ namespace SecAgg.Crypto.Bfv;
 /// <summary>
 /// BFV decryption: m = round(t·[c0 + c1·s]_q / q) mod t. <see cref="Decrypt(Ciphertext, Plaintext)"/> refuses a
 /// ciphertext whose tracked noise bound does not guarantee exactness (<see cref="NoiseBoundExceededException"/>).
+/// Not thread-safe (it reuses a scratch polynomial, wiped after each use).
 /// </summary>
 public sealed class Decryptor
 {
     private readonly BfvContext _context;
     private readonly SecretKey _secretKey;
     private readonly CoefficientEncoder _encoder;
+    private readonly Poly?[] _scratch;
 
     /// <summary>Creates a decryptor for <paramref name="secretKey"/>.</summary>
     public Decryptor(BfvContext context, SecretKey secretKey)
@@ -26,6 +28,7 @@ public sealed class Decryptor
         _context = context;
         _secretKey = secretKey;
         _encoder = new CoefficientEncoder(context);
+        _scratch = new Poly?[context.MaxLimbCount + 1];
     }
 
     /// <summary>Decrypts into <paramref name="destination"/>.</summary>
@@ -55,7 +58,8 @@ public sealed class Decryptor
     {
         CheckCiphertext(ciphertext);
         ArgumentNullException.ThrowIfNull(destination);
-        Poly phase = ComputePhase(ciphertext);
+        Poly phase = _scratch[ciphertext.LimbCount] ??= new Poly(_context.N, ciphertext.LimbCount);
+        ComputePhase(ciphertext, phase);
         _encoder.DecodePhase(phase, destination);
         phase.Clear();
     }
@@ -101,9 +105,16 @@ public sealed class Decryptor
     /// <summary>The phase c0 + c1·s (coefficient form).</summary>
     internal Poly ComputePhase(Ciphertext ciphertext)
     {
+        var phase = new Poly(_context.N, ciphertext.LimbCount);
+        ComputePhase(ciphertext, phase);
+        return phase;
+    }
+
+    private void ComputePhase(Ciphertext ciphertext, Poly phase)
+    {
         RingQ ring = _context.Ring;
         int limbs = ciphertext.LimbCount;
-        Poly phase = ciphertext.C1.Clone();
+        ciphertext.C1.CopyTo(phase);
         ring.Ntt(phase, phase);
         for (int l = 0; l < limbs; l++)
         {
@@ -112,7 +123,6 @@ public sealed class Decryptor
 
         ring.InverseNtt(phase, phase);
         ring.Add(phase, ciphertext.C0, phase);
-        return phase;
     }
 
     private void CheckCiphertext(Ciphertext ciphertext)

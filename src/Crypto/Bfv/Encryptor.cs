@@ -71,6 +71,16 @@ public sealed class Encryptor : IDisposable
         ArgumentNullException.ThrowIfNull(plaintext);
         ArgumentNullException.ThrowIfNull(destination);
         PublicKey pk = _publicKey ?? throw new InvalidOperationException("This encryptor was created without a public key.");
+        if (destination.ParameterId != _context.ParameterId)
+        {
+            throw new ArgumentException("The destination ciphertext belongs to other parameters.", nameof(destination));
+        }
+
+        if (plaintext.N != _context.N)
+        {
+            throw new ArgumentException($"The plaintext has {plaintext.N} coefficients, the parameters {_context.N}.", nameof(plaintext));
+        }
+
         RingQ ring = _context.Ring;
         Poly c0 = destination.C0, c1 = destination.C1;
         int limbs = c0.LimbCount;
@@ -104,12 +114,28 @@ public sealed class Encryptor : IDisposable
     public Ciphertext EncryptSymmetric(Plaintext plaintext, int limbCount = 0)
     {
         ArgumentNullException.ThrowIfNull(plaintext);
-        SecretKey sk = _secretKey ?? throw new InvalidOperationException("This encryptor was created without a secret key.");
-        RingQ ring = _context.Ring;
         int limbs = ResolveLimbs(limbCount);
-        Poly a = new(_context.N, limbs);
+        var ct = new Ciphertext(_context, new Poly(_context.N, limbs), new Poly(_context.N, limbs), 0, 1);
+        EncryptSymmetric(plaintext, ct);
+        return ct;
+    }
+
+    /// <summary>Encrypts with the secret key into <paramref name="destination"/> (its limb count is kept).</summary>
+    /// <exception cref="InvalidOperationException">The encryptor has no secret key.</exception>
+    public void EncryptSymmetric(Plaintext plaintext, Ciphertext destination)
+    {
+        ArgumentNullException.ThrowIfNull(plaintext);
+        ArgumentNullException.ThrowIfNull(destination);
+        SecretKey sk = _secretKey ?? throw new InvalidOperationException("This encryptor was created without a secret key.");
+        if (destination.ParameterId != _context.ParameterId)
+        {
+            throw new ArgumentException("The destination ciphertext belongs to other parameters.", nameof(destination));
+        }
+
+        RingQ ring = _context.Ring;
+        Poly c0 = destination.C0, a = destination.C1;
+        int limbs = c0.LimbCount;
         UniformSampler.Sample(_prng, ring, a);
-        Poly c0 = new(_context.N, limbs);
         for (int l = 0; l < limbs; l++)
         {
             ring.MulShoupLimb(a.Limb(l), sk.Poly.Limb(l), sk.PolyShoup.Limb(l), c0.Limb(l), ring.Moduli[l].Value);
@@ -123,7 +149,8 @@ public sealed class Encryptor : IDisposable
         ring.AddSigned(_small, c0);
         Array.Clear(_small);
         _encoder.AddScaled(plaintext, c0);
-        return new Ciphertext(_context, c0, a, NoiseMath.AddUp(_context.ErrorSampler.Bound, 0.5), sk.InfinityNormBound);
+        destination.NoiseBound = NoiseMath.AddUp(_context.ErrorSampler.Bound, 0.5);
+        destination.SecretNormBound = sk.InfinityNormBound;
     }
 
     private int ResolveLimbs(int limbCount)

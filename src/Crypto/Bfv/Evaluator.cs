@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SecAgg.Crypto.Bfv.Internal;
 using SecAgg.Crypto.Ring;
 
@@ -142,6 +143,7 @@ public sealed class Evaluator
         return ReferenceEquals(current, ciphertext) ? ciphertext.Clone() : current;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DropLastLimb(Poly source, Poly destination)
     {
         RingQ ring = _context.Ring;
@@ -161,11 +163,7 @@ public sealed class Evaluator
             {
                 ulong c = last[j];
                 // δ = c if c ≤ p_last/2, else c − p_last; reduced mod p.
-                ulong d = m.Reduce(c);
-                if (c > half)
-                {
-                    d = m.Subtract(d, pLastModP);
-                }
+                ulong d = m.Subtract(m.Reduce(c), pLastModP & (ulong)((long)(half - c) >> 63)); // branch-free
 
                 dst[j] = m.MultiplyShoup(m.Subtract(src[j], d), inv, invs);
             }

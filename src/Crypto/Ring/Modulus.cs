@@ -71,23 +71,25 @@ public readonly struct Modulus : IEquatable<Modulus>
         ulong r = lo - q * Value;
         // The estimate is at most 3 below the true quotient for x < 2^128: finish with conditional subtractions.
         ulong p = Value;
-        r = r >= p ? r - p : r;
-        r = r >= p ? r - p : r;
-        r = r >= p ? r - p : r;
-        return r;
+        r = SubtractIfAtLeast(r, p);
+        r = SubtractIfAtLeast(r, p);
+        return SubtractIfAtLeast(r, p);
     }
 
     /// <summary>(a + b) mod p for reduced a, b.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Add(ulong a, ulong b)
     {
-        ulong s = a + b;
-        return s >= Value ? s - Value : s;
+        return SubtractIfAtLeast(a + b, Value);
     }
 
     /// <summary>(a − b) mod p for reduced a, b.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong Subtract(ulong a, ulong b) => a >= b ? a - b : a + Value - b;
+    public ulong Subtract(ulong a, ulong b)
+    {
+        ulong d = a - b;
+        return d + (Value & (ulong)((long)d >> 63));
+    }
 
     /// <summary>(−a) mod p for reduced a.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -116,8 +118,16 @@ public readonly struct Modulus : IEquatable<Modulus>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong MultiplyShoup(ulong x, ulong w, ulong wShoup)
     {
-        ulong r = MultiplyShoupLazy(x, w, wShoup, Value);
-        return r >= Value ? r - Value : r;
+        return SubtractIfAtLeast(MultiplyShoupLazy(x, w, wShoup, Value), Value);
+    }
+
+    /// <summary>x − m when x ≥ m, else x; branch-free (random residues make branches unpredictable).
+    /// Requires m &lt; 2^63 and x &lt; m + 2^63.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong SubtractIfAtLeast(ulong x, ulong m)
+    {
+        ulong d = x - m;
+        return d + (m & (ulong)((long)d >> 63));
     }
 
     /// <summary>a^e mod p.</summary>

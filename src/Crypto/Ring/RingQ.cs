@@ -132,6 +132,7 @@ public sealed class RingQ
     }
 
     /// <summary>result = −a (mod q).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Negate(Poly a, Poly result)
     {
         CheckShape(a, result);
@@ -150,6 +151,7 @@ public sealed class RingQ
 
     /// <summary>result = a ⊙ b, the coefficient-wise product; with both in NTT form this is the ring product.</summary>
     /// <exception cref="ArgumentException">An operand is not in NTT form.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void MultiplyCoefficients(Poly a, Poly b, Poly result)
     {
         CheckNtt(a, b, result);
@@ -168,6 +170,7 @@ public sealed class RingQ
 
     /// <summary>result += a ⊙ b (NTT form).</summary>
     /// <exception cref="ArgumentException">An operand is not in NTT form.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void MultiplyCoefficientsThenAdd(Poly a, Poly b, Poly result)
     {
         CheckNtt(a, b, result);
@@ -221,6 +224,7 @@ public sealed class RingQ
     }
 
     /// <summary>result = c·a for an integer scalar c (reduced into each limb).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void MultiplyScalar(Poly a, ulong scalar, Poly result)
     {
         CheckShape(a, result);
@@ -288,6 +292,7 @@ public sealed class RingQ
     }
 
     /// <summary>result += values (a signed integer polynomial of length n, reduced into every limb; coefficient form).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddSigned(ReadOnlySpan<long> values, Poly result)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -307,14 +312,14 @@ public sealed class RingQ
             {
                 long v = values[j];
                 ulong x = v >= 0 ? ((ulong)v < p ? (ulong)v : m.Reduce((ulong)v)) : m.ReduceSigned(v);
-                ulong s = r[j] + x;
-                r[j] = s >= p ? s - p : s;
+                r[j] = Modulus.SubtractIfAtLeast(r[j] + x, p);
             }
         }
     }
 
     /// <summary>Vector path of SetSigned/AddSigned: handles 8-lane chunks whose values all satisfy |v| &lt; p and
     /// returns the index where it stopped (the scalar loop finishes from there).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int LiftSmallVector(ReadOnlySpan<long> values, Span<ulong> r, ulong p, bool accumulate)
     {
         if (Simd != SimdMode.Vector512)
@@ -351,6 +356,7 @@ public sealed class RingQ
 
     /// <summary>Writes the small signed integer polynomial <paramref name="values"/> (length n) into every limb of
     /// <paramref name="result"/>, in coefficient form.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SetSigned(ReadOnlySpan<long> values, Poly result)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -456,6 +462,7 @@ public sealed class RingQ
 
     // ------------------------------------------------------------------ kernels
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void AddLimb(Span<ulong> a, Span<ulong> b, Span<ulong> r, ulong p)
     {
         int j = 0;
@@ -484,10 +491,11 @@ public sealed class RingQ
         for (; j < a.Length; j++)
         {
             ulong s = Unsafe.Add(ref ra, j) + Unsafe.Add(ref rb, j);
-            Unsafe.Add(ref rr, j) = s >= p ? s - p : s;
+            Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(s, p);
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SubtractLimb(Span<ulong> a, Span<ulong> b, Span<ulong> r, ulong p)
     {
         int j = 0;
@@ -516,10 +524,11 @@ public sealed class RingQ
         for (; j < a.Length; j++)
         {
             ulong s = Unsafe.Add(ref ra, j) + p - Unsafe.Add(ref rb, j);
-            Unsafe.Add(ref rr, j) = s >= p ? s - p : s;
+            Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(s, p);
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void MulShoupLimb(Span<ulong> a, Span<ulong> b, Span<ulong> bs, Span<ulong> r, ulong p)
     {
         int j = 0;
@@ -555,7 +564,7 @@ public sealed class RingQ
         for (; j < a.Length; j++)
         {
             ulong q = Modulus.MultiplyShoupLazy(Unsafe.Add(ref ra, j), Unsafe.Add(ref rb, j), Unsafe.Add(ref rbs, j), p);
-            Unsafe.Add(ref rr, j) = q >= p ? q - p : q;
+            Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(q, p);
         }
     }
 

@@ -69,6 +69,29 @@ public static class BfvSerializer
         return new Ciphertext(context, c0, c1, b1, b2);
     }
 
+    /// <summary>Reads a ciphertext into <paramref name="destination"/> (no allocation: for receivers that add many
+    /// ciphertexts). The serialized limb count must equal the destination's; on failure the destination's content is
+    /// unspecified.</summary>
+    /// <exception cref="InvalidEncodingException">The bytes are not a valid ciphertext for these parameters.</exception>
+    public static void ReadCiphertext(BfvContext context, ReadOnlySpan<byte> source, Ciphertext destination)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (destination.ParameterId != context.ParameterId)
+        {
+            throw new ArgumentException("The destination ciphertext belongs to other parameters.", nameof(destination));
+        }
+
+        (int limbs, double b1, double b2) = ReadHeader(context, source, CiphertextMagic, "ciphertext", requireAllLimbs: false);
+        if (limbs != destination.LimbCount)
+        {
+            throw new InvalidEncodingException($"The ciphertext has {limbs} limbs, the destination {destination.LimbCount}.");
+        }
+
+        PolyCodec.Read(context.Ring, source[HeaderSize..], limbs, false, new[] { destination.C0, destination.C1 });
+        destination.SetNoiseBounds(b1, b2);
+    }
+
     /// <summary>Writes <paramref name="publicKey"/>; returns the bytes written.</summary>
     public static int Write(PublicKey publicKey, Span<byte> destination)
     {

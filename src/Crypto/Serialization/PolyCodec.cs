@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using SecAgg.Crypto.Ring;
 
@@ -30,6 +31,7 @@ public static class PolyCodec
 
     /// <summary>Writes the polynomials (all with the same limb count) into <paramref name="destination"/>; returns
     /// the bytes written (<see cref="GetSize"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Write(RingQ ring, ReadOnlySpan<Poly> polys, Span<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(ring);
@@ -85,6 +87,7 @@ public static class PolyCodec
     /// <summary>Reads <paramref name="destinations"/>.Length polynomials of <paramref name="limbCount"/> limbs from
     /// exactly <see cref="GetSize"/> bytes, validating every residue; marks them with <paramref name="isNtt"/>.</summary>
     /// <exception cref="InvalidEncodingException">Wrong length, a residue ≥ its prime, or non-zero padding.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Read(RingQ ring, ReadOnlySpan<byte> source, int limbCount, bool isNtt, Span<Poly> destinations)
     {
         ArgumentNullException.ThrowIfNull(ring);

@@ -151,16 +151,9 @@ internal sealed class FoldedGaussianCdf
         return (rlo, rhi);
     }
 
+    /// <summary>⌈x / 2^shift⌉ for x ≥ 0.</summary>
     internal static BigInteger CeilShift(BigInteger x, int shift)
-    {
-        BigInteger r = x >> shift;
-        if ((r << shift) != x)
-        {
-            r += BigInteger.One;
-        }
-
-        return r;
-    }
+        => (x + ((BigInteger.One << shift) - 1)) >> shift;
 
     internal static BigInteger CeilDiv(BigInteger x, BigInteger y)
     {
@@ -209,14 +202,17 @@ internal sealed class FoldedGaussianCdf
                 // g_{m+1}
                 Append();
                 BigInteger nextHi = _gHi[m + 1];
-                // tail from m+1 on: g_{m+1} (1 + 2n/((2m+3) d))
-                BigInteger yd = (2 * (BigInteger)m + 3) * d;
-                BigInteger tailHi = CeilDiv(nextHi * (yd + (2 * n)), yd);
-                if (tailHi < threshold)
+                // tail from m+1 on: g_{m+1} (1 + 2n/((2m+3) d)); tested every 32 terms (any M is valid)
+                if ((m & 31) == 31 || nextHi.IsZero)
                 {
-                    _zLo = one + (2 * sumLo);
-                    _zHi = one + (2 * (sumHi + tailHi));
-                    break;
+                    BigInteger yd = (2 * (BigInteger)m + 3) * d;
+                    BigInteger tailHi = CeilDiv(nextHi * (yd + (2 * n)), yd);
+                    if (tailHi < threshold)
+                    {
+                        _zLo = one + (2 * sumLo);
+                        _zHi = one + (2 * (sumHi + tailHi));
+                        break;
+                    }
                 }
 
                 sumLo += _gLo[m + 1];

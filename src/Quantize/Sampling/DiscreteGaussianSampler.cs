@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SecAgg.Quantize.Internal;
 using SecAgg.Quantize.Random;
 
@@ -289,24 +291,96 @@ public sealed class DiscreteGaussianSampler
         }
     }
 
-    private void FillFixed(Span<long> destination, AesCtrRandom random, Span<ulong> words, Span<byte> bytes, int shift)
+    /// <summary>Test switch: false forces the scalar fixed-step search.</summary>
+    internal static bool UseVectors = true;
+
+    private unsafe void FillFixed(Span<long> destination, AesCtrRandom random, Span<ulong> words, Span<byte> bytes, int shift)
     {
         const int Batch = 256;
-        while (!destination.IsEmpty)
+        bool vector = UseVectors && Avx2.IsSupported;
+        fixed (ulong* table = _padded)
         {
-            int n = Math.Min(Batch, destination.Length);
-            random.NextBytes(bytes);
-            for (int k = 0; k < n; k++)
+            while (!destination.IsEmpty)
             {
-                ulong u = words[k] >> shift;
-                int i = FindFixed(u);
-                long magnitude = i >= 0 ? i : SlowPath(u, random);
-                long sign = (long)((words[Batch + (k >> 6)] >> (k & 63)) & 1);
-                destination[k] = (magnitude ^ -sign) + sign;
-            }
+                int n = Math.Min(Batch, destination.Length);
+                random.NextBytes(bytes);
+                int k = 0;
+                if (vector)
+                {
+                    for (; k + 8 <= n; k += 8)
+                    {
+                        // two independent groups of four in flight: the gathers' latency overlaps
+                        Vector256<ulong> u0 = Vector256.ShiftRightLogical(Vector256.Create(words.Slice(k, 4)), shift);
+                        Vector256<ulong> u1 = Vector256.ShiftRightLogical(Vector256.Create(words.Slice(k + 4, 4)), shift);
+                        (Vector256<long> a0, Vector256<long> a1) = FindFixed8(table, u0, u1, out Vector256<long> bad0, out Vector256<long> bad1);
+                        a0.CopyTo(destination.Slice(k, 4));
+                        a1.CopyTo(destination.Slice(k + 4, 4));
+                        if ((bad0 | bad1) != Vector256<long>.Zero)
+                        {
+                            for (int lane = 0; lane < 8; lane++)
+                            {
+                                long flag = lane < 4 ? bad0.GetElement(lane) : bad1.GetElement(lane - 4);
+                                if (flag != 0)
+                                {
+                                    destination[k + lane] = SlowPath(words[k + lane] >> shift, random);
+                                }
+                            }
+                        }
+                    }
+                }
 
-            destination = destination[n..];
+                for (; k < n; k++)
+                {
+                    ulong u = words[k] >> shift;
+                    int i = FindFixed(u);
+                    destination[k] = i >= 0 ? i : SlowPath(u, random);
+                }
+
+                for (k = 0; k < n; k++)
+                {
+                    long sign = (long)((words[Batch + (k >> 6)] >> (k & 63)) & 1);
+                    destination[k] = (destination[k] ^ -sign) + sign;
+                }
+
+                destination = destination[n..];
+            }
         }
+    }
+
+    /// <summary>
+    /// Eight fixed-step searches at once (two groups of four, AVX2 gathers), the same steps as
+    /// <see cref="FindFixed"/>; <c>bad</c> is all-ones in lanes that need the tie path.
+    /// </summary>
+    private unsafe (Vector256<long>, Vector256<long>) FindFixed8(ulong* table, Vector256<ulong> u0, Vector256<ulong> u1, out Vector256<long> bad0, out Vector256<long> bad1)
+    {
+        Vector256<long> flip = Vector256.Create(long.MinValue);
+        Vector256<long> us0 = u0.AsInt64() ^ flip, us1 = u1.AsInt64() ^ flip; // unsigned order as signed order
+        Vector256<long> b0 = Vector256<long>.Zero, b1 = Vector256<long>.Zero;
+        long half = _padded.Length;
+        long* t = (long*)table;
+        for (int step = 0; step < _searchSteps; step++)
+        {
+            half >>= 1;
+            Vector256<long> off = Vector256.Create(half - 1), h = Vector256.Create(half);
+            Vector256<long> t0 = Avx2.GatherVector256(t, b0 + off, 8) ^ flip;
+            Vector256<long> t1 = Avx2.GatherVector256(t, b1 + off, 8) ^ flip;
+            b0 += ~Vector256.GreaterThan(t0, us0) & h; // t <= u
+            b1 += ~Vector256.GreaterThan(t1, us1) & h;
+        }
+
+        return (Finish(t, b0, us0, flip, out bad0), Finish(t, b1, us1, flip, out bad1));
+    }
+
+    private unsafe Vector256<long> Finish(long* t, Vector256<long> b, Vector256<long> us, Vector256<long> flip, out Vector256<long> bad)
+    {
+        Vector256<long> mask = Vector256.Create((long)_padded.Length - 1);
+        Vector256<long> atB = Avx2.GatherVector256(t, b, 8) ^ flip;
+        Vector256<long> ans = b + (~Vector256.GreaterThan(atB, us) & Vector256<long>.One);
+        Vector256<long> before = Avx2.GatherVector256(t, (ans - Vector256<long>.One) & mask, 8) ^ flip;
+        Vector256<long> tie = Vector256.Equals(before, us) & Vector256.GreaterThan(ans, Vector256<long>.Zero);
+        Vector256<long> past = Vector256.GreaterThan(ans, Vector256.Create((long)_table.Length - 1));
+        bad = tie | past;
+        return ans;
     }
 
     /// <summary>

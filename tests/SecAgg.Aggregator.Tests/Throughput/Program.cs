@@ -7,7 +7,7 @@ using SecAgg.Aggregator.Accumulation;
 using SecAgg.Aggregator.Rounds;
 using SecAgg.Aggregator.Storage;
 using SecAgg.Aggregator.Tests.Support;
-if (args.Length < 4 || (args[0] == "postgres" && args.Length < 5)) { Console.Error.WriteLine("usage: sqlite|postgres PARTICIPANTS CHUNKS ELEMENTS [CONNECTION-STRING]"); return 2; }
+if (args.Length < 4 || (args[0] == "postgres" && args.Length < 5) || int.Parse(args[1]) < 2) { Console.Error.WriteLine("usage: sqlite|postgres PARTICIPANTS(>=2) CHUNKS ELEMENTS [CONNECTION-STRING]"); return 2; }
 string engine = args[0]; int participants = int.Parse(args[1]); int chunks = int.Parse(args[2]); int elements = int.Parse(args[3]);
 string loc = engine == "sqlite" ? Path.Combine(Path.GetTempPath(), $"aggbench-{Guid.NewGuid():N}.db") : args[4];
 IAggregatorStore store = engine == "sqlite" ? await SqliteAggregatorStore.OpenAsync(loc) : await PostgresAggregatorStore.OpenAsync(loc);

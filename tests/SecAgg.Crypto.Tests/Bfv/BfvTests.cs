@@ -47,6 +47,8 @@ public sealed class BfvTests
         Assert.Equal(values, kit.Decryptor.Decrypt(ct).Coefficients);
         Assert.True(kit.Decryptor.MeasureNoise(ct) <= ct.NoiseBound);
         Assert.Equal(19.5, ct.NoiseBound, 6);
+        kit.Encryptor.EncryptSymmetric(kit.Encode(values), ct);
+        Assert.Equal(values, kit.Decryptor.Decrypt(ct).Coefficients);
     }
 
     [Fact]

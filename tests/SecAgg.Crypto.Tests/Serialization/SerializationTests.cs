@@ -24,6 +24,10 @@ public sealed class SerializationTests
             Assert.Equal(ct.NoiseBound, back.NoiseBound);
             Assert.Equal(ct.SecretNormBound, back.SecretNormBound);
             Assert.Equal(values, kit.Decryptor.Decrypt(back).Coefficients);
+            Ciphertext into = kit.Encryptor.Encrypt(kit.Encode(kit.RandomValues()), limbs);
+            BfvSerializer.ReadCiphertext(kit.Context, bytes, into);
+            Assert.True(into.C0.ValueEquals(ct.C0) && into.C1.ValueEquals(ct.C1));
+            Assert.Equal(ct.NoiseBound, into.NoiseBound);
             var span = new byte[bytes.Length + 5];
             Assert.Equal(bytes.Length, BfvSerializer.Write(ct, span));
             Assert.Equal(bytes, span.Take(bytes.Length).ToArray());

@@ -47,16 +47,31 @@ public sealed class DiscreteGaussianSamplerTests
         Assert.True(p > 1e-4, $"chi-square {stat:F1} on {df} df, p = {p:G3}");
     }
 
-    [Fact]
-    public void FixedStepSearchResolvesTiesExactly()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FixedStepSearchResolvesTiesExactly(bool vectors)
     {
-        var sampler = DiscreteGaussianSampler.Create(5, 2, 8, fixedStepSearch: true);
-        using var rng = Stats.Rng(25);
-        var samples = new long[200_000];
-        sampler.Fill(samples, rng);
-        Assert.True(sampler.SlowPathCount > 1000);
-        var (stat, df, p) = Stats.ChiSquare(samples, Stats.GaussianPmf(2.5), -11, 11);
-        Assert.True(p > 1e-4, $"chi-square {stat:F1} on {df} df, p = {p:G3}");
+        bool saved = DiscreteGaussianSampler.UseVectors;
+        DiscreteGaussianSampler.UseVectors = vectors;
+        try
+        {
+            var sampler = DiscreteGaussianSampler.Create(5, 2, 8, fixedStepSearch: true);
+            var guided = DiscreteGaussianSampler.Create(5, 2, 8);
+            using var rng = Stats.Rng(25);
+            var samples = new long[200_000];
+            sampler.Fill(samples, rng);
+            Assert.True(sampler.SlowPathCount > 1000);
+            var (stat, df, p) = Stats.ChiSquare(samples, Stats.GaussianPmf(2.5), -11, 11);
+            Assert.True(p > 1e-4, $"chi-square {stat:F1} on {df} df, p = {p:G3}");
+            var again = new long[200_000];
+            using (var r2 = Stats.Rng(25)) guided.Fill(again, r2);
+            Assert.Equal(again, samples);
+        }
+        finally
+        {
+            DiscreteGaussianSampler.UseVectors = saved;
+        }
     }
 
     [Theory]

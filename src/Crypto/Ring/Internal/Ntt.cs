@@ -47,9 +47,11 @@ internal static class Ntt
 
     // ---------------------------------------------------------------- scalar
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardScalar(Span<ulong> span, NttTables tables) => ForwardStagesScalar(span, tables, tables.N, true);
 
     /// <summary>Runs the forward stages whose half-width t is below <paramref name="tLimit"/> (all when tLimit = n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardStagesScalar(Span<ulong> span, NttTables tables, int tLimit, bool finalReduce)
     {
         int n = tables.N;
@@ -77,7 +79,7 @@ internal static class Ntt
                 for (int j = 0; j < t; j++)
                 {
                     ulong X = Unsafe.Add(ref x, j);
-                    X = X >= twoP ? X - twoP : X;
+                    X = Modulus.SubtractIfAtLeast(X, twoP);
                     ulong Q = Modulus.MultiplyShoupLazy(Unsafe.Add(ref y, j), W, Ws, p);
                     Unsafe.Add(ref x, j) = X + Q;
                     Unsafe.Add(ref y, j) = X - Q + twoP;
@@ -90,12 +92,13 @@ internal static class Ntt
             for (int j = 0; j < n; j++)
             {
                 ulong X = Unsafe.Add(ref a, j);
-                X = X >= twoP ? X - twoP : X;
-                Unsafe.Add(ref a, j) = X >= p ? X - p : X;
+                X = Modulus.SubtractIfAtLeast(X, twoP);
+                Unsafe.Add(ref a, j) = Modulus.SubtractIfAtLeast(X, p);
             }
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InverseScalar(Span<ulong> span, NttTables tables)
     {
         InverseStagesScalar(span, tables, tables.N);
@@ -106,11 +109,12 @@ internal static class Ntt
         for (int j = 0; j < n; j++)
         {
             ulong X = Modulus.MultiplyShoupLazy(Unsafe.Add(ref a, j), invN, invNs, p);
-            Unsafe.Add(ref a, j) = X >= p ? X - p : X;
+            Unsafe.Add(ref a, j) = Modulus.SubtractIfAtLeast(X, p);
         }
     }
 
     /// <summary>Runs the inverse stages whose half-width t is below <paramref name="tLimit"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InverseStagesScalar(Span<ulong> span, NttTables tables, int tLimit)
     {
         int n = tables.N;
@@ -134,7 +138,7 @@ internal static class Ntt
                     ulong X = Unsafe.Add(ref x, j);
                     ulong Y = Unsafe.Add(ref y, j);
                     ulong T = X + Y;
-                    Unsafe.Add(ref x, j) = T >= twoP ? T - twoP : T;
+                    Unsafe.Add(ref x, j) = Modulus.SubtractIfAtLeast(T, twoP);
                     Unsafe.Add(ref y, j) = Modulus.MultiplyShoupLazy(X - Y + twoP, W, Ws, p);
                 }
             }
@@ -186,6 +190,7 @@ internal static class Ntt
 
     // ---------------------------------------------------------------- Vector512
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardVector512(Span<ulong> span, NttTables tables)
     {
         const int W = 8;
@@ -250,6 +255,7 @@ internal static class Ntt
         (x * w) - (MulHi(x, ws, Vector512.ShiftRightLogical(ws, 32)) * vp);
 
     /// <summary>Forward stages t = 4, 2, 1 with in-register permutations, and the final reduction to [0, p).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardInnerStagesVector512(ref ulong a, NttTables tables, Vector512<ulong> vp, Vector512<ulong> v2p)
     {
         int n = tables.N;
@@ -298,6 +304,7 @@ internal static class Ntt
     }
 
     /// <summary>Inverse stages t = 1, 2, 4 with in-register permutations.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InverseInnerStagesVector512(ref ulong a, NttTables tables, Vector512<ulong> vp, Vector512<ulong> v2p)
     {
         int n = tables.N;
@@ -339,6 +346,7 @@ internal static class Ntt
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InverseVector512(Span<ulong> span, NttTables tables)
     {
         const int W = 8;
@@ -392,6 +400,7 @@ internal static class Ntt
 
     // ---------------------------------------------------------------- Vector256
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardVector256(Span<ulong> span, NttTables tables)
     {
         const int W = 4;
@@ -444,6 +453,7 @@ internal static class Ntt
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InverseVector256(Span<ulong> span, NttTables tables)
     {
         const int W = 4;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SecAgg.Crypto.Ring.Sampling;
@@ -84,6 +85,7 @@ public sealed class DiscreteGaussianSampler
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SampleTable(Prng prng, Span<long> destination, ulong[] cdt, bool vectorize)
     {
         // Random words in bulk, then a branch-free count over the table (8 lanes at a time where available).
@@ -146,6 +148,7 @@ public sealed class DiscreteGaussianSampler
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SampleLarge(Prng prng, Span<long> destination)
     {
         // Bits of σ·Z below the double's resolution: fill them uniformly.

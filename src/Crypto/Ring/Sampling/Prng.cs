@@ -126,6 +126,7 @@ public sealed class Prng : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Refill()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SecAgg.Crypto.Ring.Sampling;
 
 /// <summary>Uniform ternary sampling: each value is −1, 0 or 1 with probability 1/3 (secrets, encryption masks).</summary>
@@ -5,6 +6,7 @@ public static class TernarySampler
 {
     /// <summary>Fills <paramref name="destination"/> with independent uniform values of {−1, 0, 1}: each byte b &lt; 255
     /// of the stream gives (b mod 3) − 1 (bytes equal to 255 are rejected, so the three values are equally likely).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sample(Prng prng, Span<long> destination)
     {
         ArgumentNullException.ThrowIfNull(prng);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SecAgg.Crypto.Ring.Sampling;
 
 /// <summary>
@@ -23,6 +24,7 @@ public static class UniformSampler
 
     /// <summary>Fills every limb of <paramref name="result"/> with uniform residues from <paramref name="prng"/> (same
     /// rejection procedure as <see cref="ExpandFromSeed"/>), and marks it as NTT form.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sample(Prng prng, RingQ ring, Poly result)
     {
         ArgumentNullException.ThrowIfNull(prng);

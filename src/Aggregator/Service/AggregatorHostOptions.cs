@@ -1,0 +1,54 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using SecAgg.Aggregator.Config;
+using SecAgg.Quantize.Ddg;
+
+namespace SecAgg.Aggregator.Service;
+
+/// <summary>What <see cref="AggregatorHost.StartAsync"/> needs: the consortium file, where to listen, the database, the TLS certificate and the model layout.</summary>
+public sealed class AggregatorHostOptions
+{
+    /// <summary>Path of the consortium YAML file (docs/aggregator.md).</summary>
+    public required string ConfigPath { get; init; }
+
+    /// <summary>The aggregator's TLS server certificate with its private key, issued by the consortium CA.</summary>
+    public required X509Certificate2 ServerCertificate { get; init; }
+
+    /// <summary>Layout of the flattened model/update (tensor names and shapes, in order).</summary>
+    public required TensorLayout ModelLayout { get; init; }
+
+    /// <summary>Where to listen (default 127.0.0.1, ephemeral port).</summary>
+    public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>Overrides the consortium file's storage section (e.g. the CLI's --database); null keeps the file's.</summary>
+    public StorageConfig? Storage { get; init; }
+
+    /// <summary>Model version 0 (length = layout total); null starts from zeros. Each round publishes previous + mean update.</summary>
+    public float[]? InitialModel { get; init; }
+
+    /// <summary>Rounds to open in total; null uses the consortium file's dp.rounds.</summary>
+    public int? Rounds { get; init; }
+
+    /// <summary>Accept the test-only HE preset (NOT SECURE). Off by default.</summary>
+    public bool AllowInsecureParameters { get; init; }
+
+    /// <summary>How often the round driver checks deadlines when nothing else wakes it.</summary>
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Clock for deadlines.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Logging; null logs nothing.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>How long shutdown waits for in-flight calls before cancelling them (their accepted chunks stay staged).</summary>
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Loads a PEM certificate and PEM private key (e.g. from the consortium's files) as a server certificate.</summary>
+    public static X509Certificate2 LoadCertificate(string certificatePemPath, string privateKeyPemPath)
+    {
+        using X509Certificate2 pem = X509Certificate2.CreateFromPemFile(certificatePemPath, privateKeyPemPath);
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+
+namespace SecAgg.Aggregator.Service;
+
+/// <summary>The service's structured log events: ids, counts, stages and statuses; never key, plaintext or ciphertext bytes.</summary>
+internal static partial class ServiceLog
+{
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Aggregator listening on {Address} (consortium {Consortium}, {Participants} participants, t = {Threshold}, HE preset {Preset})")]
+    public static partial void Started(ILogger logger, string address, string consortium, int participants, int threshold, string preset);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Key epoch {Epoch}: public-key share of {Participant} accepted ({Received} of {Total})")]
+    public static partial void PublicKeyShareAccepted(ILogger logger, ulong epoch, string participant, int received, int total);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Key epoch {Epoch}: collective public key ready")]
+    public static partial void CollectiveKeyReady(ILogger logger, ulong epoch);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Round {Round}: upload of {Participant} counted ({Summands} summands)")]
+    public static partial void UploadCounted(ILogger logger, long round, string participant, int summands);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "{Method} refused for {Participant}: {Status} {Detail}")]
+    public static partial void Refused(ILogger logger, string method, string participant, string status, string detail);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "Round {Round}: decryption begins with set [{Set}] over {Summands} summands")]
+    public static partial void DecryptionBegins(ILogger logger, long round, string set, int summands);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "Round {Round}: decryption shares of {Participant} complete")]
+    public static partial void SharesComplete(ILogger logger, long round, string participant);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "Round {Round} published model version {Version} from {Summands} summands")]
+    public static partial void Published(ILogger logger, long round, long version, int summands);
+
+    [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "Round {Round} aborted: {Reason}")]
+    public static partial void Aborted(ILogger logger, long round, string reason);
+
+    [LoggerMessage(EventId = 209, Level = LogLevel.Warning, Message = "No further round opened: {Reason}")]
+    public static partial void NotOpening(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Error, Message = "Round driver step failed")]
+    public static partial void DriverFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Aggregator stopping: in-flight calls finish or park their accepted chunks")]
+    public static partial void Stopping(ILogger logger);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Information, Message = "Recovered {Count} staged uploads after restart")]
+    public static partial void Recovered(ILogger logger, int count);
+}

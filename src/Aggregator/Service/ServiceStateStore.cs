@@ -1,0 +1,141 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using SecAgg.Aggregator.Config;
+
+namespace SecAgg.Aggregator.Service;
+
+/// <summary>
+/// The service's documents next to the round store, in the same database (table
+/// <c>service_documents</c>): the key epoch (CRS seed, public-key shares, collective key), the relayed
+/// threshold-share blobs, per-round parameters (rotation seed, base model), upload ids, decryption
+/// shares and published models. Each write is one atomic statement; <see cref="InsertIfAbsentAsync"/>
+/// gives "exactly once" (the first value wins, a repeat returns it). Nothing here decrypts anything:
+/// public keys, ciphertext-derived shares, public seeds and the published models.
+/// </summary>
+internal sealed class ServiceStateStore : IAsyncDisposable
+{
+    private readonly Func<DbConnection> _connect;
+    private readonly bool _postgres;
+    private readonly NpgsqlDataSource? _dataSource;
+
+    private ServiceStateStore(Func<DbConnection> connect, bool postgres, NpgsqlDataSource? dataSource)
+    {
+        _connect = connect;
+        _postgres = postgres;
+        _dataSource = dataSource;
+    }
+
+    public static async Task<ServiceStateStore> OpenAsync(StorageConfig storage, CancellationToken ct)
+    {
+        ServiceStateStore store;
+        if (storage.Provider == StorageProvider.Postgres)
+        {
+            var ds = NpgsqlDataSource.Create(storage.PostgresConnectionString!);
+            store = new ServiceStateStore(() => ds.CreateConnection(), true, ds);
+        }
+        else
+        {
+            string cs = new SqliteConnectionStringBuilder { DataSource = storage.SqlitePath, Pooling = false, DefaultTimeout = 30 }.ToString();
+            store = new ServiceStateStore(() => new SqliteConnection(cs), false, null);
+        }
+
+        await store.ExecuteAsync(
+            store._postgres
+                ? "CREATE TABLE IF NOT EXISTS service_documents (key TEXT PRIMARY KEY, value BYTEA NOT NULL)"
+                : "CREATE TABLE IF NOT EXISTS service_documents (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
+            null, null, ct).ConfigureAwait(false);
+        return store;
+    }
+
+    public async Task<byte[]?> GetAsync(string key, CancellationToken ct = default)
+    {
+        await using DbConnection c = await OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using DbCommand cmd = Command(c, "SELECT value FROM service_documents WHERE key = @k", key, null);
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as byte[];
+    }
+
+    /// <summary>Stores <paramref name="value"/> under <paramref name="key"/> unless a value is there; returns the stored value.</summary>
+    public async Task<byte[]> InsertIfAbsentAsync(string key, byte[] value, CancellationToken ct = default)
+    {
+        await ExecuteAsync("INSERT INTO service_documents (key, value) VALUES (@k, @v) ON CONFLICT (key) DO NOTHING", key, value, ct).ConfigureAwait(false);
+        return await GetAsync(key, ct).ConfigureAwait(false) ?? throw new InvalidOperationException($"document '{key}' vanished");
+    }
+
+    public Task PutAsync(string key, byte[] value, CancellationToken ct = default) =>
+        ExecuteAsync("INSERT INTO service_documents (key, value) VALUES (@k, @v) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value, ct);
+
+    public Task DeleteAsync(string key, CancellationToken ct = default) =>
+        ExecuteAsync("DELETE FROM service_documents WHERE key = @k", key, null, ct);
+
+    /// <summary>Every document whose key starts with <paramref name="prefix"/>, by key.</summary>
+    public async Task<IReadOnlyList<(string Key, byte[] Value)>> ListAsync(string prefix, CancellationToken ct = default)
+    {
+        await using DbConnection c = await OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using DbCommand cmd = Command(c, "SELECT key, value FROM service_documents WHERE substr(key, 1, @n) = @k ORDER BY key", prefix, null);
+        DbParameter n = cmd.CreateParameter();
+        n.ParameterName = "n";
+        n.Value = prefix.Length;
+        cmd.Parameters.Add(n);
+        var result = new List<(string, byte[])>();
+        await using DbDataReader r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            result.Add((r.GetString(0), (byte[])r.GetValue(1)));
+        }
+
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task ExecuteAsync(string sql, string? key, byte[]? value, CancellationToken ct)
+    {
+        await using DbConnection c = await OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using DbCommand cmd = Command(c, sql, key, value);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task<DbConnection> OpenConnectionAsync(CancellationToken ct)
+    {
+        DbConnection c = _connect();
+        await c.OpenAsync(ct).ConfigureAwait(false);
+        if (!_postgres)
+        {
+            await using DbCommand p = c.CreateCommand();
+            p.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL;";
+            await p.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+
+        return c;
+    }
+
+    private static DbCommand Command(DbConnection c, string sql, string? key, byte[]? value)
+    {
+        DbCommand cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        if (key is not null)
+        {
+            DbParameter k = cmd.CreateParameter();
+            k.ParameterName = "k";
+            k.Value = key;
+            cmd.Parameters.Add(k);
+        }
+
+        if (value is not null)
+        {
+            DbParameter v = cmd.CreateParameter();
+            v.ParameterName = "v";
+            v.Value = value;
+            cmd.Parameters.Add(v);
+        }
+
+        return cmd;
+    }
+}

@@ -1,0 +1,232 @@
+using Google.Protobuf;
+using SecAgg.Aggregator.Tests.Support;
+using SecAgg.Proto.V1;
+using SecAgg.Transport;
+using WireStage = SecAgg.Proto.V1.RoundStage;
+
+namespace SecAgg.Aggregator.Tests.Service;
+
+/// <summary>
+/// Whole rounds over loopback mutual TLS with the typed stubs: key epoch, uploads, decryption, publication,
+/// dropouts, bad inputs and a restart of the service; SQLite always, PostgreSQL when SECAGG_TEST_POSTGRES is set.
+/// </summary>
+public sealed class AggregatorServiceTests
+{
+    public static TheoryData<string> Engines => StoreFactory.Engines;
+
+    /// <summary>Per coordinate: 6 standard deviations of γ·(noise + rounding) of a sum of k uploads, divided by k (test preset, z = 0.001).</summary>
+    private const double Tolerance = 0.003;
+
+    private static async Task<TestParticipant[]> EnrollAsync(ServiceHarness h)
+    {
+        TestParticipant[] ps = h.Ids.Select(h.Participant).ToArray();
+        foreach (TestParticipant p in ps)
+        {
+            await p.UploadKeyShareAsync();
+        }
+
+        return ps;
+    }
+
+    private static void AssertMean(float[] actual, params float[][] updates)
+    {
+        Assert.Equal(updates[0].Length, actual.Length);
+        for (int j = 0; j < actual.Length; j++)
+        {
+            double expected = updates.Average(u => (double)u[j]);
+            Assert.True(Math.Abs(actual[j] - expected) <= Tolerance, $"coordinate {j}: {actual[j]} vs {expected}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task WholeRoundPublishesTheAverageAndReplaysAreRefused(string engine)
+    {
+        await using ServiceHarness h = await ServiceHarness.CreateAsync(engine, rounds: 2);
+        await h.StartAsync();
+        TestParticipant[] ps = await EnrollAsync(h);
+        await ServiceHarness.AssertStatusAsync(StatusCode.AlreadyExists, ps[0].UploadKeyShareAsync);
+        await h.WaitForStageAsync(1, WireStage.Open);
+
+        float[][] updates = [.. ps.Select((_, i) => TestParticipant.RandomUpdate(100 + i))];
+        var uploads = new List<CiphertextUploadMessage>[ps.Length];
+        for (int i = 0; i < ps.Length; i++)
+        {
+            uploads[i] = await ps[i].EncryptAsync(1, updates[i]);
+            UploadCiphertextsResponse r = await ps[i].SendAsync(uploads[i]);
+            Assert.True(r.Complete);
+            Assert.Equal((uint)uploads[i].Count - 1, r.AcceptedCount);
+        }
+
+        await h.WaitForStageAsync(1, WireStage.Decrypting);
+        foreach (TestParticipant p in ps)
+        {
+            Assert.True((await p.DecryptAsync(1)).Complete);
+        }
+
+        RoundStatus published = await h.WaitForStageAsync(1, WireStage.Published);
+        Assert.Equal(3u, published.ParticipantsSubmitted);
+        Assert.Equal(1u, published.PublishedModelVersion);
+        (GlobalModelHeader header, float[] model) = await ps[1].DownloadModelAsync();
+        Assert.Equal(1ul, header.ModelVersion);
+        Assert.Equal(3u, header.ParticipantsCounted);
+        AssertMean(model, updates);
+
+        // Round 2 opens on its own; round 1's upload replayed into it is refused and changes nothing.
+        await h.WaitForStageAsync(2, WireStage.Open);
+        RpcException e = await ServiceHarness.AssertStatusAsync(StatusCode.FailedPrecondition, () => ps[0].SendAsync(uploads[0]));
+        Assert.Contains("round 1 is over", e.Status.Detail, StringComparison.Ordinal);
+        var replayedChunks = uploads[0].ToList();
+        replayedChunks[0] = new CiphertextUploadMessage { Header = new UploadHeader(uploads[0][0].Header) { Round = 2 } };
+        e = await ServiceHarness.AssertStatusAsync(StatusCode.FailedPrecondition, () => ps[0].SendAsync(replayedChunks));
+        Assert.Contains("parameter_digest", e.Status.Detail, StringComparison.Ordinal);
+        RoundStatus round2 = await ps[0].Client.CallAsync(RoundsMethods.GetRoundStatus, new GetRoundStatusRequest { Round = 2 });
+        Assert.Equal(0u, round2.ParticipantsSubmitted);
+    }
+
+    [Fact]
+    public async Task BadInputsGetPreciseStatusesAndTheRoundIsUnaffected()
+    {
+        await using ServiceHarness h = await ServiceHarness.CreateAsync("sqlite");
+        await h.StartAsync();
+        TestParticipant[] ps = await EnrollAsync(h);
+        await h.WaitForStageAsync(1, WireStage.Open);
+        float[][] updates = [.. ps.Select((_, i) => TestParticipant.RandomUpdate(200 + i))];
+        List<CiphertextUploadMessage> good = await ps[0].EncryptAsync(1, updates[0]);
+        List<CiphertextUploadMessage> With(int index, Func<CiphertextUploadMessage, CiphertextUploadMessage> change)
+        {
+            var copy = good.Select(m => m.Clone()).ToList();
+            copy[index] = change(copy[index]);
+            return copy;
+        }
+
+        CiphertextUploadMessage Chunk(CiphertextUploadMessage m, byte[] bytes) => new() { Chunk = new CiphertextChunk(m.Chunk) { Ciphertext = ByteString.CopyFrom(bytes) } };
+        byte[] first = good[1].Chunk.Ciphertext.ToByteArray();
+
+        // Truncated, garbage (unreduced coefficients), oversized (beyond the message limit).
+        await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => ps[0].SendAsync(With(1, m => Chunk(m, first[..^10]))));
+        byte[] garbage = (byte[])first.Clone();
+        garbage.AsSpan(40).Fill(0xFF);
+        await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => ps[0].SendAsync(With(1, m => Chunk(m, garbage))));
+        await ServiceHarness.AssertStatusAsync(StatusCode.ResourceExhausted, () => ps[0].SendAsync(With(1, m => Chunk(m, new byte[200_000]))));
+
+        // Wrong digest, wrong chunk count, chunk index out of range, chunk before header, chunk of another round.
+        await ServiceHarness.AssertStatusAsync(StatusCode.FailedPrecondition, () => ps[0].SendAsync(With(0, m => new() { Header = new UploadHeader(m.Header) { ParameterDigest = ByteString.CopyFrom(new byte[32]) } })));
+        await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => ps[0].SendAsync(With(0, m => new() { Header = new UploadHeader(m.Header) { TotalChunks = 7 } })));
+        await ServiceHarness.AssertStatusAsync(StatusCode.OutOfRange, () => ps[0].SendAsync(With(1, m => new() { Chunk = new CiphertextChunk(m.Chunk) { ChunkIndex = 99 } })));
+        await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => ps[0].SendAsync(good.Skip(1)));
+        await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => ps[0].SendAsync(With(1, m => new() { Chunk = new CiphertextChunk(m.Chunk) { Round = 5 } })));
+        await ServiceHarness.AssertStatusAsync(StatusCode.FailedPrecondition, () => ps[0].SendAsync(With(0, m => new() { Header = new UploadHeader(m.Header) { Round = 9 } })));
+
+        // Identity: a valid certificate claiming another participant's id; an unenrolled certificate; no certificate at all.
+        await ServiceHarness.AssertStatusAsync(StatusCode.PermissionDenied, () => ps[1].SendAsync(good));
+        await ServiceHarness.AssertStatusAsync(StatusCode.PermissionDenied, () => h.Client(h.Intruder).CallAsync(RoundsMethods.GetRoundStatus, new GetRoundStatusRequest()));
+        await ServiceHarness.AssertStatusAsync(StatusCode.PermissionDenied, () => ps[1].Client.CallAsync(KeyEpochMethods.UploadPublicKeyShare, new UploadPublicKeyShareRequest { EpochId = 1, ParticipantId = ps[0].Id }));
+        RpcException anonymous = await Assert.ThrowsAsync<RpcException>(() => h.Client(null).CallAsync(HealthMethods.Check, new HealthCheckRequest()));
+        Assert.Equal(StatusCode.Unavailable, anonymous.StatusCode); // refused in the TLS handshake, before any payload
+
+        // Nothing was counted or staged by the refusals: the participant's real upload still goes through, once.
+        RoundStatus status = await ps[0].Client.CallAsync(RoundsMethods.GetRoundStatus, new GetRoundStatusRequest { Round = 1 });
+        Assert.Equal(0u, status.ParticipantsSubmitted);
+        Assert.True((await ps[0].SendAsync(good)).Complete);
+        await ServiceHarness.AssertStatusAsync(StatusCode.AlreadyExists, () => ps[0].SendAsync(good));
+        Assert.True((await ps[1].UploadAsync(1, updates[1])).Complete);
+        Assert.True((await ps[2].UploadAsync(1, updates[2])).Complete);
+        await h.WaitForStageAsync(1, WireStage.Decrypting);
+
+        // A share for the wrong ciphertext is refused; a member outside the protocol order too.
+        foreach (TestParticipant p in ps)
+        {
+            Assert.True((await p.DecryptAsync(1)).Complete);
+        }
+
+        await h.WaitForStageAsync(1, WireStage.Published);
+        AssertMean((await ps[2].DownloadModelAsync()).Values, updates);
+        HealthCheckResponse health = await ps[0].Client.CallAsync(HealthMethods.Check, new HealthCheckRequest());
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+    }
+
+    [Fact]
+    public async Task DropoutBeforeUploadProceedsWithFewerSummands()
+    {
+        await using ServiceHarness h = await ServiceHarness.CreateAsync("sqlite", collect: "3s");
+        await h.StartAsync();
+        TestParticipant[] ps = await EnrollAsync(h);
+        await h.WaitForStageAsync(1, WireStage.Open);
+        float[][] updates = [TestParticipant.RandomUpdate(300), TestParticipant.RandomUpdate(301)];
+        Assert.True((await ps[0].UploadAsync(1, updates[0])).Complete);
+        Assert.True((await ps[1].UploadAsync(1, updates[1])).Complete);
+
+        // hospital-c never uploads; at the deadline the round decrypts the two uploads it has.
+        await h.WaitForStageAsync(1, WireStage.Decrypting);
+        foreach (TestParticipant p in ps)
+        {
+            await p.DecryptAsync(1);
+        }
+
+        RoundStatus s = await h.WaitForStageAsync(1, WireStage.Published);
+        Assert.Equal(2u, s.ParticipantsSubmitted);
+        (GlobalModelHeader header, float[] model) = await ps[2].DownloadModelAsync();
+        Assert.Equal(2u, header.ParticipantsCounted);
+        AssertMean(model, updates);
+        await ServiceHarness.AssertStatusAsync(StatusCode.DeadlineExceeded, () => ps[2].UploadAsync(1, TestParticipant.RandomUpdate(302))); // late: the round stopped collecting
+    }
+
+    [Fact]
+    public async Task DropoutDuringDecryptionAbortsWithoutDecrypting()
+    {
+        await using ServiceHarness h = await ServiceHarness.CreateAsync("sqlite", decrypt: "2s");
+        await h.StartAsync();
+        TestParticipant[] ps = await EnrollAsync(h);
+        await h.WaitForStageAsync(1, WireStage.Open);
+        foreach (TestParticipant p in ps)
+        {
+            await p.UploadAsync(1, TestParticipant.RandomUpdate(400));
+        }
+
+        await h.WaitForStageAsync(1, WireStage.Decrypting);
+        await ps[0].DecryptAsync(1);
+        await ps[1].DecryptAsync(1);
+
+        // hospital-c drops out: nothing is decrypted, no model version 1 exists.
+        RoundStatus s = await h.WaitForStageAsync(1, WireStage.Aborted);
+        Assert.Equal(AbortReason.DecryptionMemberDropped, s.AbortReason);
+        await ServiceHarness.AssertStatusAsync(StatusCode.NotFound, () => ps[0].DownloadModelAsync(1));
+        await ServiceHarness.AssertStatusAsync(StatusCode.FailedPrecondition, () => ps[2].DecryptAsync(1));
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task RestartMidRoundCompletesWithTheRightSum(string engine)
+    {
+        await using ServiceHarness h = await ServiceHarness.CreateAsync(engine);
+        await h.StartAsync();
+        TestParticipant[] ps = await EnrollAsync(h);
+        await h.WaitForStageAsync(1, WireStage.Open);
+        float[][] updates = [.. ps.Select((_, i) => TestParticipant.RandomUpdate(500 + i))];
+        await ps[0].UploadAsync(1, updates[0]);
+
+        // Half of hospital-b's upload arrives, then the service stops.
+        List<CiphertextUploadMessage> b = await ps[1].EncryptAsync(1, updates[1]);
+        UploadCiphertextsResponse partial = await ps[1].SendAsync(b.Take(2));
+        Assert.False(partial.Complete);
+        Assert.Equal(1u, partial.AcceptedCount);
+        await h.StopAsync();
+
+        await h.StartAsync();
+        RoundStatus s = await h.WaitForStageAsync(1, WireStage.Collecting);
+        Assert.Equal(1u, s.ParticipantsSubmitted);
+        UploadProgress progress = await ps[1].Client.CallAsync(RoundsMethods.GetUploadProgress, new GetUploadProgressRequest { Round = 1, UploadId = b[0].Header.UploadId });
+        Assert.Equal(1u, progress.AcceptedCount);
+        Assert.True((await ps[1].SendAsync(b.Take(1).Concat(b.Skip(2)))).Complete); // resume after chunk 0
+        Assert.True((await ps[2].UploadAsync(1, updates[2])).Complete);
+        await h.WaitForStageAsync(1, WireStage.Decrypting);
+        foreach (TestParticipant p in ps)
+        {
+            await p.DecryptAsync(1);
+        }
+
+        await h.WaitForStageAsync(1, WireStage.Published);
+        AssertMean((await ps[0].DownloadModelAsync()).Values, updates);
+    }
+}

@@ -1,0 +1,286 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Google.Protobuf;
+using SecAgg.Aggregator.Config;
+using SecAgg.Aggregator.Service;
+using SecAgg.Aggregator.Tests.Support;
+using SecAgg.Crypto.Multiparty;
+using SecAgg.Proto.V1;
+using SecAgg.Protocol;
+using SecAgg.Quantize.Ddg;
+using SecAgg.Transport;
+
+namespace SecAgg.Aggregator.Tests.Service;
+
+/// <summary>
+/// A consortium for service tests: a CA, a server certificate, N enrolled participant certificates and one
+/// certificate from the same CA that is NOT enrolled; the consortium file; a database (SQLite or PostgreSQL)
+/// that survives host restarts. Uses the NOT SECURE test preset so rounds take milliseconds.
+/// </summary>
+internal sealed class ServiceHarness : IAsyncDisposable
+{
+    public static readonly TensorLayout Layout = new([new Quantize.Ddg.TensorSpec("dense.weight", [60, 10]), new Quantize.Ddg.TensorSpec("dense.bias", [10])]);
+
+    private readonly StoreFactory _db;
+    private readonly string _dir = Directory.CreateTempSubdirectory("secagg-service-").FullName;
+
+    private ServiceHarness(StoreFactory db, string engine, int parties)
+    {
+        _db = db;
+        Engine = engine;
+        Ca = CertificateAuthority.Create("SecAgg test consortium CA");
+        File.WriteAllText(Path.Combine(_dir, "ca.pem"), Ca.ExportCertificatePem());
+        ServerCertificate = Ca.IssueServerCertificate("localhost", ["localhost"], [IPAddress.Loopback]);
+        Ids = Enumerable.Range(1, parties).Select(i => $"hospital-{(char)('a' + i - 1)}").ToArray();
+        Certificates = Ids.ToDictionary(id => id, id => Ca.IssueClientCertificate(id));
+        Intruder = Ca.IssueClientCertificate("intruder");
+    }
+
+    public string Engine { get; }
+
+    public CertificateAuthority Ca { get; }
+
+    public X509Certificate2 ServerCertificate { get; }
+
+    public string[] Ids { get; }
+
+    public Dictionary<string, X509Certificate2> Certificates { get; }
+
+    public X509Certificate2 Intruder { get; }
+
+    public AggregatorHost? Host { get; private set; }
+
+    public string ConfigPath => Path.Combine(_dir, "consortium.yaml");
+
+    public static async Task<ServiceHarness> CreateAsync(string engine, int parties = 3, int minParticipants = 2, string collect = "60s", string decrypt = "60s", int rounds = 1)
+    {
+        var h = new ServiceHarness(await StoreFactory.CreateAsync(engine), engine, parties);
+        var participants = string.Concat(h.Ids.Select(id =>
+            $"  - id: {id}\n    certificate-sha256: {Convert.ToHexString(SHA256.HashData(h.Certificates[id].RawData))}\n"));
+        File.WriteAllText(h.ConfigPath, string.Create(CultureInfo.InvariantCulture, $"""
+            consortium: service-test
+            ca: ca.pem
+            participants:
+            {participants}threshold: {parties}
+            min-participants: {minParticipants}
+            deadlines:
+              collect: {collect}
+              decrypt: {decrypt}
+            he:
+              preset: {ProtocolPresets.InsecureForTestsName}
+            dp:
+              bits: 16
+              clip: 1.0
+              noise-sigma: 0.001
+              rounds: {rounds}
+            privacy-budget:
+              epsilon: 1e300
+              delta: 1e-6
+
+            """).Replace("\n  - id", "\n  - id", StringComparison.Ordinal));
+        return h;
+    }
+
+    public StorageConfig Storage => Engine == "sqlite"
+        ? new StorageConfig(StorageProvider.Sqlite, _db.Location, null)
+        : new StorageConfig(StorageProvider.Postgres, null, _db.Location);
+
+    public async Task<AggregatorHost> StartAsync()
+    {
+        Host = await AggregatorHost.StartAsync(new AggregatorHostOptions
+        {
+            ConfigPath = ConfigPath,
+            ServerCertificate = ServerCertificate,
+            ModelLayout = Layout,
+            Storage = Storage,
+            AllowInsecureParameters = true,
+            TickInterval = TimeSpan.FromMilliseconds(100),
+        });
+        return Host;
+    }
+
+    public async Task StopAsync()
+    {
+        if (Host is not null)
+        {
+            await Host.DisposeAsync();
+            Host = null;
+        }
+    }
+
+    public TestParticipant Participant(string id) => new(id, Certificates[id], this);
+
+    public GrpcClient Client(X509Certificate2? certificate)
+    {
+        var channel = GrpcChannel.ForAddress(Host!.Address, new GrpcChannelOptions
+        {
+            ClientCertificate = certificate,
+            ServerCertificateAuthority = Ca.Certificate,
+        });
+        return new GrpcClient(channel, TimeSpan.FromSeconds(60));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await _db.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    public static async Task<RpcException> AssertStatusAsync(StatusCode expected, Func<Task> call)
+    {
+        var e = await Assert.ThrowsAsync<RpcException>(call);
+        Assert.True(expected == e.StatusCode, $"expected {expected}, got {e.StatusCode}: {e.Status.Detail}");
+        return e;
+    }
+
+    public static async IAsyncEnumerable<T> Stream<T>(IEnumerable<T> items)
+    {
+        foreach (T item in items)
+        {
+            yield return item;
+            await Task.Yield();
+        }
+    }
+
+    public async Task<RoundStatus> WaitForStageAsync(ulong round, Proto.V1.RoundStage stage, TimeSpan? timeout = null)
+    {
+        GrpcClient c = Client(Certificates[Ids[0]]);
+        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            try
+            {
+                RoundStatus s = await c.CallAsync(RoundsMethods.GetRoundStatus, new GetRoundStatusRequest { Round = round });
+                if (s.Stage == stage)
+                {
+                    return s;
+                }
+
+                if (DateTime.UtcNow > until)
+                {
+                    Assert.Fail($"round {round} is {s.Stage} ({s.AbortMessage}), not {stage}, after the timeout");
+                }
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && DateTime.UtcNow < until)
+            {
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
+
+/// <summary>A minimal participant over the typed stubs (the real one is SecAgg.Participant's client).</summary>
+internal sealed class TestParticipant(string id, X509Certificate2 certificate, ServiceHarness harness)
+{
+    private PartySecret? _secret;
+    private MultipartyParameters? _he;
+    private Crypto.Multiparty.CollectivePublicKey? _key;
+
+    public string Id { get; } = id;
+
+    public GrpcClient Client => harness.Client(certificate);
+
+    public async Task UploadKeyShareAsync()
+    {
+        GrpcClient c = Client;
+        EpochInfo info = await c.CallAsync(KeyEpochMethods.GetEpochInfo, new GetEpochInfoRequest { EpochId = 1 });
+        _he = ContractMapping.FromContract(info.HeParameters, info.Participants.Count, (int)info.Threshold, allowInsecureForTests: true);
+        int point = (int)info.Participants.Single(p => p.ParticipantId == Id).ShamirPoint;
+        _secret ??= PartySecret.Generate(_he, point);
+        var protocol = new PublicKeyGenProtocol(_he);
+        PublicKeyShare share = protocol.AllocateShare();
+        protocol.GenerateShare(_secret, CommonReferencePolynomial.Expand(_he, info.CrsSeed.Span), share);
+        await c.CallAsync(KeyEpochMethods.UploadPublicKeyShare, new UploadPublicKeyShareRequest { EpochId = 1, ParticipantId = Id, PublicKeyShare = ByteString.CopyFrom(share.Serialize()) });
+    }
+
+    public async Task<RoundParameters> RoundAsync(ulong round)
+    {
+        GrpcClient c = Client;
+        if (_key is null)
+        {
+            Proto.V1.CollectivePublicKey k = await c.CallAsync(KeyEpochMethods.GetCollectivePublicKey, new GetCollectivePublicKeyRequest { EpochId = 1 });
+            Assert.Equal(SHA256.HashData(k.PublicKeyP0.Span), k.PublicKeyDigest.ToByteArray());
+            _key = Crypto.Multiparty.CollectivePublicKey.Deserialize(_he!, k.PublicKeyP0.Span);
+        }
+
+        RoundConfig cfg = await c.CallAsync(RoundsMethods.GetRoundConfig, new GetRoundConfigRequest { Round = round });
+        return RoundParameters.FromContract(cfg, harness.Ids.Length, harness.Ids.Length, allowInsecureForTests: true);
+    }
+
+    public async Task<List<CiphertextUploadMessage>> EncryptAsync(ulong round, float[] update)
+    {
+        RoundParameters p = await RoundAsync(round);
+        byte[][] chunks = new UpdateEncryptor(p, _key!).Encrypt(update);
+        var messages = new List<CiphertextUploadMessage>
+        {
+            new() { Header = new UploadHeader { Round = round, TotalChunks = (uint)chunks.Length, UploadId = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(16)), ParameterDigest = ByteString.CopyFrom(p.ParameterDigest), Weight = 1, ParticipantId = Id } },
+        };
+        messages.AddRange(chunks.Select((b, i) => new CiphertextUploadMessage { Chunk = new CiphertextChunk { Round = round, ChunkIndex = (uint)i, Ciphertext = ByteString.CopyFrom(b) } }));
+        return messages;
+    }
+
+    public Task<UploadCiphertextsResponse> SendAsync(IEnumerable<CiphertextUploadMessage> messages) =>
+        Client.CallAsync(RoundsMethods.UploadCiphertexts, ServiceHarness.Stream(messages));
+
+    public async Task<UploadCiphertextsResponse> UploadAsync(ulong round, float[] update) => await SendAsync(await EncryptAsync(round, update));
+
+    /// <summary>Fetches every decryption request of the round and answers it (all-N decryption).</summary>
+    public async Task<UploadDecryptionSharesResponse> DecryptAsync(ulong round)
+    {
+        GrpcClient c = Client;
+        var protocol = new DecryptionShareProtocol(_he!);
+        using DecryptionSecret secret = DecryptionSecret.ForAllParties(_secret!);
+        var shares = new List<Proto.V1.DecryptionShare>();
+        DecryptionSession? session = null;
+        await foreach (DecryptionStreamMessage m in c.StreamAsync(RoundsMethods.FetchDecryptionRequests, new FetchDecryptionRequestsRequest { Round = round }))
+        {
+            if (m.KindCase == DecryptionStreamMessage.KindOneofCase.Session)
+            {
+                session = m.Session;
+                continue;
+            }
+
+            CompactCiphertext ct = DecryptionCodec.DecodeRequest(_he!, m.Request.C1.Span);
+            Assert.Equal(m.Request.CiphertextDigest.ToByteArray(), DecryptionCodec.CiphertextDigest(ct));
+            Crypto.Multiparty.DecryptionShare share = protocol.AllocateShare();
+            protocol.GenerateShare(secret, ct, share);
+            shares.Add(new Proto.V1.DecryptionShare { Round = round, ChunkIndex = m.Request.ChunkIndex, CiphertextDigest = m.Request.CiphertextDigest, Share = ByteString.CopyFrom(share.Serialize()), ParticipantId = Id });
+        }
+
+        Assert.NotNull(session);
+        Assert.Equal((int)session.TotalChunks, shares.Count);
+        return await c.CallAsync(RoundsMethods.UploadDecryptionShares, ServiceHarness.Stream(shares));
+    }
+
+    public async Task<(GlobalModelHeader Header, float[] Values)> DownloadModelAsync(ulong version = 0)
+    {
+        GlobalModelHeader? header = null;
+        var values = new List<float>();
+        await foreach (GlobalModelMessage m in Client.StreamAsync(RoundsMethods.DownloadGlobalModel, new DownloadGlobalModelRequest { ModelVersion = version }))
+        {
+            if (m.KindCase == GlobalModelMessage.KindOneofCase.Header)
+            {
+                header = m.Header;
+            }
+            else
+            {
+                Assert.Equal((ulong)values.Count, m.Data.Offset);
+                values.AddRange(m.Data.Values);
+            }
+        }
+
+        return (header!, values.ToArray());
+    }
+
+    public static float[] RandomUpdate(int seed)
+    {
+        var rng = new System.Random(seed); // test data only
+        return Enumerable.Range(0, Layout.TotalLength).Select(_ => (float)((rng.NextDouble() - 0.5) * 0.05)).ToArray();
+    }
+
+    private static TensorLayout Layout => ServiceHarness.Layout;
+}
