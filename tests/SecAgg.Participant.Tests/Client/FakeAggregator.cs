@@ -183,7 +183,7 @@ internal sealed class FakeAggregator : IAsyncDisposable
                     protocol.AggregateShares(sum, PublicKeyShare.Deserialize(_he, _keys[id].Share), sum);
                 }
 
-                byte[] p0 = sum.Serialize();
+                byte[] p0 = protocol.Finalize(sum, CommonReferencePolynomial.Expand(_he, _crs)).Serialize();
                 var pk = new V1.CollectivePublicKey { EpochId = 1, CrsSeed = ByteString.CopyFrom(_crs), PublicKeyP0 = ByteString.CopyFrom(p0), PublicKeyDigest = ByteString.CopyFrom(SHA256.HashData(p0)) };
                 pk.Contributions.AddRange(Ids.Select(id => new ContributionDigest { ParticipantId = id, ShareDigest = ByteString.CopyFrom(SHA256.HashData(_keys[id].Share)) }));
                 _publicKey = pk;

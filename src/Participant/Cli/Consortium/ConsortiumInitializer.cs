@@ -38,7 +38,7 @@ internal sealed record ConsortiumInitOptions(
     int Rounds = 10,
     double BudgetEpsilon = 10.0,
     double Delta = 1e-5,
-    string HePreset = "bfv-planned-v1");
+    string HePreset = SecAgg.Protocol.ProtocolPresets.PlannedName);
 
 /// <summary>The files <see cref="ConsortiumInitializer"/> wrote (absolute paths).</summary>
 internal sealed record ConsortiumLayout(

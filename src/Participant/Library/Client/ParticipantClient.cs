@@ -178,7 +178,7 @@ public sealed class ParticipantClient : IDisposable
             throw new InvalidDataException("The collective public key does not include this participant's public-key share unchanged; do not use this aggregator.");
         }
 
-        // Check that the published key is the sum the contributions say and expand it (pk = (sum p_i, a)).
+        // Check that the published key parses under the epoch's parameters.
         _ = ToCollectiveKey(epoch.Crypto.Parameters, key);
         _state.WriteFile(CollectiveKeyFile, key.ToByteArray());
         return new JoinResult(info.EpochId, epoch.PartyId, epoch.Parties, epoch.Threshold, digest);
@@ -344,6 +344,26 @@ public sealed class ParticipantClient : IDisposable
         return shares.Count;
     }
 
+    /// <summary>Waits until a round is published and returns the model version it published.</summary>
+    /// <exception cref="InvalidOperationException">The round was aborted (the message says why; nothing was decrypted).</exception>
+    public async Task<ulong> WaitForPublicationAsync(ulong round, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            RoundStatus status = await _client.CallAsync(RoundsMethods.GetRoundStatus, new GetRoundStatusRequest { Round = round }, Options(cancellationToken)).ConfigureAwait(false);
+            switch (status.Stage)
+            {
+                case RoundStage.Published:
+                    return status.PublishedModelVersion;
+                case RoundStage.Aborted:
+                    throw new InvalidOperationException($"Round {status.Round} was aborted ({status.AbortReason}): {status.AbortMessage}");
+                default:
+                    await Task.Delay(_options.PollInterval, cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
     /// <summary>Downloads a published global model (0 = the newest) and checks its digest.</summary>
     /// <exception cref="InvalidDataException">The stream is malformed or the values do not match the header's digest.</exception>
     public async Task<GlobalModel> FetchGlobalModelAsync(ulong modelVersion = 0, CancellationToken cancellationToken = default)
@@ -453,12 +473,9 @@ public sealed class ParticipantClient : IDisposable
         return ToCollectiveKey(epoch.Crypto.Parameters, V1.CollectivePublicKey.Parser.ParseFrom(bytes));
     }
 
-    /// <summary>pk = (Σ p_i, a): the wire carries Σ p_i as an aggregated public-key share (all N contributors) and the CRS seed.</summary>
+    /// <summary>pk = (Σ p_i, a) as the aggregator serializes it (<see cref="CollectivePublicKey.Serialize"/>), checked against the epoch's parameters.</summary>
     private static CollectivePublicKey ToCollectiveKey(MultipartyParameters parameters, V1.CollectivePublicKey key)
-    {
-        PublicKeyShare sum = PublicKeyShare.Deserialize(parameters, key.PublicKeyP0.Span);
-        return new PublicKeyGenProtocol(parameters).Finalize(sum, CommonReferencePolynomial.Expand(parameters, key.CrsSeed.Span));
-    }
+        => CollectivePublicKey.Deserialize(parameters, key.PublicKeyP0.Span);
 
     private async Task<V1.CollectivePublicKey> WaitForCollectiveKeyAsync(ulong epochId, CancellationToken token)
     {
