@@ -13,5 +13,7 @@ var root = new RootCommand("SecAgg: secure aggregation for federated learning.")
     DemoCommand.Create(AnsiConsole.Console),
     ConsortiumCommand.Create(AnsiConsole.Console),
     PrivacyCommand.Create(AnsiConsole.Console),
+    AggregatorCommand.Create(AnsiConsole.Console),
+    ParticipantCommand.Create(AnsiConsole.Console),
 };
 return await root.Parse(args).InvokeAsync();

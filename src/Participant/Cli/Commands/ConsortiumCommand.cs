@@ -32,10 +32,11 @@ internal static class ConsortiumCommand
         var rounds = new Option<int>("--rounds") { Description = "Rounds the DP parameters are planned for.", DefaultValueFactory = _ => 10 };
         var budget = new Option<double>("--budget-epsilon") { Description = "The consortium's total epsilon budget.", DefaultValueFactory = _ => 10.0 };
         var delta = new Option<double>("--delta") { Description = "DP delta.", DefaultValueFactory = _ => 1e-5 };
+        var hePreset = new Option<string>("--he-preset") { Description = "HE parameter preset (tests use the NOT SECURE one).", DefaultValueFactory = _ => SecAgg.Protocol.ProtocolPresets.PlannedName, Hidden = true };
 
         var init = new Command("init", "Create a consortium CA, certificates for the aggregator and each participant, and consortium.yaml.")
         {
-            output, name, participants, threshold, minParticipants, hosts, bits, clip, noise, target, rounds, budget, delta,
+            output, name, participants, threshold, minParticipants, hosts, bits, clip, noise, target, rounds, budget, delta, hePreset,
         };
         init.SetAction(parse =>
         {
@@ -55,7 +56,8 @@ internal static class ConsortiumCommand
                 eps,
                 parse.GetValue(rounds),
                 parse.GetValue(budget),
-                parse.GetValue(delta));
+                parse.GetValue(delta),
+                parse.GetValue(hePreset)!);
             IReadOnlyList<string> errors = ConsortiumInitializer.Validate(options);
             if (errors.Count > 0)
             {
