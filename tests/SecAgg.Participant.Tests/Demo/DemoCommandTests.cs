@@ -32,6 +32,8 @@ public sealed class DemoCommandTests
         Assert.Contains("secure + DP", text, StringComparison.Ordinal);
         Assert.Contains("any 2 of 2 hospitals decrypt", text, StringComparison.Ordinal);
         Assert.Contains("found for ε = 4 over 2 rounds", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator with SQLite on", text, StringComparison.Ordinal);
+        Assert.Contains("hospitals joined the key epoch", text, StringComparison.Ordinal);
         string[] rows = [.. text.Split('\n').Where(l => l.TrimStart().StartsWith("│ 1 ", StringComparison.Ordinal) || l.TrimStart().StartsWith("│ 2 ", StringComparison.Ordinal))];
         Assert.True(rows.Length >= 2, text);
         Assert.Contains("KiB", rows[^1], StringComparison.Ordinal);
@@ -41,6 +43,18 @@ public sealed class DemoCommandTests
         Assert.InRange(epsilon, 3.9, 4.0);
         double accuracy = double.Parse(final.Groups["acc"].Value, CultureInfo.InvariantCulture);
         Assert.InRange(accuracy, 0.0, 100.0);
+    }
+
+    [Fact]
+    public async Task TheInProcessDemoRunsTheSameCryptographyWithoutTheService()
+    {
+        var (console, output) = CreateConsole();
+        int exit = await new RootCommand { DemoCommand.Create(console) }.Parse("demo --hospitals 2 --rounds 2 --in-process").InvokeAsync();
+
+        string text = output.ToString();
+        Assert.True(exit == 0, text);
+        Assert.Contains("Key epoch (in process)", text, StringComparison.Ordinal);
+        Assert.Contains("decryption requests (c1)", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -188,7 +188,7 @@ public sealed class ParticipantClient : IDisposable
     public async Task<SubmitResult> SubmitAsync(ReadOnlyMemory<float> update, ulong weight = 1, ulong round = 0, CancellationToken cancellationToken = default)
     {
         Epoch epoch = await GetEpochAsync(cancellationToken).ConfigureAwait(false);
-        RoundConfig config = await _client.CallAsync(RoundsMethods.GetRoundConfig, new GetRoundConfigRequest { Round = round }, Options(cancellationToken)).ConfigureAwait(false);
+        RoundConfig config = await GetRoundConfigAsync(round, cancellationToken).ConfigureAwait(false);
         RoundParameters parameters = RoundParameters.FromContract(config, epoch.Parties, epoch.Threshold, _options.AllowInsecureForTests);
         UploadProgressRecord? progress = _state.LoadProgress(config.Round);
         if (progress is { Complete: true })
@@ -262,7 +262,7 @@ public sealed class ParticipantClient : IDisposable
     public async Task<SubmitResult> SubmitAsync(IReadOnlyList<NamedTensor> tensors, ulong weight = 1, ulong round = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tensors);
-        RoundConfig config = await _client.CallAsync(RoundsMethods.GetRoundConfig, new GetRoundConfigRequest { Round = round }, Options(cancellationToken)).ConfigureAwait(false);
+        RoundConfig config = await GetRoundConfigAsync(round, cancellationToken).ConfigureAwait(false);
         TensorLayout layout = ContractMapping.FromContract(config.Layout);
         var byName = tensors.ToDictionary(t => t.Name, t => t, StringComparer.Ordinal);
         foreach (var spec in layout.Tensors)
@@ -295,8 +295,18 @@ public sealed class ParticipantClient : IDisposable
         uint next = 0;
         while (true)
         {
-            DecryptionRequestBatch batch = await _client.CallAsync(
-                RoundsMethods.PollDecryptionRequests, new PollDecryptionRequestsRequest { Round = round, FirstChunkIndex = next, MaxRequests = 16 }, Options(cancellationToken)).ConfigureAwait(false);
+            DecryptionRequestBatch batch;
+            try
+            {
+                batch = await _client.CallAsync(
+                    RoundsMethods.PollDecryptionRequests, new PollDecryptionRequestsRequest { Round = round, FirstChunkIndex = next, MaxRequests = 16 }, Options(cancellationToken)).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied && next == 0)
+            {
+                // The aggregator refuses requests from outside the round's fixed decryption set (ERROR_REASON_IDENTITY_MISMATCH).
+                return 0;
+            }
+
             if (batch.Stage is RoundStage.Aborted or RoundStage.Published)
             {
                 return 0;
@@ -412,6 +422,23 @@ public sealed class ParticipantClient : IDisposable
     private static CallOptions Options(CancellationToken token) => new() { CancellationToken = token };
 
     private static bool IsTransient(StatusCode code) => code is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.DeadlineExceeded or StatusCode.Cancelled or StatusCode.ResourceExhausted;
+
+    /// <summary>The round's configuration; waits (up to the call timeout) while the aggregator has not opened it yet.</summary>
+    private async Task<RoundConfig> GetRoundConfigAsync(ulong round, CancellationToken token)
+    {
+        DateTime giveUp = DateTime.UtcNow + _options.CallTimeout;
+        while (true)
+        {
+            try
+            {
+                return await _client.CallAsync(RoundsMethods.GetRoundConfig, new GetRoundConfigRequest { Round = round }, Options(token)).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && DateTime.UtcNow < giveUp)
+            {
+                await Task.Delay(_options.PollInterval, token).ConfigureAwait(false);
+            }
+        }
+    }
 
     private async Task<HashSet<int>> AcceptedChunksAsync(ulong round, byte[] uploadId, CancellationToken token)
     {
