@@ -134,11 +134,22 @@ public sealed class AggregatorServiceTests
         Assert.True((await ps[2].UploadAsync(1, updates[2])).Complete);
         await h.WaitForStageAsync(1, WireStage.Decrypting);
 
-        // A share for the wrong ciphertext is refused; a member outside the protocol order too.
-        foreach (TestParticipant p in ps)
-        {
-            Assert.True((await p.DecryptAsync(1)).Complete);
-        }
+        // Decryption shares: for another chunk's ciphertext, truncated, sent by someone else, before fetching, twice.
+        List<DecryptionShare> shares = await ps[0].PrepareSharesAsync(1);
+        Task<UploadDecryptionSharesResponse> SendShares(TestParticipant p, IEnumerable<DecryptionShare> s) =>
+            p.Client.CallAsync(RoundsMethods.UploadDecryptionShares, ServiceHarness.Stream(s.ToList()));
+        await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => SendShares(ps[0], [new DecryptionShare(shares[0]) { CiphertextDigest = shares[1].CiphertextDigest }]));
+        await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => SendShares(ps[0], [new DecryptionShare(shares[0]) { Share = ByteString.CopyFrom(shares[0].Share.Span[..^8]) }]));
+        await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => SendShares(ps[0], [new DecryptionShare(shares[0]) { Share = shares[1].Share }]));
+        await ServiceHarness.AssertStatusAsync(StatusCode.PermissionDenied, () => SendShares(ps[1], shares));
+        await ServiceHarness.AssertStatusAsync(StatusCode.FailedPrecondition, () => SendShares(ps[2], shares.Select(x => new DecryptionShare(x) { ParticipantId = ps[2].Id })));
+        await ServiceHarness.AssertStatusAsync(StatusCode.OutOfRange, () => SendShares(ps[0], [new DecryptionShare(shares[0]) { ChunkIndex = 50 }]));
+        Assert.True((await SendShares(ps[0], shares)).Complete);
+        Assert.True((await SendShares(ps[0], shares)).Complete); // the same bytes again: harmless
+        List<DecryptionShare> second = await ps[0].PrepareSharesAsync(1);
+        await ServiceHarness.AssertStatusAsync(StatusCode.AlreadyExists, () => SendShares(ps[0], second));
+        Assert.True((await ps[1].DecryptAsync(1)).Complete);
+        Assert.True((await ps[2].DecryptAsync(1)).Complete);
 
         await h.WaitForStageAsync(1, WireStage.Published);
         AssertMean((await ps[2].DownloadModelAsync()).Values, updates);
@@ -228,5 +239,108 @@ public sealed class AggregatorServiceTests
 
         await h.WaitForStageAsync(1, WireStage.Published);
         AssertMean((await ps[0].DownloadModelAsync()).Values, updates);
+    }
+
+    [Fact]
+    public async Task ThresholdRoundDecryptsWithTMembersAfterRelayingShamirShares()
+    {
+        await using ServiceHarness h = await ServiceHarness.CreateAsync("sqlite", parties: 3, minParticipants: 2, threshold: 2);
+        await h.StartAsync();
+        TestParticipant[] ps = await EnrollAsync(h);
+        foreach (TestParticipant p in ps)
+        {
+            UploadThresholdSharesResponse r = await p.DealAsync();
+            Assert.Equal(2, r.StoredRecipientIds.Count);
+        }
+
+        // The relay takes each blob once; a different blob to the same recipient, or one to oneself, is refused.
+        var again = new ThresholdShareBlob { EpochId = 1, SenderId = ps[0].Id, RecipientId = ps[1].Id, Ciphertext = ByteString.CopyFrom([1, 2, 3]) };
+        await ServiceHarness.AssertStatusAsync(StatusCode.AlreadyExists, () => ps[0].Client.CallAsync(KeyEpochMethods.UploadThresholdShares, ServiceHarness.Stream([again])));
+        await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => ps[0].Client.CallAsync(KeyEpochMethods.UploadThresholdShares, ServiceHarness.Stream([new ThresholdShareBlob(again) { RecipientId = ps[0].Id }])));
+        await ServiceHarness.AssertStatusAsync(StatusCode.PermissionDenied, () => ps[1].Client.CallAsync(KeyEpochMethods.UploadThresholdShares, ServiceHarness.Stream([again])));
+        foreach (TestParticipant p in ps)
+        {
+            Assert.Equal(2, await p.CollectAsync());
+        }
+
+        await h.WaitForStageAsync(1, WireStage.Open);
+        float[][] updates = [.. ps.Select((_, i) => TestParticipant.RandomUpdate(600 + i))];
+        for (int i = 0; i < ps.Length; i++)
+        {
+            await ps[i].UploadAsync(1, updates[i]);
+        }
+
+        await h.WaitForStageAsync(1, WireStage.Decrypting);
+
+        // The set is t = 2 members (Shamir points 1 and 2); the third is not asked and may not answer.
+        await ServiceHarness.AssertStatusAsync(StatusCode.PermissionDenied, () => ps[2].DecryptAsync(1));
+        Assert.True((await ps[0].DecryptAsync(1)).Complete);
+        Assert.True((await ps[1].DecryptAsync(1)).Complete);
+        RoundStatus s = await h.WaitForStageAsync(1, WireStage.Published);
+        Assert.Equal(2u, s.DecryptionSharesComplete);
+        AssertMean((await ps[2].DownloadModelAsync()).Values, updates);
+    }
+
+    [Fact]
+    public async Task MetricsCountBytesAndLogsCarryNoCiphertextAndShutdownStopsServing()
+    {
+        await using ServiceHarness h = await ServiceHarness.CreateAsync("sqlite", parties: 2);
+        long bytes = 0, counted = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (i, l) =>
+        {
+            if (i.Meter.Name == SecAgg.Aggregator.Service.AggregatorMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(i);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((i, v, _, _) =>
+        {
+            if (i.Name == "secagg.aggregator.bytes_received")
+            {
+                Interlocked.Add(ref bytes, v);
+            }
+            else if (i.Name == "secagg.aggregator.uploads_counted")
+            {
+                Interlocked.Add(ref counted, v);
+            }
+        });
+        listener.Start();
+        await h.StartAsync();
+        TestParticipant[] ps = await EnrollAsync(h);
+        await h.WaitForStageAsync(1, WireStage.Open);
+        var sent = new List<byte[]>();
+        foreach (TestParticipant p in ps)
+        {
+            List<CiphertextUploadMessage> m = await p.EncryptAsync(1, TestParticipant.RandomUpdate(700));
+            sent.AddRange(m.Skip(1).Select(x => x.Chunk.Ciphertext.ToByteArray()));
+            await p.SendAsync(m);
+        }
+
+        await h.WaitForStageAsync(1, WireStage.Decrypting);
+        foreach (TestParticipant p in ps)
+        {
+            await p.DecryptAsync(1);
+        }
+
+        await h.WaitForStageAsync(1, WireStage.Published);
+        listener.RecordObservableInstruments();
+        Assert.True(Interlocked.Read(ref bytes) >= sent.Sum(b => (long)b.Length), $"bytes_received {bytes}");
+        Assert.Equal(2, Interlocked.Read(ref counted));
+
+        string all = string.Join("\n", h.Logs);
+        Assert.Contains("[203]", all, StringComparison.Ordinal); // upload counted
+        Assert.Contains("[207]", all, StringComparison.Ordinal); // published
+        foreach (byte[] chunk in sent)
+        {
+            Assert.DoesNotContain(Convert.ToHexString(chunk.AsSpan(20, 16)), all, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(Convert.ToBase64String(chunk.AsSpan(20, 24)), all, StringComparison.Ordinal);
+        }
+
+        GrpcClient c = ps[0].Client;
+        Task stopping = h.StopAsync();
+        await stopping;
+        Assert.Contains("[211]", string.Join("\n", h.Logs), StringComparison.Ordinal);
+        await Assert.ThrowsAsync<RpcException>(() => c.CallAsync(HealthMethods.Check, new HealthCheckRequest()));
     }
 }

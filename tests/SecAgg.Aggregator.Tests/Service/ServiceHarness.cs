@@ -26,8 +26,9 @@ internal sealed class ServiceHarness : IAsyncDisposable
     private readonly StoreFactory _db;
     private readonly string _dir = Directory.CreateTempSubdirectory("secagg-service-").FullName;
 
-    private ServiceHarness(StoreFactory db, string engine, int parties)
+    private ServiceHarness(StoreFactory db, string engine, int parties, int threshold)
     {
+        Threshold = threshold;
         _db = db;
         Engine = engine;
         Ca = CertificateAuthority.Create("SecAgg test consortium CA");
@@ -39,6 +40,8 @@ internal sealed class ServiceHarness : IAsyncDisposable
     }
 
     public string Engine { get; }
+
+    public int Threshold { get; }
 
     public CertificateAuthority Ca { get; }
 
@@ -52,18 +55,21 @@ internal sealed class ServiceHarness : IAsyncDisposable
 
     public AggregatorHost? Host { get; private set; }
 
+    /// <summary>Every log line the service wrote (formatted), for checks that no secret or ciphertext leaks.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Logs { get; } = new();
+
     public string ConfigPath => Path.Combine(_dir, "consortium.yaml");
 
-    public static async Task<ServiceHarness> CreateAsync(string engine, int parties = 3, int minParticipants = 2, string collect = "60s", string decrypt = "60s", int rounds = 1)
+    public static async Task<ServiceHarness> CreateAsync(string engine, int parties = 3, int minParticipants = 2, string collect = "60s", string decrypt = "60s", int rounds = 1, int? threshold = null)
     {
-        var h = new ServiceHarness(await StoreFactory.CreateAsync(engine), engine, parties);
+        var h = new ServiceHarness(await StoreFactory.CreateAsync(engine), engine, parties, threshold ?? parties);
         var participants = string.Concat(h.Ids.Select(id =>
             $"  - id: {id}\n    certificate-sha256: {Convert.ToHexString(SHA256.HashData(h.Certificates[id].RawData))}\n"));
         File.WriteAllText(h.ConfigPath, string.Create(CultureInfo.InvariantCulture, $"""
             consortium: service-test
             ca: ca.pem
             participants:
-            {participants}threshold: {parties}
+            {participants}threshold: {h.Threshold}
             min-participants: {minParticipants}
             deadlines:
               collect: {collect}
@@ -97,6 +103,7 @@ internal sealed class ServiceHarness : IAsyncDisposable
             Storage = Storage,
             AllowInsecureParameters = true,
             TickInterval = TimeSpan.FromMilliseconds(100),
+            LoggerFactory = new CapturingLoggerFactory(Logs),
         });
         return Host;
     }
@@ -197,6 +204,37 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
         await c.CallAsync(KeyEpochMethods.UploadPublicKeyShare, new UploadPublicKeyShareRequest { EpochId = 1, ParticipantId = Id, PublicKeyShare = ByteString.CopyFrom(share.Serialize()) });
     }
 
+    private ThresholdSecretShare? _thresholdShare;
+
+    /// <summary>
+    /// Deals Shamir shares of the secret to the other members through the aggregator's relay. (A real
+    /// participant encrypts each blob pairwise; the test sends the serialized share, which the relay never reads.)
+    /// </summary>
+    public async Task<UploadThresholdSharesResponse> DealAsync()
+    {
+        ShamirShare[] dealt = new Thresholdizer(_he!).GenerateShares(_secret!);
+        var blobs = harness.Ids.Select((rid, j) => (rid, j)).Where(x => x.rid != Id)
+            .Select(x => new ThresholdShareBlob { EpochId = 1, SenderId = Id, RecipientId = x.rid, Ciphertext = ByteString.CopyFrom(dealt[x.j].Serialize()) });
+        _ownDealt = dealt[_secret!.PartyId - 1];
+        return await Client.CallAsync(KeyEpochMethods.UploadThresholdShares, ServiceHarness.Stream(blobs.ToList()));
+    }
+
+    private ShamirShare? _ownDealt;
+
+    /// <summary>Collects the shares dealt to this member and combines them into its threshold secret share.</summary>
+    public async Task<int> CollectAsync()
+    {
+        var received = new List<ShamirShare> { _ownDealt! };
+        await foreach (ThresholdShareBlob b in Client.StreamAsync(KeyEpochMethods.FetchThresholdShares, new FetchThresholdSharesRequest { EpochId = 1 }))
+        {
+            Assert.Equal(Id, b.RecipientId);
+            received.Add(ShamirShare.Deserialize(_he!, b.Ciphertext.Span));
+        }
+
+        _thresholdShare = new Thresholdizer(_he!).AggregateShares(_secret!.PartyId, received);
+        return received.Count - 1;
+    }
+
     public async Task<RoundParameters> RoundAsync(ulong round)
     {
         GrpcClient c = Client;
@@ -208,7 +246,7 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
         }
 
         RoundConfig cfg = await c.CallAsync(RoundsMethods.GetRoundConfig, new GetRoundConfigRequest { Round = round });
-        return RoundParameters.FromContract(cfg, harness.Ids.Length, harness.Ids.Length, allowInsecureForTests: true);
+        return RoundParameters.FromContract(cfg, harness.Ids.Length, harness.Threshold, allowInsecureForTests: true);
     }
 
     public async Task<List<CiphertextUploadMessage>> EncryptAsync(ulong round, float[] update)
@@ -229,11 +267,15 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
     public async Task<UploadCiphertextsResponse> UploadAsync(ulong round, float[] update) => await SendAsync(await EncryptAsync(round, update));
 
     /// <summary>Fetches every decryption request of the round and answers it (all-N decryption).</summary>
-    public async Task<UploadDecryptionSharesResponse> DecryptAsync(ulong round)
+    public async Task<UploadDecryptionSharesResponse> DecryptAsync(ulong round) =>
+        await Client.CallAsync(RoundsMethods.UploadDecryptionShares, ServiceHarness.Stream(await PrepareSharesAsync(round)));
+
+    /// <summary>Fetches the round's decryption requests and computes (without sending) one share per chunk.</summary>
+    public async Task<List<Proto.V1.DecryptionShare>> PrepareSharesAsync(ulong round)
     {
         GrpcClient c = Client;
         var protocol = new DecryptionShareProtocol(_he!);
-        using DecryptionSecret secret = DecryptionSecret.ForAllParties(_secret!);
+        DecryptionSecret? secret = null;
         var shares = new List<Proto.V1.DecryptionShare>();
         DecryptionSession? session = null;
         await foreach (DecryptionStreamMessage m in c.StreamAsync(RoundsMethods.FetchDecryptionRequests, new FetchDecryptionRequestsRequest { Round = round }))
@@ -241,19 +283,23 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
             if (m.KindCase == DecryptionStreamMessage.KindOneofCase.Session)
             {
                 session = m.Session;
+                EpochInfo info = await c.CallAsync(KeyEpochMethods.GetEpochInfo, new GetEpochInfoRequest { EpochId = 1 });
+                int[] set = session.DecryptionSet.Select(id => (int)info.Participants.Single(p => p.ParticipantId == id).ShamirPoint).ToArray();
+                secret = _thresholdShare is null ? DecryptionSecret.ForAllParties(_secret!) : new Combiner(_he!, set).GetDecryptionSecret(_thresholdShare);
                 continue;
             }
 
             CompactCiphertext ct = DecryptionCodec.DecodeRequest(_he!, m.Request.C1.Span);
             Assert.Equal(m.Request.CiphertextDigest.ToByteArray(), DecryptionCodec.CiphertextDigest(ct));
             Crypto.Multiparty.DecryptionShare share = protocol.AllocateShare();
-            protocol.GenerateShare(secret, ct, share);
+            protocol.GenerateShare(secret!, ct, share);
             shares.Add(new Proto.V1.DecryptionShare { Round = round, ChunkIndex = m.Request.ChunkIndex, CiphertextDigest = m.Request.CiphertextDigest, Share = ByteString.CopyFrom(share.Serialize()), ParticipantId = Id });
         }
 
         Assert.NotNull(session);
         Assert.Equal((int)session.TotalChunks, shares.Count);
-        return await c.CallAsync(RoundsMethods.UploadDecryptionShares, ServiceHarness.Stream(shares));
+        secret!.Dispose();
+        return shares;
     }
 
     public async Task<(GlobalModelHeader Header, float[] Values)> DownloadModelAsync(ulong version = 0)
@@ -283,4 +329,28 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
     }
 
     private static TensorLayout Layout => ServiceHarness.Layout;
+}
+
+internal sealed class CapturingLoggerFactory(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILoggerFactory
+{
+    public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
+    {
+    }
+
+    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(categoryName, lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue($"{category}[{eventId.Id}] {formatter(state, exception)} {exception}");
+    }
 }
