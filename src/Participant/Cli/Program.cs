@@ -15,5 +15,6 @@ var root = new RootCommand("SecAgg: secure aggregation for federated learning.")
     PrivacyCommand.Create(AnsiConsole.Console),
     AggregatorCommand.Create(AnsiConsole.Console),
     ParticipantCommand.Create(AnsiConsole.Console),
+    DemoHospitalCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -33,7 +33,7 @@ public sealed class DemoCommandTests
         Assert.Contains("any 2 of 2 hospitals decrypt", text, StringComparison.Ordinal);
         Assert.Contains("found for ε = 4 over 2 rounds", text, StringComparison.Ordinal);
         Assert.Contains("aggregator with SQLite on", text, StringComparison.Ordinal);
-        Assert.Contains("hospitals joined the key epoch", text, StringComparison.Ordinal);
+        Assert.Contains("one OS process each", text, StringComparison.Ordinal);
         string[] rows = [.. text.Split('\n').Where(l => l.TrimStart().StartsWith("│ 1 ", StringComparison.Ordinal) || l.TrimStart().StartsWith("│ 2 ", StringComparison.Ordinal))];
         Assert.True(rows.Length >= 2, text);
         Assert.Contains("KiB", rows[^1], StringComparison.Ordinal);

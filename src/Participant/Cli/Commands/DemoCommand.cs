@@ -18,10 +18,11 @@ internal static class DemoCommand
         var clip = new Option<double>("--clip") { Description = "L2 clip norm of a hospital's update.", DefaultValueFactory = _ => 0.25 };
         var alpha = new Option<double>("--alpha") { Description = "Dirichlet concentration of the non-IID split (smaller: more skewed).", DefaultValueFactory = _ => 0.5 };
         var inProcess = new Option<bool>("--in-process") { Description = "Run the cryptography in one process without the aggregator service and network (faster; same ciphertexts and shares)." };
+        var threads = new Option<bool>("--in-one-process") { Description = "Run the hospitals as clients inside the demo's process instead of one OS process each." };
         var seed = new Option<int>("--seed") { Description = "Seed of the simulation (data split, shuffling); never used for secrets.", DefaultValueFactory = _ => 2026 };
         var command = new Command("demo", "Train a breast-cancer classifier across hospitals with secure aggregation and differential privacy, next to the plaintext references.")
         {
-            hospitals, rounds, bits, epsilon, delta, clip, alpha, seed, inProcess,
+            hospitals, rounds, bits, epsilon, delta, clip, alpha, seed, inProcess, threads,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -36,7 +37,7 @@ internal static class DemoCommand
 
             try
             {
-                return await RunAsync(console, options, parse.GetValue(inProcess), token);
+                return await RunAsync(console, options, parse.GetValue(inProcess), !parse.GetValue(threads), token);
             }
             catch (ArgumentException e)
             {
@@ -50,7 +51,7 @@ internal static class DemoCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(IAnsiConsole console, DemoOptions options, bool inProcess, CancellationToken token)
+    private static async Task<int> RunAsync(IAnsiConsole console, DemoOptions options, bool inProcess, bool processes, CancellationToken token)
     {
         CultureInfo ci = CultureInfo.InvariantCulture;
         var demo = new SecureDemo(options);
@@ -96,9 +97,9 @@ internal static class DemoCommand
                     }
                     else
                     {
-                        await using NetworkDemo network = await NetworkDemo.StartAsync(demo, stateRoot, token);
+                        await using NetworkDemo network = await NetworkDemo.StartAsync(demo, stateRoot, processes, token);
                         keys.Increment(1);
-                        setupLine = string.Create(ci, $"Consortium (CA, {options.Hospitals + 1} certificates, consortium.yaml), aggregator with SQLite on {network.Address} (mutual TLS), {options.Hospitals} hospitals joined the key epoch: {network.SetupTime.TotalMilliseconds:F0} ms.");
+                        setupLine = string.Create(ci, $"Consortium (CA, {options.Hospitals + 1} certificates, consortium.yaml), aggregator with SQLite on {network.Address} (mutual TLS), {options.Hospitals} hospitals ({(network.Processes ? "one OS process each" : "clients in this process")}) joined the key epoch: {network.SetupTime.TotalMilliseconds:F0} ms.");
                         await foreach (DemoRound round in network.RunAsync(s => progress.Description = s, token))
                         {
                             rows.Add(round);

@@ -18,21 +18,28 @@ internal sealed class NetworkDemo : IAsyncDisposable
     private readonly SecureDemo _plan;
     private readonly AggregatorHost _host;
     private readonly ParticipantClient[] _clients;
+    private readonly HospitalWorker[] _workers;
+    private readonly ParticipantClient? _observer;
 
-    private NetworkDemo(SecureDemo plan, AggregatorHost host, ParticipantClient[] clients, TimeSpan setup)
+    private NetworkDemo(SecureDemo plan, AggregatorHost host, ParticipantClient[] clients, TimeSpan setup, HospitalWorker[]? workers = null, ParticipantClient? observer = null)
     {
         _plan = plan;
         _host = host;
         _clients = clients;
+        _workers = workers ?? [];
+        _observer = observer;
         SetupTime = setup;
     }
+
+    /// <summary>Whether the hospitals are separate processes.</summary>
+    public bool Processes => _workers.Length > 0;
 
     public TimeSpan SetupTime { get; }
 
     public Uri Address => _host.Address;
 
     /// <summary>Writes the consortium under <paramref name="root"/>, starts the aggregator and joins every hospital.</summary>
-    public static async Task<NetworkDemo> StartAsync(SecureDemo plan, string root, CancellationToken token)
+    public static async Task<NetworkDemo> StartAsync(SecureDemo plan, string root, bool processes, CancellationToken token)
     {
         var watch = Stopwatch.StartNew();
         DemoOptions o = plan.Options;
@@ -49,6 +56,47 @@ internal sealed class NetworkDemo : IAsyncDisposable
             TickInterval = TimeSpan.FromMilliseconds(50),
         }, token);
         X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(files.CaCertificate));
+        if (processes)
+        {
+            var ci = System.Globalization.CultureInfo.InvariantCulture;
+            HospitalWorker[] workers = [.. ids.Select((id, i) => HospitalWorker.Start(id, [
+                "--consortium", Path.Combine(root, "consortium"), "--id", id, "--index", $"{i}", "--aggregator", host.Address.ToString(),
+                "--hospitals", $"{o.Hospitals}", "--rounds", $"{o.Rounds}", "--bits", $"{o.Bits}", "--epsilon", o.Epsilon.ToString("R", ci),
+                "--delta", o.Delta.ToString("R", ci), "--clip", o.Clip.ToString("R", ci), "--alpha", o.Alpha.ToString("R", ci), "--seed", $"{o.Seed}"]))];
+            try
+            {
+                foreach (HospitalWorker w in workers)
+                {
+                    string line = await w.NextLineAsync(token);
+                    if (line != "joined")
+                    {
+                        throw new InvalidOperationException($"{w.Id} reported '{line}' instead of joining.");
+                    }
+                }
+            }
+            catch
+            {
+                foreach (HospitalWorker w in workers)
+                {
+                    w.Dispose();
+                }
+
+                await host.DisposeAsync();
+                throw;
+            }
+
+            var observer = new ParticipantClient(new ParticipantClientOptions
+            {
+                Aggregator = host.Address,
+                ClientCertificate = AggregatorHostOptions.LoadCertificate(files.Participants[ids[0]].Certificate, files.Participants[ids[0]].Key),
+                CertificateAuthority = ca,
+                StateDirectory = Path.Combine(root, "observer"),
+                ParticipantId = ids[0],
+                PollInterval = TimeSpan.FromMilliseconds(50),
+            });
+            return new NetworkDemo(plan, host, [], watch.Elapsed, workers, observer);
+        }
+
         ParticipantClient[] clients = [.. ids.Select(id => new ParticipantClient(new ParticipantClientOptions
         {
             Aggregator = host.Address,
@@ -75,6 +123,34 @@ internal sealed class NetworkDemo : IAsyncDisposable
             stage?.Invoke($"round {round}: plaintext references");
             reference.MoveNext();
             BaselineRound plain = reference.Current;
+
+            if (Processes)
+            {
+                stage?.Invoke($"round {round}: {o.Hospitals} hospital processes train, encrypt, upload, decrypt");
+                var reports = new List<double[]>();
+                foreach (HospitalWorker w in _workers)
+                {
+                    string[] parts = (await w.NextLineAsync(token)).Split(' ');
+                    if (parts.Length != 6 || parts[0] != "round" || parts[1] != $"{round}")
+                    {
+                        throw new InvalidOperationException($"{w.Id} reported '{string.Join(' ', parts)}' in round {round}.");
+                    }
+
+                    reports.Add([.. parts.Skip(2).Select(p => double.Parse(p, System.Globalization.CultureInfo.InvariantCulture))]);
+                }
+
+                var fetchWatch = Stopwatch.StartNew();
+                ulong published = await _observer!.WaitForPublicationAsync((ulong)round, token);
+                GlobalModel m = await _observer.FetchGlobalModelAsync(published, token);
+                global = m.Values;
+                accountant.ComposeDdg(_plan.Ddg, 1);
+                var times = new StageTimes(
+                    TimeSpan.FromMilliseconds(reports.Max(r => r[0])), TimeSpan.FromMilliseconds(reports.Max(r => r[1])), TimeSpan.Zero,
+                    TimeSpan.FromMilliseconds(reports.Max(r => r[2])), fetchWatch.Elapsed);
+                var wire = new WireBytes((long)reports.Sum(r => r[3]), 0, 0, (long)o.Hospitals * m.Values.Length * sizeof(float));
+                yield return new DemoRound(round, LogisticRegression.Accuracy(global, baseline.Test), plain.FedAvg, plain.Alone, accountant.GetEpsilon(o.Delta).Epsilon, new SecureRoundResult(round, m.Values, [], times, wire));
+                continue;
+            }
 
             var watch = Stopwatch.StartNew();
             stage?.Invoke($"round {round}: hospitals train");
@@ -118,6 +194,12 @@ internal sealed class NetworkDemo : IAsyncDisposable
             c.Dispose();
         }
 
+        foreach (HospitalWorker w in _workers)
+        {
+            w.Dispose();
+        }
+
+        _observer?.Dispose();
         await _host.DisposeAsync();
     }
 }
