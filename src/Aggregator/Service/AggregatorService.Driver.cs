@@ -120,8 +120,8 @@ internal sealed partial class AggregatorService
             return;
         }
 
-        var models = await _docs.ListAsync(Keys.ModelPrefix, ct).ConfigureAwait(false);
-        long baseVersion = long.Parse(models[^1].Key.AsSpan(Keys.ModelPrefix.Length), System.Globalization.CultureInfo.InvariantCulture);
+        string latestModel = (await _docs.LastKeyAsync(Keys.ModelPrefix, ct).ConfigureAwait(false))!;
+        long baseVersion = long.Parse(latestModel.AsSpan(Keys.ModelPrefix.Length), System.Globalization.CultureInfo.InvariantCulture);
         byte[] doc = new byte[40];
         RandomNumberGenerator.Fill(doc.AsSpan(0, 32));
         BinaryPrimitives.WriteInt64LittleEndian(doc.AsSpan(32), baseVersion);
@@ -141,21 +141,39 @@ internal sealed partial class AggregatorService
         }
     }
 
-    private async Task BeginDecryptionAsync(RoundState r, CancellationToken ct)
+    private static byte[] AggregateDigest(CompactCiphertext[] aggregate)
     {
-        CompactCiphertext[] aggregate = await AggregateAsync(r, ct).ConfigureAwait(false);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (CompactCiphertext c in aggregate)
         {
             hash.AppendData(DecryptionCodec.CiphertextDigest(c));
         }
 
+        return hash.GetHashAndReset();
+    }
+
+    private async Task BeginDecryptionAsync(RoundState r, CancellationToken ct)
+    {
+        _aggregates.TryRemove(r.Number, out _);
+        byte[] digest = AggregateDigest(await AggregateAsync(r, ct).ConfigureAwait(false));
+
         // All N when t = N; otherwise t members, preferring those who uploaded (they were online), in Shamir point order.
         string[] set = _config.Threshold == _points.Count
             ? [.. _points.Keys]
             : [.. _points.Keys.OrderBy(id => RoundState.Has(r.Contributors, id) ? 0 : 1).ThenBy(id => _points[id]).Take(_config.Threshold)];
-        RoundState after = await _coordinator.BeginDecryptionAsync(r.Number, set, hash.GetHashAndReset(), ct).ConfigureAwait(false);
+        RoundState after = await _coordinator.BeginDecryptionAsync(r.Number, set, digest, ct).ConfigureAwait(false);
         _current = after;
+
+        // Collection is closed now: re-read the sums; they must be what the digest recorded (no fold can commit after
+        // the deadline or once everyone is in, so this only guards against a broken invariant).
+        _aggregates.TryRemove(r.Number, out _);
+        if (!AggregateDigest(await AggregateAsync(after, ct).ConfigureAwait(false)).AsSpan().SequenceEqual(digest))
+        {
+            RoundState a = await _store.UpdateRoundAsync(r.Number, s => RoundLifecycle.Abort(s, "decryption failed: the aggregate changed while collection closed", _time.GetUtcNow()), null, ct).ConfigureAwait(false);
+            Finished(a);
+            return;
+        }
+
         ServiceLog.DecryptionBegins(_logger, r.Number, string.Join(", ", SetInPointOrder(after)), after.Summands);
     }
 

@@ -469,8 +469,8 @@ internal sealed partial class AggregatorService
             return response;
         }
 
-        var held = (await _docs.ListAsync(Keys.SharePrefix(r.Number, caller), ct).ConfigureAwait(false))
-            .Select(d => int.Parse(d.Key.AsSpan(d.Key.LastIndexOf('/') + 1), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var held = (await _docs.ListKeysAsync(Keys.SharePrefix(r.Number, caller), ct).ConfigureAwait(false))
+            .Select(k => int.Parse(k.AsSpan(k.LastIndexOf('/') + 1), System.Globalization.CultureInfo.InvariantCulture)).ToList();
         response.Accepted.AddRange(Ranges(held));
         response.AcceptedCount = (uint)held.Count;
         response.Complete = held.Count == r.ChunkCount;
@@ -506,9 +506,9 @@ internal sealed partial class AggregatorService
         byte[]? doc;
         if (version == 0)
         {
-            var all = await _docs.ListAsync(Keys.ModelPrefix, ct).ConfigureAwait(false);
-            (string key, doc) = all[^1];
+            string key = (await _docs.LastKeyAsync(Keys.ModelPrefix, ct).ConfigureAwait(false))!;
             version = long.Parse(key.AsSpan(Keys.ModelPrefix.Length), System.Globalization.CultureInfo.InvariantCulture);
+            doc = (await _docs.GetAsync(key, ct).ConfigureAwait(false))!;
         }
         else
         {

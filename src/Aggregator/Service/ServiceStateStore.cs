@@ -87,6 +87,37 @@ internal sealed class ServiceStateStore : IAsyncDisposable
         return result;
     }
 
+    /// <summary>The keys (not the values) starting with <paramref name="prefix"/>, ascending.</summary>
+    public async Task<IReadOnlyList<string>> ListKeysAsync(string prefix, CancellationToken ct = default)
+    {
+        await using DbConnection c = await OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using DbCommand cmd = Command(c, "SELECT key FROM service_documents WHERE substr(key, 1, @n) = @k ORDER BY key", prefix, null);
+        DbParameter n = cmd.CreateParameter();
+        n.ParameterName = "n";
+        n.Value = prefix.Length;
+        cmd.Parameters.Add(n);
+        var result = new List<string>();
+        await using DbDataReader r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            result.Add(r.GetString(0));
+        }
+
+        return result;
+    }
+
+    /// <summary>The greatest key starting with <paramref name="prefix"/>, or null.</summary>
+    public async Task<string?> LastKeyAsync(string prefix, CancellationToken ct = default)
+    {
+        await using DbConnection c = await OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using DbCommand cmd = Command(c, "SELECT key FROM service_documents WHERE substr(key, 1, @n) = @k ORDER BY key DESC LIMIT 1", prefix, null);
+        DbParameter n = cmd.CreateParameter();
+        n.ParameterName = "n";
+        n.Value = prefix.Length;
+        cmd.Parameters.Add(n);
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_dataSource is not null)
