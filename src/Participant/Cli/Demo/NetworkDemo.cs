@@ -141,11 +141,13 @@ internal sealed class NetworkDemo : IAsyncDisposable
 
                 var fetchWatch = Stopwatch.StartNew();
                 ulong published = await _observer!.WaitForPublicationAsync((ulong)round, token);
+                TimeSpan publishWait = fetchWatch.Elapsed;
+                fetchWatch.Restart();
                 GlobalModel m = await _observer.FetchGlobalModelAsync(published, token);
                 global = m.Values;
                 accountant.ComposeDdg(_plan.Ddg, 1);
                 var times = new StageTimes(
-                    TimeSpan.FromMilliseconds(reports.Max(r => r[0])), TimeSpan.FromMilliseconds(reports.Max(r => r[1])), TimeSpan.Zero,
+                    TimeSpan.FromMilliseconds(reports.Max(r => r[0])), TimeSpan.FromMilliseconds(reports.Max(r => r[1])), publishWait,
                     TimeSpan.FromMilliseconds(reports.Max(r => r[2])), fetchWatch.Elapsed);
                 var wire = new WireBytes((long)reports.Sum(r => r[3]), 0, 0, (long)o.Hospitals * m.Values.Length * sizeof(float));
                 yield return new DemoRound(round, LogisticRegression.Accuracy(global, baseline.Test), plain.FedAvg, plain.Alone, accountant.GetEpsilon(o.Delta).Epsilon, new SecureRoundResult(round, m.Values, [], times, wire));
