@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using SecAgg.Cli.Commands;
 using SecAgg.Cli.Demo;
 using Spectre.Console;
@@ -20,6 +22,61 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
+    public async Task ASmallSecureDemoPrintsEveryRoundWithEpsilonBytesAndTimes()
+    {
+        var (console, output) = CreateConsole();
+        int exit = await new RootCommand { DemoCommand.Create(console) }.Parse("demo --hospitals 2 --rounds 2 --epsilon 4").InvokeAsync();
+
+        string text = output.ToString();
+        Assert.True(exit == 0, text);
+        Assert.Contains("secure + DP", text, StringComparison.Ordinal);
+        Assert.Contains("any 2 of 2 hospitals decrypt", text, StringComparison.Ordinal);
+        Assert.Contains("found for ε = 4 over 2 rounds", text, StringComparison.Ordinal);
+        Assert.Contains("aggregator with SQLite on", text, StringComparison.Ordinal);
+        Assert.Contains("one OS process each", text, StringComparison.Ordinal);
+        string[] rows = [.. text.Split('\n').Where(l => l.TrimStart().StartsWith("│ 1 ", StringComparison.Ordinal) || l.TrimStart().StartsWith("│ 2 ", StringComparison.Ordinal))];
+        Assert.True(rows.Length >= 2, text);
+        Assert.Contains("KiB", rows[^1], StringComparison.Ordinal);
+        Match final = Regex.Match(text, @"Final: secure DP model (?<acc>[0-9.]+) % \(ε = (?<eps>[0-9.]+)");
+        Assert.True(final.Success, text);
+        double epsilon = double.Parse(final.Groups["eps"].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(epsilon, 3.9, 4.0);
+        double accuracy = double.Parse(final.Groups["acc"].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(accuracy, 0.0, 100.0);
+    }
+
+    [Fact]
+    public async Task TheInProcessDemoRunsTheSameCryptographyWithoutTheService()
+    {
+        var (console, output) = CreateConsole();
+        int exit = await new RootCommand { DemoCommand.Create(console) }.Parse("demo --hospitals 2 --rounds 2 --in-process").InvokeAsync();
+
+        string text = output.ToString();
+        Assert.True(exit == 0, text);
+        Assert.Contains("Key epoch (in process)", text, StringComparison.Ordinal);
+        Assert.Contains("decryption requests (c1)", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheSecureModelMatchesPlaintextFedAvgWhenTheNoiseIsNegligible()
+    {
+        // ε = 1e4 makes the DP noise tiny: the secure pipeline (quantize, encrypt, threshold-decrypt, decode) must
+        // then reproduce plaintext weighted FedAvg's accuracy; a wrong sum, scale or rotation would not.
+        var demo = new SecureDemo(new DemoOptions(Hospitals: 3, Rounds: 3, Epsilon: 1e4, Clip: 10));
+        string root = Path.Combine(Path.GetTempPath(), "secagg-demo-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            DemoRound last = demo.Run(demo.Setup(root)).Last();
+            Assert.True(Math.Abs(last.Secure - last.FedAvg) <= 0.02, $"secure {last.Secure} vs FedAvg {last.FedAvg}");
+            Assert.Equal(2, last.Detail.DecryptionSet.Count);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task BadOptionsAreAllReportedAndExitWithTwo()
     {
         var (console, output) = CreateConsole();
@@ -28,6 +85,7 @@ public sealed class DemoCommandTests
         Assert.Equal(2, exit);
         Assert.Contains("--hospitals is 1", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("--rounds is 0", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("error:", output.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

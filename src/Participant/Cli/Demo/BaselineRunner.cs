@@ -33,7 +33,7 @@ internal sealed class BaselineRunner
     {
         float[] global = new float[LogisticRegression.ParameterCount(Test.FeatureCount)];
         float[][] alone = [.. Hospitals.Select(_ => new float[global.Length])];
-        var random = Hospitals.Select((_, i) => new Random(HashCode.Combine(Options.Seed, i))).ToArray();
+        var random = Hospitals.Select((_, i) => new Random(StableSeed.Combine(Options.Seed, i))).ToArray();
         for (int round = 1; round <= Options.Rounds; round++)
         {
             FedAvg.Round(global, Hospitals, Training, round);

@@ -15,7 +15,7 @@ internal sealed record LocalTrainingSettings(int LocalEpochs = 2, float Learning
     public float[] ComputeUpdate(Dataset local, ReadOnlySpan<float> global, int round, int hospital)
     {
         float[] parameters = global.ToArray();
-        LogisticRegression.Train(parameters, local, LocalEpochs, LearningRate, L2, BatchSize, new Random(HashCode.Combine(Seed, round, hospital)));
+        LogisticRegression.Train(parameters, local, LocalEpochs, LearningRate, L2, BatchSize, new Random(StableSeed.Combine(Seed, round, hospital)));
         for (int j = 0; j < parameters.Length; j++)
         {
             parameters[j] -= global[j];
@@ -30,7 +30,7 @@ internal sealed record LocalTrainingSettings(int LocalEpochs = 2, float Learning
         float[] parameters = new float[LogisticRegression.ParameterCount(local.FeatureCount)];
         for (int round = 1; round <= rounds; round++)
         {
-            LogisticRegression.Train(parameters, local, LocalEpochs, LearningRate, L2, BatchSize, new Random(HashCode.Combine(Seed, round, hospital)));
+            LogisticRegression.Train(parameters, local, LocalEpochs, LearningRate, L2, BatchSize, new Random(StableSeed.Combine(Seed, round, hospital)));
         }
 
         return parameters;

@@ -1,0 +1,26 @@
+using Spectre.Console;
+
+namespace SecAgg.Cli.Commands;
+
+/// <summary>How every verb reports unusable input: one red line per problem, exit code 2.</summary>
+internal static class CliErrors
+{
+    /// <summary>Exit code for bad options or input files.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>Exit code for a failure while running (network, aggregator refusal, I/O).</summary>
+    public const int Failed = 1;
+
+    public static int Report(IAnsiConsole console, IEnumerable<string> errors, int exitCode = BadInput)
+    {
+        foreach (string error in errors)
+        {
+            foreach (string line in error.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] {line.TrimEnd('\r')}");
+            }
+        }
+
+        return exitCode;
+    }
+}

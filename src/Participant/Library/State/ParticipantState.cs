@@ -1,0 +1,222 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using SecAgg.Crypto.Multiparty;
+using SecAgg.Participant.Tensors.Internal;
+
+namespace SecAgg.Participant.State;
+
+/// <summary>An upload in progress, persisted so that a restarted participant resumes it (same upload id) instead of starting a second one.</summary>
+/// <param name="Round">The round.</param>
+/// <param name="UploadId">The 16-byte upload id sent in every header of the upload (hex).</param>
+/// <param name="TotalChunks">Chunks the upload declares.</param>
+/// <param name="Complete">Whether the aggregator reported the upload complete and counted.</param>
+public sealed record UploadProgressRecord(ulong Round, string UploadId, int TotalChunks, bool Complete);
+
+/// <summary>
+/// A participant's local state directory: its secret-key share for the key epoch, its threshold share, the
+/// answered-decryption-share ledger and upload progress. The directory is mode 0700 and every file 0600; every
+/// write is atomic (temporary file, fsync, rename), so a crash leaves either the old or the new file, and the state
+/// survives restarts. Secret bytes read from disk are zeroed once parsed.
+/// </summary>
+public sealed class ParticipantState
+{
+    private const UnixFileMode FileMode0600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode DirectoryMode0700 = FileMode0600 | UnixFileMode.UserExecute;
+    private readonly object _gate = new();
+    private FileShareLedger? _ledger;
+
+    private ParticipantState(string directory) => Directory = directory;
+
+    /// <summary>The absolute path of the state directory.</summary>
+    public string Directory { get; }
+
+    /// <summary>The secret-key share file (mode 0600).</summary>
+    public string SecretPath => Path.Combine(Directory, "party-secret.bin");
+
+    /// <summary>The threshold (Shamir-combined) share file (mode 0600).</summary>
+    public string ThresholdSharePath => Path.Combine(Directory, "threshold-share.bin");
+
+    /// <summary>Opens (creating when absent) a state directory.</summary>
+    /// <exception cref="ArgumentException">The path is empty.</exception>
+    public static ParticipantState Open(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        string full = Path.GetFullPath(directory);
+        if (OperatingSystem.IsWindows())
+        {
+            System.IO.Directory.CreateDirectory(full);
+        }
+        else
+        {
+            System.IO.Directory.CreateDirectory(full, DirectoryMode0700);
+        }
+
+        return new ParticipantState(full);
+    }
+
+    /// <summary>The ledger of decryption shares already released (one share per ciphertext, ever; persisted).</summary>
+    public IShareLedger Ledger
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _ledger ??= new FileShareLedger(Path.Combine(Directory, "share-ledger"));
+            }
+        }
+    }
+
+    /// <summary>Whether a secret-key share was saved.</summary>
+    public bool HasSecret => File.Exists(SecretPath);
+
+    /// <summary>Saves the secret-key share (once per key epoch: refuses to replace an existing one).</summary>
+    /// <exception cref="InvalidOperationException">A secret is already stored; a second one would orphan the uploaded public-key share.</exception>
+    public void SaveSecret(PartySecret secret)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        if (HasSecret)
+        {
+            throw new InvalidOperationException($"'{SecretPath}' already holds this participant's secret-key share; a key epoch has exactly one. Use a new state directory for a new epoch.");
+        }
+
+        WriteSecret(SecretPath, secret.Serialize());
+    }
+
+    /// <summary>Loads the secret-key share saved by <see cref="SaveSecret"/>.</summary>
+    /// <exception cref="FileNotFoundException">None was saved (join the key epoch first).</exception>
+    public PartySecret LoadSecret(MultipartyParameters parameters)
+    {
+        byte[] bytes = ReadSecret(SecretPath, "join the key epoch first (secagg participant join)");
+        try
+        {
+            return PartySecret.Deserialize(parameters, bytes);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    /// <summary>Whether a threshold share was saved.</summary>
+    public bool HasThresholdShare => File.Exists(ThresholdSharePath);
+
+    /// <summary>Saves the threshold share (the sum of the Shamir shares dealt to this participant).</summary>
+    public void SaveThresholdShare(ThresholdSecretShare share)
+    {
+        ArgumentNullException.ThrowIfNull(share);
+        WriteSecret(ThresholdSharePath, share.Serialize());
+    }
+
+    /// <summary>Loads the threshold share.</summary>
+    /// <exception cref="FileNotFoundException">None was saved.</exception>
+    public ThresholdSecretShare LoadThresholdShare(MultipartyParameters parameters)
+    {
+        byte[] bytes = ReadSecret(ThresholdSharePath, "the threshold shares of the key epoch have not been received yet");
+        try
+        {
+            return ThresholdSecretShare.Deserialize(parameters, bytes);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    /// <summary>Records upload progress (atomically).</summary>
+    public void SaveProgress(UploadProgressRecord progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(progress);
+        AtomicFile.Write(ProgressPath(progress.Round), s => s.Write(json), FileMode0600);
+    }
+
+    /// <summary>The progress recorded for a round, or null.</summary>
+    /// <exception cref="InvalidDataException">The file is corrupt.</exception>
+    public UploadProgressRecord? LoadProgress(ulong round)
+    {
+        string path = ProgressPath(round);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<UploadProgressRecord>(File.ReadAllBytes(path))
+                ?? throw new InvalidDataException($"'{path}' is empty; delete it to start the round's upload afresh.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"'{path}' is not valid upload progress ({e.Message}); delete it to start the round's upload afresh.", e);
+        }
+    }
+
+    /// <summary>Writes a named file of the state directory atomically with mode 0600.</summary>
+    /// <param name="name">A plain file name (no folders).</param>
+    /// <param name="bytes">The content; zeroed afterwards when <paramref name="secret"/>.</param>
+    /// <param name="secret">Whether to zero <paramref name="bytes"/> after writing.</param>
+    public void WriteFile(string name, byte[] bytes, bool secret = false)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        string path = FilePath(name);
+        if (secret)
+        {
+            WriteSecret(path, bytes);
+        }
+        else
+        {
+            AtomicFile.Write(path, s => s.Write(bytes), FileMode0600);
+        }
+    }
+
+    /// <summary>Reads a named file of the state directory, or null when absent (refuses group/other-readable files).</summary>
+    public byte[]? ReadFile(string name)
+    {
+        string path = FilePath(name);
+        return File.Exists(path) ? ReadSecret(path, "absent") : null;
+    }
+
+    private string FilePath(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (name.IndexOfAny(['/', '\\']) >= 0 || name is "." or "..")
+        {
+            throw new ArgumentException($"'{name}' must be a plain file name.", nameof(name));
+        }
+
+        return Path.Combine(Directory, name);
+    }
+
+    private string ProgressPath(ulong round) => Path.Combine(Directory, $"upload-round-{round}.json");
+
+    private static void WriteSecret(string path, byte[] bytes)
+    {
+        try
+        {
+            AtomicFile.Write(path, s => s.Write(bytes), FileMode0600);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    private static byte[] ReadSecret(string path, string hint)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"'{path}' does not exist: {hint}.", path);
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            UnixFileMode mode = File.GetUnixFileMode(path);
+            if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+            {
+                throw new UnauthorizedAccessException($"'{path}' is readable or writable by others (mode {Convert.ToString((int)mode, 8)}); restrict it with chmod 600 before using it.");
+            }
+        }
+
+        return File.ReadAllBytes(path);
+    }
+}

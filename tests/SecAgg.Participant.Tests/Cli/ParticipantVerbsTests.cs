@@ -1,0 +1,99 @@
+using System.CommandLine;
+using SecAgg.Aggregator.Service;
+using SecAgg.Cli.Commands;
+using SecAgg.Participant.Tensors;
+using SecAgg.Protocol;
+using SecAgg.Quantize.Ddg;
+
+namespace SecAgg.Participant.Tests.Cli;
+
+public sealed class ParticipantVerbsTests : IDisposable
+{
+    private readonly string _root = TestConsole.TempDirectory();
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ConsortiumInitThenJoinSubmitAndFetchThroughTheCliAgainstTheRealAggregator()
+    {
+        string dir = Path.Combine(_root, "consortium");
+        var (initConsole, initOutput) = TestConsole.Create();
+        Assert.True(
+            await new RootCommand { ConsortiumCommand.Create(initConsole) }.Parse($"consortium init --out {dir} --participants 2 --noise-multiplier 0.0001 --rounds 1 --budget-epsilon 1e300 --he-preset {ProtocolPresets.InsecureForTestsName}").InvokeAsync() == 0,
+            initOutput.ToString());
+
+        var layout = new TensorLayout([new TensorSpec("w", [3, 4]), new TensorSpec("b", [4])]);
+        await using AggregatorHost host = await AggregatorHost.StartAsync(new AggregatorHostOptions
+        {
+            ConfigPath = Path.Combine(dir, "consortium.yaml"),
+            ServerCertificate = AggregatorHostOptions.LoadCertificate(Path.Combine(dir, "aggregator", "aggregator.pem"), Path.Combine(dir, "aggregator", "aggregator.key")),
+            ModelLayout = layout,
+            AllowInsecureParameters = true,
+            TickInterval = TimeSpan.FromMilliseconds(50),
+        });
+
+        string Common(int i) =>
+            $"--aggregator {host.Address} --id hospital-{i} --cert {dir}/participants/hospital-{i}/client.pem --key {dir}/participants/hospital-{i}/client.key --ca {dir}/ca/ca.pem --state {_root}/state-{i} --allow-insecure-for-tests";
+
+        async Task<(int Exit, string Output)> Cli(string args)
+        {
+            var (console, output) = TestConsole.Create();
+            int exit = await new RootCommand { ParticipantCommand.Create(console) }.Parse(args).InvokeAsync();
+            return (exit, output.ToString());
+        }
+
+        var joins = await Task.WhenAll(Cli($"participant join {Common(1)}"), Cli($"participant join {Common(2)}"));
+        Assert.All(joins, j => Assert.True(j.Exit == 0, j.Output));
+        Assert.Contains("Collective key SHA-256", joins[0].Output, StringComparison.Ordinal);
+
+        for (int i = 1; i <= 2; i++)
+        {
+            TensorFile.Write(Path.Combine(_root, $"update-{i}.safetensors"), [
+                new NamedTensor("w", [3, 4], [.. Enumerable.Range(0, 12).Select(j => 0.01f * i * j)]),
+                new NamedTensor("b", [4], [0.05f * i, 0, 0, -0.05f * i])]);
+        }
+
+        var submits = await Task.WhenAll(
+            Cli($"participant submit {Common(1)} --update {_root}/update-1.safetensors"),
+            Cli($"participant submit {Common(2)} --update {_root}/update-2.safetensors"));
+        Assert.All(submits, s => Assert.True(s.Exit == 0, s.Output));
+
+        var fetched = await Cli($"participant fetch {Common(1)} --out {_root}/global.npz");
+        Assert.True(fetched.Exit == 0, fetched.Output);
+        var model = TensorFile.Read(Path.Combine(_root, "global.npz")).ToDictionary(t => t.Name);
+        for (int j = 0; j < 12; j++)
+        {
+            Assert.InRange(model["w"].Values[j], (0.015f * j) - 2e-3, (0.015f * j) + 2e-3);
+        }
+
+        Assert.InRange(model["b"].Values[0], 0.075f - 2e-3, 0.075f + 2e-3);
+    }
+
+    [Fact]
+    public async Task ParticipantVerbsReportMissingFilesAndBadAddressesWithExitCodeOne()
+    {
+        var (console, output) = TestConsole.Create();
+        int exit = await new RootCommand { ParticipantCommand.Create(console) }
+            .Parse($"participant join --aggregator https://localhost:1 --id h --cert {_root}/nope.pem --key {_root}/nope.key --ca {_root}/ca.pem --state {_root}/s")
+            .InvokeAsync();
+        Assert.Equal(1, exit);
+        Assert.Contains("does not exist", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AggregatorServeRefusesABadListenAddress()
+    {
+        var (console, output) = TestConsole.Create();
+        int exit = await new RootCommand { AggregatorCommand.Create(console) }
+            .Parse($"aggregator serve --consortium x.yaml --cert a --key b --model m.npz --listen nowhere")
+            .InvokeAsync();
+        Assert.Equal(2, exit);
+        Assert.Contains("--listen 'nowhere'", output.ToString(), StringComparison.Ordinal);
+    }
+}
