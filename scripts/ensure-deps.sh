@@ -10,5 +10,7 @@ done
 echo "installing Debian packages: ${missing[*]}" >&2
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# Finish any earlier installation that was interrupted, or apt refuses to install anything.
+$SUDO dpkg --configure -a >/dev/null 2>&1 || true
 $SUDO apt-get update -qq >/dev/null
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
