@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Ring;
 using System.Buffers.Binary;
 
 namespace SecAgg.Crypto.Multiparty.Internal;
@@ -59,7 +60,7 @@ internal static class MpWire
         parameters.CheckDigest(src.Slice(6, 8), what);
     }
 
-    public static int PolyBytes(MpRing ring, int limbs)
+    public static int PolyBytes(RingQ ring, int limbs)
     {
         int sum = 0;
         for (int i = 0; i < limbs; i++)
@@ -70,20 +71,20 @@ internal static class MpWire
         return sum;
     }
 
-    public static int WritePoly(Span<byte> dst, MpRing ring, MpPoly poly)
+    public static int WritePoly(Span<byte> dst, RingQ ring, Poly poly)
     {
         int pos = 0;
-        for (int i = 0; i < poly.Limbs; i++)
+        for (int i = 0; i < poly.LimbCount; i++)
         {
-            pos += BitPacker.Pack(poly.ReadLimb(i), ring.Moduli[i].BitLength, dst[pos..]);
+            pos += BitPacker.Pack(poly.Limb(i), ring.Moduli[i].BitLength, dst[pos..]);
         }
 
         return pos;
     }
 
-    public static MpPoly ReadPoly(ReadOnlySpan<byte> src, MpRing ring, int limbs, string what)
+    public static Poly ReadPoly(ReadOnlySpan<byte> src, RingQ ring, int limbs, string what)
     {
-        var poly = new MpPoly(ring.N, limbs);
+        var poly = new Poly(ring.N, limbs);
         int pos = 0;
         for (int i = 0; i < limbs; i++)
         {
@@ -99,8 +100,8 @@ internal static class MpWire
                 throw new InvalidDataException($"The {what} has non-zero padding bits in limb {i}.");
             }
 
-            ulong p = ring.Moduli[i].P;
-            ReadOnlySpan<ulong> limb = poly.ReadLimb(i);
+            ulong p = ring.Moduli[i].Value;
+            ReadOnlySpan<ulong> limb = poly.Limb(i);
             for (int j = 0; j < limb.Length; j++)
             {
                 if (limb[j] >= p)
