@@ -95,6 +95,32 @@ public sealed class RingArithmeticTests
         }
     }
 
+    [Theory]
+    [InlineData(16)]
+    [InlineData(256)]
+    internal void CorePolyCodecWritesTheSameBytesAsPerLimbPackingOfWireVersion1(int n)
+    {
+        // Wire v1 packed each limb separately (BitPacker, byte-aligned per limb); the layer now writes polynomials
+        // with the core's PolyCodec (one bit stream). For power-of-two n ≥ 8 both are the same bytes.
+        using Prng prng = Prng("codec" + n);
+        ulong[] primes = NttPrimes.Generate(55, n, 2).Concat(NttPrimes.Generate(37, n, 1)).ToArray();
+        var ring = new RingQ(n, primes);
+        Poly a = ring.NewPoly();
+        UniformSampler.Sample(prng, ring, a);
+        var perLimb = new List<byte>();
+        for (int l = 0; l < primes.Length; l++)
+        {
+            var buf = new byte[BitPacker.PackedBytes(n, ring.Moduli[l].BitLength)];
+            BitPacker.Pack(a.Limb(l), ring.Moduli[l].BitLength, buf);
+            perLimb.AddRange(buf);
+        }
+
+        var codec = new byte[MpWire.PolyBytes(ring, primes.Length)];
+        Assert.Equal(codec.Length, MpWire.WritePoly(codec, ring, a));
+        Assert.Equal(perLimb.ToArray(), codec);
+        Assert.Equal(a.Data, MpWire.ReadPoly(codec, ring, primes.Length, "test polynomial").Data);
+    }
+
     [Fact]
     public void DivRoundByLastModulusRoundsTheCrtValue()
     {

@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Serialization;
 using SecAgg.Crypto.Ring;
 using System.Buffers.Binary;
 
@@ -60,57 +61,32 @@ internal static class MpWire
         parameters.CheckDigest(src.Slice(6, 8), what);
     }
 
-    public static int PolyBytes(RingQ ring, int limbs)
-    {
-        int sum = 0;
-        for (int i = 0; i < limbs; i++)
-        {
-            sum += BitPacker.PackedBytes(ring.N, ring.Moduli[i].BitLength);
-        }
+    /// <summary>Bytes of one polynomial of <paramref name="limbs"/> limbs: the core's bit-packed
+    /// <see cref="PolyCodec"/> size. For a power-of-two n ≥ 8 every limb ends on a byte boundary, so this equals the
+    /// per-limb packing of wire version 1.</summary>
+    public static int PolyBytes(RingQ ring, int limbs) => PolyCodec.GetSize(ring, limbs);
 
-        return sum;
-    }
+    /// <summary>Writes <paramref name="poly"/> with the core's <see cref="PolyCodec"/>; returns the bytes written.</summary>
+    public static int WritePoly(Span<byte> dst, RingQ ring, Poly poly) => PolyCodec.Write(ring, [poly], dst);
 
-    public static int WritePoly(Span<byte> dst, RingQ ring, Poly poly)
-    {
-        int pos = 0;
-        for (int i = 0; i < poly.LimbCount; i++)
-        {
-            pos += BitPacker.Pack(poly.Limb(i), ring.Moduli[i].BitLength, dst[pos..]);
-        }
-
-        return pos;
-    }
-
+    /// <summary>Reads one polynomial with the core's <see cref="PolyCodec"/> (every residue checked against its prime,
+    /// zero padding), reporting problems as <see cref="InvalidDataException"/> naming <paramref name="what"/>.</summary>
     public static Poly ReadPoly(ReadOnlySpan<byte> src, RingQ ring, int limbs, string what)
     {
-        var poly = new Poly(ring.N, limbs);
-        int pos = 0;
-        for (int i = 0; i < limbs; i++)
+        int bytes = PolyBytes(ring, limbs);
+        if (src.Length < bytes)
         {
-            int width = ring.Moduli[i].BitLength;
-            int bytes = BitPacker.PackedBytes(ring.N, width);
-            if (src.Length - pos < bytes)
-            {
-                throw new InvalidDataException($"The {what} is truncated in limb {i}.");
-            }
+            throw new InvalidDataException($"The {what} is truncated: its polynomial needs {bytes} bytes, {src.Length} remain.");
+        }
 
-            if (!BitPacker.Unpack(src.Slice(pos, bytes), width, poly.Limb(i)))
-            {
-                throw new InvalidDataException($"The {what} has non-zero padding bits in limb {i}.");
-            }
-
-            ulong p = ring.Moduli[i].Value;
-            ReadOnlySpan<ulong> limb = poly.Limb(i);
-            for (int j = 0; j < limb.Length; j++)
-            {
-                if (limb[j] >= p)
-                {
-                    throw new InvalidDataException($"The {what} has coefficient {j} of limb {i} ≥ its prime {p}.");
-                }
-            }
-
-            pos += bytes;
+        var poly = new Poly(ring.N, limbs);
+        try
+        {
+            PolyCodec.Read(ring, src[..bytes], limbs, isNtt: false, [poly]);
+        }
+        catch (InvalidEncodingException e)
+        {
+            throw new InvalidDataException($"The {what} is malformed: {e.Message} (a residue ≥ its prime or non-zero padding).", e);
         }
 
         return poly;
