@@ -4,6 +4,10 @@ namespace SecAgg.Crypto.Ring;
 
 public sealed partial class RingQ
 {
+    // Per source limb count ℓ: p_{ℓ−1}^−1 mod p_i and its Shoup companion, for i < ℓ−1 (built on first use; a race
+    // only computes the same values twice).
+    private (ulong[] Inverse, ulong[] InverseShoup)?[]? _lastPrimeInverses;
+
     /// <summary>
     /// Division by the last prime with rounding (the RNS step of modulus switching): for a coefficient-form
     /// <paramref name="source"/> of ℓ limbs, writes round(a / p_{ℓ−1}) mod q_{ℓ−1} into the ℓ−1 limbs of
@@ -34,6 +38,7 @@ public sealed partial class RingQ
             throw new ArgumentException($"The destination must have n = {N} and {limbs - 1} limbs.", nameof(destination));
         }
 
+        (ulong[] inverse, ulong[] inverseShoup) = LastPrimeInverses(limbs);
         ulong pLast = _moduli[limbs - 1].Value;
         ulong half = pLast >> 1;
         Span<ulong> last = source.Limb(limbs - 1);
@@ -41,8 +46,7 @@ public sealed partial class RingQ
         {
             Modulus m = _moduli[l];
             ulong pLastModP = m.Reduce(pLast);
-            ulong inv = m.Inverse(pLastModP);
-            ulong invShoup = m.ShoupPrecompute(inv);
+            ulong inv = inverse[l], invShoup = inverseShoup[l];
             Span<ulong> src = source.Limb(l), dst = destination.Limb(l);
             for (int j = 0; j < src.Length; j++)
             {
@@ -54,5 +58,33 @@ public sealed partial class RingQ
         }
 
         destination.IsNtt = false;
+    }
+
+    private (ulong[] Inverse, ulong[] InverseShoup) LastPrimeInverses(int limbs)
+    {
+        var cache = Volatile.Read(ref _lastPrimeInverses);
+        if (cache is null)
+        {
+            cache = new (ulong[], ulong[])?[_moduli.Length + 1];
+            cache = Interlocked.CompareExchange(ref _lastPrimeInverses, cache, null) ?? cache;
+        }
+
+        if (cache[limbs] is { } known)
+        {
+            return known;
+        }
+
+        var inverse = new ulong[limbs - 1];
+        var inverseShoup = new ulong[limbs - 1];
+        ulong pLast = _moduli[limbs - 1].Value;
+        for (int i = 0; i < limbs - 1; i++)
+        {
+            Modulus m = _moduli[i];
+            inverse[i] = m.Inverse(m.Reduce(pLast));
+            inverseShoup[i] = m.ShoupPrecompute(inverse[i]);
+        }
+
+        cache[limbs] = (inverse, inverseShoup);
+        return (inverse, inverseShoup);
     }
 }
