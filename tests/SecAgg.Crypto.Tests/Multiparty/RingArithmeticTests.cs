@@ -31,22 +31,6 @@ public sealed class RingArithmeticTests
         }
     }
 
-    [Fact]
-    public void GeneratedPrimesArePrimeAndNttFriendly()
-    {
-        ulong[] primes = NttPrimes.Generate(50, 4096, 4);
-        Assert.Equal(4, primes.Distinct().Count());
-        foreach (ulong p in primes)
-        {
-            Assert.Equal(1UL, p % 8192);
-            Assert.True(BigInteger.ModPow(3, p - 1, p).IsOne);
-            Assert.Equal(50, 64 - BitOperations.LeadingZeroCount(p));
-        }
-
-        Assert.False(NttPrimes.IsPrime(3215031751)); // strong pseudoprime to bases 2, 3, 5, 7
-        Assert.True(NttPrimes.IsPrime(2305843009213693951)); // 2^61 - 1
-    }
-
     [Theory]
     [InlineData(16, SecAgg.Crypto.Ring.SimdMode.Auto)]
     [InlineData(64, SecAgg.Crypto.Ring.SimdMode.Auto)]
