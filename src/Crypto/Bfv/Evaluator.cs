@@ -143,33 +143,10 @@ public sealed class Evaluator
         return ReferenceEquals(current, ciphertext) ? ciphertext.Clone() : current;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DropLastLimb(Poly source, Poly destination)
     {
-        RingQ ring = _context.Ring;
-        int limbs = source.LimbCount;
-        BfvContext.LevelConstants level = _context.Level(limbs);
-        ulong pLast = ring.Moduli[limbs - 1].Value;
-        ulong half = pLast >> 1;
-        Span<ulong> last = source.Limb(limbs - 1);
-        for (int l = 0; l < limbs - 1; l++)
-        {
-            Modulus m = ring.Moduli[l];
-            ulong p = m.Value;
-            ulong inv = level.InvLast[l], invs = level.InvLastShoup[l];
-            ulong pLastModP = m.Reduce(pLast);
-            Span<ulong> src = source.Limb(l), dst = destination.Limb(l);
-            for (int j = 0; j < src.Length; j++)
-            {
-                ulong c = last[j];
-                // δ = c if c ≤ p_last/2, else c − p_last; reduced mod p.
-                ulong d = m.Subtract(m.Reduce(c), pLastModP & (ulong)((long)(half - c) >> 63)); // branch-free
-
-                dst[j] = m.MultiplyShoup(m.Subtract(src[j], d), inv, invs);
-            }
-        }
-
-        destination.IsNtt = false;
+        // round(c / p_last) onto one limb fewer: the ring's RNS rescaling (shared with the multiparty layer).
+        _context.Ring.DivideRoundByLastModulus(source, destination);
     }
 
     private void Check(Ciphertext c, string name)

@@ -1,3 +1,5 @@
+using SecAgg.Crypto.Ring;
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Multiparty;
@@ -29,47 +31,47 @@ public sealed class CollectiveEncryptor
     /// </summary>
     public CompactCiphertext Encrypt(ReadOnlySpan<uint> values)
     {
-        using MpPrng prng = MpPrng.CreateSecure();
+        using Prng prng = Prng.CreateSecure();
         return Encrypt(values, prng);
     }
 
-    internal CompactCiphertext Encrypt(ReadOnlySpan<uint> values, MpPrng prng)
+    internal CompactCiphertext Encrypt(ReadOnlySpan<uint> values, Prng prng)
     {
         if (values.Length > _p.ValuesPerCiphertext)
         {
             throw new ArgumentException($"At most {_p.ValuesPerCiphertext} values fit in one ciphertext; got {values.Length}.", nameof(values));
         }
 
-        MpRing ring = _p.KeyRing;
+        RingQ ring = _p.KeyRing;
         int n = ring.N;
         var small = new long[n];
-        MpPoly u = ring.NewPoly();
-        MpSampler.Ternary(prng, small);
+        Poly u = ring.NewPoly();
+        TernarySampler.Sample(prng, small);
         ring.FromSigned(small, u);
         ring.Ntt(u);
 
-        MpPoly c0 = ring.NewPoly();
-        MpPoly c1 = ring.NewPoly();
+        Poly c0 = ring.NewPoly();
+        Poly c1 = ring.NewPoly();
         ring.MulCoeffs(_pk.P0, u, c0);
         ring.MulCoeffs(_pk.P1, u, c1);
         ring.InverseNtt(c0);
         ring.InverseNtt(c1);
         u.Clear();
 
-        MpPoly tmp = ring.NewPoly();
-        MpSampler.SmallError(prng, small);
+        Poly tmp = ring.NewPoly();
+        DiscreteGaussianSampler.StandardError.Sample(prng, small);
         ring.FromSigned(small, tmp);
-        ring.Add(c0, tmp, c0);
-        MpSampler.SmallError(prng, small);
+        ring.AddLimbs(c0, tmp, c0);
+        DiscreteGaussianSampler.StandardError.Sample(prng, small);
         ring.FromSigned(small, tmp);
-        ring.Add(c1, tmp, c1);
+        ring.AddLimbs(c1, tmp, c1);
         Array.Clear(small);
 
         _encoder.EncodeScaled(values, tmp);
-        ring.Add(c0, tmp, c0);
+        ring.AddLimbs(c0, tmp, c0);
         tmp.Clear();
 
-        while (c0.Limbs > _p.WireLimbCount)
+        while (c0.LimbCount > _p.WireLimbCount)
         {
             c0 = ring.DivRoundByLastModulus(c0);
             c1 = ring.DivRoundByLastModulus(c1);

@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Ring;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Multiparty;
@@ -5,7 +6,7 @@ namespace SecAgg.Crypto.Multiparty;
 /// <summary>The collective public key pk = (p0, p1) = (Σ_i (−a·s_i + e_i), a) = (−a·s + e, a), s = Σ s_i.</summary>
 public sealed class CollectivePublicKey
 {
-    internal CollectivePublicKey(MultipartyParameters parameters, MpPoly p0, MpPoly p1)
+    internal CollectivePublicKey(MultipartyParameters parameters, Poly p0, Poly p1)
     {
         Parameters = parameters;
         P0 = p0;
@@ -15,9 +16,9 @@ public sealed class CollectivePublicKey
     /// <summary>The parameters.</summary>
     public MultipartyParameters Parameters { get; }
 
-    internal MpPoly P0 { get; }
+    internal Poly P0 { get; }
 
-    internal MpPoly P1 { get; }
+    internal Poly P1 { get; }
 
     /// <summary>Serializes p0 and p1 (prefix, then both polynomials bit-packed).</summary>
     public byte[] Serialize()
@@ -41,8 +42,8 @@ public sealed class CollectivePublicKey
             throw new InvalidDataException($"The collective public key has {data.Length} bytes; expected {MpWire.PrefixBytes + 2 * poly}.");
         }
 
-        MpPoly p0 = MpWire.ReadPoly(data.Slice(MpWire.PrefixBytes, poly), parameters.KeyRing, parameters.Primes.Count, "collective public key");
-        MpPoly p1 = MpWire.ReadPoly(data.Slice(MpWire.PrefixBytes + poly, poly), parameters.KeyRing, parameters.Primes.Count, "collective public key");
+        Poly p0 = MpWire.ReadPoly(data.Slice(MpWire.PrefixBytes, poly), parameters.KeyRing, parameters.Primes.Count, "collective public key");
+        Poly p1 = MpWire.ReadPoly(data.Slice(MpWire.PrefixBytes + poly, poly), parameters.KeyRing, parameters.Primes.Count, "collective public key");
         return new CollectivePublicKey(parameters, p0, p1);
     }
 }

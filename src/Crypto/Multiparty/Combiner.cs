@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Ring;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Multiparty;
@@ -58,8 +59,8 @@ public sealed class Combiner
             throw new ArgumentException($"Party {share.PartyId} is not in the decryption set {{{string.Join(", ", _set)}}}.", nameof(share));
         }
 
-        MpRing ring = _p.WireRing;
-        MpPoly s = share.Value.Truncate(_p.WireLimbCount);
+        RingQ ring = _p.WireRing;
+        Poly s = share.Value.CloneLimbs(_p.WireLimbCount);
         ring.MulScalarPerLimb(s, _lambda[index], s);
         ring.Ntt(s);
         return new DecryptionSecret(_p, share.PartyId, _set, s);

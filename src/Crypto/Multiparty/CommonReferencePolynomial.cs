@@ -1,3 +1,5 @@
+using SecAgg.Crypto.Ring;
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Multiparty;
@@ -13,7 +15,7 @@ public sealed class CommonReferencePolynomial
     /// <summary>Seed length in bytes.</summary>
     public const int SeedBytes = 32;
 
-    private CommonReferencePolynomial(MultipartyParameters parameters, byte[] seed, MpPoly a)
+    private CommonReferencePolynomial(MultipartyParameters parameters, byte[] seed, Poly a)
     {
         Parameters = parameters;
         Seed = seed;
@@ -26,7 +28,7 @@ public sealed class CommonReferencePolynomial
     /// <summary>The public seed.</summary>
     public ReadOnlyMemory<byte> Seed { get; }
 
-    internal MpPoly A { get; }
+    internal Poly A { get; }
 
     /// <summary>Expands <paramref name="seed"/> (exactly 32 bytes) into a.</summary>
     public static CommonReferencePolynomial Expand(MultipartyParameters parameters, ReadOnlySpan<byte> seed)
@@ -37,9 +39,9 @@ public sealed class CommonReferencePolynomial
             throw new ArgumentException($"The CRS seed must be {SeedBytes} bytes, got {seed.Length}.", nameof(seed));
         }
 
-        using MpPrng prng = MpPrng.FromSeed(seed, "SecAgg.Multiparty.CRS.v1");
-        MpPoly a = parameters.KeyRing.NewPoly();
-        MpSampler.Uniform(prng, parameters.KeyRing, a);
+        using Prng prng = Prng.FromSeed(seed, "SecAgg.Multiparty.CRS.v1");
+        Poly a = parameters.KeyRing.NewPoly();
+        UniformSampler.Sample(prng, parameters.KeyRing, a);
         return new CommonReferencePolynomial(parameters, seed.ToArray(), a);
     }
 

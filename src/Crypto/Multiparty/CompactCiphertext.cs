@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Ring;
 using System.Security.Cryptography;
 using SecAgg.Crypto.Multiparty.Internal;
 
@@ -14,7 +15,7 @@ public sealed class CompactCiphertext
     /// <summary>Serialized header: 14-byte multiparty prefix + 4-byte summand count.</summary>
     public const int HeaderBytes = MpWire.PrefixBytes + 4;
 
-    internal CompactCiphertext(MultipartyParameters parameters, MpPoly c0, MpPoly c1, int summands)
+    internal CompactCiphertext(MultipartyParameters parameters, Poly c0, Poly c1, int summands)
     {
         Parameters = parameters;
         C0 = c0;
@@ -31,9 +32,9 @@ public sealed class CompactCiphertext
     /// <summary>Rigorous ∞-norm bound of the noise (at modulus q').</summary>
     public double NoiseBound => Parameters.SumNoiseBound(SummandCount);
 
-    internal MpPoly C0 { get; }
+    internal Poly C0 { get; }
 
-    internal MpPoly C1 { get; }
+    internal Poly C1 { get; }
 
     /// <summary>ct = a + b (homomorphic sum of the encrypted values).</summary>
     public static CompactCiphertext Add(CompactCiphertext a, CompactCiphertext b)
@@ -60,9 +61,9 @@ public sealed class CompactCiphertext
             throw new InvalidOperationException($"Adding would make {total} summands; the parameters guarantee correct decryption for at most {Parameters.MaxSummands}.");
         }
 
-        MpRing ring = Parameters.WireRing;
-        ring.Add(C0, other.C0, C0);
-        ring.Add(C1, other.C1, C1);
+        RingQ ring = Parameters.WireRing;
+        ring.AddLimbs(C0, other.C0, C0);
+        ring.AddLimbs(C1, other.C1, C1);
         SummandCount = (int)total;
     }
 
@@ -98,8 +99,8 @@ public sealed class CompactCiphertext
         }
 
         int poly = parameters.WirePolyBytes;
-        MpPoly c0 = MpWire.ReadPoly(data.Slice(HeaderBytes, poly), parameters.WireRing, parameters.WireLimbCount, "ciphertext");
-        MpPoly c1 = MpWire.ReadPoly(data.Slice(HeaderBytes + poly, poly), parameters.WireRing, parameters.WireLimbCount, "ciphertext");
+        Poly c0 = MpWire.ReadPoly(data.Slice(HeaderBytes, poly), parameters.WireRing, parameters.WireLimbCount, "ciphertext");
+        Poly c1 = MpWire.ReadPoly(data.Slice(HeaderBytes + poly, poly), parameters.WireRing, parameters.WireLimbCount, "ciphertext");
         return new CompactCiphertext(parameters, c0, c1, count);
     }
 

@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Ring;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Multiparty;
@@ -10,7 +11,7 @@ namespace SecAgg.Crypto.Multiparty;
 /// </summary>
 public sealed class DecryptionSecret : IDisposable
 {
-    internal DecryptionSecret(MultipartyParameters parameters, int partyId, int[] activeSet, MpPoly nttWire)
+    internal DecryptionSecret(MultipartyParameters parameters, int partyId, int[] activeSet, Poly nttWire)
     {
         Parameters = parameters;
         PartyId = partyId;
@@ -29,14 +30,14 @@ public sealed class DecryptionSecret : IDisposable
 
     internal int[] ActiveSetIds { get; }
 
-    internal MpPoly NttWire { get; }
+    internal Poly NttWire { get; }
 
     /// <summary>N-of-N decryption: the set is all N parties and the key is s_i.</summary>
     public static DecryptionSecret ForAllParties(PartySecret secret)
     {
         ArgumentNullException.ThrowIfNull(secret);
         MultipartyParameters p = secret.Parameters;
-        MpPoly s = secret.NttKeyLevel.Truncate(p.WireLimbCount); // NTT per limb is independent: truncation is exact
+        Poly s = secret.NttKeyLevel.CloneLimbs(p.WireLimbCount); // NTT per limb is independent: truncation is exact
         return new DecryptionSecret(p, secret.PartyId, Enumerable.Range(1, p.Parties).ToArray(), s);
     }
 

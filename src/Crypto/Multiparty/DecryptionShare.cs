@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Ring;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Multiparty;
@@ -11,7 +12,7 @@ public sealed class DecryptionShare
 {
     internal const int DigestBytes = 16;
 
-    internal DecryptionShare(MultipartyParameters parameters, MpPoly value, int[] activeSet, int[] contributors, byte[] ciphertextDigest)
+    internal DecryptionShare(MultipartyParameters parameters, Poly value, int[] activeSet, int[] contributors, byte[] ciphertextDigest)
     {
         Parameters = parameters;
         Value = value;
@@ -35,7 +36,7 @@ public sealed class DecryptionShare
 
     internal byte[] CiphertextDigest { get; set; }
 
-    internal MpPoly Value { get; }
+    internal Poly Value { get; }
 
     /// <summary>Serialized size in bytes.</summary>
     public int SerializedBytes => HeaderSize(Parameters) + Parameters.WirePolyBytes;
@@ -80,7 +81,7 @@ public sealed class DecryptionShare
             throw new InvalidDataException("The decryption share's contributors are empty or not within its decryption set.");
         }
 
-        MpPoly value = MpWire.ReadPoly(data[HeaderSize(parameters)..], parameters.WireRing, parameters.WireLimbCount, "decryption share");
+        Poly value = MpWire.ReadPoly(data[HeaderSize(parameters)..], parameters.WireRing, parameters.WireLimbCount, "decryption share");
         return new DecryptionShare(parameters, value, set, contributors, digest);
     }
 }

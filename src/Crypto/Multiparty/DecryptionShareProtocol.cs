@@ -1,3 +1,5 @@
+using SecAgg.Crypto.Ring;
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Multiparty;
@@ -40,11 +42,11 @@ public sealed class DecryptionShareProtocol
     /// <summary>share = c1·s_j + e_flood (noise-aware flooding).</summary>
     public void GenerateShare(DecryptionSecret secret, CompactCiphertext ciphertext, DecryptionShare share)
     {
-        using MpPrng prng = MpPrng.CreateSecure();
+        using Prng prng = Prng.CreateSecure();
         GenerateShare(secret, ciphertext, share, prng);
     }
 
-    internal void GenerateShare(DecryptionSecret secret, CompactCiphertext ciphertext, DecryptionShare share, MpPrng prng)
+    internal void GenerateShare(DecryptionSecret secret, CompactCiphertext ciphertext, DecryptionShare share, Prng prng)
     {
         ArgumentNullException.ThrowIfNull(secret);
         ArgumentNullException.ThrowIfNull(ciphertext);
@@ -52,18 +54,18 @@ public sealed class DecryptionShareProtocol
         Check(secret.Parameters, nameof(secret));
         Check(ciphertext.Parameters, nameof(ciphertext));
         Check(share.Parameters, nameof(share));
-        MpRing ring = _p.WireRing;
-        MpPoly c1 = ciphertext.C1.Clone();
+        RingQ ring = _p.WireRing;
+        Poly c1 = ciphertext.C1.Clone();
         ring.Ntt(c1);
         ring.MulCoeffs(c1, secret.NttWire, share.Value);
         ring.InverseNtt(share.Value);
         c1.Clear();
 
         var flood = new long[ring.N];
-        MpSampler.Flood(prng, FloodingSigma(ciphertext), flood);
-        MpPoly f = ring.NewPoly();
+        NoiseFlooding.Sample(prng, FloodingSigma(ciphertext), flood);
+        Poly f = ring.NewPoly();
         ring.FromSigned(flood, f);
-        ring.Add(share.Value, f, share.Value);
+        ring.AddLimbs(share.Value, f, share.Value);
         Array.Clear(flood);
         f.Clear();
 
@@ -105,7 +107,7 @@ public sealed class DecryptionShareProtocol
         int[] set = reference.ActiveSetIds;
         int[] union = a.ContributorIds.Concat(b.ContributorIds).Order().ToArray();
         byte[] digest = reference.CiphertextDigest;
-        _p.WireRing.Add(a.Value, b.Value, result.Value);
+        _p.WireRing.AddLimbs(a.Value, b.Value, result.Value);
         result.ActiveSetIds = set;
         result.ContributorIds = union;
         result.CiphertextDigest = digest;
@@ -139,8 +141,8 @@ public sealed class DecryptionShareProtocol
             throw new ArgumentException("The decryption shares were made for a different ciphertext.", nameof(aggregate));
         }
 
-        MpPoly x = _p.WireRing.NewPoly();
-        _p.WireRing.Add(ciphertext.C0, aggregate.Value, x);
+        Poly x = _p.WireRing.NewPoly();
+        _p.WireRing.AddLimbs(ciphertext.C0, aggregate.Value, x);
         return _encoder.Decode(x);
     }
 

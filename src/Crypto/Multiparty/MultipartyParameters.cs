@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Ring;
 using System.Numerics;
 using System.Security.Cryptography;
 using SecAgg.Crypto.Multiparty.Internal;
@@ -20,8 +21,8 @@ public sealed class MultipartyParameters
 {
     private static readonly int[] StandardMaxLogQ = [54, 109, 218, 438, 881]; // n = 2^11..2^15, ternary, 128-bit
 
-    private readonly Lazy<MpRing> _keyRing;
-    private readonly Lazy<MpRing> _wireRing;
+    private readonly Lazy<RingQ> _keyRing;
+    private readonly Lazy<RingQ> _wireRing;
     internal readonly BigInteger KeyModulus;
     internal readonly BigInteger WireModulus;
 
@@ -38,8 +39,8 @@ public sealed class MultipartyParameters
         HeadroomBits = headroom;
         FloodingLambda = lit.FloodingLambda;
         IsInsecureForTests = lit.AllowInsecureForTests;
-        _keyRing = new Lazy<MpRing>(() => new MpRing(RingDegree, Primes));
-        _wireRing = new Lazy<MpRing>(() => new MpRing(RingDegree, Primes.Take(WireLimbCount).ToArray()));
+        _keyRing = new Lazy<RingQ>(() => new RingQ(RingDegree, Primes));
+        _wireRing = new Lazy<RingQ>(() => new RingQ(RingDegree, Primes.Take(WireLimbCount).ToArray()));
         KeyModulus = Primes.Aggregate(BigInteger.One, (a, p) => a * p);
         WireModulus = Primes.Take(WireLimbCount).Aggregate(BigInteger.One, (a, p) => a * p);
         Digest = ComputeDigest();
@@ -48,9 +49,9 @@ public sealed class MultipartyParameters
     /// <summary>Ring degree n.</summary>
     public int RingDegree { get; }
 
-    internal MpRing KeyRing => _keyRing.Value;
+    internal RingQ KeyRing => _keyRing.Value;
 
-    internal MpRing WireRing => _wireRing.Value;
+    internal RingQ WireRing => _wireRing.Value;
 
     /// <summary>Key-level primes; their product is Q.</summary>
     public IReadOnlyList<ulong> Primes { get; }
@@ -122,7 +123,7 @@ public sealed class MultipartyParameters
     public double Expansion => 8.0 * CiphertextBytes / ((double)ValuesPerCiphertext * ValueBits);
 
     /// <summary>Fresh encryption noise bound at modulus Q.</summary>
-    public double FreshNoiseBound => MpSampler.ErrorBound * (2.0 * RingDegree * Parties + 1) + 0.5;
+    public double FreshNoiseBound => NoiseFlooding.ErrorBound * (2.0 * RingDegree * Parties + 1) + 0.5;
 
     /// <summary>Noise bound of one ciphertext just after switching to q'.</summary>
     public double UploadNoiseBound =>
@@ -164,7 +165,7 @@ public sealed class MultipartyParameters
         var seen = new HashSet<ulong>();
         foreach (ulong p in literal.Primes)
         {
-            if (p >= 1UL << 61 || p < 1UL << 19 || !MpModulus.IsPrime(p) || (p - 1) % (2UL * (ulong)n) != 0)
+            if (p >= 1UL << 61 || p < 1UL << 19 || !NttPrimes.IsPrime(p) || (p - 1) % (2UL * (ulong)n) != 0)
             {
                 throw new ArgumentException($"Prime {p} must be a prime in [2^19, 2^61) with p ≡ 1 mod 2n = {2 * n}.", nameof(literal));
             }
@@ -233,7 +234,7 @@ public sealed class MultipartyParameters
 
         double bct = parameters.SumNoiseBound(maxSummands);
         double sigma = NoiseFlooding.Sigma(bct, literal.FloodingLambda);
-        if (sigma > MpSampler.MaxFloodSigma)
+        if (sigma > NoiseFlooding.MaxSigma)
         {
             throw new ArgumentException($"The flooding σ 2^{Math.Log2(sigma):F1} exceeds the sampler's 2^50: lower FloodingLambda or MaxSummands.", nameof(literal));
         }
@@ -253,8 +254,8 @@ public sealed class MultipartyParameters
     /// <summary>Test-only parameters: small ring, no security. NOT SECURE; for unit tests of the protocols.</summary>
     public static MultipartyParameters CreateInsecureForTests(int parties, int threshold, int ringDegree = 256, int valueBits = 16, int valuesPerCoefficient = 2, int wirePrimes = 3, int wirePrimeBits = 50, int? maxSummands = null)
     {
-        ulong[] wire = MpModulus.GenerateNttPrimes(wirePrimeBits, ringDegree, wirePrimes);
-        ulong[] special = MpModulus.GenerateNttPrimes(40, ringDegree, 1, wire);
+        ulong[] wire = NttPrimes.Generate(wirePrimeBits, ringDegree, wirePrimes);
+        ulong[] special = NttPrimes.Generate(40, ringDegree, 1, wire);
         return Create(new MultipartyParametersLiteral
         {
             RingDegree = ringDegree,

@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Multiparty;
@@ -46,6 +47,36 @@ public static class NoiseFlooding
         return Math.Ceiling(ciphertextNoiseBound * Math.Pow(2.0, lambda / 2.0));
     }
 
+    /// <summary>Truncation bound of the small RLWE error (σ = 3.2): |e| ≤ 19, the core's
+    /// <see cref="DiscreteGaussianSampler.StandardError"/>.</summary>
+    internal const int ErrorBound = 19;
+
+    /// <summary>Flooding samples are truncated at this many σ (tail mass &lt; 2^−100 per sample).</summary>
+    internal const double TailSigmas = 12.0;
+
+    /// <summary>Largest flooding σ accepted (2^50; the core sampler reaches 2^60, the planner never needs more than
+    /// about 2^47.3).</summary>
+    internal const double MaxSigma = 1125899906842624.0;
+
+    /// <summary>Fills <paramref name="destination"/> with flooding noise: the core's large-σ discrete Gaussian
+    /// (<see cref="DiscreteGaussianSampler"/>) of standard deviation σ truncated at ⌊12σ⌋; σ &lt; 1/12 gives zeros.</summary>
+    internal static void Sample(Prng prng, double sigma, Span<long> destination)
+    {
+        if (!(sigma >= 0) || sigma > MaxSigma)
+        {
+            throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "The flooding σ must be in [0, 2^50].");
+        }
+
+        long bound = (long)PerPartyBound(sigma);
+        if (bound == 0)
+        {
+            destination.Clear(); // σ < 1/12: truncated at ⌊12σ⌋ = 0, every sample is 0
+            return;
+        }
+
+        new DiscreteGaussianSampler(sigma, bound).Sample(prng, destination);
+    }
+
     /// <summary>The truncation bound of one party's flooding noise: ⌊12·σ⌋ (the sampler rejects beyond it).</summary>
-    public static double PerPartyBound(double sigma) => Math.Floor(MpSampler.FloodTailSigmas * sigma);
+    public static double PerPartyBound(double sigma) => Math.Floor(NoiseFlooding.TailSigmas * sigma);
 }

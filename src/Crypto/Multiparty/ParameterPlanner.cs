@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Ring;
 using System.Numerics;
 using SecAgg.Crypto.Multiparty.Internal;
 
@@ -111,12 +112,12 @@ public static class ParameterPlanner
         for (int n = 4096; n <= request.MaxRingDegree; n *= 2)
         {
             int maxLogQ = MaxLogQ[BitOperations.Log2((uint)n) - 11];
-            double bFresh = MpSampler.ErrorBound * (2.0 * n * n0 + 1) + 0.5;
+            double bFresh = NoiseFlooding.ErrorBound * (2.0 * n * n0 + 1) + 0.5;
             int specialBits = Math.Max(24, (int)Math.Ceiling(Math.Log2(bFresh)) + 2);
             double bUp = (0.5 + Math.Pow(2, -19)) * (1.0 + (double)n * n0) + 0.5;
             double bCt = summands * bUp;
             double sigma = NoiseFlooding.Sigma(bCt, request.FloodingLambda);
-            if (sigma > MpSampler.MaxFloodSigma)
+            if (sigma > NoiseFlooding.MaxSigma)
             {
                 lastReason = $"the flooding σ 2^{Math.Log2(sigma):F1} exceeds 2^50 at n = {n}";
                 continue;
@@ -164,8 +165,8 @@ public static class ParameterPlanner
             ulong[] special;
             try
             {
-                wire = MpModulus.GenerateNttPrimes(bits + extra, n, limbs);
-                special = MpModulus.GenerateNttPrimes(Math.Min(61, specialBits), n, 1, wire);
+                wire = NttPrimes.Generate(bits + extra, n, limbs);
+                special = NttPrimes.Generate(Math.Min(61, specialBits), n, 1, wire);
             }
             catch (ArgumentException)
             {

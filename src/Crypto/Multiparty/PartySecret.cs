@@ -1,3 +1,5 @@
+using SecAgg.Crypto.Ring;
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Multiparty;
@@ -9,7 +11,7 @@ namespace SecAgg.Crypto.Multiparty;
 public sealed class PartySecret : IDisposable
 {
     private readonly long[] _coefficients;
-    private MpPoly? _nttKeyLevel;
+    private Poly? _nttKeyLevel;
 
     private PartySecret(MultipartyParameters parameters, int partyId, long[] coefficients)
     {
@@ -27,16 +29,16 @@ public sealed class PartySecret : IDisposable
     /// <summary>Samples a fresh ternary secret for party <paramref name="partyId"/>.</summary>
     public static PartySecret Generate(MultipartyParameters parameters, int partyId)
     {
-        using MpPrng prng = MpPrng.CreateSecure();
+        using Prng prng = Prng.CreateSecure();
         return Generate(parameters, partyId, prng);
     }
 
-    internal static PartySecret Generate(MultipartyParameters parameters, int partyId, MpPrng prng)
+    internal static PartySecret Generate(MultipartyParameters parameters, int partyId, Prng prng)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         CheckPartyId(parameters, partyId, nameof(partyId));
         var s = new long[parameters.RingDegree];
-        MpSampler.Ternary(prng, s);
+        TernarySampler.Sample(prng, s);
         return new PartySecret(parameters, partyId, s);
     }
 
@@ -60,14 +62,14 @@ public sealed class PartySecret : IDisposable
     private bool _disposed;
 
     /// <summary>s_i in NTT form at the key level Q (cached).</summary>
-    internal MpPoly NttKeyLevel
+    internal Poly NttKeyLevel
     {
         get
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_nttKeyLevel is null)
             {
-                MpPoly p = Parameters.KeyRing.NewPoly();
+                Poly p = Parameters.KeyRing.NewPoly();
                 Parameters.KeyRing.FromSigned(_coefficients, p);
                 Parameters.KeyRing.Ntt(p);
                 _nttKeyLevel = p;
@@ -78,9 +80,9 @@ public sealed class PartySecret : IDisposable
     }
 
     /// <summary>s_i in coefficient form at the key level (for Shamir dealing).</summary>
-    internal MpPoly CoefficientKeyLevel()
+    internal Poly CoefficientKeyLevel()
     {
-        MpPoly p = Parameters.KeyRing.NewPoly();
+        Poly p = Parameters.KeyRing.NewPoly();
         Parameters.KeyRing.FromSigned(Coefficients, p);
         return p;
     }

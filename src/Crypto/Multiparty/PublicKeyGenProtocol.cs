@@ -1,3 +1,5 @@
+using SecAgg.Crypto.Ring;
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Multiparty;
@@ -24,11 +26,11 @@ public sealed class PublicKeyGenProtocol
     /// <summary>share = −a·s_i + e_i. Call once per key epoch.</summary>
     public void GenerateShare(PartySecret secret, CommonReferencePolynomial crp, PublicKeyShare share)
     {
-        using MpPrng prng = MpPrng.CreateSecure();
+        using Prng prng = Prng.CreateSecure();
         GenerateShare(secret, crp, share, prng);
     }
 
-    internal void GenerateShare(PartySecret secret, CommonReferencePolynomial crp, PublicKeyShare share, MpPrng prng)
+    internal void GenerateShare(PartySecret secret, CommonReferencePolynomial crp, PublicKeyShare share, Prng prng)
     {
         ArgumentNullException.ThrowIfNull(secret);
         ArgumentNullException.ThrowIfNull(crp);
@@ -36,10 +38,10 @@ public sealed class PublicKeyGenProtocol
         CheckParameters(secret.Parameters, nameof(secret));
         CheckParameters(crp.Parameters, nameof(crp));
         CheckParameters(share.Parameters, nameof(share));
-        MpRing ring = _parameters.KeyRing;
+        RingQ ring = _parameters.KeyRing;
         var e = new long[ring.N];
-        MpSampler.SmallError(prng, e);
-        MpPoly ep = ring.NewPoly();
+        DiscreteGaussianSampler.StandardError.Sample(prng, e);
+        Poly ep = ring.NewPoly();
         ring.FromSigned(e, ep);
         ring.Ntt(ep);
         ring.MulCoeffs(crp.A, secret.NttKeyLevel, share.Value);
@@ -65,7 +67,7 @@ public sealed class PublicKeyGenProtocol
         }
 
         int[] union = a.ContributorIds.Concat(b.ContributorIds).Order().ToArray();
-        _parameters.KeyRing.Add(a.Value, b.Value, result.Value);
+        _parameters.KeyRing.AddLimbs(a.Value, b.Value, result.Value);
         result.ContributorIds = union;
     }
 

@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Ring;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Multiparty;
@@ -8,7 +9,7 @@ namespace SecAgg.Crypto.Multiparty;
 /// </summary>
 public sealed class PublicKeyShare
 {
-    internal PublicKeyShare(MultipartyParameters parameters, MpPoly value, int[] contributors)
+    internal PublicKeyShare(MultipartyParameters parameters, Poly value, int[] contributors)
     {
         Parameters = parameters;
         Value = value;
@@ -23,7 +24,7 @@ public sealed class PublicKeyShare
 
     internal int[] ContributorIds { get; set; }
 
-    internal MpPoly Value { get; }
+    internal Poly Value { get; }
 
     /// <summary>Serialized size in bytes.</summary>
     public int SerializedBytes => MpWire.PrefixBytes + MpWire.SetBytes(Parameters.Parties) + MpWire.PolyBytes(Parameters.KeyRing, Parameters.Primes.Count);
@@ -56,7 +57,7 @@ public sealed class PublicKeyShare
             throw new InvalidDataException("The public key share names no contributing party.");
         }
 
-        MpPoly value = MpWire.ReadPoly(data[(MpWire.PrefixBytes + setBytes)..], parameters.KeyRing, parameters.Primes.Count, "public key share");
+        Poly value = MpWire.ReadPoly(data[(MpWire.PrefixBytes + setBytes)..], parameters.KeyRing, parameters.Primes.Count, "public key share");
         return new PublicKeyShare(parameters, value, ids);
     }
 }

@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Ring;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Multiparty;
@@ -9,7 +10,7 @@ namespace SecAgg.Crypto.Multiparty;
 /// </summary>
 public sealed class ShamirShare : IDisposable
 {
-    internal ShamirShare(MultipartyParameters parameters, int dealer, int recipient, MpPoly value)
+    internal ShamirShare(MultipartyParameters parameters, int dealer, int recipient, Poly value)
     {
         Parameters = parameters;
         DealerId = dealer;
@@ -26,7 +27,7 @@ public sealed class ShamirShare : IDisposable
     /// <summary>Recipient party id (the evaluation point).</summary>
     public int RecipientId { get; }
 
-    internal MpPoly Value { get; }
+    internal Poly Value { get; }
 
     /// <summary>Serializes: prefix, dealer, recipient, bit-packed key-level limbs.</summary>
     public byte[] Serialize() => ShareCodec.Write(Parameters, MpKind.ShamirShare, DealerId, RecipientId, Value);
@@ -34,7 +35,7 @@ public sealed class ShamirShare : IDisposable
     /// <summary>Parses and validates a share.</summary>
     public static ShamirShare Deserialize(MultipartyParameters parameters, ReadOnlySpan<byte> data)
     {
-        (int dealer, int recipient, MpPoly value) = ShareCodec.Read(parameters, MpKind.ShamirShare, data, "Shamir share");
+        (int dealer, int recipient, Poly value) = ShareCodec.Read(parameters, MpKind.ShamirShare, data, "Shamir share");
         return new ShamirShare(parameters, dealer, recipient, value);
     }
 
@@ -48,7 +49,7 @@ public sealed class ShamirShare : IDisposable
 /// </summary>
 public sealed class ThresholdSecretShare : IDisposable
 {
-    internal ThresholdSecretShare(MultipartyParameters parameters, int partyId, MpPoly value)
+    internal ThresholdSecretShare(MultipartyParameters parameters, int partyId, Poly value)
     {
         Parameters = parameters;
         PartyId = partyId;
@@ -61,7 +62,7 @@ public sealed class ThresholdSecretShare : IDisposable
     /// <summary>The owner's party id.</summary>
     public int PartyId { get; }
 
-    internal MpPoly Value { get; }
+    internal Poly Value { get; }
 
     /// <summary>Serializes: prefix, owner id (twice), bit-packed key-level limbs.</summary>
     public byte[] Serialize() => ShareCodec.Write(Parameters, MpKind.ThresholdSecretShare, PartyId, PartyId, Value);
@@ -69,7 +70,7 @@ public sealed class ThresholdSecretShare : IDisposable
     /// <summary>Parses and validates a threshold secret share.</summary>
     public static ThresholdSecretShare Deserialize(MultipartyParameters parameters, ReadOnlySpan<byte> data)
     {
-        (int a, int b, MpPoly value) = ShareCodec.Read(parameters, MpKind.ThresholdSecretShare, data, "threshold secret share");
+        (int a, int b, Poly value) = ShareCodec.Read(parameters, MpKind.ThresholdSecretShare, data, "threshold secret share");
         if (a != b)
         {
             throw new InvalidDataException("The threshold secret share's owner fields disagree.");
@@ -84,7 +85,7 @@ public sealed class ThresholdSecretShare : IDisposable
 
 internal static class ShareCodec
 {
-    public static byte[] Write(MultipartyParameters p, MpKind kind, int a, int b, MpPoly value)
+    public static byte[] Write(MultipartyParameters p, MpKind kind, int a, int b, Poly value)
     {
         var buf = new byte[MpWire.PrefixBytes + 8 + MpWire.PolyBytes(p.KeyRing, p.Primes.Count)];
         MpWire.WritePrefix(buf, kind, p);
@@ -94,7 +95,7 @@ internal static class ShareCodec
         return buf;
     }
 
-    public static (int, int, MpPoly) Read(MultipartyParameters p, MpKind kind, ReadOnlySpan<byte> data, string what)
+    public static (int, int, Poly) Read(MultipartyParameters p, MpKind kind, ReadOnlySpan<byte> data, string what)
     {
         ArgumentNullException.ThrowIfNull(p);
         MpWire.ReadPrefix(data, kind, p, what);

@@ -1,3 +1,5 @@
+using SecAgg.Crypto.Ring;
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Multiparty;
@@ -21,11 +23,11 @@ public sealed class Thresholdizer
     /// <summary>Deals s_i: returns the N shares, element j−1 for recipient j.</summary>
     public ShamirShare[] GenerateShares(PartySecret secret)
     {
-        using MpPrng prng = MpPrng.CreateSecure();
+        using Prng prng = Prng.CreateSecure();
         return GenerateShares(secret, prng);
     }
 
-    internal ShamirShare[] GenerateShares(PartySecret secret, MpPrng prng)
+    internal ShamirShare[] GenerateShares(PartySecret secret, Prng prng)
     {
         ArgumentNullException.ThrowIfNull(secret);
         if (!secret.Parameters.Digest.Span.SequenceEqual(_p.Digest.Span))
@@ -33,13 +35,13 @@ public sealed class Thresholdizer
             throw new ArgumentException("The secret was made under different multiparty parameters.", nameof(secret));
         }
 
-        MpPoly s = secret.CoefficientKeyLevel();
+        Poly s = secret.CoefficientKeyLevel();
         ulong[][] raw = ShamirSharing.Share(s.Data, _p.KeyRing.Moduli, _p.RingDegree, _p.Threshold, _p.Parties, prng);
         s.Clear();
         var shares = new ShamirShare[_p.Parties];
         for (int j = 0; j < _p.Parties; j++)
         {
-            var poly = new MpPoly(_p.RingDegree, _p.Primes.Count);
+            var poly = new Poly(_p.RingDegree, _p.Primes.Count);
             raw[j].CopyTo(poly.Data, 0);
             Array.Clear(raw[j]);
             shares[j] = new ShamirShare(_p, secret.PartyId, j + 1, poly);
@@ -57,7 +59,7 @@ public sealed class Thresholdizer
         ArgumentNullException.ThrowIfNull(received);
         PartySecret.CheckPartyId(_p, ownId, nameof(ownId));
         var seen = new HashSet<int>();
-        MpPoly sum = _p.KeyRing.NewPoly();
+        Poly sum = _p.KeyRing.NewPoly();
         foreach (ShamirShare sh in received)
         {
             if (!sh.Parameters.Digest.Span.SequenceEqual(_p.Digest.Span))
@@ -75,7 +77,7 @@ public sealed class Thresholdizer
                 throw new ArgumentException($"Dealer {sh.DealerId} sent two shares.", nameof(received));
             }
 
-            _p.KeyRing.Add(sum, sh.Value, sum);
+            _p.KeyRing.AddLimbs(sum, sh.Value, sum);
         }
 
         if (seen.Count != _p.Parties)

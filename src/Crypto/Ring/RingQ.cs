@@ -12,7 +12,7 @@ namespace SecAgg.Crypto.Ring;
 /// q_ℓ = p_0·…·p_{ℓ−1}; every binary operation requires both operands and the result to have the same number of
 /// limbs. Results may alias operands. Immutable and thread-safe; polynomials are not.
 /// </summary>
-public sealed class RingQ
+public sealed partial class RingQ
 {
     private readonly Modulus[] _moduli;
     private readonly NttTables[] _tables;
@@ -496,7 +496,7 @@ public sealed class RingQ
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void SubtractLimb(Span<ulong> a, Span<ulong> b, Span<ulong> r, ulong p)
+    internal void SubtractLimb(Span<ulong> a, Span<ulong> b, Span<ulong> r, ulong p)
     {
         int j = 0;
         ref ulong ra = ref MemoryMarshal.GetReference(a);

@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Crypto.Multiparty;
 using SecAgg.Crypto.Multiparty.Internal;
 
@@ -9,7 +10,7 @@ internal sealed class MultipartyFixture
     public MultipartyFixture(MultipartyParameters parameters, string seed)
     {
         Parameters = parameters;
-        Prng = MpPrng.FromSeed(System.Text.Encoding.UTF8.GetBytes(seed), "test");
+        Prng = Prng.FromSeed(System.Text.Encoding.UTF8.GetBytes(seed), "test");
         var crsSeed = new byte[32];
         Prng.Fill(crsSeed);
         Crp = CommonReferencePolynomial.Expand(parameters, crsSeed);
@@ -29,7 +30,7 @@ internal sealed class MultipartyFixture
 
     public MultipartyParameters Parameters { get; }
 
-    public MpPrng Prng { get; }
+    public Prng Prng { get; }
 
     public CommonReferencePolynomial Crp { get; }
 

@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Ring;
 using SecAgg.Crypto.Multiparty;
 using Xunit.Abstractions;
 
@@ -59,7 +60,7 @@ public sealed class ParameterPlannerTests(ITestOutputHelper output)
         Assert.Equal(plan.Parameters.Digest.ToArray(), MultipartyParameters.Create(ok).Digest.ToArray());
         var tooMuch = Assert.Throws<ArgumentException>(() => MultipartyParameters.Create(ok with { ValuesPerCoefficient = ok.ValuesPerCoefficient + 1 }));
         Assert.Contains("Decryption would be incorrect", tooMuch.Message);
-        ulong[] extra = SecAgg.Crypto.Multiparty.Internal.MpModulus.GenerateNttPrimes(60, 4096, 2, ok.Primes.ToArray());
+        ulong[] extra = SecAgg.Crypto.Ring.NttPrimes.Generate(60, 4096, 2, ok.Primes.ToArray());
         var insecure = Assert.Throws<ArgumentException>(() => MultipartyParameters.Create(ok with { Primes = [.. ok.Primes, .. extra] }));
         Assert.Contains("HomomorphicEncryption.org", insecure.Message);
         Assert.Throws<ArgumentException>(() => MultipartyParameters.Create(ok with { Threshold = 4 }));

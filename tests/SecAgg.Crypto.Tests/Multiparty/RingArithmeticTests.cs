@@ -1,47 +1,34 @@
+using SecAgg.Crypto.Ring;
+using SecAgg.Crypto.Ring.Sampling;
 using System.Numerics;
 using SecAgg.Crypto.Multiparty;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Tests.Multiparty;
 
-/// <summary>The multiparty layer's local ring arithmetic against naive BigInteger references.</summary>
+/// <summary>The multiparty layer's use of the core ring (prefix-limb operations, division by the last prime, packing,
+/// samplers, the packed encoder) against naive BigInteger references.</summary>
 public sealed class RingArithmeticTests
 {
-    private static MpPrng Prng(string s) => MpPrng.FromSeed(System.Text.Encoding.UTF8.GetBytes(s), "ring-test");
+    private static Prng Prng(string s) => SecAgg.Crypto.Ring.Sampling.Prng.FromSeed(System.Text.Encoding.UTF8.GetBytes(s), "ring-test");
 
     [Fact]
     public void BarrettReductionMatchesBigInteger()
     {
-        using MpPrng prng = Prng("barrett");
-        foreach (ulong p in MpModulus.GenerateNttPrimes(61, 1024, 2).Concat(MpModulus.GenerateNttPrimes(30, 1024, 1)))
+        using Prng prng = Prng("barrett");
+        foreach (ulong p in NttPrimes.Generate(61, 1024, 2).Concat(NttPrimes.Generate(30, 1024, 1)))
         {
-            var m = new MpModulus(p);
+            var m = new Modulus(p);
             for (int i = 0; i < 2000; i++)
             {
                 ulong a = prng.NextUInt64() % p, b = prng.NextUInt64() % p;
-                Assert.Equal((ulong)((BigInteger)a * b % p), m.Mul(a, b));
+                Assert.Equal((ulong)((BigInteger)a * b % p), m.Multiply(a, b));
                 ulong w = prng.NextUInt64() % p;
-                Assert.Equal((ulong)((BigInteger)a * w % p), m.MulShoup(a, w, m.ShoupPrecompute(w)));
+                Assert.Equal((ulong)((BigInteger)a * w % p), m.MultiplyShoup(a, w, m.ShoupPrecompute(w)));
             }
 
-            Assert.Equal(1UL, m.Mul(m.Inverse(12345), 12345));
+            Assert.Equal(1UL, m.Multiply(m.Inverse(12345), 12345));
         }
-    }
-
-    [Fact]
-    public void GeneratedPrimesArePrimeAndNttFriendly()
-    {
-        ulong[] primes = MpModulus.GenerateNttPrimes(50, 4096, 4);
-        Assert.Equal(4, primes.Distinct().Count());
-        foreach (ulong p in primes)
-        {
-            Assert.Equal(1UL, p % 8192);
-            Assert.True(BigInteger.ModPow(3, p - 1, p).IsOne);
-            Assert.Equal(50, 64 - BitOperations.LeadingZeroCount(p));
-        }
-
-        Assert.False(MpModulus.IsPrime(3215031751)); // strong pseudoprime to bases 2, 3, 5, 7
-        Assert.True(MpModulus.IsPrime(2305843009213693951)); // 2^61 - 1
     }
 
     [Theory]
@@ -51,13 +38,13 @@ public sealed class RingArithmeticTests
     [InlineData(64, SecAgg.Crypto.Ring.SimdMode.Scalar)]
     internal void NttProductMatchesSchoolbookNegacyclicProduct(int n, SecAgg.Crypto.Ring.SimdMode simd)
     {
-        using MpPrng prng = Prng("ntt" + n);
-        ulong[] primes = MpModulus.GenerateNttPrimes(55, n, 2);
-        var ring = new MpRing(n, primes, simd);
-        MpPoly a = ring.NewPoly(), b = ring.NewPoly();
-        MpSampler.Uniform(prng, ring, a);
-        MpSampler.Uniform(prng, ring, b);
-        MpPoly fa = a.Clone(), fb = b.Clone(), c = ring.NewPoly();
+        using Prng prng = Prng("ntt" + n);
+        ulong[] primes = NttPrimes.Generate(55, n, 2);
+        var ring = new RingQ(n, primes, simd);
+        Poly a = ring.NewPoly(), b = ring.NewPoly();
+        UniformSampler.Sample(prng, ring, a);
+        UniformSampler.Sample(prng, ring, b);
+        Poly fa = a.Clone(), fb = b.Clone(), c = ring.NewPoly();
         ring.Ntt(fa);
         ring.Ntt(fb);
         ring.MulCoeffs(fa, fb, c);
@@ -92,44 +79,42 @@ public sealed class RingArithmeticTests
         }
     }
 
-    [Fact]
-    public void LocalReferenceNttAndSharedRingNttComputeTheSameProduct()
+    [Theory]
+    [InlineData(16)]
+    [InlineData(256)]
+    internal void CorePolyCodecWritesTheSameBytesAsPerLimbPackingOfWireVersion1(int n)
     {
-        const int n = 1024;
-        using MpPrng prng = Prng("ntt-agree");
-        ulong[] primes = MpModulus.GenerateNttPrimes(60, n, 1);
-        var ring = new MpRing(n, primes);
-        MpPoly a = ring.NewPoly(), b = ring.NewPoly();
-        MpSampler.Uniform(prng, ring, a);
-        MpSampler.Uniform(prng, ring, b);
-        var reference = new MpNtt(ring.Moduli[0], n);
-        ulong[] ra = (ulong[])a.Data.Clone(), rb = (ulong[])b.Data.Clone();
-        reference.Forward(ra);
-        reference.Forward(rb);
-        for (int i = 0; i < n; i++)
+        // Wire v1 packed each limb separately (BitPacker, byte-aligned per limb); the layer now writes polynomials
+        // with the core's PolyCodec (one bit stream). For power-of-two n ≥ 8 both are the same bytes.
+        using Prng prng = Prng("codec" + n);
+        ulong[] primes = NttPrimes.Generate(55, n, 2).Concat(NttPrimes.Generate(37, n, 1)).ToArray();
+        var ring = new RingQ(n, primes);
+        Poly a = ring.NewPoly();
+        UniformSampler.Sample(prng, ring, a);
+        var perLimb = new List<byte>();
+        for (int l = 0; l < primes.Length; l++)
         {
-            ra[i] = ring.Moduli[0].Mul(ra[i], rb[i]);
+            var buf = new byte[BitPacker.PackedBytes(n, ring.Moduli[l].BitLength)];
+            BitPacker.Pack(a.Limb(l), ring.Moduli[l].BitLength, buf);
+            perLimb.AddRange(buf);
         }
 
-        reference.Inverse(ra);
-        MpPoly fa = a.Clone(), fb = b.Clone(), c = ring.NewPoly();
-        ring.Ntt(fa);
-        ring.Ntt(fb);
-        ring.MulCoeffs(fa, fb, c);
-        ring.InverseNtt(c);
-        Assert.Equal(ra, c.Data);
+        var codec = new byte[MpWire.PolyBytes(ring, primes.Length)];
+        Assert.Equal(codec.Length, MpWire.WritePoly(codec, ring, a));
+        Assert.Equal(perLimb.ToArray(), codec);
+        Assert.Equal(a.Data, MpWire.ReadPoly(codec, ring, primes.Length, "test polynomial").Data);
     }
 
     [Fact]
     public void DivRoundByLastModulusRoundsTheCrtValue()
     {
         const int n = 32;
-        using MpPrng prng = Prng("divround");
-        ulong[] primes = MpModulus.GenerateNttPrimes(50, n, 3);
-        var ring = new MpRing(n, primes);
-        MpPoly a = ring.NewPoly();
-        MpSampler.Uniform(prng, ring, a);
-        MpPoly r = ring.DivRoundByLastModulus(a);
+        using Prng prng = Prng("divround");
+        ulong[] primes = NttPrimes.Generate(50, n, 3);
+        var ring = new RingQ(n, primes);
+        Poly a = ring.NewPoly();
+        UniformSampler.Sample(prng, ring, a);
+        Poly r = ring.DivRoundByLastModulus(a);
         BigInteger q = (BigInteger)primes[0] * primes[1] * primes[2];
         BigInteger qOut = (BigInteger)primes[0] * primes[1];
         for (int j = 0; j < n; j++)
@@ -145,7 +130,7 @@ public sealed class RingArithmeticTests
     [Fact]
     public void BitPackingRoundTripsAndRejectsPaddingBits()
     {
-        using MpPrng prng = Prng("pack");
+        using Prng prng = Prng("pack");
         foreach (int width in new[] { 1, 2, 7, 13, 36, 50, 61, 62 })
         {
             var v = new ulong[37];
@@ -170,14 +155,14 @@ public sealed class RingArithmeticTests
     [Fact]
     public void SmallErrorAndTernarySamplersStayInRangeWithExpectedVariance()
     {
-        using MpPrng prng = Prng("samplers");
+        using Prng prng = Prng("samplers");
         var e = new long[20000];
-        MpSampler.SmallError(prng, e);
+        DiscreteGaussianSampler.StandardError.Sample(prng, e);
         Assert.All(e, x => Assert.InRange(x, -19, 19));
         double var = e.Select(x => (double)x * x).Average();
         Assert.InRange(var, 3.2 * 3.2 * 0.95, 3.2 * 3.2 * 1.05);
         var s = new long[30000];
-        MpSampler.Ternary(prng, s);
+        TernarySampler.Sample(prng, s);
         Assert.All(s, x => Assert.InRange(x, -1, 1));
         foreach (long v in new long[] { -1, 0, 1 })
         {
@@ -188,16 +173,16 @@ public sealed class RingArithmeticTests
     [Fact]
     public void FloodingSamplerHasItsSigmaAndRespectsItsTruncation()
     {
-        using MpPrng prng = Prng("flood");
+        using Prng prng = Prng("flood");
         const double sigma = 1073741824.0; // 2^30
         var x = new long[40000];
-        MpSampler.Flood(prng, sigma, x);
-        Assert.All(x, v => Assert.InRange(v, -MpSampler.FloodBound(sigma), MpSampler.FloodBound(sigma)));
+        NoiseFlooding.Sample(prng, sigma, x);
+        Assert.All(x, v => Assert.InRange(v, -(long)NoiseFlooding.PerPartyBound(sigma), (long)NoiseFlooding.PerPartyBound(sigma)));
         double mean = x.Average(v => (double)v);
         double var = x.Select(v => (double)v * v).Average();
         Assert.InRange(var / (sigma * sigma), 0.97, 1.03);
         Assert.InRange(Math.Abs(mean) / sigma, 0, 0.02);
-        Assert.Throws<ArgumentOutOfRangeException>(() => MpSampler.Flood(prng, MpSampler.MaxFloodSigma * 2, x));
+        Assert.Throws<ArgumentOutOfRangeException>(() => NoiseFlooding.Sample(prng, NoiseFlooding.MaxSigma * 2, x));
     }
 
     internal static BigInteger Crt(ulong[] primes, ulong[] residues)
@@ -226,7 +211,7 @@ public sealed class PackedEncoderTests
     {
         MultipartyParameters p = MultipartyParameters.CreateInsecureForTests(10, 10, ringDegree: 64, valueBits: bits, valuesPerCoefficient: k, wirePrimes: 7, wirePrimeBits: 60);
         var enc = new PackedEncoder(p);
-        using MpPrng prng = MpPrng.FromSeed([(byte)bits, (byte)k], "encoder");
+        using Prng prng = Prng.FromSeed([(byte)bits, (byte)k], "encoder");
         var m = new ulong[enc.Words];
         var r = new ulong[enc.Words];
         var res = new ulong[p.Primes.Count];
@@ -264,11 +249,11 @@ public sealed class PackedDecoderTests
     {
         MultipartyParameters p = MultipartyParameters.CreateInsecureForTests(10, 10, ringDegree: 64, valueBits: bits, valuesPerCoefficient: k, wirePrimes: wirePrimes, wirePrimeBits: 60);
         var enc = new PackedEncoder(p);
-        using MpPrng prng = MpPrng.FromSeed([(byte)bits, (byte)k], "decoder");
+        using Prng prng = Prng.FromSeed([(byte)bits, (byte)k], "decoder");
         for (int trial = 0; trial < 20; trial++)
         {
-            MpPoly x = p.WireRing.NewPoly();
-            MpSampler.Uniform(prng, p.WireRing, x); // arbitrary residues: includes values near the rounding boundaries' neighbourhood
+            Poly x = p.WireRing.NewPoly();
+            UniformSampler.Sample(prng, p.WireRing, x); // arbitrary residues: includes values near the rounding boundaries' neighbourhood
             if (trial == 0)
             {
                 Array.Clear(x.Data);

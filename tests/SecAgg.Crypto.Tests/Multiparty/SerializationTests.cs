@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Crypto.Multiparty;
 
 namespace SecAgg.Crypto.Tests.Multiparty;
@@ -156,7 +157,7 @@ public sealed class SerializationTests
     [Fact]
     public void DisposedSecretIsZeroedAndUnusable()
     {
-        using var prng = SecAgg.Crypto.Multiparty.Internal.MpPrng.FromSeed([1], "dispose");
+        using var prng = Prng.FromSeed([1], "dispose");
         PartySecret s = PartySecret.Generate(P, 1, prng);
         _ = s.NttKeyLevel;
         s.Dispose();

@@ -1,3 +1,5 @@
+using SecAgg.Crypto.Ring;
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Tests.Multiparty;
@@ -7,16 +9,16 @@ public sealed class ShamirSharingTests
 {
     private const int N = 64;
 
-    private static (MpModulus[] Moduli, ulong[] Secret, MpPrng Prng) Setup(string seed)
+    private static (Modulus[] Moduli, ulong[] Secret, Prng Prng) Setup(string seed)
     {
-        MpPrng prng = MpPrng.FromSeed(System.Text.Encoding.UTF8.GetBytes(seed), "shamir-test");
-        MpModulus[] moduli = MpModulus.GenerateNttPrimes(50, N, 2).Concat(MpModulus.GenerateNttPrimes(30, N, 1)).Select(p => new MpModulus(p)).ToArray();
+        Prng prng = Prng.FromSeed(System.Text.Encoding.UTF8.GetBytes(seed), "shamir-test");
+        Modulus[] moduli = NttPrimes.Generate(50, N, 2).Concat(NttPrimes.Generate(30, N, 1)).Select(p => new Modulus(p)).ToArray();
         var secret = new ulong[moduli.Length * N];
         for (int l = 0; l < moduli.Length; l++)
         {
             for (int j = 0; j < N; j++)
             {
-                secret[l * N + j] = moduli[l].FromSigned((long)(prng.NextUInt64() % 3) - 1);
+                secret[l * N + j] = moduli[l].ReduceSigned((long)(prng.NextUInt64() % 3) - 1);
             }
         }
 
@@ -31,7 +33,7 @@ public sealed class ShamirSharingTests
     [InlineData(10, 10)]
     public void AnyThresholdSharesReconstructTheSecret(int threshold, int parties)
     {
-        (MpModulus[] moduli, ulong[] secret, MpPrng prng) = Setup($"rec-{threshold}-{parties}");
+        (Modulus[] moduli, ulong[] secret, Prng prng) = Setup($"rec-{threshold}-{parties}");
         ulong[][] shares = ShamirSharing.Share(secret, moduli, N, threshold, parties, prng);
         for (int trial = 0; trial < 8; trial++)
         {
@@ -44,7 +46,7 @@ public sealed class ShamirSharingTests
     [Fact]
     public void FewerThanThresholdSharesDoNotReconstruct()
     {
-        (MpModulus[] moduli, ulong[] secret, MpPrng prng) = Setup("few");
+        (Modulus[] moduli, ulong[] secret, Prng prng) = Setup("few");
         ulong[][] shares = ShamirSharing.Share(secret, moduli, N, 4, 7, prng);
         int[] set = [2, 5, 7];
         ulong[] back = ShamirSharing.Reconstruct(set, set.Select(id => shares[id - 1]).ToArray(), moduli, N);
@@ -56,7 +58,7 @@ public sealed class ShamirSharingTests
     {
         // 3 shares of a 4-of-7 sharing of a ternary secret: each coefficient, bucketed into 16 bins of
         // [0, p), must look uniform (χ² with 15 degrees of freedom; 37.7 is the 0.001 critical value).
-        (MpModulus[] moduli, ulong[] secret, MpPrng prng) = Setup("chi");
+        (Modulus[] moduli, ulong[] secret, Prng prng) = Setup("chi");
         var bins = new long[16];
         int samples = 0;
         for (int rep = 0; rep < 20; rep++)
@@ -68,7 +70,7 @@ public sealed class ShamirSharingTests
                 {
                     for (int j = 0; j < N; j++)
                     {
-                        bins[(int)((UInt128)shares[id - 1][l * N + j] * 16 / moduli[l].P)]++;
+                        bins[(int)((UInt128)shares[id - 1][l * N + j] * 16 / moduli[l].Value)]++;
                         samples++;
                     }
                 }
@@ -81,7 +83,7 @@ public sealed class ShamirSharingTests
         var secretBins = new long[16];
         foreach ((ulong v, int i) in secret.Select((v, i) => (v, i)))
         {
-            secretBins[(int)((UInt128)v * 16 / moduli[i / N].P)]++;
+            secretBins[(int)((UInt128)v * 16 / moduli[i / N].Value)]++;
         }
 
         Assert.True(ChiSquare(secretBins, secret.Length) > 100);
@@ -90,14 +92,14 @@ public sealed class ShamirSharingTests
     [Fact]
     public void DuplicatePointsAreRejected()
     {
-        (MpModulus[] moduli, _, _) = Setup("dup");
+        (Modulus[] moduli, _, _) = Setup("dup");
         Assert.Throws<ArgumentException>(() => ShamirSharing.LagrangeAtZero([1, 2, 2], moduli));
     }
 
     [Fact]
     public void ThresholdOutsideOneToPartiesIsRejected()
     {
-        (MpModulus[] moduli, ulong[] secret, MpPrng prng) = Setup("bad");
+        (Modulus[] moduli, ulong[] secret, Prng prng) = Setup("bad");
         Assert.Throws<ArgumentOutOfRangeException>(() => ShamirSharing.Share(secret, moduli, N, 0, 3, prng));
         Assert.Throws<ArgumentOutOfRangeException>(() => ShamirSharing.Share(secret, moduli, N, 4, 3, prng));
     }

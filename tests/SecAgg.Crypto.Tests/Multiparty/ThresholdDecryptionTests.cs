@@ -1,3 +1,5 @@
+using SecAgg.Crypto.Ring;
+using SecAgg.Crypto.Ring.Sampling;
 using System.Numerics;
 using SecAgg.Crypto.Multiparty;
 using SecAgg.Crypto.Multiparty.Internal;
@@ -101,17 +103,17 @@ public sealed class ThresholdDecryptionTests
         var combiner = new Combiner(p, [1, 3, 4]);
         DecryptionShare partial = f.Decrypt(ct, new[] { 1, 4 }.Select(id => combiner.GetDecryptionSecret(shares[id - 1])));
         DecryptionShare full = f.Decrypt(ct, combiner.ActiveSet.Select(id => combiner.GetDecryptionSecret(shares[id - 1])));
-        MpRing ring = p.WireRing;
+        RingQ ring = p.WireRing;
         double ChiOf(DecryptionShare s)
         {
-            MpPoly x = ring.NewPoly();
-            ring.Add(ct.C0, s.Value, x);
+            Poly x = ring.NewPoly();
+            ring.AddLimbs(ct.C0, s.Value, x);
             var bins = new long[16];
-            for (int l = 0; l < x.Limbs; l++)
+            for (int l = 0; l < x.LimbCount; l++)
             {
                 for (int j = 0; j < p.RingDegree; j++)
                 {
-                    bins[(int)((UInt128)x.Data[l * p.RingDegree + j] * 16 / ring.Moduli[l].P)]++;
+                    bins[(int)((UInt128)x.Data[l * p.RingDegree + j] * 16 / ring.Moduli[l].Value)]++;
                 }
             }
 
@@ -133,20 +135,20 @@ public sealed class ThresholdDecryptionTests
         DecryptionShare agg = f.Decrypt(sum, f.Secrets.Select(DecryptionSecret.ForAllParties));
         Assert.Equal(expected, proto.Finalize(sum, agg));
 
-        MpRing ring = p.WireRing;
-        MpPoly s = ring.NewPoly();
+        RingQ ring = p.WireRing;
+        Poly s = ring.NewPoly();
         foreach (PartySecret sec in f.Secrets)
         {
-            ring.Add(s, sec.NttKeyLevel.Truncate(p.WireLimbCount), s);
+            ring.AddLimbs(s, sec.NttKeyLevel.CloneLimbs(p.WireLimbCount), s);
         }
 
-        MpPoly c1s = sum.C1.Clone();
+        Poly c1s = sum.C1.Clone();
         ring.Ntt(c1s);
         ring.MulCoeffs(c1s, s, c1s);
         ring.InverseNtt(c1s);
-        MpPoly residual = ring.NewPoly();
+        Poly residual = ring.NewPoly();
         ring.Sub(agg.Value, c1s, residual);
-        ulong q0 = ring.Moduli[0].P;
+        ulong q0 = ring.Moduli[0].Value;
         double sigma = proto.FloodingSigma(sum);
         Assert.Equal(Math.Ceiling(Math.Pow(2, p.FloodingLambda / 2.0) * sum.NoiseBound), sigma);
         double sumSq = 0;
@@ -167,11 +169,11 @@ public sealed class ThresholdDecryptionTests
     {
         MultipartyParameters p = MultipartyParameters.CreateInsecureForTests(4, 4, ringDegree: 128);
         var f = new MultipartyFixture(p, "noise-bound");
-        MpRing ring = p.WireRing;
-        MpPoly s = ring.NewPoly();
+        RingQ ring = p.WireRing;
+        Poly s = ring.NewPoly();
         foreach (PartySecret sec in f.Secrets)
         {
-            ring.Add(s, sec.NttKeyLevel.Truncate(p.WireLimbCount), s);
+            ring.AddLimbs(s, sec.NttKeyLevel.CloneLimbs(p.WireLimbCount), s);
         }
 
         BigInteger q = p.WireModulus, t = BigInteger.One << p.PlaintextModulusBits;
@@ -179,15 +181,15 @@ public sealed class ThresholdDecryptionTests
         {
             uint[] v = f.RandomValues(p.ValuesPerCiphertext);
             CompactCiphertext ct = f.Encryptor.Encrypt(v, f.Prng);
-            MpPoly x = ct.C1.Clone();
+            Poly x = ct.C1.Clone();
             ring.Ntt(x);
             ring.MulCoeffs(x, s, x);
             ring.InverseNtt(x);
-            ring.Add(x, ct.C0, x);
+            ring.AddLimbs(x, ct.C0, x);
             double worst = 0;
             for (int c = 0; c < p.RingDegree; c++)
             {
-                BigInteger xc = RingArithmeticTests.Crt(p.Primes.Take(p.WireLimbCount).ToArray(), Enumerable.Range(0, x.Limbs).Select(l => x.Data[l * p.RingDegree + c]).ToArray());
+                BigInteger xc = RingArithmeticTests.Crt(p.Primes.Take(p.WireLimbCount).ToArray(), Enumerable.Range(0, x.LimbCount).Select(l => x.Data[l * p.RingDegree + c]).ToArray());
                 BigInteger m = 0;
                 for (int j = p.ValuesPerCoefficient - 1; j >= 0; j--)
                 {

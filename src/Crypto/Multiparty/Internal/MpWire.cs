@@ -1,3 +1,5 @@
+using SecAgg.Crypto.Serialization;
+using SecAgg.Crypto.Ring;
 using System.Buffers.Binary;
 
 namespace SecAgg.Crypto.Multiparty.Internal;
@@ -59,57 +61,32 @@ internal static class MpWire
         parameters.CheckDigest(src.Slice(6, 8), what);
     }
 
-    public static int PolyBytes(MpRing ring, int limbs)
+    /// <summary>Bytes of one polynomial of <paramref name="limbs"/> limbs: the core's bit-packed
+    /// <see cref="PolyCodec"/> size. For a power-of-two n ≥ 8 every limb ends on a byte boundary, so this equals the
+    /// per-limb packing of wire version 1.</summary>
+    public static int PolyBytes(RingQ ring, int limbs) => PolyCodec.GetSize(ring, limbs);
+
+    /// <summary>Writes <paramref name="poly"/> with the core's <see cref="PolyCodec"/>; returns the bytes written.</summary>
+    public static int WritePoly(Span<byte> dst, RingQ ring, Poly poly) => PolyCodec.Write(ring, [poly], dst);
+
+    /// <summary>Reads one polynomial with the core's <see cref="PolyCodec"/> (every residue checked against its prime,
+    /// zero padding), reporting problems as <see cref="InvalidDataException"/> naming <paramref name="what"/>.</summary>
+    public static Poly ReadPoly(ReadOnlySpan<byte> src, RingQ ring, int limbs, string what)
     {
-        int sum = 0;
-        for (int i = 0; i < limbs; i++)
+        int bytes = PolyBytes(ring, limbs);
+        if (src.Length < bytes)
         {
-            sum += BitPacker.PackedBytes(ring.N, ring.Moduli[i].BitLength);
+            throw new InvalidDataException($"The {what} is truncated: its polynomial needs {bytes} bytes, {src.Length} remain.");
         }
 
-        return sum;
-    }
-
-    public static int WritePoly(Span<byte> dst, MpRing ring, MpPoly poly)
-    {
-        int pos = 0;
-        for (int i = 0; i < poly.Limbs; i++)
+        var poly = new Poly(ring.N, limbs);
+        try
         {
-            pos += BitPacker.Pack(poly.ReadLimb(i), ring.Moduli[i].BitLength, dst[pos..]);
+            PolyCodec.Read(ring, src[..bytes], limbs, isNtt: false, [poly]);
         }
-
-        return pos;
-    }
-
-    public static MpPoly ReadPoly(ReadOnlySpan<byte> src, MpRing ring, int limbs, string what)
-    {
-        var poly = new MpPoly(ring.N, limbs);
-        int pos = 0;
-        for (int i = 0; i < limbs; i++)
+        catch (InvalidEncodingException e)
         {
-            int width = ring.Moduli[i].BitLength;
-            int bytes = BitPacker.PackedBytes(ring.N, width);
-            if (src.Length - pos < bytes)
-            {
-                throw new InvalidDataException($"The {what} is truncated in limb {i}.");
-            }
-
-            if (!BitPacker.Unpack(src.Slice(pos, bytes), width, poly.Limb(i)))
-            {
-                throw new InvalidDataException($"The {what} has non-zero padding bits in limb {i}.");
-            }
-
-            ulong p = ring.Moduli[i].P;
-            ReadOnlySpan<ulong> limb = poly.ReadLimb(i);
-            for (int j = 0; j < limb.Length; j++)
-            {
-                if (limb[j] >= p)
-                {
-                    throw new InvalidDataException($"The {what} has coefficient {j} of limb {i} ≥ its prime {p}.");
-                }
-            }
-
-            pos += bytes;
+            throw new InvalidDataException($"The {what} is malformed: {e.Message} (a residue ≥ its prime or non-zero padding).", e);
         }
 
         return poly;

@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Ring;
 using System.Numerics;
 
 namespace SecAgg.Crypto.Multiparty.Internal;
@@ -37,9 +38,9 @@ internal sealed class PackedEncoder
         int logT = parameters.PlaintextModulusBits;
         _words = (logT + 63) / 64;
         _qLow = ToWords(parameters.KeyModulus & ((BigInteger.One << logT) - 1), _words);
-        MpModulus[] moduli = parameters.KeyRing.Moduli;
-        _tInverse = new ulong[moduli.Length];
-        for (int i = 0; i < moduli.Length; i++)
+        IReadOnlyList<Modulus> moduli = parameters.KeyRing.Moduli;
+        _tInverse = new ulong[moduli.Count];
+        for (int i = 0; i < moduli.Count; i++)
         {
             _tInverse[i] = moduli[i].Inverse(moduli[i].Pow(2, (ulong)logT));
         }
@@ -94,29 +95,29 @@ internal sealed class PackedEncoder
         }
 
         ulong half = (r[words - 1] >> (topBits - 1)) & 1;
-        MpModulus[] moduli = _p.KeyRing.Moduli;
+        IReadOnlyList<Modulus> moduli = _p.KeyRing.Moduli;
         for (int l = 0; l < residues.Length; l++)
         {
-            MpModulus mod = moduli[l];
+            Modulus mod = moduli[l];
             ulong acc = 0;
             for (int i = words - 1; i >= 0; i--)
             {
                 acc = mod.Reduce128(acc, r[i]);
             }
 
-            residues[l] = mod.Add(mod.Mul(mod.Neg(acc), _tInverse[l]), half);
+            residues[l] = mod.Add(mod.Multiply(mod.Negate(acc), _tInverse[l]), half);
         }
     }
 
     /// <summary>Writes round(Q·M/t) into every key-level limb of <paramref name="dst"/> (coefficient form).</summary>
-    public void EncodeScaled(ReadOnlySpan<uint> values, MpPoly dst)
+    public void EncodeScaled(ReadOnlySpan<uint> values, Poly dst)
     {
         int n = _p.RingDegree, k = _p.ValuesPerCoefficient, w = _p.SlotBits;
         uint limit = _p.ValueBits == 32 ? uint.MaxValue : (1u << _p.ValueBits) - 1;
         Array.Clear(dst.Data);
         Span<ulong> m = _words <= 64 ? stackalloc ulong[_words] : new ulong[_words];
         Span<ulong> r = _words <= 64 ? stackalloc ulong[_words] : new ulong[_words];
-        Span<ulong> residues = stackalloc ulong[dst.Limbs];
+        Span<ulong> residues = stackalloc ulong[dst.LimbCount];
         for (int c = 0; c < n; c++)
         {
             int start = c * k;
@@ -157,7 +158,7 @@ internal sealed class PackedEncoder
             }
 
             ScaledResidues(m, r, residues);
-            for (int i = 0; i < dst.Limbs; i++)
+            for (int i = 0; i < dst.LimbCount; i++)
             {
                 dst.Data[i * n + c] = residues[i];
             }
@@ -172,7 +173,7 @@ internal sealed class PackedEncoder
     {
         int logT = _p.PlaintextModulusBits;
         BigInteger y = (_p.KeyModulus * m + (BigInteger.One << (logT - 1))) >> logT;
-        return _p.KeyRing.Moduli.Select(mod => (ulong)(y % mod.P)).ToArray();
+        return _p.KeyRing.Moduli.Select(mod => (ulong)(y % mod.Value)).ToArray();
     }
 
     internal int Words => _words;
@@ -210,7 +211,7 @@ internal sealed class PackedEncoder
     /// t·x/q' ≡ Σ_i t·y_i/q_i (mod t); each term is computed as y_i·⌊2^(T+G)/q_i⌋ with G = 128 guard bits
     /// (total error &lt; L·2^(61−G) ≪ the noise margin), then rounded and reduced mod t = 2^T.
     /// </summary>
-    public ulong[] Decode(MpPoly x)
+    public ulong[] Decode(Poly x)
     {
         EnsureDecodeTables();
         int n = _p.RingDegree, k = _p.ValuesPerCoefficient, w = _p.SlotBits;
@@ -218,13 +219,13 @@ internal sealed class PackedEncoder
         ulong slotMask = (1UL << w) - 1;
         var acc = new ulong[fpWords];
         var result = new ulong[n * k];
-        MpModulus[] moduli = _p.WireRing.Moduli;
+        IReadOnlyList<Modulus> moduli = _p.WireRing.Moduli;
         for (int c = 0; c < n; c++)
         {
             Array.Clear(acc);
-            for (int i = 0; i < x.Limbs; i++)
+            for (int i = 0; i < x.LimbCount; i++)
             {
-                ulong y = moduli[i].Mul(x.Data[i * n + c], _crtInverse![i]);
+                ulong y = moduli[i].Multiply(x.Data[i * n + c], _crtInverse![i]);
                 ulong[] f = _fixedPoint[i];
                 ulong carry = 0;
                 for (int j = 0; j < fpWords; j++)
@@ -268,7 +269,7 @@ internal sealed class PackedEncoder
     }
 
     /// <summary>Decodes a wire-level polynomial x = Δ'm + E into the exact slot sums (each &lt; 2^w).</summary>
-    internal ulong[] DecodeReference(MpPoly x)
+    internal ulong[] DecodeReference(Poly x)
     {
         int n = _p.RingDegree, k = _p.ValuesPerCoefficient, w = _p.SlotBits, logT = _p.PlaintextModulusBits;
         BigInteger q = _p.WireModulus;
@@ -278,7 +279,7 @@ internal sealed class PackedEncoder
         for (int c = 0; c < n; c++)
         {
             BigInteger acc = BigInteger.Zero;
-            for (int i = 0; i < x.Limbs; i++)
+            for (int i = 0; i < x.LimbCount; i++)
             {
                 acc += _crtBasis[i] * x.Data[i * n + c];
             }

@@ -1,3 +1,5 @@
+using SecAgg.Crypto.Ring;
+using SecAgg.Crypto.Ring.Sampling;
 namespace SecAgg.Crypto.Multiparty.Internal;
 
 /// <summary>
@@ -12,7 +14,7 @@ internal static class ShamirSharing
     /// Shares <paramref name="secret"/> (limb-major L·n words, each &lt; its prime) with a random polynomial
     /// of degree threshold−1 per coefficient and limb. Returns one share (L·n words) per point 1..parties.
     /// </summary>
-    public static ulong[][] Share(ReadOnlySpan<ulong> secret, IReadOnlyList<MpModulus> moduli, int n, int threshold, int parties, MpPrng prng)
+    public static ulong[][] Share(ReadOnlySpan<ulong> secret, IReadOnlyList<Modulus> moduli, int n, int threshold, int parties, Prng prng)
     {
         int limbs = moduli.Count;
         if (secret.Length != limbs * n)
@@ -25,9 +27,9 @@ internal static class ShamirSharing
             throw new ArgumentOutOfRangeException(nameof(threshold), threshold, $"The threshold must be in [1, {parties}].");
         }
 
-        foreach (MpModulus m in moduli)
+        foreach (Modulus m in moduli)
         {
-            if ((ulong)parties >= m.P)
+            if ((ulong)parties >= m.Value)
             {
                 throw new ArgumentOutOfRangeException(nameof(parties), parties, "Every prime must exceed the number of parties.");
             }
@@ -44,7 +46,7 @@ internal static class ShamirSharing
         {
             for (int l = 0; l < limbs; l++)
             {
-                MpModulus m = moduli[l];
+                Modulus m = moduli[l];
                 ulong mask = (1UL << m.BitLength) - 1;
                 for (int c = 0; c < n; c++)
                 {
@@ -53,7 +55,7 @@ internal static class ShamirSharing
                     {
                         v = prng.NextUInt64() & mask;
                     }
-                    while (v >= m.P);
+                    while (v >= m.Value);
                     coeff[c] = v;
                 }
 
@@ -64,7 +66,7 @@ internal static class ShamirSharing
                     Span<ulong> dst = shares[j].AsSpan(l * n, n);
                     for (int c = 0; c < n; c++)
                     {
-                        dst[c] = m.Add(dst[c], m.MulShoup(coeff[c], xk, xs));
+                        dst[c] = m.Add(dst[c], m.MultiplyShoup(coeff[c], xk, xs));
                     }
                 }
             }
@@ -79,7 +81,7 @@ internal static class ShamirSharing
     /// Lagrange weights at zero for the active points (1-based party ids), one row per member and one
     /// column per limb: λ_j = Π_{m≠j} x_m/(x_m − x_j) mod q_l.
     /// </summary>
-    public static ulong[][] LagrangeAtZero(IReadOnlyList<int> points, IReadOnlyList<MpModulus> moduli)
+    public static ulong[][] LagrangeAtZero(IReadOnlyList<int> points, IReadOnlyList<Modulus> moduli)
     {
         var result = new ulong[points.Count][];
         for (int a = 0; a < points.Count; a++)
@@ -87,7 +89,7 @@ internal static class ShamirSharing
             result[a] = new ulong[moduli.Count];
             for (int l = 0; l < moduli.Count; l++)
             {
-                MpModulus m = moduli[l];
+                Modulus m = moduli[l];
                 ulong num = 1, den = 1;
                 ulong xj = (ulong)points[a];
                 for (int b = 0; b < points.Count; b++)
@@ -98,11 +100,11 @@ internal static class ShamirSharing
                     }
 
                     ulong xm = (ulong)points[b];
-                    num = m.Mul(num, xm);
-                    den = m.Mul(den, m.Sub(m.Reduce(xm), m.Reduce(xj)));
+                    num = m.Multiply(num, xm);
+                    den = m.Multiply(den, m.Subtract(m.Reduce(xm), m.Reduce(xj)));
                 }
 
-                result[a][l] = m.Mul(num, m.Inverse(den));
+                result[a][l] = m.Multiply(num, m.Inverse(den));
             }
         }
 
@@ -110,7 +112,7 @@ internal static class ShamirSharing
     }
 
     /// <summary>Reconstructs the secret from shares at the given points (any threshold of them).</summary>
-    public static ulong[] Reconstruct(IReadOnlyList<int> points, IReadOnlyList<ulong[]> shares, IReadOnlyList<MpModulus> moduli, int n)
+    public static ulong[] Reconstruct(IReadOnlyList<int> points, IReadOnlyList<ulong[]> shares, IReadOnlyList<Modulus> moduli, int n)
     {
         ulong[][] lambda = LagrangeAtZero(points, moduli);
         var secret = new ulong[moduli.Count * n];
@@ -118,13 +120,13 @@ internal static class ShamirSharing
         {
             for (int l = 0; l < moduli.Count; l++)
             {
-                MpModulus m = moduli[l];
+                Modulus m = moduli[l];
                 ulong w = lambda[a][l], ws = m.ShoupPrecompute(w);
                 ReadOnlySpan<ulong> src = shares[a].AsSpan(l * n, n);
                 Span<ulong> dst = secret.AsSpan(l * n, n);
                 for (int c = 0; c < n; c++)
                 {
-                    dst[c] = m.Add(dst[c], m.MulShoup(src[c], w, ws));
+                    dst[c] = m.Add(dst[c], m.MultiplyShoup(src[c], w, ws));
                 }
             }
         }

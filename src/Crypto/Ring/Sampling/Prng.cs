@@ -8,7 +8,7 @@ namespace SecAgg.Crypto.Ring.Sampling;
 /// A deterministic, expandable pseudo-random stream: AES-256 in counter mode keyed by a 32-byte seed.
 /// Block k (k = 0, 1, 2, …) of the stream is AES-256_seed(k as a 16-byte big-endian integer); bytes are consumed in
 /// order. <see cref="CreateSecure"/> keys it from <see cref="RandomNumberGenerator"/> (for secrets);
-/// <see cref="FromSeed"/> gives public, reproducible randomness (everyone with the seed gets the same stream) —
+/// <see cref="FromSeed(ReadOnlySpan{byte})"/> gives public, reproducible randomness (everyone with the seed gets the same stream) —
 /// never use a known seed for secret values outside tests.
 /// </summary>
 public sealed class Prng : IDisposable
@@ -56,6 +56,26 @@ public sealed class Prng : IDisposable
     /// <summary>The reproducible stream of <paramref name="seed"/> (32 bytes): for public randomness (common reference
     /// polynomials) and for tests. Anyone who knows the seed knows every output.</summary>
     public static Prng FromSeed(ReadOnlySpan<byte> seed) => new(seed);
+
+    /// <summary>The reproducible stream of (<paramref name="seed"/>, <paramref name="domainLabel"/>): the AES-256 key is
+    /// HMAC-SHA256(key = seed, message = UTF-8(label)), so one seed gives independent streams for different purposes
+    /// (domain separation) and the seed may have any length. Public randomness and tests only, as
+    /// <see cref="FromSeed(ReadOnlySpan{byte})"/>.</summary>
+    /// <exception cref="ArgumentException">The label is empty.</exception>
+    public static Prng FromSeed(ReadOnlySpan<byte> seed, string domainLabel)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(domainLabel);
+        Span<byte> key = stackalloc byte[SeedLength];
+        HMACSHA256.HashData(seed, System.Text.Encoding.UTF8.GetBytes(domainLabel), key);
+        try
+        {
+            return new Prng(key);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+    }
 
     /// <summary>Test helper: a reproducible stream from a small integer. NOT for secrets in production.</summary>
     internal static Prng ForTesting(ulong seed)

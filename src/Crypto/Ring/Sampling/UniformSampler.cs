@@ -10,7 +10,7 @@ public static class UniformSampler
     /// <summary>
     /// Expands <paramref name="seed"/> into a uniform polynomial of <paramref name="result"/>.LimbCount limbs.
     /// This is a public, deterministic function of (seed, ring primes, n, limb count) that every party computes
-    /// identically: the stream is <see cref="Prng.FromSeed"/>(seed) (AES-256-CTR); for limb l = 0, 1, … and
+    /// identically: the stream is <see cref="Prng.FromSeed(ReadOnlySpan{byte})"/>(seed) (AES-256-CTR); for limb l = 0, 1, … and
     /// coefficient j = 0 … n−1 in order, it reads 8-byte little-endian words w, keeps v = w mod 2^bits(p_l) and accepts
     /// the first v &lt; p_l. A shorter expansion is a prefix of a longer one. The result is marked as NTT form (a uniform
     /// polynomial is uniform in either representation; keys live in NTT form).
