@@ -11,14 +11,13 @@ namespace SecAgg.Aggregator.Storage;
 /// transaction survives a power cut or kill -9; write transactions take the database's write lock up front
 /// (BEGIN IMMEDIATE), which serializes folds.
 /// </summary>
-public sealed class SqliteAggregatorStore : IAggregatorStore
+public sealed class SqliteAggregatorStore : SqlAggregatorStore
 {
-    private readonly Store _store;
     private readonly Dialect _dialect;
 
-    private SqliteAggregatorStore(Store store, Dialect dialect)
+    private SqliteAggregatorStore(Dialect dialect, ILogger? logger)
+        : base(dialect, logger)
     {
-        _store = store;
         _dialect = dialect;
     }
 
@@ -37,63 +36,17 @@ public sealed class SqliteAggregatorStore : IAggregatorStore
             await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var store = new Store(dialect, logger);
+        var store = new SqliteAggregatorStore(dialect, logger);
         await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-        return new SqliteAggregatorStore(store, dialect);
+        return store;
     }
 
-    /// <summary>Test hook: see <c>SqlAggregatorStore.FaultHook</c>.</summary>
-    internal Action<string>? FaultHook { get => _store.FaultHook; set => _store.FaultHook = value; }
-
     /// <inheritdoc/>
-    public Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken = default) => _store.GetSchemaVersionAsync(cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<Rounds.RoundState?> GetRoundAsync(long number, CancellationToken cancellationToken = default) => _store.GetRoundAsync(number, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<Rounds.RoundState?> GetLatestRoundAsync(CancellationToken cancellationToken = default) => _store.GetLatestRoundAsync(cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<IReadOnlyList<Rounds.RoundState>> GetUnfinishedRoundsAsync(CancellationToken cancellationToken = default) => _store.GetUnfinishedRoundsAsync(cancellationToken);
-
-    /// <inheritdoc/>
-    public Task InsertRoundAsync(Rounds.RoundState round, CancellationToken cancellationToken = default) => _store.InsertRoundAsync(round, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<Rounds.RoundState> UpdateRoundAsync(long number, Func<Rounds.RoundState, Rounds.RoundState> transition, Privacy.LedgerEntry? ledgerEntry = null, CancellationToken cancellationToken = default) =>
-        _store.UpdateRoundAsync(number, transition, ledgerEntry, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<StageOutcome> StageChunkAsync(Accumulation.ChunkUpload chunk, CancellationToken cancellationToken = default) => _store.StageChunkAsync(chunk, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<UploadProgress> GetUploadProgressAsync(long round, string participant, CancellationToken cancellationToken = default) => _store.GetUploadProgressAsync(round, participant, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<IReadOnlyList<string>> GetParticipantsWithStagedChunksAsync(long round, CancellationToken cancellationToken = default) => _store.GetParticipantsWithStagedChunksAsync(round, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task DiscardStagedChunksAsync(long round, string participant, CancellationToken cancellationToken = default) => _store.DiscardStagedChunksAsync(round, participant, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<Rounds.RoundState> FoldUploadAsync(long round, string participant, Accumulation.IChunkAdder adder, Func<Rounds.RoundState, Rounds.RoundState> countUpload, CancellationToken cancellationToken = default) =>
-        _store.FoldUploadAsync(round, participant, adder, countUpload, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<(byte[] Sum, int Summands)?> ReadSumChunkAsync(long round, int chunkIndex, CancellationToken cancellationToken = default) => _store.ReadSumChunkAsync(round, chunkIndex, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task<IReadOnlyList<Privacy.LedgerEntry>> GetLedgerAsync(CancellationToken cancellationToken = default) => _store.GetLedgerAsync(cancellationToken);
-
-    /// <inheritdoc/>
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        await _store.DisposeAsync().ConfigureAwait(false);
+        await base.DisposeAsync().ConfigureAwait(false);
         _dialect.ClearPool();
     }
-
-    private sealed class Store(SqlDialect dialect, ILogger? logger) : SqlAggregatorStore(dialect, logger);
 
     private sealed class Dialect(string path) : SqlDialect
     {

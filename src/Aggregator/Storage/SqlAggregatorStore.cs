@@ -8,19 +8,21 @@ using SecAgg.Aggregator.Logging;
 using SecAgg.Aggregator.Privacy;
 using SecAgg.Aggregator.Rounds;
 
-namespace SecAgg.Aggregator.Storage.Internal;
+using SecAgg.Aggregator.Storage.Internal;
+
+namespace SecAgg.Aggregator.Storage;
 
 /// <summary>
 /// <see cref="IAggregatorStore"/> over ADO.NET, shared by SQLite and PostgreSQL. Each public method is one
 /// transaction; every write to a round's data first locks the round's row, so folds, stage changes and the ledger
 /// of one round are serialized across threads and processes.
 /// </summary>
-internal abstract class SqlAggregatorStore : IAggregatorStore
+public abstract class SqlAggregatorStore : IAggregatorStore
 {
     private readonly SqlDialect _dialect;
     private readonly ILogger _logger;
 
-    protected SqlAggregatorStore(SqlDialect dialect, ILogger? logger)
+    private protected SqlAggregatorStore(SqlDialect dialect, ILogger? logger)
     {
         _dialect = dialect;
         _logger = logger ?? NullLogger.Instance;
@@ -34,6 +36,7 @@ internal abstract class SqlAggregatorStore : IAggregatorStore
 
     private void Step(string name) => FaultHook?.Invoke(name);
 
+    /// <inheritdoc/>
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>Creates or upgrades the schema to <see cref="Migrations.Latest"/>.</summary>
