@@ -1,0 +1,222 @@
+// End-to-end load run of the real stack (issue 6): consortium init in a temp folder, AggregatorHost (embedded SQLite,
+// loopback mutual TLS), N ParticipantClients that join the key epoch, then one round: every participant submits a
+// d-parameter update concurrently (encrypt + stream), all answer the decryption request, the model is published.
+// The aggregator's own OpenTelemetry counters (meter SecAgg.Aggregator) time the ingest window server-side:
+// first ciphertext byte received -> last upload counted. Memory is sampled every 20 ms.
+// Usage: dotnet run -c Release --project perf/SecAgg.LoadTest -- --participants 20 --dimension 1000000 [--out perf/results]
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using SecAgg.Aggregator.Service;
+using SecAgg.Cli.Consortium;
+using SecAgg.Participant.Client;
+using SecAgg.Quantize.Ddg;
+
+int participants = 20, dimension = 1_000_000;
+string outDir = Path.Combine("perf", "results");
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--participants": participants = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--dimension": dimension = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--out": outDir = args[++i]; break;
+        default: Console.Error.WriteLine("usage: [--participants N (>=2)] [--dimension d] [--out folder]"); return 2;
+    }
+}
+
+if (participants < 2 || dimension < 1)
+{
+    Console.Error.WriteLine("--participants must be >= 2 and --dimension >= 1");
+    return 2;
+}
+
+string root = Path.Combine(Path.GetTempPath(), $"secagg-load-{Guid.NewGuid():N}");
+Directory.CreateDirectory(root);
+var total = Stopwatch.StartNew();
+var process = Process.GetCurrentProcess();
+
+// Server-side counters.
+long bytesReceived = 0, uploadsCounted = 0;
+long firstByteTicks = 0, lastByteTicks = 0, lastCountedTicks = 0;
+using var listener = new MeterListener();
+listener.InstrumentPublished = (inst, l) =>
+{
+    if (inst.Meter.Name == AggregatorMetrics.MeterName && inst.Name is "secagg.aggregator.bytes_received" or "secagg.aggregator.uploads_counted")
+    {
+        l.EnableMeasurementEvents(inst);
+    }
+};
+bool collecting = false;
+listener.SetMeasurementEventCallback<long>((inst, value, _, _) =>
+{
+    long now = Stopwatch.GetTimestamp();
+    if (!Volatile.Read(ref collecting))
+    {
+        return;
+    }
+
+    if (inst.Name == "secagg.aggregator.bytes_received")
+    {
+        Interlocked.CompareExchange(ref firstByteTicks, now, 0);
+        Interlocked.Add(ref bytesReceived, value);
+        Volatile.Write(ref lastByteTicks, now);
+    }
+    else
+    {
+        Interlocked.Add(ref uploadsCounted, value);
+        Volatile.Write(ref lastCountedTicks, now);
+    }
+});
+listener.Start();
+
+// Memory sampler.
+long peakWorkingSet = 0, peakManaged = 0;
+using var samplerStop = new CancellationTokenSource();
+Task sampler = Task.Run(async () =>
+{
+    while (!samplerStop.IsCancellationRequested)
+    {
+        process.Refresh();
+        peakWorkingSet = Math.Max(peakWorkingSet, process.WorkingSet64);
+        peakManaged = Math.Max(peakManaged, GC.GetTotalMemory(false));
+        try { await Task.Delay(20, samplerStop.Token); } catch (OperationCanceledException) { }
+    }
+});
+
+string[] ids = [.. Enumerable.Range(1, participants).Select(i => $"hospital-{i}")];
+ConsortiumLayout files = ConsortiumInitializer.Initialize(new ConsortiumInitOptions(
+    Path.Combine(root, "consortium"), "load-test", ids, Math.Max(2, participants / 2), participants, ["localhost"], Rounds: 1));
+var layout = new TensorLayout([new TensorSpec("w", [dimension])]);
+await using AggregatorHost host = await AggregatorHost.StartAsync(new AggregatorHostOptions
+{
+    ConfigPath = files.ConsortiumFile,
+    ServerCertificate = AggregatorHostOptions.LoadCertificate(files.AggregatorCertificate, files.AggregatorKey),
+    ModelLayout = layout,
+    Rounds = 1,
+    TickInterval = TimeSpan.FromMilliseconds(50),
+}, CancellationToken.None);
+X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(files.CaCertificate));
+ParticipantClient[] clients = [.. ids.Select(id => new ParticipantClient(new ParticipantClientOptions
+{
+    Aggregator = host.Address,
+    ClientCertificate = AggregatorHostOptions.LoadCertificate(files.Participants[id].Certificate, files.Participants[id].Key),
+    CertificateAuthority = ca,
+    StateDirectory = Path.Combine(root, "state", id),
+    ParticipantId = id,
+    PollInterval = TimeSpan.FromMilliseconds(50),
+}))];
+var phase = Stopwatch.StartNew();
+await Task.WhenAll(clients.Select(c => c.JoinAsync()));
+TimeSpan join = phase.Elapsed;
+
+float[][] updates = [.. Enumerable.Range(0, participants).Select(p =>
+{
+    float[] u = new float[dimension];
+    var rng = new Random(p + 1); // benchmark data, not a secret
+    for (int j = 0; j < u.Length; j++)
+    {
+        u[j] = (float)((rng.NextDouble() - 0.5) * 2e-3 / Math.Sqrt(dimension));
+    }
+
+    return u;
+})];
+
+GC.Collect();
+peakWorkingSet = 0;
+peakManaged = 0;
+Volatile.Write(ref collecting, true);
+long submitStart = Stopwatch.GetTimestamp();
+var perParticipant = new double[participants];
+SubmitResult[] submitted = await Task.WhenAll(clients.Select(async (c, i) =>
+{
+    long t0 = Stopwatch.GetTimestamp();
+    SubmitResult r = await c.SubmitAsync(updates[i], 1, 1);
+    perParticipant[i] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+    return r;
+}));
+long submitEnd = Stopwatch.GetTimestamp();
+long uploadPeakWs = peakWorkingSet, uploadPeakManaged = peakManaged;
+Volatile.Write(ref collecting, false);
+await Task.WhenAll(clients.Select(c => c.AnswerDecryptionAsync(1)));
+ulong version = await clients[0].WaitForPublicationAsync(1);
+GlobalModel model = await clients[0].FetchGlobalModelAsync(version);
+TimeSpan round = Stopwatch.GetElapsedTime(submitStart);
+samplerStop.Cancel();
+await sampler;
+
+double expectedMean = updates.Select(u => (double)u[0]).Average();
+double ciphertextMb = bytesReceived / 1e6;
+double ingestSeconds = Stopwatch.GetElapsedTime(firstByteTicks, lastCountedTicks).TotalSeconds;
+double encryptPhase = Stopwatch.GetElapsedTime(submitStart, firstByteTicks).TotalSeconds;
+double plaintextMb = (double)participants * dimension * sizeof(float) / 1e6;
+var result = new
+{
+    participants,
+    dimension,
+    machine = new
+    {
+        cpu = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':')[1].Trim() : null,
+        cores = Environment.ProcessorCount,
+        runtime = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+        os = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+    },
+    joinSeconds = join.TotalSeconds,
+    submitPhaseSeconds = Stopwatch.GetElapsedTime(submitStart, submitEnd).TotalSeconds,
+    encryptPhaseSecondsUntilFirstByte = encryptPhase,
+    perParticipantSubmitSeconds = new { min = perParticipant.Min(), max = perParticipant.Max() },
+    ciphertextBytesReceived = bytesReceived,
+    ciphertextBytesSentByClients = submitted.Sum(s => s.BytesSent),
+    chunksPerParticipant = submitted[0].Chunks,
+    uploadsCounted,
+    ingestSeconds,
+    ingestMBps = ciphertextMb / ingestSeconds,
+    plaintextFloat32Bytes = (long)(plaintextMb * 1e6),
+    expansion = bytesReceived / (plaintextMb * 1e6),
+    plaintextEquivalentMBps = plaintextMb / ingestSeconds,
+    peakWorkingSetMBDuringUpload = uploadPeakWs / 1e6,
+    peakManagedMBDuringUpload = uploadPeakManaged / 1e6,
+    peakWorkingSetMBWholeRound = peakWorkingSet / 1e6,
+    processPeakWorkingSetMB = Process.GetCurrentProcess().PeakWorkingSet64 / 1e6,
+    roundLatencySeconds = round.TotalSeconds,
+    publishedModelVersion = version,
+    meanFirstParameterExpected = expectedMean,
+    meanFirstParameterPublished = model.Values[0],
+    totalSeconds = total.Elapsed.TotalSeconds,
+    note = "Aggregator and participants run in one process: memory figures are the whole process (upper bound for the aggregator).",
+};
+foreach (ParticipantClient c in clients)
+{
+    c.Dispose();
+}
+
+string json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
+Console.WriteLine(json);
+Directory.CreateDirectory(outDir);
+string stem = Path.Combine(outDir, $"load-n{participants}-d{dimension}");
+File.WriteAllText(stem + ".json", json);
+File.WriteAllText(stem + ".md", string.Create(CultureInfo.InvariantCulture, $"""
+# Load run: {participants} participants x {dimension} parameters
+
+Machine: {result.machine.cpu}, {result.machine.cores} cores, {result.machine.runtime}, {result.machine.os}.
+Command: `dotnet run -c Release --project perf/SecAgg.LoadTest -- --participants {participants} --dimension {dimension}`
+
+| figure | value |
+|---|---|
+| join (key epoch, all participants) | {join.TotalSeconds:0.00} s |
+| submit phase (encrypt + upload, all concurrent) | {result.submitPhaseSeconds:0.00} s |
+| start -> first ciphertext byte at aggregator (encryption) | {encryptPhase:0.00} s |
+| ciphertext received by aggregator | {ciphertextMb:0.0} MB ({result.chunksPerParticipant} chunks/participant, {result.expansion:0.0}x float32) |
+| ingest window (first byte -> last upload counted) | {ingestSeconds:0.00} s |
+| aggregator ingest throughput | {result.ingestMBps:0.0} MB/s ciphertext ({result.plaintextEquivalentMBps:0.00} MB/s float32-equivalent) |
+| peak working set / managed heap during upload | {uploadPeakWs / 1e6:0} MB / {uploadPeakManaged / 1e6:0} MB |
+| peak working set whole round (process) | {peakWorkingSet / 1e6:0} MB |
+| round latency (submit start -> published model fetched) | {round.TotalSeconds:0.00} s |
+| mean of parameter 0: expected / published | {expectedMean:E3} / {model.Values[0]:E3} |
+
+{result.note}
+"""));
+try { Directory.Delete(root, true); } catch (IOException) { }
+return 0;
