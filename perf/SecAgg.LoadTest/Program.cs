@@ -15,9 +15,11 @@ using SecAgg.Aggregator.Service;
 using SecAgg.Cli.Consortium;
 using SecAgg.LoadTest;
 using SecAgg.Participant.Client;
+using SecAgg.Participant.Tensors;
 using SecAgg.Quantize.Ddg;
 
 int participants = 20, dimension = 1_000_000;
+bool separate = false;
 string outDir = Path.Combine("perf", "results");
 for (int i = 0; i < args.Length; i++)
 {
@@ -26,7 +28,8 @@ for (int i = 0; i < args.Length; i++)
         case "--participants": participants = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--dimension": dimension = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--out": outDir = args[++i]; break;
-        default: Console.Error.WriteLine("usage: [--participants N (>=2)] [--dimension d] [--out folder]"); return 2;
+        case "--aggregator-process": separate = true; break;
+        default: Console.Error.WriteLine("usage: [--participants N (>=2)] [--dimension d] [--out folder] [--aggregator-process]"); return 2;
     }
 }
 
@@ -77,14 +80,30 @@ listener.Start();
 
 // Memory sampler.
 long peakWorkingSet = 0, peakManaged = 0;
+Process? serverForSampling = null;
 using var samplerStop = new CancellationTokenSource();
 Task sampler = Task.Run(async () =>
 {
     while (!samplerStop.IsCancellationRequested)
     {
-        process.Refresh();
-        peakWorkingSet = Math.Max(peakWorkingSet, process.WorkingSet64);
-        peakManaged = Math.Max(peakManaged, GC.GetTotalMemory(false));
+        Process? sampled = Volatile.Read(ref serverForSampling);
+        if (sampled is not null)
+        {
+            try
+            {
+                sampled.Refresh();
+                peakWorkingSet = Math.Max(peakWorkingSet, sampled.WorkingSet64);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+        else
+        {
+            process.Refresh();
+            peakWorkingSet = Math.Max(peakWorkingSet, process.WorkingSet64);
+            peakManaged = Math.Max(peakManaged, GC.GetTotalMemory(false));
+        }
         try { await Task.Delay(20, samplerStop.Token); } catch (OperationCanceledException) { }
     }
 });
@@ -93,20 +112,73 @@ string[] ids = [.. Enumerable.Range(1, participants).Select(i => $"hospital-{i}"
 ConsortiumLayout files = ConsortiumInitializer.Initialize(new ConsortiumInitOptions(
     Path.Combine(root, "consortium"), "load-test", ids, Math.Max(2, participants / 2), participants, ["localhost"], Rounds: 1));
 var layout = new TensorLayout([new TensorSpec("w", [dimension])]);
-await using AggregatorHost host = await AggregatorHost.StartAsync(new AggregatorHostOptions
+AggregatorHost? host = null;
+Process? server = null;
+Uri address;
+if (separate)
 {
-    ConfigPath = files.ConsortiumFile,
-    ServerCertificate = AggregatorHostOptions.LoadCertificate(files.AggregatorCertificate, files.AggregatorKey),
-    ModelLayout = layout,
-    Rounds = 1,
-    TickInterval = TimeSpan.FromMilliseconds(50),
-}, CancellationToken.None);
+    // The aggregator as its own process (`secagg aggregator serve`), so its memory is measured alone (VmHWM).
+    string modelPath = Path.Combine(root, "w.npy");
+    NpyFormat.Write(modelPath, new NamedTensor("w", [dimension], new float[dimension]));
+    int port;
+    using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+    {
+        probe.Start();
+        port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "secagg"))
+    {
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+    };
+    foreach (string a in (string[])["aggregator", "serve", "--consortium", files.ConsortiumFile, "--cert", files.AggregatorCertificate, "--key", files.AggregatorKey,
+        "--model", modelPath, "--listen", $"127.0.0.1:{port}", "--rounds", "1"])
+    {
+        psi.ArgumentList.Add(a);
+    }
+
+    server = Process.Start(psi)!;
+    server.OutputDataReceived += (_, _) => { };
+    server.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"[aggregator] {e.Data}"); } };
+    server.BeginOutputReadLine();
+    server.BeginErrorReadLine();
+    for (int tries = 0; ; tries++)
+    {
+        try
+        {
+            using var c = new System.Net.Sockets.TcpClient();
+            await c.ConnectAsync(System.Net.IPAddress.Loopback, port);
+            break;
+        }
+        catch (System.Net.Sockets.SocketException) when (tries < 600 && !server.HasExited)
+        {
+            await Task.Delay(100);
+        }
+    }
+
+    address = new Uri($"https://localhost:{port}/");
+    Volatile.Write(ref serverForSampling, server);
+}
+else
+{
+    host = await AggregatorHost.StartAsync(new AggregatorHostOptions
+    {
+        ConfigPath = files.ConsortiumFile,
+        ServerCertificate = AggregatorHostOptions.LoadCertificate(files.AggregatorCertificate, files.AggregatorKey),
+        ModelLayout = layout,
+        Rounds = 1,
+        TickInterval = TimeSpan.FromMilliseconds(50),
+    }, CancellationToken.None);
+    address = host.Address;
+}
+
 X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(files.CaCertificate));
 ParticipantClient[] clients = new ParticipantClient[participants];
-GatedProxy[] proxies = [.. ids.Select((id, i) => new GatedProxy(host.Address, () => clients[i].State.LoadProgress(1) is not null))];
+GatedProxy[] proxies = [.. ids.Select((id, i) => new GatedProxy(address, () => clients[i].State.LoadProgress(1) is not null))];
 clients = [.. ids.Select((id, i) => new ParticipantClient(new ParticipantClientOptions
 {
-    Aggregator = proxies[i].Address(host.Address),
+    Aggregator = proxies[i].Address(address),
     ClientCertificate = AggregatorHostOptions.LoadCertificate(files.Participants[id].Certificate, files.Participants[id].Key),
     CertificateAuthority = ca,
     StateDirectory = Path.Combine(root, "state", id),
@@ -173,6 +245,16 @@ TimeSpan round = Stopwatch.GetElapsedTime(submitStart);
 samplerStop.Cancel();
 await sampler;
 
+string? serverStatus = server is null ? null : File.ReadAllText($"/proc/{server.Id}/status");
+double serverVmHwmMb = serverStatus is null ? 0 : double.Parse(serverStatus.Split('\n').First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024 / 1e6;
+if (server is not null)
+{
+    // Server-side counters live in the other process: count the clients' bytes, and time release -> last acknowledgement.
+    bytesReceived = submitted.Sum(s => s.BytesSent);
+    firstByteTicks = uploadStart;
+    lastCountedTicks = submitEnd;
+}
+
 double ciphertextMb = bytesReceived / 1e6;
 double ingestSeconds = Stopwatch.GetElapsedTime(firstByteTicks, lastCountedTicks).TotalSeconds;
 double plaintextMb = (double)participants * dimension * sizeof(float) / 1e6;
@@ -205,11 +287,15 @@ var result = new
     peakManagedMBDuringUpload = uploadPeakManaged / 1e6,
     peakWorkingSetMBWholeRound = peakWorkingSet / 1e6,
     processPeakWorkingSetMB = Process.GetCurrentProcess().PeakWorkingSet64 / 1e6,
+    aggregatorProcess = separate,
+    aggregatorVmHwmMB = serverVmHwmMb,
     roundLatencySeconds = round.TotalSeconds,
     publishedModelVersion = version,
     publishedModelLength = model.Values.Length,
     totalSeconds = total.Elapsed.TotalSeconds,
-    note = "Aggregator and participants run in one process: memory figures are the whole process (upper bound for the aggregator).",
+    note = separate
+        ? "Aggregator in its own process (secagg aggregator serve): working-set figures and VmHWM are the aggregator's alone; managed heap is not sampled; ingest timed client-side (release -> last acknowledgement)."
+        : "Aggregator and participants run in one process: memory figures are the whole process (upper bound for the aggregator); ingest timed by the aggregator's own metrics.",
 };
 foreach (ParticipantClient c in clients)
 {
@@ -221,16 +307,28 @@ foreach (GatedProxy p in proxies)
     await p.DisposeAsync();
 }
 
+if (host is not null)
+{
+    await host.DisposeAsync();
+}
+
+if (server is not null)
+{
+    server.Kill(entireProcessTree: true);
+    await server.WaitForExitAsync();
+    server.Dispose();
+}
+
 string json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
 Console.WriteLine(json);
 Directory.CreateDirectory(outDir);
-string stem = Path.Combine(outDir, $"load-n{participants}-d{dimension}");
+string stem = Path.Combine(outDir, $"load-n{participants}-d{dimension}{(separate ? "-process" : "")}");
 File.WriteAllText(stem + ".json", json);
 File.WriteAllText(stem + ".md", string.Create(CultureInfo.InvariantCulture, $"""
 # Load run: {participants} participants x {dimension} parameters
 
 Machine: {result.machine.cpu}, {result.machine.cores} cores, {result.machine.runtime}, {result.machine.os}.
-Command: `dotnet run -c Release --project perf/SecAgg.LoadTest -- --participants {participants} --dimension {dimension}`
+Command: `dotnet run -c Release --project perf/SecAgg.LoadTest -- --participants {participants} --dimension {dimension}{(separate ? " --aggregator-process" : "")}`
 
 | figure | value |
 |---|---|
@@ -241,7 +339,8 @@ Command: `dotnet run -c Release --project perf/SecAgg.LoadTest -- --participants
 | ingest window (first byte -> last upload counted) | {ingestSeconds:0.00} s |
 | aggregator ingest throughput | {result.ingestMBps:0.0} MB/s ciphertext ({result.plaintextEquivalentMBps:0.00} MB/s float32-equivalent) |
 | peak working set / managed heap during upload | {uploadPeakWs / 1e6:0} MB / {uploadPeakManaged / 1e6:0} MB |
-| peak working set whole round (process) | {peakWorkingSet / 1e6:0} MB |
+| peak working set whole round (sampled) | {peakWorkingSet / 1e6:0} MB |
+| aggregator process VmHWM (separate-process mode only) | {serverVmHwmMb:0} MB |
 | round latency (submit start -> published model fetched, includes the encrypt phase) | {round.TotalSeconds:0.00} s |
 | published model | version {version}, {model.Values.Length} values |
 
