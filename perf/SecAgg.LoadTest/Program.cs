@@ -258,6 +258,11 @@ if (server is not null)
 double ciphertextMb = bytesReceived / 1e6;
 double ingestSeconds = Stopwatch.GetElapsedTime(firstByteTicks, lastCountedTicks).TotalSeconds;
 double plaintextMb = (double)participants * dimension * sizeof(float) / 1e6;
+double baselineSeconds = (await PlaintextBaseline.RunAsync(
+    AggregatorHostOptions.LoadCertificate(files.AggregatorCertificate, files.AggregatorKey), ca,
+    [.. ids.Select(id => AggregatorHostOptions.LoadCertificate(files.Participants[id].Certificate, files.Participants[id].Key))],
+    [.. updates.Select(u => System.Runtime.InteropServices.MemoryMarshal.AsBytes(u.AsSpan()).ToArray())])).TotalSeconds;
+double baselineMBps = plaintextMb / baselineSeconds;
 var result = new
 {
     participants,
@@ -283,6 +288,9 @@ var result = new
     plaintextFloat32Bytes = (long)(plaintextMb * 1e6),
     expansion = bytesReceived / (plaintextMb * 1e6),
     plaintextEquivalentMBps = plaintextMb / ingestSeconds,
+    plaintextBaselineSeconds = baselineSeconds,
+    plaintextBaselineMBps = baselineMBps,
+    secureOverPlaintextTime = ingestSeconds / baselineSeconds,
     peakWorkingSetMBDuringUpload = uploadPeakWs / 1e6,
     peakManagedMBDuringUpload = uploadPeakManaged / 1e6,
     peakWorkingSetMBWholeRound = peakWorkingSet / 1e6,
@@ -301,6 +309,7 @@ foreach (ParticipantClient c in clients)
 {
     c.Dispose();
 }
+
 
 foreach (GatedProxy p in proxies)
 {
@@ -338,6 +347,8 @@ Command: `dotnet run -c Release --project perf/SecAgg.LoadTest -- --participants
 | ciphertext received by aggregator | {ciphertextMb:0.0} MB ({result.chunksPerParticipant} chunks/participant, {result.expansion:0.0}x float32) |
 | ingest window (first byte -> last upload counted) | {ingestSeconds:0.00} s |
 | aggregator ingest throughput | {result.ingestMBps:0.0} MB/s ciphertext ({result.plaintextEquivalentMBps:0.00} MB/s float32-equivalent) |
+| plaintext baseline: same float32 bytes, same participants, raw mutual-TLS loopback sink | {baselineSeconds:0.00} s = {baselineMBps:0.0} MB/s |
+| secure upload time / plaintext baseline time | {result.secureOverPlaintextTime:0.0}x |
 | peak working set / managed heap during upload | {uploadPeakWs / 1e6:0} MB / {uploadPeakManaged / 1e6:0} MB |
 | peak working set whole round (sampled) | {peakWorkingSet / 1e6:0} MB |
 | aggregator process VmHWM (separate-process mode only) | {serverVmHwmMb:0} MB |
