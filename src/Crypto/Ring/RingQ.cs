@@ -292,8 +292,12 @@ public sealed partial class RingQ
     }
 
     /// <summary>result += values (a signed integer polynomial of length n, reduced into every limb; coefficient form).</summary>
+    public void AddSigned(ReadOnlySpan<long> values, Poly result) => LiftSigned(values, result, accumulate: true);
+
+    /// <summary>Reduces the signed values into every limb of <paramref name="result"/>, adding them to it when
+    /// <paramref name="accumulate"/>, else overwriting it. Shared by <see cref="SetSigned"/> and <see cref="AddSigned"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void AddSigned(ReadOnlySpan<long> values, Poly result)
+    private void LiftSigned(ReadOnlySpan<long> values, Poly result, bool accumulate)
     {
         ArgumentNullException.ThrowIfNull(result);
         CheckLimbs(result);
@@ -307,12 +311,13 @@ public sealed partial class RingQ
             Modulus m = _moduli[l];
             ulong p = m.Value;
             Span<ulong> r = result.Limb(l);
-            int start = LiftSmallVector(values, r, p, accumulate: true);
+            int start = LiftSmallVector(values, r, p, accumulate);
             for (int j = start; j < values.Length; j++)
             {
                 long v = values[j];
+                // Fast path for |v| < p, which covers every small sampler.
                 ulong x = v >= 0 ? ((ulong)v < p ? (ulong)v : m.Reduce((ulong)v)) : m.ReduceSigned(v);
-                r[j] = Modulus.SubtractIfAtLeast(r[j] + x, p);
+                r[j] = accumulate ? Modulus.SubtractIfAtLeast(r[j] + x, p) : x;
             }
         }
     }
@@ -356,37 +361,9 @@ public sealed partial class RingQ
 
     /// <summary>Writes the small signed integer polynomial <paramref name="values"/> (length n) into every limb of
     /// <paramref name="result"/>, in coefficient form.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SetSigned(ReadOnlySpan<long> values, Poly result)
     {
-        ArgumentNullException.ThrowIfNull(result);
-        CheckLimbs(result);
-        if (values.Length != N)
-        {
-            throw new ArgumentException($"Expected {N} values, got {values.Length}.", nameof(values));
-        }
-
-        for (int l = 0; l < result.LimbCount; l++)
-        {
-            Modulus m = _moduli[l];
-            ulong p = m.Value;
-            Span<ulong> r = result.Limb(l);
-            int start = LiftSmallVector(values, r, p, accumulate: false);
-            for (int j = start; j < values.Length; j++)
-            {
-                long v = values[j];
-                // Fast path for |v| < p, which covers every small sampler.
-                if (v >= 0)
-                {
-                    r[j] = (ulong)v < p ? (ulong)v : m.Reduce((ulong)v);
-                }
-                else
-                {
-                    r[j] = m.ReduceSigned(v);
-                }
-            }
-        }
-
+        LiftSigned(values, result, accumulate: false);
         result.IsNtt = false;
     }
 
