@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Internal;
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
@@ -73,39 +74,11 @@ public sealed class FileShareLedger : IShareLedger
                 return;
             }
 
-            string temp = Path.Combine(_directory, $".{Convert.ToHexStringLower(digest)}.{Guid.NewGuid():N}.tmp");
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows())
+            UnixFileMode? mode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            if (!DurableFile.Write(path, content, mode, overwrite: false))
             {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            try
-            {
-                using (var fs = new FileStream(temp, options))
-                {
-                    fs.Write(content);
-                    fs.Flush(flushToDisk: true);
-                }
-
-                try
-                {
-                    File.Move(temp, path, overwrite: false);
-                }
-                catch (IOException) when (File.Exists(path))
-                {
-                    ThrowIfDifferent(Parse(File.ReadAllBytes(path), digest, path), shareBytes);
-                    return;
-                }
-
-                FsyncDirectory();
-            }
-            finally
-            {
-                if (File.Exists(temp))
-                {
-                    File.Delete(temp);
-                }
+                // Another writer got there first (or a file appeared between the check and the rename).
+                ThrowIfDifferent(Parse(File.ReadAllBytes(path), digest, path), shareBytes);
             }
         }
     }
@@ -115,27 +88,6 @@ public sealed class FileShareLedger : IShareLedger
         if (!existing.AsSpan().SequenceEqual(shareBytes))
         {
             throw new ShareAlreadyIssuedException("A different decryption share is already recorded for this ciphertext; a party never releases two shares for one ciphertext.");
-        }
-    }
-
-    private void FsyncDirectory()
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        try
-        {
-            using var handle = File.OpenHandle(_directory, FileMode.Open, FileAccess.Read);
-            RandomAccess.FlushToDisk(handle);
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // Some file systems refuse opening directories; the rename is still atomic.
-        }
-        catch (IOException)
-        {
         }
     }
 
