@@ -28,12 +28,15 @@ public sealed record DdgSettings(int Bits, double ClipNorm, double NoiseMultipli
 
 /// <summary>A named HE + DDG parameter choice for a consortium of a given size.</summary>
 /// <param name="Name">Preset name (the HE parameter_set_id).</param>
-/// <param name="He">Checked multiparty BFV parameters.</param>
+/// <param name="He">Checked multiparty parameters of the key epoch (ring, primes, N, t; BFV packing).</param>
 /// <param name="Ddg">The DP knobs.</param>
 public sealed record ProtocolPreset(string Name, MultipartyParameters He, DdgSettings Ddg)
 {
     /// <summary>Whether the HE parameters are insecure test parameters.</summary>
     public bool IsInsecureForTests => He.IsInsecureForTests;
+
+    /// <summary>The ciphertext scheme over <see cref="He"/>'s key (BFV unless the preset says otherwise); its key parameters are <see cref="He"/>.</summary>
+    public CiphertextScheme Scheme { get; init; } = CiphertextScheme.Bfv(He);
 }
 
 /// <summary>

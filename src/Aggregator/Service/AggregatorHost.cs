@@ -69,7 +69,7 @@ public sealed class AggregatorHost : IAsyncDisposable
             {
                 ServerCertificate = options.ServerCertificate,
                 ClientCertificateAuthority = ca,
-                MaxReceiveMessageSize = Math.Max(preset.He.CiphertextBytes, 64 * 1024) + 4096,
+                MaxReceiveMessageSize = Math.Max(preset.Scheme.CiphertextBytes, 64 * 1024) + 4096,
             };
             GrpcServer server = await GrpcServer.StartAsync(service.CreateRegistry(), serverOptions, options.Listen, options.LoggerFactory, null, cancellationToken).ConfigureAwait(false);
             service.Serving = true;
