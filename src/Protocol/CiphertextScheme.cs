@@ -48,6 +48,12 @@ public abstract class CiphertextScheme
     /// <summary>The multiparty BFV scheme over <paramref name="parameters"/> (the default).</summary>
     public static CiphertextScheme Bfv(MultipartyParameters parameters) => new BfvCiphertextScheme(parameters);
 
+    /// <summary>
+    /// Multiparty CKKS over <paramref name="parameters"/> (made by <see cref="MultipartyParameters.ForCkks"/>), carrying
+    /// b-bit values (<paramref name="valueBits"/>) as centered integers on the grid of step 1.
+    /// </summary>
+    public static CiphertextScheme Ckks(MultipartyParameters parameters, int valueBits) => new CkksCiphertextScheme(parameters, valueBits);
+
     /// <summary>The HE parameters as a contract message (parameter_digest = <see cref="Digest"/>, scheme set).</summary>
     public abstract V1.HeParameters ToContract(string parameterSetId);
 
@@ -82,8 +88,8 @@ public abstract class CiphertextScheme
     public abstract AggregateChunk OpenAggregate(ReadOnlySpan<byte> sum);
 }
 
-/// <summary>Encrypts chunks of b-bit values (each in [0, 2^b)) under the collective key.</summary>
-public interface IChunkEncryptor
+/// <summary>Encrypts chunks of b-bit values (each in [0, 2^b)) under the collective key; dispose to wipe its randomness.</summary>
+public interface IChunkEncryptor : IDisposable
 {
     /// <summary>Encrypts up to <see cref="CiphertextScheme.ValuesPerCiphertext"/> values (missing trailing values are zero) and serializes the ciphertext.</summary>
     byte[] Encrypt(ReadOnlySpan<uint> values);

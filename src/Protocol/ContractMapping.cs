@@ -134,6 +134,7 @@ public static class ContractMapping
         return he.Scheme switch
         {
             V1.HeScheme.Bfv => CiphertextScheme.Bfv(FromContract(he, parties, threshold, valueBits, allowInsecureForTests)),
+            V1.HeScheme.Ckks => CkksCiphertextScheme.FromContract(he, parties, threshold, valueBits, allowInsecureForTests),
             _ => throw new ParameterMismatchException($"HeParameters.scheme = {he.Scheme} is not a scheme this side knows; update it."),
         };
     }
@@ -143,6 +144,12 @@ public static class ContractMapping
     public static CiphertextScheme SchemeFromContract(V1.HeParameters he, int parties, int threshold, bool allowInsecureForTests = false)
     {
         ArgumentNullException.ThrowIfNull(he);
+        if (he.Scheme == V1.HeScheme.Ckks)
+        {
+            // The CKKS digest does not depend on b: the epoch's view has no value width (rounds bring theirs).
+            return CkksCiphertextScheme.FromContract(he, parties, threshold, 0, allowInsecureForTests);
+        }
+
         for (int b = 1; b <= 32; b++)
         {
             try

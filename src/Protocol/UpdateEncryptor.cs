@@ -26,7 +26,7 @@ public sealed class UpdateEncryptor
     {
         ArgumentNullException.ThrowIfNull(round);
         ArgumentNullException.ThrowIfNull(publicKey);
-        _ = round.Scheme.CreateChunkEncryptor(publicKey); // checks that the key belongs to the round's parameters
+        round.Scheme.CreateChunkEncryptor(publicKey).Dispose(); // checks that the key belongs to the round's parameters
         _round = round;
         _publicKey = publicKey;
         _encoder = new DdgEncoder(round.Ddg) { DegreeOfParallelism = -1 };
@@ -115,7 +115,7 @@ public sealed class UpdateEncryptor
                     sink(index, encryptor.Encrypt(values.AsSpan(start, length)));
                     return encryptor;
                 },
-                _ => { });
+                encryptor => encryptor.Dispose());
         }
         finally
         {

@@ -114,6 +114,10 @@ internal sealed class BfvCiphertextScheme : CiphertextScheme
     private sealed class Encryptor(CollectiveEncryptor inner) : IChunkEncryptor
     {
         public byte[] Encrypt(ReadOnlySpan<uint> values) => inner.Encrypt(values).Serialize();
+
+        public void Dispose()
+        {
+        }
     }
 
     private sealed class Aggregate(CompactCiphertext ct) : AggregateChunk
