@@ -216,4 +216,36 @@ public sealed class CkksThresholdDecryptionTests
         CkksCiphertext sum = evaluator.AddMany(Enumerable.Repeat(ct, 8).ToArray());
         Assert.Throws<CkksOverflowException>(() => c.Protocol.Finalize(sum, c.Shares(sum, c.AllParties())));
     }
+
+    [Fact]
+    public void TheShareGuardServesCkksOnceAndRefusesAnotherSet()
+    {
+        var c = new Consortium(Agg, 3, 2, "guard");
+        ThresholdSecretShare[] shares = c.Fixture.DealThreshold();
+        (CkksCiphertext sum, double[] expected) = c.EncryptAndSum(3, 1.0);
+        var guard = new DecryptionShareGuard(c.Multiparty, new InMemoryShareLedger());
+        var combiner = new Combiner(c.Multiparty, [1, 2]);
+        DecryptionSecret s1 = combiner.GetDecryptionSecret(shares[0]), s2 = combiner.GetDecryptionSecret(shares[1]);
+        byte[] first = guard.GetOrCreateShare(s1, sum, expectedSummands: 3);
+        Assert.Equal(first, guard.GetOrCreateShare(s1, sum, expectedSummands: 3));
+        Assert.Throws<ShareAlreadyIssuedException>(() => guard.GetOrCreateShare(new Combiner(c.Multiparty, [1, 3]).GetDecryptionSecret(shares[0]), sum));
+        var guard2 = new DecryptionShareGuard(c.Multiparty, new InMemoryShareLedger()); // each party keeps its own ledger
+        Assert.Throws<ArgumentException>(() => guard2.GetOrCreateShare(s2, sum, expectedSummands: 4));
+
+        DecryptionShare agg = c.Protocol.AllocateShare();
+        c.Protocol.AggregateShares(agg, DecryptionShare.Deserialize(c.Multiparty, first), agg);
+        c.Protocol.AggregateShares(agg, DecryptionShare.Deserialize(c.Multiparty, guard2.GetOrCreateShare(s2, sum, 3)), agg);
+        CkksPlaintext plain = c.Protocol.Finalize(sum, agg);
+        Assert.True(MaxError(c.Encoder.Decode(plain), expected) <= plain.SlotErrorBound);
+    }
+
+    [Fact]
+    public void AnUnderstatedNoiseBoundDoesNotShrinkTheFlooding()
+    {
+        var c = new Consortium(Agg, 3, 3, "understated");
+        (CkksCiphertext sum, _) = c.EncryptAndSum(3, 1.0);
+        double honest = c.Protocol.FloodingSigma(sum);
+        sum.NoiseBound = 1;
+        Assert.Equal(honest, c.Protocol.FloodingSigma(sum));
+    }
 }
