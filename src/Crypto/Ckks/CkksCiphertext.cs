@@ -1,53 +1,28 @@
-using SecAgg.Crypto.Ckks.Internal;
 using SecAgg.Crypto.Ring;
 
 namespace SecAgg.Crypto.Ckks;
 
 /// <summary>
 /// A CKKS ciphertext (c0, c1) in coefficient form at ℓ = <see cref="LimbCount"/> limbs, with phase
-/// c0 + c1·s = m + e (mod q_ℓ), carrying its precision estimate: the rigorous bounds ‖e‖∞ ≤ <see cref="NoiseBound"/>,
-/// ‖m‖∞ ≤ <see cref="MessageBound"/>, the inputs' encoding error <see cref="EncodingErrorBound"/>, and the number of
-/// fresh encryptions summed in (<see cref="SummandCount"/>). Additions add every bound.
-/// <see cref="SlotErrorBound"/> is what decrypting with the secret key would guarantee for every decoded slot;
+/// c0 + c1·s = m + e (mod q_ℓ), carrying its precision estimate (<see cref="CkksElement"/>: bounds on ‖e‖∞, ‖m‖∞ and the
+/// inputs' encoding error) and the number of fresh encryptions summed in (<see cref="SummandCount"/>). Additions add
+/// every bound. <see cref="CkksElement.SlotErrorBound"/> is what decrypting with the secret key would guarantee for every decoded slot;
 /// threshold decryption adds the flooding (see <see cref="Multiparty.CkksDecryptionShareProtocol"/>).
 /// </summary>
-public sealed class CkksCiphertext
+public sealed class CkksCiphertext : CkksElement
 {
     internal CkksCiphertext(CkksParameters parameters, Poly c0, Poly c1, double scale)
+        : base(parameters, scale)
     {
-        Parameters = parameters;
         C0 = c0;
         C1 = c1;
-        Scale = scale;
     }
 
-    /// <summary>The parameters.</summary>
-    public CkksParameters Parameters { get; }
-
-    /// <summary>The number of limbs ℓ (the level).</summary>
-    public int LimbCount => C0.LimbCount;
-
-    /// <summary>The scale Δ of the encrypted message.</summary>
-    public double Scale { get; internal set; }
-
-    /// <summary>Rigorous bound on ‖e‖∞ of the phase's noise.</summary>
-    public double NoiseBound { get; internal set; }
-
-    /// <summary>Bound on ‖m‖∞ of the encrypted message polynomial (Δ·values, summed).</summary>
-    public double MessageBound { get; internal set; }
-
-    /// <summary>Bound on the slot error of the inputs' encodings (value units, summed).</summary>
-    public double EncodingErrorBound { get; internal set; }
+    /// <inheritdoc />
+    public override int LimbCount => C0.LimbCount;
 
     /// <summary>Fresh encryptions summed into this ciphertext (1 for a fresh one).</summary>
     public int SummandCount { get; internal set; }
-
-    /// <summary>Rigorous bound on |decoded slot − sum of the encoded inputs| after secret-key decryption, value units:
-    /// <see cref="EncodingErrorBound"/> + n·<see cref="NoiseBound"/>/Δ + decoding round-off.</summary>
-    public double SlotErrorBound => ErrorModel.SlotError(Parameters.N, Scale, EncodingErrorBound, NoiseBound, MessageBound);
-
-    /// <summary>Bits of precision after secret-key decryption: −log2(<see cref="SlotErrorBound"/>).</summary>
-    public double PrecisionBits => -Math.Log2(SlotErrorBound);
 
     internal Poly C0 { get; }
 

@@ -7,7 +7,7 @@ namespace SecAgg.Crypto.Ckks;
 /// <summary>
 /// Secret-key decryption: the phase c0 + c1·s = m + e, computed at the lowest level ℓ' that holds
 /// ‖m‖∞ + ‖e‖∞ &lt; q_ℓ'/2 (fewer limbs: less work, same result). The plaintext carries the ciphertext's bounds, so
-/// its <see cref="CkksPlaintext.SlotErrorBound"/> bounds the decoded error. Refuses (<see cref="CkksOverflowException"/>)
+/// its <see cref="CkksElement.SlotErrorBound"/> bounds the decoded error. Refuses (<see cref="CkksOverflowException"/>)
 /// a ciphertext whose bounds reach q_ℓ/2 at its own level.
 /// </summary>
 public sealed class CkksDecryptor

@@ -11,7 +11,7 @@ namespace SecAgg.Crypto.Ckks;
 /// polynomial (centered CRT, exact) at the same roots and divides by Δ. Real inputs occupy the real parts.
 /// Fewer than n/2 values are padded with zeros.
 /// <para>Error: |decode(encode(z))_j − z_j| ≤ n/(2Δ) + (8·log2 n + 1)·2^−53·(√(n/2)·max|z| + n·‖m‖∞/Δ)
-/// (<see cref="CkksPlaintext.SlotErrorBound"/>); with n = 8192, Δ = 2^40, |z| ≤ 1 this is about 2^−28.</para>
+/// (<see cref="CkksElement.SlotErrorBound"/>); with n = 8192, Δ = 2^40, |z| ≤ 1 this is about 2^−28.</para>
 /// Not thread-safe (it reuses a work buffer); use one encoder per thread.
 /// </summary>
 public sealed class CkksEncoder

@@ -15,9 +15,9 @@ namespace SecAgg.Crypto.Multiparty;
 /// <see cref="Finalize"/> returns the plaintext c0 + Σ h_j = m + e + Σ e_flood,j.
 /// <para>
 /// Noise flooding (Li–Micciancio, eprint 2020/1533: a decrypted CKKS result reveals its noise, hence the key):
-/// σ_flood = 2^(λ/2)·B_ct with B_ct = <see cref="CkksCiphertext.NoiseBound"/>, every member adds the full σ (see
+/// σ_flood = 2^(λ/2)·B_ct with B_ct = <see cref="CkksElement.NoiseBound"/>, every member adds the full σ (see
 /// <see cref="NoiseFlooding"/> for the argument). Precision lost: the plaintext's noise bound becomes
-/// B_ct + T·⌊12·σ_flood⌋ for T members, so its <see cref="CkksPlaintext.SlotErrorBound"/> grows by about
+/// B_ct + T·⌊12·σ_flood⌋ for T members, so its <see cref="CkksElement.SlotErrorBound"/> grows by about
 /// n·T·12·2^(λ/2)·B_ct/Δ — about λ/2 + log2(12·n·T) bits of the scale. <see cref="PredictSlotErrorBound"/> gives it
 /// before any share is made.
 /// </para>
@@ -42,11 +42,17 @@ public sealed class CkksDecryptionShareProtocol
     /// <summary>An empty share.</summary>
     public DecryptionShare AllocateShare() => new(_p, _p.WireRing.NewPoly(), [], [], new byte[DecryptionShare.DigestBytes]);
 
-    /// <summary>The flooding σ every member adds for <paramref name="ciphertext"/>: 2^(λ/2)·B_ct.</summary>
+    /// <summary>
+    /// The flooding σ every member adds for <paramref name="ciphertext"/>: 2^(λ/2)·B_ct, where B_ct is the larger of
+    /// the ciphertext's claimed <see cref="CkksElement.NoiseBound"/> and what its <see cref="CkksCiphertext.SummandCount"/>
+    /// fresh encryptions under the N-party collective key imply (K·(n·19·N + 19 + n·19·N)), so an aggregator cannot
+    /// shrink the flooding by understating the bound (check the count with the guard's expectedSummands).
+    /// </summary>
     public double FloodingSigma(CkksCiphertext ciphertext)
     {
         ArgumentNullException.ThrowIfNull(ciphertext);
-        return NoiseFlooding.Sigma(Math.Max(ciphertext.NoiseBound, 1.0), _p.FloodingLambda);
+        double implied = Ckks.Internal.ErrorModel.Mul(Math.Max(ciphertext.SummandCount, 1), Ckks.Internal.ErrorModel.FreshPublicKeyNoise(_ckks.N, _p.Parties, 19.0 * _p.Parties));
+        return NoiseFlooding.Sigma(Math.Max(ciphertext.NoiseBound, implied), _p.FloodingLambda);
     }
 
     /// <summary>The noise bound the decrypted plaintext will carry with <paramref name="members"/> members flooding:
@@ -57,7 +63,7 @@ public sealed class CkksDecryptionShareProtocol
         return Ckks.Internal.ErrorModel.Add(ciphertext.NoiseBound, Ckks.Internal.ErrorModel.Mul(members, NoiseFlooding.PerPartyBound(FloodingSigma(ciphertext))));
     }
 
-    /// <summary>The <see cref="CkksPlaintext.SlotErrorBound"/> that threshold decryption of
+    /// <summary>The <see cref="CkksElement.SlotErrorBound"/> that threshold decryption of
     /// <paramref name="ciphertext"/> by <paramref name="members"/> members will have (flooding included).</summary>
     public double PredictSlotErrorBound(CkksCiphertext ciphertext, int members)
     {
@@ -81,11 +87,7 @@ public sealed class CkksDecryptionShareProtocol
         _p.CheckSameAs(share.Parameters, nameof(share));
         CheckCiphertext(ciphertext);
         RingQ ring = _ckks.Ring;
-        Poly c1 = ciphertext.C1.CloneLimbs(_p.WireLimbCount);
-        ring.Ntt(c1);
-        ring.MulCoeffs(c1, secret.NttWire, share.Value);
-        ring.InverseNtt(share.Value);
-        c1.Clear();
+        DecryptionShareProtocol.MultiplyBySecret(ring, ciphertext.C1.CloneLimbs(_p.WireLimbCount), secret, share.Value);
         NoiseFlooding.AddTo(ring, prng, FloodingSigma(ciphertext), MultipartyParameters.CkksMaxFloodingSigma, share.Value);
         share.ActiveSetIds = secret.ActiveSetIds;
         share.ContributorIds = [secret.PartyId];
@@ -106,7 +108,7 @@ public sealed class CkksDecryptionShareProtocol
 
     /// <summary>
     /// The decrypted plaintext c0 + Σ h_j at the decryption level, carrying noise bound B_ct + T·⌊12σ_flood⌋ (T = the
-    /// set's size), so that its <see cref="CkksPlaintext.SlotErrorBound"/> includes the flooding; decode it with
+    /// set's size), so that its <see cref="CkksElement.SlotErrorBound"/> includes the flooding; decode it with
     /// <see cref="CkksEncoder"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">A member of the set is missing (names them).</exception>

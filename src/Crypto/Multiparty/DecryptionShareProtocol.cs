@@ -55,11 +55,7 @@ public sealed class DecryptionShareProtocol
         Check(ciphertext.Parameters, nameof(ciphertext));
         Check(share.Parameters, nameof(share));
         RingQ ring = _p.WireRing;
-        Poly c1 = ciphertext.C1.Clone();
-        ring.Ntt(c1);
-        ring.MulCoeffs(c1, secret.NttWire, share.Value);
-        ring.InverseNtt(share.Value);
-        c1.Clear();
+        MultiplyBySecret(ring, ciphertext.C1.Clone(), secret, share.Value);
 
         NoiseFlooding.AddTo(ring, prng, FloodingSigma(ciphertext), NoiseFlooding.MaxSigma, share.Value);
 
@@ -109,6 +105,16 @@ public sealed class DecryptionShareProtocol
         }
 
         return r;
+    }
+
+    /// <summary>Shared by the BFV and CKKS protocols: result = c1·s_j (coefficient form) over result's limbs;
+    /// <paramref name="c1Copy"/> (coefficient form, a scratch copy) is wiped.</summary>
+    internal static void MultiplyBySecret(RingQ ring, Poly c1Copy, DecryptionSecret secret, Poly result)
+    {
+        ring.Ntt(c1Copy);
+        ring.MulCoeffs(c1Copy, secret.NttWire, result);
+        ring.InverseNtt(result);
+        c1Copy.Clear();
     }
 
     /// <summary>Shared by the BFV and CKKS protocols: result = a + b after checking that both are for the same set and
