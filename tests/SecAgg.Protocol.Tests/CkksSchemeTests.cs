@@ -123,7 +123,7 @@ public sealed class CkksSchemeTests
     }
 
     [Fact]
-    public void UnderstatedSummandsOrNoiseAndNonZeroC0AreRefused()
+    public void UnderstatedSummandsAndNonZeroC0AreRefused()
     {
         (CiphertextScheme scheme, CollectivePublicKey pk, PartySecret[] secrets) = Setup(3, 3);
         byte[][] uploads = Encrypt(scheme, pk, RandomValues(3, 10, 14));

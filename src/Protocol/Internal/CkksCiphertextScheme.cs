@@ -24,6 +24,7 @@ internal sealed class CkksCiphertextScheme : CiphertextScheme
     private readonly CkksEvaluator _evaluator;
     private readonly int _ciphertextBytes;
     private readonly Lock _ledgerGate = new();
+    private (IShareLedger Ledger, DecryptionShareGuard Guard)? _guard;
 
     /// <param name="parameters">Multiparty parameters made by <see cref="MultipartyParameters.ForCkks"/>.</param>
     /// <param name="valueBits">b of the round (1..32), or 0 for the key epoch's view (no chunk encryption or decoding).</param>
@@ -168,49 +169,27 @@ internal sealed class CkksCiphertextScheme : CiphertextScheme
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(secret);
         CkksCiphertext ct = Read(aggregate, "aggregate");
-        if (ct.SummandCount != expectedSummands)
-        {
-            throw new ArgumentException(
-                $"The ciphertext claims {ct.SummandCount} summands but the round accepted {expectedSummands}; its flooding would be mis-sized, so no share is produced.",
-                nameof(aggregate));
-        }
-
-        // The noise bound in the header is the aggregator's claim: never flood less than K fresh encryptions need.
-        double fresh = Crypto.Ckks.Internal.ErrorModel.FreshPublicKeyNoise(_ckks.N, _mp.Parties, 19.0 * _mp.Parties);
-        double floor = Crypto.Ckks.Internal.ErrorModel.Mul(expectedSummands, fresh);
-        if (!(ct.NoiseBound >= floor * (1 - 1e-12)))
-        {
-            throw new ArgumentException(
-                $"The ciphertext claims a noise bound 2^{Math.Log2(ct.NoiseBound):F1} below the 2^{Math.Log2(floor):F1} of {expectedSummands} fresh encryptions; its flooding would be too small, so no share is produced.",
-                nameof(aggregate));
-        }
-
         if (ct.Scale != _ckks.DefaultScale || ct.LimbCount != _ckks.MaxLimbCount)
         {
             throw new ArgumentException("The ciphertext is not at the round's scale and level.", nameof(aggregate));
         }
 
-        byte[] digest = _protocol.ShareDigest(ct);
+        // The guard checks the summand count and floods from max(claimed bound, K fresh encryptions): an aggregator
+        // cannot shrink the flooding by understating either.
+        return GuardFor(ledger).GetOrCreateShare(secret, ct, expectedSummands);
+    }
+
+    private DecryptionShareGuard GuardFor(IShareLedger ledger)
+    {
         lock (_ledgerGate)
         {
-            if (ledger.TryGet(digest, out byte[]? existing))
+            if (_guard is not { } g || !ReferenceEquals(g.Ledger, ledger))
             {
-                DecryptionShare previous = DecryptionShare.Deserialize(_mp, existing);
-                if (!previous.ActiveSet.SequenceEqual(secret.ActiveSet) || !previous.Contributors.SequenceEqual([secret.PartyId]))
-                {
-                    throw new ShareAlreadyIssuedException(
-                        $"Party {secret.PartyId} already released its share for this ciphertext to the decryption set {{{string.Join(", ", previous.ActiveSet)}}}; " +
-                        "the set is fixed once per ciphertext, so this request cannot be served. Abort the round and decrypt fresh ciphertexts.");
-                }
-
-                return existing;
+                g = (ledger, new DecryptionShareGuard(_mp, ledger));
+                _guard = g;
             }
 
-            DecryptionShare share = _protocol.AllocateShare();
-            _protocol.GenerateShare(secret, ct, share);
-            byte[] bytes = share.Serialize();
-            ledger.Record(digest, bytes);
-            return bytes;
+            return g.Guard;
         }
     }
 
