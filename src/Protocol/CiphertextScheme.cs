@@ -54,6 +54,13 @@ public abstract class CiphertextScheme
     /// </summary>
     public static CiphertextScheme Ckks(MultipartyParameters parameters, int valueBits) => new CkksCiphertextScheme(parameters, valueBits);
 
+    /// <summary>
+    /// Whether a sum of <paramref name="summands"/> uploads decrypted by <paramref name="decryptors"/> members is read back
+    /// exactly: null when it is, otherwise what does not fit (CKKS: the message + noise + flooding must stay below q/2
+    /// and the tracked slot error below 1/2 of the integer grid; BFV's packing headroom is checked by its parameters).
+    /// </summary>
+    public virtual string? CheckCapacity(int summands, int decryptors) => null;
+
     /// <summary>The HE parameters as a contract message (parameter_digest = <see cref="Digest"/>, scheme set).</summary>
     public abstract V1.HeParameters ToContract(string parameterSetId);
 

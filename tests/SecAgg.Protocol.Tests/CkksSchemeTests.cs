@@ -245,3 +245,23 @@ public sealed class CkksSchemeTests
         Assert.Throws<ParameterMismatchException>(() => ContractMapping.SchemeFromContract(config.HeParameters, parties + 1, parties, allowInsecureForTests: true));
     }
 }
+
+public sealed class CkksCapacityTests
+{
+    [Fact]
+    public void SixteenBitSumsOfThreeFitAndThirtyTwoBitSumsDoNot()
+    {
+        ProtocolPreset preset = ProtocolPresets.InsecureForTestsCkks(3, 3);
+        Assert.Null(preset.Scheme.CheckCapacity(3, 3));
+        string? problem = preset.WithDdg(new DdgSettings(32, 1.0, 0.001)).Scheme.CheckCapacity(3, 3);
+        Assert.NotNull(problem);
+        Assert.Contains("modulus leaves", problem, StringComparison.Ordinal);
+        Assert.Null(ProtocolPresets.InsecureForTests(3, 3).Scheme.CheckCapacity(3, 3));
+    }
+
+    [Fact]
+    public void TheRealCkksPresetCarriesSixteenBitSumsOfAHundredParties()
+    {
+        Assert.Null(ProtocolPresets.PlannedCkks(100, 67).Scheme.CheckCapacity(100, 100));
+    }
+}

@@ -152,7 +152,13 @@ public sealed class AggregatorHost : IAsyncDisposable
             }
 
             ProtocolPreset c = insecure ? ProtocolPresets.InsecureForTestsCkks(n, config.Threshold) : ProtocolPresets.PlannedCkks(n, config.Threshold);
-            return c.WithDdg(new DdgSettings(config.Dp.Bits, config.Dp.Clip, z ?? FindZ(config, options, delta)));
+            c = c.WithDdg(new DdgSettings(config.Dp.Bits, config.Dp.Clip, z ?? FindZ(config, options, delta)));
+            if (c.Scheme.CheckCapacity(n, n) is { } problem)
+            {
+                throw new InvalidOperationException($"he.scheme ckks with he.preset '{config.HePreset}' cannot carry this consortium's sums exactly: {problem}; lower dp.bits.");
+            }
+
+            return c;
         }
 
         if (config.HePreset == ProtocolPresets.InsecureForTestsName)

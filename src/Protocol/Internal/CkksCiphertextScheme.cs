@@ -148,6 +148,30 @@ internal sealed class CkksCiphertextScheme : CiphertextScheme
         return new CkksCiphertextScheme(mp, valueBits);
     }
 
+    /// <summary>
+    /// Values are b-bit centered integers, two per slot: |z| ≤ √2·2^(b−1) per slot, ‖m‖∞ ≤ Δ·max|z| per upload. The sum of
+    /// K uploads with T members' flooding must stay below q_ℓ/2, and the predicted slot error
+    /// (<see cref="CkksParameters.PredictThresholdSlotErrorBound"/>) below 1/2.
+    /// </summary>
+    public override string? CheckCapacity(int summands, int decryptors)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(summands);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(decryptors);
+        RequireBits();
+        double maxAbs = Math.Sqrt(2) * Math.ScaleB(1.0, _bits - 1);
+        double messageBits = Math.Log2(summands * maxAbs) + _ckks.LogDefaultScale;
+        double room = _mp.WireModulusBits - 1;
+        if (!(messageBits < room - 1))
+        {
+            return $"a sum of {summands} uploads of {_bits}-bit values at scale 2^{_ckks.LogDefaultScale} needs 2^{messageBits:F1}, above the 2^{room - 1:F1} the {_mp.WireLimbCount}-limb modulus leaves (q/2 with a bit of margin for noise)";
+        }
+
+        double error = _ckks.PredictThresholdSlotErrorBound(_mp.Parties, summands, decryptors, _mp.FloodingLambda, maxAbs);
+        return error < 0.5
+            ? null
+            : $"the predicted slot error of a sum of {summands} uploads decrypted by {decryptors} members is 2^{Math.Log2(error):F1}, not below 1/2 of the integer grid";
+    }
+
     // ------------------------------------------------------------------ participant
 
     public override IChunkEncryptor CreateChunkEncryptor(CollectivePublicKey publicKey)
