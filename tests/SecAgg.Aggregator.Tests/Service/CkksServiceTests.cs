@@ -96,6 +96,25 @@ public sealed class CkksServiceTests
         Assert.True((await ps[0].SendAsync(good)).Complete);
     }
 
+    [Fact]
+    public async Task CkksConsortiumWhoseSumsCannotRoundBackIsRefusedAtStart()
+    {
+        await using ServiceHarness h = await ServiceHarness.CreateAsync("sqlite", scheme: "ckks");
+        File.WriteAllText(h.ConfigPath, File.ReadAllText(h.ConfigPath).Replace("bits: 16", "bits: 32", StringComparison.Ordinal));
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(h.StartAsync);
+        Assert.Contains("cannot carry this consortium's sums exactly", e.Message, StringComparison.Ordinal);
+        Assert.Contains("lower dp.bits", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PresetOfTheOtherSchemeIsRefusedAtStart()
+    {
+        await using ServiceHarness h = await ServiceHarness.CreateAsync("sqlite", scheme: "ckks");
+        File.WriteAllText(h.ConfigPath, File.ReadAllText(h.ConfigPath).Replace("scheme: ckks", "scheme: bfv", StringComparison.Ordinal));
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(h.StartAsync);
+        Assert.Contains("is a ckks preset but he.scheme is bfv", e.Message, StringComparison.Ordinal);
+    }
+
     private static (Crypto.Multiparty.CollectivePublicKey, PartySecret[]) KeyGen(MultipartyParameters p, int parties)
     {
         CommonReferencePolynomial crp = CommonReferencePolynomial.Expand(p, CommonReferencePolynomial.NewSeed());
