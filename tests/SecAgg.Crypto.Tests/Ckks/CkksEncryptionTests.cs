@@ -119,16 +119,21 @@ public sealed class CkksEncryptionTests
     }
 
     [Fact]
-    public void ScalarAndVectorPathsGiveIdenticalCiphertexts()
+    public void ScalarAndVectorPathsGiveIdenticalCiphertextsAndDecryptions()
     {
         byte[]? reference = null;
+        double[]? decoded = null;
         foreach (SimdMode mode in TestUtil.SupportedModes())
         {
             CkksParameters p = CkksParameters.Create(CkksPresets.InsecureN1024ForTests, mode);
             var k = new SingleKey(p, "simd");
-            byte[] bytes = CkksSerializer.Serialize(k.Encryptor.Encrypt(k.Encoder.Encode(RandomReals(Stream("simd-values"), p.Slots, 5))));
+            CkksCiphertext ct = k.Encryptor.Encrypt(k.Encoder.Encode(RandomReals(Stream("simd-values"), p.Slots, 5)));
+            byte[] bytes = CkksSerializer.Serialize(ct);
+            double[] values = k.Encoder.Decode(k.Decryptor.Decrypt(k.Evaluator.Add(ct, ct)));
             reference ??= bytes;
+            decoded ??= values;
             Assert.Equal(reference, bytes);
+            Assert.Equal(decoded, values);
         }
     }
 
