@@ -37,13 +37,44 @@ public sealed class CkksDecryptor
             throw Overflow(ciphertext.MessageBound, ciphertext.NoiseBound, ciphertext);
         }
 
+        var plain = new CkksPlaintext(_p, _p.Ring.NewPoly(level), ciphertext.Scale, 0, 0, 0);
+        Decrypt(ciphertext, plain);
+        return plain;
+    }
+
+    /// <summary>Decrypts into <paramref name="destination"/> at its limb count (no allocation), which must lie between
+    /// the lowest level that holds message + noise and the ciphertext's level.</summary>
+    /// <exception cref="CkksOverflowException">Message bound + noise bound ≥ q_ℓ/2 at the ciphertext's level.</exception>
+    /// <exception cref="ArgumentException">The destination's limb count is outside that range.</exception>
+    public void Decrypt(CkksCiphertext ciphertext, CkksPlaintext destination)
+    {
+        ArgumentNullException.ThrowIfNull(ciphertext);
+        ArgumentNullException.ThrowIfNull(destination);
+        _p.CheckSame(ciphertext.Parameters, nameof(ciphertext));
+        _p.CheckSame(destination.Parameters, nameof(destination));
+        int lowest = ciphertext.LowestSafeLevel(ErrorModel.Add(ciphertext.MessageBound, ciphertext.NoiseBound));
+        if (lowest == 0)
+        {
+            throw Overflow(ciphertext.MessageBound, ciphertext.NoiseBound, ciphertext);
+        }
+
+        int level = destination.LimbCount;
+        if (level < lowest || level > ciphertext.LimbCount)
+        {
+            throw new ArgumentException($"The destination has {level} limbs; this ciphertext decrypts at {lowest} to {ciphertext.LimbCount} limbs.", nameof(destination));
+        }
+
         RingQ ring = _p.Ring;
-        Poly phase = ciphertext.C1.CloneLimbs(level);
+        Poly phase = destination.Poly;
+        ciphertext.C1.Coefficients[..(level * _p.N)].CopyTo(phase.Coefficients);
         ring.Ntt(phase);
         ring.MulCoeffs(phase, _sk.Poly, phase);
         ring.InverseNtt(phase);
         ring.AddLimbs(ciphertext.C0, phase, phase);
-        return new CkksPlaintext(_p, phase, ciphertext.Scale, ciphertext.MessageBound, ciphertext.EncodingErrorBound, ciphertext.NoiseBound);
+        destination.Scale = ciphertext.Scale;
+        destination.MessageBound = ciphertext.MessageBound;
+        destination.EncodingErrorBound = ciphertext.EncodingErrorBound;
+        destination.NoiseBound = ciphertext.NoiseBound;
     }
 
     internal static CkksOverflowException Overflow(double message, double noise, CkksCiphertext ct) => new(

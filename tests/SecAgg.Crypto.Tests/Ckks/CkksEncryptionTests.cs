@@ -83,6 +83,24 @@ public sealed class CkksEncryptionTests
     }
 
     [Fact]
+    public void DecryptingIntoADestinationEqualsTheAllocatingForm()
+    {
+        var k = new SingleKey(Small, "decrypt-into");
+        CkksCiphertext ct = k.Encryptor.Encrypt(k.Encoder.Encode([1.0, -2.0, 3.5]));
+        CkksPlaintext allocated = k.Decryptor.Decrypt(ct);
+        CkksPlaintext into = k.Encoder.NewPlaintext(limbCount: allocated.LimbCount);
+        k.Decryptor.Decrypt(ct, into);
+        Assert.True(into.Poly.ValueEquals(allocated.Poly));
+        Assert.Equal(allocated.SlotErrorBound, into.SlotErrorBound);
+        CkksPlaintext top = k.Encoder.NewPlaintext(limbCount: 3);
+        k.Decryptor.Decrypt(ct, top); // any level between the lowest safe one and the ciphertext's
+        Assert.Equal(k.Encoder.Decode(allocated), k.Encoder.Decode(top));
+
+        CkksCiphertext big = k.Encryptor.Encrypt(k.Encoder.Encode(Enumerable.Repeat(Math.ScaleB(1, 18), Small.Slots).ToArray()));
+        Assert.Equal("destination", Assert.Throws<ArgumentException>(() => k.Decryptor.Decrypt(k.Evaluator.Add(big, big), k.Encoder.NewPlaintext(limbCount: 1))).ParamName);
+    }
+
+    [Fact]
     public void SumsAcrossLevelsLandAtTheLowerLevel()
     {
         var k = new SingleKey(Small, "levels");
@@ -119,16 +137,21 @@ public sealed class CkksEncryptionTests
     }
 
     [Fact]
-    public void ScalarAndVectorPathsGiveIdenticalCiphertexts()
+    public void ScalarAndVectorPathsGiveIdenticalCiphertextsAndDecryptions()
     {
         byte[]? reference = null;
+        double[]? decoded = null;
         foreach (SimdMode mode in TestUtil.SupportedModes())
         {
             CkksParameters p = CkksParameters.Create(CkksPresets.InsecureN1024ForTests, mode);
             var k = new SingleKey(p, "simd");
-            byte[] bytes = CkksSerializer.Serialize(k.Encryptor.Encrypt(k.Encoder.Encode(RandomReals(Stream("simd-values"), p.Slots, 5))));
+            CkksCiphertext ct = k.Encryptor.Encrypt(k.Encoder.Encode(RandomReals(Stream("simd-values"), p.Slots, 5)));
+            byte[] bytes = CkksSerializer.Serialize(ct);
+            double[] values = k.Encoder.Decode(k.Decryptor.Decrypt(k.Evaluator.Add(ct, ct)));
             reference ??= bytes;
+            decoded ??= values;
             Assert.Equal(reference, bytes);
+            Assert.Equal(decoded, values);
         }
     }
 

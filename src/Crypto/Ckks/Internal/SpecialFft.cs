@@ -16,6 +16,8 @@ internal sealed class SpecialFft
     private readonly Complex[] _roots;   // ζ^k, k = 0..M
     private readonly int[] _rotGroup;    // 5^j mod M
     private readonly int[] _bitReverse;
+    private readonly Complex[] _forwardTwiddles; // per stage len = 2, 4, …: ζ^((5^j mod 4len)·M/(4len)), j < len/2
+    private readonly Complex[] _inverseTwiddles; // per stage: ζ^((4len − 5^j mod 4len)·M/(4len))
 
     public SpecialFft(int n)
     {
@@ -45,6 +47,19 @@ internal sealed class SpecialFft
             g = (int)((long)g * 5 % _m);
         }
 
+        _forwardTwiddles = new Complex[Math.Max(_slots, 1)];
+        _inverseTwiddles = new Complex[Math.Max(_slots, 1)];
+        for (int len = 2, offset = 0; len <= _slots; offset += len >> 1, len <<= 1)
+        {
+            int lenq = len << 2;
+            for (int j = 0; j < len >> 1; j++)
+            {
+                int r = _rotGroup[j] & (lenq - 1);
+                _forwardTwiddles[offset + j] = _roots[r * (_m / lenq)];
+                _inverseTwiddles[offset + j] = _roots[(lenq - r) * (_m / lenq)];
+            }
+        }
+
         _bitReverse = new int[_slots];
         int bits = BitOperations.Log2((uint)_slots);
         for (int i = 0; i < _slots; i++)
@@ -60,20 +75,19 @@ internal sealed class SpecialFft
     public void Forward(Span<Complex> v)
     {
         BitReverse(v);
-        for (int len = 2; len <= _slots; len <<= 1)
+        for (int len = 2, offset = 0; len <= _slots; offset += len >> 1, len <<= 1)
         {
             int half = len >> 1;
-            int lenq = len << 2;
-            int step = _m / lenq;
+            ReadOnlySpan<Complex> tw = _forwardTwiddles.AsSpan(offset, half);
             for (int i = 0; i < _slots; i += len)
             {
+                Span<Complex> lo = v.Slice(i, half), hi = v.Slice(i + half, half);
                 for (int j = 0; j < half; j++)
                 {
-                    int idx = (_rotGroup[j] % lenq) * step;
-                    Complex u = v[i + j];
-                    Complex w = v[i + j + half] * _roots[idx];
-                    v[i + j] = u + w;
-                    v[i + j + half] = u - w;
+                    Complex u = lo[j];
+                    Complex w = hi[j] * tw[j];
+                    lo[j] = u + w;
+                    hi[j] = u - w;
                 }
             }
         }
@@ -86,17 +100,16 @@ internal sealed class SpecialFft
         for (int len = _slots; len >= 2; len >>= 1)
         {
             int half = len >> 1;
-            int lenq = len << 2;
-            int step = _m / lenq;
+            ReadOnlySpan<Complex> tw = _inverseTwiddles.AsSpan(half - 1, half); // stage offset = Σ_{len' < len} len'/2 = half − 1
             for (int i = 0; i < _slots; i += len)
             {
+                Span<Complex> lo = v.Slice(i, half), hi = v.Slice(i + half, half);
                 for (int j = 0; j < half; j++)
                 {
-                    int idx = (lenq - (_rotGroup[j] % lenq)) * step;
-                    Complex u = v[i + j] + v[i + j + half];
-                    Complex w = (v[i + j] - v[i + j + half]) * _roots[idx];
-                    v[i + j] = u;
-                    v[i + j + half] = w;
+                    Complex u = lo[j] + hi[j];
+                    Complex w = (lo[j] - hi[j]) * tw[j];
+                    lo[j] = u;
+                    hi[j] = w;
                 }
             }
         }
