@@ -56,6 +56,12 @@ public static class ContractMapping
     public static MultipartyParameters FromContract(V1.HeParameters he, int parties, int threshold, int valueBits, bool allowInsecureForTests = false)
     {
         ArgumentNullException.ThrowIfNull(he);
+        if (he.Scheme != V1.HeScheme.Bfv || he.CkksLogScale != 0)
+        {
+            throw new ParameterMismatchException(
+                $"HeParameters.scheme = {he.Scheme} (ckks_log_scale = {he.CkksLogScale}), but multiparty BFV parameters were expected; the peers disagree on he.scheme.");
+        }
+
         bool insecure = he.ParameterSetId.StartsWith(InsecureForTestsPrefix, StringComparison.Ordinal);
         if (insecure && !allowInsecureForTests)
         {
@@ -115,6 +121,50 @@ public static class ContractMapping
         }
 
         return p;
+    }
+
+    /// <summary>
+    /// Rebuilds the checked scheme (<see cref="HeParameters.Scheme"/> decides BFV or CKKS) from a message plus the key
+    /// epoch's N, t and the round's value bits b, verifying the parameter digest and every derived field.
+    /// </summary>
+    /// <exception cref="ParameterMismatchException">The message disagrees with what it describes, or names a scheme this side does not run.</exception>
+    public static CiphertextScheme SchemeFromContract(V1.HeParameters he, int parties, int threshold, int valueBits, bool allowInsecureForTests = false)
+    {
+        ArgumentNullException.ThrowIfNull(he);
+        return he.Scheme switch
+        {
+            V1.HeScheme.Bfv => CiphertextScheme.Bfv(FromContract(he, parties, threshold, valueBits, allowInsecureForTests)),
+            V1.HeScheme.Ckks => CkksCiphertextScheme.FromContract(he, parties, threshold, valueBits, allowInsecureForTests),
+            _ => throw new ParameterMismatchException($"HeParameters.scheme = {he.Scheme} is not a scheme this side knows; update it."),
+        };
+    }
+
+    /// <summary>The key epoch's scheme when the value bits are not known yet (EpochInfo): the b in [1, 32] that reproduces the digest.</summary>
+    /// <exception cref="ParameterMismatchException">No b reproduces the digest.</exception>
+    public static CiphertextScheme SchemeFromContract(V1.HeParameters he, int parties, int threshold, bool allowInsecureForTests = false)
+    {
+        ArgumentNullException.ThrowIfNull(he);
+        if (he.Scheme == V1.HeScheme.Ckks)
+        {
+            // The CKKS digest does not depend on b: the epoch's view has no value width (rounds bring theirs).
+            return CkksCiphertextScheme.FromContract(he, parties, threshold, 0, allowInsecureForTests);
+        }
+
+        for (int b = 1; b <= 32; b++)
+        {
+            try
+            {
+                return SchemeFromContract(he, parties, threshold, b, allowInsecureForTests);
+            }
+            catch (ParameterMismatchException) when (!he.ParameterSetId.StartsWith(InsecureForTestsPrefix, StringComparison.Ordinal) || allowInsecureForTests)
+            {
+            }
+            catch (ArgumentException)
+            {
+            }
+        }
+
+        throw new ParameterMismatchException($"No value width b in [1, 32] makes {he.Scheme} parameters '{he.ParameterSetId}' with N = {parties}, t = {threshold} reproduce the parameter_digest; the peers disagree on the parameter set or the scheme.");
     }
 
     /// <summary>
@@ -309,7 +359,7 @@ public static class ContractMapping
 
     /// <summary>
     /// RoundConfig.parameter_digest: SHA-256 of the canonical encoding of the layout digest, every
-    /// quantization field, the HE parameter digest and set fields, and the key epoch id.
+    /// quantization field, the HE parameter digest and set fields (the scheme and CKKS scale included), and the key epoch id.
     /// </summary>
     public static byte[] RoundParameterDigest(V1.UpdateLayout layout, V1.QuantizationParameters quantization, V1.HeParameters he, ulong keyEpochId)
     {
@@ -340,6 +390,8 @@ public static class ContractMapping
         w.Write(he.PlaintextModulus);
         w.Write(he.ValuesPerCoefficient);
         w.Write(he.CarryBits);
+        w.Write((ulong)he.Scheme);
+        w.Write(he.CkksLogScale);
         w.Write(keyEpochId);
         return w.Finish();
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SecAgg.Crypto.Ckks;
 using SecAgg.Crypto.Multiparty;
 using SecAgg.Quantize.Ddg;
 
@@ -28,12 +29,18 @@ public sealed record DdgSettings(int Bits, double ClipNorm, double NoiseMultipli
 
 /// <summary>A named HE + DDG parameter choice for a consortium of a given size.</summary>
 /// <param name="Name">Preset name (the HE parameter_set_id).</param>
-/// <param name="He">Checked multiparty BFV parameters.</param>
+/// <param name="He">Checked multiparty parameters of the key epoch (ring, primes, N, t; BFV packing).</param>
 /// <param name="Ddg">The DP knobs.</param>
 public sealed record ProtocolPreset(string Name, MultipartyParameters He, DdgSettings Ddg)
 {
     /// <summary>Whether the HE parameters are insecure test parameters.</summary>
     public bool IsInsecureForTests => He.IsInsecureForTests;
+
+    /// <summary>The ciphertext scheme over <see cref="He"/>'s key (BFV unless the preset says otherwise); its key parameters are <see cref="He"/>.</summary>
+    public CiphertextScheme Scheme { get; init; } = He.Scheme == MultipartyScheme.Ckks ? CiphertextScheme.Ckks(He, Ddg.Bits) : CiphertextScheme.Bfv(He);
+
+    /// <summary>The scheme for DDG settings <paramref name="ddg"/> (CKKS carries b-bit values; BFV's b is in its parameters).</summary>
+    public ProtocolPreset WithDdg(DdgSettings ddg) => this with { Ddg = ddg, Scheme = Scheme is Internal.CkksCiphertextScheme c ? c.WithValueBits(ddg.Bits) : Scheme };
 }
 
 /// <summary>
@@ -76,11 +83,47 @@ public static class ProtocolPresets
         return new ProtocolPreset(PlannedName, plan.Parameters, new DdgSettings(valueBits, clipNorm, noiseMultiplier));
     }
 
-    /// <summary>A preset by name (<see cref="InsecureForTestsName"/> or <see cref="PlannedName"/>).</summary>
+    /// <summary>Name of the test-only CKKS preset.</summary>
+    public const string InsecureForTestsCkksName = ContractMapping.InsecureForTestsPrefix + "-ckks-n1024";
+
+    /// <summary>Name of the real CKKS preset.</summary>
+    public const string CkksName = "ckks-n8192-aggregation-v1";
+
+    /// <summary>Every preset name, for the consortium file's check.</summary>
+    public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal) { InsecureForTestsName, PlannedName, InsecureForTestsCkksName, CkksName };
+
+    /// <summary>The scheme a preset name belongs to.</summary>
+    public static HeScheme SchemeOf(string name) => name is InsecureForTestsCkksName or CkksName ? HeScheme.Ckks : HeScheme.Bfv;
+
+    /// <summary>
+    /// NOT SECURE, for tests only: CKKS with n = 1024 (1024 values per ciphertext, two per slot), primes 60+60, scale
+    /// 2^90 (<see cref="CkksPresets.InsecureN1024AggregationForTests"/>), over the collective key of
+    /// <paramref name="parties"/> with threshold <paramref name="threshold"/>; DDG as <see cref="InsecureForTests"/>.
+    /// </summary>
+    public static ProtocolPreset InsecureForTestsCkks(int parties, int threshold) =>
+        Ckks(InsecureForTestsCkksName, CkksPresets.InsecureN1024AggregationForTests, parties, threshold, new DdgSettings(16, 1.0, 0.001));
+
+    /// <summary>
+    /// The real CKKS preset: n = 8192, primes 60+60 (128-bit secure), scale 2^90 (<see cref="CkksPresets.N8192Aggregation"/>),
+    /// 8192 values per ciphertext; the values are the DDG pipeline's b-bit integers (default b = 16), so the same DP
+    /// claim as BFV holds once the decrypted sum rounds exactly (checked per chunk).
+    /// </summary>
+    public static ProtocolPreset PlannedCkks(int parties, int threshold, double clipNorm = 1.0, double noiseMultiplier = 1.0, int valueBits = 16) =>
+        Ckks(CkksName, CkksPresets.N8192Aggregation, parties, threshold, new DdgSettings(valueBits, clipNorm, noiseMultiplier));
+
+    /// <summary>A preset by name (<see cref="Names"/>).</summary>
     public static ProtocolPreset Get(string name, int parties, int threshold, long expectedValues = 1_000_000) => name switch
     {
         InsecureForTestsName => InsecureForTests(parties, threshold),
         PlannedName => Planned(parties, threshold, expectedValues),
-        _ => throw new ArgumentException($"Unknown preset '{name}'; known: {InsecureForTestsName}, {PlannedName}.", nameof(name)),
+        InsecureForTestsCkksName => InsecureForTestsCkks(parties, threshold),
+        CkksName => PlannedCkks(parties, threshold),
+        _ => throw new ArgumentException($"Unknown preset '{name}'; known: {string.Join(", ", Names)}.", nameof(name)),
     };
+
+    private static ProtocolPreset Ckks(string name, CkksParametersLiteral literal, int parties, int threshold, DdgSettings ddg)
+    {
+        MultipartyParameters mp = MultipartyParameters.ForCkks(CkksParameters.Create(literal), parties, threshold);
+        return new ProtocolPreset(name, mp, ddg) { Scheme = CiphertextScheme.Ckks(mp, ddg.Bits) };
+    }
 }

@@ -15,21 +15,22 @@ namespace SecAgg.Protocol;
 public sealed class RoundParameters
 {
     private RoundParameters(
-        ulong round, ulong modelVersion, ulong keyEpochId, TensorLayout layout, MultipartyParameters he, DdgParameters ddg,
+        ulong round, ulong modelVersion, ulong keyEpochId, TensorLayout layout, CiphertextScheme scheme, DdgParameters ddg,
         byte[] rotationSeed, ulong maxWeight, V1.UpdateLayout layoutMessage, V1.QuantizationParameters quantization, V1.HeParameters heMessage)
     {
         Round = round;
         ModelVersion = modelVersion;
         KeyEpochId = keyEpochId;
         Layout = layout;
-        He = he;
+        Scheme = scheme;
+        He = scheme.KeyParameters;
         Ddg = ddg;
         RotationSeed = rotationSeed;
         MaxWeight = maxWeight;
         LayoutMessage = layoutMessage;
         QuantizationMessage = quantization;
         HeMessage = heMessage;
-        TotalChunks = ChunkCount(ddg.PaddedDimension, he.ValuesPerCiphertext);
+        TotalChunks = ChunkCount(ddg.PaddedDimension, scheme.ValuesPerCiphertext);
         ParameterDigest = ContractMapping.RoundParameterDigest(layoutMessage, quantization, heMessage, keyEpochId);
     }
 
@@ -45,7 +46,10 @@ public sealed class RoundParameters
     /// <summary>The flattened update's layout.</summary>
     public TensorLayout Layout { get; }
 
-    /// <summary>HE parameters of the key epoch.</summary>
+    /// <summary>The key epoch's scheme (BFV or CKKS): how chunks are encrypted, added, decrypted.</summary>
+    public CiphertextScheme Scheme { get; }
+
+    /// <summary>Ring and party parameters of the key epoch (<see cref="CiphertextScheme.KeyParameters"/>).</summary>
     public MultipartyParameters He { get; }
 
     /// <summary>DDG parameters (n = invited participants, d = layout length).</summary>
@@ -80,13 +84,22 @@ public sealed class RoundParameters
         return (int)(((long)paddedDimension + valuesPerCiphertext - 1) / valuesPerCiphertext);
     }
 
-    /// <summary>Builds a round's parameters on the aggregator.</summary>
+    /// <summary>Builds a BFV round's parameters on the aggregator.</summary>
     public static RoundParameters Create(
         ulong round, ulong modelVersion, ulong keyEpochId, TensorLayout layout, MultipartyParameters he, string heParameterSetId,
         DdgParameters ddg, string ddgParameterSetId, ReadOnlySpan<byte> rotationSeed, ulong maxWeight = 1)
     {
-        ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(he);
+        return Create(round, modelVersion, keyEpochId, layout, CiphertextScheme.Bfv(he), heParameterSetId, ddg, ddgParameterSetId, rotationSeed, maxWeight);
+    }
+
+    /// <summary>Builds a round's parameters on the aggregator, under the key epoch's scheme.</summary>
+    public static RoundParameters Create(
+        ulong round, ulong modelVersion, ulong keyEpochId, TensorLayout layout, CiphertextScheme scheme, string heParameterSetId,
+        DdgParameters ddg, string ddgParameterSetId, ReadOnlySpan<byte> rotationSeed, ulong maxWeight = 1)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(scheme);
         ArgumentNullException.ThrowIfNull(ddg);
         ArgumentOutOfRangeException.ThrowIfZero(round);
         if (ddg.Dimension != layout.TotalLength)
@@ -94,15 +107,15 @@ public sealed class RoundParameters
             throw new ArgumentException($"The DDG dimension {ddg.Dimension} differs from the layout's {layout.TotalLength} values.", nameof(ddg));
         }
 
-        if (ddg.Bits != he.ValueBits)
+        if (ddg.Bits != scheme.ValueBits)
         {
-            throw new ArgumentException($"The DDG bits b = {ddg.Bits} differ from the HE value bits {he.ValueBits}.", nameof(ddg));
+            throw new ArgumentException($"The DDG bits b = {ddg.Bits} differ from the HE value bits {scheme.ValueBits}.", nameof(ddg));
         }
 
         V1.UpdateLayout layoutMsg = ContractMapping.ToContract(layout);
         V1.QuantizationParameters q = ContractMapping.ToContract(ddg, rotationSeed, maxWeight, ddgParameterSetId);
-        V1.HeParameters heMsg = ContractMapping.ToContract(he, heParameterSetId);
-        return new RoundParameters(round, modelVersion, keyEpochId, layout, he, ddg, rotationSeed.ToArray(), maxWeight, layoutMsg, q, heMsg);
+        V1.HeParameters heMsg = scheme.ToContract(heParameterSetId);
+        return new RoundParameters(round, modelVersion, keyEpochId, layout, scheme, ddg, rotationSeed.ToArray(), maxWeight, layoutMsg, q, heMsg);
     }
 
     /// <summary>
@@ -137,7 +150,7 @@ public sealed class RoundParameters
             throw new ArgumentException($"QuantizationParameters.bits = {config.Quantization.Bits} must be in [1, 32].", nameof(config));
         }
 
-        MultipartyParameters he = ContractMapping.FromContract(config.HeParameters, parties, threshold, (int)config.Quantization.Bits, allowInsecureForTests);
+        CiphertextScheme he = ContractMapping.SchemeFromContract(config.HeParameters, parties, threshold, (int)config.Quantization.Bits, allowInsecureForTests);
         DdgParameters ddg = ContractMapping.FromContract(config.Quantization, (int)config.ExpectedParticipants, layout.TotalLength);
         var result = new RoundParameters(
             config.Round, config.ModelVersion, config.KeyEpochId, layout, he, ddg, config.Quantization.RotationSeed.ToByteArray(),

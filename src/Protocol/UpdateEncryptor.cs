@@ -8,8 +8,8 @@ namespace SecAgg.Protocol;
 /// <summary>
 /// Participant side of a round: flat float update → (weight, clip) → <see cref="DdgEncoder"/> (scale,
 /// rotate, round, discrete Gaussian noise, wrap mod 2^b) → chunks of <see cref="MultipartyParameters.ValuesPerCiphertext"/>
-/// values → <see cref="CollectiveEncryptor"/> → one serialized <see cref="CompactCiphertext"/> per chunk
-/// index. The chunk count (<see cref="ChunkCount"/>) is known before encrypting; chunks are encrypted
+/// values → the round's <see cref="CiphertextScheme"/> (BFV: <see cref="CollectiveEncryptor"/>, CKKS: fixed-point
+/// slots) → one serialized ciphertext per chunk index. The chunk count (<see cref="ChunkCount"/>) is known before encrypting; chunks are encrypted
 /// in parallel across cores. The quantized plaintext is zeroed before returning.
 /// </summary>
 /// <remarks>Thread-safe: calls serialize on the (stateful) DDG encoder; encryption runs in parallel.</remarks>
@@ -26,11 +26,7 @@ public sealed class UpdateEncryptor
     {
         ArgumentNullException.ThrowIfNull(round);
         ArgumentNullException.ThrowIfNull(publicKey);
-        if (!publicKey.Parameters.Digest.Span.SequenceEqual(round.He.Digest.Span))
-        {
-            throw new ParameterMismatchException("The collective public key was made under different HE parameters than the round's.");
-        }
-
+        round.Scheme.CreateChunkEncryptor(publicKey).Dispose(); // checks that the key belongs to the round's parameters
         _round = round;
         _publicKey = publicKey;
         _encoder = new DdgEncoder(round.Ddg) { DegreeOfParallelism = -1 };
@@ -40,7 +36,7 @@ public sealed class UpdateEncryptor
     public int ChunkCount => _round.TotalChunks;
 
     /// <summary>Bytes of one serialized chunk.</summary>
-    public int ChunkBytes => _round.He.CiphertextBytes;
+    public int ChunkBytes => _round.Scheme.CiphertextBytes;
 
     /// <summary>Cores used for encryption (default: all; 1 for sequential).</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
@@ -104,23 +100,22 @@ public sealed class UpdateEncryptor
                 }
             }
 
-            int perChunk = _round.He.ValuesPerCiphertext;
+            int perChunk = _round.Scheme.ValuesPerCiphertext;
             int padded = ddg.PaddedDimension;
             var options = new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism };
             Parallel.For(
                 0,
                 ChunkCount,
                 options,
-                () => new CollectiveEncryptor(_publicKey),
+                () => _round.Scheme.CreateChunkEncryptor(_publicKey),
                 (index, _, encryptor) =>
                 {
                     int start = index * perChunk;
                     int length = Math.Min(perChunk, padded - start);
-                    CompactCiphertext ct = encryptor.Encrypt(values.AsSpan(start, length));
-                    sink(index, ct.Serialize());
+                    sink(index, encryptor.Encrypt(values.AsSpan(start, length)));
                     return encryptor;
                 },
-                _ => { });
+                encryptor => encryptor.Dispose());
         }
         finally
         {

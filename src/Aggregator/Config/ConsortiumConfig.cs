@@ -62,6 +62,9 @@ public sealed class ConsortiumConfig
     /// <summary>Name of the HE parameter preset (resolved by the crypto layer).</summary>
     public string HePreset { get; }
 
+    /// <summary>The ciphertext scheme (<c>he.scheme</c>: bfv, the default, or ckks; docs/ckks-integration.md).</summary>
+    public Protocol.HeScheme Scheme { get; internal init; }
+
     /// <summary>Quantization and noise parameters of the distributed discrete Gaussian mechanism.</summary>
     public DpParameters Dp { get; }
 

@@ -18,7 +18,7 @@ namespace SecAgg.Aggregator.Config;
 /// threshold: 2                           # 1 &lt;= t &lt;= number of participants
 /// min-participants: 2                    # 2 &lt;= min &lt;= number of participants
 /// deadlines: { collect: 30m, decrypt: 10m }
-/// he: { preset: bfv-16384 }
+/// he: { preset: bfv-16384, scheme: bfv }  # scheme: bfv (default) or ckks
 /// dp: { bits: 16, clip: 1.0, noise-sigma: 2.5, rounds: 50 }   # or target-epsilon instead of noise-sigma
 /// privacy-budget: { epsilon: 8, delta: 1e-6 }
 /// storage: { provider: sqlite, path: state/aggregator.db }    # or provider: postgres, connection-string: ...
@@ -128,6 +128,13 @@ public static partial class ConsortiumConfigLoader
             errors.Add($"{reader.Where(he!, "preset")}he.preset '{preset}' is not a known preset; use one of: {string.Join(", ", knownHePresets.Order(StringComparer.Ordinal))}");
         }
 
+        Protocol.HeScheme scheme = Protocol.HeScheme.Bfv;
+        string? schemeText = he is null ? null : reader.String(he, "scheme", required: false, prefix: "he.");
+        if (schemeText is not null && !Protocol.HeSchemeNames.TryParse(schemeText, out scheme))
+        {
+            errors.Add($"{reader.Where(he!, "scheme")}he.scheme '{schemeText}' is unknown; use {Protocol.HeSchemeNames.Bfv} (exact integers, the default) or {Protocol.HeSchemeNames.Ckks} (fixed-point reals)");
+        }
+
         DpParameters? dp = ReadDp(reader, top, errors);
         PrivacyBudget? budget = ReadBudget(reader, top, errors);
         if (dp?.TargetEpsilon is double target && budget is not null && target > budget.Epsilon)
@@ -143,7 +150,7 @@ public static partial class ConsortiumConfigLoader
         }
 
         return new ConsortiumConfig(name, participants, caPath!, threshold!.Value, minParticipants!.Value,
-            collect!.Value, decrypt!.Value, preset!, dp!, budget!, storage!);
+            collect!.Value, decrypt!.Value, preset!, dp!, budget!, storage!) { Scheme = scheme };
     }
 
     private static ImmutableArray<ParticipantConfig> ReadParticipants(Reader reader, YamlMappingNode top, List<string> errors, out int listed)
@@ -391,7 +398,7 @@ public static partial class ConsortiumConfigLoader
     private static readonly string[] RootKeys = ["consortium", "ca", "participants", "threshold", "min-participants", "deadlines", "he", "dp", "privacy-budget", "storage"];
     private static readonly string[] ParticipantKeys = ["id", "certificate-sha256", "certificate-subject"];
     private static readonly string[] DeadlineKeys = ["collect", "decrypt"];
-    private static readonly string[] HeKeys = ["preset"];
+    private static readonly string[] HeKeys = ["preset", "scheme"];
     private static readonly string[] DpKeys = ["bits", "clip", "noise-sigma", "target-epsilon", "rounds"];
     private static readonly string[] BudgetKeys = ["epsilon", "delta"];
     private static readonly string[] StorageKeys = ["provider", "path", "connection-string"];

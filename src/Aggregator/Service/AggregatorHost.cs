@@ -54,7 +54,7 @@ public sealed class AggregatorHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ILoggerFactory loggers = options.LoggerFactory ?? NullLoggerFactory.Instance;
-        ConsortiumConfig config = ConsortiumConfigLoader.Load(options.ConfigPath, new HashSet<string>(StringComparer.Ordinal) { ProtocolPresets.InsecureForTestsName, ProtocolPresets.PlannedName });
+        ConsortiumConfig config = ConsortiumConfigLoader.Load(options.ConfigPath, ProtocolPresets.Names);
         ProtocolPreset preset = ResolvePreset(config, options);
         StorageConfig storage = options.Storage ?? config.Storage;
         IAggregatorStore store = await AggregatorStores.OpenAsync(storage, loggers.CreateLogger("SecAgg.Aggregator.Storage"), cancellationToken).ConfigureAwait(false);
@@ -69,7 +69,7 @@ public sealed class AggregatorHost : IAsyncDisposable
             {
                 ServerCertificate = options.ServerCertificate,
                 ClientCertificateAuthority = ca,
-                MaxReceiveMessageSize = Math.Max(preset.He.CiphertextBytes, 64 * 1024) + 4096,
+                MaxReceiveMessageSize = Math.Max(preset.Scheme.CiphertextBytes, 64 * 1024) + 4096,
             };
             GrpcServer server = await GrpcServer.StartAsync(service.CreateRegistry(), serverOptions, options.Listen, options.LoggerFactory, null, cancellationToken).ConfigureAwait(false);
             service.Serving = true;
@@ -131,6 +131,36 @@ public sealed class AggregatorHost : IAsyncDisposable
         int n = config.Participants.Length;
         double delta = config.PrivacyBudget.Delta;
         double? z = config.Dp.NoiseSigma;
+        if (ProtocolPresets.SchemeOf(config.HePreset) != config.Scheme)
+        {
+            string suggestion = config.Scheme == HeScheme.Ckks ? ProtocolPresets.CkksName : ProtocolPresets.PlannedName;
+            throw new InvalidOperationException(
+                $"he.preset '{config.HePreset}' is a {HeSchemeNames.Name(ProtocolPresets.SchemeOf(config.HePreset))} preset but he.scheme is {HeSchemeNames.Name(config.Scheme)}; use he.preset: {suggestion} (or change he.scheme).");
+        }
+
+        if (config.Scheme == HeScheme.Ckks)
+        {
+            bool insecure = config.HePreset == ProtocolPresets.InsecureForTestsCkksName;
+            if (insecure && !options.AllowInsecureParameters)
+            {
+                throw new InvalidOperationException($"he.preset '{config.HePreset}' is NOT SECURE (tests only) and AllowInsecureParameters is off; use '{ProtocolPresets.CkksName}'.");
+            }
+
+            if (config.Dp.Bits > 32)
+            {
+                throw new InvalidOperationException($"dp.bits = {config.Dp.Bits}: the CKKS grid carries at most 32-bit values; lower dp.bits.");
+            }
+
+            ProtocolPreset c = insecure ? ProtocolPresets.InsecureForTestsCkks(n, config.Threshold) : ProtocolPresets.PlannedCkks(n, config.Threshold);
+            c = c.WithDdg(new DdgSettings(config.Dp.Bits, config.Dp.Clip, z ?? FindZ(config, options, delta)));
+            if (c.Scheme.CheckCapacity(n, n) is { } problem)
+            {
+                throw new InvalidOperationException($"he.scheme ckks with he.preset '{config.HePreset}' cannot carry this consortium's sums exactly: {problem}; lower dp.bits.");
+            }
+
+            return c;
+        }
+
         if (config.HePreset == ProtocolPresets.InsecureForTestsName)
         {
             if (!options.AllowInsecureParameters)

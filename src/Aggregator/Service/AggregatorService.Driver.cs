@@ -141,12 +141,12 @@ internal sealed partial class AggregatorService
         }
     }
 
-    private static byte[] AggregateDigest(CompactCiphertext[] aggregate)
+    private static byte[] AggregateDigest(AggregateChunk[] aggregate)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (CompactCiphertext c in aggregate)
+        foreach (AggregateChunk c in aggregate)
         {
-            hash.AppendData(DecryptionCodec.CiphertextDigest(c));
+            hash.AppendData(c.Digest);
         }
 
         return hash.GetHashAndReset();
@@ -180,7 +180,7 @@ internal sealed partial class AggregatorService
     private async Task PublishAsync(RoundState r, CancellationToken ct)
     {
         RoundParameters p = await RoundParametersAsync(r.Number, ct).ConfigureAwait(false);
-        CompactCiphertext[] aggregate = await AggregateAsync(r, ct).ConfigureAwait(false);
+        AggregateChunk[] aggregate = await AggregateAsync(r, ct).ConfigureAwait(false);
         float[] mean;
         try
         {
@@ -195,7 +195,7 @@ internal sealed partial class AggregatorService
                     shares.Add(share);
                 }
 
-                decrypted.Add(DecryptionCodec.Combine(aggregate[i], shares));
+                decrypted.Add(aggregate[i].Combine(shares));
             }
 
             mean = new AggregateDecoder(p).DecodeMean(decrypted, r.Summands);

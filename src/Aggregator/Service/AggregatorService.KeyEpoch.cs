@@ -33,7 +33,7 @@ internal sealed partial class AggregatorService
             EpochId = EpochId,
             ConsortiumId = _config.Name,
             CrsSeed = ByteString.CopyFrom(seed),
-            HeParameters = ContractMapping.ToContract(_preset.He, _preset.Name),
+            HeParameters = _preset.Scheme.ToContract(_preset.Name),
             Threshold = (uint)_config.Threshold,
             Stage = ready ? KeyEpochStage.Ready : KeyEpochStage.CollectingShares,
         };

@@ -250,25 +250,25 @@ internal sealed partial class AggregatorService
 
     // ------------------------------------------------------------------ decryption
 
-    private async Task<CompactCiphertext[]> AggregateAsync(RoundState r, CancellationToken ct)
+    private async Task<AggregateChunk[]> AggregateAsync(RoundState r, CancellationToken ct)
     {
-        if (_aggregates.TryGetValue(r.Number, out CompactCiphertext[]? cached))
+        if (_aggregates.TryGetValue(r.Number, out AggregateChunk[]? cached))
         {
             return cached;
         }
 
-        var chunks = new CompactCiphertext[r.ChunkCount];
+        var chunks = new AggregateChunk[r.ChunkCount];
         for (int i = 0; i < chunks.Length; i++)
         {
             var sum = await _store.ReadSumChunkAsync(r.Number, i, ct).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"round {r.Number} has no sum at chunk {i}");
-            chunks[i] = CompactCiphertext.Deserialize(_preset.He, sum.Sum);
+            chunks[i] = _preset.Scheme.OpenAggregate(sum.Sum);
         }
 
         return _aggregates.GetOrAdd(r.Number, chunks);
     }
 
-    private async Task<(DecryptionSession Session, CompactCiphertext[] Aggregate)?> SessionAsync(RoundState r, string caller, string method, CancellationToken ct)
+    private async Task<(DecryptionSession Session, AggregateChunk[] Aggregate)?> SessionAsync(RoundState r, string caller, string method, CancellationToken ct)
     {
         if (r.Stage is CoreStage.Open or CoreStage.Collecting)
         {
@@ -291,7 +291,7 @@ internal sealed partial class AggregatorService
                 $"you are not in round {r.Number}'s decryption set [{string.Join(", ", SetInPointOrder(r))}]", (ulong)r.Number);
         }
 
-        CompactCiphertext[] aggregate = await AggregateAsync(r, ct).ConfigureAwait(false);
+        AggregateChunk[] aggregate = await AggregateAsync(r, ct).ConfigureAwait(false);
         if (!RoundState.Has(r.SharesRequested, caller))
         {
             try
@@ -309,29 +309,28 @@ internal sealed partial class AggregatorService
             }
         }
 
-        var protocol = new DecryptionShareProtocol(_preset.He);
         var session = new DecryptionSession
         {
             Round = (ulong)r.Number,
             KeyEpochId = EpochId,
             TotalChunks = (uint)r.ChunkCount,
             Summands = (uint)r.Summands,
-            FloodingLog2Sigma = Math.Log2(protocol.FloodingSigma(aggregate[0])),
+            FloodingLog2Sigma = Math.Log2(aggregate[0].FloodingSigma),
         };
         session.DecryptionSet.AddRange(SetInPointOrder(r));
         return (session, aggregate);
     }
 
-    private static DecryptionRequest Request(long round, int index, CompactCiphertext ct)
+    private static DecryptionRequest Request(long round, int index, AggregateChunk ct)
     {
-        byte[] digest = DecryptionCodec.CiphertextDigest(ct);
+        byte[] digest = ct.Digest;
         return new DecryptionRequest
         {
             Round = (ulong)round,
             ChunkIndex = (uint)index,
             CiphertextId = ByteString.CopyFrom(digest),
             CiphertextDigest = ByteString.CopyFrom(digest),
-            C1 = ByteString.CopyFrom(DecryptionCodec.EncodeRequest(ct)),
+            C1 = ByteString.CopyFrom(ct.EncodeRequest()),
         };
     }
 
@@ -395,7 +394,7 @@ internal sealed partial class AggregatorService
         string caller = Caller(context, method);
         CancellationToken ct = context.CancellationToken;
         RoundState? r = null;
-        CompactCiphertext[]? aggregate = null;
+        AggregateChunk[]? aggregate = null;
         while (await requests.MoveNext(ct).ConfigureAwait(false))
         {
             V1.DecryptionShare msg = requests.Current;
@@ -427,29 +426,17 @@ internal sealed partial class AggregatorService
                 throw Refuse(method, caller, StatusCode.OutOfRange, ErrorReason.ChunkOutOfRange, $"chunk {msg.ChunkIndex} is outside 0..{aggregate.Length - 1}", msg.Round, msg.ChunkIndex);
             }
 
-            CompactCiphertext target = aggregate[msg.ChunkIndex];
-            if (!msg.CiphertextDigest.Span.SequenceEqual(DecryptionCodec.CiphertextDigest(target)))
+            AggregateChunk target = aggregate[msg.ChunkIndex];
+            if (!msg.CiphertextDigest.Span.SequenceEqual(target.Digest))
             {
                 throw Refuse(method, caller, StatusCode.InvalidArgument, ErrorReason.DigestMismatch, $"ciphertext_digest does not match chunk {msg.ChunkIndex}'s request", msg.Round, msg.ChunkIndex);
             }
 
             Metrics.BytesReceived.Add(msg.Share.Length);
-            Crypto.Multiparty.DecryptionShare share;
-            try
-            {
-                share = Crypto.Multiparty.DecryptionShare.Deserialize(_preset.He, msg.Share.Span);
-            }
-            catch (Exception e) when (e is InvalidDataException or ArgumentException)
-            {
-                throw Refuse(method, caller, StatusCode.InvalidArgument, ErrorReason.Malformed, $"the share for chunk {msg.ChunkIndex} is malformed: {e.Message}", msg.Round, msg.ChunkIndex);
-            }
-
             int[] set = SetPoints(r);
-            if (share.Contributors.Count != 1 || share.Contributors[0] != _points[caller] || !share.ActiveSet.SequenceEqual(set)
-                || !share.CiphertextDigest.AsSpan().SequenceEqual(DecryptionCodec.CiphertextDigest(target).AsSpan(0, share.CiphertextDigest.Length)))
+            if (!target.TryCheckShare(msg.Share.Span, _points[caller], set, out string? problem))
             {
-                throw Refuse(method, caller, StatusCode.InvalidArgument, ErrorReason.Malformed,
-                    $"the share for chunk {msg.ChunkIndex} must be yours alone (party {_points[caller]}), for the set [{string.Join(", ", set)}] and this chunk's ciphertext", msg.Round, msg.ChunkIndex);
+                throw Refuse(method, caller, StatusCode.InvalidArgument, ErrorReason.Malformed, $"the share for chunk {msg.ChunkIndex} is refused: {problem}", msg.Round, msg.ChunkIndex);
             }
 
             byte[] bytes = msg.Share.ToByteArray();

@@ -49,7 +49,7 @@ internal sealed partial class AggregatorService : IPrivacyCost
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly ConcurrentDictionary<long, RoundParameters> _roundParameters = new();
-    private readonly ConcurrentDictionary<long, CompactCiphertext[]> _aggregates = new();
+    private readonly ConcurrentDictionary<long, AggregateChunk[]> _aggregates = new();
     private volatile bool _budgetExhausted;
     private volatile RoundState? _current;
 
@@ -67,7 +67,7 @@ internal sealed partial class AggregatorService : IPrivacyCost
         _logger = loggerFactory.CreateLogger("SecAgg.Aggregator.Service");
         _lifecycle = new RoundLifecycle(RoundPolicy.FromConfig(config));
         _coordinator = new RoundCoordinator(store, _lifecycle, this, config.PrivacyBudget, time, loggerFactory.CreateLogger<RoundCoordinator>());
-        _accumulator = new UploadAccumulator(store, new CompactCiphertextAdder(preset.He), _lifecycle, time, loggerFactory.CreateLogger<UploadAccumulator>());
+        _accumulator = new UploadAccumulator(store, ChunkAdder(preset), _lifecycle, time, loggerFactory.CreateLogger<UploadAccumulator>());
         _ddg = preset.Ddg.Create(config.Participants.Length, layout.TotalLength);
         _points = config.Participants.Select((p, i) => (p.Id, i + 1)).ToDictionary(x => x.Id, x => x.Item2, StringComparer.Ordinal);
         Metrics = new AggregatorMetrics(ParticipantsPerStage);
@@ -86,7 +86,7 @@ internal sealed partial class AggregatorService : IPrivacyCost
     public async Task InitializeAsync(float[]? initialModel, CancellationToken ct)
     {
         await _docs.InsertIfAbsentAsync(Keys.EpochSeed, CommonReferencePolynomial.NewSeed(), ct).ConfigureAwait(false);
-        byte[] he = ContractMapping.ToContract(_preset.He, _preset.Name).ToByteArray();
+        byte[] he = _preset.Scheme.ToContract(_preset.Name).ToByteArray();
         byte[] storedHe = await _docs.InsertIfAbsentAsync(Keys.EpochHe, he, ct).ConfigureAwait(false);
         if (!storedHe.AsSpan().SequenceEqual(he))
         {
@@ -311,9 +311,13 @@ internal sealed partial class AggregatorService : IPrivacyCost
             ?? throw new InvalidOperationException($"round {round}'s parameters are missing from the database");
         long baseVersion = BinaryPrimitives.ReadInt64LittleEndian(doc.AsSpan(32));
         p = RoundParameters.Create(
-            (ulong)round, (ulong)baseVersion, EpochId, _layout, _preset.He, _preset.Name, _ddg, _preset.Ddg.ParameterSetId(_preset.IsInsecureForTests), doc.AsSpan(0, 32));
+            (ulong)round, (ulong)baseVersion, EpochId, _layout, _preset.Scheme, _preset.Name, _ddg, _preset.Ddg.ParameterSetId(_preset.IsInsecureForTests), doc.AsSpan(0, 32));
         return _roundParameters.GetOrAdd(round, p);
     }
+
+    /// <summary>BFV keeps its dedicated adder; another scheme adds through its <see cref="CiphertextScheme"/>.</summary>
+    private static IChunkAdder ChunkAdder(ProtocolPreset preset) =>
+        preset.Scheme.Kind == Protocol.HeScheme.Bfv ? new CompactCiphertextAdder(preset.He) : new SchemeChunkAdder(preset.Scheme);
 
     private int[] SetPoints(RoundState r) => r.DecryptionSet.Select(id => _points[id]).Order().ToArray();
 

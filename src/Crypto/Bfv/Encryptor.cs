@@ -1,6 +1,7 @@
 using SecAgg.Crypto.Bfv.Internal;
 using SecAgg.Crypto.Ring;
 using SecAgg.Crypto.Ring.Sampling;
+using SecAgg.Crypto.Rlwe.Internal;
 
 namespace SecAgg.Crypto.Bfv;
 
@@ -81,29 +82,8 @@ public sealed class Encryptor : IDisposable
             throw new ArgumentException($"The plaintext has {plaintext.N} coefficients, the parameters {_context.N}.", nameof(plaintext));
         }
 
-        RingQ ring = _context.Ring;
-        Poly c0 = destination.C0, c1 = destination.C1;
-        int limbs = c0.LimbCount;
-
-        // u ternary, in NTT form, written into c1 first and multiplied limb by limb.
-        TernarySampler.Sample(_prng, _small);
-        ring.SetSigned(_small, c1);
-        ring.Ntt(c1, c1);
-        for (int l = 0; l < limbs; l++)
-        {
-            ulong p = ring.Moduli[l].Value;
-            ring.MulShoupLimb(c1.Limb(l), pk.P0.Limb(l), pk.P0Shoup.Limb(l), c0.Limb(l), p);
-            ring.MulShoupLimb(c1.Limb(l), pk.P1.Limb(l), pk.P1Shoup.Limb(l), c1.Limb(l), p);
-        }
-
-        c0.IsNtt = true;
-        ring.InverseNtt(c0, c0);
-        ring.InverseNtt(c1, c1);
-        _context.ErrorSampler.Sample(_prng, _small);
-        ring.AddSigned(_small, c0);
-        _context.ErrorSampler.Sample(_prng, _small);
-        ring.AddSigned(_small, c1);
-        Array.Clear(_small);
+        Poly c0 = destination.C0;
+        PublicKeyEncryption.EncryptZero(_context.Ring, _prng, _small, _context.ErrorSampler, pk.P0, pk.P0Shoup, pk.P1, pk.P1Shoup, c0, destination.C1);
         _encoder.AddScaled(plaintext, c0);
         destination.NoiseBound = pk.FreshNoiseBound;
         destination.SecretNormBound = pk.SecretNormBound;

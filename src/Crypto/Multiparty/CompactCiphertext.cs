@@ -86,6 +86,7 @@ public sealed class CompactCiphertext
     public static CompactCiphertext Deserialize(MultipartyParameters parameters, ReadOnlySpan<byte> data)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        parameters.CheckBfv(nameof(parameters));
         MpWire.ReadPrefix(data, MpKind.Ciphertext, parameters, "ciphertext");
         if (data.Length != parameters.CiphertextBytes)
         {

@@ -55,19 +55,9 @@ public sealed class DecryptionShareProtocol
         Check(ciphertext.Parameters, nameof(ciphertext));
         Check(share.Parameters, nameof(share));
         RingQ ring = _p.WireRing;
-        Poly c1 = ciphertext.C1.Clone();
-        ring.Ntt(c1);
-        ring.MulCoeffs(c1, secret.NttWire, share.Value);
-        ring.InverseNtt(share.Value);
-        c1.Clear();
+        MultiplyBySecret(ring, ciphertext.C1.Clone(), secret, share.Value);
 
-        var flood = new long[ring.N];
-        NoiseFlooding.Sample(prng, FloodingSigma(ciphertext), flood);
-        Poly f = ring.NewPoly();
-        ring.FromSigned(flood, f);
-        ring.AddLimbs(share.Value, f, share.Value);
-        Array.Clear(flood);
-        f.Clear();
+        NoiseFlooding.AddTo(ring, prng, FloodingSigma(ciphertext), NoiseFlooding.MaxSigma, share.Value);
 
         share.ActiveSetIds = secret.ActiveSetIds;
         share.ContributorIds = [secret.PartyId];
@@ -83,6 +73,54 @@ public sealed class DecryptionShareProtocol
         Check(a.Parameters, nameof(a));
         Check(b.Parameters, nameof(b));
         Check(result.Parameters, nameof(result));
+        Aggregate(_p, a, b, result);
+    }
+
+    /// <summary>
+    /// Decrypts: c0 + Σ h_j, then round(t·x/q') mod t, split into slots. Returns the exact slot sums
+    /// (each &lt; 2^(b+h)); reduce mod 2^b for the wrapped sum. Throws <see cref="InvalidOperationException"/>
+    /// naming the missing members if the aggregate lacks any member of the set.
+    /// </summary>
+    public ulong[] Finalize(CompactCiphertext ciphertext, DecryptionShare aggregate)
+    {
+        ArgumentNullException.ThrowIfNull(ciphertext);
+        ArgumentNullException.ThrowIfNull(aggregate);
+        Check(ciphertext.Parameters, nameof(ciphertext));
+        Check(aggregate.Parameters, nameof(aggregate));
+        CheckComplete(aggregate, ciphertext.ShareDigest().AsSpan(0, DecryptionShare.DigestBytes));
+        Poly x = _p.WireRing.NewPoly();
+        _p.WireRing.AddLimbs(ciphertext.C0, aggregate.Value, x);
+        return _encoder.Decode(x);
+    }
+
+    /// <summary>Decrypts and reduces each slot mod 2^b (the wrapped sum of the DDG mechanism).</summary>
+    public uint[] FinalizeWrapped(CompactCiphertext ciphertext, DecryptionShare aggregate)
+    {
+        ulong[] sums = Finalize(ciphertext, aggregate);
+        ulong mask = _p.ValueBits == 32 ? uint.MaxValue : (1UL << _p.ValueBits) - 1;
+        var r = new uint[sums.Length];
+        for (int i = 0; i < r.Length; i++)
+        {
+            r[i] = (uint)(sums[i] & mask);
+        }
+
+        return r;
+    }
+
+    /// <summary>Shared by the BFV and CKKS protocols: result = c1·s_j (coefficient form) over result's limbs;
+    /// <paramref name="c1Copy"/> (coefficient form, a scratch copy) is wiped.</summary>
+    internal static void MultiplyBySecret(RingQ ring, Poly c1Copy, DecryptionSecret secret, Poly result)
+    {
+        ring.Ntt(c1Copy);
+        ring.MulCoeffs(c1Copy, secret.NttWire, result);
+        ring.InverseNtt(result);
+        c1Copy.Clear();
+    }
+
+    /// <summary>Shared by the BFV and CKKS protocols: result = a + b after checking that both are for the same set and
+    /// ciphertext with disjoint contributors (an empty share is neutral).</summary>
+    internal static void Aggregate(MultipartyParameters p, DecryptionShare a, DecryptionShare b, DecryptionShare result)
+    {
         DecryptionShare reference = a.ContributorIds.Length > 0 ? a : b;
         DecryptionShare other = ReferenceEquals(reference, a) ? b : a;
         if (other.ContributorIds.Length > 0)
@@ -107,23 +145,16 @@ public sealed class DecryptionShareProtocol
         int[] set = reference.ActiveSetIds;
         int[] union = a.ContributorIds.Concat(b.ContributorIds).Order().ToArray();
         byte[] digest = reference.CiphertextDigest;
-        _p.WireRing.AddLimbs(a.Value, b.Value, result.Value);
+        p.WireRing.AddLimbs(a.Value, b.Value, result.Value);
         result.ActiveSetIds = set;
         result.ContributorIds = union;
         result.CiphertextDigest = digest;
     }
 
-    /// <summary>
-    /// Decrypts: c0 + Σ h_j, then round(t·x/q') mod t, split into slots. Returns the exact slot sums
-    /// (each &lt; 2^(b+h)); reduce mod 2^b for the wrapped sum. Throws <see cref="InvalidOperationException"/>
-    /// naming the missing members if the aggregate lacks any member of the set.
-    /// </summary>
-    public ulong[] Finalize(CompactCiphertext ciphertext, DecryptionShare aggregate)
+    /// <summary>Shared by the BFV and CKKS protocols: throws unless every member of the set contributed to
+    /// <paramref name="aggregate"/> and it was made for the ciphertext with share digest <paramref name="digest"/>.</summary>
+    internal static void CheckComplete(DecryptionShare aggregate, ReadOnlySpan<byte> digest)
     {
-        ArgumentNullException.ThrowIfNull(ciphertext);
-        ArgumentNullException.ThrowIfNull(aggregate);
-        Check(ciphertext.Parameters, nameof(ciphertext));
-        Check(aggregate.Parameters, nameof(aggregate));
         if (aggregate.ContributorIds.Length == 0)
         {
             throw new InvalidOperationException("No decryption share has been aggregated.");
@@ -136,35 +167,11 @@ public sealed class DecryptionShareProtocol
                 $"Decryption share(s) from member(s) {string.Join(", ", missing)} of the decryption set {{{string.Join(", ", aggregate.ActiveSetIds)}}} are missing; the set is fixed for this ciphertext, so abort and use fresh ciphertexts.");
         }
 
-        if (!aggregate.CiphertextDigest.AsSpan().SequenceEqual(ciphertext.ShareDigest().AsSpan(0, DecryptionShare.DigestBytes)))
+        if (!aggregate.CiphertextDigest.AsSpan().SequenceEqual(digest))
         {
             throw new ArgumentException("The decryption shares were made for a different ciphertext.", nameof(aggregate));
         }
-
-        Poly x = _p.WireRing.NewPoly();
-        _p.WireRing.AddLimbs(ciphertext.C0, aggregate.Value, x);
-        return _encoder.Decode(x);
     }
 
-    /// <summary>Decrypts and reduces each slot mod 2^b (the wrapped sum of the DDG mechanism).</summary>
-    public uint[] FinalizeWrapped(CompactCiphertext ciphertext, DecryptionShare aggregate)
-    {
-        ulong[] sums = Finalize(ciphertext, aggregate);
-        ulong mask = _p.ValueBits == 32 ? uint.MaxValue : (1UL << _p.ValueBits) - 1;
-        var r = new uint[sums.Length];
-        for (int i = 0; i < r.Length; i++)
-        {
-            r[i] = (uint)(sums[i] & mask);
-        }
-
-        return r;
-    }
-
-    private void Check(MultipartyParameters p, string name)
-    {
-        if (!ReferenceEquals(p, _p) && !p.Digest.Span.SequenceEqual(_p.Digest.Span))
-        {
-            throw new ArgumentException("The object was made under different multiparty parameters.", name);
-        }
-    }
+    private void Check(MultipartyParameters p, string name) => _p.CheckSameAs(p, name);
 }

@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Ckks;
 using SecAgg.Crypto.Ring;
 using System.Numerics;
 using System.Security.Cryptography;
@@ -45,6 +46,31 @@ public sealed class MultipartyParameters
         WireModulus = Primes.Take(WireLimbCount).Aggregate(BigInteger.One, (a, p) => a * p);
         Digest = ComputeDigest();
     }
+
+    private MultipartyParameters(CkksParameters ckks, int parties, int threshold, int wireLimbs, int maxSummands, int lambda)
+    {
+        Scheme = MultipartyScheme.Ckks;
+        Ckks = ckks;
+        RingDegree = ckks.N;
+        Primes = ckks.Primes.ToArray();
+        WireLimbCount = wireLimbs;
+        Parties = parties;
+        Threshold = threshold;
+        MaxSummands = maxSummands;
+        FloodingLambda = lambda;
+        IsInsecureForTests = ckks.IsInsecureForTests || !ckks.IsSecure;
+        _keyRing = new Lazy<RingQ>(() => ckks.Ring);
+        _wireRing = new Lazy<RingQ>(() => new RingQ(RingDegree, Primes.Take(WireLimbCount).ToArray()));
+        KeyModulus = ckks.Ring.ModulusAt(ckks.MaxLimbCount);
+        WireModulus = ckks.Ring.ModulusAt(wireLimbs);
+        Digest = ComputeDigest();
+    }
+
+    /// <summary>The scheme these parameters serve (BFV unless made by <see cref="ForCkks"/>).</summary>
+    public MultipartyScheme Scheme { get; }
+
+    /// <summary>The CKKS parameters (only for <see cref="MultipartyScheme.Ckks"/>).</summary>
+    public CkksParameters? Ckks { get; }
 
     /// <summary>Ring degree n.</summary>
     public int RingDegree { get; }
@@ -251,6 +277,96 @@ public sealed class MultipartyParameters
         return parameters;
     }
 
+    /// <summary>Largest flooding σ for CKKS threshold decryption (2^56: the 12σ truncation stays below the core
+    /// sampler's 2^62 bound).</summary>
+    internal const double CkksMaxFloodingSigma = 72057594037927936.0;
+
+    /// <summary>
+    /// Multiparty parameters for CKKS over <paramref name="ckks"/>'s ring: the same collective key generation
+    /// (<see cref="PublicKeyGenProtocol"/>, <see cref="CommonReferencePolynomial"/>), t-of-N set-up
+    /// (<see cref="Thresholdizer"/>, <see cref="Combiner"/>) and decryption secrets as BFV; ciphertexts and
+    /// decryption go through the CKKS classes (<see cref="CkksDecryptionShareProtocol"/>). Decryption shares are taken
+    /// at the first <paramref name="decryptionLimbCount"/> primes (0 = all): the aggregate is dropped to that level
+    /// before the shares, so choose the fewest limbs that hold Δ·|sum| + noise + flooding.
+    /// Checks that the worst-case flooding (K = <paramref name="maxSummands"/> fresh encryptions under the N-party key,
+    /// σ_flood = 2^(λ/2)·B_ct, all N members flooding) stays within the sampler's range and below q_ℓ/2.
+    /// </summary>
+    /// <exception cref="ArgumentException">An argument is out of range or the flooding cannot fit; the message says what to change.</exception>
+    public static MultipartyParameters ForCkks(CkksParameters ckks, int parties, int threshold, int decryptionLimbCount = 0, int? maxSummands = null, int floodingLambda = NoiseFlooding.DefaultLambda)
+    {
+        ArgumentNullException.ThrowIfNull(ckks);
+        if (parties < 1 || parties > 10_000)
+        {
+            throw new ArgumentException($"Parties {parties} must be in [1, 10000].", nameof(parties));
+        }
+
+        if (threshold < 1 || threshold > parties)
+        {
+            throw new ArgumentException($"Threshold {threshold} must be in [1, parties = {parties}].", nameof(threshold));
+        }
+
+        int wire = decryptionLimbCount == 0 ? ckks.MaxLimbCount : decryptionLimbCount;
+        if (wire < 1 || wire > ckks.MaxLimbCount)
+        {
+            throw new ArgumentException($"decryptionLimbCount {decryptionLimbCount} must be in [1, {ckks.MaxLimbCount}] (or 0 for all).", nameof(decryptionLimbCount));
+        }
+
+        int k = maxSummands ?? parties;
+        if (k < 1)
+        {
+            throw new ArgumentException($"maxSummands {k} must be at least 1.", nameof(maxSummands));
+        }
+
+        if (floodingLambda < 0 || floodingLambda > 128)
+        {
+            throw new ArgumentException($"floodingLambda {floodingLambda} must be in [0, 128].", nameof(floodingLambda));
+        }
+
+        double fresh = 19.0 * (2.0 * ckks.N * parties + 1);
+        double bct = k * fresh;
+        double sigma = NoiseFlooding.Sigma(bct, floodingLambda);
+        if (sigma > CkksMaxFloodingSigma)
+        {
+            throw new ArgumentException($"The flooding σ 2^{Math.Log2(sigma):F1} for {k} summands of {parties} parties exceeds 2^56: lower maxSummands or floodingLambda.", nameof(maxSummands));
+        }
+
+        double worst = bct + parties * NoiseFlooding.PerPartyBound(sigma);
+        double half = (double)ckks.Ring.ModulusAt(wire) / 2;
+        if (worst >= half)
+        {
+            throw new ArgumentException($"The worst-case noise with flooding 2^{Math.Log2(worst):F1} does not fit under q_ℓ/2 = 2^{Math.Log2(half):F1} at {wire} limbs: keep more limbs for decryption.", nameof(decryptionLimbCount));
+        }
+
+        return new MultipartyParameters(ckks, parties, threshold, wire, k, floodingLambda);
+    }
+
+    /// <summary>Throws unless these parameters were made by <see cref="ForCkks"/> for <paramref name="ckks"/>.</summary>
+    internal void CheckCkks(CkksParameters ckks, string paramName)
+    {
+        if (Scheme != MultipartyScheme.Ckks || Ckks is null || Ckks.ParameterId != ckks.ParameterId)
+        {
+            throw new ArgumentException("The multiparty parameters were not made for these CKKS parameters (use MultipartyParameters.ForCkks).", paramName);
+        }
+    }
+
+    /// <summary>Throws when these parameters serve CKKS: the packed-BFV classes cannot use them.</summary>
+    internal void CheckBfv(string paramName)
+    {
+        if (Scheme != MultipartyScheme.Bfv)
+        {
+            throw new ArgumentException("These multiparty parameters serve CKKS; use the CKKS classes (CkksEncryptor, CkksDecryptionShareProtocol).", paramName);
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="other"/> are these parameters (same digest).</summary>
+    internal void CheckSameAs(MultipartyParameters other, string paramName)
+    {
+        if (!ReferenceEquals(other, this) && !other.Digest.Span.SequenceEqual(Digest.Span))
+        {
+            throw new ArgumentException("The object was made under different multiparty parameters.", paramName);
+        }
+    }
+
     /// <summary>Test-only parameters: small ring, no security. NOT SECURE; for unit tests of the protocols.</summary>
     public static MultipartyParameters CreateInsecureForTests(int parties, int threshold, int ringDegree = 256, int valueBits = 16, int valuesPerCoefficient = 2, int wirePrimes = 3, int wirePrimeBits = 50, int? maxSummands = null)
     {
@@ -283,7 +399,16 @@ public sealed class MultipartyParameters
         using var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms))
         {
-            w.Write("SecAgg.Multiparty.Parameters.v1");
+            if (Scheme == MultipartyScheme.Ckks)
+            {
+                w.Write("SecAgg.Multiparty.Parameters.Ckks.v1");
+                w.Write(Ckks!.Digest.Span);
+            }
+            else
+            {
+                w.Write("SecAgg.Multiparty.Parameters.v1");
+            }
+
             w.Write(RingDegree);
             w.Write(Primes.Count);
             foreach (ulong p in Primes)

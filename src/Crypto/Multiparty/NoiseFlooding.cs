@@ -1,3 +1,4 @@
+using SecAgg.Crypto.Ring;
 using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Crypto.Multiparty.Internal;
 
@@ -60,11 +61,14 @@ public static class NoiseFlooding
 
     /// <summary>Fills <paramref name="destination"/> with flooding noise: the core's large-σ discrete Gaussian
     /// (<see cref="DiscreteGaussianSampler"/>) of standard deviation σ truncated at ⌊12σ⌋; σ &lt; 1/12 gives zeros.</summary>
-    internal static void Sample(Prng prng, double sigma, Span<long> destination)
+    internal static void Sample(Prng prng, double sigma, Span<long> destination) => Sample(prng, sigma, MaxSigma, destination);
+
+    /// <summary><see cref="Sample(Prng, double, Span{long})"/> with another largest σ (CKKS accepts up to 2^56).</summary>
+    internal static void Sample(Prng prng, double sigma, double maxSigma, Span<long> destination)
     {
-        if (!(sigma >= 0) || sigma > MaxSigma)
+        if (!(sigma >= 0) || sigma > maxSigma)
         {
-            throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "The flooding σ must be in [0, 2^50].");
+            throw new ArgumentOutOfRangeException(nameof(sigma), sigma, $"The flooding σ must be in [0, 2^{Math.Log2(maxSigma):F0}].");
         }
 
         long bound = (long)PerPartyBound(sigma);
@@ -75,6 +79,19 @@ public static class NoiseFlooding
         }
 
         new DiscreteGaussianSampler(sigma, bound).Sample(prng, destination);
+    }
+
+    /// <summary>target += flooding noise of σ (≤ <paramref name="maxSigma"/>) in every limb of target (coefficient form);
+    /// the samples are wiped afterwards.</summary>
+    internal static void AddTo(RingQ ring, Prng prng, double sigma, double maxSigma, Poly target)
+    {
+        var flood = new long[ring.N];
+        Sample(prng, sigma, maxSigma, flood);
+        Poly f = new(ring.N, target.LimbCount);
+        ring.FromSigned(flood, f);
+        ring.AddLimbs(target, f, target);
+        Array.Clear(flood);
+        f.Clear();
     }
 
     /// <summary>The truncation bound of one party's flooding noise: ⌊12·σ⌋ (the sampler rejects beyond it).</summary>

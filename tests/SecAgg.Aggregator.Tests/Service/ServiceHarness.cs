@@ -60,7 +60,7 @@ internal sealed class ServiceHarness : IAsyncDisposable
 
     public string ConfigPath => Path.Combine(_dir, "consortium.yaml");
 
-    public static async Task<ServiceHarness> CreateAsync(string engine, int parties = 3, int minParticipants = 2, string collect = "60s", string decrypt = "60s", int rounds = 1, int? threshold = null, double budget = 1e300)
+    public static async Task<ServiceHarness> CreateAsync(string engine, int parties = 3, int minParticipants = 2, string collect = "60s", string decrypt = "60s", int rounds = 1, int? threshold = null, double budget = 1e300, string scheme = "bfv")
     {
         var h = new ServiceHarness(await StoreFactory.CreateAsync(engine), engine, parties, threshold ?? parties);
         var participants = string.Concat(h.Ids.Select(id =>
@@ -75,7 +75,8 @@ internal sealed class ServiceHarness : IAsyncDisposable
               collect: {collect}
               decrypt: {decrypt}
             he:
-              preset: {ProtocolPresets.InsecureForTestsName}
+              preset: {(scheme == "ckks" ? ProtocolPresets.InsecureForTestsCkksName : ProtocolPresets.InsecureForTestsName)}
+              scheme: {scheme}
             dp:
               bits: 16
               clip: 1.0
@@ -185,6 +186,7 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
 {
     private PartySecret? _secret;
     private MultipartyParameters? _he;
+    private CiphertextScheme? _scheme;
     private Crypto.Multiparty.CollectivePublicKey? _key;
 
     public string Id { get; } = id;
@@ -195,7 +197,8 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
     {
         GrpcClient c = Client;
         EpochInfo info = await c.CallAsync(KeyEpochMethods.GetEpochInfo, new GetEpochInfoRequest { EpochId = 1 });
-        _he = ContractMapping.FromContract(info.HeParameters, info.Participants.Count, (int)info.Threshold, allowInsecureForTests: true);
+        _scheme = ContractMapping.SchemeFromContract(info.HeParameters, info.Participants.Count, (int)info.Threshold, allowInsecureForTests: true);
+        _he = _scheme.KeyParameters;
         int point = (int)info.Participants.Single(p => p.ParticipantId == Id).ShamirPoint;
         _secret ??= PartySecret.Generate(_he, point);
         var protocol = new PublicKeyGenProtocol(_he);
@@ -274,7 +277,6 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
     public async Task<List<Proto.V1.DecryptionShare>> PrepareSharesAsync(ulong round)
     {
         GrpcClient c = Client;
-        var protocol = new DecryptionShareProtocol(_he!);
         DecryptionSecret? secret = null;
         var shares = new List<Proto.V1.DecryptionShare>();
         DecryptionSession? session = null;
@@ -289,11 +291,9 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
                 continue;
             }
 
-            CompactCiphertext ct = DecryptionCodec.DecodeRequest(_he!, m.Request.C1.Span);
-            Assert.Equal(m.Request.CiphertextDigest.ToByteArray(), DecryptionCodec.CiphertextDigest(ct));
-            Crypto.Multiparty.DecryptionShare share = protocol.AllocateShare();
-            protocol.GenerateShare(secret!, ct, share);
-            shares.Add(new Proto.V1.DecryptionShare { Round = round, ChunkIndex = m.Request.ChunkIndex, CiphertextDigest = m.Request.CiphertextDigest, Share = ByteString.CopyFrom(share.Serialize()), ParticipantId = Id });
+            Assert.Equal(m.Request.CiphertextDigest.ToByteArray(), _scheme!.RequestDigest(m.Request.C1.Span));
+            byte[] share = _scheme.AnswerDecryption(new InMemoryShareLedger(), secret!, m.Request.C1.Span, (int)session!.Summands);
+            shares.Add(new Proto.V1.DecryptionShare { Round = round, ChunkIndex = m.Request.ChunkIndex, CiphertextDigest = m.Request.CiphertextDigest, Share = ByteString.CopyFrom(share), ParticipantId = Id });
         }
 
         Assert.NotNull(session);

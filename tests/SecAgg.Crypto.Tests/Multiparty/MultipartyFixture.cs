@@ -7,6 +7,8 @@ namespace SecAgg.Crypto.Tests.Multiparty;
 /// <summary>Deterministic set-up of N parties (fixed seeds; the AES-CTR test stream, never System.Random).</summary>
 internal sealed class MultipartyFixture
 {
+    private CollectiveEncryptor? _encryptor;
+
     public MultipartyFixture(MultipartyParameters parameters, string seed)
     {
         Parameters = parameters;
@@ -25,7 +27,6 @@ internal sealed class MultipartyFixture
         }
 
         PublicKey = pkg.Finalize(agg, Crp);
-        Encryptor = new CollectiveEncryptor(PublicKey);
     }
 
     public MultipartyParameters Parameters { get; }
@@ -38,7 +39,8 @@ internal sealed class MultipartyFixture
 
     public CollectivePublicKey PublicKey { get; }
 
-    public CollectiveEncryptor Encryptor { get; }
+    /// <summary>The packed-BFV encryptor (created on first use: CKKS parameters have none).</summary>
+    public CollectiveEncryptor Encryptor => _encryptor ??= new CollectiveEncryptor(PublicKey);
 
     public uint[] RandomValues(int count)
     {

@@ -14,13 +14,15 @@ public sealed class RealServiceTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    [Fact]
-    public async Task ThreeParticipantsJoinSubmitDecryptAndFetchTheModelFromTheRealAggregator()
+    [Theory]
+    [InlineData(HeScheme.Bfv, 3)]
+    [InlineData(HeScheme.Ckks, 2)]
+    public async Task ThreeParticipantsJoinSubmitDecryptAndFetchTheModelFromTheRealAggregator(HeScheme scheme, int threshold)
     {
         string[] ids = ["hospital-1", "hospital-2", "hospital-3"];
         ConsortiumLayout files = ConsortiumInitializer.Initialize(new ConsortiumInitOptions(
-            Path.Combine(_root, "consortium"), "integration", ids, Threshold: 3, MinParticipants: 3, AggregatorHosts: ["localhost"],
-            NoiseSigma: 0.0001, TargetEpsilon: null, Rounds: 1, BudgetEpsilon: 1e300, HePreset: ProtocolPresets.InsecureForTestsName));
+            Path.Combine(_root, "consortium"), "integration", ids, Threshold: threshold, MinParticipants: 3, AggregatorHosts: ["localhost"],
+            NoiseSigma: 0.0001, TargetEpsilon: null, Rounds: 1, BudgetEpsilon: 1e300, HePreset: ProtocolPresets.InsecureForTestsName, Scheme: scheme));
         var layout = new TensorLayout([new TensorSpec("weight", [Dimension - 1]), new TensorSpec("bias", [1])]);
         await using AggregatorHost host = await AggregatorHost.StartAsync(new AggregatorHostOptions
         {

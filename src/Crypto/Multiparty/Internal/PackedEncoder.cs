@@ -21,6 +21,7 @@ internal sealed class PackedEncoder
 
     public PackedEncoder(MultipartyParameters parameters)
     {
+        parameters.CheckBfv(nameof(parameters));
         _p = parameters;
         BigInteger q = parameters.WireModulus;
         _crtBasis = new BigInteger[parameters.WireLimbCount];

@@ -32,14 +32,20 @@ internal static class ConsortiumCommand
         var rounds = new Option<int>("--rounds") { Description = "Rounds the DP parameters are planned for.", DefaultValueFactory = _ => 10 };
         var budget = new Option<double>("--budget-epsilon") { Description = "The consortium's total epsilon budget.", DefaultValueFactory = _ => 10.0 };
         var delta = new Option<double>("--delta") { Description = "DP delta.", DefaultValueFactory = _ => 1e-5 };
+        var scheme = new Option<string>("--scheme") { Description = "he.scheme: bfv (exact integers, default) or ckks (fixed-point reals; see docs/ckks-integration.md).", DefaultValueFactory = _ => "bfv" };
         var hePreset = new Option<string>("--he-preset") { Description = "HE parameter preset (tests use the NOT SECURE one).", DefaultValueFactory = _ => SecAgg.Protocol.ProtocolPresets.PlannedName, Hidden = true };
 
         var init = new Command("init", "Create a consortium CA, certificates for the aggregator and each participant, and consortium.yaml.")
         {
-            output, name, participants, threshold, minParticipants, hosts, bits, clip, noise, target, rounds, budget, delta, hePreset,
+            output, name, participants, threshold, minParticipants, hosts, bits, clip, noise, target, rounds, budget, delta, hePreset, scheme,
         };
         init.SetAction(parse =>
         {
+            if (!SecAgg.Protocol.HeSchemeNames.TryParse(parse.GetValue(scheme), out SecAgg.Protocol.HeScheme he))
+            {
+                return CliErrors.Report(console, [$"--scheme is '{parse.GetValue(scheme)}'; use bfv or ckks."]);
+            }
+
             string[] ids = ParseIds(parse.GetValue(participants) ?? []);
             double? z = parse.GetValue(noise);
             double? eps = parse.GetValue(target) ?? (z is null ? 8.0 : null);
@@ -57,7 +63,8 @@ internal static class ConsortiumCommand
                 parse.GetValue(rounds),
                 parse.GetValue(budget),
                 parse.GetValue(delta),
-                parse.GetValue(hePreset)!);
+                parse.GetValue(hePreset)!,
+                he);
             IReadOnlyList<string> errors = ConsortiumInitializer.Validate(options);
             if (errors.Count > 0)
             {

@@ -19,16 +19,22 @@ internal static class DemoCommand
         var alpha = new Option<double>("--alpha") { Description = "Dirichlet concentration of the non-IID split (smaller: more skewed).", DefaultValueFactory = _ => 0.5 };
         var inProcess = new Option<bool>("--in-process") { Description = "Run the cryptography in one process without the aggregator service and network (faster; same ciphertexts and shares)." };
         var threads = new Option<bool>("--in-one-process") { Description = "Run the hospitals as clients inside the demo's process instead of one OS process each." };
+        var scheme = new Option<string>("--scheme") { Description = "he.scheme: bfv (default) or ckks (the same DP integers as fixed-point CKKS slots; docs/ckks-integration.md).", DefaultValueFactory = _ => "bfv" };
         var seed = new Option<int>("--seed") { Description = "Seed of the simulation (data split, shuffling); never used for secrets.", DefaultValueFactory = _ => 2026 };
         var command = new Command("demo", "Train a breast-cancer classifier across hospitals with secure aggregation and differential privacy, next to the plaintext references.")
         {
-            hospitals, rounds, bits, epsilon, delta, clip, alpha, seed, inProcess, threads,
+            hospitals, rounds, bits, epsilon, delta, clip, alpha, seed, inProcess, threads, scheme,
         };
         command.SetAction(async (parse, token) =>
         {
+            if (!SecAgg.Protocol.HeSchemeNames.TryParse(parse.GetValue(scheme), out SecAgg.Protocol.HeScheme he))
+            {
+                return CliErrors.Report(console, [$"--scheme is '{parse.GetValue(scheme)}'; use bfv or ckks."]);
+            }
+
             var options = new DemoOptions(
                 parse.GetValue(hospitals), parse.GetValue(rounds), parse.GetValue(alpha), parse.GetValue(seed),
-                parse.GetValue(bits), parse.GetValue(epsilon), parse.GetValue(delta), parse.GetValue(clip));
+                parse.GetValue(bits), parse.GetValue(epsilon), parse.GetValue(delta), parse.GetValue(clip), he);
             IReadOnlyList<string> errors = options.Validate();
             if (errors.Count > 0)
             {
@@ -65,10 +71,10 @@ internal static class DemoCommand
         }
 
         console.Write(split);
-        var he = demo.Plan.Parameters;
+        var he = demo.Scheme.KeyParameters;
         console.MarkupLine(string.Create(ci,
-            $"[bold]Encryption[/]: threshold BFV, ring degree n = {he.RingDegree}, {he.Primes.Count} key primes ({he.KeyModulusBits:F0} bits), {he.WireLimbCount} on the wire ({he.WireModulusBits:F0} bits), " +
-            $"{options.Bits}-bit values, {he.ValuesPerCiphertext} values per ciphertext ({he.CiphertextBytes / 1024.0:F1} KiB); any {demo.Threshold} of {options.Hospitals} hospitals decrypt."));
+            $"[bold]Encryption[/]: threshold {(options.Scheme == SecAgg.Protocol.HeScheme.Ckks ? "CKKS (DP integers as fixed-point slots, exact rounding checked)" : "BFV")}, ring degree n = {he.RingDegree}, {he.Primes.Count} key primes ({he.KeyModulusBits:F0} bits), {he.WireLimbCount} on the wire ({he.WireModulusBits:F0} bits), " +
+            $"{options.Bits}-bit values, {demo.Scheme.ValuesPerCiphertext} values per ciphertext ({demo.Scheme.CiphertextBytes / 1024.0:F1} KiB); any {demo.Threshold} of {options.Hospitals} hospitals decrypt."));
         console.MarkupLine(string.Create(ci,
             $"[bold]Privacy[/]: distributed discrete Gaussian, clip c = {options.Clip}, noise multiplier z = {demo.NoiseMultiplier:G4} (found for ε = {options.Epsilon} over {options.Rounds} rounds, δ = {options.Delta:G2}), " +
             $"γ = {demo.Ddg.Gamma:G3}, σ per hospital = {demo.Ddg.SigmaInt:G4} quantization steps."));

@@ -23,7 +23,8 @@ namespace SecAgg.Cli.Consortium;
 /// <param name="Rounds">Rounds the DP parameters are planned for.</param>
 /// <param name="BudgetEpsilon">The consortium's total ε budget.</param>
 /// <param name="Delta">δ.</param>
-/// <param name="HePreset">Name of the HE parameter preset.</param>
+/// <param name="HePreset">Name of the HE parameter preset (for CKKS the default and the test preset map to their CKKS counterparts).</param>
+/// <param name="Scheme">he.scheme: BFV (default) or CKKS (docs/ckks-integration.md).</param>
 internal sealed record ConsortiumInitOptions(
     string Directory,
     string Name,
@@ -38,7 +39,17 @@ internal sealed record ConsortiumInitOptions(
     int Rounds = 10,
     double BudgetEpsilon = 10.0,
     double Delta = 1e-5,
-    string HePreset = SecAgg.Protocol.ProtocolPresets.PlannedName);
+    string HePreset = SecAgg.Protocol.ProtocolPresets.PlannedName,
+    SecAgg.Protocol.HeScheme Scheme = SecAgg.Protocol.HeScheme.Bfv)
+{
+    /// <summary>The preset written to the file: the CKKS counterpart of the BFV defaults when <see cref="Scheme"/> is CKKS.</summary>
+    public string EffectivePreset => Scheme != SecAgg.Protocol.HeScheme.Ckks ? HePreset : HePreset switch
+    {
+        SecAgg.Protocol.ProtocolPresets.PlannedName => SecAgg.Protocol.ProtocolPresets.CkksName,
+        SecAgg.Protocol.ProtocolPresets.InsecureForTestsName => SecAgg.Protocol.ProtocolPresets.InsecureForTestsCkksName,
+        _ => HePreset,
+    };
+}
 
 /// <summary>The files <see cref="ConsortiumInitializer"/> wrote (absolute paths).</summary>
 internal sealed record ConsortiumLayout(
@@ -109,6 +120,11 @@ internal static class ConsortiumInitializer
         if (o.AggregatorHosts.Count == 0 || o.AggregatorHosts.Any(string.IsNullOrWhiteSpace))
         {
             errors.Add("--aggregator-host must name at least one DNS name or IP address (e.g. localhost).");
+        }
+
+        if (SecAgg.Protocol.ProtocolPresets.Names.Contains(o.EffectivePreset) && SecAgg.Protocol.ProtocolPresets.SchemeOf(o.EffectivePreset) != o.Scheme)
+        {
+            errors.Add($"--he-preset {o.EffectivePreset} is not a {SecAgg.Protocol.HeSchemeNames.Name(o.Scheme)} preset; leave --he-preset at its default or change --scheme.");
         }
 
         if (o.Bits is < 2 or > 32)
@@ -238,7 +254,12 @@ internal static class ConsortiumInitializer
         sb.AppendLine("  collect: 30m");
         sb.AppendLine("  decrypt: 10m");
         sb.AppendLine("he:");
-        sb.AppendLine(ci, $"  preset: {o.HePreset}");
+        sb.AppendLine(ci, $"  preset: {o.EffectivePreset}");
+        if (o.Scheme != SecAgg.Protocol.HeScheme.Bfv)
+        {
+            sb.AppendLine(ci, $"  scheme: {SecAgg.Protocol.HeSchemeNames.Name(o.Scheme)}");
+        }
+
         sb.AppendLine("dp:");
         sb.AppendLine(ci, $"  bits: {o.Bits}");
         sb.AppendLine(ci, $"  clip: {o.Clip.ToString("R", ci)}");

@@ -9,7 +9,8 @@ namespace SecAgg.Cli.Demo;
 /// <param name="Epsilon">Target ε of the released models over all <paramref name="Rounds"/> (participant-level DP).</param>
 /// <param name="Delta">δ.</param>
 /// <param name="Clip">L2 clip norm of a hospital's update.</param>
-internal sealed record DemoOptions(int Hospitals = 5, int Rounds = 10, double Alpha = 0.5, int Seed = 2026, int Bits = 16, double Epsilon = 8.0, double Delta = 1e-5, double Clip = 0.25)
+/// <param name="Scheme">he.scheme of the consortium: BFV (default) or CKKS carrying the same DP integers.</param>
+internal sealed record DemoOptions(int Hospitals = 5, int Rounds = 10, double Alpha = 0.5, int Seed = 2026, int Bits = 16, double Epsilon = 8.0, double Delta = 1e-5, double Clip = 0.25, SecAgg.Protocol.HeScheme Scheme = SecAgg.Protocol.HeScheme.Bfv)
 {
     /// <summary>Returns every problem with the options, each saying what to change; empty when they are usable.</summary>
     public IReadOnlyList<string> Validate()

@@ -46,7 +46,7 @@ internal sealed class NetworkDemo : IAsyncDisposable
         string[] ids = [.. Enumerable.Range(1, o.Hospitals).Select(i => $"hospital-{i}")];
         ConsortiumLayout files = ConsortiumInitializer.Initialize(new ConsortiumInitOptions(
             Path.Combine(root, "consortium"), "wdbc-demo", ids, plan.Threshold, o.Hospitals, ["localhost"],
-            Bits: o.Bits, Clip: o.Clip, NoiseSigma: null, TargetEpsilon: o.Epsilon, Rounds: o.Rounds, BudgetEpsilon: o.Epsilon, Delta: o.Delta));
+            Bits: o.Bits, Clip: o.Clip, NoiseSigma: null, TargetEpsilon: o.Epsilon, Rounds: o.Rounds, BudgetEpsilon: o.Epsilon, Delta: o.Delta, Scheme: o.Scheme));
         AggregatorHost host = await AggregatorHost.StartAsync(new AggregatorHostOptions
         {
             ConfigPath = files.ConsortiumFile,

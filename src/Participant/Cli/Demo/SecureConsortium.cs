@@ -26,7 +26,7 @@ internal sealed record SecureRoundResult(int Round, float[] Mean, IReadOnlyList<
 /// A whole consortium's cryptography in one process: N participants (each a <see cref="ParticipantCrypto"/> over its
 /// own 0600 state directory) and the aggregator's part (sum of ciphertexts, c1-only decryption requests, combining
 /// the members' shares, decoding). The same Protocol types the networked service uses: <see cref="RoundParameters"/>,
-/// <see cref="UpdateEncryptor"/>, <see cref="DecryptionCodec"/>, <see cref="AggregateDecoder"/>. The aggregator part
+/// <see cref="UpdateEncryptor"/>, <see cref="CiphertextScheme"/>, <see cref="AggregateDecoder"/>. The aggregator part
 /// never touches a secret: it only sees ciphertexts, c1 and decryption shares.
 /// </summary>
 internal sealed class SecureConsortium
@@ -34,9 +34,10 @@ internal sealed class SecureConsortium
     private readonly ParticipantCrypto[] _participants;
     private readonly CollectivePublicKey _publicKey;
 
-    private SecureConsortium(MultipartyParameters he, ParticipantCrypto[] participants, CollectivePublicKey publicKey, long setupBytes, TimeSpan setupTime)
+    private SecureConsortium(CiphertextScheme scheme, ParticipantCrypto[] participants, CollectivePublicKey publicKey, long setupBytes, TimeSpan setupTime)
     {
-        He = he;
+        Scheme = scheme;
+        He = scheme.KeyParameters;
         _participants = participants;
         _publicKey = publicKey;
         SetupBytes = setupBytes;
@@ -44,6 +45,9 @@ internal sealed class SecureConsortium
     }
 
     public MultipartyParameters He { get; }
+
+    /// <summary>The ciphertext scheme (BFV or CKKS) over <see cref="He"/>'s key.</summary>
+    public CiphertextScheme Scheme { get; }
 
     /// <summary>Bytes of the key epoch: public-key shares up, the collective key down, Shamir shares relayed.</summary>
     public long SetupBytes { get; }
@@ -57,12 +61,14 @@ internal sealed class SecureConsortium
     /// collective key; every participant deals Shamir shares of s_i (relayed; pairwise encryption is the transport's
     /// job and not counted) and stores its combined threshold share.
     /// </summary>
-    public static SecureConsortium Create(MultipartyParameters he, string stateRoot)
+    public static SecureConsortium Create(CiphertextScheme scheme, string stateRoot)
     {
+        ArgumentNullException.ThrowIfNull(scheme);
+        MultipartyParameters he = scheme.KeyParameters;
         var watch = Stopwatch.StartNew();
         byte[] crs = CommonReferencePolynomial.NewSeed();
         var participants = Enumerable.Range(1, he.Parties)
-            .Select(id => new ParticipantCrypto(he, id, ParticipantState.Open(Path.Combine(stateRoot, $"hospital-{id}"))))
+            .Select(id => new ParticipantCrypto(scheme, id, ParticipantState.Open(Path.Combine(stateRoot, $"hospital-{id}"))))
             .ToArray();
         byte[][] shares = new byte[participants.Length][];
         Parallel.For(0, participants.Length, i => shares[i] = participants[i].CreatePublicKeyShare(crs));
@@ -84,7 +90,7 @@ internal sealed class SecureConsortium
         Parallel.For(0, participants.Length, i => dealt[i] = participants[i].DealThresholdShares());
         bytes += 2 * dealt.Sum(d => d.Sum(s => (long)s.Length));
         Parallel.For(0, participants.Length, j => participants[j].AcceptThresholdShares([.. dealt.Select(d => d[j])]));
-        return new SecureConsortium(he, participants, pk, bytes, watch.Elapsed);
+        return new SecureConsortium(scheme, participants, pk, bytes, watch.Elapsed);
     }
 
     /// <summary>
@@ -110,20 +116,22 @@ internal sealed class SecureConsortium
 
         watch.Restart();
         int chunks = parameters.TotalChunks;
-        var sums = new CompactCiphertext[chunks];
+        var sums = new AggregateChunk[chunks];
         for (int c = 0; c < chunks; c++)
         {
-            sums[c] = CompactCiphertext.Deserialize(He, uploads[0].Chunks[c]);
+            byte[] sum = uploads[0].Chunks[c].ToArray();
             for (int i = 1; i < Parties; i++)
             {
-                sums[c].AddInplace(CompactCiphertext.Deserialize(He, uploads[i].Chunks[c]));
+                Scheme.Add(c, sum, uploads[i].Chunks[c]);
             }
+
+            sums[c] = Scheme.OpenAggregate(sum);
         }
 
         TimeSpan aggregate = watch.Elapsed;
 
         watch.Restart();
-        byte[][] requests = [.. sums.Select(DecryptionCodec.EncodeRequest)];
+        byte[][] requests = [.. sums.Select(s => s.EncodeRequest())];
         var answers = new byte[decryptionSet.Count][][];
         Parallel.For(0, decryptionSet.Count, m =>
         {
@@ -133,7 +141,7 @@ internal sealed class SecureConsortium
         var decrypted = new uint[chunks][];
         for (int c = 0; c < chunks; c++)
         {
-            decrypted[c] = DecryptionCodec.Combine(sums[c], answers.Select(a => (ReadOnlyMemory<byte>)a[c]));
+            decrypted[c] = sums[c].Combine(answers.Select(a => (ReadOnlyMemory<byte>)a[c]));
         }
 
         TimeSpan decrypt = watch.Elapsed;

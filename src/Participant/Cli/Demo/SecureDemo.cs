@@ -29,6 +29,9 @@ internal sealed class SecureDemo
         NoiseMultiplier = PrivacyAccountant.FindDdgNoiseMultiplier(literal, options.Epsilon, options.Delta, options.Rounds);
         Ddg = DdgParameters.Create(literal with { NoiseMultiplier = NoiseMultiplier });
         Plan = ParameterPlanner.Plan(new PlannerRequest { Parties = options.Hospitals, Threshold = Threshold, ValueBits = options.Bits, ExpectedValues = Ddg.PaddedDimension });
+        (Scheme, SchemePreset) = options.Scheme == HeScheme.Ckks
+            ? (ProtocolPresets.PlannedCkks(options.Hospitals, Threshold, options.Clip, NoiseMultiplier, options.Bits).Scheme, ProtocolPresets.CkksName)
+            : (CiphertextScheme.Bfv(Plan.Parameters), ProtocolPresets.PlannedName);
         Weights = [.. _baseline.Hospitals.Select(h => (ulong)Math.Max(1, h.Count))];
     }
 
@@ -46,12 +49,19 @@ internal sealed class SecureDemo
 
     public DdgParameters Ddg { get; }
 
+    /// <summary>The BFV plan (used when <see cref="DemoOptions.Scheme"/> is BFV).</summary>
     public ParameterPlan Plan { get; }
+
+    /// <summary>The consortium's ciphertext scheme (BFV from <see cref="Plan"/>, or the CKKS preset).</summary>
+    public CiphertextScheme Scheme { get; }
+
+    /// <summary>The HE preset name of <see cref="Scheme"/>.</summary>
+    public string SchemePreset { get; }
 
     public IReadOnlyList<ulong> Weights { get; }
 
     /// <summary>Runs the key epoch in <paramref name="stateRoot"/> (one 0600 state directory per hospital).</summary>
-    public SecureConsortium Setup(string stateRoot) => SecureConsortium.Create(Plan.Parameters, stateRoot);
+    public SecureConsortium Setup(string stateRoot) => SecureConsortium.Create(Scheme, stateRoot);
 
     /// <summary>The rounds, one at a time; <paramref name="stage"/> hears "round r: stage".</summary>
     public IEnumerable<DemoRound> Run(SecureConsortium consortium, Action<string>? stage = null)
@@ -68,7 +78,7 @@ internal sealed class SecureDemo
 
             stage?.Invoke($"round {round}: train, quantize + noise, encrypt, sum, decrypt");
             RoundParameters parameters = RoundParameters.Create(
-                (ulong)round, (ulong)(round - 1), 1, Layout, Plan.Parameters, ProtocolPresets.PlannedName, Ddg, $"ddg-b{Options.Bits}-demo", RandomNumberGenerator.GetBytes(32), maxWeight);
+                (ulong)round, (ulong)(round - 1), 1, Layout, Scheme, SchemePreset, Ddg, $"ddg-b{Options.Bits}-demo", RandomNumberGenerator.GetBytes(32), maxWeight);
             float[] global = secure;
             int r = round;
             int offline = Threshold < Options.Hospitals ? ((round - 1) % Options.Hospitals) + 1 : 0;

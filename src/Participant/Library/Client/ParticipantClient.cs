@@ -326,8 +326,7 @@ public sealed class ParticipantClient : IDisposable
             int[] set = [.. batch.Session.DecryptionSet.Select(epoch.PartyIdOf)];
             foreach (DecryptionRequest request in batch.Requests)
             {
-                CompactCiphertext c1 = DecryptionCodec.DecodeRequest(epoch.Crypto.Parameters, request.C1.Span);
-                if (!DecryptionCodec.CiphertextDigest(c1).AsSpan().SequenceEqual(request.CiphertextDigest.Span))
+                if (!epoch.Crypto.Scheme.RequestDigest(request.C1.Span).AsSpan().SequenceEqual(request.CiphertextDigest.Span))
                 {
                     throw new InvalidDataException($"Decryption request for chunk {request.ChunkIndex} carries a digest that does not match its c1; refusing to answer.");
                 }
@@ -487,7 +486,7 @@ public sealed class ParticipantClient : IDisposable
         }
 
         int parties = info.Participants.Count;
-        MultipartyParameters he = ContractMapping.FromContract(info.HeParameters, parties, (int)info.Threshold, _options.AllowInsecureForTests);
+        CiphertextScheme he = ContractMapping.SchemeFromContract(info.HeParameters, parties, (int)info.Threshold, _options.AllowInsecureForTests);
         var ids = info.Participants.Select(p => p.ParticipantId).ToList();
         var epoch = new Epoch(info.EpochId, index + 1, parties, (int)info.Threshold, new ParticipantCrypto(he, index + 1, _state), ids);
         _epoch = epoch;

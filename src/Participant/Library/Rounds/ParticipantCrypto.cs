@@ -22,32 +22,44 @@ public sealed class ParticipantCrypto
 {
     private readonly MultipartyParameters _parameters;
     private readonly ParticipantState _state;
-    private readonly DecryptionShareGuard _guard;
 
-    /// <summary>Creates the participant's crypto for a key epoch.</summary>
+    /// <summary>Creates the participant's crypto for a BFV key epoch.</summary>
     /// <param name="parameters">The epoch's checked multiparty BFV parameters.</param>
     /// <param name="partyId">This participant's Shamir point / party index (1..N).</param>
     /// <param name="state">The participant's state directory.</param>
     public ParticipantCrypto(MultipartyParameters parameters, int partyId, ParticipantState state)
+        : this(CiphertextScheme.Bfv(parameters ?? throw new ArgumentNullException(nameof(parameters))), partyId, state)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
+    }
+
+    /// <summary>Creates the participant's crypto for a key epoch of any scheme.</summary>
+    /// <param name="scheme">The epoch's checked scheme (its key parameters run the key epoch).</param>
+    /// <param name="partyId">This participant's Shamir point / party index (1..N).</param>
+    /// <param name="state">The participant's state directory.</param>
+    public ParticipantCrypto(CiphertextScheme scheme, int partyId, ParticipantState state)
+    {
+        ArgumentNullException.ThrowIfNull(scheme);
         ArgumentNullException.ThrowIfNull(state);
+        MultipartyParameters parameters = scheme.KeyParameters;
         if (partyId < 1 || partyId > parameters.Parties)
         {
             throw new ArgumentOutOfRangeException(nameof(partyId), $"Party id {partyId} must be in 1..{parameters.Parties} (the consortium's participant count).");
         }
 
+        Scheme = scheme;
         _parameters = parameters;
         PartyId = partyId;
         _state = state;
-        _guard = new DecryptionShareGuard(parameters, state.Ledger);
     }
 
     /// <summary>This participant's party index.</summary>
     public int PartyId { get; }
 
-    /// <summary>The epoch's parameters.</summary>
+    /// <summary>The epoch's key parameters.</summary>
     public MultipartyParameters Parameters => _parameters;
+
+    /// <summary>The epoch's ciphertext scheme.</summary>
+    public CiphertextScheme Scheme { get; }
 
     /// <summary>
     /// Generates the secret-key share s_i (stored, mode 0600) and returns the serialized public-key share
@@ -119,9 +131,9 @@ public sealed class ParticipantCrypto
     {
         ArgumentNullException.ThrowIfNull(round);
         ArgumentNullException.ThrowIfNull(publicKey);
-        if (!round.He.Digest.Span.SequenceEqual(_parameters.Digest.Span))
+        if (round.Scheme.Kind != Scheme.Kind || !round.Scheme.Digest.Span.SequenceEqual(Scheme.Digest.Span))
         {
-            throw new ParameterMismatchException("The round's HE parameters differ from this participant's key epoch.");
+            throw new ParameterMismatchException("The round's HE parameters (or scheme) differ from this participant's key epoch.");
         }
 
         byte[][] chunks = new UpdateEncryptor(round, publicKey).Encrypt(update, weight);
@@ -144,10 +156,9 @@ public sealed class ParticipantCrypto
             throw new ArgumentException($"Party {PartyId} is not in the decryption set {{{string.Join(", ", decryptionSet)}}}.", nameof(decryptionSet));
         }
 
-        CompactCiphertext ciphertext = CompactCiphertext.Deserialize(_parameters, aggregate);
         bool everyone = decryptionSet.Count == _parameters.Parties;
         using DecryptionSecret secret = everyone && !_state.HasThresholdShare ? AllParties() : Threshold(decryptionSet);
-        return _guard.GetOrCreateShare(secret, ciphertext, expectedSummands);
+        return Scheme.AnswerDecryption(_state.Ledger, secret, aggregate, expectedSummands);
     }
 
     private DecryptionSecret AllParties()
