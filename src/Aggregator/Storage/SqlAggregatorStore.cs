@@ -180,12 +180,12 @@ public abstract class SqlAggregatorStore : IAggregatorStore
             foreach (string f in Directory.EnumerateFiles(dir, "sum.*"))
             {
                 string[] parts = Path.GetFileName(f).Split('.');
-                if (parts.Length == 3 && int.TryParse(parts[1], CultureInfo.InvariantCulture, out int index) && int.TryParse(parts[2], CultureInfo.InvariantCulture, out int version)
+                if (parts.Length == 4 && int.TryParse(parts[1], CultureInfo.InvariantCulture, out int index) && int.TryParse(parts[2], CultureInfo.InvariantCulture, out int version)
                     && sums.TryGetValue((round, index), out int current) && version < current)
                 {
                     ChunkFiles.TryDelete(f); // superseded: the database names a newer version
                 }
-                else if (parts.Length > 3 && File.GetLastWriteTimeUtc(f) < DateTime.UtcNow.AddHours(-1))
+                else if (parts.Length > 4 && File.GetLastWriteTimeUtc(f) < DateTime.UtcNow.AddHours(-1))
                 {
                     ChunkFiles.TryDelete(f); // an abandoned temporary
                 }
@@ -436,87 +436,66 @@ public abstract class SqlAggregatorStore : IAggregatorStore
         }
 
         var ct = cancellationToken;
-        var outcomes = new Dictionary<string, FoldOutcome>(StringComparer.Ordinal);
         var cleanup = new List<string>();
-        RoundState? after = null;
-        List<string> accepted = [];
+
+        // With files, the sums are computed and written (fsynced) before the write lock is taken, so staging commits
+        // of other participants are not held up by the fold's I/O. Under the lock the selection is repeated; if anything
+        // it was based on changed (another process folded, an upload restarted), the sums are computed again there.
+        PreparedFold? prepared = _files is null ? null : await PrepareFileFoldAsync(round, participants, adder, countUpload, cleanup, ct).ConfigureAwait(false);
+        Selection sel;
         await using (var c = await _dialect.OpenAsync(ct).ConfigureAwait(false))
         await using (var tx = await _dialect.BeginWriteAsync(c, ct).ConfigureAwait(false))
         {
-            Step("fold.begin");
-            var before = await ReadRound(c, tx, round, forUpdate: true, ct).ConfigureAwait(false)
-                ?? throw new RoundStateException(RoundError.InvalidArgument, $"round {round} does not exist");
-            var state = before;
-            foreach (string participant in participants)
+            if (prepared is null)
             {
-                if (await Scalar(c, tx, "SELECT 1 FROM counted_uploads WHERE round = @r AND participant = @p", ct, ("r", round), ("p", participant)).ConfigureAwait(false) is not null)
-                {
-                    outcomes[participant] = new(participant, null, new RoundStateException(RoundError.Duplicate, $"participant '{participant}''s upload is already counted in round {round}"));
-                    continue;
-                }
-
-                RoundState next;
-                try
-                {
-                    next = countUpload(state, participant);
-                }
-                catch (RoundStateException e)
-                {
-                    outcomes[participant] = new(participant, null, e);
-                    continue;
-                }
-
-                var held = await StagedIndices(c, tx, round, participant, ct).ConfigureAwait(false);
-                if (held.Count != before.ChunkCount || held[^1] != before.ChunkCount - 1)
-                {
-                    outcomes[participant] = new(participant, null, new InvalidOperationException(
-                        $"participant '{participant}' has {held.Count} of the {before.ChunkCount} chunks of its round-{round} upload staged; it cannot be counted yet"));
-                    continue;
-                }
-
-                accepted.Add(participant);
-                state = next;
+                Step("fold.begin");
             }
 
-            if (accepted.Count == 0)
+            sel = await SelectAsync(c, tx, round, participants, countUpload, ct).ConfigureAwait(false);
+            if (sel.Accepted.Count == 0)
             {
-                return [.. participants.Select(p => outcomes[p])];
+                return [.. participants.Select(p => sel.Outcomes[p])];
             }
 
-            after = state;
-            Step("fold.locked");
-            var uploadHashes = accepted.ToDictionary(p => p, _ => IncrementalHash.CreateHash(HashAlgorithmName.SHA256), StringComparer.Ordinal);
-            try
+            bool usePrepared = prepared is not null && prepared.Summands == sel.Before.Summands
+                && prepared.Accepted.SequenceEqual(sel.Accepted, StringComparer.Ordinal)
+                && await SameStagedAsync(c, tx, round, prepared, ct).ConfigureAwait(false);
+            byte[][] uploadHashes;
+            if (usePrepared)
             {
-                for (int i = 0; i < before.ChunkCount; i++)
+                foreach (var (index, summands, sha, length) in prepared!.Sums)
                 {
-                    await FoldIndex(c, tx, round, i, before.Summands, accepted, uploadHashes, adder, cleanup, ct).ConfigureAwait(false);
-                    Step($"fold.sum-written:{i}");
+                    await UpsertSumRow(c, tx, round, index, summands, sha, length, ct).ConfigureAwait(false);
                 }
 
-                foreach (string p in accepted)
-                {
-                    await Exec(c, tx, "INSERT INTO counted_uploads (round, participant, chunk_count, upload_sha256, counted_at) VALUES (@r, @p, @n, @h, @t)", ct,
-                        ("r", round), ("p", p), ("n", before.ChunkCount), ("h", uploadHashes[p].GetHashAndReset()), ("t", Now())).ConfigureAwait(false);
-                }
+                uploadHashes = prepared.UploadHashes;
             }
-            finally
+            else
             {
-                foreach (var h in uploadHashes.Values)
+                if (prepared is not null)
                 {
-                    h.Dispose();
+                    cleanup.Clear();
                 }
+
+                Step("fold.locked");
+                uploadHashes = await FoldSumsAsync(c, tx, round, sel, adder, cleanup, writeRows: true, ct).ConfigureAwait(false);
+            }
+
+            for (int k = 0; k < sel.Accepted.Count; k++)
+            {
+                await Exec(c, tx, "INSERT INTO counted_uploads (round, participant, chunk_count, upload_sha256, counted_at) VALUES (@r, @p, @n, @h, @t)", ct,
+                    ("r", round), ("p", sel.Accepted[k]), ("n", sel.Before.ChunkCount), ("h", uploadHashes[k]), ("t", Now())).ConfigureAwait(false);
             }
 
             Step("fold.counted-recorded");
-            foreach (string p in accepted)
+            foreach (string p in sel.Accepted)
             {
                 cleanup.AddRange(await StagedFiles(c, tx, round, p, 0, ct).ConfigureAwait(false));
                 await Exec(c, tx, "DELETE FROM staged_chunks WHERE round = @r AND participant = @p", ct, ("r", round), ("p", p)).ConfigureAwait(false);
             }
 
             Step("fold.staged-deleted");
-            await WriteRound(c, tx, after, ct).ConfigureAwait(false);
+            await WriteRound(c, tx, sel.After, ct).ConfigureAwait(false);
             Step("fold.before-commit");
             await tx.CommitAsync(ct).ConfigureAwait(false);
         }
@@ -524,18 +503,146 @@ public abstract class SqlAggregatorStore : IAggregatorStore
         Step("fold.after-commit");
         // Superseded sum versions and the counted uploads' staged files are no longer referenced by the database.
         cleanup.ForEach(ChunkFiles.TryDelete);
-        foreach (string p in accepted)
+        foreach (string p in sel.Accepted)
         {
-            outcomes[p] = new(p, after, null);
-            Log.UploadCounted(_logger, round, p, after!.ChunkCount, after.Summands);
+            sel.Outcomes[p] = new(p, sel.After, null);
+            Log.UploadCounted(_logger, round, p, sel.After.ChunkCount, sel.After.Summands);
         }
 
-        return [.. participants.Select(p => outcomes[p])];
+        return [.. participants.Select(p => sel.Outcomes[p])];
+    }
+
+    private sealed record Selection(RoundState Before, RoundState After, List<string> Accepted, Dictionary<string, FoldOutcome> Outcomes);
+
+    private sealed record PreparedFold(int Summands, List<string> Accepted, List<(int Index, int Summands, byte[] Sha, int Length)> Sums, byte[][] UploadHashes, List<byte[]> StagedShas);
+
+    /// <summary>Which of <paramref name="participants"/> can count now, in order, and the round state after counting them.</summary>
+    private async Task<Selection> SelectAsync(DbConnection c, DbTransaction? tx, long round, IReadOnlyList<string> participants, Func<RoundState, string, RoundState> countUpload, CancellationToken ct)
+    {
+        var outcomes = new Dictionary<string, FoldOutcome>(StringComparer.Ordinal);
+        var accepted = new List<string>();
+        var before = await ReadRound(c, tx, round, forUpdate: tx is not null, ct).ConfigureAwait(false)
+            ?? throw new RoundStateException(RoundError.InvalidArgument, $"round {round} does not exist");
+        var state = before;
+        foreach (string participant in participants)
+        {
+            if (await Scalar(c, tx, "SELECT 1 FROM counted_uploads WHERE round = @r AND participant = @p", ct, ("r", round), ("p", participant)).ConfigureAwait(false) is not null)
+            {
+                outcomes[participant] = new(participant, null, new RoundStateException(RoundError.Duplicate, $"participant '{participant}''s upload is already counted in round {round}"));
+                continue;
+            }
+
+            RoundState next;
+            try
+            {
+                next = countUpload(state, participant);
+            }
+            catch (RoundStateException e)
+            {
+                outcomes[participant] = new(participant, null, e);
+                continue;
+            }
+
+            var held = await StagedIndices(c, tx, round, participant, ct).ConfigureAwait(false);
+            if (held.Count != before.ChunkCount || held[^1] != before.ChunkCount - 1)
+            {
+                outcomes[participant] = new(participant, null, new InvalidOperationException(
+                    $"participant '{participant}' has {held.Count} of the {before.ChunkCount} chunks of its round-{round} upload staged; it cannot be counted yet"));
+                continue;
+            }
+
+            accepted.Add(participant);
+            state = next;
+        }
+
+        return new Selection(before, state, accepted, outcomes);
+    }
+
+    /// <summary>Phase one of a file-backed fold, outside the write lock: selects, adds and writes the new sum files (fsynced).</summary>
+    private async Task<PreparedFold?> PrepareFileFoldAsync(long round, IReadOnlyList<string> participants, IChunkAdder adder, Func<RoundState, string, RoundState> countUpload, List<string> cleanup, CancellationToken ct)
+    {
+        await using var c = await _dialect.OpenAsync(ct).ConfigureAwait(false);
+        Step("fold.begin");
+        Selection sel;
+        try
+        {
+            sel = await SelectAsync(c, null, round, participants, countUpload, ct).ConfigureAwait(false);
+        }
+        catch (RoundStateException)
+        {
+            return null; // answered under the lock
+        }
+
+        if (sel.Accepted.Count == 0)
+        {
+            return null;
+        }
+
+        var shas = new List<byte[]>();
+        foreach (string p in sel.Accepted)
+        {
+            await using var cmd = Cmd(c, null, "SELECT sha256 FROM staged_chunks WHERE round = @r AND participant = @p ORDER BY chunk_index", ("r", round), ("p", p));
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                shas.Add((byte[])r[0]);
+            }
+        }
+
+        Step("fold.locked");
+        var sums = new List<(int, int, byte[], int)>();
+        byte[][] hashes = await FoldSumsAsync(c, null, round, sel, adder, cleanup, writeRows: false, ct, sums).ConfigureAwait(false);
+        return new PreparedFold(sel.Before.Summands, sel.Accepted, sums, hashes, shas);
+    }
+
+    /// <summary>True when the staged chunks of the prepared uploads are still exactly those the sums were computed from.</summary>
+    private async Task<bool> SameStagedAsync(DbConnection c, DbTransaction tx, long round, PreparedFold prepared, CancellationToken ct)
+    {
+        int k = 0;
+        foreach (string p in prepared.Accepted)
+        {
+            await using var cmd = Cmd(c, tx, "SELECT sha256 FROM staged_chunks WHERE round = @r AND participant = @p ORDER BY chunk_index", ("r", round), ("p", p));
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                if (k >= prepared.StagedShas.Count || !((byte[])r[0]).AsSpan().SequenceEqual(prepared.StagedShas[k++]))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return k == prepared.StagedShas.Count;
+    }
+
+    /// <summary>Adds every accepted upload into the sums, index by index; returns each upload's hash (SHA-256 over its chunks' SHA-256s).</summary>
+    private async Task<byte[][]> FoldSumsAsync(DbConnection c, DbTransaction? tx, long round, Selection sel, IChunkAdder adder, List<string> cleanup, bool writeRows, CancellationToken ct,
+        List<(int, int, byte[], int)>? written = null)
+    {
+        var uploadHashes = sel.Accepted.ToDictionary(p => p, _ => IncrementalHash.CreateHash(HashAlgorithmName.SHA256), StringComparer.Ordinal);
+        try
+        {
+            for (int i = 0; i < sel.Before.ChunkCount; i++)
+            {
+                var w = await FoldIndex(c, tx, round, i, sel.Before.Summands, sel.Accepted, uploadHashes, adder, cleanup, writeRows, ct).ConfigureAwait(false);
+                written?.Add(w);
+                Step($"fold.sum-written:{i}");
+            }
+
+            return [.. sel.Accepted.Select(p => uploadHashes[p].GetHashAndReset())];
+        }
+        finally
+        {
+            foreach (var h in uploadHashes.Values)
+            {
+                h.Dispose();
+            }
+        }
     }
 
     /// <summary>Adds chunk <paramref name="index"/> of every accepted upload into the round's sum and writes the sum once.</summary>
-    private async Task FoldIndex(DbConnection c, DbTransaction tx, long round, int index, int summandsBefore, List<string> accepted,
-        Dictionary<string, IncrementalHash> uploadHashes, IChunkAdder adder, List<string> cleanup, CancellationToken ct)
+    private async Task<(int Index, int Summands, byte[] Sha, int Length)> FoldIndex(DbConnection c, DbTransaction? tx, long round, int index, int summandsBefore, List<string> accepted,
+        Dictionary<string, IncrementalHash> uploadHashes, IChunkAdder adder, List<string> cleanup, bool writeRows, CancellationToken ct)
     {
         byte[]? sum = null;
         int length = -1;
@@ -589,7 +696,7 @@ public abstract class SqlAggregatorStore : IAggregatorStore
                 }
             }
 
-            await WriteSum(c, tx, round, index, summandsBefore + accepted.Count, sum!.AsMemory(0, length), ct).ConfigureAwait(false);
+            return await WriteSum(c, tx, round, index, summandsBefore + accepted.Count, sum!.AsMemory(0, length), writeRows, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -601,7 +708,7 @@ public abstract class SqlAggregatorStore : IAggregatorStore
     }
 
     /// <summary>A staged chunk's bytes (in a rented buffer) and its SHA-256; a lost file drops the rest of the upload (see <see cref="StagedChunkLostException"/>).</summary>
-    private async Task<(byte[] Buffer, int Length, byte[] Sha)> ReadStaged(DbConnection c, DbTransaction tx, long round, string participant, int index, CancellationToken ct)
+    private async Task<(byte[] Buffer, int Length, byte[] Sha)> ReadStaged(DbConnection c, DbTransaction? tx, long round, string participant, int index, CancellationToken ct)
     {
         byte[] sha;
         int length;
@@ -656,14 +763,16 @@ public abstract class SqlAggregatorStore : IAggregatorStore
             sha = (byte[])reader[3];
         }
 
-        string path = Files.SumPath(round, index, summands);
+        string path = Files.SumPath(round, index, summands, sha);
         return await ChunkFiles.ReadVerifiedAsync(path, length, sha, ct).ConfigureAwait(false) is { } buffer
             ? (buffer, length, summands, path)
             : throw new StoreCorruptException($"the sum file {path} of round {round} (chunk {index}, {summands} uploads) is missing or damaged; restore the data directory from a backup");
     }
 
-    private async Task WriteSum(DbConnection c, DbTransaction tx, long round, int index, int summands, ReadOnlyMemory<byte> sum, CancellationToken ct)
+    /// <summary>Writes a new sum version (blob row, or fsynced file and, with <paramref name="writeRow"/>, its row); returns what the row records.</summary>
+    private async Task<(int Index, int Summands, byte[] Sha, int Length)> WriteSum(DbConnection c, DbTransaction? tx, long round, int index, int summands, ReadOnlyMemory<byte> sum, bool writeRow, CancellationToken ct)
     {
+        byte[] sha = SHA256.HashData(sum.Span);
         if (_files is null)
         {
             await Exec(c, tx,
@@ -671,18 +780,26 @@ public abstract class SqlAggregatorStore : IAggregatorStore
                 INSERT INTO sums (round, chunk_index, summands, payload, in_file, length, sha256) VALUES (@r, @i, @s, @b, 0, @l, NULL)
                 ON CONFLICT (round, chunk_index) DO UPDATE SET summands = excluded.summands, payload = excluded.payload, in_file = 0, length = excluded.length, sha256 = NULL
                 """, ct, ("r", round), ("i", index), ("s", summands), ("b", sum.ToArray()), ("l", sum.Length)).ConfigureAwait(false);
-            return;
+            return (index, summands, sha, sum.Length);
         }
 
         // A new version under a new name, fsynced with its directory before the row that names it commits: a counted
         // upload survives a power cut. The previous version is deleted after the commit.
-        await ChunkFiles.WriteAsync(_files.SumPath(round, index, summands), sum, durable: true, ct).ConfigureAwait(false);
-        await Exec(c, tx,
+        await ChunkFiles.WriteAsync(_files.SumPath(round, index, summands, sha), sum, durable: true, ct).ConfigureAwait(false);
+        if (writeRow)
+        {
+            await UpsertSumRow(c, tx!, round, index, summands, sha, sum.Length, ct).ConfigureAwait(false);
+        }
+
+        return (index, summands, sha, sum.Length);
+    }
+
+    private static Task<int> UpsertSumRow(DbConnection c, DbTransaction tx, long round, int index, int summands, byte[] sha, int length, CancellationToken ct) =>
+        Exec(c, tx,
             """
             INSERT INTO sums (round, chunk_index, summands, payload, in_file, length, sha256) VALUES (@r, @i, @s, @b, 1, @l, @h)
             ON CONFLICT (round, chunk_index) DO UPDATE SET summands = excluded.summands, payload = excluded.payload, in_file = 1, length = excluded.length, sha256 = excluded.sha256
-            """, ct, ("r", round), ("i", index), ("s", summands), ("b", Array.Empty<byte>()), ("l", sum.Length), ("h", SHA256.HashData(sum.Span))).ConfigureAwait(false);
-    }
+            """, ct, ("r", round), ("i", index), ("s", summands), ("b", Array.Empty<byte>()), ("l", length), ("h", sha));
 
     /// <summary>The files of <paramref name="participant"/>'s staged chunks from <paramref name="fromIndex"/> on (empty without a data directory).</summary>
     private async Task<List<string>> StagedFiles(DbConnection c, DbTransaction tx, long round, string participant, int fromIndex, CancellationToken ct)

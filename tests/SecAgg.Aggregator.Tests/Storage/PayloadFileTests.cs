@@ -67,7 +67,7 @@ public sealed class PayloadFileTests
         await h.Accumulator.ReceiveChunkAsync(Harness.Chunk(1, "c", 0, h.MakeUpload(1, "c")[0]));
 
         string round = Path.Combine(h.Factory.DataDirectory!, "round-1");
-        Assert.Equal(["sum.0.2", "sum.1.2", "sum.2.2"], Directory.GetFiles(round).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["sum.0.2", "sum.1.2", "sum.2.2"], Directory.GetFiles(round).Select(f => Path.GetFileName(f)![..7]).Order(StringComparer.Ordinal));
         Assert.Single(Directory.GetFiles(Path.Combine(round, "staged"))); // c's chunk 0 only
 
         await h.Accumulator.RestartUploadAsync(1, "c");
@@ -118,7 +118,7 @@ public sealed class PayloadFileTests
         await using var h = await Harness.CreateAsync(layout);
         await h.OpenRoundAsync();
         await h.SendAsync(1, "a", h.MakeUpload(1, "a"));
-        string sum = Path.Combine(h.Factory.DataDirectory!, "round-1", "sum.1.1");
+        string sum = Directory.GetFiles(Path.Combine(h.Factory.DataDirectory!, "round-1"), "sum.1.1.*").Single();
         byte[] bytes = File.ReadAllBytes(sum);
         bytes[5] ^= 1;
         File.WriteAllBytes(sum, bytes);

@@ -10,7 +10,7 @@ namespace SecAgg.Aggregator.Storage.Internal;
 /// directory, the database holds only their metadata (SHA-256, summand count). Layout:
 /// <code>
 /// ROOT/round-R/staged/PARTICIPANT.INDEX.SHA16.chunk   a staged chunk (name carries the first 8 bytes of its SHA-256)
-/// ROOT/round-R/sum.INDEX.SUMMANDS                    the running sum of chunk INDEX holding SUMMANDS uploads
+/// ROOT/round-R/sum.INDEX.SUMMANDS.SHA16              the running sum of chunk INDEX holding SUMMANDS uploads
 /// </code>
 /// Every file is written to a temporary name and renamed into place, so a reader never sees a half-written file under
 /// its final name; <see cref="WriteAsync"/> with <c>durable</c> also fsyncs the file and its directory before returning.
@@ -41,8 +41,9 @@ internal sealed partial class ChunkFiles
     public string StagedPath(long round, string participant, int index, ReadOnlySpan<byte> sha256) =>
         Path.Combine(StagedDirectory(round), string.Create(CultureInfo.InvariantCulture, $"{SafeName(participant)}.{index}.{Convert.ToHexStringLower(sha256[..8])}.chunk"));
 
-    public string SumPath(long round, int index, int summands) =>
-        Path.Combine(RoundDirectory(round), string.Create(CultureInfo.InvariantCulture, $"sum.{index}.{summands}"));
+    /// <summary>A sum version, named by its index, summand count and hash: two folds that computed different bytes for the same version (possible only across processes) never share a file.</summary>
+    public string SumPath(long round, int index, int summands, ReadOnlySpan<byte> sha256) =>
+        Path.Combine(RoundDirectory(round), string.Create(CultureInfo.InvariantCulture, $"sum.{index}.{summands}.{Convert.ToHexStringLower(sha256[..8])}"));
 
     /// <summary>Writes <paramref name="data"/> to <paramref name="path"/> atomically (temp + rename); with <paramref name="durable"/>, fsyncs the file before the rename and the directory after it.</summary>
     public static async Task WriteAsync(string path, ReadOnlyMemory<byte> data, bool durable, CancellationToken ct)
