@@ -50,7 +50,8 @@ long firstByteTicks = 0, lastByteTicks = 0, lastCountedTicks = 0;
 using var listener = new MeterListener();
 listener.InstrumentPublished = (inst, l) =>
 {
-    if (inst.Meter.Name == AggregatorMetrics.MeterName && inst.Name is "secagg.aggregator.bytes_received" or "secagg.aggregator.uploads_counted")
+    if (inst.Meter.Name == AggregatorMetrics.MeterName
+        && inst.Name is "secagg.aggregator.bytes_received" or "secagg.aggregator.uploads_counted" or "secagg.aggregator.ingest.validate" or "secagg.aggregator.ingest.stage" or "secagg.aggregator.ingest.count")
     {
         l.EnableMeasurementEvents(inst);
     }
@@ -74,6 +75,15 @@ listener.SetMeasurementEventCallback<long>((inst, value, _, _) =>
     {
         Interlocked.Add(ref uploadsCounted, value);
         Volatile.Write(ref lastCountedTicks, now);
+    }
+});
+// Server-side profile of the upload path (in-process mode only): summed seconds per phase, and how many.
+var profile = new System.Collections.Concurrent.ConcurrentDictionary<string, (double Seconds, int Count)>();
+listener.SetMeasurementEventCallback<double>((inst, value, _, _) =>
+{
+    if (Volatile.Read(ref collecting))
+    {
+        profile.AddOrUpdate(inst.Name["secagg.aggregator.ingest.".Length..], (value, 1), (_, old) => (old.Seconds + value, old.Count + 1));
     }
 });
 listener.Start();
@@ -301,6 +311,7 @@ var result = new
     publishedModelVersion = version,
     publishedModelLength = model.Values.Length,
     totalSeconds = total.Elapsed.TotalSeconds,
+    ingestProfileSeconds = profile.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => new { seconds = kv.Value.Seconds, count = kv.Value.Count }),
     note = separate
         ? "Aggregator in its own process (secagg aggregator serve): working-set figures and VmHWM are the aggregator's alone; managed heap is not sampled; ingest timed client-side (release -> last acknowledgement)."
         : "Aggregator and participants run in one process: memory figures are the whole process (upper bound for the aggregator); ingest timed by the aggregator's own metrics.",
@@ -354,6 +365,7 @@ Command: `dotnet run -c Release --project perf/SecAgg.LoadTest -- --participants
 | aggregator process VmHWM (separate-process mode only) | {serverVmHwmMb:0} MB |
 | round latency (submit start -> published model fetched, includes the encrypt phase) | {round.TotalSeconds:0.00} s |
 | published model | version {version}, {model.Values.Length} values |
+| server-side ingest profile (in-process mode; summed over concurrent calls) | {(profile.IsEmpty ? "n/a" : string.Join(", ", profile.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value.Seconds:0.00} s / {kv.Value.Count}")))} |
 
 {result.note}
 """));

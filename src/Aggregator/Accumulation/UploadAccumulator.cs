@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SecAgg.Aggregator.Logging;
@@ -20,6 +21,8 @@ public sealed class UploadAccumulator
     private readonly RoundLifecycle _lifecycle;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly SemaphoreSlim _foldGate = new(1, 1);
+    private readonly List<PendingCount> _pending = [];
 
     /// <summary>Creates an accumulator over <paramref name="store"/>.</summary>
     public UploadAccumulator(IAggregatorStore store, IChunkAdder adder, RoundLifecycle lifecycle, TimeProvider time, ILogger<UploadAccumulator>? logger = null)
@@ -88,7 +91,10 @@ public sealed class UploadAccumulator
             throw new UploadRefusedException(UploadRefusal.Malformed, $"chunk index {chunk.ChunkIndex} is outside 0..{round.ChunkCount - 1}");
         }
 
-        if (!_adder.TryValidate(chunk.ChunkIndex, chunk.Payload.Span, out string? problem))
+        long t0 = Stopwatch.GetTimestamp();
+        bool valid = _adder.TryValidate(chunk.ChunkIndex, chunk.Payload.Span, out string? problem);
+        IngestMetrics.Record(IngestMetrics.Validate, t0);
+        if (!valid)
         {
             throw new UploadRefusedException(UploadRefusal.Malformed, $"chunk {chunk.ChunkIndex} is malformed: {problem}");
         }
@@ -100,6 +106,7 @@ public sealed class UploadAccumulator
                 $"chunk {chunk.ChunkIndex} arrived before chunk {next}; chunks are sent in order, resume from chunk {next}");
         }
 
+        t0 = Stopwatch.GetTimestamp();
         var outcome = await _store.StageChunkAsync(chunk, ct).ConfigureAwait(false);
         if (outcome == StageOutcome.Conflict)
         {
@@ -108,6 +115,7 @@ public sealed class UploadAccumulator
         }
 
         progress = await _store.GetUploadProgressAsync(round.Number, who, ct).ConfigureAwait(false);
+        IngestMetrics.Record(IngestMetrics.Stage, t0);
         next = progress.NextChunkIndex;
         if (next < round.ChunkCount)
         {
@@ -176,11 +184,46 @@ public sealed class UploadAccumulator
         return recovered;
     }
 
+    /// <summary>
+    /// Counts a complete upload. Uploads completing while another fold runs wait and are then folded together in one
+    /// store transaction (group commit): the round's sum is read, added to and written once per chunk index for the
+    /// whole batch, so the sum's durable writes are shared. Each upload still counts completely or not at all.
+    /// </summary>
     private async Task<RoundState> Count(long round, string participant, CancellationToken ct)
     {
+        long t0 = Stopwatch.GetTimestamp();
+        var mine = new PendingCount(round, participant);
+        lock (_pending)
+        {
+            _pending.Add(mine);
+        }
+
         try
         {
-            return await _store.FoldUploadAsync(round, participant, _adder, r => _lifecycle.CountUpload(r, participant, _time.GetUtcNow()), ct).ConfigureAwait(false);
+            // The fold itself is not cancelled by one caller: it may carry other participants' uploads.
+            await _foldGate.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                if (!mine.Result.Task.IsCompleted)
+                {
+                    await FoldPendingAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _foldGate.Release();
+            }
+
+            return await mine.Result.Task.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!mine.Result.Task.IsCompleted)
+        {
+            lock (_pending)
+            {
+                _pending.Remove(mine);
+            }
+
+            throw;
         }
         catch (RoundStateException e)
         {
@@ -191,6 +234,105 @@ public sealed class UploadAccumulator
                 _ => UploadRefusal.Late,
             }, e.Message);
         }
+        catch (StagedChunkLostException e)
+        {
+            throw new UploadRefusedException(UploadRefusal.OutOfOrder, e.Message);
+        }
+        finally
+        {
+            IngestMetrics.Record(IngestMetrics.Count, t0);
+        }
+    }
+
+    /// <summary>Folds every pending upload, one batch per round. Runs under <see cref="_foldGate"/>.</summary>
+    private async Task FoldPendingAsync()
+    {
+        List<PendingCount> batch;
+        lock (_pending)
+        {
+            batch = [.. _pending];
+            _pending.Clear();
+        }
+
+        foreach (var group in batch.GroupBy(p => p.Round))
+        {
+            // A participant may be pending twice (two streams completing at once): the second waits for the next batch.
+            var first = group.DistinctBy(p => p.Participant, StringComparer.Ordinal).ToList();
+            var again = group.Except(first).ToList();
+            if (again.Count > 0)
+            {
+                lock (_pending)
+                {
+                    _pending.AddRange(again);
+                }
+            }
+
+            await FoldGroupAsync(group.Key, first).ConfigureAwait(false);
+            if (again.Count > 0)
+            {
+                await FoldPendingAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task FoldGroupAsync(long round, List<PendingCount> group)
+    {
+        IReadOnlyList<FoldOutcome> outcomes;
+        try
+        {
+            outcomes = await _store.FoldUploadsAsync(round, [.. group.Select(p => p.Participant)], _adder,
+                (r, who) => _lifecycle.CountUpload(r, who, _time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (StagedChunkLostException lost) when (_store is SqlAggregatorStore sql)
+        {
+            // A staged file is gone (power cut): drop it and what follows, tell that participant, count the others.
+            await sql.DropStagedFromAsync(round, lost.ParticipantId, lost.ChunkIndex, CancellationToken.None).ConfigureAwait(false);
+            Log.StagedChunkLost(_logger, round, lost.ParticipantId, lost.ChunkIndex);
+            group.First(p => p.Participant == lost.ParticipantId).Result.TrySetException(lost);
+            var rest = group.Where(p => p.Participant != lost.ParticipantId).ToList();
+            if (rest.Count > 0)
+            {
+                await FoldGroupAsync(round, rest).ConfigureAwait(false);
+            }
+
+            return;
+        }
+        catch (Exception) when (group.Count > 1)
+        {
+            // Something else failed for the batch (nothing committed): fold one by one so only the culprit fails.
+            foreach (var p in group)
+            {
+                await FoldGroupAsync(round, [p]).ConfigureAwait(false);
+            }
+
+            return;
+        }
+        catch (Exception e)
+        {
+            group[0].Result.TrySetException(e);
+            return;
+        }
+
+        foreach (var (p, o) in group.Zip(outcomes))
+        {
+            if (o.Error is null)
+            {
+                p.Result.TrySetResult(o.Round!);
+            }
+            else
+            {
+                p.Result.TrySetException(o.Error);
+            }
+        }
+    }
+
+    private sealed class PendingCount(long round, string participant)
+    {
+        public long Round { get; } = round;
+
+        public string Participant { get; } = participant;
+
+        public TaskCompletionSource<RoundState> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private async Task<RoundState> CurrentRound(long number, CancellationToken ct)

@@ -34,4 +34,7 @@ internal static partial class Log
 
     [LoggerMessage(1009, LogLevel.Information, "Round {Round} published model version {Version}: {Summands} summands, epsilon {EpsilonRound:0.####} this round, {EpsilonTotal:0.####} in total")]
     public static partial void RoundPublished(ILogger logger, long round, long version, int summands, double epsilonRound, double epsilonTotal);
+
+    [LoggerMessage(1010, LogLevel.Warning, "Round {Round}: chunk {ChunkIndex} of {Participant}'s staged upload was lost (missing or damaged file, e.g. after a power cut); it and the chunks after it were dropped, the participant resumes from there")]
+    public static partial void StagedChunkLost(ILogger logger, long round, string participant, int chunkIndex);
 }

@@ -58,6 +58,15 @@ public interface IAggregatorStore : IAsyncDisposable
     /// <exception cref="InvalidOperationException">Not all chunks are staged; nothing changed.</exception>
     Task<RoundState> FoldUploadAsync(long round, string participant, IChunkAdder adder, Func<RoundState, RoundState> countUpload, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Counts several complete staged uploads in one transaction (group commit): the round's sum is read and written once
+    /// per chunk index for the whole batch (memory: one sum chunk and one staged chunk), each upload's "counted" record
+    /// and the round state from <paramref name="countUpload"/> (applied in order) are written, the staged chunks deleted.
+    /// An upload that cannot count (already counted, late, incomplete, a staged chunk lost) is left out with its reason;
+    /// the others commit together, or none does.
+    /// </summary>
+    Task<IReadOnlyList<FoldOutcome>> FoldUploadsAsync(long round, IReadOnlyList<string> participants, IChunkAdder adder, Func<RoundState, string, RoundState> countUpload, CancellationToken cancellationToken = default);
+
     /// <summary>The round's running sum at <paramref name="chunkIndex"/> and how many uploads it holds, or null when nothing was added there.</summary>
     Task<(byte[] Sum, int Summands)?> ReadSumChunkAsync(long round, int chunkIndex, CancellationToken cancellationToken = default);
 

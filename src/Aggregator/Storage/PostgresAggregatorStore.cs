@@ -15,22 +15,40 @@ public sealed class PostgresAggregatorStore : SqlAggregatorStore
 {
     private readonly NpgsqlDataSource _dataSource;
 
-    private PostgresAggregatorStore(NpgsqlDataSource dataSource, ILogger? logger)
-        : base(new Dialect(dataSource), logger)
+    private PostgresAggregatorStore(NpgsqlDataSource dataSource, ILogger? logger, string? dataDirectory)
+        : base(new Dialect(dataSource), logger, dataDirectory)
     {
         _dataSource = dataSource;
     }
 
     /// <summary>Connects with <paramref name="connectionString"/> (its Search Path picks the schema) and migrates the schema.</summary>
     /// <exception cref="StoreSchemaException">The database was written by a newer aggregator.</exception>
-    public static async Task<PostgresAggregatorStore> OpenAsync(string connectionString, ILogger? logger = null, CancellationToken cancellationToken = default)
+    public static Task<PostgresAggregatorStore> OpenAsync(string connectionString, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        return OpenCoreAsync(connectionString, null, logger, cancellationToken);
+    }
+
+    /// <summary>
+    /// Connects as <see cref="OpenAsync(string, ILogger?, CancellationToken)"/> but keeps ciphertext payloads (staged
+    /// chunks, sums) as files in <paramref name="dataDirectory"/> (the database holds their SHA-256 and sizes), as the
+    /// SQLite store does. Every aggregator process using this database must see the same directory.
+    /// </summary>
+    public static Task<PostgresAggregatorStore> OpenAsync(string connectionString, string dataDirectory, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
+        return OpenCoreAsync(connectionString, dataDirectory, logger, cancellationToken);
+    }
+
+    private static async Task<PostgresAggregatorStore> OpenCoreAsync(string connectionString, string? dataDirectory, ILogger? logger, CancellationToken cancellationToken)
+    {
         var dataSource = NpgsqlDataSource.Create(connectionString);
         try
         {
-            var store = new PostgresAggregatorStore(dataSource, logger);
+            var store = new PostgresAggregatorStore(dataSource, logger, dataDirectory);
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            await store.MaintainFilesAsync(cancellationToken).ConfigureAwait(false);
             return store;
         }
         catch

@@ -7,23 +7,37 @@ using SecAgg.Aggregator.Storage.Internal;
 namespace SecAgg.Aggregator.Storage;
 
 /// <summary>
-/// The embedded default store: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a committed
-/// transaction survives a power cut or kill -9; write transactions take the database's write lock up front
-/// (BEGIN IMMEDIATE), which serializes folds.
+/// The embedded default store: one SQLite file in WAL mode, write transactions take the database's write lock up
+/// front (BEGIN IMMEDIATE), which serializes folds. Ciphertext payloads (staged chunks, sums) are files in the data
+/// directory <c>PATH.chunks/</c> next to the database, which keeps their SHA-256 and sizes. Staging a chunk commits
+/// with <c>synchronous=NORMAL</c> and does not fsync its file (it survives kill -9; a power cut may lose it, which is
+/// detected at the next open and the participant resumes); counting an upload fsyncs the new sum files, their
+/// directory and the WAL (<c>synchronous=FULL</c>), so a counted upload survives a power cut too.
+/// One aggregator process per database file.
 /// </summary>
 public sealed class SqliteAggregatorStore : SqlAggregatorStore
 {
     private readonly Dialect _dialect;
 
-    private SqliteAggregatorStore(Dialect dialect, ILogger? logger)
-        : base(dialect, logger)
+    private SqliteAggregatorStore(Dialect dialect, ILogger? logger, string? dataDirectory)
+        : base(dialect, logger, dataDirectory)
     {
         _dialect = dialect;
     }
 
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/> and migrates its schema.</summary>
     /// <exception cref="StoreSchemaException">The file was written by a newer aggregator.</exception>
-    public static async Task<SqliteAggregatorStore> OpenAsync(string path, ILogger? logger = null, CancellationToken cancellationToken = default)
+    public static Task<SqliteAggregatorStore> OpenAsync(string path, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return OpenAsync(path, DefaultDataDirectory(path), logger, cancellationToken);
+    }
+
+    /// <summary>The payload directory of the database at <paramref name="path"/>: <c>PATH.chunks</c>.</summary>
+    public static string DefaultDataDirectory(string path) => Path.GetFullPath(path) + ".chunks";
+
+    /// <summary>Opens with payloads in <paramref name="dataDirectory"/>, or in the database as blobs when it is null (the layout before files; slower).</summary>
+    internal static async Task<SqliteAggregatorStore> OpenAsync(string path, string? dataDirectory, ILogger? logger, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
@@ -36,8 +50,9 @@ public sealed class SqliteAggregatorStore : SqlAggregatorStore
             await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var store = new SqliteAggregatorStore(dialect, logger);
+        var store = new SqliteAggregatorStore(dialect, logger, dataDirectory);
         await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        await store.MaintainFilesAsync(cancellationToken).ConfigureAwait(false);
         return store;
     }
 
@@ -76,6 +91,9 @@ public sealed class SqliteAggregatorStore : SqlAggregatorStore
         public override string ForUpdate => "";
 
         public override string? MigrationLock => null;
+
+        // WAL + NORMAL: the commit is in the WAL (survives kill -9) and is fsynced by the next FULL commit or checkpoint.
+        public override string? FastCommitPragma => "PRAGMA synchronous=NORMAL;";
 
         public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
         {

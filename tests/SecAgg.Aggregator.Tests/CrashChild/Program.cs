@@ -6,9 +6,31 @@ using SecAgg.Aggregator.Tests.Support;
 using System.Diagnostics;
 
 // Usage: CrashChild sqlite|postgres PATH-OR-CONNECTION-STRING ROUND CHUNKS ELEMENTS ID[,ID...] [STEP#N]
+//    or: CrashChild serve CONSORTIUM.yaml SERVER-CERT.pem SERVER-KEY.pem sqlite|postgres PATH-OR-CONNECTION-STRING
+//        (the whole aggregator service, AggregatorHost, until killed; prints "listening ADDRESS")
 // Plays a restarted aggregator with its participants: recovers the store, then lets each participant resume its
 // upload from the chunks the store holds. Prints "counted ID" after each upload counts, "done" at the end.
 // With STEP#N the process SIGKILLs itself the N-th time the store reaches STEP (e.g. fold.sum-written:1#2).
+if (args.Length == 6 && args[0] == "serve")
+{
+    // The real service over loopback mutual TLS, on the test layout of ServiceHarness (dense.weight [60,10], dense.bias [10]).
+    await using var host = await SecAgg.Aggregator.Service.AggregatorHost.StartAsync(new SecAgg.Aggregator.Service.AggregatorHostOptions
+    {
+        ConfigPath = args[1],
+        ServerCertificate = SecAgg.Aggregator.Service.AggregatorHostOptions.LoadCertificate(args[2], args[3]),
+        ModelLayout = new SecAgg.Quantize.Ddg.TensorLayout([new SecAgg.Quantize.Ddg.TensorSpec("dense.weight", [60, 10]), new SecAgg.Quantize.Ddg.TensorSpec("dense.bias", [10])]),
+        Storage = args[4] == "postgres"
+            ? new SecAgg.Aggregator.Config.StorageConfig(SecAgg.Aggregator.Config.StorageProvider.Postgres, null, args[5])
+            : new SecAgg.Aggregator.Config.StorageConfig(SecAgg.Aggregator.Config.StorageProvider.Sqlite, args[5], null),
+        AllowInsecureParameters = true,
+        TickInterval = TimeSpan.FromMilliseconds(100),
+    });
+    Console.Out.WriteLine("listening " + host.Address);
+    Console.Out.Flush();
+    await Task.Delay(Timeout.Infinite); // until the test kills it (SIGKILL)
+    return 0;
+}
+
 if (args.Length is not (6 or 7))
 {
     Console.Error.WriteLine("usage: CrashChild sqlite|postgres PATH-OR-CONNECTION-STRING ROUND CHUNKS ELEMENTS ID[,ID...] [STEP#N]");

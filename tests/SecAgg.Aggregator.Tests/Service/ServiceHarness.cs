@@ -120,9 +120,69 @@ internal sealed class ServiceHarness : IAsyncDisposable
 
     public TestParticipant Participant(string id) => new(id, Certificates[id], this);
 
+    /// <summary>The aggregator as a separate process (CrashChild serve), started by <see cref="StartProcessAsync"/>.</summary>
+    public System.Diagnostics.Process? Child { get; private set; }
+
+    private Uri? _childAddress;
+
+    /// <summary>Starts the service as its own process on this harness's consortium and database; returns when it listens.</summary>
+    public async Task StartProcessAsync()
+    {
+        string cert = Path.Combine(_dir, "server.pem"), key = Path.Combine(_dir, "server.key");
+        if (!File.Exists(cert))
+        {
+            File.WriteAllText(cert, ServerCertificate.ExportCertificatePem());
+            File.WriteAllText(key, ((System.Security.Cryptography.AsymmetricAlgorithm?)ServerCertificate.GetECDsaPrivateKey() ?? ServerCertificate.GetRSAPrivateKey())!.ExportPkcs8PrivateKeyPem());
+        }
+
+        var psi = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in (string[])[Path.Combine(AppContext.BaseDirectory, "SecAgg.Aggregator.CrashChild.dll"), "serve", ConfigPath, cert, key, Engine, _db.Location])
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        var child = System.Diagnostics.Process.Start(psi)!;
+        var stderr = new System.Text.StringBuilder();
+        child.ErrorDataReceived += (_, e) => { lock (stderr) { stderr.AppendLine(e.Data); } };
+        child.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        string? line;
+        while ((line = await child.StandardOutput.ReadLineAsync(timeout.Token)) is not null && !line.StartsWith("listening ", StringComparison.Ordinal))
+        {
+        }
+
+        if (line is null)
+        {
+            await child.WaitForExitAsync(timeout.Token);
+            Assert.Fail($"the aggregator process exited ({child.ExitCode}) before listening: {stderr}");
+        }
+
+        _childAddress = new Uri(line!["listening ".Length..]);
+        Child = child;
+    }
+
+    /// <summary>SIGKILLs the aggregator process: no shutdown, no flush, no rollback.</summary>
+    public async Task KillProcessAsync()
+    {
+        System.Diagnostics.Process child = Child!;
+        child.Kill();
+        await child.WaitForExitAsync();
+        Assert.Equal(137, child.ExitCode); // 128 + SIGKILL
+        child.Dispose();
+        Child = null;
+        _childAddress = null;
+    }
+
+    private Uri Address => Host?.Address ?? _childAddress ?? throw new InvalidOperationException("no aggregator is running");
+
     public GrpcClient Client(X509Certificate2? certificate)
     {
-        var channel = GrpcChannel.ForAddress(Host!.Address, new GrpcChannelOptions
+        var channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions
         {
             ClientCertificate = certificate,
             ServerCertificateAuthority = Ca.Certificate,
@@ -133,6 +193,13 @@ internal sealed class ServiceHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        if (Child is { } child)
+        {
+            child.Kill();
+            await child.WaitForExitAsync();
+            child.Dispose();
+        }
+
         await _db.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }

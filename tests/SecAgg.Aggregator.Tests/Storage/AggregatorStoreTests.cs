@@ -30,11 +30,11 @@ public sealed class AggregatorStoreTests
         await using var f = await StoreFactory.CreateAsync(engine);
         await using (var s = await f.OpenAsync())
         {
-            Assert.Equal(1, await s.GetSchemaVersionAsync());
+            Assert.Equal(2, await s.GetSchemaVersionAsync());
         }
 
         await using var again = await f.OpenAsync();
-        Assert.Equal(1, await again.GetSchemaVersionAsync());
+        Assert.Equal(2, await again.GetSchemaVersionAsync());
     }
 
     [Theory, MemberData(nameof(Engines))]
@@ -42,9 +42,9 @@ public sealed class AggregatorStoreTests
     {
         await using var f = await StoreFactory.CreateAsync(engine);
         await (await f.OpenAsync()).DisposeAsync();
-        await f.ExecuteRawAsync("INSERT INTO schema_version (version, description, applied_at) VALUES (2, 'future', 'now')");
+        await f.ExecuteRawAsync("INSERT INTO schema_version (version, description, applied_at) VALUES (3, 'future', 'now')");
         var e = await Assert.ThrowsAsync<StoreSchemaException>(() => f.OpenAsync());
-        Assert.Contains("version 2, newer than this aggregator's 1", e.Message, StringComparison.Ordinal);
+        Assert.Contains("version 3, newer than this aggregator's 2", e.Message, StringComparison.Ordinal);
     }
 
     [Theory, MemberData(nameof(Engines))]

@@ -30,10 +30,31 @@ public abstract class StoreFactory : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Both payload layouts on both engines: "sqlite" (files, the default), "sqlite+blobs" (payloads in the database),
+    /// "postgres" (blobs, the default) and "postgres+files" (payloads in a data directory).
+    /// </summary>
+    public static TheoryData<string> PayloadLayouts
+    {
+        get
+        {
+            var data = new TheoryData<string> { "sqlite", "sqlite+blobs" };
+            if (PostgresConnectionString is not null)
+            {
+                data.Add("postgres");
+                data.Add("postgres+files");
+            }
+
+            return data;
+        }
+    }
+
     public static async Task<StoreFactory> CreateAsync(string engine) => engine switch
     {
-        "sqlite" => new SqliteFactory(),
-        "postgres" => await PostgresFactory.CreateAsync(),
+        "sqlite" => new SqliteFactory(blobs: false),
+        "sqlite+blobs" => new SqliteFactory(blobs: true),
+        "postgres" => await PostgresFactory.CreateAsync(files: false),
+        "postgres+files" => await PostgresFactory.CreateAsync(files: true),
         _ => throw new ArgumentOutOfRangeException(nameof(engine), engine, "unknown engine"),
     };
 
@@ -48,7 +69,10 @@ public abstract class StoreFactory : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
-    private sealed class SqliteFactory : StoreFactory
+    /// <summary>Where payload files live (null when payloads are database blobs).</summary>
+    public abstract string? DataDirectory { get; }
+
+    private sealed class SqliteFactory(bool blobs) : StoreFactory
     {
         private readonly string _dir = Directory.CreateTempSubdirectory("secagg-store-").FullName;
 
@@ -56,9 +80,11 @@ public abstract class StoreFactory : IAsyncDisposable
 
         public override string Location => DbPath;
 
+        public override string? DataDirectory => blobs ? null : SqliteAggregatorStore.DefaultDataDirectory(DbPath);
+
         public override async Task<IAggregatorStore> OpenAsync(Action<string>? faultHook = null)
         {
-            var s = await SqliteAggregatorStore.OpenAsync(DbPath);
+            var s = await SqliteAggregatorStore.OpenAsync(DbPath, DataDirectory, null, default);
             s.FaultHook = faultHook;
             return s;
         }
@@ -83,18 +109,22 @@ public abstract class StoreFactory : IAsyncDisposable
     {
         private readonly string _admin;
         private readonly string _schema;
+        private readonly string? _files;
 
-        private PostgresFactory(string admin, string schema)
+        private PostgresFactory(string admin, string schema, string? files)
         {
             _admin = admin;
             _schema = schema;
+            _files = files;
         }
 
-        public static async Task<StoreFactory> CreateAsync()
+        public override string? DataDirectory => _files;
+
+        public static async Task<StoreFactory> CreateAsync(bool files)
         {
             string admin = PostgresConnectionString ?? throw new InvalidOperationException($"{PostgresVariable} is not set");
             string schema = "t_" + Guid.NewGuid().ToString("N");
-            var f = new PostgresFactory(admin, schema);
+            var f = new PostgresFactory(admin, schema, files ? Directory.CreateTempSubdirectory("secagg-pgfiles-").FullName : null);
             await f.ExecuteAdminAsync($"CREATE SCHEMA {schema}");
             return f;
         }
@@ -105,7 +135,7 @@ public abstract class StoreFactory : IAsyncDisposable
 
         public override async Task<IAggregatorStore> OpenAsync(Action<string>? faultHook = null)
         {
-            var s = await PostgresAggregatorStore.OpenAsync(ConnectionString);
+            var s = _files is null ? await PostgresAggregatorStore.OpenAsync(ConnectionString) : await PostgresAggregatorStore.OpenAsync(ConnectionString, _files);
             s.FaultHook = faultHook;
             return s;
         }
@@ -129,6 +159,10 @@ public abstract class StoreFactory : IAsyncDisposable
         public override async ValueTask DisposeAsync()
         {
             await ExecuteAdminAsync($"DROP SCHEMA IF EXISTS {_schema} CASCADE");
+            if (_files is not null && Directory.Exists(_files))
+            {
+                Directory.Delete(_files, recursive: true);
+            }
         }
     }
 }

@@ -30,5 +30,5 @@ sw.Stop();
 double mb = (double)participants * chunks * adder.ChunkBytes / 1e6;
 Console.WriteLine($"{engine}: {participants} participants x {chunks} chunks x {adder.ChunkBytes / 1024} KiB = {mb:0.0} MB in {sw.Elapsed.TotalSeconds:0.00} s = {mb / sw.Elapsed.TotalSeconds:0.0} MB/s; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:0} MB; summands {(await store.GetRoundAsync(round.Number))!.Summands}");
 await store.DisposeAsync();
-if (engine == "sqlite") foreach (var f in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(loc) + "*")) File.Delete(f);
+if (engine == "sqlite") { foreach (var f in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(loc) + "*")) File.Delete(f); if (Directory.Exists(loc + ".chunks")) Directory.Delete(loc + ".chunks", true); }
 return 0;

@@ -56,6 +56,14 @@ internal static class Migrations
                 recorded_at TEXT NOT NULL)
             """,
         ]),
+        (2, "payloads of staged chunks and sums may live in files (the row keeps their SHA-256 and length)",
+        [
+            "ALTER TABLE staged_chunks ADD COLUMN in_file INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE staged_chunks ADD COLUMN length INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE sums ADD COLUMN in_file INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE sums ADD COLUMN length INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE sums ADD COLUMN sha256 {blob} NULL",
+        ]),
     ];
 
     public static int Latest => All[^1].Version;

@@ -23,6 +23,12 @@ internal abstract class SqlDialect
     /// <summary>Statement that serializes concurrent migrators, run first in the migration transaction (null: the write transaction already does).</summary>
     public abstract string? MigrationLock { get; }
 
+    /// <summary>
+    /// Statement run on a connection before a commit that need not reach the disk at once (staging a chunk): it must
+    /// still survive the process being killed, and a later durable commit makes it durable too (null: every commit is durable).
+    /// </summary>
+    public virtual string? FastCommitPragma => null;
+
     /// <summary>Opens a connection ready for use.</summary>
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
