@@ -105,7 +105,7 @@ public sealed class ParticipantCrypto
     private byte[] CreateDealingSeed()
     {
         byte[] seed = RandomNumberGenerator.GetBytes(Prng.SeedLength);
-        _state.WriteFile(DealingSeedFile, seed, secret: true);
+        _state.WriteFile(DealingSeedFile, (byte[])seed.Clone(), secret: true); // the secret write zeroes what it is given
         return seed;
     }
 
