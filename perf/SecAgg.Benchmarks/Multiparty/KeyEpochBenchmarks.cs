@@ -43,7 +43,7 @@ public class KeyEpochBenchmarks
             ShamirShare[] d = new Thresholdizer(_p).GenerateShares(s);
             return d[0].Serialize();
         })];
-        Console.WriteLine($"// n = {_p.RingDegree}, primes = {_p.Primes.Count} (wire {_p.WireLimbCount}), share = {_serialized[0].Length} bytes, relayed per participant = {(long)_serialized[0].Length * (Parties - 1) / 1e6:F1} MB");
+        Console.WriteLine($"// n = {_p.RingDegree}, primes = {_p.Primes.Count} (wire {_p.WireLimbCount}), full share = {_serialized.Max(b => b.Length)} bytes, seeded = {_dealt.Count(d => d.IsSeeded)}, relayed per dealer = {_serialized.Where((_, j) => j != 0).Sum(b => (long)b.Length) / 1e6:F1} MB");
     }
 
     /// <summary>p_i = −a·s_i + e_i, serialized.</summary>
