@@ -19,7 +19,7 @@ using SecAgg.Participant.Tensors;
 using SecAgg.Quantize.Ddg;
 
 int participants = 20, dimension = 1_000_000;
-bool separate = false;
+bool separate = false, joinOnly = false;
 string outDir = Path.Combine("perf", "results");
 for (int i = 0; i < args.Length; i++)
 {
@@ -29,7 +29,8 @@ for (int i = 0; i < args.Length; i++)
         case "--dimension": dimension = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--out": outDir = args[++i]; break;
         case "--aggregator-process": separate = true; break;
-        default: Console.Error.WriteLine("usage: [--participants N (>=2)] [--dimension d] [--out folder] [--aggregator-process]"); return 2;
+        case "--join-only": joinOnly = true; break;
+        default: Console.Error.WriteLine("usage: [--participants N (>=2)] [--dimension d] [--out folder] [--aggregator-process] [--join-only]"); return 2;
     }
 }
 
@@ -198,6 +199,36 @@ clients = [.. ids.Select((id, i) => new ParticipantClient(new ParticipantClientO
 var phase = Stopwatch.StartNew();
 await Task.WhenAll(clients.Select(c => c.JoinAsync()));
 TimeSpan join = phase.Elapsed;
+Console.WriteLine($"join (key epoch, {participants} participants): {join.TotalSeconds:0.00} s");
+if (joinOnly)
+{
+    foreach (ParticipantClient c in clients)
+    {
+        c.Dispose();
+    }
+
+    foreach (GatedProxy p in proxies)
+    {
+        await p.DisposeAsync();
+    }
+
+    if (host is not null)
+    {
+        await host.DisposeAsync();
+    }
+
+    if (server is not null)
+    {
+        server.Kill(entireProcessTree: true);
+        await server.WaitForExitAsync();
+        server.Dispose();
+    }
+
+    samplerStop.Cancel();
+    await sampler;
+    try { Directory.Delete(root, true); } catch (IOException) { }
+    return 0;
+}
 
 float[][] updates = [.. Enumerable.Range(0, participants).Select(p =>
 {

@@ -53,6 +53,13 @@ public sealed class ConsortiumConfig
     /// <summary>The fewest summands a round may decrypt (&gt;= 2): the aggregator never learns a sum of fewer updates.</summary>
     public int MinParticipants { get; }
 
+    /// <summary>
+    /// Largest public upload weight (<c>max-weight</c>, default 1 = unweighted FedAvg): an upload carries 1 &lt;= w &lt;= MaxWeight,
+    /// the participant pre-scales its clipped update by w/MaxWeight &lt;= 1 (so the DP sensitivity is unchanged) and the
+    /// aggregator decodes the weighted mean Σ(w_i/MaxWeight)Δ_i / (Σw_i/MaxWeight).
+    /// </summary>
+    public int MaxWeight { get; internal init; } = 1;
+
     /// <summary>How long a round collects uploads after it opens.</summary>
     public TimeSpan CollectDeadline { get; }
 

@@ -17,6 +17,7 @@ namespace SecAgg.Aggregator.Config;
 ///     certificate-sha256: 3F:2A:...     # and/or certificate-subject: "CN=hospital-a"
 /// threshold: 2                           # 1 &lt;= t &lt;= number of participants
 /// min-participants: 2                    # 2 &lt;= min &lt;= number of participants
+/// max-weight: 1                          # optional: uploads carry a public weight 1 &lt;= w &lt;= max-weight (1 = unweighted)
 /// deadlines: { collect: 30m, decrypt: 10m }
 /// he: { preset: bfv-16384, scheme: bfv }  # scheme: bfv (default) or ckks
 /// dp: { bits: 16, clip: 1.0, noise-sigma: 2.5, rounds: 50 }   # or target-epsilon instead of noise-sigma
@@ -28,6 +29,10 @@ public static partial class ConsortiumConfigLoader
 {
     /// <summary>Longest deadline accepted (a typo such as "30d" for "30m" is caught).</summary>
     public static readonly TimeSpan MaxDeadline = TimeSpan.FromDays(7);
+
+    /// <summary>Largest <c>max-weight</c> accepted: each update is pre-scaled by w/max-weight, so a larger bound only
+    /// drowns light participants in rounding noise.</summary>
+    public const int MaxMaxWeight = 1_000_000;
 
     /// <summary>Largest quantization bit width accepted (values must fit the plaintext modulus with headroom).</summary>
     public const int MaxBits = 62;
@@ -117,6 +122,12 @@ public static partial class ConsortiumConfigLoader
             }
         }
 
+        int maxWeight = reader.Int(top, "max-weight", required: false) ?? 1;
+        if (maxWeight < 1 || maxWeight > MaxMaxWeight)
+        {
+            errors.Add($"{reader.Where(top, "max-weight")}max-weight {maxWeight} must be in 1..{MaxMaxWeight} (1 = unweighted FedAvg; uploads then carry a weight 1 <= w <= max-weight)");
+        }
+
         var deadlines = reader.Section(top, "deadlines", DeadlineKeys, required: true);
         TimeSpan? collect = deadlines is null ? null : reader.Duration(deadlines, "deadlines.", "collect");
         TimeSpan? decrypt = deadlines is null ? null : reader.Duration(deadlines, "deadlines.", "decrypt");
@@ -150,7 +161,11 @@ public static partial class ConsortiumConfigLoader
         }
 
         return new ConsortiumConfig(name, participants, caPath!, threshold!.Value, minParticipants!.Value,
-            collect!.Value, decrypt!.Value, preset!, dp!, budget!, storage!) { Scheme = scheme };
+            collect!.Value, decrypt!.Value, preset!, dp!, budget!, storage!)
+        {
+            MaxWeight = maxWeight,
+            Scheme = scheme,
+        };
     }
 
     private static ImmutableArray<ParticipantConfig> ReadParticipants(Reader reader, YamlMappingNode top, List<string> errors, out int listed)
@@ -395,7 +410,7 @@ public static partial class ConsortiumConfigLoader
 
     private static string Fmt(double d) => d.ToString("R", CultureInfo.InvariantCulture);
 
-    private static readonly string[] RootKeys = ["consortium", "ca", "participants", "threshold", "min-participants", "deadlines", "he", "dp", "privacy-budget", "storage"];
+    private static readonly string[] RootKeys = ["consortium", "ca", "participants", "threshold", "min-participants", "max-weight", "deadlines", "he", "dp", "privacy-budget", "storage"];
     private static readonly string[] ParticipantKeys = ["id", "certificate-sha256", "certificate-subject"];
     private static readonly string[] DeadlineKeys = ["collect", "decrypt"];
     private static readonly string[] HeKeys = ["preset", "scheme"];

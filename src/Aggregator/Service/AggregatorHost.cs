@@ -62,7 +62,10 @@ public sealed class AggregatorHost : IAsyncDisposable
         try
         {
             docs = await ServiceStateStore.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
-            var service = new AggregatorService(config, store, docs, preset, options.ModelLayout, options.Rounds ?? config.Dp.Rounds, options.Time, loggers);
+            var service = new AggregatorService(config, store, docs, preset, options.ModelLayout, options.Rounds ?? config.Dp.Rounds, options.Time, loggers)
+            {
+                LivenessWindow = options.LivenessWindow > TimeSpan.Zero ? options.LivenessWindow : throw new ArgumentOutOfRangeException(nameof(options), "LivenessWindow must be positive."),
+            };
             await service.InitializeAsync(options.InitialModel, cancellationToken).ConfigureAwait(false);
             var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(config.CaCertificatePath));
             var serverOptions = new GrpcServerOptions

@@ -36,6 +36,13 @@ public sealed class AggregatorHostOptions
     /// <summary>How often the round driver checks deadlines when nothing else wakes it.</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// A participant counts as live when it made an authenticated call within this window (default 30 s; a waiting
+    /// participant polls every 0.5 s by default). The t-of-N decryption set is chosen among live participants first,
+    /// so one that uploaded and then crashed is not picked while t others are live.
+    /// </summary>
+    public TimeSpan LivenessWindow { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Clock for deadlines.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

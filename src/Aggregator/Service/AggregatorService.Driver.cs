@@ -108,7 +108,7 @@ internal sealed partial class AggregatorService
 
     private async Task TryOpenNextAsync(CancellationToken ct)
     {
-        if (_budgetExhausted || await _docs.GetAsync(Keys.EpochKey, ct).ConfigureAwait(false) is null)
+        if (_budgetExhausted || !await KeyReadyAsync(ct).ConfigureAwait(false))
         {
             return;
         }
@@ -122,9 +122,11 @@ internal sealed partial class AggregatorService
 
         string latestModel = (await _docs.LastKeyAsync(Keys.ModelPrefix, ct).ConfigureAwait(false))!;
         long baseVersion = long.Parse(latestModel.AsSpan(Keys.ModelPrefix.Length), System.Globalization.CultureInfo.InvariantCulture);
-        byte[] doc = new byte[40];
+        // rotation seed (32) | base model version (8) | max weight (8): fixed for the round even if the file changes later.
+        byte[] doc = new byte[48];
         RandomNumberGenerator.Fill(doc.AsSpan(0, 32));
         BinaryPrimitives.WriteInt64LittleEndian(doc.AsSpan(32), baseVersion);
+        BinaryPrimitives.WriteUInt64LittleEndian(doc.AsSpan(40), (ulong)_config.MaxWeight);
 
         // The parameters are written before the round exists; a crash in between leaves a document the next open overwrites.
         await _docs.PutAsync(Keys.Round(next), doc, ct).ConfigureAwait(false);
@@ -157,10 +159,7 @@ internal sealed partial class AggregatorService
         _aggregates.TryRemove(r.Number, out _);
         byte[] digest = AggregateDigest(await AggregateAsync(r, ct).ConfigureAwait(false));
 
-        // All N when t = N; otherwise t members, preferring those who uploaded (they were online), in Shamir point order.
-        string[] set = _config.Threshold == _points.Count
-            ? [.. _points.Keys]
-            : [.. _points.Keys.OrderBy(id => RoundState.Has(r.Contributors, id) ? 0 : 1).ThenBy(id => _points[id]).Take(_config.Threshold)];
+        string[] set = ChooseDecryptionSet(r);
         RoundState after = await _coordinator.BeginDecryptionAsync(r.Number, set, digest, ct).ConfigureAwait(false);
         _current = after;
 
@@ -198,7 +197,10 @@ internal sealed partial class AggregatorService
                 decrypted.Add(aggregate[i].Combine(shares));
             }
 
-            mean = new AggregateDecoder(p).DecodeMean(decrypted, r.Summands);
+            // Unweighted rounds: the mean over the actual count. Weighted: the sum divided by Σw/max_weight.
+            mean = p.MaxWeight == 1
+                ? new AggregateDecoder(p).DecodeMean(decrypted, r.Summands)
+                : new AggregateDecoder(p).DecodeWeightedMean(decrypted, await TotalWeightAsync(r, ct).ConfigureAwait(false));
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException or InvalidOperationException)
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using SecAgg.Crypto.Multiparty;
@@ -19,20 +20,56 @@ internal sealed partial class AggregatorService
         }
     }
 
+    /// <summary>What the epoch's calls need from an accepted public-key share (insert-once, so cached for good).</summary>
+    private sealed record AcceptedShare(ByteString KeyAgreementPublicKey, ByteString ShareDigest);
+
+    /// <summary>
+    /// The accepted public-key shares, loaded from the database once and then kept in memory: GetEpochInfo is polled
+    /// by every joining participant, and a share is ~n·log q bits (3 MB at n = 32768), so re-reading and parsing all N
+    /// of them per call dominated the join. Documents are insert-once, so the cache never goes stale.
+    /// </summary>
+    private async Task<ConcurrentDictionary<string, AcceptedShare>> AcceptedSharesAsync(CancellationToken ct)
+    {
+        if (_acceptedShares is { } cached)
+        {
+            return cached;
+        }
+
+        var loaded = new ConcurrentDictionary<string, AcceptedShare>(StringComparer.Ordinal);
+        foreach (var (key, value) in await _docs.ListAsync(Keys.PublicKeySharePrefix, ct).ConfigureAwait(false))
+        {
+            loaded[key[Keys.PublicKeySharePrefix.Length..]] = Accepted(UploadPublicKeyShareRequest.Parser.ParseFrom(value));
+        }
+
+        return Interlocked.CompareExchange(ref _acceptedShares, loaded, null) ?? loaded;
+    }
+
+    private static AcceptedShare Accepted(UploadPublicKeyShareRequest r) =>
+        new(r.KeyAgreementPublicKey, ByteString.CopyFrom(SHA256.HashData(r.PublicKeyShare.Span)));
+
+    private async Task<ByteString> EpochSeedAsync(CancellationToken ct) =>
+        _epochSeed ??= ByteString.CopyFrom((await _docs.GetAsync(Keys.EpochSeed, ct).ConfigureAwait(false))!);
+
+    /// <summary>Whether the collective key is stored (checked by key, without reading the multi-megabyte value).</summary>
+    private async Task<bool> KeyReadyAsync(CancellationToken ct) =>
+        _keyReady || (_keyReady = (await _docs.ListKeysAsync(Keys.EpochKey, ct).ConfigureAwait(false)).Contains(Keys.EpochKey, StringComparer.Ordinal));
+
+    /// <summary>Wakes every FetchThresholdShares call waiting for blobs.</summary>
+    private void SignalBlobs() => Interlocked.Exchange(ref _blobsArrived, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
     private async Task<EpochInfo> GetEpochInfoAsync(GetEpochInfoRequest request, ServerCallContext context)
     {
         string caller = Caller(context, nameof(GetEpochInfoAsync));
         CheckEpoch(request.EpochId, nameof(GetEpochInfoAsync), caller);
         CancellationToken ct = context.CancellationToken;
-        byte[] seed = (await _docs.GetAsync(Keys.EpochSeed, ct).ConfigureAwait(false))!;
-        var shares = (await _docs.ListAsync(Keys.PublicKeySharePrefix, ct).ConfigureAwait(false))
-            .ToDictionary(d => d.Key[Keys.PublicKeySharePrefix.Length..], d => UploadPublicKeyShareRequest.Parser.ParseFrom(d.Value), StringComparer.Ordinal);
-        bool ready = await _docs.GetAsync(Keys.EpochKey, ct).ConfigureAwait(false) is not null;
+        ByteString seed = await EpochSeedAsync(ct).ConfigureAwait(false);
+        var shares = await AcceptedSharesAsync(ct).ConfigureAwait(false);
+        bool ready = await KeyReadyAsync(ct).ConfigureAwait(false);
         var info = new EpochInfo
         {
             EpochId = EpochId,
             ConsortiumId = _config.Name,
-            CrsSeed = ByteString.CopyFrom(seed),
+            CrsSeed = seed,
             HeParameters = _preset.Scheme.ToContract(_preset.Name),
             Threshold = (uint)_config.Threshold,
             Stage = ready ? KeyEpochStage.Ready : KeyEpochStage.CollectingShares,
@@ -101,17 +138,20 @@ internal sealed partial class AggregatorService
                     "a different public-key share of yours is already recorded for this epoch; a share is accepted exactly once (keep the secret that matches the first one)");
             }
 
-            var all = await _docs.ListAsync(Keys.PublicKeySharePrefix, context.CancellationToken).ConfigureAwait(false);
-            ServiceLog.PublicKeyShareAccepted(_logger, EpochId, caller, all.Count, _points.Count);
-            if (all.Count == _points.Count && await _docs.GetAsync(Keys.EpochKey, context.CancellationToken).ConfigureAwait(false) is null)
+            var accepted = await AcceptedSharesAsync(context.CancellationToken).ConfigureAwait(false);
+            accepted.TryAdd(caller, Accepted(UploadPublicKeyShareRequest.Parser.ParseFrom(stored)));
+            int count = accepted.Count;
+            ServiceLog.PublicKeyShareAccepted(_logger, EpochId, caller, count, _points.Count);
+            if (count == _points.Count && await _docs.GetAsync(Keys.EpochKey, context.CancellationToken).ConfigureAwait(false) is null)
             {
+                var all = await _docs.ListAsync(Keys.PublicKeySharePrefix, context.CancellationToken).ConfigureAwait(false);
                 await FinalizeCollectiveKeyAsync(all, context.CancellationToken).ConfigureAwait(false);
             }
 
             return new UploadPublicKeyShareResponse
             {
                 ShareDigest = ByteString.CopyFrom(SHA256.HashData(request.PublicKeyShare.Span)),
-                SharesReceived = (uint)all.Count,
+                SharesReceived = (uint)count,
             };
         }
         finally
@@ -133,6 +173,7 @@ internal sealed partial class AggregatorService
         byte[] seed = (await _docs.GetAsync(Keys.EpochSeed, ct).ConfigureAwait(false))!;
         Crypto.Multiparty.CollectivePublicKey key = protocol.Finalize(sum, CommonReferencePolynomial.Expand(_preset.He, seed));
         await _docs.PutAsync(Keys.EpochKey, key.Serialize(), ct).ConfigureAwait(false);
+        _keyReady = true;
         ServiceLog.CollectiveKeyReady(_logger, EpochId);
         Wake();
     }
@@ -143,27 +184,35 @@ internal sealed partial class AggregatorService
         string caller = Caller(context, method);
         CheckEpoch(request.EpochId, method, caller);
         CancellationToken ct = context.CancellationToken;
-        byte[]? key = await _docs.GetAsync(Keys.EpochKey, ct).ConfigureAwait(false);
-        var shares = await _docs.ListAsync(Keys.PublicKeySharePrefix, ct).ConfigureAwait(false);
-        if (key is null)
+        if (_collectiveKey is { } cached)
         {
-            var have = shares.Select(s => s.Key[Keys.PublicKeySharePrefix.Length..]).ToHashSet(StringComparer.Ordinal);
-            throw Refuse(method, caller, StatusCode.FailedPrecondition, ErrorReason.WrongStage,
-                $"the collective key is not ready: {have.Count} of {_points.Count} public-key shares received; waiting for {string.Join(", ", _points.Keys.Where(k => !have.Contains(k)))}");
+            return cached;
         }
 
-        byte[] seed = (await _docs.GetAsync(Keys.EpochSeed, ct).ConfigureAwait(false))!;
+        byte[]? key = await _docs.GetAsync(Keys.EpochKey, ct).ConfigureAwait(false);
+        var shares = await AcceptedSharesAsync(ct).ConfigureAwait(false);
+        if (key is null)
+        {
+            throw Refuse(method, caller, StatusCode.FailedPrecondition, ErrorReason.WrongStage,
+                $"the collective key is not ready: {shares.Count} of {_points.Count} public-key shares received; waiting for {string.Join(", ", _points.Keys.Where(k => !shares.ContainsKey(k)))}");
+        }
+
         var result = new V1.CollectivePublicKey
         {
             EpochId = EpochId,
-            CrsSeed = ByteString.CopyFrom(seed),
+            CrsSeed = await EpochSeedAsync(ct).ConfigureAwait(false),
             PublicKeyP0 = ByteString.CopyFrom(key),
             PublicKeyDigest = ByteString.CopyFrom(SHA256.HashData(key)),
         };
-        foreach (var (k, v) in shares)
+        foreach (string id in shares.Keys.Order(StringComparer.Ordinal))
         {
-            var req = UploadPublicKeyShareRequest.Parser.ParseFrom(v);
-            result.Contributions.Add(new ContributionDigest { ParticipantId = k[Keys.PublicKeySharePrefix.Length..], ShareDigest = ByteString.CopyFrom(SHA256.HashData(req.PublicKeyShare.Span)) });
+            result.Contributions.Add(new ContributionDigest { ParticipantId = id, ShareDigest = shares[id].ShareDigest });
+        }
+
+        // The key exists only once all N shares are in, and every document is insert-once: the answer never changes.
+        if (result.Contributions.Count == _points.Count)
+        {
+            _collectiveKey = result;
         }
 
         return result;
@@ -199,6 +248,7 @@ internal sealed partial class AggregatorService
             }
 
             stored.Add(blob.RecipientId);
+            SignalBlobs();
         }
 
         var response = new UploadThresholdSharesResponse();
@@ -211,9 +261,44 @@ internal sealed partial class AggregatorService
         const string method = nameof(FetchThresholdSharesAsync);
         string caller = Caller(context, method);
         CheckEpoch(request.EpochId, method, caller);
-        foreach (var (_, value) in await _docs.ListAsync(Keys.ThresholdPrefix(caller), context.CancellationToken).ConfigureAwait(false))
+        CancellationToken ct = context.CancellationToken;
+        var sent = new HashSet<string>(request.HaveSenderIds.Where(id => _points.ContainsKey(id) && id != caller), StringComparer.Ordinal);
+        int expected = _points.Count - 1;
+        // A transport-level wait (not a protocol deadline), so real time rather than the service's clock.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan wait = TimeSpan.FromMilliseconds(Math.Min(request.WaitMillis, MaxThresholdFetchWaitMillis));
+        string prefix = Keys.ThresholdPrefix(caller);
+        while (true)
         {
-            await responses.WriteAsync(ThresholdShareBlob.Parser.ParseFrom(value), context.CancellationToken).ConfigureAwait(false);
+            // Take the signal before listing, so that a blob stored after the listing wakes the wait below.
+            Task arrived = Volatile.Read(ref _blobsArrived).Task;
+
+            // Keys first, then one blob at a time: memory per call is one blob, not all N−1 of them.
+            foreach (string key in await _docs.ListKeysAsync(prefix, ct).ConfigureAwait(false))
+            {
+                string sender = key[prefix.Length..];
+                if (sent.Contains(sender) || await _docs.GetAsync(key, ct).ConfigureAwait(false) is not { } value)
+                {
+                    continue;
+                }
+
+                await responses.WriteAsync(ThresholdShareBlob.Parser.ParseFrom(value), ct).ConfigureAwait(false);
+                sent.Add(sender);
+            }
+
+            TimeSpan left = wait - waited.Elapsed;
+            if (sent.Count >= expected || left <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            try
+            {
+                await arrived.WaitAsync(left, ct).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
         }
     }
 }

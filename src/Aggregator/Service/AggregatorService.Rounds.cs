@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -117,6 +118,7 @@ internal sealed partial class AggregatorService
 
         if (counted)
         {
+            _lastSeen[caller] = _time.GetUtcNow(); // a long upload stream ends: the caller is live now, not just when it began
             Metrics.UploadsCounted.Add(1);
             RoundState after = (await _store.GetRoundAsync(n, ct).ConfigureAwait(false))!;
             _current = after;
@@ -153,6 +155,33 @@ internal sealed partial class AggregatorService
         _ => ErrorReason.Malformed,
     };
 
+    /// <summary>The upload document: the 16-byte upload id, then the public weight (8 bytes little-endian).</summary>
+    private static byte[] UploadDocument(ReadOnlySpan<byte> uploadId, ulong weight)
+    {
+        byte[] doc = new byte[WireKeys.UploadIdLength + 8];
+        uploadId.CopyTo(doc);
+        BinaryPrimitives.WriteUInt64LittleEndian(doc.AsSpan(WireKeys.UploadIdLength), weight);
+        return doc;
+    }
+
+    /// <summary>The weight of an upload document (documents written before weights existed hold only the id: weight 1).</summary>
+    private static ulong UploadWeight(byte[] doc) =>
+        doc.Length >= WireKeys.UploadIdLength + 8 ? BinaryPrimitives.ReadUInt64LittleEndian(doc.AsSpan(WireKeys.UploadIdLength)) : 1;
+
+    /// <summary>Σw over the round's counted uploads (each contributor's durable upload document, read once per contributor).</summary>
+    private async Task<ulong> TotalWeightAsync(RoundState r, CancellationToken ct)
+    {
+        ulong total = 0;
+        foreach (string contributor in r.Contributors)
+        {
+            byte[] doc = await _docs.GetAsync(Keys.Upload(r.Number, contributor), ct).ConfigureAwait(false)
+                ?? throw new InvalidDataException($"the counted upload of '{contributor}' in round {r.Number} has no upload document (weight unknown)");
+            total = checked(total + UploadWeight(doc));
+        }
+
+        return total;
+    }
+
     /// <summary>Checks an upload header against the current round; restarts a staged upload when the upload id changed.</summary>
     private async Task<RoundState> CheckHeaderAsync(UploadHeader header, string caller, CancellationToken ct)
     {
@@ -180,9 +209,13 @@ internal sealed partial class AggregatorService
             throw Refuse(method, caller, StatusCode.InvalidArgument, ErrorReason.Malformed, $"upload_id must be {WireKeys.UploadIdLength} random bytes; got {header.UploadId.Length}", header.Round);
         }
 
-        if (header.Weight != 1)
+        ulong maxWeight = (await RoundParametersAsync(latest.Number, ct).ConfigureAwait(false)).MaxWeight;
+        if (header.Weight < 1 || header.Weight > maxWeight)
         {
-            throw Refuse(method, caller, StatusCode.InvalidArgument, ErrorReason.Malformed, $"weight {header.Weight} is not allowed: this aggregator runs unweighted FedAvg (max_weight = 1)", header.Round);
+            throw Refuse(method, caller, StatusCode.InvalidArgument, ErrorReason.Malformed,
+                maxWeight == 1
+                    ? $"weight {header.Weight} is out of range: round {latest.Number} is unweighted (max_weight = 1), so the weight must be 1"
+                    : $"weight {header.Weight} is out of range: round {latest.Number} accepts 1 <= weight <= max_weight = {maxWeight}", header.Round);
         }
 
         if (!header.ParameterDigest.Span.SequenceEqual(latest.ParameterDigest.AsSpan()))
@@ -203,9 +236,17 @@ internal sealed partial class AggregatorService
                 $"your upload to round {latest.Number} is already counted; it is never counted twice", header.Round);
         }
 
-        byte[] id = header.UploadId.ToByteArray();
+        // The upload document is the upload id and its public weight, written before any chunk is accepted: the weight
+        // of every counted upload is durable, and Σw over the round's contributors is counted exactly once with them.
+        byte[] id = UploadDocument(header.UploadId.Span, header.Weight);
         byte[] kept = await _docs.InsertIfAbsentAsync(Keys.Upload(latest.Number, caller), id, ct).ConfigureAwait(false);
-        if (!kept.AsSpan().SequenceEqual(id))
+        if (kept.AsSpan(0, WireKeys.UploadIdLength).SequenceEqual(header.UploadId.Span) && UploadWeight(kept) != header.Weight)
+        {
+            throw Refuse(method, caller, StatusCode.InvalidArgument, ErrorReason.Malformed,
+                $"weight {header.Weight} differs from the weight {UploadWeight(kept)} this upload id started with; resume with the same weight, or start a new upload id", header.Round);
+        }
+
+        if (!kept.AsSpan(0, WireKeys.UploadIdLength).SequenceEqual(header.UploadId.Span))
         {
             // A new upload id: the participant restarts its upload from scratch.
             try
@@ -229,7 +270,7 @@ internal sealed partial class AggregatorService
         string caller = Caller(context, method);
         RoundState r = await RequireRoundAsync(request.Round, method, caller, context.CancellationToken).ConfigureAwait(false);
         byte[]? id = await _docs.GetAsync(Keys.Upload(r.Number, caller), context.CancellationToken).ConfigureAwait(false);
-        if (id is null || !id.AsSpan().SequenceEqual(request.UploadId.Span))
+        if (id is null || id.Length < WireKeys.UploadIdLength || !id.AsSpan(0, WireKeys.UploadIdLength).SequenceEqual(request.UploadId.Span))
         {
             throw Refuse(method, caller, StatusCode.NotFound, ErrorReason.NotFound, $"no upload with that id from you in round {r.Number}; start one with a new upload id", request.Round);
         }

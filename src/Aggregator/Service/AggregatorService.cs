@@ -17,6 +17,7 @@ using SecAgg.Quantize.Ddg;
 using SecAgg.Transport;
 using CoreStage = SecAgg.Aggregator.Rounds.RoundStage;
 using WireStage = SecAgg.Proto.V1.RoundStage;
+using V1CollectivePublicKey = SecAgg.Proto.V1.CollectivePublicKey;
 
 namespace SecAgg.Aggregator.Service;
 
@@ -31,6 +32,7 @@ internal sealed partial class AggregatorService : IPrivacyCost
     public const ulong EpochId = 1;
     private const int MaxKeyAgreementKeyBytes = 1024;
     private const int MaxThresholdBlobBytes = 4 << 20;
+    private const uint MaxThresholdFetchWaitMillis = 60_000;
     private const int ModelRunLength = 16384;
 
     private readonly ConsortiumConfig _config;
@@ -50,6 +52,12 @@ internal sealed partial class AggregatorService : IPrivacyCost
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly ConcurrentDictionary<long, RoundParameters> _roundParameters = new();
     private readonly ConcurrentDictionary<long, AggregateChunk[]> _aggregates = new();
+    private ConcurrentDictionary<string, AcceptedShare>? _acceptedShares;
+    private ByteString? _epochSeed;
+    private volatile V1CollectivePublicKey? _collectiveKey;
+    private volatile bool _keyReady;
+    private TaskCompletionSource _blobsArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
     private volatile bool _budgetExhausted;
     private volatile RoundState? _current;
 
@@ -74,6 +82,9 @@ internal sealed partial class AggregatorService : IPrivacyCost
     }
 
     public AggregatorMetrics Metrics { get; }
+
+    /// <summary>How recent a participant's last authenticated call must be for it to count as live.</summary>
+    public TimeSpan LivenessWindow { get; init; } = TimeSpan.FromSeconds(30);
 
     public bool Serving { get; set; }
 
@@ -156,6 +167,7 @@ internal sealed partial class AggregatorService : IPrivacyCost
                         $"the client certificate names participant '{claimed}' but is enrolled as '{p.Id}'; fix the certificate or the consortium file");
                 }
 
+                _lastSeen[p.Id] = _time.GetUtcNow();
                 return p.Id;
             }
         }
@@ -310,14 +322,38 @@ internal sealed partial class AggregatorService : IPrivacyCost
         byte[] doc = await _docs.GetAsync(Keys.Round(round), ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"round {round}'s parameters are missing from the database");
         long baseVersion = BinaryPrimitives.ReadInt64LittleEndian(doc.AsSpan(32));
+        ulong maxWeight = doc.Length >= 48 ? BinaryPrimitives.ReadUInt64LittleEndian(doc.AsSpan(40)) : 1; // rounds opened before weights: 1
         p = RoundParameters.Create(
-            (ulong)round, (ulong)baseVersion, EpochId, _layout, _preset.Scheme, _preset.Name, _ddg, _preset.Ddg.ParameterSetId(_preset.IsInsecureForTests), doc.AsSpan(0, 32));
+            (ulong)round, (ulong)baseVersion, EpochId, _layout, _preset.Scheme, _preset.Name, _ddg, _preset.Ddg.ParameterSetId(_preset.IsInsecureForTests), doc.AsSpan(0, 32), maxWeight);
         return _roundParameters.GetOrAdd(round, p);
     }
 
     /// <summary>BFV keeps its dedicated adder; another scheme adds through its <see cref="CiphertextScheme"/>.</summary>
     private static IChunkAdder ChunkAdder(ProtocolPreset preset) =>
         preset.Scheme.Kind == Protocol.HeScheme.Bfv ? new CompactCiphertextAdder(preset.He) : new SchemeChunkAdder(preset.Scheme);
+
+    /// <summary>Whether <paramref name="id"/> made an authenticated call within <see cref="LivenessWindow"/> (not since a restart: unknown = not live).</summary>
+    private bool IsLive(string id, DateTimeOffset now) => _lastSeen.TryGetValue(id, out DateTimeOffset seen) && now - seen <= LivenessWindow;
+
+    /// <summary>
+    /// The decryption set: all N when t = N; otherwise t members ranked live uploaders, live non-uploaders, then the
+    /// rest (uploaders first), Shamir point order within each group. Fixed once per round; a member that then does not
+    /// answer by the decrypt deadline still aborts the round.
+    /// </summary>
+    private string[] ChooseDecryptionSet(RoundState r)
+    {
+        if (_config.Threshold == _points.Count)
+        {
+            return [.. _points.Keys];
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        return [.. _points.Keys
+            .OrderBy(id => IsLive(id, now) ? 0 : 1)
+            .ThenBy(id => RoundState.Has(r.Contributors, id) ? 0 : 1)
+            .ThenBy(id => _points[id])
+            .Take(_config.Threshold)];
+    }
 
     private int[] SetPoints(RoundState r) => r.DecryptionSet.Select(id => _points[id]).Order().ToArray();
 

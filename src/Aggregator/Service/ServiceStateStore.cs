@@ -58,8 +58,10 @@ internal sealed class ServiceStateStore : IAsyncDisposable
     /// <summary>Stores <paramref name="value"/> under <paramref name="key"/> unless a value is there; returns the stored value.</summary>
     public async Task<byte[]> InsertIfAbsentAsync(string key, byte[] value, CancellationToken ct = default)
     {
-        await ExecuteAsync("INSERT INTO service_documents (key, value) VALUES (@k, @v) ON CONFLICT (key) DO NOTHING", key, value, ct).ConfigureAwait(false);
-        return await GetAsync(key, ct).ConfigureAwait(false) ?? throw new InvalidOperationException($"document '{key}' vanished");
+        int inserted = await ExecuteAsync("INSERT INTO service_documents (key, value) VALUES (@k, @v) ON CONFLICT (key) DO NOTHING", key, value, ct).ConfigureAwait(false);
+
+        // Inserted: the stored value is ours, no need to read megabytes back. Otherwise return the first one.
+        return inserted == 1 ? value : await GetAsync(key, ct).ConfigureAwait(false) ?? throw new InvalidOperationException($"document '{key}' vanished");
     }
 
     public Task PutAsync(string key, byte[] value, CancellationToken ct = default) =>
@@ -126,11 +128,11 @@ internal sealed class ServiceStateStore : IAsyncDisposable
         }
     }
 
-    private async Task ExecuteAsync(string sql, string? key, byte[]? value, CancellationToken ct)
+    private async Task<int> ExecuteAsync(string sql, string? key, byte[]? value, CancellationToken ct)
     {
         await using DbConnection c = await OpenConnectionAsync(ct).ConfigureAwait(false);
         await using DbCommand cmd = Command(c, sql, key, value);
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     private async Task<DbConnection> OpenConnectionAsync(CancellationToken ct)

@@ -1,4 +1,5 @@
 using SecAgg.Crypto.Ring;
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Crypto.Multiparty.Internal;
 
 namespace SecAgg.Crypto.Multiparty;
@@ -29,18 +30,85 @@ public sealed class ShamirShare : IDisposable
 
     internal Poly Value { get; }
 
-    /// <summary>Serializes: prefix, dealer, recipient, bit-packed key-level limbs.</summary>
-    public byte[] Serialize() => ShareCodec.Write(Parameters, MpKind.ShamirShare, DealerId, RecipientId, Value);
+    /// <summary>For a share that is the expansion of a seed (<see cref="ExpandSeed"/>): the seed, which is what is sent.</summary>
+    internal byte[]? Seed { get; init; }
 
-    /// <summary>Parses and validates a share.</summary>
+    /// <summary>Whether the share travels as a 32-byte seed rather than a full polynomial.</summary>
+    public bool IsSeeded => Seed is not null;
+
+    /// <summary>
+    /// Serializes: prefix, dealer, recipient, then the bit-packed key-level limbs, or for a seeded share (kind 8) the
+    /// 32-byte seed whose <see cref="ExpandSeed"/> is the share. Either is as secret as the share itself.
+    /// </summary>
+    public byte[] Serialize()
+    {
+        if (Seed is null)
+        {
+            return ShareCodec.Write(Parameters, MpKind.ShamirShare, DealerId, RecipientId, Value);
+        }
+
+        var buf = new byte[MpWire.PrefixBytes + 8 + Prng.SeedLength];
+        MpWire.WritePrefix(buf, MpKind.SeededShamirShare, Parameters);
+        MpWire.WriteInt(buf.AsSpan(MpWire.PrefixBytes), DealerId);
+        MpWire.WriteInt(buf.AsSpan(MpWire.PrefixBytes + 4), RecipientId);
+        Seed.CopyTo(buf, MpWire.PrefixBytes + 8);
+        return buf;
+    }
+
+    /// <summary>Parses and validates a share (full or seeded).</summary>
     public static ShamirShare Deserialize(MultipartyParameters parameters, ReadOnlySpan<byte> data)
     {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (data.Length > 5 && data[5] == (byte)MpKind.SeededShamirShare)
+        {
+            MpWire.ReadPrefix(data, MpKind.SeededShamirShare, parameters, "seeded Shamir share");
+            int expected = MpWire.PrefixBytes + 8 + Prng.SeedLength;
+            if (data.Length != expected)
+            {
+                throw new InvalidDataException($"The seeded Shamir share has {data.Length} bytes; expected {expected}.");
+            }
+
+            int a = MpWire.ReadInt(data[MpWire.PrefixBytes..]);
+            int b = MpWire.ReadInt(data[(MpWire.PrefixBytes + 4)..]);
+            if (a < 1 || a > parameters.Parties || b < 1 || b > parameters.Parties)
+            {
+                throw new InvalidDataException($"The seeded Shamir share names a party outside 1..{parameters.Parties}.");
+            }
+
+            byte[] seed = data.Slice(MpWire.PrefixBytes + 8, Prng.SeedLength).ToArray();
+            return new ShamirShare(parameters, a, b, ExpandSeed(parameters, seed)) { Seed = seed };
+        }
+
         (int dealer, int recipient, Poly value) = ShareCodec.Read(parameters, MpKind.ShamirShare, data, "Shamir share");
         return new ShamirShare(parameters, dealer, recipient, value);
     }
 
+    /// <summary>
+    /// The share a seed stands for: every key-level limb uniform mod its prime, from
+    /// <see cref="Prng.FromSeed(ReadOnlySpan{byte}, string)"/>(seed, "secagg/v1/shamir-seeded-share") with the rejection
+    /// procedure of <see cref="UniformSampler.Sample"/>, in coefficient form.
+    /// </summary>
+    internal static Poly ExpandSeed(MultipartyParameters parameters, ReadOnlySpan<byte> seed)
+    {
+        Poly value = parameters.KeyRing.NewPoly();
+        using (Prng prng = Prng.FromSeed(seed, "secagg/v1/shamir-seeded-share"))
+        {
+            UniformSampler.Sample(prng, parameters.KeyRing, value);
+        }
+
+        value.IsNtt = false;
+        return value;
+    }
+
     /// <summary>Zeroes the share.</summary>
-    public void Dispose() => Value.Clear();
+    public void Dispose()
+    {
+        Value.Clear();
+        if (Seed is not null)
+        {
+            Array.Clear(Seed);
+        }
+    }
 }
 
 /// <summary>

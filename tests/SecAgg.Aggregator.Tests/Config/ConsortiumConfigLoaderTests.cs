@@ -121,6 +121,22 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void MaxWeightDefaultsToOneAndIsRead()
+    {
+        Assert.Equal(1, Parse(ValidYaml).MaxWeight);
+        Assert.Equal(500, Parse(Replace(ValidYaml, "min-participants: 2", "min-participants: 2\nmax-weight: 500")).MaxWeight);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1000001")]
+    public void MaxWeightOutOfRangeSaysTheRange(string value)
+    {
+        var e = Invalid(Replace(ValidYaml, "min-participants: 2", "min-participants: 2\nmax-weight: " + value));
+        Assert.Contains($"max-weight {value} must be in 1..1000000", Assert.Single(e.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EveryErrorIsCollectedNotOnlyTheFirst()
     {
         string yaml = Replace(ValidYaml, "threshold: 2", "threshold: 9");

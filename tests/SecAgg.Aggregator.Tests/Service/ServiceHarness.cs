@@ -60,7 +60,10 @@ internal sealed class ServiceHarness : IAsyncDisposable
 
     public string ConfigPath => Path.Combine(_dir, "consortium.yaml");
 
-    public static async Task<ServiceHarness> CreateAsync(string engine, int parties = 3, int minParticipants = 2, string collect = "60s", string decrypt = "60s", int rounds = 1, int? threshold = null, double budget = 1e300, string scheme = "bfv")
+    /// <summary>The service's liveness window for choosing a t-of-N decryption set.</summary>
+    public TimeSpan LivenessWindow { get; set; } = TimeSpan.FromSeconds(30);
+
+    public static async Task<ServiceHarness> CreateAsync(string engine, int parties = 3, int minParticipants = 2, string collect = "60s", string decrypt = "60s", int rounds = 1, int? threshold = null, double budget = 1e300, int? maxWeight = null, string scheme = "bfv")
     {
         var h = new ServiceHarness(await StoreFactory.CreateAsync(engine), engine, parties, threshold ?? parties);
         var participants = string.Concat(h.Ids.Select(id =>
@@ -71,6 +74,7 @@ internal sealed class ServiceHarness : IAsyncDisposable
             participants:
             {participants}threshold: {h.Threshold}
             min-participants: {minParticipants}
+            {(maxWeight is int mw ? $"max-weight: {mw}" : "")}
             deadlines:
               collect: {collect}
               decrypt: {decrypt}
@@ -104,6 +108,7 @@ internal sealed class ServiceHarness : IAsyncDisposable
             Storage = Storage,
             AllowInsecureParameters = true,
             TickInterval = TimeSpan.FromMilliseconds(100),
+            LivenessWindow = LivenessWindow,
             LoggerFactory = new CapturingLoggerFactory(Logs),
         });
         return Host;
@@ -220,9 +225,10 @@ internal sealed class ServiceHarness : IAsyncDisposable
         }
     }
 
-    public async Task<RoundStatus> WaitForStageAsync(ulong round, Proto.V1.RoundStage stage, TimeSpan? timeout = null)
+    /// <summary>Polls the round's status as <paramref name="observer"/> (default the first participant; polling counts as liveness).</summary>
+    public async Task<RoundStatus> WaitForStageAsync(ulong round, Proto.V1.RoundStage stage, TimeSpan? timeout = null, string? observer = null)
     {
-        GrpcClient c = Client(Certificates[Ids[0]]);
+        GrpcClient c = Client(Certificates[observer ?? Ids[0]]);
         var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
@@ -292,10 +298,10 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
     private ShamirShare? _ownDealt;
 
     /// <summary>Collects the shares dealt to this member and combines them into its threshold secret share.</summary>
-    public async Task<int> CollectAsync()
+    public async Task<int> CollectAsync(uint waitMillis = 0)
     {
         var received = new List<ShamirShare> { _ownDealt! };
-        await foreach (ThresholdShareBlob b in Client.StreamAsync(KeyEpochMethods.FetchThresholdShares, new FetchThresholdSharesRequest { EpochId = 1 }))
+        await foreach (ThresholdShareBlob b in Client.StreamAsync(KeyEpochMethods.FetchThresholdShares, new FetchThresholdSharesRequest { EpochId = 1, WaitMillis = waitMillis }))
         {
             Assert.Equal(Id, b.RecipientId);
             received.Add(ShamirShare.Deserialize(_he!, b.Ciphertext.Span));
@@ -319,13 +325,13 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
         return RoundParameters.FromContract(cfg, harness.Ids.Length, harness.Threshold, allowInsecureForTests: true);
     }
 
-    public async Task<List<CiphertextUploadMessage>> EncryptAsync(ulong round, float[] update)
+    public async Task<List<CiphertextUploadMessage>> EncryptAsync(ulong round, float[] update, ulong weight = 1)
     {
         RoundParameters p = await RoundAsync(round);
-        byte[][] chunks = new UpdateEncryptor(p, _key!).Encrypt(update);
+        byte[][] chunks = new UpdateEncryptor(p, _key!).Encrypt(update, weight);
         var messages = new List<CiphertextUploadMessage>
         {
-            new() { Header = new UploadHeader { Round = round, TotalChunks = (uint)chunks.Length, UploadId = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(16)), ParameterDigest = ByteString.CopyFrom(p.ParameterDigest), Weight = 1, ParticipantId = Id } },
+            new() { Header = new UploadHeader { Round = round, TotalChunks = (uint)chunks.Length, UploadId = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(16)), ParameterDigest = ByteString.CopyFrom(p.ParameterDigest), Weight = weight, ParticipantId = Id } },
         };
         messages.AddRange(chunks.Select((b, i) => new CiphertextUploadMessage { Chunk = new CiphertextChunk { Round = round, ChunkIndex = (uint)i, Ciphertext = ByteString.CopyFrom(b) } }));
         return messages;
@@ -334,7 +340,7 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
     public Task<UploadCiphertextsResponse> SendAsync(IEnumerable<CiphertextUploadMessage> messages) =>
         Client.CallAsync(RoundsMethods.UploadCiphertexts, ServiceHarness.Stream(messages));
 
-    public async Task<UploadCiphertextsResponse> UploadAsync(ulong round, float[] update) => await SendAsync(await EncryptAsync(round, update));
+    public async Task<UploadCiphertextsResponse> UploadAsync(ulong round, float[] update, ulong weight = 1) => await SendAsync(await EncryptAsync(round, update, weight));
 
     /// <summary>Fetches every decryption request of the round and answers it (all-N decryption).</summary>
     public async Task<UploadDecryptionSharesResponse> DecryptAsync(ulong round) =>

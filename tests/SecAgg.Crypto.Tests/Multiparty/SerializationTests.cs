@@ -149,6 +149,21 @@ public sealed class SerializationTests
         ShamirShare sh = ShamirShare.Deserialize(P, dealt[2].Serialize());
         Assert.Equal((2, 3), (sh.DealerId, sh.RecipientId));
         Assert.Equal(dealt[2].Value.Data, sh.Value.Data);
+
+        // The t−1 parties after the dealer get a seed (54 bytes) that expands to the same share; the others a full polynomial.
+        foreach (ShamirShare d in dealt)
+        {
+            byte[] wire = d.Serialize();
+            ShamirShare parsed = ShamirShare.Deserialize(P, wire);
+            Assert.Equal(d.Value.Data, parsed.Value.Data);
+            Assert.Equal(d.IsSeeded, parsed.IsSeeded);
+            Assert.Equal(d.IsSeeded, wire.Length == 54);
+        }
+
+        Assert.Equal(P.Threshold - 1, dealt.Count(d => d.IsSeeded));
+        Assert.True(dealt[s.PartyId % P.Parties].IsSeeded || P.Threshold == 1);
+        byte[] seeded = dealt.First(d => d.IsSeeded).Serialize();
+        Assert.Throws<InvalidDataException>(() => ShamirShare.Deserialize(P, seeded.AsSpan(0, 53)));
         ThresholdSecretShare[] ts = F.DealThreshold();
         Assert.Equal(ts[0].Value.Data, ThresholdSecretShare.Deserialize(P, ts[0].Serialize()).Value.Data);
         Assert.Throws<InvalidDataException>(() => ThresholdSecretShare.Deserialize(P, dealt[2].Serialize()));

@@ -43,6 +43,66 @@ public sealed class ShamirSharingTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(3, 5)]
+    [InlineData(5, 8)]
+    public void SharingThroughSeededValuesKeepsThemAndInterpolatesTheRest(int threshold, int parties)
+    {
+        (Modulus[] moduli, ulong[] secret, Prng prng) = Setup($"values-{threshold}-{parties}");
+        int[] seeded = [.. Enumerable.Range(2, threshold - 1)];
+        ulong[][] values = [.. seeded.Select(_ =>
+        {
+            var v = new ulong[moduli.Length * N];
+            for (int i = 0; i < v.Length; i++)
+            {
+                v[i] = prng.NextBelow(moduli[i / N].Value);
+            }
+
+            return v;
+        })];
+        ulong[][] shares = ShamirSharing.ShareThroughValues(secret, moduli, N, threshold, parties, seeded, values);
+        for (int a = 0; a < seeded.Length; a++)
+        {
+            Assert.Equal(values[a], shares[seeded[a] - 1]);
+        }
+
+        // Independent check with BigInteger: every share lies on the degree-(t−1) polynomial through (0, secret) and
+        // the seeded points, i.e. naive Lagrange interpolation at x gives share x; and any t shares reconstruct.
+        int[] known = [0, .. seeded];
+        for (int x = 1; x <= parties; x++)
+        {
+            for (int l = 0; l < moduli.Length; l++)
+            {
+                var q = new System.Numerics.BigInteger(moduli[l].Value);
+                for (int c = 0; c < N; c += 7)
+                {
+                    System.Numerics.BigInteger sum = 0;
+                    for (int a = 0; a < known.Length; a++)
+                    {
+                        System.Numerics.BigInteger num = 1, den = 1;
+                        for (int b = 0; b < known.Length; b++)
+                        {
+                            if (b != a)
+                            {
+                                num *= x - known[b];
+                                den *= known[a] - known[b];
+                            }
+                        }
+
+                        System.Numerics.BigInteger y = a == 0 ? secret[l * N + c] : values[a - 1][l * N + c];
+                        sum += y * num * System.Numerics.BigInteger.ModPow(((den % q) + q) % q, q - 2, q);
+                    }
+
+                    Assert.Equal((ulong)(((sum % q) + q) % q), shares[x - 1][l * N + c]);
+                }
+            }
+        }
+
+        int[] set = [.. Enumerable.Range(1, parties).OrderBy(_ => prng.NextUInt64()).Take(threshold)];
+        Assert.Equal(secret, ShamirSharing.Reconstruct(set, [.. set.Select(id => shares[id - 1])], moduli, N));
+    }
+
     [Fact]
     public void FewerThanThresholdSharesDoNotReconstruct()
     {

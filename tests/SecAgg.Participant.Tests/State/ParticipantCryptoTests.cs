@@ -44,6 +44,35 @@ public sealed class ParticipantCryptoTests : IDisposable
     }
 
     [Fact]
+    public void DealingIsDeterministicPerStateDirectoryAndDiffersBetweenDirectories()
+    {
+        byte[] crs = CommonReferencePolynomial.NewSeed();
+        string dir = Path.Combine(_root, "dealer");
+        var first = new ParticipantCrypto(Mp, 1, ParticipantState.Open(dir));
+        first.CreatePublicKeyShare(crs);
+        IReadOnlyList<byte[]> dealt = first.DealThresholdShares();
+
+        // A restarted participant (new objects, same directory) deals exactly the same shares; the seed is a 0600 secret.
+        IReadOnlyList<byte[]> again = new ParticipantCrypto(Mp, 1, ParticipantState.Open(dir)).DealThresholdShares();
+        Assert.Equal(dealt.Count, again.Count);
+        for (int j = 0; j < dealt.Count; j++)
+        {
+            Assert.Equal(dealt[j], again[j]);
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, "threshold-dealing-seed.bin")));
+        }
+
+        // Another participant's dealing (another secret and seed) is different, and the shares are not the bare secret.
+        var other = new ParticipantCrypto(Mp, 1, ParticipantState.Open(Path.Combine(_root, "other")));
+        other.CreatePublicKeyShare(crs);
+        Assert.NotEqual(dealt[1], other.DealThresholdShares()[1]);
+        Assert.NotEqual(dealt[0], dealt[1]);
+    }
+
+    [Fact]
     public void ARestartedParticipantReturnsTheSameShareAndRefusesADifferentDecryptionSet()
     {
         var (parties, pk) = JoinEpoch();

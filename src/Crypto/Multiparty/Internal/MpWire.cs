@@ -14,6 +14,7 @@ internal enum MpKind : byte
     ShamirShare = 5,
     ThresholdSecretShare = 6,
     PartySecret = 7,
+    SeededShamirShare = 8,
 }
 
 /// <summary>

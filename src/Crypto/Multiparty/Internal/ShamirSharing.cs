@@ -78,6 +78,84 @@ internal static class ShamirSharing
     }
 
     /// <summary>
+    /// Shares <paramref name="secret"/> like <see cref="Share"/> (a uniformly random polynomial f of degree threshold−1
+    /// per coefficient and limb with f(0) = secret, evaluated at 1..parties), but fixes f through threshold−1 of its
+    /// values instead of its coefficients: for each point x in <paramref name="seededPoints"/> the share f(x) is the
+    /// given uniform <paramref name="seededValues"/> (in a protocol, the expansion of a 32-byte seed sent instead of
+    /// the share), and the other shares are f(x) = Σ_{p∈P} f(p)·L_p(x) with P = {0} ∪ seededPoints and
+    /// L_p(x) = Π_{q∈P, q≠p} (x − q)/(p − q) mod q_l. Uniform independent values at threshold−1 nonzero points and the
+    /// secret at 0 determine f uniquely and make it exactly as distributed as uniform coefficients (the map from
+    /// coefficients to values is a bijection), so any threshold−1 shares are still uniform and independent of the secret.
+    /// Returns one share per point 1..parties; the seeded points' entries are copies of their values.
+    /// </summary>
+    public static ulong[][] ShareThroughValues(ReadOnlySpan<ulong> secret, IReadOnlyList<Modulus> moduli, int n, int threshold, int parties, IReadOnlyList<int> seededPoints, IReadOnlyList<ulong[]> seededValues)
+    {
+        int limbs = moduli.Count;
+        if (secret.Length != limbs * n)
+        {
+            throw new ArgumentException($"The secret must have {limbs}·{n} words.", nameof(secret));
+        }
+
+        if (seededPoints.Count != threshold - 1 || seededValues.Count != threshold - 1 || seededPoints.Distinct().Count() != threshold - 1
+            || seededPoints.Any(x => x < 1 || x > parties) || seededValues.Any(v => v.Length != limbs * n))
+        {
+            throw new ArgumentException($"Exactly threshold−1 = {threshold - 1} distinct points in 1..{parties} with {limbs}·{n} words each are needed.", nameof(seededPoints));
+        }
+
+        int[] known = [0, .. seededPoints];
+        var shares = new ulong[parties][];
+        for (int a = 0; a < seededPoints.Count; a++)
+        {
+            shares[seededPoints[a] - 1] = (ulong[])seededValues[a].Clone();
+        }
+
+        ulong[] weights = new ulong[known.Length], shoup = new ulong[known.Length];
+        for (int x = 1; x <= parties; x++)
+        {
+            if (shares[x - 1] is not null)
+            {
+                continue;
+            }
+
+            ulong[] dst = new ulong[limbs * n];
+            for (int l = 0; l < limbs; l++)
+            {
+                Modulus m = moduli[l];
+                for (int a = 0; a < known.Length; a++)
+                {
+                    ulong num = 1, den = 1;
+                    for (int b = 0; b < known.Length; b++)
+                    {
+                        if (b != a)
+                        {
+                            num = m.Multiply(num, m.Subtract(m.Reduce((ulong)x), m.Reduce((ulong)known[b])));
+                            den = m.Multiply(den, m.Subtract(m.Reduce((ulong)known[a]), m.Reduce((ulong)known[b])));
+                        }
+                    }
+
+                    weights[a] = m.Multiply(num, m.Inverse(den));
+                    shoup[a] = m.ShoupPrecompute(weights[a]);
+                }
+
+                Span<ulong> row = dst.AsSpan(l * n, n);
+                for (int a = 0; a < known.Length; a++)
+                {
+                    ReadOnlySpan<ulong> src = a == 0 ? secret.Slice(l * n, n) : seededValues[a - 1].AsSpan(l * n, n);
+                    ulong w = weights[a], ws = shoup[a];
+                    for (int c = 0; c < n; c++)
+                    {
+                        row[c] = m.Add(row[c], m.MultiplyShoup(src[c], w, ws));
+                    }
+                }
+            }
+
+            shares[x - 1] = dst;
+        }
+
+        return shares;
+    }
+
+    /// <summary>
     /// Lagrange weights at zero for the active points (1-based party ids), one row per member and one
     /// column per limb: λ_j = Π_{m≠j} x_m/(x_m − x_j) mod q_l.
     /// </summary>

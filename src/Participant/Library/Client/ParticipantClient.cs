@@ -89,7 +89,7 @@ public sealed class ParticipantClient : IDisposable
     private const string PublicKeyShareFile = "public-key-share.bin";
     private const string KeyAgreementFile = "key-agreement.p8";
     private const string CollectiveKeyFile = "collective-key.bin";
-    private const string DealtFile = "threshold-dealt.bin";
+    private const uint ThresholdFetchWaitMillis = 30_000;
     private readonly ParticipantClientOptions _options;
     private readonly GrpcChannel _channel;
     private readonly GrpcClient _client;
@@ -520,45 +520,45 @@ public sealed class ParticipantClient : IDisposable
 
     private async Task RelayThresholdSharesAsync(EpochInfo info, Epoch epoch, ECDiffieHellman agreement, CancellationToken token)
     {
-        // Deal once: the blobs (encrypted to each recipient) and our own share are kept so that a restart re-sends the same ones.
-        byte[]? dealtFile = _state.ReadFile(DealtFile);
-        IReadOnlyList<byte[]> dealt;
-        if (dealtFile is null)
-        {
-            dealt = epoch.Crypto.DealThresholdShares();
-            _state.WriteFile(DealtFile, JoinChunks(dealt), secret: false);
-        }
-        else
-        {
-            dealt = SplitChunks(dealtFile);
-        }
-
+        // Dealing is deterministic per state directory (ParticipantCrypto keeps a seed, not the shares), and the envelope
+        // nonce is synthetic, so a restart re-sends exactly the same blobs.
+        IReadOnlyList<byte[]> dealt = await Task.Run(epoch.Crypto.DealThresholdShares, token).ConfigureAwait(false);
         try
         {
-            var blobs = new List<ThresholdShareBlob>();
-            for (int j = 0; j < epoch.Parties; j++)
+            // Sealed one at a time as the transport pulls them: one envelope in memory, not N−1 multi-megabyte ones.
+            async IAsyncEnumerable<ThresholdShareBlob> Blobs()
             {
-                if (j == epoch.PartyId - 1)
+                for (int j = 0; j < epoch.Parties; j++)
                 {
-                    continue;
+                    if (j == epoch.PartyId - 1)
+                    {
+                        continue;
+                    }
+
+                    ParticipantInfo recipient = info.Participants[j];
+                    byte[] envelope = ShareEnvelope.Seal(agreement, recipient.KeyAgreementPublicKey.Span, info.EpochId, _options.ParticipantId, recipient.ParticipantId, dealt[j]);
+                    yield return new ThresholdShareBlob
+                    {
+                        EpochId = info.EpochId,
+                        SenderId = _options.ParticipantId,
+                        RecipientId = recipient.ParticipantId,
+                        Ciphertext = UnsafeByteOperations.UnsafeWrap(envelope),
+                    };
                 }
 
-                ParticipantInfo recipient = info.Participants[j];
-                blobs.Add(new ThresholdShareBlob
-                {
-                    EpochId = info.EpochId,
-                    SenderId = _options.ParticipantId,
-                    RecipientId = recipient.ParticipantId,
-                    Ciphertext = ByteString.CopyFrom(ShareEnvelope.Seal(agreement, recipient.KeyAgreementPublicKey.Span, info.EpochId, _options.ParticipantId, recipient.ParticipantId, dealt[j])),
-                });
+                await Task.CompletedTask.ConfigureAwait(false);
             }
 
-            await _client.CallAsync(KeyEpochMethods.UploadThresholdShares, blobs.ToAsyncEnumerable(), Options(token)).ConfigureAwait(false);
+            await _client.CallAsync(KeyEpochMethods.UploadThresholdShares, Blobs(), Options(token)).ConfigureAwait(false);
 
             var received = new Dictionary<string, byte[]>(StringComparer.Ordinal) { [_options.ParticipantId] = dealt[epoch.PartyId - 1].ToArray() };
             while (received.Count < epoch.Parties)
             {
-                await foreach (ThresholdShareBlob blob in _client.StreamAsync(KeyEpochMethods.FetchThresholdShares, new FetchThresholdSharesRequest { EpochId = info.EpochId }, Options(token)).WithCancellation(token).ConfigureAwait(false))
+                // One long-poll: the aggregator sends each blob as it arrives and ends the stream when all are in.
+                var request = new FetchThresholdSharesRequest { EpochId = info.EpochId, WaitMillis = ThresholdFetchWaitMillis };
+                request.HaveSenderIds.AddRange(received.Keys);
+                int before = received.Count;
+                await foreach (ThresholdShareBlob blob in _client.StreamAsync(KeyEpochMethods.FetchThresholdShares, request, Options(token)).WithCancellation(token).ConfigureAwait(false))
                 {
                     if (blob.RecipientId != _options.ParticipantId || received.ContainsKey(blob.SenderId))
                     {
@@ -570,14 +570,14 @@ public sealed class ParticipantClient : IDisposable
                     received[blob.SenderId] = ShareEnvelope.Open(agreement, sender.KeyAgreementPublicKey.Span, info.EpochId, blob.SenderId, _options.ParticipantId, blob.Ciphertext.Span);
                 }
 
-                if (received.Count < epoch.Parties)
+                if (received.Count == before && received.Count < epoch.Parties)
                 {
                     await Task.Delay(_options.PollInterval, token).ConfigureAwait(false);
                 }
             }
 
             List<byte[]> ordered = [.. epoch.Ids.Select(id => received[id])];
-            epoch.Crypto.AcceptThresholdShares(ordered);
+            await Task.Run(() => epoch.Crypto.AcceptThresholdShares(ordered), token).ConfigureAwait(false);
             foreach (byte[] b in ordered)
             {
                 CryptographicOperations.ZeroMemory(b);

@@ -5,8 +5,11 @@ namespace SecAgg.Participant.Client;
 
 /// <summary>
 /// The pairwise envelope of a threshold share relayed by the aggregator: ECDH P-256 between sender and recipient,
-/// HKDF-SHA256 to an AES-256-GCM key bound to (epoch, sender, recipient), random 12-byte nonce, 16-byte tag.
+/// HKDF-SHA256 to an AES-256-GCM key bound to (epoch, sender, recipient), 12-byte synthetic nonce, 16-byte tag.
 /// Layout: nonce | ciphertext | tag. The aggregator cannot open it; a blob replayed under other ids fails the tag.
+/// The nonce is HMAC-SHA256(K_nonce, plaintext) truncated to 12 bytes, K_nonce the second HKDF block (SIV style): sealing
+/// the same share again (a participant restarted mid-relay re-deals the same shares) gives the same bytes, so the
+/// aggregator's exactly-once relay accepts the repeat; a different plaintext under the same key gets a different nonce.
 /// </summary>
 internal static class ShareEnvelope
 {
@@ -15,17 +18,21 @@ internal static class ShareEnvelope
 
     public static byte[] Seal(ECDiffieHellman mine, ReadOnlySpan<byte> peerPublicKey, ulong epoch, string sender, string recipient, ReadOnlySpan<byte> plaintext)
     {
-        byte[] key = DeriveKey(mine, peerPublicKey, epoch, sender, recipient);
+        byte[] keys = DeriveKey(mine, peerPublicKey, epoch, sender, recipient, 64);
+        byte[] key = keys[..32];
         try
         {
             byte[] result = new byte[NonceBytes + plaintext.Length + TagBytes];
-            RandomNumberGenerator.Fill(result.AsSpan(0, NonceBytes));
+            Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+            HMACSHA256.HashData(keys.AsSpan(32), plaintext, mac);
+            mac[..NonceBytes].CopyTo(result);
             using var gcm = new AesGcm(key, TagBytes);
             gcm.Encrypt(result.AsSpan(0, NonceBytes), plaintext, result.AsSpan(NonceBytes, plaintext.Length), result.AsSpan(NonceBytes + plaintext.Length), Associated(epoch, sender, recipient));
             return result;
         }
         finally
         {
+            CryptographicOperations.ZeroMemory(keys);
             CryptographicOperations.ZeroMemory(key);
         }
     }
@@ -55,14 +62,14 @@ internal static class ShareEnvelope
         }
     }
 
-    private static byte[] DeriveKey(ECDiffieHellman mine, ReadOnlySpan<byte> peerPublicKey, ulong epoch, string sender, string recipient)
+    private static byte[] DeriveKey(ECDiffieHellman mine, ReadOnlySpan<byte> peerPublicKey, ulong epoch, string sender, string recipient, int length = 32)
     {
         using var peer = ECDiffieHellman.Create();
         peer.ImportSubjectPublicKeyInfo(peerPublicKey, out _);
         byte[] secret = mine.DeriveRawSecretAgreement(peer.PublicKey);
         try
         {
-            return HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, salt: Encoding.ASCII.GetBytes("secagg/v1/threshold-share"), info: Associated(epoch, sender, recipient));
+            return HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, length, salt: Encoding.ASCII.GetBytes("secagg/v1/threshold-share"), info: Associated(epoch, sender, recipient));
         }
         finally
         {

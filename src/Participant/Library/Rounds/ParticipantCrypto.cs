@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using SecAgg.Crypto.Multiparty;
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Participant.State;
 using SecAgg.Protocol;
 
@@ -20,6 +22,7 @@ public sealed record EncryptedUpdate(IReadOnlyList<byte[]> Chunks)
 /// <remarks>Thread-safe for concurrent calls of different kinds; the ledger serializes share generation.</remarks>
 public sealed class ParticipantCrypto
 {
+    private const string DealingSeedFile = "threshold-dealing-seed.bin";
     private readonly MultipartyParameters _parameters;
     private readonly ParticipantState _state;
 
@@ -81,11 +84,23 @@ public sealed class ParticipantCrypto
         return share.Serialize();
     }
 
-    /// <summary>Shamir-shares the stored secret: one serialized share per party 1..N (index j−1 goes to party j, pairwise encrypted).</summary>
+    /// <summary>
+    /// Shamir-shares the stored secret: one serialized share per party 1..N (index j−1 goes to party j, pairwise encrypted).
+    /// Deterministic per state directory: the dealing polynomial's random coefficients come from a 32-byte seed drawn
+    /// from the OS CSPRNG on the first call and stored next to the secret (mode 0600), so a restart re-deals exactly
+    /// the same shares (the aggregator relays each blob once) without keeping N multi-megabyte shares on disk.
+    /// </summary>
     public IReadOnlyList<byte[]> DealThresholdShares()
     {
+        byte[] seed = _state.ReadFile(DealingSeedFile) ?? CreateDealingSeed();
         using PartySecret secret = _state.LoadSecret(_parameters);
-        ShamirShare[] dealt = new Thresholdizer(_parameters).GenerateShares(secret);
+        ShamirShare[] dealt;
+        using (Prng prng = Prng.FromSeed(seed, "secagg/v1/threshold-dealing"))
+        {
+            dealt = new Thresholdizer(_parameters).GenerateShares(secret, prng);
+        }
+
+        CryptographicOperations.ZeroMemory(seed);
         try
         {
             return [.. dealt.Select(s => s.Serialize())];
@@ -97,6 +112,13 @@ public sealed class ParticipantCrypto
                 s.Dispose();
             }
         }
+    }
+
+    private byte[] CreateDealingSeed()
+    {
+        byte[] seed = RandomNumberGenerator.GetBytes(Prng.SeedLength);
+        _state.WriteFile(DealingSeedFile, (byte[])seed.Clone(), secret: true); // the secret write zeroes what it is given
+        return seed;
     }
 
     /// <summary>Combines the Shamir shares received from every dealer (own included) into the threshold share and stores it (0600).</summary>
