@@ -187,7 +187,14 @@ public sealed class RoundBenchReport(SweepResult sweep)
         }
 
         double us = Time(ours) / 1e3;
-        return string.Create(Ci, $"pk-encrypt n = 4096 ({ours.Parameters}): {us:0} µs = {4096 / us:0.00} M values/s vs SEAL {SealEncryptMicroseconds4096:0} µs = {4096 / SealEncryptMicroseconds4096:0.00} M values/s: **{SealEncryptMicroseconds4096 / us:0.00}x SEAL's throughput**");
+        string text = string.Create(Ci, $"pk-encrypt n = 4096 ({ours.Parameters}): {us:0} µs = {4096 / us:0.00} M values/s vs SEAL {SealEncryptMicroseconds4096:0} µs = {4096 / SealEncryptMicroseconds4096:0.00} M values/s: **{SealEncryptMicroseconds4096 / us:0.00}x SEAL's throughput**");
+        MicroResult? product = _sweep.Micro.FirstOrDefault(r => r.Benchmark == "UpdateEncryptorBenchmarks.AllCores");
+        if (product is not null && double.TryParse(product.Parameters.Replace("Dimension=", "", StringComparison.Ordinal), NumberStyles.Float, Ci, out double d))
+        {
+            text += string.Create(Ci, $"; the product's whole participant path (DDG encode + collective encryption, planned preset, N = 10, d = {d:0}, all cores): {d / (Time(product) / 1e9) / 1e6:0.00} M values/s");
+        }
+
+        return text;
     }
 
     private static void AppendMethod(StringBuilder md)
@@ -270,7 +277,7 @@ public sealed class RoundBenchReport(SweepResult sweep)
         md.AppendLine();
         if (_sweep.Micro.Count == 0)
         {
-            md.AppendLine("None in this run (perf/run-benchmarks.sh runs them unless --no-micro).");
+            md.AppendLine("None in perf/results/micro (perf/run-benchmarks.sh runs them unless --no-micro; --micro-only runs just them).");
             md.AppendLine();
             return;
         }

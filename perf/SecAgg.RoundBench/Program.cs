@@ -15,7 +15,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
         SecAgg round benchmark.
           sweep  [--quick | --full] [--participants 2,10] [--dimensions 100000,1000000] [--dp on,off] [--rounds 3]
                  [--large-rounds 2] [--config-timeout-min 15] [--out perf/results] [--sdk VERSION]
-                 --quick: N in {2,10}, d in {1e5,1e6}, DP on and off (default). --full: N in {2,5,10,20}, d in {1e5,1e6,1e7}.
+                 --quick: N in {2,10}, d in {1e5,1e6}, DP on and off (default).
+                 --full: N in {2,5,10,20}, d in {1e5,1e6,1e7}, DP on; DP off at d = 1e6 only (unless --dp is given).
           report --in perf/results/roundbench.json [--micro DIR] [--markdown perf/RESULTS.md] [--charts perf/results/charts]
         """);
     return args.Length == 0 ? 2 : 0;
@@ -31,6 +32,11 @@ catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
     return 2;
+}
+
+if (verb.StartsWith("role-", StringComparison.Ordinal) && options.TryGetValue("parent-pid", out string? parent))
+{
+    ParentWatchdog.Start(int.Parse(parent, CultureInfo.InvariantCulture));
 }
 
 try
@@ -95,16 +101,17 @@ static async Task<int> SweepAsync(Dictionary<string, string> o, string[] all)
     }
 
     using var cancel = new CancellationTokenSource();
-    Console.CancelKeyPress += (_, e) =>
-    {
-        e.Cancel = true;
-        cancel.Cancel();
-    };
+
+    // Ctrl+C, SIGINT or SIGTERM: stop the sweep; every child process is killed on the way out (and each role also exits
+    // by itself when this process is gone, ParentWatchdog).
+    using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; cancel.Cancel(); });
+    using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
     var runner = new SweepRunner(new SweepOptions
     {
         Participants = participants,
         Dimensions = dimensions,
         Dp = dp,
+        DpOffOnlyAt = full && !o.ContainsKey("dp") && !o.ContainsKey("dimensions") ? 1_000_000 : null,
         Rounds = rounds,
         LargeRounds = largeRounds,
         ConfigTimeout = TimeSpan.FromMinutes(timeout),

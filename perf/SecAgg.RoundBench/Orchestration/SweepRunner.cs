@@ -15,6 +15,9 @@ internal sealed record SweepOptions
 
     public required IReadOnlyList<bool> Dp { get; init; }
 
+    /// <summary>When set, "DP off" runs only at this d (the full grid: noise sampling is a small part of a round, so one d shows it).</summary>
+    public int? DpOffOnlyAt { get; init; }
+
     /// <summary>Rounds per configuration (round 1 is cold and left out of summaries).</summary>
     public int Rounds { get; init; } = 3;
 
@@ -51,7 +54,7 @@ internal sealed class SweepRunner(SweepOptions options)
         var started = DateTime.UtcNow;
         var wall = Stopwatch.StartNew();
         string loadStart = LoadAverage();
-        var configs = (from n in options.Participants from d in options.Dimensions from dp in options.Dp select (n, d, dp)).ToList();
+        var configs = (from n in options.Participants from d in options.Dimensions from dp in options.Dp where dp || options.DpOffOnlyAt is null || options.DpOffOnlyAt == d select (n, d, dp)).ToList();
         var results = new List<ConfigResult>();
         Directory.CreateDirectory(options.OutputDirectory);
         await AnsiConsole.Progress()
@@ -126,8 +129,9 @@ internal sealed class SweepRunner(SweepOptions options)
             string plainUrl = await plainServer.ReadAsync("listening", token);
             ChildProcess[] participants = [.. ids.Select((id, i) => Start(children, $"participant {id}", ["role-participant", "--consortium", consortium, "--id", id, "--index", Num(i), "--aggregator", aggregatorUrl, "--dimension", Num(d), "--state", Path.Combine(root, "state", id)]))];
             ChildProcess[] plain = [.. ids.Select((id, i) => Start(children, $"plaintext participant {id}", ["role-plain-participant", "--consortium", consortium, "--id", id, "--index", Num(i), "--server", plainUrl, "--dimension", Num(d)]))];
-            double[] joins = await Task.WhenAll(participants.Select(async p => double.Parse(await p.ReadAsync("joined", token), CultureInfo.InvariantCulture)));
-            await Task.WhenAll(plain.Select(p => p.ReadAsync("joined", token)));
+            Task<double>[] joining = [.. participants.Select(async p => double.Parse(await p.ReadAsync("joined", token), CultureInfo.InvariantCulture))];
+            await AllOrFirstFailureAsync([.. joining, .. plain.Select(p => p.ReadAsync("joined", token))]);
+            double[] joins = [.. joining.Select(t => t.Result)];
             result = result with { JoinSeconds = joins.Max(), SetupSeconds = Clock.Now() - setupStart };
 
             for (int r = 1; r <= rounds; r++)
@@ -167,7 +171,7 @@ internal sealed class SweepRunner(SweepOptions options)
     {
         await server.SendAsync("reset");
         await server.ReadAsync("reset-ok", token);
-        await Task.WhenAll(participants.Select(async p =>
+        await AllOrFirstFailureAsync(participants.Select(async p =>
         {
             await p.SendAsync("reset");
             await p.ReadAsync("reset-ok", token);
@@ -270,7 +274,7 @@ internal sealed class SweepRunner(SweepOptions options)
 
     private static ChildProcess Start(List<ChildProcess> children, string name, string[] arguments)
     {
-        ChildProcess child = ChildProcess.Start(name, arguments);
+        ChildProcess child = ChildProcess.Start(name, [.. arguments, "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)]);
         children.Add(child);
         return child;
     }

@@ -23,6 +23,8 @@ internal static class PlainFedAvg
 
     public static readonly Method<BytesValue, Empty> Upload = new(MethodType.ClientStreaming, "secagg.bench.v1.PlainFedAvg", "Upload", BytesValue.Parser, Empty.Parser);
 
+    public static readonly Method<Empty, Empty> Ping = new(MethodType.Unary, "secagg.bench.v1.PlainFedAvg", "Ping", Empty.Parser, Empty.Parser);
+
     public static readonly Method<UInt64Value, BytesValue> Download = new(MethodType.ServerStreaming, "secagg.bench.v1.PlainFedAvg", "Download", UInt64Value.Parser, BytesValue.Parser);
 
     /// <summary>The server as its own process. Commands: "reset", "stats", "quit"; events "counted" and "published".</summary>
@@ -37,6 +39,9 @@ internal static class PlainFedAvg
         {
             long round = long.Parse(context.RequestHeaders.GetValue("x-round") ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "x-round header missing")), CultureInfo.InvariantCulture);
             string participant = context.RequestHeaders.GetValue("x-participant") ?? "?";
+            // The upload is staged and added to the sum when complete (as the secure aggregator counts an upload on its
+            // last chunk), so a broken stream that the participant retries is never counted twice.
+            float[] staged = new float[dimension];
             int offset = 0;
             while (await requests.MoveNext())
             {
@@ -47,7 +52,7 @@ internal static class PlainFedAvg
                     throw new RpcException(new Status(StatusCode.InvalidArgument, $"upload runs past {dimension} values"));
                 }
 
-                state.Add(round, offset, values);
+                values.CopyTo(staged.AsSpan(offset));
                 offset += values.Length;
             }
 
@@ -56,9 +61,10 @@ internal static class PlainFedAvg
                 throw new RpcException(new Status(StatusCode.InvalidArgument, $"upload has {offset} of {dimension} values"));
             }
 
-            state.Counted(round, participant);
+            state.Add(round, participant, staged);
             return new Empty();
         });
+        registry.AddUnary(Ping, (_, _) => Task.FromResult(new Empty()));
         registry.AddServerStreaming(Download, async (request, stream, context) =>
         {
             float[] model = await state.ModelAsync((long)request.Value, context.CancellationToken);
@@ -109,6 +115,9 @@ internal static class PlainFedAvg
         X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(consortium, "ca", "ca.pem")));
         using var channel = GrpcChannel.ForAddress(new Uri(args["server"]), new GrpcChannelOptions { ClientCertificate = certificate, ServerCertificateAuthority = ca, MaxReceiveMessageSize = 2 * ChunkBytes });
         float[] update = ParticipantRole.Update(dimension, index);
+
+        // Open the connection (TLS handshake) before the first round, as the secure participant's join does.
+        await Retry(async () => await channel.UnaryCall(Ping, new Empty()));
         RoleIo.Send("joined", "0");
         await RoleIo.RunCommandsAsync(async (command, words) =>
         {
@@ -126,8 +135,9 @@ internal static class PlainFedAvg
                     byte[] payload = MemoryMarshal.AsBytes(update.AsSpan()).ToArray();
                     double encoded = Clock.Now();
                     var headers = new Metadata().Add("x-round", round.ToString(CultureInfo.InvariantCulture)).Add("x-participant", id);
-                    using (AsyncClientStreamingCall<BytesValue, Empty> call = channel.ClientStreamingCall(Upload, new CallOptions { Headers = headers }))
+                    await Retry(async () =>
                     {
+                        using AsyncClientStreamingCall<BytesValue, Empty> call = channel.ClientStreamingCall(Upload, new CallOptions { Headers = headers });
                         for (int at = 0; at < payload.Length; at += ChunkBytes)
                         {
                             await call.RequestStream.WriteAsync(new BytesValue { Value = UnsafeByteOperations.UnsafeWrap(payload.AsMemory(at, Math.Min(ChunkBytes, payload.Length - at))) });
@@ -135,20 +145,22 @@ internal static class PlainFedAvg
 
                         await call.RequestStream.CompleteAsync();
                         await call;
-                    }
+                    });
 
                     double uploaded = Clock.Now();
                     float[] model = new float[dimension];
                     byte[] target = new byte[dimension * sizeof(float)];
                     int received = 0;
-                    using (AsyncServerStreamingCall<BytesValue> download = channel.ServerStreamingCall(Download, new UInt64Value { Value = (ulong)round }))
+                    await Retry(async () =>
                     {
+                        received = 0;
+                        using AsyncServerStreamingCall<BytesValue> download = channel.ServerStreamingCall(Download, new UInt64Value { Value = (ulong)round });
                         await foreach (BytesValue chunk in download.ResponseStream.ReadAllAsync())
                         {
                             chunk.Value.Span.CopyTo(target.AsSpan(received));
                             received += chunk.Value.Length;
                         }
-                    }
+                    });
 
                     if (received != target.Length)
                     {
@@ -168,12 +180,33 @@ internal static class PlainFedAvg
         return 0;
     }
 
+    /// <summary>
+    /// Retries a call that failed as UNAVAILABLE or INTERNAL (a connection broken or refused under load), up to 5 attempts,
+    /// like the secure client's resumed uploads (ParticipantClientOptions.MaxUploadAttempts = 5).
+    /// </summary>
+    private static async Task Retry(Func<Task> call)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await call();
+                return;
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal && attempt < 5)
+            {
+                await Task.Delay(50 * attempt);
+            }
+        }
+    }
+
     /// <summary>The server's rounds: running sums, counted uploads, published means.</summary>
     private sealed class ServerState(int parties, int dimension)
     {
         private readonly Lock _gate = new();
         private readonly Dictionary<long, (double[] Sum, int Count)> _open = [];
         private readonly Dictionary<long, TaskCompletionSource<float[]>> _published = [];
+        private readonly HashSet<(long Round, string Participant)> _counted = [];
         private double _firstByte;
 
         public double FirstByte => Volatile.Read(ref _firstByte);
@@ -188,30 +221,28 @@ internal static class PlainFedAvg
             }
         }
 
-        public void Add(long round, int offset, ReadOnlySpan<float> values)
+        public void Add(long round, string participant, float[] values)
         {
+            float[]? mean = null;
             lock (_gate)
             {
+                if (!_counted.Add((round, participant)))
+                {
+                    return; // a retried upload that had in fact completed
+                }
+
                 if (!_open.TryGetValue(round, out var entry))
                 {
                     entry = (new double[dimension], 0);
                     _open[round] = entry;
                 }
 
-                Span<double> sum = entry.Sum.AsSpan(offset, values.Length);
+                var (sum, count) = entry;
                 for (int i = 0; i < values.Length; i++)
                 {
                     sum[i] += values[i];
                 }
-            }
-        }
 
-        public void Counted(long round, string participant)
-        {
-            float[]? mean = null;
-            lock (_gate)
-            {
-                var (sum, count) = _open[round];
                 count++;
                 _open[round] = (sum, count);
                 RoleIo.SendJson("event", new ServerEvent("counted", round, participant, Clock.Now()));
