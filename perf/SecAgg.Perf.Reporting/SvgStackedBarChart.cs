@@ -12,9 +12,9 @@ public sealed record StackedBar(string Label, IReadOnlyList<double> Values);
 /// <summary>A dependency-free SVG chart of horizontal stacked bars (for example the stages of a round), with a legend.</summary>
 public sealed class SvgStackedBarChart
 {
-    private const int Width = 820;
+    private const int Width = 960;
     private const int Left = 190;
-    private const int Right = 200;
+    private const int Right = 260;
     private const int Top = 50;
     private const int BarHeight = 18;
     private const int Gap = 8;
@@ -62,7 +62,7 @@ public sealed class SvgStackedBarChart
         double step = NiceStep(max / 5);
         double end = Math.Ceiling(max / step) * step;
         int plotHeight = bars.Count * (BarHeight + Gap);
-        int height = Top + plotHeight + 60;
+        int height = Top + Math.Max(plotHeight, (Segments.Count * 20) + 10) + 60;
         double plotWidth = Width - Left - Right;
         double Px(double v) => Left + (v / end * plotWidth);
 
@@ -100,8 +100,8 @@ public sealed class SvgStackedBarChart
         for (int s = 0; s < Segments.Count; s++)
         {
             double ly = Top + 10 + (s * 20);
-            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{Width - Right + 40}\" y=\"{ly - 7}\" width=\"14\" height=\"14\" fill=\"{Palette[s % Palette.Length]}\"/>\n");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width - Right + 60}\" y=\"{ly + 4}\">{Escape(Segments[s])}</text>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{Width - Right + 50}\" y=\"{ly - 7}\" width=\"14\" height=\"14\" fill=\"{Palette[s % Palette.Length]}\"/>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width - Right + 70}\" y=\"{ly + 4}\">{Escape(Segments[s])}</text>\n");
         }
 
         svg.Append("</svg>\n");

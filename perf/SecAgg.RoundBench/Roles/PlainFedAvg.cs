@@ -113,7 +113,7 @@ internal static class PlainFedAvg
         int index = int.Parse(args["index"], CultureInfo.InvariantCulture);
         X509Certificate2 certificate = AggregatorHostOptions.LoadCertificate(Path.Combine(consortium, "participants", id, "client.pem"), Path.Combine(consortium, "participants", id, "client.key"));
         X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(consortium, "ca", "ca.pem")));
-        using var channel = GrpcChannel.ForAddress(new Uri(args["server"]), new GrpcChannelOptions { ClientCertificate = certificate, ServerCertificateAuthority = ca, MaxReceiveMessageSize = 2 * ChunkBytes });
+        using var channel = GrpcChannel.ForAddress(new Uri(args["server"]), new GrpcChannelOptions { ClientCertificate = certificate, ServerCertificateAuthority = ca, MaxReceiveMessageSize = 2 * ChunkBytes, ConnectTimeout = TimeSpan.FromMinutes(2) });
         float[] update = ParticipantRole.Update(dimension, index);
 
         // Open the connection (TLS handshake) before the first round, as the secure participant's join does.
@@ -181,7 +181,8 @@ internal static class PlainFedAvg
     }
 
     /// <summary>
-    /// Retries a call that failed as UNAVAILABLE or INTERNAL (a connection broken or refused under load), up to 5 attempts,
+    /// Retries a call that failed as UNAVAILABLE, INTERNAL, CANCELLED or DEADLINE_EXCEEDED (a connection broken, refused
+    /// or too slow to open on the loaded machine; nothing here cancels calls on purpose), up to 5 attempts,
     /// like the secure client's resumed uploads (ParticipantClientOptions.MaxUploadAttempts = 5).
     /// </summary>
     private static async Task Retry(Func<Task> call)
@@ -193,7 +194,7 @@ internal static class PlainFedAvg
                 await call();
                 return;
             }
-            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal && attempt < 5)
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Cancelled or StatusCode.DeadlineExceeded && attempt < 5)
             {
                 await Task.Delay(50 * attempt);
             }
