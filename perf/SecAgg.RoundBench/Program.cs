@@ -14,7 +14,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("""
         SecAgg round benchmark.
           sweep  [--quick | --full] [--participants 2,10] [--dimensions 100000,1000000] [--dp on,off] [--rounds 3]
-                 [--large-rounds 2] [--config-timeout-min 15] [--out perf/results] [--sdk VERSION]
+                 [--large-rounds 2] [--config-timeout-min 15] [--out perf/results] [--sdk VERSION] [--append]
+                 --append keeps the other configurations already in the output folder.
                  --quick: N in {2,10}, d in {1e5,1e6}, DP on and off (default).
                  --full: N in {2,5,10,20}, d in {1e5,1e6,1e7}, DP on; DP off at d = 1e6 only (unless --dp is given).
           report --in perf/results/roundbench.json [--micro DIR] [--markdown perf/RESULTS.md] [--charts perf/results/charts]
@@ -113,6 +114,7 @@ static async Task<int> SweepAsync(Dictionary<string, string> o, string[] all)
         Dp = dp,
         DpOffOnlyAt = full && !o.ContainsKey("dp") && !o.ContainsKey("dimensions") ? 1_000_000 : null,
         Rounds = rounds,
+        Append = o.ContainsKey("append"),
         LargeRounds = largeRounds,
         ConfigTimeout = TimeSpan.FromMinutes(timeout),
         OutputDirectory = o.GetValueOrDefault("out", Path.Combine("perf", "results")),

@@ -10,7 +10,6 @@ namespace SecAgg.Benchmarks.Crypto;
 /// operand with Shoup's precomputation, scalar loops against Vector512. The NTT is in <see cref="NttBenchmarks"/>.
 /// Run: dotnet run -c Release --project perf/SecAgg.Benchmarks -- --filter '*RingArithmetic*' --job short
 /// </summary>
-[ShortRunJob]
 [Config(typeof(CpuTimeConfig))]
 public class RingArithmeticBenchmarks
 {

@@ -10,7 +10,7 @@ namespace SecAgg.Benchmarks.Multiparty;
 /// <see cref="MultipartyProtocolBenchmarks"/>.
 /// Run: dotnet run -c Release --project perf/SecAgg.Benchmarks -- --filter '*MultipartyShare*' --job short
 /// </summary>
-[ShortRunJob]
+[Config(typeof(SecAgg.Benchmarks.Crypto.CpuTimeConfig))]
 [MemoryDiagnoser]
 public class MultipartyShareBenchmarks
 {

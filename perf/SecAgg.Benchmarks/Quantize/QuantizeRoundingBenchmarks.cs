@@ -10,7 +10,7 @@ namespace SecAgg.Benchmarks.Quantize;
 /// and the whole encode/decode in <see cref="QuantizeDdgBenchmarks"/>); the AES-CTR stream supplies the uniforms.
 /// Run: dotnet run -c Release --project perf/SecAgg.Benchmarks -- --filter '*QuantizeRounding*' --job short
 /// </summary>
-[ShortRunJob]
+[Config(typeof(SecAgg.Benchmarks.Crypto.CpuTimeConfig))]
 public class QuantizeRoundingBenchmarks
 {
     private double[] _w = null!;

@@ -18,6 +18,9 @@ internal sealed record SweepOptions
     /// <summary>When set, "DP off" runs only at this d (the full grid: noise sampling is a small part of a round, so one d shows it).</summary>
     public int? DpOffOnlyAt { get; init; }
 
+    /// <summary>Keep the other configurations already in the output folder's roundbench.json.</summary>
+    public bool Append { get; init; }
+
     /// <summary>Rounds per configuration (round 1 is cold and left out of summaries).</summary>
     public int Rounds { get; init; } = 3;
 
@@ -55,7 +58,16 @@ internal sealed class SweepRunner(SweepOptions options)
         var wall = Stopwatch.StartNew();
         string loadStart = LoadAverage();
         var configs = (from n in options.Participants from d in options.Dimensions from dp in options.Dp where dp || options.DpOffOnlyAt is null || options.DpOffOnlyAt == d select (n, d, dp)).ToList();
+        // --append: keep the configurations of an earlier sweep in the same folder that this one does not re-run.
         var results = new List<ConfigResult>();
+        string existing = Path.Combine(options.OutputDirectory, "roundbench.json");
+        if (options.Append && File.Exists(existing))
+        {
+            SweepResult earlier = SweepResult.FromJson(File.ReadAllText(existing));
+            results.AddRange(earlier.Configs.Where(c => !configs.Contains((c.Participants, c.Dimension, c.Dp))));
+            started = earlier.StartedUtc;
+        }
+
         Directory.CreateDirectory(options.OutputDirectory);
         await AnsiConsole.Progress()
             .AutoClear(false)

@@ -43,7 +43,7 @@ internal static class ParticipantRole
         float[] update = Update(dimension, index);
 
         double start = Clock.Now();
-        JoinResult joined = await client.JoinAsync();
+        JoinResult joined = await Retry(() => client.JoinAsync());
         RoleIo.Send("joined", (Clock.Now() - start).ToString("R", CultureInfo.InvariantCulture));
 
         await RoleIo.RunCommandsAsync(async (command, words) =>
@@ -101,15 +101,15 @@ internal static class ParticipantRole
 
             encrypted = Clock.Now();
         });
-        SubmitResult submitted = await client.SubmitAsync(update, 1, round);
+        SubmitResult submitted = await Retry(() => client.SubmitAsync(update, 1, round));
         double uploaded = Clock.Now();
         await stopWatching.CancelAsync();
         await watcher;
         encrypted = Math.Min(encrypted, uploaded);
-        await client.AnswerDecryptionAsync(round);
+        await Retry(() => client.AnswerDecryptionAsync(round));
         double sharesSent = Clock.Now();
-        ulong version = await client.WaitForPublicationAsync(round);
-        GlobalModel model = await client.FetchGlobalModelAsync(version);
+        ulong version = await Retry(() => client.WaitForPublicationAsync(round));
+        GlobalModel model = await Retry(() => client.FetchGlobalModelAsync(version));
         double fetched = Clock.Now();
         long peak = PeakMemory.ReadBytes();
         if (model.Values.Length != update.Length)
@@ -131,6 +131,27 @@ internal static class ParticipantRole
         double quantize = Clock.Now() - quantizeStart;
         Array.Clear(values);
         return new ParticipantRound((int)round, go, encrypted, uploaded, sharesSent, fetched, quantize, submitted.BytesSent, submitted.Chunks, peak);
+    }
+
+    /// <summary>
+    /// Retries a client call that failed to connect (UNAVAILABLE: on the loaded 2-core machine the server's TLS handshake
+    /// timeout drops connections when N processes connect at once). Every call retried here is safe to repeat: the join
+    /// and the upload resume from the participant's stored state, a repeated decryption request returns the stored share,
+    /// and waiting for or downloading the model only reads.
+    /// </summary>
+    private static async Task<T> Retry<T>(Func<Task<T>> call)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal && attempt < 5)
+            {
+                await Task.Delay(200 * attempt);
+            }
+        }
     }
 
     /// <summary>A deterministic benchmark update (not a secret): small values, norm well under the clip.</summary>
