@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
-using SecAgg.Benchmarks.Reporting;
+using SecAgg.Perf.Reporting;
 
 namespace SecAgg.Perf.Tests;
 

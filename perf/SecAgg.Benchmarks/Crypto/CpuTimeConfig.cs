@@ -80,3 +80,14 @@ public sealed class ThreadCpuClock : IClock
         public long Nanoseconds;
     }
 }
+
+/// <summary>
+/// A short wall-clock job run in-process, for benchmarks that use several threads (thread CPU time would miss the
+/// workers): on the shared 2-core machine BenchmarkDotNet's generated out-of-process projects often miss its 2-minute
+/// build timeout, so nothing would be measured.
+/// </summary>
+public sealed class InProcessShortConfig : ManualConfig
+{
+    /// <summary>Creates the config.</summary>
+    public InProcessShortConfig() => AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithId("ShortRun-InProcess"));
+}

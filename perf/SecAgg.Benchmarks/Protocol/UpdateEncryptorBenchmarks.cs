@@ -11,7 +11,7 @@ namespace SecAgg.Benchmarks.Protocol;
 /// case uses every core (the ratio is the parallel speed-up).
 /// Run: dotnet run -c Release --project perf/SecAgg.Benchmarks -- --filter '*UpdateEncryptor*' --job short
 /// </summary>
-[ShortRunJob]
+[Config(typeof(SecAgg.Benchmarks.Crypto.InProcessShortConfig))]
 [MemoryDiagnoser]
 public class UpdateEncryptorBenchmarks
 {

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security;
 using System.Text;
 
-namespace SecAgg.Benchmarks.Reporting;
+namespace SecAgg.Perf.Reporting;
 
 /// <summary>How an axis maps values to positions.</summary>
 public enum AxisScale

@@ -1,0 +1,371 @@
+using System.Diagnostics;
+using System.Globalization;
+using SecAgg.Perf.Reporting;
+using SecAgg.Protocol;
+using Spectre.Console;
+
+namespace SecAgg.RoundBench.Orchestration;
+
+/// <summary>What to sweep.</summary>
+internal sealed record SweepOptions
+{
+    public required IReadOnlyList<int> Participants { get; init; }
+
+    public required IReadOnlyList<int> Dimensions { get; init; }
+
+    public required IReadOnlyList<bool> Dp { get; init; }
+
+    /// <summary>When set, "DP off" runs only at this d (the full grid: noise sampling is a small part of a round, so one d shows it).</summary>
+    public int? DpOffOnlyAt { get; init; }
+
+    /// <summary>Keep the other configurations already in the output folder's roundbench.json.</summary>
+    public bool Append { get; init; }
+
+    /// <summary>Rounds per configuration (round 1 is cold and left out of summaries).</summary>
+    public int Rounds { get; init; } = 3;
+
+    /// <summary>Rounds for configurations with d ≥ <see cref="LargeDimension"/> (bounded to keep the full grid affordable).</summary>
+    public int LargeRounds { get; init; } = 2;
+
+    public int LargeDimension { get; init; } = 10_000_000;
+
+    public int Bits { get; init; } = 16;
+
+    public double TargetEpsilon { get; init; } = 8;
+
+    public TimeSpan ConfigTimeout { get; init; } = TimeSpan.FromMinutes(15);
+
+    public required string OutputDirectory { get; init; }
+
+    public required string Command { get; init; }
+
+    public string Sdk { get; init; } = "";
+}
+
+/// <summary>
+/// Runs the sweep: per (N, d, DP) a fresh consortium (<c>secagg consortium init</c>), the aggregator and N participants
+/// as processes of this executable (roles), the plaintext FedAvg server and N plaintext participants next to them, then
+/// R rounds alternating secure and plaintext (so a noisy phase of the shared machine hits both). Every process is killed
+/// when a configuration fails or times out; the failure is recorded and the sweep goes on.
+/// </summary>
+internal sealed class SweepRunner(SweepOptions options)
+{
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
+
+    public async Task<SweepResult> RunAsync(CancellationToken token)
+    {
+        var started = DateTime.UtcNow;
+        var wall = Stopwatch.StartNew();
+        string loadStart = LoadAverage();
+        var configs = (from n in options.Participants from d in options.Dimensions from dp in options.Dp where dp || options.DpOffOnlyAt is null || options.DpOffOnlyAt == d select (n, d, dp)).ToList();
+        // --append: keep the configurations of an earlier sweep in the same folder that this one does not re-run.
+        var results = new List<ConfigResult>();
+        string existing = Path.Combine(options.OutputDirectory, "roundbench.json");
+        if (options.Append && File.Exists(existing))
+        {
+            SweepResult earlier = SweepResult.FromJson(File.ReadAllText(existing));
+            results.AddRange(earlier.Configs.Where(c => !configs.Contains((c.Participants, c.Dimension, c.Dp))));
+            started = earlier.StartedUtc;
+        }
+
+        Directory.CreateDirectory(options.OutputDirectory);
+        await AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                ProgressTask overall = ctx.AddTask("sweep", maxValue: configs.Count);
+                foreach (var (n, d, dp) in configs)
+                {
+                    token.ThrowIfCancellationRequested();
+                    string key = $"N={n} d={ConfigResult.Exp(d)} DP {(dp ? "on" : "off")}";
+                    overall.Description = Markup.Escape(key);
+                    ConfigResult result = await RunConfigAsync(n, d, dp, status => overall.Description = Markup.Escape($"{key}: {status}"), token);
+                    results.Add(result);
+                    Report(result);
+                    overall.Increment(1);
+
+                    // Write what we have after every configuration, so an interrupted sweep still leaves its data.
+                    Save(new SweepResult { Command = options.Command, StartedUtc = started, TotalSeconds = wall.Elapsed.TotalSeconds, RoundsRequested = options.Rounds, Machine = Machine(loadStart, LoadAverage()), Configs = results });
+                }
+
+                overall.Description = "sweep done";
+            });
+        var sweep = new SweepResult { Command = options.Command, StartedUtc = started, TotalSeconds = wall.Elapsed.TotalSeconds, RoundsRequested = options.Rounds, Machine = Machine(loadStart, LoadAverage()), Configs = results };
+        Save(sweep);
+        return sweep;
+    }
+
+    private void Save(SweepResult sweep)
+    {
+        File.WriteAllText(Path.Combine(options.OutputDirectory, "roundbench.json"), sweep.ToJson());
+        File.WriteAllText(Path.Combine(options.OutputDirectory, "roundbench-rounds.csv"), RoundBenchCsv.Rounds(sweep));
+        File.WriteAllText(Path.Combine(options.OutputDirectory, "roundbench-summary.csv"), RoundBenchCsv.Summary(sweep));
+    }
+
+    private static void Report(ConfigResult r)
+    {
+        if (r.Error is not null)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(r.Key)} failed:[/] {Markup.Escape(r.Error)}");
+            return;
+        }
+
+        Spread secure = Spread.OfStage(r.Secure, Stage.Round), plain = Spread.OfStage(r.Plaintext, Stage.Round);
+        AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+            $"[green]{Markup.Escape(r.Key)}[/]: join {r.JoinSeconds:0.0} s; secure round {secure.Median:0.000} s ({secure.Min:0.000}-{secure.Max:0.000}), plaintext {plain.Median:0.000} s, ratio {secure.Median / plain.Median:0.0}x; {r.Secure.LastOrDefault()?.BytesPerParticipant / 1e6:0.00} MB/participant"));
+    }
+
+    private async Task<ConfigResult> RunConfigAsync(int n, int d, bool dp, Action<string> status, CancellationToken outer)
+    {
+        int rounds = d >= options.LargeDimension ? options.LargeRounds : options.Rounds;
+        string root = Path.Combine(Path.GetTempPath(), $"secagg-roundbench-{Guid.NewGuid():N}");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        timeout.CancelAfter(options.ConfigTimeout);
+        CancellationToken token = timeout.Token;
+        var children = new List<ChildProcess>();
+        double z = dp ? double.NaN : MinimalNoiseMultiplier(n, d);
+        var result = new ConfigResult { Participants = n, Dimension = d, Dp = dp, Bits = options.Bits, NoiseMultiplier = double.IsNaN(z) ? 0 : z };
+        try
+        {
+            status("consortium init");
+            string consortium = Path.Combine(root, "consortium");
+            string[] ids = [.. Enumerable.Range(1, n).Select(i => $"hospital-{i}")];
+            await InitConsortiumAsync(consortium, ids, dp, z, rounds, token);
+
+            status("starting processes, joining the key epoch");
+            double setupStart = Clock.Now();
+            var aggregator = Start(children, "aggregator", ["role-aggregator", "--consortium", Path.Combine(consortium, "consortium.yaml"), "--cert", Path.Combine(consortium, "aggregator", "aggregator.pem"), "--key", Path.Combine(consortium, "aggregator", "aggregator.key"), "--dimension", Num(d), "--rounds", Num(rounds)]);
+            var plainServer = Start(children, "plaintext server", ["role-plain-server", "--consortium", consortium, "--participants", Num(n), "--dimension", Num(d)]);
+            string aggregatorUrl = await aggregator.ReadAsync("listening", token);
+            string plainUrl = await plainServer.ReadAsync("listening", token);
+            ChildProcess[] participants = [.. ids.Select((id, i) => Start(children, $"participant {id}", ["role-participant", "--consortium", consortium, "--id", id, "--index", Num(i), "--aggregator", aggregatorUrl, "--dimension", Num(d), "--state", Path.Combine(root, "state", id)]))];
+            Task<double>[] joining = [.. participants.Select(async p => double.Parse(await p.ReadAsync("joined", token), CultureInfo.InvariantCulture))];
+            await AllOrFirstFailureAsync(joining);
+            double[] joins = [.. joining.Select(t => t.Result)];
+
+            // The plaintext participants start once the secure ones have joined (not all 2N processes at once: on two
+            // shared cores the start-up storm made TLS connections time out).
+            ChildProcess[] plain = [.. ids.Select((id, i) => Start(children, $"plaintext participant {id}", ["role-plain-participant", "--consortium", consortium, "--id", id, "--index", Num(i), "--server", plainUrl, "--dimension", Num(d)]))];
+            await AllOrFirstFailureAsync(plain.Select(p => p.ReadAsync("joined", token)));
+            result = result with { JoinSeconds = joins.Max(), SetupSeconds = Clock.Now() - setupStart };
+
+            for (int r = 1; r <= rounds; r++)
+            {
+                status($"round {r}/{rounds} secure");
+                result.Secure.Add(await RoundAsync(aggregator, participants, r, secure: true, token));
+                status($"round {r}/{rounds} plaintext");
+                result.Plaintext.Add(await RoundAsync(plainServer, plain, r, secure: false, token));
+            }
+
+            result = result with { Chunks = _lastChunks };
+            status("stopping");
+            await Task.WhenAll(children.Select(c => c.StopAsync(Grace)));
+            return result;
+        }
+        catch (Exception e) when (e is BenchmarkFailedException or InvalidDataException or IOException or FormatException || (e is OperationCanceledException && !outer.IsCancellationRequested))
+        {
+            string message = e is OperationCanceledException ? $"timed out after {options.ConfigTimeout.TotalMinutes:0} min" : e.Message;
+            return result with { Error = message };
+        }
+        finally
+        {
+            await Task.WhenAll(children.Select(async c => await c.DisposeAsync()));
+            try
+            {
+                Directory.Delete(root, true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private int _lastChunks;
+
+    private async Task<RoundRecord> RoundAsync(ChildProcess server, ChildProcess[] participants, int round, bool secure, CancellationToken token)
+    {
+        await server.SendAsync("reset");
+        await server.ReadAsync("reset-ok", token);
+        await AllOrFirstFailureAsync(participants.Select(async p =>
+        {
+            await p.SendAsync("reset");
+            await p.ReadAsync("reset-ok", token);
+        }));
+
+        // Start the clock only once the round is open (the aggregator checks the privacy budget before opening it);
+        // how long that took after the previous publication (or the key) is kept apart as "round_open".
+        double openWait = 0;
+        if (secure)
+        {
+            await participants[0].SendAsync($"await-open {round}");
+            openWait = double.Parse(await participants[0].ReadAsync("open", token), CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            await Task.Delay(50, token);
+        }
+        var events = new List<ServerEvent>();
+        Task<List<ServerEvent>> serverSide = Task.Run(async () =>
+        {
+            while (true)
+            {
+                ServerEvent e = RoleIo.Parse<ServerEvent>(await server.ReadAsync("event", token));
+                if (e.Round != round)
+                {
+                    continue;
+                }
+
+                events.Add(e);
+                if (e.Kind == "published")
+                {
+                    return events;
+                }
+            }
+        }, token);
+        double t0 = Clock.Now();
+        await Task.WhenAll(participants.Select(p => p.SendAsync($"go {round}")));
+        Task<ParticipantRound>[] rounds = [.. participants.Select(async p => RoleIo.Parse<ParticipantRound>(await p.ReadAsync("round", token)))];
+        await AllOrFirstFailureAsync([.. rounds, serverSide]);
+        ParticipantRound[] reports = [.. rounds.Select(t => t.Result)];
+        List<ServerEvent> seen = serverSide.Result;
+        await server.SendAsync("stats");
+        ServerStats stats = RoleIo.Parse<ServerStats>(await server.ReadAsync("stats", token));
+        if (secure)
+        {
+            _lastChunks = reports[0].Chunks;
+        }
+
+        return new RoundRecord
+        {
+            Round = round,
+            Stages = new Dictionary<string, double>(Stages(t0, reports, seen, secure)) { [Stage.RoundOpen] = openWait },
+            BytesPerParticipant = (long)Median(reports.Select(r => (double)r.Bytes)),
+            AggregatorPeakBytes = stats.PeakBytes,
+            ParticipantPeakBytes = reports.Max(r => r.PeakBytes),
+        };
+    }
+
+    /// <summary>Consecutive critical-path intervals (they add up to the round) plus per-participant medians.</summary>
+    internal static Dictionary<string, double> Stages(double t0, IReadOnlyList<ParticipantRound> reports, IReadOnlyList<ServerEvent> events, bool secure)
+    {
+        double encrypted = reports.Max(r => r.Encrypted);
+        double counted = events.Where(e => e.Kind == "counted").Select(e => e.Time).DefaultIfEmpty(reports.Max(r => r.Uploaded)).Max();
+        double published = events.Single(e => e.Kind == "published").Time;
+        double closed = secure ? events.Where(e => e.Kind == "closed").Select(e => e.Time).DefaultIfEmpty(published).First() : published;
+
+        // The "counted" log line can be written just after the driver, woken by that commit, closed collection.
+        counted = Math.Max(Math.Min(counted, closed), encrypted);
+        double shares = secure ? events.Where(e => e.Kind == "shares").Select(e => e.Time).DefaultIfEmpty(closed).Max() : published;
+        double fetched = reports.Max(r => r.Fetched);
+        double quantize = Math.Min(Median(reports.Select(r => r.QuantizeSeconds)), encrypted - t0);
+        return new Dictionary<string, double>
+        {
+            [Stage.Quantize] = quantize,
+            [Stage.Encrypt] = encrypted - t0 - quantize,
+            [Stage.Upload] = counted - encrypted,
+            [Stage.Aggregate] = closed - counted,
+            [Stage.DecryptionShares] = shares - closed,
+            [Stage.CombinePublish] = published - shares,
+            [Stage.Download] = fetched - published,
+            [Stage.Round] = fetched - t0,
+            [Stage.ParticipantEncrypt] = Median(reports.Select(r => r.Encrypted - r.Go)),
+            [Stage.ParticipantUpload] = Median(reports.Select(r => r.Uploaded - r.Encrypted)),
+        };
+    }
+
+    /// <summary>Waits for every task, but surfaces the first failure at once (the others would wait for the failed process forever).</summary>
+    private static async Task AllOrFirstFailureAsync(IEnumerable<Task> tasks)
+    {
+        var pending = tasks.ToList();
+        while (pending.Count > 0)
+        {
+            Task done = await Task.WhenAny(pending);
+            await done;
+            pending.Remove(done);
+        }
+    }
+
+    private static double Median(IEnumerable<double> values) => Spread.Of(values).Median;
+
+    private static ChildProcess Start(List<ChildProcess> children, string name, string[] arguments)
+    {
+        ChildProcess child = ChildProcess.Start(name, [.. arguments, "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)]);
+        children.Add(child);
+        return child;
+    }
+
+    private async Task InitConsortiumAsync(string directory, string[] ids, bool dp, double z, int rounds, CancellationToken token)
+    {
+        string secagg = Path.Combine(AppContext.BaseDirectory, "secagg");
+        var psi = new ProcessStartInfo(secagg) { RedirectStandardOutput = true, RedirectStandardError = true };
+        List<string> args = ["consortium", "init", "--out", directory, "--name", "roundbench", "--participants", string.Join(',', ids), "--aggregator-host", "localhost", "--bits", Num(options.Bits), "--rounds", Num(rounds)];
+        if (dp)
+        {
+            args.AddRange(["--target-epsilon", options.TargetEpsilon.ToString("R", CultureInfo.InvariantCulture), "--budget-epsilon", options.TargetEpsilon.ToString("R", CultureInfo.InvariantCulture)]);
+        }
+        else
+        {
+            args.AddRange(["--noise-multiplier", z.ToString("R", CultureInfo.InvariantCulture), "--budget-epsilon", "1e300"]);
+        }
+
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using Process p = Process.Start(psi) ?? throw new BenchmarkFailedException($"Could not start {secagg}.");
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync(token), stderr = p.StandardError.ReadToEndAsync(token);
+        await p.WaitForExitAsync(token);
+        if (p.ExitCode != 0)
+        {
+            throw new BenchmarkFailedException($"secagg consortium init exited {p.ExitCode}: {await stderr}{await stdout}");
+        }
+    }
+
+    /// <summary>
+    /// "DP off": the mechanism has no off switch (σ_int ≥ 1/2 is required), so use the noise multiplier that gives
+    /// σ_int ≈ 1 — the least noise the product accepts; the sampler still runs. Derived with the aggregator's own
+    /// preset and parameter checks.
+    /// </summary>
+    internal static double MinimalNoiseMultiplier(int n, int d)
+    {
+        DdgSettings settings = ProtocolPresets.Planned(n, n, d).Ddg;
+        const double probe = 1e-3;
+        double sigmaAtProbe = (settings with { NoiseMultiplier = probe }).Create(n, d).SigmaInt;
+        double z = probe / sigmaAtProbe;
+        for (int i = 0; i < 20; i++)
+        {
+            try
+            {
+                if ((settings with { NoiseMultiplier = z }).Create(n, d).SigmaInt >= 1)
+                {
+                    return z;
+                }
+            }
+            catch (ArgumentException)
+            {
+            }
+
+            z *= 1.25;
+        }
+
+        return probe;
+    }
+
+    private MachineInfo Machine(string loadStart, string loadEnd) => new()
+    {
+        Cpu = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':')[1].Trim() ?? "" : "",
+        Cores = Environment.ProcessorCount,
+        MemoryGiB = File.Exists("/proc/meminfo") ? double.Parse(File.ReadLines("/proc/meminfo").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / (1024 * 1024) : 0,
+        Os = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+        Runtime = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+        Sdk = options.Sdk,
+        LoadAverageStart = loadStart,
+        LoadAverageEnd = loadEnd,
+    };
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "";
+
+    private static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
+using SecAgg.Aggregator.Service;
+using SecAgg.Participant.Client;
+using SecAgg.Proto.V1;
+using SecAgg.Protocol;
+using SecAgg.Quantize.Ddg;
+using SecAgg.Quantize.Random;
+using SecAgg.RoundBench.Orchestration;
+using SecAgg.Transport;
+
+namespace SecAgg.RoundBench.Roles;
+
+/// <summary>
+/// One participant as its own OS process: the real <see cref="ParticipantClient"/> over mutual TLS. At start it joins the
+/// key epoch ("@joined seconds"); each "go R" runs one round exactly as <c>secagg participant submit</c> does (submit,
+/// answer the decryption request, wait for and download the model) and reports "@round {json}" with the time its
+/// ciphertexts were stored (the client stores them before sending: the file's appearance ends quantize+encrypt), its
+/// upload acknowledged, its shares sent and the model downloaded, its peak memory (VmHWM since "reset"), and — measured
+/// after the round, outside its timeline — the DDG quantization alone on the same update and round parameters.
+/// </summary>
+internal static class ParticipantRole
+{
+    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string> args)
+    {
+        string consortium = args["consortium"], id = args["id"], state = args["state"];
+        int dimension = int.Parse(args["dimension"], CultureInfo.InvariantCulture);
+        int index = int.Parse(args["index"], CultureInfo.InvariantCulture);
+        var aggregator = new Uri(args["aggregator"]);
+        X509Certificate2 certificate = AggregatorHostOptions.LoadCertificate(Path.Combine(consortium, "participants", id, "client.pem"), Path.Combine(consortium, "participants", id, "client.key"));
+        X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(consortium, "ca", "ca.pem")));
+        using var client = new ParticipantClient(new ParticipantClientOptions
+        {
+            Aggregator = aggregator,
+            ClientCertificate = certificate,
+            CertificateAuthority = ca,
+            StateDirectory = state,
+            ParticipantId = id,
+            PollInterval = TimeSpan.FromMilliseconds(20),
+        });
+        using var channel = GrpcChannel.ForAddress(aggregator, new GrpcChannelOptions { ClientCertificate = certificate, ServerCertificateAuthority = ca, MaxReceiveMessageSize = 64 << 20 });
+        var rpc = new GrpcClient(channel, TimeSpan.FromMinutes(5));
+        float[] update = Update(dimension, index);
+
+        double start = Clock.Now();
+        JoinResult joined = await Retry(() => client.JoinAsync());
+        RoleIo.Send("joined", (Clock.Now() - start).ToString("R", CultureInfo.InvariantCulture));
+
+        await RoleIo.RunCommandsAsync(async (command, words) =>
+        {
+            switch (command)
+            {
+                case "reset":
+                    PeakMemory.Reset();
+                    RoleIo.Send("reset-ok");
+                    break;
+                case "await-open":
+                    // Waits until the aggregator has opened the round (it checks the privacy budget first), so the
+                    // round's clock starts with the round open, as a participant that trains meanwhile would see it.
+                    double waitStart = Clock.Now();
+                    while (true)
+                    {
+                        try
+                        {
+                            _ = await rpc.CallAsync(RoundsMethods.GetRoundConfig, new GetRoundConfigRequest { Round = ulong.Parse(words[0], CultureInfo.InvariantCulture) });
+                            break;
+                        }
+                        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+                        {
+                            await Task.Delay(10);
+                        }
+                    }
+
+                    RoleIo.Send("open", (Clock.Now() - waitStart).ToString("R", CultureInfo.InvariantCulture));
+                    break;
+                case "go":
+                    ulong round = ulong.Parse(words[0], CultureInfo.InvariantCulture);
+                    RoleIo.SendJson("round", await RoundAsync(client, rpc, joined, state, update, round));
+                    break;
+                default:
+                    RoleIo.Send("error", $"unknown command '{command}'");
+                    break;
+            }
+        });
+        return 0;
+    }
+
+    private static async Task<ParticipantRound> RoundAsync(ParticipantClient client, GrpcClient rpc, JoinResult joined, string state, float[] update, ulong round)
+    {
+        double go = Clock.Now();
+        string progressFile = Path.Combine(state, $"upload-round-{round}.json");
+        double encrypted = 0;
+        using var stopWatching = new CancellationTokenSource();
+        Task watcher = Task.Run(async () =>
+        {
+            // The client writes its ciphertexts, then this progress record (temp file + rename), before it sends a byte.
+            while (!stopWatching.IsCancellationRequested && !File.Exists(progressFile))
+            {
+                await Task.Delay(1).ConfigureAwait(false);
+            }
+
+            encrypted = Clock.Now();
+        });
+        SubmitResult submitted = await Retry(() => client.SubmitAsync(update, 1, round));
+        double uploaded = Clock.Now();
+        await stopWatching.CancelAsync();
+        await watcher;
+        encrypted = Math.Min(encrypted, uploaded);
+        await Retry(() => client.AnswerDecryptionAsync(round));
+        double sharesSent = Clock.Now();
+        ulong version = await Retry(() => client.WaitForPublicationAsync(round));
+        GlobalModel model = await Retry(() => client.FetchGlobalModelAsync(version));
+        double fetched = Clock.Now();
+        long peak = PeakMemory.ReadBytes();
+        if (model.Values.Length != update.Length)
+        {
+            throw new InvalidDataException($"The published model has {model.Values.Length} values; the update had {update.Length}.");
+        }
+
+        // Quantization alone (outside the round's timeline), same update and same round parameters.
+        RoundConfig config = await rpc.CallAsync(RoundsMethods.GetRoundConfig, new GetRoundConfigRequest { Round = round });
+        RoundParameters parameters = RoundParameters.FromContract(config, joined.Parties, joined.Threshold);
+        var encoder = new DdgEncoder(parameters.Ddg) { DegreeOfParallelism = -1 };
+        uint[] values = new uint[parameters.Ddg.PaddedDimension];
+        double quantizeStart = Clock.Now();
+        using (AesCtrRandom random = AesCtrRandom.Create())
+        {
+            encoder.Encode(update, parameters.RotationSeed.Span, random, values);
+        }
+
+        double quantize = Clock.Now() - quantizeStart;
+        Array.Clear(values);
+        return new ParticipantRound((int)round, go, encrypted, uploaded, sharesSent, fetched, quantize, submitted.BytesSent, submitted.Chunks, peak);
+    }
+
+    /// <summary>
+    /// Retries a client call that failed to connect (UNAVAILABLE: on the loaded 2-core machine the server's TLS handshake
+    /// timeout drops connections when N processes connect at once). Every call retried here is safe to repeat: the join
+    /// and the upload resume from the participant's stored state, a repeated decryption request returns the stored share,
+    /// and waiting for or downloading the model only reads.
+    /// </summary>
+    private static async Task<T> Retry<T>(Func<Task<T>> call)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal && attempt < 5)
+            {
+                await Task.Delay(200 * attempt);
+            }
+        }
+    }
+
+    /// <summary>A deterministic benchmark update (not a secret): small values, norm well under the clip.</summary>
+    public static float[] Update(int dimension, int index)
+    {
+        float[] u = new float[dimension];
+        var rng = new Random(1000 + index);
+        double scale = 1.0 / Math.Sqrt(dimension);
+        for (int j = 0; j < u.Length; j++)
+        {
+            u[j] = (float)((rng.NextDouble() - 0.5) * scale);
+        }
+
+        return u;
+    }
+}
