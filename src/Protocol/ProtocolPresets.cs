@@ -68,8 +68,8 @@ public static class ProtocolPresets
 
     /// <summary>
     /// The real preset: b = <paramref name="valueBits"/> (default 16) and the smallest secure ring from <see cref="ParameterPlanner"/> for
-    /// <paramref name="parties"/> and threshold <paramref name="threshold"/>, sized for about
-    /// <paramref name="expectedValues"/> values; DDG with the given clip and noise multiplier.
+    /// <paramref name="parties"/> and threshold <paramref name="threshold"/>, sized for a model of
+    /// <paramref name="expectedValues"/> parameters (as padded by the DDG rotation); DDG with the given clip and noise multiplier.
     /// </summary>
     public static ProtocolPreset Planned(int parties, int threshold, long expectedValues = 1_000_000, double clipNorm = 1.0, double noiseMultiplier = 1.0, int valueBits = 16)
     {
@@ -78,7 +78,9 @@ public static class ProtocolPresets
             Parties = parties,
             Threshold = threshold,
             ValueBits = valueBits,
-            ExpectedValues = expectedValues,
+            // Plan for what is encrypted: the rotation pads d to d' (2^20 for d = 10^6), and sizing the ring for d
+            // alone would spill the padding into a second, almost empty ciphertext (twice the bytes).
+            ExpectedValues = DdgParameters.PaddedDimensionFor(checked((int)expectedValues)),
         });
         return new ProtocolPreset(PlannedName, plan.Parameters, new DdgSettings(valueBits, clipNorm, noiseMultiplier));
     }

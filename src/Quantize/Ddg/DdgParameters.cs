@@ -170,6 +170,20 @@ public sealed class DdgParameters
     }
 
     /// <summary>
+    /// The padded length d' that <paramref name="dimension"/> values occupy after the rotation (⌈d/s⌉·s for the
+    /// Hadamard block size s this class picks): the number of integers a participant actually encrypts. Plan HE
+    /// capacity for d', not d.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimension"/> is not positive, or the block limit is outside 1..30.</exception>
+    public static int PaddedDimensionFor(int dimension, int maxRotationBlockLog2 = 20)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRotationBlockLog2, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxRotationBlockLog2, 30);
+        return Layout(dimension, maxRotationBlockLog2).Padded;
+    }
+
+    /// <summary>
     /// Block size s = min(2^⌈log2 d⌉, 2^maxLog), halved (not below 1024) while the padding
     /// ⌈d/s⌉·s − d exceeds d/16; padded length ⌈d/s⌉·s.
     /// </summary>
