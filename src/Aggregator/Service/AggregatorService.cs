@@ -328,9 +328,8 @@ internal sealed partial class AggregatorService : IPrivacyCost
         return _roundParameters.GetOrAdd(round, p);
     }
 
-    /// <summary>BFV keeps its dedicated adder; another scheme adds through its <see cref="CiphertextScheme"/>.</summary>
-    private static IChunkAdder ChunkAdder(ProtocolPreset preset) =>
-        preset.Scheme.Kind == Protocol.HeScheme.Bfv ? new CompactCiphertextAdder(preset.He) : new SchemeChunkAdder(preset.Scheme);
+    /// <summary>Every scheme validates and adds through its <see cref="CiphertextScheme"/>.</summary>
+    private static IChunkAdder ChunkAdder(ProtocolPreset preset) => new SchemeChunkAdder(preset.Scheme);
 
     /// <summary>Whether <paramref name="id"/> made an authenticated call within <see cref="LivenessWindow"/> (not since a restart: unknown = not live).</summary>
     private bool IsLive(string id, DateTimeOffset now) => _lastSeen.TryGetValue(id, out DateTimeOffset seen) && now - seen <= LivenessWindow;

@@ -5,7 +5,7 @@ namespace SecAgg.Aggregator.Service;
 
 /// <summary>
 /// <see cref="IChunkAdder"/> over the key epoch's <see cref="CiphertextScheme"/> (validation and in-place
-/// addition of serialized ciphertexts of any scheme). BFV uses <see cref="CompactCiphertextAdder"/>.
+/// addition of serialized ciphertexts, BFV and CKKS alike).
 /// The aggregator never holds a key: it only adds ciphertexts.
 /// </summary>
 internal sealed class SchemeChunkAdder(CiphertextScheme scheme) : IChunkAdder

@@ -378,29 +378,8 @@ internal sealed class CkksCiphertextScheme : CiphertextScheme
 
         public override byte[] EncodeRequest() => RequestBytes(ct);
 
-        public override bool TryCheckShare(ReadOnlySpan<byte> share, int party, IReadOnlyList<int> activeSet, out string? problem)
-        {
-            DecryptionShare s;
-            try
-            {
-                s = DecryptionShare.Deserialize(scheme._mp, share);
-            }
-            catch (Exception e) when (e is InvalidDataException or ArgumentException)
-            {
-                problem = $"malformed: {e.Message}";
-                return false;
-            }
-
-            if (s.Contributors.Count != 1 || s.Contributors[0] != party || !s.ActiveSet.SequenceEqual(activeSet)
-                || !s.CiphertextDigest.AsSpan().SequenceEqual(_digest.AsSpan(0, s.CiphertextDigest.Length)))
-            {
-                problem = $"it must be party {party}'s alone, for the set [{string.Join(", ", activeSet)}] and this chunk's ciphertext";
-                return false;
-            }
-
-            problem = null;
-            return true;
-        }
+        public override bool TryCheckShare(ReadOnlySpan<byte> share, int party, IReadOnlyList<int> activeSet, out string? problem) =>
+            DecryptionShareCheck.TryCheck(scheme._mp, _digest, share, party, activeSet, out problem);
 
         public override uint[] Combine(IEnumerable<ReadOnlyMemory<byte>> shares)
         {
