@@ -196,11 +196,8 @@ clients = [.. ids.Select((id, i) => new ParticipantClient(new ParticipantClientO
     ParticipantId = id,
     PollInterval = TimeSpan.FromMilliseconds(50),
 }))];
-var phase = Stopwatch.StartNew();
-await Task.WhenAll(clients.Select(c => c.JoinAsync()));
-TimeSpan join = phase.Elapsed;
-Console.WriteLine($"join (key epoch, {participants} participants): {join.TotalSeconds:0.00} s");
-if (joinOnly)
+// Clients, relays, then the aggregator (in-process host or child process): the one teardown both exits use.
+async Task StopEverythingAsync()
 {
     foreach (ParticipantClient c in clients)
     {
@@ -223,7 +220,15 @@ if (joinOnly)
         await server.WaitForExitAsync();
         server.Dispose();
     }
+}
 
+var phase = Stopwatch.StartNew();
+await Task.WhenAll(clients.Select(c => c.JoinAsync()));
+TimeSpan join = phase.Elapsed;
+Console.WriteLine($"join (key epoch, {participants} participants): {join.TotalSeconds:0.00} s");
+if (joinOnly)
+{
+    await StopEverythingAsync();
     samplerStop.Cancel();
     await sampler;
     try { Directory.Delete(root, true); } catch (IOException) { }
@@ -347,28 +352,7 @@ var result = new
         ? "Aggregator in its own process (secagg aggregator serve): working-set figures and VmHWM are the aggregator's alone; managed heap is not sampled; ingest timed client-side (release -> last acknowledgement)."
         : "Aggregator and participants run in one process: memory figures are the whole process (upper bound for the aggregator); ingest timed by the aggregator's own metrics.",
 };
-foreach (ParticipantClient c in clients)
-{
-    c.Dispose();
-}
-
-
-foreach (GatedProxy p in proxies)
-{
-    await p.DisposeAsync();
-}
-
-if (host is not null)
-{
-    await host.DisposeAsync();
-}
-
-if (server is not null)
-{
-    server.Kill(entireProcessTree: true);
-    await server.WaitForExitAsync();
-    server.Dispose();
-}
+await StopEverythingAsync();
 
 string json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
 Console.WriteLine(json);
