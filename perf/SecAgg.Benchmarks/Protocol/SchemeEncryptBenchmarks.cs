@@ -1,7 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using SecAgg.Crypto.Multiparty;
 using SecAgg.Protocol;
-using SecAgg.Quantize.Ddg;
 
 namespace SecAgg.Benchmarks.Protocol;
 
@@ -39,22 +37,5 @@ public class SchemeEncryptBenchmarks
     [Benchmark]
     public byte[][] Ckks() => _ckks.Encrypt(_update);
 
-    private UpdateEncryptor Create(ProtocolPreset preset, int parties)
-    {
-        var layout = new TensorLayout([new TensorSpec("w", [Dimension])]);
-        RoundParameters round = RoundParameters.Create(1, 0, 1, layout, preset.Scheme, preset.Name, preset.Ddg.Create(parties, Dimension), preset.Ddg.ParameterSetId(false), new byte[32]);
-        MultipartyParameters he = preset.He;
-        CommonReferencePolynomial crp = CommonReferencePolynomial.Expand(he, CommonReferencePolynomial.NewSeed());
-        var keygen = new PublicKeyGenProtocol(he);
-        PublicKeyShare sum = keygen.AllocateShare();
-        for (int i = 1; i <= parties; i++)
-        {
-            using PartySecret s = PartySecret.Generate(he, i);
-            PublicKeyShare share = keygen.AllocateShare();
-            keygen.GenerateShare(s, crp, share);
-            keygen.AggregateShares(sum, share, sum);
-        }
-
-        return new UpdateEncryptor(round, keygen.Finalize(sum, crp)) { MaxDegreeOfParallelism = 1 };
-    }
+    private UpdateEncryptor Create(ProtocolPreset preset, int parties) => BenchmarkRound.CreateEncryptor(preset, parties, Dimension, maxDegreeOfParallelism: 1);
 }

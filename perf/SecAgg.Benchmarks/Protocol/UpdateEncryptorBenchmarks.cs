@@ -1,7 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using SecAgg.Crypto.Multiparty;
 using SecAgg.Protocol;
-using SecAgg.Quantize.Ddg;
 
 namespace SecAgg.Benchmarks.Protocol;
 
@@ -28,23 +26,8 @@ public class UpdateEncryptorBenchmarks
     {
         const int parties = 10;
         ProtocolPreset preset = ProtocolPresets.Planned(parties, parties, Dimension);
-        var layout = new TensorLayout([new TensorSpec("w", [Dimension])]);
-        RoundParameters round = RoundParameters.Create(1, 0, 1, layout, preset.He, preset.Name, preset.Ddg.Create(parties, Dimension), preset.Ddg.ParameterSetId(false), new byte[32]);
-        byte[] seed = CommonReferencePolynomial.NewSeed();
-        CommonReferencePolynomial crp = CommonReferencePolynomial.Expand(preset.He, seed);
-        var keygen = new PublicKeyGenProtocol(preset.He);
-        PublicKeyShare sum = keygen.AllocateShare();
-        for (int i = 1; i <= parties; i++)
-        {
-            using PartySecret s = PartySecret.Generate(preset.He, i);
-            PublicKeyShare share = keygen.AllocateShare();
-            keygen.GenerateShare(s, crp, share);
-            keygen.AggregateShares(sum, share, sum);
-        }
-
-        CollectivePublicKey pk = keygen.Finalize(sum, crp);
-        _sequential = new UpdateEncryptor(round, pk) { MaxDegreeOfParallelism = 1 };
-        _parallel = new UpdateEncryptor(round, pk);
+        _sequential = BenchmarkRound.CreateEncryptor(preset, parties, Dimension, maxDegreeOfParallelism: 1);
+        _parallel = BenchmarkRound.CreateEncryptor(preset, parties, Dimension);
         _update = Enumerable.Range(0, Dimension).Select(i => (float)Math.Sin(i) * 1e-3f).ToArray();
     }
 
