@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace SecAgg.Transport;
+namespace SecAgg.Security;
 
 /// <summary>
 /// A consortium certificate authority: creates a self-signed CA (ECDSA P-256), issues server

@@ -1,4 +1,4 @@
-namespace SecAgg.Transport;
+namespace SecAgg.Security;
 
 /// <summary>Which extended key usage a peer certificate must carry.</summary>
 public enum X509KeyUsageForPeer

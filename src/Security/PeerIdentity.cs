@@ -2,7 +2,7 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace SecAgg.Transport;
+namespace SecAgg.Security;
 
 /// <summary>
 /// The identity a peer proved with its certificate: subject, common name, subject alternative
