@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using SecAgg.Participant.Client;
 using SecAgg.Participant.Tensors;
-using SecAgg.Transport;
+using Grpc.Core;
 using Spectre.Console;
 
 namespace SecAgg.Cli.Commands;
@@ -75,12 +75,14 @@ internal static class ParticipantCommand
     {
         try
         {
-            using ParticipantClient client = common.CreateClient(parse);
+            using ParticipantClient client = common.CreateClient(parse, new ConsoleLog(console));
             return await action(client);
         }
         catch (Exception e) when (e is RpcException or InvalidDataException or IOException or ArgumentException or InvalidOperationException or TensorFormatException or CryptographicException or UnauthorizedAccessException)
         {
-            string message = e is RpcException r ? $"the aggregator answered {r.StatusCode}: {r.Status.Detail}" : e.Message;
+            string message = e is not RpcException r ? e.Message
+                : AggregatorUnreachableException.From(r) is { } unreachable ? unreachable.Message
+                : $"the aggregator answered {r.StatusCode}: {r.Status.Detail}";
             return CliErrors.Report(console, [message], CliErrors.Failed);
         }
     }
@@ -107,7 +109,7 @@ internal static class ParticipantCommand
             command.Options.Add(Insecure);
         }
 
-        public ParticipantClient CreateClient(ParseResult parse)
+        public ParticipantClient CreateClient(ParseResult parse, Microsoft.Extensions.Logging.ILoggerFactory log)
         {
             string cert = parse.GetValue(Certificate)!, key = parse.GetValue(Key)!, ca = parse.GetValue(Ca)!;
             foreach (string path in new[] { cert, key, ca })
@@ -132,6 +134,7 @@ internal static class ParticipantCommand
                 StateDirectory = parse.GetValue(State)!,
                 ParticipantId = parse.GetValue(Id)!,
                 AllowInsecureForTests = parse.GetValue(Insecure),
+                LoggerFactory = log,
             });
         }
     }

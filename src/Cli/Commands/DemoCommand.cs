@@ -49,7 +49,7 @@ internal static class DemoCommand
             {
                 return CliErrors.Report(console, [e.Message]);
             }
-            catch (Exception e) when (e is SecAgg.Transport.RpcException or InvalidOperationException or InvalidDataException or IOException)
+            catch (Exception e) when (e is Grpc.Core.RpcException or InvalidOperationException or InvalidDataException or IOException)
             {
                 return CliErrors.Report(console, [e.Message], CliErrors.Failed);
             }

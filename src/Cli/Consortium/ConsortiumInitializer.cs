@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using SecAgg.Aggregator.Config;
 using SecAgg.Participant.Tensors.Internal;
-using SecAgg.Transport;
+using SecAgg.Security;
 
 namespace SecAgg.Cli.Consortium;
 
