@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using SecAgg.Aggregator.Config;
-using SecAgg.Participant.Tensors.Internal;
+using SecAgg.Crypto.Internal;
 using SecAgg.Security;
 
 namespace SecAgg.Cli.Consortium;
@@ -25,7 +25,7 @@ namespace SecAgg.Cli.Consortium;
 /// <param name="Delta">δ.</param>
 /// <param name="HePreset">Name of the HE parameter preset (for CKKS the default and the test preset map to their CKKS counterparts).</param>
 /// <param name="Scheme">he.scheme: BFV (default) or CKKS (docs/ckks-integration.md).</param>
-internal sealed record ConsortiumInitOptions(
+public sealed record ConsortiumInitOptions(
     string Directory,
     string Name,
     IReadOnlyList<string> ParticipantIds,
@@ -52,7 +52,13 @@ internal sealed record ConsortiumInitOptions(
 }
 
 /// <summary>The files <see cref="ConsortiumInitializer"/> wrote (absolute paths).</summary>
-internal sealed record ConsortiumLayout(
+/// <param name="ConsortiumFile">consortium.yaml.</param>
+/// <param name="CaCertificate">The CA certificate (PEM).</param>
+/// <param name="CaKey">The CA private key (PEM, mode 0600).</param>
+/// <param name="AggregatorCertificate">The aggregator's server certificate (PEM).</param>
+/// <param name="AggregatorKey">Its private key (PEM, mode 0600).</param>
+/// <param name="Participants">Each participant's client certificate and private key (PEM; the key mode 0600).</param>
+public sealed record ConsortiumLayout(
     string ConsortiumFile,
     string CaCertificate,
     string CaKey,
@@ -79,7 +85,7 @@ internal sealed record ConsortiumLayout(
 /// one client certificate per participant, private keys in files of mode 0600, and a consortium file that the
 /// aggregator's <see cref="ConsortiumConfigLoader"/> accepts (it is loaded back before returning).
 /// </summary>
-internal static class ConsortiumInitializer
+public static class ConsortiumInitializer
 {
     private const UnixFileMode SecretMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode PublicMode = SecretMode | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
@@ -283,5 +289,5 @@ internal static class ConsortiumInitializer
     }
 
     private static void WriteText(string path, string text, UnixFileMode mode)
-        => AtomicFile.Write(path, s => s.Write(Encoding.UTF8.GetBytes(text)), mode);
+        => DurableFile.Write(path, s => s.Write(Encoding.UTF8.GetBytes(text)), mode, overwrite: true);
 }
