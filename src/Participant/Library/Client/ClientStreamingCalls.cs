@@ -25,9 +25,10 @@ public static class ClientStreamingCalls
 
             await call.RequestStream.CompleteAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not RpcException and not OperationCanceledException)
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            // The server may have finished the call while we were still writing: its answer then explains why.
+            // The server may have finished the call while we were still writing (the write then fails with CANCELLED or
+            // a broken stream): its answer explains why.
             Task<TResponse> answer = call.ResponseAsync;
             if (await Task.WhenAny(answer, Task.Delay(AnswerWait, CancellationToken.None)).ConfigureAwait(false) != answer)
             {

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using SecAgg.Security;
 
-namespace SecAgg.Transport.Tests.Security;
+namespace SecAgg.Interop.Tests.Security;
 
 public sealed class CertificateAuthorityTests
 {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace SecAgg.Transport.Tests.Interop;
+namespace SecAgg.Interop.Tests.Interop;
 
 /// <summary>Runs Debian's python3-grpcio (/usr/bin/python3) as an interop peer.</summary>
 internal static class PythonGrpc
@@ -11,7 +11,9 @@ internal static class PythonGrpc
     public const string GrpcPythonPlugin = "/usr/bin/grpc_python_plugin";
 
     private static readonly Lazy<string?> MissingReason = new(FindMissing);
-    private static readonly Lazy<string> Stubs = new(GenerateStubs);
+    private static readonly Lazy<string> Stubs = new(() => GenerateStubs(Path.Combine(AppContext.BaseDirectory, "Interop"), "interop.proto"));
+    private static readonly Lazy<string> ContractStubs = new(() => GenerateStubs(
+        Path.Combine(AppContext.BaseDirectory, "contract"), "secagg/v1/common.proto", "secagg/v1/key_epoch.proto", "secagg/v1/rounds.proto", "health/v1/health.proto"));
 
     /// <summary>Why the interop tests cannot run here, or null when they can.</summary>
     public static string? Unavailable => MissingReason.Value;
@@ -20,6 +22,9 @@ internal static class PythonGrpc
 
     /// <summary>The Python stubs of interop.proto, generated once per test run into a temp directory.</summary>
     public static string StubsDirectory => Stubs.Value;
+
+    /// <summary>The Python stubs of the secagg.v1 contract and of the standard health service, generated once per test run.</summary>
+    public static string ContractStubsDirectory => ContractStubs.Value;
 
     private static string? FindMissing()
     {
@@ -33,7 +38,7 @@ internal static class PythonGrpc
         return rc == 0 ? null : $"{Python} cannot import grpc (install python3-grpcio and python3-protobuf; test.sh does): {output.Trim()}";
     }
 
-    private static string GenerateStubs()
+    private static string GenerateStubs(string protoDir, params string[] files)
     {
         foreach (string tool in new[] { Protoc, GrpcPythonPlugin })
         {
@@ -55,8 +60,7 @@ internal static class PythonGrpc
                 // Best effort: a temp directory left behind is harmless.
             }
         };
-        string protoDir = Path.Combine(AppContext.BaseDirectory, "Interop");
-        (int rc, string output) = Run(Protoc, ["-I", protoDir, "--python_out=" + dir, "--grpc_out=" + dir, "--plugin=protoc-gen-grpc=" + GrpcPythonPlugin, Path.Combine(protoDir, "interop.proto")], TimeSpan.FromSeconds(30));
+        (int rc, string output) = Run(Protoc, ["-I", protoDir, "-I", "/usr/include", "--python_out=" + dir, "--grpc_out=" + dir, "--plugin=protoc-gen-grpc=" + GrpcPythonPlugin, .. files], TimeSpan.FromSeconds(30));
         if (rc != 0)
         {
             throw new InvalidOperationException("protoc failed to generate the Python stubs: " + output);
@@ -66,9 +70,12 @@ internal static class PythonGrpc
     }
 
     /// <summary>Runs one client scenario against <paramref name="target"/> and returns its JSON result.</summary>
-    public static async Task<JsonElement> RunClientAsync(string target, string scenario, params string[] tls)
+    public static Task<JsonElement> RunClientAsync(string target, string scenario, params string[] tls) =>
+        RunScriptAsync(scenario, [PeerScript, "client", StubsDirectory, target, scenario, .. tls]);
+
+    /// <summary>Runs a Python script (its arguments after the script) and returns the JSON object it prints last.</summary>
+    public static async Task<JsonElement> RunScriptAsync(string scenario, string[] args)
     {
-        string[] args = [PeerScript, "client", StubsDirectory, target, scenario, .. tls];
         var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in args)
         {

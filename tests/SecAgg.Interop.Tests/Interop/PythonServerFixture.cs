@@ -1,4 +1,4 @@
-namespace SecAgg.Transport.Tests.Interop;
+namespace SecAgg.Interop.Tests.Interop;
 
 /// <summary>Debian's python3-grpcio as the server twice: cleartext and mutual TLS against the test CA.</summary>
 public sealed class PythonServerFixture : IDisposable

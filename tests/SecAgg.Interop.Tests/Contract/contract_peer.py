@@ -8,12 +8,18 @@ import sys
 
 sys.path.insert(0, sys.argv[1])
 import grpc  # noqa: E402
-from secagg.v1 import health_pb2, health_pb2_grpc, rounds_pb2, rounds_pb2_grpc  # noqa: E402
+from health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
+from secagg.v1 import rounds_pb2, rounds_pb2_grpc  # noqa: E402
 
 channel = grpc.insecure_channel(sys.argv[2])
 out = {}
 health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service="secagg.v1.Rounds"), timeout=20)
 out["health"] = health_pb2.HealthCheckResponse.ServingStatus.Name(health.status)
+try:
+    health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service="no.such.Service"), timeout=20)
+    out["unknown_service"] = "OK"
+except grpc.RpcError as e:
+    out["unknown_service"] = e.code().name
 rounds = rounds_pb2_grpc.RoundsStub(channel)
 
 

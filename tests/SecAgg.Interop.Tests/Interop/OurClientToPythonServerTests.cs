@@ -1,20 +1,24 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using SecAgg.Participant.Client;
 
-namespace SecAgg.Transport.Tests.Interop;
+namespace SecAgg.Interop.Tests.Interop;
 
-/// <summary>Our HttpClient-based client against Debian's python3-grpcio server.</summary>
+/// <summary>Our client (Grpc.Net.Client; the participant's <see cref="AggregatorChannel"/> for mutual TLS) against Debian's python3-grpcio server.</summary>
 public sealed class OurClientToPythonServerTests(PythonServerFixture fixture) : IClassFixture<PythonServerFixture>
 {
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
 
+    private static DateTime Deadline => DateTime.UtcNow + Generous;
+
     [PythonInteropFact]
     public async Task UnaryCallEchoesTextAndMetadataAndReadsTrailers()
     {
-        using var channel = GrpcChannel.ForAddress(fixture.CleartextAddress);
-        var client = new GrpcClient(channel, Generous);
-        var headers = new Metadata().Add("x-tag", "abc").Add("x-blob-bin", [0x00, 0xfe, 0xff]);
-        using AsyncUnaryCall<EchoReply> call = client.Unary(InteropMethods.Echo, new EchoRequest { Text = "héllo ✓", Data = ByteString.CopyFrom(1, 2, 255) }, new CallOptions { Headers = headers });
+        using GrpcChannel channel = GrpcChannel.ForAddress(fixture.CleartextAddress);
+        var headers = new Metadata { { "x-tag", "abc" }, { "x-blob-bin", new byte[] { 0x00, 0xfe, 0xff } } };
+        using AsyncUnaryCall<EchoReply> call = new Interop.InteropClient(channel).EchoAsync(new EchoRequest { Text = "héllo ✓", Data = ByteString.CopyFrom(1, 2, 255) }, headers, Deadline);
         EchoReply reply = await call;
         Assert.Equal("héllo ✓", reply.Text);
         Assert.Equal(new byte[] { 1, 2, 255 }, reply.Data.ToByteArray());
@@ -27,16 +31,17 @@ public sealed class OurClientToPythonServerTests(PythonServerFixture fixture) : 
     [PythonInteropFact]
     public async Task GzipCompressedRequestIsAccepted()
     {
-        using var channel = GrpcChannel.ForAddress(fixture.CleartextAddress, new GrpcChannelOptions { RequestCompression = "gzip" });
-        EchoReply reply = await new GrpcClient(channel, Generous).CallAsync(InteropMethods.Echo, new EchoRequest { Text = new string('z', 10000) });
+        using GrpcChannel channel = GrpcChannel.ForAddress(fixture.CleartextAddress);
+        var compress = new Metadata { { "grpc-internal-encoding-request", "gzip" } };
+        EchoReply reply = await new Interop.InteropClient(channel).EchoAsync(new EchoRequest { Text = new string('z', 10000) }, compress, Deadline);
         Assert.Equal(10000, reply.Text.Length);
     }
 
     [PythonInteropFact]
     public async Task ClientStreamOf64MiBArrivesComplete()
     {
-        using var channel = GrpcChannel.ForAddress(fixture.CleartextAddress);
-        using AsyncClientStreamingCall<Chunk, UploadSummary> call = new GrpcClient(channel, Generous).ClientStreaming(InteropMethods.Upload);
+        using GrpcChannel channel = GrpcChannel.ForAddress(fixture.CleartextAddress);
+        using AsyncClientStreamingCall<Chunk, UploadSummary> call = new Interop.InteropClient(channel).Upload(deadline: Deadline);
         byte[] data = new byte[1 << 20];
         for (uint i = 0; i < 64; i++)
         {
@@ -54,8 +59,8 @@ public sealed class OurClientToPythonServerTests(PythonServerFixture fixture) : 
     [PythonInteropFact]
     public async Task ServerStreamArrivesCompleteAndInOrder()
     {
-        using var channel = GrpcChannel.ForAddress(fixture.CleartextAddress);
-        using AsyncServerStreamingCall<Chunk> call = new GrpcClient(channel, Generous).ServerStreaming(InteropMethods.Download, new DownloadRequest { Count = 16, ChunkSize = 1 << 20 });
+        using GrpcChannel channel = GrpcChannel.ForAddress(fixture.CleartextAddress);
+        using AsyncServerStreamingCall<Chunk> call = new Interop.InteropClient(channel).Download(new DownloadRequest { Count = 16, ChunkSize = 1 << 20 }, deadline: Deadline);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         uint expected = 0;
         while (await call.ResponseStream.MoveNext())
@@ -72,8 +77,8 @@ public sealed class OurClientToPythonServerTests(PythonServerFixture fixture) : 
     [PythonInteropFact]
     public async Task BidirectionalStreamAnswersEachMessageBeforeTheNextIsSent()
     {
-        using var channel = GrpcChannel.ForAddress(fixture.CleartextAddress);
-        using AsyncDuplexStreamingCall<EchoRequest, EchoReply> call = new GrpcClient(channel, Generous).DuplexStreaming(InteropMethods.Chat);
+        using GrpcChannel channel = GrpcChannel.ForAddress(fixture.CleartextAddress);
+        using AsyncDuplexStreamingCall<EchoRequest, EchoReply> call = new Interop.InteropClient(channel).Chat(deadline: Deadline);
         for (int i = 0; i < 10; i++)
         {
             await call.RequestStream.WriteAsync(new EchoRequest { Text = $"m{i}" });
@@ -89,8 +94,9 @@ public sealed class OurClientToPythonServerTests(PythonServerFixture fixture) : 
     [PythonInteropFact]
     public async Task ErrorStatusWithNonAsciiMessageArrivesIntact()
     {
-        using var channel = GrpcChannel.ForAddress(fixture.CleartextAddress);
-        var e = await Assert.ThrowsAsync<RpcException>(() => new GrpcClient(channel, Generous).CallAsync(InteropMethods.Echo, new EchoRequest { FailCode = (int)StatusCode.PermissionDenied, FailMessage = "Accès refusé: ünïcødé ✓ 100%" }));
+        using GrpcChannel channel = GrpcChannel.ForAddress(fixture.CleartextAddress);
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await new Interop.InteropClient(channel).EchoAsync(
+            new EchoRequest { FailCode = (int)StatusCode.PermissionDenied, FailMessage = "Accès refusé: ünïcødé ✓ 100%" }, deadline: Deadline));
         Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
         Assert.Equal("Accès refusé: ünïcødé ✓ 100%", e.Status.Detail);
     }
@@ -98,9 +104,9 @@ public sealed class OurClientToPythonServerTests(PythonServerFixture fixture) : 
     [PythonInteropFact]
     public async Task DeadlineExceededEndsTheCallOnBothSides()
     {
-        using var channel = GrpcChannel.ForAddress(fixture.CleartextAddress);
-        var client = new GrpcClient(channel, Generous);
-        using AsyncServerStreamingCall<EchoReply> call = client.ServerStreaming(InteropMethods.Hang, new EchoRequest { Text = "cs-deadline" }, new CallOptions { Deadline = DateTime.UtcNow.AddSeconds(1) });
+        using GrpcChannel channel = GrpcChannel.ForAddress(fixture.CleartextAddress);
+        var client = new Interop.InteropClient(channel);
+        using AsyncServerStreamingCall<EchoReply> call = client.Hang(new EchoRequest { Text = "cs-deadline" }, deadline: DateTime.UtcNow.AddSeconds(1));
         var e = await Assert.ThrowsAsync<RpcException>(async () =>
         {
             while (await call.ResponseStream.MoveNext())
@@ -108,7 +114,7 @@ public sealed class OurClientToPythonServerTests(PythonServerFixture fixture) : 
             }
         });
         Assert.Equal(StatusCode.DeadlineExceeded, e.StatusCode);
-        HangReport report = await client.CallAsync(InteropMethods.HowDidHangEnd, new EchoRequest { Text = "cs-deadline" });
+        HangReport report = await client.HowDidHangEndAsync(new EchoRequest { Text = "cs-deadline" }, deadline: Deadline);
         Assert.True(report.Ended, "the Python handler never saw the call end");
         Assert.True(report.DeadlineExceeded, "the Python server did not see the grpc-timeout deadline");
     }
@@ -116,16 +122,16 @@ public sealed class OurClientToPythonServerTests(PythonServerFixture fixture) : 
     [PythonInteropFact]
     public async Task CancellationResetsTheStreamAndThePythonHandlerSeesIt()
     {
-        using var channel = GrpcChannel.ForAddress(fixture.CleartextAddress);
-        var client = new GrpcClient(channel, Generous);
+        using GrpcChannel channel = GrpcChannel.ForAddress(fixture.CleartextAddress);
+        var client = new Interop.InteropClient(channel);
         using var cts = new CancellationTokenSource();
-        using AsyncServerStreamingCall<EchoReply> call = client.ServerStreaming(InteropMethods.Hang, new EchoRequest { Text = "cs-cancel" }, new CallOptions { CancellationToken = cts.Token });
+        using AsyncServerStreamingCall<EchoReply> call = client.Hang(new EchoRequest { Text = "cs-cancel" }, deadline: Deadline, cancellationToken: cts.Token);
         Assert.True(await call.ResponseStream.MoveNext());
         Assert.Equal("started", call.ResponseStream.Current.Text);
-        cts.Cancel();
+        await cts.CancelAsync();
         var e = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext());
         Assert.Equal(StatusCode.Cancelled, e.StatusCode);
-        HangReport report = await client.CallAsync(InteropMethods.HowDidHangEnd, new EchoRequest { Text = "cs-cancel" });
+        HangReport report = await client.HowDidHangEndAsync(new EchoRequest { Text = "cs-cancel" }, deadline: Deadline);
         Assert.True(report.Ended, "the Python handler never saw the cancellation");
         Assert.True(report.Cancelled);
     }
@@ -133,8 +139,8 @@ public sealed class OurClientToPythonServerTests(PythonServerFixture fixture) : 
     [PythonInteropFact]
     public async Task ResponseLargerThanTheReceiveLimitIsResourceExhausted()
     {
-        using var channel = GrpcChannel.ForAddress(fixture.CleartextAddress, new GrpcChannelOptions { MaxReceiveMessageSize = 1 << 20 });
-        using AsyncServerStreamingCall<Chunk> call = new GrpcClient(channel, Generous).ServerStreaming(InteropMethods.Download, new DownloadRequest { Count = 1, ChunkSize = 2 << 20 });
+        using GrpcChannel channel = GrpcChannel.ForAddress(fixture.CleartextAddress, new GrpcChannelOptions { MaxReceiveMessageSize = 1 << 20 });
+        using AsyncServerStreamingCall<Chunk> call = new Interop.InteropClient(channel).Download(new DownloadRequest { Count = 1, ChunkSize = 2 << 20 }, deadline: Deadline);
         var e = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext());
         Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
     }
@@ -142,33 +148,36 @@ public sealed class OurClientToPythonServerTests(PythonServerFixture fixture) : 
     [PythonInteropFact]
     public async Task MutualTlsWithConsortiumCertificateIsAcceptedAndIdentified()
     {
-        using var channel = GrpcChannel.ForAddress(fixture.MutualTlsAddress, new GrpcChannelOptions { ClientCertificate = fixture.Pki.Client, ServerCertificateAuthority = fixture.Pki.Ca.Certificate });
-        EchoReply reply = await new GrpcClient(channel, Generous).CallAsync(InteropMethods.Echo, new EchoRequest { Text = "tls" });
+        using var channel = AggregatorChannel.Create(fixture.MutualTlsAddress, fixture.Pki.Client, fixture.Pki.Ca.Certificate);
+        EchoReply reply = await new Interop.InteropClient(channel.CallInvoker).EchoAsync(new EchoRequest { Text = "tls" });
         Assert.Equal("tls", reply.Text);
         Assert.Equal("hospital-a", reply.PeerCommonName);
     }
 
     [PythonInteropFact]
-    public async Task MutualTlsWithoutClientCertificateIsRefused()
+    public async Task MutualTlsWithoutClientCertificateIsRefusedAndSaysSo()
     {
-        using var channel = GrpcChannel.ForAddress(fixture.MutualTlsAddress, new GrpcChannelOptions { ServerCertificateAuthority = fixture.Pki.Ca.Certificate });
-        var e = await Assert.ThrowsAsync<RpcException>(() => new GrpcClient(channel, Generous).CallAsync(InteropMethods.Echo, new EchoRequest { Text = "tls" }));
+        using var channel = AggregatorChannel.Create(fixture.MutualTlsAddress, null, fixture.Pki.Ca.Certificate);
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await new Interop.InteropClient(channel.CallInvoker).EchoAsync(new EchoRequest { Text = "tls" }));
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        Assert.Contains("none was given", AggregatorUnreachableException.From(e)?.Message, StringComparison.Ordinal);
     }
 
     [PythonInteropFact]
-    public async Task MutualTlsWithCertificateFromAnotherCaIsRefused()
+    public async Task MutualTlsWithCertificateFromAnotherCaIsRefusedAndSaysSo()
     {
-        using var channel = GrpcChannel.ForAddress(fixture.MutualTlsAddress, new GrpcChannelOptions { ClientCertificate = fixture.Pki.ForeignClient, ServerCertificateAuthority = fixture.Pki.Ca.Certificate });
-        var e = await Assert.ThrowsAsync<RpcException>(() => new GrpcClient(channel, Generous).CallAsync(InteropMethods.Echo, new EchoRequest { Text = "tls" }));
+        using var channel = AggregatorChannel.Create(fixture.MutualTlsAddress, fixture.Pki.ForeignClient, fixture.Pki.Ca.Certificate);
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await new Interop.InteropClient(channel.CallInvoker).EchoAsync(new EchoRequest { Text = "tls" }));
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        Assert.Contains("refuses a client certificate", AggregatorUnreachableException.From(e)?.Message, StringComparison.Ordinal);
     }
 
     [PythonInteropFact]
     public async Task ServerCertificateFromAnotherCaIsRejectedByOurClient()
     {
-        using var channel = GrpcChannel.ForAddress(fixture.MutualTlsAddress, new GrpcChannelOptions { ClientCertificate = fixture.Pki.Client, ServerCertificateAuthority = fixture.Pki.ForeignCa.Certificate });
-        var e = await Assert.ThrowsAsync<RpcException>(() => new GrpcClient(channel, Generous).CallAsync(InteropMethods.Echo, new EchoRequest { Text = "tls" }));
+        using var channel = AggregatorChannel.Create(fixture.MutualTlsAddress, fixture.Pki.Client, fixture.Pki.ForeignCa.Certificate);
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await new Interop.InteropClient(channel.CallInvoker).EchoAsync(new EchoRequest { Text = "tls" }));
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        Assert.Contains("not valid for this consortium", AggregatorUnreachableException.From(e)?.Message, StringComparison.Ordinal);
     }
 }

@@ -1,14 +1,15 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Grpc.Core;
 
-namespace SecAgg.Transport.Tests.Interop;
+namespace SecAgg.Interop.Tests.Interop;
 
 /// <summary>Debian's python3-grpcio as the client, our Kestrel server as the server.</summary>
 public sealed class PythonClientToOurServerTests(OurServerFixture fixture) : IClassFixture<OurServerFixture>
 {
-    private string Target => $"127.0.0.1:{fixture.Cleartext.Port}";
+    private string Target => $"127.0.0.1:{fixture.CleartextPort}";
 
-    private string TlsTarget => $"127.0.0.1:{fixture.MutualTls.Port}";
+    private string TlsTarget => $"127.0.0.1:{fixture.MutualTlsPort}";
 
     [PythonInteropFact]
     public async Task UnaryCallEchoesTextDataAndMetadataAndSendsTrailers()

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using SecAgg.Security;
 
-namespace SecAgg.Transport.Tests.Interop;
+namespace SecAgg.Interop.Tests.Interop;
 
 /// <summary>A consortium CA with a server and a participant certificate, a foreign CA with its own client, and their PEM files.</summary>
 public sealed class TestPki : IDisposable

@@ -1,31 +1,20 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Google.Protobuf;
+using Grpc.Core;
+using SecAgg.Security;
 
-namespace SecAgg.Transport.Tests.Interop;
+namespace SecAgg.Interop.Tests.Interop;
 
-/// <summary>Our implementation of the test service (mirror of the Python servicer).</summary>
-internal sealed class InteropService
+/// <summary>Our implementation of the test service (mirror of the Python servicer), on ASP.NET Core gRPC.</summary>
+internal sealed class InteropService : Interop.InteropBase
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource<HangReport>> _hangs = new();
-
-    public GrpcServiceRegistry CreateRegistry()
-    {
-        var registry = new GrpcServiceRegistry();
-        registry.AddUnary(InteropMethods.Echo, EchoAsync);
-        registry.AddClientStreaming(InteropMethods.Upload, UploadAsync);
-        registry.AddServerStreaming(InteropMethods.Download, DownloadAsync);
-        registry.AddDuplexStreaming(InteropMethods.Chat, ChatAsync);
-        registry.AddServerStreaming(InteropMethods.Hang, HangAsync);
-        registry.AddUnary(InteropMethods.HowDidHangEnd, HowDidHangEndAsync);
-        registry.EnsureComplete(InteropMethods.Descriptor);
-        return registry;
-    }
 
     /// <summary>How the Hang call tagged <paramref name="tag"/> ended (waits up to 20 s).</summary>
     public async Task<HangReport> WaitForHangAsync(string tag)
     {
-        TaskCompletionSource<HangReport> tcs = Hang(tag);
+        TaskCompletionSource<HangReport> tcs = HangOf(tag);
         try
         {
             return await tcs.Task.WaitAsync(TimeSpan.FromSeconds(20));
@@ -36,9 +25,9 @@ internal sealed class InteropService
         }
     }
 
-    private TaskCompletionSource<HangReport> Hang(string tag) => _hangs.GetOrAdd(tag, _ => new TaskCompletionSource<HangReport>(TaskCreationOptions.RunContinuationsAsynchronously));
+    private TaskCompletionSource<HangReport> HangOf(string tag) => _hangs.GetOrAdd(tag, _ => new TaskCompletionSource<HangReport>(TaskCreationOptions.RunContinuationsAsynchronously));
 
-    private static Task<EchoReply> EchoAsync(EchoRequest request, ServerCallContext context)
+    public override Task<EchoReply> Echo(EchoRequest request, ServerCallContext context)
     {
         if (request.FailCode != 0)
         {
@@ -50,13 +39,13 @@ internal sealed class InteropService
         {
             Text = request.Text,
             Data = request.Data,
-            PeerCommonName = context.PeerIdentity?.CommonName ?? "",
+            PeerCommonName = context.GetHttpContext().Connection.ClientCertificate is { } c ? PeerIdentity.FromCertificate(c).CommonName ?? "" : "",
             MetadataTag = context.RequestHeaders.GetValue("x-tag") ?? "",
             MetadataBlob = ByteString.CopyFrom(context.RequestHeaders.GetValueBytes("x-blob-bin") ?? []),
         });
     }
 
-    private static async Task<UploadSummary> UploadAsync(IAsyncStreamReader<Chunk> requests, ServerCallContext context)
+    public override async Task<UploadSummary> Upload(IAsyncStreamReader<Chunk> requests, ServerCallContext context)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         uint count = 0;
@@ -71,7 +60,7 @@ internal sealed class InteropService
         return new UploadSummary { Count = count, TotalBytes = total, Sha256 = ByteString.CopyFrom(hash.GetHashAndReset()) };
     }
 
-    private static async Task DownloadAsync(DownloadRequest request, IServerStreamWriter<Chunk> responses, ServerCallContext context)
+    public override async Task Download(DownloadRequest request, IServerStreamWriter<Chunk> responses, ServerCallContext context)
     {
         for (uint i = 0; i < request.Count; i++)
         {
@@ -81,7 +70,7 @@ internal sealed class InteropService
         }
     }
 
-    private static async Task ChatAsync(IAsyncStreamReader<EchoRequest> requests, IServerStreamWriter<EchoReply> responses, ServerCallContext context)
+    public override async Task Chat(IAsyncStreamReader<EchoRequest> requests, IServerStreamWriter<EchoReply> responses, ServerCallContext context)
     {
         while (await requests.MoveNext())
         {
@@ -89,9 +78,9 @@ internal sealed class InteropService
         }
     }
 
-    private async Task HangAsync(EchoRequest request, IServerStreamWriter<EchoReply> responses, ServerCallContext context)
+    public override async Task Hang(EchoRequest request, IServerStreamWriter<EchoReply> responses, ServerCallContext context)
     {
-        TaskCompletionSource<HangReport> report = Hang(request.Text);
+        TaskCompletionSource<HangReport> report = HangOf(request.Text);
         DateTime start = DateTime.UtcNow;
         await responses.WriteAsync(new EchoReply { Text = "started" });
         try
@@ -103,11 +92,11 @@ internal sealed class InteropService
             // A client's deadline fires on its own clock, so its RST_STREAM may beat our timer by the
             // trip here (long on a loaded machine): "ended by the deadline" is therefore "cancelled while
             // a short grpc-timeout (< 5 s) was in force"; the tests' cancellations run under 60 s deadlines.
-            bool deadline = context.Deadline is { } d && d - start < TimeSpan.FromSeconds(5);
+            bool deadline = context.Deadline != DateTime.MaxValue && context.Deadline - start < TimeSpan.FromSeconds(5);
             report.TrySetResult(new HangReport { Ended = true, DeadlineExceeded = deadline, Cancelled = !deadline });
             throw;
         }
     }
 
-    private async Task<HangReport> HowDidHangEndAsync(EchoRequest request, ServerCallContext context) => await WaitForHangAsync(request.Text);
+    public override async Task<HangReport> HowDidHangEnd(EchoRequest request, ServerCallContext context) => await WaitForHangAsync(request.Text);
 }
