@@ -66,6 +66,9 @@ internal sealed class ServiceHarness : IAsyncDisposable
     /// <summary>The service's liveness window for choosing a t-of-N decryption set.</summary>
     public TimeSpan LivenessWindow { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The service's deadline for calls that set none.</summary>
+    public TimeSpan DefaultCallDeadline { get; set; } = TimeSpan.FromMinutes(30);
+
     public static async Task<ServiceHarness> CreateAsync(string engine, int parties = 3, int minParticipants = 2, string collect = "60s", string decrypt = "60s", int rounds = 1, int? threshold = null, double budget = 1e300, int? maxWeight = null, string scheme = "bfv")
     {
         var h = new ServiceHarness(await StoreFactory.CreateAsync(engine), engine, parties, threshold ?? parties);
@@ -112,6 +115,7 @@ internal sealed class ServiceHarness : IAsyncDisposable
             AllowInsecureParameters = true,
             TickInterval = TimeSpan.FromMilliseconds(100),
             LivenessWindow = LivenessWindow,
+            DefaultCallDeadline = DefaultCallDeadline,
             LoggerFactory = new CapturingLoggerFactory(Logs),
         });
         return Host;
@@ -186,7 +190,7 @@ internal sealed class ServiceHarness : IAsyncDisposable
         _childAddress = null;
     }
 
-    private Uri Address => Host?.Address ?? _childAddress ?? throw new InvalidOperationException("no aggregator is running");
+    public Uri Address => Host?.Address ?? _childAddress ?? throw new InvalidOperationException("no aggregator is running");
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(Uri, X509Certificate2?), TestClient> _clients = new();
 

@@ -5,9 +5,9 @@ namespace SecAgg.Aggregator.Service.Api;
 
 /// <summary>
 /// A per-call default deadline: a call whose client sent no <c>grpc-timeout</c> gets
-/// <see cref="AggregatorHostOptions.DefaultCallDeadline"/>. The handler sees it as the context's deadline and
-/// cancellation token; when it fires the call ends with DEADLINE_EXCEEDED (accepted chunks stay durable, so an
-/// upload resumes). A client's own deadline is left as it is.
+/// <see cref="AggregatorHostOptions.DefaultCallDeadline"/>. Handlers see it through <see cref="CallDeadline.CallToken"/>;
+/// when it fires the call ends with DEADLINE_EXCEEDED saying so (accepted chunks stay durable, so an upload resumes).
+/// A client's own deadline is left to grpc-dotnet, which enforces it on the call's own token.
 /// </summary>
 internal sealed class CallDeadlineInterceptor(AggregatorHostOptions options) : Interceptor
 {
@@ -41,9 +41,10 @@ internal sealed class CallDeadlineInterceptor(AggregatorHostOptions options) : I
         TimeSpan limit = options.DefaultCallDeadline;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         deadline.CancelAfter(limit);
+        context.SetCallToken(deadline.Token);
         try
         {
-            return await handler(new DeadlineCallContext(context, DateTime.UtcNow + limit, deadline.Token)).ConfigureAwait(false);
+            return await handler(context).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled }
             && deadline.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)

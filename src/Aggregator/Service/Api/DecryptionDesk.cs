@@ -31,7 +31,7 @@ internal sealed class DecryptionDesk(
     public async Task FetchAsync(FetchDecryptionRequestsRequest request, IServerStreamWriter<DecryptionStreamMessage> responses, ServerCallContext context)
     {
         string caller = context.Caller();
-        CancellationToken ct = context.CancellationToken;
+        CancellationToken ct = context.CallToken();
         while (true)
         {
             RoundState r = await rounds.RequireAsync(request.Round, ct).ConfigureAwait(false);
@@ -56,7 +56,7 @@ internal sealed class DecryptionDesk(
     public async Task<DecryptionRequestBatch> PollAsync(PollDecryptionRequestsRequest request, ServerCallContext context)
     {
         string caller = context.Caller();
-        RoundState r = await rounds.RequireAsync(request.Round, context.CancellationToken).ConfigureAwait(false);
+        RoundState r = await rounds.RequireAsync(request.Round, context.CallToken()).ConfigureAwait(false);
         if (request.MaxRequests > MaxPage)
         {
             throw RefusalException.Invalid($"max_requests {request.MaxRequests} exceeds {MaxPage}", request.Round);
@@ -68,7 +68,7 @@ internal sealed class DecryptionDesk(
             return batch;
         }
 
-        var s = (await SessionAsync(r, caller, context.CancellationToken).ConfigureAwait(false))!.Value;
+        var s = (await SessionAsync(r, caller, context.CallToken()).ConfigureAwait(false))!.Value;
         batch.Session = s.Session;
         int max = request.MaxRequests == 0 ? DefaultPage : (int)request.MaxRequests;
         int i = (int)request.FirstChunkIndex;
@@ -85,7 +85,7 @@ internal sealed class DecryptionDesk(
     public async Task<UploadDecryptionSharesResponse> ReceiveSharesAsync(IAsyncStreamReader<V1.DecryptionShare> requests, ServerCallContext context)
     {
         string caller = context.Caller();
-        CancellationToken ct = context.CancellationToken;
+        CancellationToken ct = context.CallToken();
         RoundState? r = null;
         AggregateChunk[]? aggregate = null;
         while (await requests.MoveNext(ct).ConfigureAwait(false))

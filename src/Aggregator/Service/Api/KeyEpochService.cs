@@ -27,7 +27,7 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
     public override async Task<EpochInfo> GetEpochInfo(GetEpochInfoRequest request, ServerCallContext context)
     {
         CheckEpoch(request.EpochId);
-        CancellationToken ct = context.CancellationToken;
+        CancellationToken ct = context.CallToken();
         ByteString seed = await epoch.SeedAsync(ct).ConfigureAwait(false);
         var shares = await epoch.AcceptedSharesAsync(ct).ConfigureAwait(false);
         bool ready = await epoch.IsKeyReadyAsync(ct).ConfigureAwait(false);
@@ -93,7 +93,7 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
             PublicKeyShare = request.PublicKeyShare,
             KeyAgreementPublicKey = request.KeyAgreementPublicKey,
         }.ToByteArray();
-        int count = await epoch.AcceptShareAsync(caller, canonical, context.CancellationToken).ConfigureAwait(false)
+        int count = await epoch.AcceptShareAsync(caller, canonical, context.CallToken()).ConfigureAwait(false)
             ?? throw new RefusalException(StatusCode.AlreadyExists, ErrorReason.Duplicate,
                 "a different public-key share of yours is already recorded for this epoch; a share is accepted exactly once (keep the secret that matches the first one)");
         return new UploadPublicKeyShareResponse
@@ -106,7 +106,7 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
     public override async Task<V1.CollectivePublicKey> GetCollectivePublicKey(GetCollectivePublicKeyRequest request, ServerCallContext context)
     {
         CheckEpoch(request.EpochId);
-        CancellationToken ct = context.CancellationToken;
+        CancellationToken ct = context.CallToken();
         if (epoch.CollectiveKeyAnswer is { } cached)
         {
             return cached;
@@ -145,7 +145,7 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
     {
         string caller = context.Caller();
         var stored = new SortedSet<string>(StringComparer.Ordinal);
-        CancellationToken ct = context.CancellationToken;
+        CancellationToken ct = context.CallToken();
         while (await requestStream.MoveNext(ct).ConfigureAwait(false))
         {
             ThresholdShareBlob blob = requestStream.Current;
@@ -180,7 +180,7 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
     {
         string caller = context.Caller();
         CheckEpoch(request.EpochId);
-        CancellationToken ct = context.CancellationToken;
+        CancellationToken ct = context.CallToken();
         var sent = new HashSet<string>(request.HaveSenderIds.Where(id => roster.IsEnrolled(id) && id != caller), StringComparer.Ordinal);
         int expected = roster.Count - 1;
 

@@ -25,14 +25,14 @@ internal sealed class RoundsService(RoundCatalog rounds, ConsortiumRoster roster
 
     public override async Task<RoundConfig> GetRoundConfig(GetRoundConfigRequest request, ServerCallContext context)
     {
-        RoundState r = await rounds.RequireAsync(request.Round, context.CancellationToken).ConfigureAwait(false);
-        RoundParameters p = await rounds.ParametersAsync(r.Number, context.CancellationToken).ConfigureAwait(false);
+        RoundState r = await rounds.RequireAsync(request.Round, context.CallToken()).ConfigureAwait(false);
+        RoundParameters p = await rounds.ParametersAsync(r.Number, context.CallToken()).ConfigureAwait(false);
         return p.ToContract((uint)roster.Config.MinParticipants, (uint)roster.Count, r.CollectDeadline, RoundCatalog.ToWire(r.Stage));
     }
 
     public override async Task<RoundStatus> GetRoundStatus(GetRoundStatusRequest request, ServerCallContext context)
     {
-        RoundState r = await rounds.RequireAsync(request.Round, context.CancellationToken).ConfigureAwait(false);
+        RoundState r = await rounds.RequireAsync(request.Round, context.CallToken()).ConfigureAwait(false);
         var status = new RoundStatus
         {
             Round = (ulong)r.Number,
@@ -73,7 +73,7 @@ internal sealed class RoundsService(RoundCatalog rounds, ConsortiumRoster roster
 
     public override async Task DownloadGlobalModel(DownloadGlobalModelRequest request, IServerStreamWriter<GlobalModelMessage> responseStream, ServerCallContext context)
     {
-        CancellationToken ct = context.CancellationToken;
+        CancellationToken ct = context.CallToken();
         long version = request.ModelVersion == 0 ? await models.LatestVersionAsync(ct).ConfigureAwait(false) : (long)request.ModelVersion;
         PublishedModel model = await models.GetAsync(version, ct).ConfigureAwait(false)
             ?? throw new RefusalException(StatusCode.NotFound, ErrorReason.NotFound, $"model version {request.ModelVersion} has not been published");

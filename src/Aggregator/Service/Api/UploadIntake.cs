@@ -23,7 +23,7 @@ internal sealed class UploadIntake(
     /// <summary>Receives one upload stream: an <see cref="UploadHeader"/> first, then chunks in any order.</summary>
     public async Task<UploadCiphertextsResponse> ReceiveAsync(IAsyncStreamReader<CiphertextUploadMessage> requests, ServerCallContext context)
     {
-        CancellationToken ct = context.CancellationToken;
+        CancellationToken ct = context.CallToken();
         string caller = context.Caller();
         if (!await requests.MoveNext(ct).ConfigureAwait(false))
         {
@@ -93,14 +93,14 @@ internal sealed class UploadIntake(
     public async Task<V1.UploadProgress> ProgressAsync(GetUploadProgressRequest request, ServerCallContext context)
     {
         string caller = context.Caller();
-        RoundState r = await rounds.RequireAsync(request.Round, context.CancellationToken).ConfigureAwait(false);
-        byte[]? doc = await docs.GetAsync(DocumentKeys.Upload(r.Number, caller), context.CancellationToken).ConfigureAwait(false);
+        RoundState r = await rounds.RequireAsync(request.Round, context.CallToken()).ConfigureAwait(false);
+        byte[]? doc = await docs.GetAsync(DocumentKeys.Upload(r.Number, caller), context.CallToken()).ConfigureAwait(false);
         if (!UploadDocuments.IsOf(doc, request.UploadId.Span))
         {
             throw new RefusalException(StatusCode.NotFound, ErrorReason.NotFound, $"no upload with that id from you in round {r.Number}; start one with a new upload id", request.Round);
         }
 
-        (IEnumerable<int> held, bool complete) = await HeldAsync(r.Number, caller, r.ChunkCount, context.CancellationToken).ConfigureAwait(false);
+        (IEnumerable<int> held, bool complete) = await HeldAsync(r.Number, caller, r.ChunkCount, context.CallToken()).ConfigureAwait(false);
         var result = new V1.UploadProgress
         {
             Round = (ulong)r.Number,
