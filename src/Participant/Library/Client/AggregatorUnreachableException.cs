@@ -34,9 +34,15 @@ public sealed class AggregatorUnreachableException : IOException
         ArgumentNullException.ThrowIfNull(e);
         for (Exception? x = e.Status.DebugException; x is not null; x = x.InnerException)
         {
-            if (x is AggregatorUnreachableException u)
+            switch (x)
             {
-                return u;
+                case AggregatorUnreachableException u:
+                    return u;
+
+                // grpc-dotnet opens the TCP connection itself (its subchannel) before the HTTP handler sees the call.
+                case System.Net.Sockets.SocketException socket when e.StatusCode == Grpc.Core.StatusCode.Unavailable:
+                    return new AggregatorUnreachableException(
+                        $"the aggregator cannot be reached ({socket.SocketErrorCode}: {socket.Message}); check that it is running and that its address and port are right", socket);
             }
         }
 

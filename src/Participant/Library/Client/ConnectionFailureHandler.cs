@@ -52,7 +52,7 @@ internal sealed class ConnectionFailureHandler : DelegatingHandler
 
         if (Find<SocketException>(e) is { } socket)
         {
-            return $"{at} cannot be reached ({socket.SocketErrorCode}: {socket.Message}); check that it is running and that the address and port are right";
+            return $"{at} cannot be reached ({socket.SocketErrorCode}: {socket.Message}); check that it is running and that its address and port are right";
         }
 
         if (e.HttpRequestError is HttpRequestError.NameResolutionError)
