@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text;
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Quantize.Accounting;
 
 namespace SecAgg.Quantize.Ddg;
@@ -142,7 +143,7 @@ public sealed class DdgParameters
         }
 
         double variance = sigmaInt * sigmaInt;
-        if (variance > Sampling.DiscreteGaussianSampler.MaxVariance)
+        if (variance > ExactDiscreteGaussianSampler.MaxVariance)
         {
             throw Bad(nameof(literal.NoiseMultiplier), $"sigma_int = {sigmaInt:G4} exceeds the sampler's limit 2^20: lower Bits (b) or NoiseMultiplier (z).");
         }
