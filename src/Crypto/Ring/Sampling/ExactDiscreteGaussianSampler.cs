@@ -11,7 +11,7 @@ namespace SecAgg.Crypto.Ring.Sampling;
 /// <summary>
 /// Fast exact sampler for the discrete Gaussian N_Z(0, σ²), P(X = x) ∝ exp(−x²/(2σ²)), for a
 /// rational σ² = N/D ≤ 2^40: inversion of the exact folded CDF with lazily extended precision, integers only.
-/// The DP noise of the DDG encoder and the base sampler of <c>LargeDiscreteGaussianSampler</c>
+/// The DP noise of the DDG encoder and the base sampler of <see cref="LargeDiscreteGaussianSampler"/>
 /// (σ = 2^m, m ≤ 100, for flooding). Not to be confused with <see cref="DiscreteGaussianSampler"/>, the RLWE
 /// error (σ = 3.2 from a double-precision table) and the v1 Box–Muller flooding path.
 /// </summary>

@@ -27,6 +27,9 @@ public sealed class NoFloatingPointTests
         typeof(ExactSampling).FullName!,
         typeof(Prng).FullName!,
         typeof(AesNiCtr).FullName!,
+        typeof(LargeDiscreteGaussianSampler).FullName!,
+        typeof(LargeDiscreteGaussianSampler).FullName! + "+Core",
+        typeof(DyadicBernoulliExp).FullName!,
     };
 
     [Theory]
