@@ -1,14 +1,16 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using AesX86 = System.Runtime.Intrinsics.X86.Aes;
 
-namespace SecAgg.Quantize.Internal;
+namespace SecAgg.Crypto.Ring.Sampling.Internal;
 
 /// <summary>
-/// AES-256 with AES-NI: key expansion (Intel AES-NI white paper, KEY_256_ASSIST) and counter-mode
-/// keystream, eight blocks in flight. Allocation-free. Checked against .NET's Aes (OpenSSL) in tests.
+/// AES-256 with AES-NI: key expansion (Intel AES-NI white paper, KEY_256_ASSIST) and the counter-mode
+/// keystream of <see cref="Prng"/>: block k is AES_key(k as a 16-byte big-endian integer), eight blocks in
+/// flight. Allocation-free. Checked against .NET's Aes (OpenSSL) and FIPS-197 in tests.
 /// </summary>
 internal sealed class AesNiCtr
 {
@@ -56,8 +58,9 @@ internal sealed class AesNiCtr
         return t3 ^ t2;
     }
 
-    /// <summary>Writes AES_k(streamId || counter + i) for i = 0 … blocks−1 (little-endian words) into destination.</summary>
-    public void Generate(Span<byte> destination, ulong streamId, ulong counter)
+    /// <summary>Writes AES_key(BE128(counter + i)) for i = 0 … blocks−1 into destination (blocks = length / 16).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Generate(Span<byte> destination, UInt128 counter)
     {
         int blocks = destination.Length / 16;
         ref byte dst = ref MemoryMarshal.GetReference(destination);
@@ -66,14 +69,14 @@ internal sealed class AesNiCtr
         for (; b + 8 <= blocks; b += 8)
         {
             Vector128<byte> k0 = rk[0];
-            Vector128<byte> x0 = Block(streamId, counter + (ulong)b) ^ k0;
-            Vector128<byte> x1 = Block(streamId, counter + (ulong)b + 1) ^ k0;
-            Vector128<byte> x2 = Block(streamId, counter + (ulong)b + 2) ^ k0;
-            Vector128<byte> x3 = Block(streamId, counter + (ulong)b + 3) ^ k0;
-            Vector128<byte> x4 = Block(streamId, counter + (ulong)b + 4) ^ k0;
-            Vector128<byte> x5 = Block(streamId, counter + (ulong)b + 5) ^ k0;
-            Vector128<byte> x6 = Block(streamId, counter + (ulong)b + 6) ^ k0;
-            Vector128<byte> x7 = Block(streamId, counter + (ulong)b + 7) ^ k0;
+            Vector128<byte> x0 = Block(counter + (uint)b) ^ k0;
+            Vector128<byte> x1 = Block(counter + (uint)(b + 1)) ^ k0;
+            Vector128<byte> x2 = Block(counter + (uint)(b + 2)) ^ k0;
+            Vector128<byte> x3 = Block(counter + (uint)(b + 3)) ^ k0;
+            Vector128<byte> x4 = Block(counter + (uint)(b + 4)) ^ k0;
+            Vector128<byte> x5 = Block(counter + (uint)(b + 5)) ^ k0;
+            Vector128<byte> x6 = Block(counter + (uint)(b + 6)) ^ k0;
+            Vector128<byte> x7 = Block(counter + (uint)(b + 7)) ^ k0;
             for (int r = 1; r < 14; r++)
             {
                 Vector128<byte> k = rk[r];
@@ -100,7 +103,7 @@ internal sealed class AesNiCtr
 
         for (; b < blocks; b++)
         {
-            Vector128<byte> x = Block(streamId, counter + (ulong)b) ^ rk[0];
+            Vector128<byte> x = Block(counter + (uint)b) ^ rk[0];
             for (int r = 1; r < 14; r++)
             {
                 x = AesX86.Encrypt(x, rk[r]);
@@ -110,9 +113,10 @@ internal sealed class AesNiCtr
         }
     }
 
+    /// <summary>The 16 bytes of k in big-endian order (element 0 of a Vector128&lt;ulong&gt; is bytes 0..7 little-endian).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> Block(ulong streamId, ulong counter)
-        => Vector128.Create(streamId, counter).AsByte(); // element 0 = bytes 0..7 little-endian
+    private static Vector128<byte> Block(UInt128 k)
+        => Vector128.Create(BinaryPrimitives.ReverseEndianness((ulong)(k >> 64)), BinaryPrimitives.ReverseEndianness((ulong)k)).AsByte();
 
     /// <summary>Zeroes the round keys.</summary>
     public void Clear() => Array.Clear(_rk);

@@ -1,7 +1,6 @@
 using System.Numerics;
-using SecAgg.Quantize.Random;
 
-namespace SecAgg.Quantize.Sampling;
+namespace SecAgg.Crypto.Ring.Sampling;
 
 /// <summary>
 /// The exact samplers of Canonne, Kamath and Steinke, "The Discrete Gaussian for Differential
@@ -11,12 +10,12 @@ namespace SecAgg.Quantize.Sampling;
 /// <remarks>
 /// These are the reference building blocks. Their running time depends on the value drawn
 /// (the loops run longer for larger |Y| and for rejected proposals; CKS section 5.4), which is a
-/// timing side channel. The fast sampler is <see cref="DiscreteGaussianSampler"/>.
+/// timing side channel. The fast sampler is <see cref="ExactDiscreteGaussianSampler"/>.
 /// </remarks>
 public static class ExactSampling
 {
     /// <summary>Bernoulli(p/q): true with probability exactly p/q, for 0 ≤ p ≤ q, q &gt; 0.</summary>
-    public static bool Bernoulli(BigInteger p, BigInteger q, AesCtrRandom random)
+    public static bool Bernoulli(BigInteger p, BigInteger q, Prng random)
     {
         ArgumentNullException.ThrowIfNull(random);
         if (q.Sign <= 0 || p.Sign < 0 || p > q)
@@ -33,7 +32,7 @@ public static class ExactSampling
     /// failure at K and return [K odd]; for γ &gt; 1, return true iff ⌊γ⌋ draws of Bernoulli(exp(−1))
     /// and one of Bernoulli(exp(−(γ−⌊γ⌋))) all succeed.
     /// </summary>
-    public static bool BernoulliExpMinus(BigInteger numerator, BigInteger denominator, AesCtrRandom random)
+    public static bool BernoulliExpMinus(BigInteger numerator, BigInteger denominator, Prng random)
     {
         ArgumentNullException.ThrowIfNull(random);
         if (denominator.Sign <= 0 || numerator.Sign < 0)
@@ -54,7 +53,7 @@ public static class ExactSampling
         return BernoulliExpMinusAtMostOne(numerator, denominator, random);
     }
 
-    private static bool BernoulliExpMinusAtMostOne(BigInteger n, BigInteger d, AesCtrRandom random)
+    private static bool BernoulliExpMinusAtMostOne(BigInteger n, BigInteger d, Prng random)
     {
         // K = 1; while Bernoulli(gamma / K): K++. Return K odd.
         BigInteger k = BigInteger.One;
@@ -74,7 +73,7 @@ public static class ExactSampling
     /// [0, t) and accept it with probability exp(−U/t); V geometric by repeated Bernoulli(exp(−1));
     /// Y = ⌊(U + t·V)/s⌋ with a random sign; reject (negative, 0).
     /// </summary>
-    public static BigInteger DiscreteLaplace(BigInteger s, BigInteger t, AesCtrRandom random)
+    public static BigInteger DiscreteLaplace(BigInteger s, BigInteger t, Prng random)
     {
         ArgumentNullException.ThrowIfNull(random);
         if (s.Sign <= 0 || t.Sign <= 0)
@@ -111,9 +110,9 @@ public static class ExactSampling
     /// <summary>
     /// The discrete Gaussian N_Z(0, σ²) for σ² = <paramref name="varianceNumerator"/>/<paramref name="varianceDenominator"/>
     /// (CKS Algorithm 3): t = ⌊σ⌋ + 1; propose Y from the discrete Laplace with scale t and accept with
-    /// probability exp(−(|Y| − σ²/t)² / (2σ²)). This is the slow reference; see <see cref="DiscreteGaussianSampler"/>.
+    /// probability exp(−(|Y| − σ²/t)² / (2σ²)). This is the slow reference; see <see cref="ExactDiscreteGaussianSampler"/>.
     /// </summary>
-    public static BigInteger DiscreteGaussian(BigInteger varianceNumerator, BigInteger varianceDenominator, AesCtrRandom random)
+    public static BigInteger DiscreteGaussian(BigInteger varianceNumerator, BigInteger varianceDenominator, Prng random)
     {
         ArgumentNullException.ThrowIfNull(random);
         if (varianceNumerator.Sign <= 0 || varianceDenominator.Sign <= 0)

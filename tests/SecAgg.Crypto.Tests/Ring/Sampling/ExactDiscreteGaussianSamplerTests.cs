@@ -1,10 +1,10 @@
 using System.Numerics;
-using SecAgg.Quantize.Internal;
-using SecAgg.Quantize.Sampling;
+using SecAgg.Crypto.Ring.Sampling;
+using SecAgg.Crypto.Ring.Sampling.Internal;
 
-namespace SecAgg.Quantize.Tests.Sampling;
+namespace SecAgg.Crypto.Tests.Ring.Sampling;
 
-public sealed class DiscreteGaussianSamplerTests
+public sealed class ExactDiscreteGaussianSamplerTests
 {
     [Theory]
     [InlineData(1, 1, 1)]        // sigma = 1
@@ -15,7 +15,7 @@ public sealed class DiscreteGaussianSamplerTests
     [InlineData(100000000, 1, 6)] // sigma = 10^4
     public void SamplesMatchTheExactPmfByChiSquare(long num, long den, byte seed)
     {
-        var sampler = DiscreteGaussianSampler.Create(num, den);
+        var sampler = ExactDiscreteGaussianSampler.Create(num, den);
         double variance = (double)num / den;
         using var rng = Stats.Rng(seed);
         var samples = new long[1_000_000];
@@ -32,8 +32,8 @@ public sealed class DiscreteGaussianSamplerTests
     [InlineData(1000000, 1, 24)]
     public void FixedStepSearchMatchesTheExactPmfAndTheGuidedSearch(long num, long den, byte seed)
     {
-        var fixedStep = DiscreteGaussianSampler.Create(num, den, fixedStepSearch: true);
-        var guided = DiscreteGaussianSampler.Create(num, den);
+        var fixedStep = ExactDiscreteGaussianSampler.Create(num, den, fixedStepSearch: true);
+        var guided = ExactDiscreteGaussianSampler.Create(num, den);
         Assert.True(fixedStep.FixedStepSearch);
         var a = new long[500_000];
         var b = new long[500_000];
@@ -52,12 +52,12 @@ public sealed class DiscreteGaussianSamplerTests
     [InlineData(false)]
     public void FixedStepSearchResolvesTiesExactly(bool vectors)
     {
-        bool saved = DiscreteGaussianSampler.UseVectors;
-        DiscreteGaussianSampler.UseVectors = vectors;
+        bool saved = ExactDiscreteGaussianSampler.UseVectors;
+        ExactDiscreteGaussianSampler.UseVectors = vectors;
         try
         {
-            var sampler = DiscreteGaussianSampler.Create(5, 2, 8, fixedStepSearch: true);
-            var guided = DiscreteGaussianSampler.Create(5, 2, 8);
+            var sampler = ExactDiscreteGaussianSampler.Create(5, 2, 8, fixedStepSearch: true);
+            var guided = ExactDiscreteGaussianSampler.Create(5, 2, 8);
             using var rng = Stats.Rng(25);
             var samples = new long[200_000];
             sampler.Fill(samples, rng);
@@ -70,7 +70,7 @@ public sealed class DiscreteGaussianSamplerTests
         }
         finally
         {
-            DiscreteGaussianSampler.UseVectors = saved;
+            ExactDiscreteGaussianSampler.UseVectors = saved;
         }
     }
 
@@ -80,7 +80,7 @@ public sealed class DiscreteGaussianSamplerTests
     [InlineData(10000, 1)]
     public void MeanAndVarianceMatch(long num, long den)
     {
-        var sampler = DiscreteGaussianSampler.Create(num, den);
+        var sampler = ExactDiscreteGaussianSampler.Create(num, den);
         using var rng = Stats.Rng(9);
         const int N = 1_000_000;
         double sum = 0, sumSq = 0;
@@ -109,7 +109,7 @@ public sealed class DiscreteGaussianSamplerTests
     public void TailsHaveTheExactFrequency()
     {
         // P(|X| >= 3) for sigma = 1 is about 0.0044: 1e6 samples see about 4400 of them.
-        var sampler = DiscreteGaussianSampler.Create(1, 1);
+        var sampler = ExactDiscreteGaussianSampler.Create(1, 1);
         using var rng = Stats.Rng(11);
         var pmf = Stats.GaussianPmf(1);
         double pTail = 1 - pmf(0) - (2 * pmf(1)) - (2 * pmf(2));
@@ -135,7 +135,7 @@ public sealed class DiscreteGaussianSamplerTests
     public void TieResolutionIsExact(long num, long den)
     {
         // Compare only 8 bits on the fast path: ties are frequent and the BigInteger path decides them.
-        var sampler = DiscreteGaussianSampler.Create(num, den, 8);
+        var sampler = ExactDiscreteGaussianSampler.Create(num, den, 8);
         using var rng = Stats.Rng(13);
         var samples = new long[200_000];
         sampler.Fill(samples, rng);
@@ -153,7 +153,7 @@ public sealed class DiscreteGaussianSamplerTests
     public void TableHoldsFloorOfTwoTo64TimesTheCdf(long num, long den)
     {
         // Independent check in double: |f_j - 2^64 F_j| within the double sum's rounding (< 2^16, i.e. 48 bits agree).
-        var sampler = DiscreteGaussianSampler.Create(num, den);
+        var sampler = ExactDiscreteGaussianSampler.Create(num, den);
         double variance = (double)num / den;
         var pmf = Stats.GaussianPmf(variance);
         var cdf = new FoldedGaussianCdf(num, den);
@@ -183,7 +183,7 @@ public sealed class DiscreteGaussianSamplerTests
     [Fact]
     public void ParallelFillIsReproducibleAndDistributedCorrectly()
     {
-        var sampler = DiscreteGaussianSampler.Create(100, 1);
+        var sampler = ExactDiscreteGaussianSampler.Create(100, 1);
         var a = new long[300_000];
         var b = new long[300_000];
         using (var rng = Stats.Rng(21)) sampler.FillParallel(a, rng, 2);
@@ -196,7 +196,7 @@ public sealed class DiscreteGaussianSamplerTests
     [Fact]
     public void FromVarianceUsesTheDoublesExactValue()
     {
-        var s = DiscreteGaussianSampler.FromVariance(0.1);
+        var s = ExactDiscreteGaussianSampler.FromVariance(0.1);
         Assert.Equal(BigInteger.Pow(2, 55), s.VarianceDenominator);
         Assert.Equal(new BigInteger(3602879701896397), s.VarianceNumerator);
     }
@@ -204,10 +204,10 @@ public sealed class DiscreteGaussianSamplerTests
     [Fact]
     public void RejectsNonPositiveOrHugeVariance()
     {
-        var e1 = Assert.Throws<ArgumentOutOfRangeException>(() => DiscreteGaussianSampler.Create(0, 1));
+        var e1 = Assert.Throws<ArgumentOutOfRangeException>(() => ExactDiscreteGaussianSampler.Create(0, 1));
         Assert.Contains("positive", e1.Message);
-        var e2 = Assert.Throws<ArgumentOutOfRangeException>(() => DiscreteGaussianSampler.FromVariance(double.NaN));
+        var e2 = Assert.Throws<ArgumentOutOfRangeException>(() => ExactDiscreteGaussianSampler.FromVariance(double.NaN));
         Assert.Equal("variance", e2.ParamName);
-        Assert.Throws<ArgumentOutOfRangeException>(() => DiscreteGaussianSampler.Create(BigInteger.Pow(2, 41), 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ExactDiscreteGaussianSampler.Create(BigInteger.Pow(2, 41), 1));
     }
 }

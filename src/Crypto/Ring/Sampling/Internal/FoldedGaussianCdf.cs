@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace SecAgg.Quantize.Internal;
+namespace SecAgg.Crypto.Ring.Sampling.Internal;
 
 /// <summary>
 /// Rigorous enclosures of the folded discrete Gaussian CDF F_j = P(|X| ≤ j) for X ~ N_Z(0, σ²),

@@ -1,7 +1,7 @@
 using System.Numerics;
-using SecAgg.Quantize.Sampling;
+using SecAgg.Crypto.Ring.Sampling;
 
-namespace SecAgg.Quantize.Tests.Sampling;
+namespace SecAgg.Crypto.Tests.Ring.Sampling;
 
 public sealed class ExactSamplingTests
 {

@@ -1,17 +1,18 @@
 using MathNet.Numerics.Distributions;
-using SecAgg.Quantize.Random;
+using SecAgg.Crypto.Ring.Sampling;
 
-namespace SecAgg.Quantize.Tests.Sampling;
+namespace SecAgg.Crypto.Tests.Ring.Sampling;
 
 /// <summary>Test helpers: exact PMFs computed independently in double, chi-square goodness of fit.</summary>
 internal static class Stats
 {
-    public static AesCtrRandom Rng(byte seed, ulong stream = 0)
+    /// <summary>A reproducible public stream for tests (never for secrets).</summary>
+    public static Prng Rng(byte seed)
     {
         var s = new byte[32];
         s[0] = seed;
         s[31] = 0x5a;
-        return AesCtrRandom.FromPublicSeed(s, stream);
+        return Prng.FromSeed(s);
     }
 
     /// <summary>Discrete Gaussian PMF on [-r, r] (r = 40σ + 10), normalised by the full sum.</summary>

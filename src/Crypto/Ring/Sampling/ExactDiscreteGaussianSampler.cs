@@ -3,14 +3,17 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using SecAgg.Quantize.Internal;
-using SecAgg.Quantize.Random;
+using System.Security.Cryptography;
+using SecAgg.Crypto.Ring.Sampling.Internal;
 
-namespace SecAgg.Quantize.Sampling;
+namespace SecAgg.Crypto.Ring.Sampling;
 
 /// <summary>
 /// Fast exact sampler for the discrete Gaussian N_Z(0, σ²), P(X = x) ∝ exp(−x²/(2σ²)), for a
-/// rational σ² = N/D: inversion of the exact folded CDF with lazily extended precision.
+/// rational σ² = N/D ≤ 2^40: inversion of the exact folded CDF with lazily extended precision, integers only.
+/// The DP noise of the DDG encoder and the base sampler of <see cref="LargeDiscreteGaussianSampler"/>
+/// (σ = 2^m, m ≤ 100, for flooding). Not to be confused with <see cref="DiscreteGaussianSampler"/>, the RLWE
+/// error (σ = 3.2 from a double-precision table) and the v1 Box–Muller flooding path.
 /// </summary>
 /// <remarks>
 /// <para><b>Algorithm.</b> Let F_j = P(|X| ≤ j) and U uniform in [0, 1) as an infinite bit string;
@@ -29,9 +32,9 @@ namespace SecAgg.Quantize.Sampling;
 /// more (binary search), so the time and the memory addresses touched depend on the value drawn
 /// (a cache-timing side channel on the participant's own machine, a stated non-goal). The tie path
 /// is far slower (BigInteger) but happens with probability below 2^−46.</para>
-/// <para>Thread-safe: the table is immutable; each thread must use its own <see cref="AesCtrRandom"/>.</para>
+/// <para>Thread-safe: the table is immutable; each thread must use its own <see cref="Prng"/>.</para>
 /// </remarks>
-public sealed class DiscreteGaussianSampler
+public sealed class ExactDiscreteGaussianSampler
 {
     /// <summary>Largest supported σ² (σ ≤ 2^20: the table has about 9.5·σ entries of 8 bytes).</summary>
     public const double MaxVariance = 1099511627776.0; // 2^40
@@ -45,7 +48,7 @@ public sealed class DiscreteGaussianSampler
     private readonly ulong[] _padded;   // _table padded to a power of two with 2^w − 1
     private readonly int _searchSteps;  // log2(_padded.Length)
 
-    private DiscreteGaussianSampler(BigInteger n, BigInteger d, int wordBits, bool fixedStepSearch)
+    private ExactDiscreteGaussianSampler(BigInteger n, BigInteger d, int wordBits, bool fixedStepSearch)
     {
         FixedStepSearch = fixedStepSearch;
         VarianceNumerator = n;
@@ -113,7 +116,7 @@ public sealed class DiscreteGaussianSampler
     /// and a tie (probability &lt; 2^−46) still takes the slow path. false (default): guide-table
     /// lookup, faster and value-dependent.
     /// </param>
-    public static DiscreteGaussianSampler Create(BigInteger numerator, BigInteger denominator, bool fixedStepSearch = false)
+    public static ExactDiscreteGaussianSampler Create(BigInteger numerator, BigInteger denominator, bool fixedStepSearch = false)
         => Create(numerator, denominator, 64, fixedStepSearch);
 
     /// <summary>
@@ -122,14 +125,14 @@ public sealed class DiscreteGaussianSampler
     /// </summary>
     /// <param name="variance">σ² (positive, finite, at most 2^40).</param>
     /// <param name="fixedStepSearch">See <see cref="Create(BigInteger, BigInteger, bool)"/>.</param>
-    public static DiscreteGaussianSampler FromVariance(double variance, bool fixedStepSearch = false)
+    public static ExactDiscreteGaussianSampler FromVariance(double variance, bool fixedStepSearch = false)
     {
         (BigInteger n, BigInteger d) = ExactRational(variance, nameof(variance));
         return Create(n, d, 64, fixedStepSearch);
     }
 
     /// <summary>Test hook: the same algorithm comparing only <paramref name="wordBits"/> bits on the fast path, so that ties (the exact slow path) are frequent.</summary>
-    internal static DiscreteGaussianSampler Create(BigInteger numerator, BigInteger denominator, int wordBits, bool fixedStepSearch = false)
+    internal static ExactDiscreteGaussianSampler Create(BigInteger numerator, BigInteger denominator, int wordBits, bool fixedStepSearch = false)
     {
         if (numerator.Sign <= 0 || denominator.Sign <= 0)
         {
@@ -147,7 +150,7 @@ public sealed class DiscreteGaussianSampler
         }
 
         BigInteger gcd = BigInteger.GreatestCommonDivisor(numerator, denominator);
-        return new DiscreteGaussianSampler(numerator / gcd, denominator / gcd, wordBits, fixedStepSearch);
+        return new ExactDiscreteGaussianSampler(numerator / gcd, denominator / gcd, wordBits, fixedStepSearch);
     }
 
     /// <summary>The exact rational value of a positive finite double.</summary>
@@ -186,7 +189,7 @@ public sealed class DiscreteGaussianSampler
     }
 
     /// <summary>One draw of N_Z(0, σ²).</summary>
-    public long Sample(AesCtrRandom random)
+    public long Sample(Prng random)
     {
         ArgumentNullException.ThrowIfNull(random);
         ulong u = random.NextUInt64() >> (64 - _wordBits);
@@ -197,7 +200,7 @@ public sealed class DiscreteGaussianSampler
     }
 
     /// <summary>Fills <paramref name="destination"/> with independent draws.</summary>
-    public void Fill(Span<long> destination, AesCtrRandom random)
+    public void Fill(Span<long> destination, Prng random)
     {
         ArgumentNullException.ThrowIfNull(random);
         const int Batch = 256;
@@ -207,13 +210,14 @@ public sealed class DiscreteGaussianSampler
         if (FixedStepSearch)
         {
             FillFixed(destination, random, words, bytes, shift);
+            CryptographicOperations.ZeroMemory(bytes);
             return;
         }
 
         while (!destination.IsEmpty)
         {
             int n = Math.Min(Batch, destination.Length);
-            random.NextBytes(bytes);
+            random.Fill(bytes);
             ref ulong w0 = ref MemoryMarshal.GetReference(words);
             ref long d0 = ref MemoryMarshal.GetReference(destination);
             for (int k = 0; k < n; k++)
@@ -227,10 +231,12 @@ public sealed class DiscreteGaussianSampler
 
             destination = destination[n..];
         }
+
+        CryptographicOperations.ZeroMemory(bytes); // the words determine the draws
     }
 
     /// <summary>Adds independent draws to each element of <paramref name="values"/> (wrapping on overflow is impossible for |x| &lt; 2^62).</summary>
-    public void AddTo(Span<long> values, AesCtrRandom random)
+    public void AddTo(Span<long> values, Prng random)
     {
         ArgumentNullException.ThrowIfNull(random);
         Span<long> noise = stackalloc long[256];
@@ -245,14 +251,16 @@ public sealed class DiscreteGaussianSampler
 
             values = values[n..];
         }
+
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(noise));
     }
 
     /// <summary>
     /// Fills <paramref name="destination"/> on up to <paramref name="degreeOfParallelism"/> cores:
-    /// chunk c of 65536 draws uses the c-th <see cref="AesCtrRandom.Fork"/> of <paramref name="random"/>
+    /// chunk c of 65536 draws uses the c-th <see cref="Prng.Fork"/> of <paramref name="random"/>
     /// (forked in order, so the output is the same for every degree of parallelism).
     /// </summary>
-    public unsafe void FillParallel(Span<long> destination, AesCtrRandom random, int degreeOfParallelism = -1)
+    public unsafe void FillParallel(Span<long> destination, Prng random, int degreeOfParallelism = -1)
     {
         ArgumentNullException.ThrowIfNull(random);
         if (degreeOfParallelism == -1)
@@ -268,7 +276,7 @@ public sealed class DiscreteGaussianSampler
         const int Chunk = 1 << 16;
         int chunks = (destination.Length + Chunk - 1) / Chunk;
         int length = destination.Length;
-        var forks = new AesCtrRandom[chunks];
+        var forks = new Prng[chunks];
         for (int c = 0; c < chunks; c++)
         {
             forks[c] = random.Fork();
@@ -283,7 +291,7 @@ public sealed class DiscreteGaussianSampler
                 new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism },
                 c =>
                 {
-                    using AesCtrRandom r = forks[c];
+                    using Prng r = forks[c];
                     int start = c * Chunk;
                     int n = Math.Min(Chunk, length - start);
                     Fill(new Span<long>((long*)basePtr + start, n), r);
@@ -294,7 +302,7 @@ public sealed class DiscreteGaussianSampler
     /// <summary>Test switch: false forces the scalar fixed-step search.</summary>
     internal static bool UseVectors = true;
 
-    private unsafe void FillFixed(Span<long> destination, AesCtrRandom random, Span<ulong> words, Span<byte> bytes, int shift)
+    private unsafe void FillFixed(Span<long> destination, Prng random, Span<ulong> words, Span<byte> bytes, int shift)
     {
         const int Batch = 256;
         bool vector = UseVectors && Avx2.IsSupported;
@@ -303,7 +311,7 @@ public sealed class DiscreteGaussianSampler
             while (!destination.IsEmpty)
             {
                 int n = Math.Min(Batch, destination.Length);
-                random.NextBytes(bytes);
+                random.Fill(bytes);
                 int k = 0;
                 if (vector)
                 {
@@ -455,7 +463,7 @@ public sealed class DiscreteGaussianSampler
     /// ever longer prefixes of U with enclosures of F_j.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private long SlowPath(ulong u, AesCtrRandom random)
+    private long SlowPath(ulong u, Prng random)
     {
         Interlocked.Increment(ref SlowPathCount);
         // Every j with f_j < u has F_j < (f_j + 1)/2^w <= U: start at the first j with f_j >= u.
