@@ -13,10 +13,10 @@ namespace SecAgg.Protocol.Identity;
 /// subject or common name never counts. Because the pin fixes the DER, each id has exactly one admissible
 /// certificate, so admitting is idempotent and order-free. Thread-safe.
 /// </summary>
-public sealed class PinnedRoster
+public sealed class PinnedRoster : IDisposable
 {
     private readonly X509Certificate2 _ca;
-    private readonly ConcurrentDictionary<string, ECParameters> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PinnedKey> _keys = new(StringComparer.Ordinal);
 
     /// <summary>Creates the roster of <paramref name="descriptor"/> trusting only <paramref name="consortiumCa"/> (public part; copied).</summary>
     public PinnedRoster(ConsortiumDescriptor descriptor, X509Certificate2 consortiumCa)
@@ -78,8 +78,14 @@ public sealed class PinnedRoster
     public void Admit(string participantId, X509Certificate2 certificate)
     {
         Authenticate(participantId, certificate);
-        using ECDsa key = certificate.GetECDsaPublicKey()!;
-        _keys.TryAdd(participantId, key.ExportParameters(includePrivateParameters: false));
+        if (!_keys.ContainsKey(participantId))
+        {
+            var key = new PinnedKey(certificate.GetECDsaPublicKey()!);
+            if (!_keys.TryAdd(participantId, key))
+            {
+                key.Dispose();
+            }
+        }
     }
 
     /// <summary>Whether a certificate of <paramref name="participantId"/> was admitted.</summary>
@@ -89,9 +95,15 @@ public sealed class PinnedRoster
         return _keys.ContainsKey(participantId);
     }
 
-    /// <summary>A fresh public key object of an admitted participant (the caller disposes it), or null.</summary>
-    internal ECDsa? PublicKeyOf(string participantId) =>
-        _keys.TryGetValue(participantId, out ECParameters p) ? ECDsa.Create(p) : null;
+    /// <summary>
+    /// Whether <paramref name="signature"/> (IEEE P1363) over <paramref name="data"/> verifies under the admitted key of
+    /// <paramref name="participantId"/>; <paramref name="admitted"/> says whether there is such a key.
+    /// </summary>
+    internal bool VerifySignature(string participantId, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature, out bool admitted)
+    {
+        admitted = _keys.TryGetValue(participantId, out PinnedKey? key);
+        return key is not null && key.Verify(data, signature);
+    }
 
     /// <summary>The admitted participants, in roster order.</summary>
     internal IEnumerable<string> AdmittedIds => Descriptor.Roster.Select(e => e.ParticipantId).Where(_keys.ContainsKey);
@@ -124,5 +136,35 @@ public sealed class PinnedRoster
 
         problem = "";
         return true;
+    }
+
+    /// <summary>Releases the admitted public keys; the roster admits and verifies nothing afterwards.</summary>
+    public void Dispose()
+    {
+        foreach (string id in _keys.Keys)
+        {
+            if (_keys.TryRemove(id, out PinnedKey? key))
+            {
+                key.Dispose();
+            }
+        }
+
+        _ca.Dispose();
+    }
+
+    /// <summary>An admitted public key; verification is serialized per key (ECDsa instances are not documented thread-safe).</summary>
+    private sealed class PinnedKey(ECDsa key) : IDisposable
+    {
+        private readonly Lock _gate = new();
+
+        public bool Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+        {
+            lock (_gate)
+            {
+                return key.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+            }
+        }
+
+        public void Dispose() => key.Dispose();
     }
 }

@@ -22,6 +22,11 @@ public sealed class EpochCommit : Statement
     /// <param name="seedCommitment">SHA-256(r_i), 32 bytes.</param>
     /// <param name="keyAgreementPublicKey">ka_i as canonical P-256 SPKI DER (91 bytes).</param>
     public EpochCommit(ReadOnlySpan<byte> consortiumDigest, ulong epoch, string participantId, ReadOnlySpan<byte> seedCommitment, ReadOnlySpan<byte> keyAgreementPublicKey)
+        : this(consortiumDigest, epoch, participantId, seedCommitment, keyAgreementPublicKey, keyChecked: false)
+    {
+    }
+
+    private EpochCommit(ReadOnlySpan<byte> consortiumDigest, ulong epoch, string participantId, ReadOnlySpan<byte> seedCommitment, ReadOnlySpan<byte> keyAgreementPublicKey, bool keyChecked)
         : base(consortiumDigest, epoch, participantId)
     {
         if (seedCommitment.Length != DigestBytes)
@@ -29,7 +34,7 @@ public sealed class EpochCommit : Statement
             throw new ArgumentException($"A seed commitment is a {DigestBytes}-byte SHA-256, not {seedCommitment.Length} bytes.", nameof(seedCommitment));
         }
 
-        if (!P256Keys.IsCanonicalSpki(keyAgreementPublicKey))
+        if (!keyChecked && !P256Keys.IsCanonicalSpki(keyAgreementPublicKey))
         {
             throw new ArgumentException($"The key-agreement public key must be the {KeyAgreementKeyBytes}-byte SubjectPublicKeyInfo DER of a P-256 point.", nameof(keyAgreementPublicKey));
         }
@@ -60,7 +65,7 @@ public sealed class EpochCommit : Statement
             throw r.Fail("the key-agreement public key is not the SubjectPublicKeyInfo DER of a P-256 point");
         }
 
-        return new(digest, epoch, id, commitment, key);
+        return new(digest, epoch, id, commitment, key, keyChecked: true);
     }
 
     private protected override void WriteBody(ByteWriter writer)

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using SecAgg.Protocol.Identity;
 using SecAgg.Protocol.Internal;
 
@@ -96,12 +95,8 @@ public sealed class StatementVerifier
         return s;
     }
 
-    private bool IsSignedBy(string participantId, SignedStatement signed, out bool admitted)
-    {
-        using ECDsa? key = _roster.PublicKeyOf(participantId);
-        admitted = key is not null;
-        return key is not null && key.VerifyData(signed.Statement.Span, signed.Signature.Span, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-    }
+    private bool IsSignedBy(string participantId, SignedStatement signed, out bool admitted) =>
+        _roster.VerifySignature(participantId, signed.Statement.Span, signed.Signature.Span, out admitted);
 
     private static StatementKind KindOf<T>()
         where T : Statement
