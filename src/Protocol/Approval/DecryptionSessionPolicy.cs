@@ -22,11 +22,7 @@ public sealed class DecryptionSessionPolicy
     public DecryptionSessionPolicy(PinnedRoster roster, string memberId, ulong epoch)
     {
         ArgumentNullException.ThrowIfNull(roster);
-        ArgumentNullException.ThrowIfNull(memberId);
-        if (roster.Descriptor.IndexOf(memberId) < 0)
-        {
-            throw new ArgumentException($"Member '{memberId}' is not in the roster of consortium '{roster.Descriptor.ConsortiumId}'.", nameof(memberId));
-        }
+        roster.Descriptor.RequireParticipant(memberId, nameof(memberId));
 
         _roster = roster;
         MemberId = memberId;

@@ -36,10 +36,7 @@ public sealed class RoundApprovalPolicy
         ArgumentNullException.ThrowIfNull(signer);
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(privacyAllows);
-        if (roster.Descriptor.IndexOf(participantId) < 0)
-        {
-            throw new ArgumentException($"Participant '{participantId}' is not in the roster of consortium '{roster.Descriptor.ConsortiumId}'.", nameof(participantId));
-        }
+        roster.Descriptor.RequireParticipant(participantId, nameof(participantId));
 
         _roster = roster;
         _signer = signer;

@@ -234,11 +234,7 @@ public sealed class EpochSeedBeacon : IDisposable
     {
         ArgumentNullException.ThrowIfNull(roster);
         ArgumentNullException.ThrowIfNull(signer);
-        ArgumentNullException.ThrowIfNull(participantId);
-        if (roster.Descriptor.IndexOf(participantId) < 0)
-        {
-            throw new ArgumentException($"Participant '{participantId}' is not in the roster of consortium '{roster.Descriptor.ConsortiumId}'.", nameof(participantId));
-        }
+        roster.Descriptor.RequireParticipant(participantId, nameof(participantId));
     }
 
     private EpochCommit[] RequireVerified(string action) => _verified

@@ -107,12 +107,7 @@ public sealed class KeyAgreementEnvelope : IDisposable
     /// <inheritdoc/>
     public void Dispose() => _own.Dispose();
 
-    private byte[] KeyOf(string participantId, string parameter)
-    {
-        ArgumentNullException.ThrowIfNull(participantId, parameter);
-        int index = _descriptor.IndexOf(participantId);
-        return index >= 0 ? _peerKeys[index] : throw new ArgumentException($"Participant '{participantId}' is not in the roster of consortium '{_descriptor.ConsortiumId}'.", parameter);
-    }
+    private byte[] KeyOf(string participantId, string parameter) => _peerKeys[_descriptor.RequireParticipant(participantId, parameter)];
 
     private byte[] Context(string dealer, string recipient)
     {

@@ -204,6 +204,14 @@ public sealed class ConsortiumDescriptor
         return _index.TryGetValue(participantId, out int i) ? i : -1;
     }
 
+    /// <summary>The roster position of <paramref name="participantId"/>; an <see cref="ArgumentException"/> naming the consortium if it is not enrolled.</summary>
+    internal int RequireParticipant(string participantId, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(participantId, parameterName);
+        int index = IndexOf(participantId);
+        return index >= 0 ? index : throw new ArgumentException($"Participant '{participantId}' is not in the roster of consortium '{ConsortiumId}'.", parameterName);
+    }
+
     /// <summary>
     /// The digest as people compare it out of band: 64 upper-case hex digits in groups of four,
     /// e.g. "3F2A 9C01 … 7B44" (printed at join; every site must read the same).

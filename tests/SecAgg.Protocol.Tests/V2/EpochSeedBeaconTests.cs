@@ -10,6 +10,19 @@ public sealed class EpochSeedBeaconTests
     private static EpochSeedBeacon[] Join(TestConsortium tc, ulong epoch) =>
         [.. tc.Ids.Select(id => EpochSeedBeacon.Create(tc.NewRoster(), tc.Signer(id), id, epoch))];
 
+    /// <summary>Every participant of <paramref name="tc"/> committed and verified all N commits.</summary>
+    private static EpochSeedBeacon[] Committed(TestConsortium tc, ulong epoch)
+    {
+        EpochSeedBeacon[] beacons = Join(tc, epoch);
+        SignedStatement[] commits = [.. beacons.Select(b => b.CreateCommit())];
+        foreach (EpochSeedBeacon b in beacons)
+        {
+            b.VerifyCommits(commits);
+        }
+
+        return beacons;
+    }
+
     private static void AssertNoReveal(EpochSeedBeacon beacon)
     {
         Assert.False(beacon.CommitsVerified);
@@ -185,13 +198,7 @@ public sealed class EpochSeedBeaconTests
     public void HostileRevealThatDoesNotMatchItsCommitIsRefused()
     {
         using TestConsortium tc = TestConsortium.Create();
-        EpochSeedBeacon[] beacons = Join(tc, 1);
-        SignedStatement[] commits = [.. beacons.Select(b => b.CreateCommit())];
-        foreach (EpochSeedBeacon b in beacons)
-        {
-            b.VerifyCommits(commits);
-        }
-
+        EpochSeedBeacon[] beacons = Committed(tc, 1);
         SignedStatement[] reveals = [.. beacons.Select(b => b.CreateReveal())];
 
         // The last revealer (hospital-4, colluding) saw the others' r and reveals another value to steer the seed.
@@ -207,14 +214,7 @@ public sealed class EpochSeedBeaconTests
     public void HostileMissingOrForgedRevealIsRefused()
     {
         using TestConsortium tc = TestConsortium.Create();
-        EpochSeedBeacon[] beacons = Join(tc, 1);
-        SignedStatement[] commits = [.. beacons.Select(b => b.CreateCommit())];
-        beacons[0].VerifyCommits(commits);
-        foreach (EpochSeedBeacon b in beacons.Skip(1))
-        {
-            b.VerifyCommits(commits);
-        }
-
+        EpochSeedBeacon[] beacons = Committed(tc, 1);
         SignedStatement[] reveals = [.. beacons.Select(b => b.CreateReveal())];
         Assert.Equal("hospital-2", Assert.Throws<KeyEpochException>(() => beacons[0].DeriveSeed([.. reveals.Where((_, i) => i != 1)])).ParticipantId);
         byte[] altered = reveals[2].Statement.ToArray();
