@@ -14,6 +14,7 @@ internal static class RoundSizes
                 $"Round {round} has {uploads} upload{(uploads == 1 ? "" : "s")} in U; the consortium decrypts only sums of at least min-participants = {d.MinParticipants}.");
         }
 
+        // Implied by |U| >= m for a valid descriptor (m - c >= 1); kept as the design's explicit rule.
         if (uploads - d.MaxColluders < 1)
         {
             throw new RoundRefusedException(RoundRefusal.NoHonestSummand,

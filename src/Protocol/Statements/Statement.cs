@@ -110,7 +110,7 @@ public abstract class Statement
         where T : Statement
     {
         Statement s = Parse(statement);
-        return s as T ?? throw new InvalidDataException($"The statement is a {s.Kind} statement of '{s.ParticipantId}', not a {typeof(T).Name}.");
+        return s as T ?? throw new InvalidDataException($"The statement is a {s.Kind} statement of '{s.ParticipantId}'; {typeof(T).Name} was expected.");
     }
 
     /// <summary>Writes the kind-specific body.</summary>

@@ -89,7 +89,7 @@ public sealed class StatementVerifier
         if (s.Kind != expectedKind)
         {
             throw new StatementRejectedException(StatementRejection.WrongKind, id,
-                $"{what} was refused: a {expectedKind} statement is expected here.");
+                $"{what} was refused: this step takes only {expectedKind} statements.");
         }
 
         return s;

@@ -99,7 +99,7 @@ public sealed class StatementTests
     {
         byte[] reveal = new EpochReveal(Digest, 1, "hospital-1", new byte[32]).Encode();
         var e = Assert.Throws<InvalidDataException>(() => EpochCommit.Parse(reveal));
-        Assert.Contains("EpochReveal statement of 'hospital-1', not a EpochCommit", e.Message, StringComparison.Ordinal);
+        Assert.Contains("EpochReveal statement of 'hospital-1'; EpochCommit was expected", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -215,7 +215,7 @@ public sealed class StatementTests
         SignedStatement reveal = tc.Signer("hospital-1").Sign(new EpochReveal(tc.Digest, 1, "hospital-1", new byte[32]));
         var e = Assert.Throws<StatementRejectedException>(() => new StatementVerifier(tc.Roster, 1).Verify<EpochCommit>(reveal));
         Assert.Equal(StatementRejection.WrongKind, e.Reason);
-        Assert.Contains("a EpochCommit statement is expected here", e.Message, StringComparison.Ordinal);
+        Assert.Contains("this step takes only EpochCommit statements", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
