@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using SecAgg.Crypto.Bfv;
 using SecAgg.Crypto.Multiparty.Internal;
 using SecAgg.Crypto.Ring;
-using SecAgg.Crypto.Serialization;
 
 namespace SecAgg.Crypto.Multiparty;
 
@@ -22,6 +21,7 @@ namespace SecAgg.Crypto.Multiparty;
 public sealed class AggregationParameters
 {
     private readonly ulong[] _primes;
+    private readonly Lazy<RingQ> _ring;
 
     private AggregationParameters(AggregationParametersLiteral literal, int maxSummands, int headroom)
     {
@@ -39,9 +39,9 @@ public sealed class AggregationParameters
         Scheme = literal.Scheme;
         ScaleBits = literal.Scheme == MultipartyScheme.Ckks ? literal.ScaleBits : 0;
         IsInsecureForTests = literal.AllowInsecureForTests;
-        Ring = new RingQ(RingDegree, _primes);
-        Modulus = Ring.ModulusAt(_primes.Length);
-        PolyBytes = PolyCodec.GetSize(Ring, _primes.Length);
+        _ring = new Lazy<RingQ>(() => new RingQ(RingDegree, _primes));
+        Modulus = _primes.Aggregate(BigInteger.One, (q, p) => q * p);
+        PolyBytes = (int)(((long)RingDegree * _primes.Sum(p => 64 - BitOperations.LeadingZeroCount(p)) + 7) / 8); // PolyCodec's size
         Digest = ComputeDigest();
     }
 
@@ -126,7 +126,7 @@ public sealed class AggregationParameters
     /// <summary>BFV: log2 of q/(2T), the noise decryption tolerates (0 for CKKS).</summary>
     public double NoiseCeilingBits => Scheme == MultipartyScheme.Bfv ? ModulusBits - PlaintextModulusBits - 1 : 0;
 
-    internal RingQ Ring { get; }
+    internal RingQ Ring => _ring.Value;
 
     internal BigInteger Modulus { get; }
 
@@ -154,7 +154,15 @@ public sealed class AggregationParameters
                 $"σ_flood = 2^{log2Sigma} exceeds the sampler's 2^{StatisticalFlooding.MaxLog2Sigma}: lower ShareCap, MaxSummands or StatisticalSecurity.");
         }
 
-        parameters.CreateCodec().CheckCapacity();
+        if (parameters.Scheme == MultipartyScheme.Bfv)
+        {
+            BfvAggregationCodec.CheckCapacity(parameters);
+        }
+        else
+        {
+            CkksAggregationCodec.CheckCapacity(parameters);
+        }
+
         return parameters;
     }
 

@@ -78,11 +78,11 @@ public sealed record AggregationPlan
 
 /// <summary>
 /// Chooses the protocol-v2 ring, primes and packing from N, t, c, b, K, κ and Q_cap: for each n from 2048 to
-/// MaxRingDegree and each k, q is the fewest, smallest NTT primes (≤ 60 bits) with
+/// MaxRingDegree and each k, q is the fewest NTT primes (≤ 60 bits, sizes differing by at most one bit) with
 /// log q ≥ k·w + log2(B_K + N·13·σ_flood(K)) + 1 (BFV; CKKS: log Δ ≥ log2(n·noise) + 2 and log q ≥ log Δ + w + 2),
-/// within the HomomorphicEncryption.org bound for n; each candidate is re-checked by
-/// <see cref="AggregationParameters.Create"/>. Returns the one with the fewest upload bytes per participant per round
-/// for <see cref="AggregationPlanRequest.ExpectedValues"/> values, padding included (ties: smaller n).
+/// within the HomomorphicEncryption.org bound for n. Candidates are ranked by their upload bytes per participant per
+/// round for <see cref="AggregationPlanRequest.ExpectedValues"/> values, padding included (ties: smaller n), which are
+/// known before anything is built; the best that <see cref="AggregationParameters.Create"/> accepts is returned.
 /// </summary>
 public static class AggregationPlanner
 {
@@ -113,7 +113,7 @@ public static class AggregationPlanner
         AggregationParameters.CheckCounts(Literal(request, 2048, [], 1, 0, allowInsecure: false));
         int headroom = summands <= 1 ? 0 : 64 - BitOperations.LeadingZeroCount((ulong)(summands - 1));
         int w = request.ValueBits + headroom;
-        AggregationPlan? best = null;
+        var candidates = new List<(long Bytes, int N, int K, int Limbs, int Bits, int ScaleBits, int Log2Sigma)>();
         string lastReason = "no ring degree was tried";
         for (int n = 2048; n <= request.MaxRingDegree; n *= 2)
         {
@@ -125,34 +125,45 @@ public static class AggregationPlanner
             {
                 int scaleBits = request.Scheme == MultipartyScheme.Bfv ? 0 : (int)Math.Ceiling(Math.Log2(n) + noiseBits) + 2;
                 double need = request.Scheme == MultipartyScheme.Bfv ? (k * w) + noiseBits + 1.05 : scaleBits + w + 2.05;
-                int limbs = (int)Math.Ceiling(need / 60.0);
-                int bits = Math.Max((int)Math.Ceiling(need / limbs), 20);
-                if (limbs * bits > maxLogQ)
+                int bits = Math.Max((int)Math.Ceiling(need), 20);
+                if (bits > maxLogQ)
                 {
-                    lastReason = $"at n = {n}, k = {k}: log q = {limbs * bits} > {maxLogQ}";
+                    lastReason = $"at n = {n}, k = {k}: log q = {bits} > {maxLogQ}";
                     break;
                 }
 
-                AggregationPlan? plan = TryBuild(request, n, k, limbs, bits, scaleBits, log2Sigma);
-                if (plan is not null && (best is null || plan.RoundUploadBytes < best.RoundUploadBytes))
-                {
-                    best = plan;
-                }
+                // Primes just below 2^size have exactly `size` bits, so the size is known before building anything.
+                long values = (long)n * k;
+                long chunks = (request.ExpectedValues + values - 1) / values;
+                long bytes = chunks * (MaskedUpload.HeaderBytes + ((long)n * bits / 8));
+                candidates.Add((bytes, n, k, (bits + 59) / 60, bits, scaleBits, log2Sigma));
             }
         }
 
-        return best ?? throw new ArgumentException(
+        foreach (var c in candidates.OrderBy(c => c.Bytes).ThenBy(c => c.N))
+        {
+            if (TryBuild(request, c.N, c.K, c.Limbs, c.Bits, c.ScaleBits, c.Log2Sigma) is AggregationPlan plan)
+            {
+                return plan;
+            }
+        }
+
+        throw new ArgumentException(
             $"No secure parameter set up to n = {request.MaxRingDegree} holds b = {request.ValueBits} bits for N = {parties} with κ = {request.StatisticalSecurity} and Q_cap = {request.ShareCap} ({lastReason}). " +
             "Lower ValueBits, MaxSummands, ShareCap or StatisticalSecurity, or allow a larger MaxRingDegree.");
     }
 
-    private static AggregationPlan? TryBuild(AggregationPlanRequest r, int n, int k, int limbs, int bits, int scaleBits, int log2Sigma)
+    /// <summary>Builds q of <paramref name="totalBits"/> bits from <paramref name="limbs"/> primes of ⌊total/limbs⌋ or one
+    /// bit more (as CoeffModulus.Create orders them, which CKKS requires), retrying with one more bit once.</summary>
+    private static AggregationPlan? TryBuild(AggregationPlanRequest r, int n, int k, int limbs, int totalBits, int scaleBits, int log2Sigma)
     {
-        for (int extra = 0; extra < 2 && bits + extra <= 60; extra++)
+        for (int extra = 0; extra < 2 && totalBits + extra <= 60 * limbs; extra++)
         {
+            int total = totalBits + extra;
+            int[] sizes = [.. Enumerable.Range(0, limbs).Select(i => (total / limbs) + (i < total % limbs ? 1 : 0))];
             try
             {
-                AggregationParameters p = AggregationParameters.Create(Literal(r, n, NttPrimes.Generate(bits + extra, n, limbs), k, scaleBits, allowInsecure: false));
+                AggregationParameters p = AggregationParameters.Create(Literal(r, n, CoeffModulus.Create(n, sizes), k, scaleBits, allowInsecure: false));
                 long chunks = (r.ExpectedValues + p.ValuesPerChunk - 1) / p.ValuesPerChunk;
                 return new AggregationPlan
                 {
@@ -168,7 +179,7 @@ public static class AggregationPlanner
             }
             catch (ArgumentException)
             {
-                // too tight by rounding or over the security bound: one more bit per prime, then give up
+                // too tight by rounding or over the security bound: one more bit per prime, then the next candidate
             }
         }
 

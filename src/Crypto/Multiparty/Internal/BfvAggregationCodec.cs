@@ -37,16 +37,16 @@ internal sealed class BfvAggregationCodec : IAggregationCodec
     }
 
     /// <summary>Checks B_K + N·13·σ_flood(K) &lt; q/(2T) exactly: T·(39·K + 26·N·σ_flood(K)) &lt; q.</summary>
-    public void CheckCapacity()
+    public static void CheckCapacity(AggregationParameters p)
     {
-        int k = _p.MaxSummands;
-        int log2Sigma = _p.FloodingLog2Sigma(k);
-        BigInteger twiceNoise = (39 * (BigInteger)k) + (2 * StatisticalFlooding.TailSigmas * (BigInteger)_p.Parties * (BigInteger.One << log2Sigma));
-        if ((twiceNoise << _p.PlaintextModulusBits) >= _p.Modulus)
+        int k = p.MaxSummands;
+        int log2Sigma = p.FloodingLog2Sigma(k);
+        BigInteger twiceNoise = (39 * (BigInteger)k) + (2 * StatisticalFlooding.TailSigmas * (BigInteger)p.Parties * (BigInteger.One << log2Sigma));
+        if ((twiceNoise << p.PlaintextModulusBits) >= p.Modulus)
         {
             double noiseBits = BigInteger.Log(twiceNoise / 2 + 1, 2);
             throw new ArgumentException(
-                $"Decryption would be incorrect: the worst-case noise B_K + N·13·σ_flood(K) = 2^{noiseBits:F1} (K = {k} summands, N = {_p.Parties} members flooding with σ = 2^{log2Sigma}) does not fit under q/(2T) = 2^{_p.NoiseCeilingBits:F1}. " +
+                $"Decryption would be incorrect: the worst-case noise B_K + N·13·σ_flood(K) = 2^{noiseBits:F1} (K = {k} summands, N = {p.Parties} members flooding with σ = 2^{log2Sigma}) does not fit under q/(2T) = 2^{p.NoiseCeilingBits:F1}. " +
                 "Add primes (or a larger ring degree), lower ValuesPerCoefficient, or lower MaxSummands, ShareCap or StatisticalSecurity.");
         }
     }

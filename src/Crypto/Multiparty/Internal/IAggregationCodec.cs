@@ -6,6 +6,9 @@ namespace SecAgg.Crypto.Multiparty.Internal;
 /// The plaintext seam of protocol v2: how b-bit values become the scaled plaintext polynomial a masked upload carries
 /// (c0 = −a·s_i + e_i + Encode(values)) and how the decrypted sum x = Σ Encode(values_i) + noise becomes the values'
 /// sums mod 2^b again. <see cref="MaskedEncryptor"/> and <see cref="SetDecryptionProtocol"/> see only this.
+/// Each codec also has a static <c>CheckCapacity(parameters)</c> that <see cref="AggregationParameters.Create"/> runs:
+/// it throws, saying what to change, unless a sum of K uploads decrypted by N flooding members (the worst case) decodes
+/// exactly.
 /// </summary>
 internal interface IAggregationCodec
 {
@@ -18,8 +21,4 @@ internal interface IAggregationCodec
     /// <paramref name="decryptors"/> members into the sums mod 2^b (one per value of a chunk).</summary>
     /// <exception cref="InvalidOperationException">The tracked error bound does not allow an exact decode.</exception>
     void Decode(Poly x, int summands, int decryptors, Span<uint> destination);
-
-    /// <summary>Throws <see cref="ArgumentException"/>, saying what to change, unless a sum of K uploads decrypted by
-    /// N flooding members (the worst case) decodes exactly.</summary>
-    void CheckCapacity();
 }
