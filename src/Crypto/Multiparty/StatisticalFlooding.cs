@@ -40,8 +40,8 @@ public static class StatisticalFlooding
     /// <summary>The flooding tail bound in σ: |F| ≤ 13σ except with probability &lt; 2^−120 per coefficient.</summary>
     public const int TailSigmas = 13;
 
-    /// <summary>Largest log2 σ accepted (13σ must fit a 128-bit sample).</summary>
-    public const int MaxLog2Sigma = 120;
+    /// <summary>Largest log2 σ: the exact sampler's (<see cref="LargeDiscreteGaussianSampler.MaxLog2Sigma"/>).</summary>
+    public const int MaxLog2Sigma = LargeDiscreteGaussianSampler.MaxLog2Sigma;
 
     /// <summary>B_U = |U|·19.5.</summary>
     public static double NoiseBound(int summands)
@@ -55,7 +55,9 @@ public static class StatisticalFlooding
 
     /// <summary>
     /// log2 σ_flood = ⌈log2(2^(κ−1)·√((N − c)·Q_cap·n)·B_U)⌉, computed exactly: the least e ≥ 0 with
-    /// 2^(2e+2) ≥ 2^(2κ−2)·(N − c)·Q_cap·n·(39·|U|)² (squared, with B_U = 39·|U|/2).
+    /// 2^(2e+2) ≥ 2^(2κ−2)·(N − c)·Q_cap·n·(39·|U|)² (squared, with B_U = 39·|U|/2); never below
+    /// <see cref="LargeDiscreteGaussianSampler.MinLog2Sigma"/> = 10, the exact sampler's smallest σ (more flooding only
+    /// lowers the divergence; only toy parameters with a small κ or Q_cap reach it).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An argument is out of range (c ≥ N, non-positive counts, κ &lt; 1).</exception>
     public static int Log2Sigma(int parties, int maxColluders, long shareCap, int ringDegree, int summands, int kappa)
@@ -83,7 +85,7 @@ public static class StatisticalFlooding
             e--;
         }
 
-        return e;
+        return Math.Max(e, LargeDiscreteGaussianSampler.MinLog2Sigma);
     }
 
     /// <summary>target += NTT(F) with F ← D_{Z,2^log2σ}^n from <paramref name="prng"/> (a CSPRNG stream);

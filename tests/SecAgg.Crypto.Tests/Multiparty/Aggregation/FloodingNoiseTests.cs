@@ -19,7 +19,7 @@ public sealed class FloodingNoiseTests
                 {
                     int e = StatisticalFlooding.Log2Sigma(parties, 0, 1000, 4096, summands, kappa);
                     double exact = kappa - 1 + (0.5 * Math.Log2((double)parties * 1000 * 4096)) + Math.Log2(summands * 19.5);
-                    Assert.Equal((int)Math.Ceiling(exact), e);
+                    Assert.Equal(Math.Max((int)Math.Ceiling(exact), 10), e); // never below the exact sampler's 2^10
                 }
             }
         }
