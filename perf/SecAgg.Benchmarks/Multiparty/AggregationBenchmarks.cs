@@ -10,24 +10,19 @@ namespace SecAgg.Benchmarks.Multiparty;
 /// degree, in one class so that every ratio is same-run: per category the v1 method is the baseline and the Ratio
 /// column is v2 / v1. One chunk/ciphertext per operation: a participant's encryption, one member's decryption share
 /// (v2 also: the once-per-session precompute λ_j·Σ_{i∈U} f_i(j)), the aggregator's combine (t = N shares + decode), and
-/// adding one upload into a sum (v2 also: straight from the upload's bytes, validated, in place).
+/// adding one upload into a sum (v2 also: straight from the upload's bytes, validated, in place). The v1 methods run
+/// <see cref="MultipartyProtocolBenchmarks"/>' own code (v1 decodes the exact slot sums, v2 the sums mod 2^b: the same
+/// decode plus a mask). Jobs: the command line's (wall clock) and the shared thread-CPU-time job.
 /// Run: dotnet run -c Release --project perf/SecAgg.Benchmarks -- --filter '*AggregationBenchmarks*' --job short --inProcess
 /// </summary>
-[ShortRunJob]
 [Config(typeof(SecAgg.Benchmarks.Crypto.CpuTimeConfig))]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
 public class AggregationBenchmarks
 {
     private readonly byte[] _epochSeed = new byte[32];
-    private MultipartyParameters _v1 = null!;
-    private CollectiveEncryptor _v1Encryptor = null!;
-    private DecryptionShareProtocol _v1Protocol = null!;
-    private DecryptionSecret[] _v1Members = null!;
-    private CompactCiphertext _v1Sum = null!;
+    private readonly MultipartyProtocolBenchmarks _v1 = new();
     private CompactCiphertext _v1Upload = null!;
-    private DecryptionShare[] _v1Shares = null!;
-    private uint[] _v1Values = null!;
 
     private AggregationParameters _v2 = null!;
     private MaskedEncryptor _v2Encryptor = null!;
@@ -62,37 +57,14 @@ public class AggregationBenchmarks
         SetupV2();
     }
 
+    /// <summary>v1 exactly as <see cref="MultipartyProtocolBenchmarks"/> sets it up (its planner, keys, sum and shares).</summary>
     private void SetupV1()
     {
-        _v1 = ParameterPlanner.Plan(new PlannerRequest { Parties = Parties, ValueBits = ValueBits, MaxRingDegree = MaxRingDegree }).Parameters;
-        var crp = CommonReferencePolynomial.Expand(_v1, CommonReferencePolynomial.NewSeed());
-        PartySecret[] secrets = [.. Enumerable.Range(1, Parties).Select(i => PartySecret.Generate(_v1, i))];
-        var pkg = new PublicKeyGenProtocol(_v1);
-        PublicKeyShare agg = pkg.AllocateShare();
-        foreach (PartySecret s in secrets)
-        {
-            PublicKeyShare share = pkg.AllocateShare();
-            pkg.GenerateShare(s, crp, share);
-            pkg.AggregateShares(agg, share, agg);
-        }
-
-        _v1Encryptor = new CollectiveEncryptor(pkg.Finalize(agg, crp));
-        _v1Values = Values(_v1.ValuesPerCiphertext);
-        _v1Upload = _v1Encryptor.Encrypt(_v1Values);
-        _v1Sum = _v1Encryptor.Encrypt(_v1Values);
-        for (int i = 1; i < Parties; i++)
-        {
-            _v1Sum.AddInplace(_v1Encryptor.Encrypt(_v1Values));
-        }
-
-        _v1Members = [.. secrets.Select(DecryptionSecret.ForAllParties)];
-        _v1Protocol = new DecryptionShareProtocol(_v1);
-        _v1Shares = [.. _v1Members.Select(m =>
-        {
-            DecryptionShare h = _v1Protocol.AllocateShare();
-            _v1Protocol.GenerateShare(m, _v1Sum, h);
-            return h;
-        })];
+        _v1.MaxRingDegree = MaxRingDegree;
+        _v1.Parties = Parties;
+        _v1.ValueBits = ValueBits;
+        _v1.Setup();
+        _v1Upload = _v1.Encrypt();
     }
 
     private void SetupV2()
@@ -145,7 +117,7 @@ public class AggregationBenchmarks
     /// <summary>v1: pk-encrypt n·k values and switch to q' (one upload).</summary>
     [Benchmark(Baseline = true)]
     [BenchmarkCategory("Encrypt")]
-    public CompactCiphertext V1Encrypt() => _v1Encryptor.Encrypt(_v1Values);
+    public CompactCiphertext V1Encrypt() => _v1.Encrypt();
 
     /// <summary>v2: c0 = −a·s_i + NTT(e + Encode(M)) for one chunk.</summary>
     [Benchmark]
@@ -155,12 +127,7 @@ public class AggregationBenchmarks
     /// <summary>v1: one member's flooded share c1·s_j + e_flood.</summary>
     [Benchmark(Baseline = true)]
     [BenchmarkCategory("Share")]
-    public DecryptionShare V1Share()
-    {
-        DecryptionShare h = _v1Protocol.AllocateShare();
-        _v1Protocol.GenerateShare(_v1Members[0], _v1Sum, h);
-        return h;
-    }
+    public DecryptionShare V1Share() => _v1.ShareCost();
 
     /// <summary>v2: one member's share a·K_j + NTT(F_j) for one chunk (σ_flood(10) from the sampler).</summary>
     [Benchmark]
@@ -184,16 +151,7 @@ public class AggregationBenchmarks
     /// <summary>v1: sum N shares and decode the n·k slot sums.</summary>
     [Benchmark(Baseline = true)]
     [BenchmarkCategory("Combine")]
-    public uint[] V1Combine()
-    {
-        DecryptionShare agg = _v1Protocol.AllocateShare();
-        foreach (DecryptionShare h in _v1Shares)
-        {
-            _v1Protocol.AggregateShares(agg, h, agg);
-        }
-
-        return _v1Protocol.FinalizeWrapped(_v1Sum, agg);
-    }
+    public ulong[] V1Combine() => _v1.Combine();
 
     /// <summary>v2: sum t = N shares, add Σc0, inverse NTT and decode.</summary>
     [Benchmark]
