@@ -29,7 +29,7 @@ public class AggregationBenchmarks
     private SetDecryptionProtocol _v2Protocol = null!;
     private ThresholdKeyShares _v2Member = null!;
     private SessionKeyShare[] _v2Keys = null!;
-    private DecryptionSession _v2Session = null!;
+    private SetDecryptionSession _v2Session = null!;
     private RoundPolynomial _v2A = null!;
     private MaskedUpload _v2Sum = null!;
     private MaskedUpload _v2Upload = null!;
@@ -88,7 +88,7 @@ public class AggregationBenchmarks
         }
 
         _v2Protocol = new SetDecryptionProtocol(_v2);
-        _v2Session = new DecryptionSession(_v2, 1, 1, 1, Enumerable.Range(1, Parties), Enumerable.Range(1, Parties));
+        _v2Session = new SetDecryptionSession(_v2, 1, 1, 1, Enumerable.Range(1, Parties), Enumerable.Range(1, Parties));
         _v2Keys = new SessionKeyShare[Parties];
         for (int j = 1; j <= Parties; j++)
         {

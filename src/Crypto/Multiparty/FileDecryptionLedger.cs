@@ -20,6 +20,7 @@ public sealed class FileDecryptionLedger : IDecryptionLedger
     private const int FixedBytes = 4 + 1 + 8 + 8 + 4 + DigestBytes + 4 + 32;
     private static readonly byte[] Magic = "SADL"u8.ToArray();
     private readonly string _directory;
+    private readonly AggregationParameters _parameters;
     private readonly long _cap;
     private readonly Dictionary<ulong, long> _counts = [];
     private readonly Lock _gate = new();
@@ -30,14 +31,16 @@ public sealed class FileDecryptionLedger : IDecryptionLedger
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ArgumentNullException.ThrowIfNull(parameters);
         _directory = Path.GetFullPath(directory);
+        _parameters = parameters;
         _cap = parameters.ShareCap;
         CreatePrivateDirectory(_directory);
     }
 
     /// <inheritdoc/>
-    public void CheckSession(DecryptionSession session)
+    public void CheckSession(SetDecryptionSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
+        _parameters.CheckSame(session.Parameters, nameof(session));
         lock (_gate)
         {
             CheckRound(session);
@@ -56,10 +59,11 @@ public sealed class FileDecryptionLedger : IDecryptionLedger
     }
 
     /// <inheritdoc/>
-    public byte[] GetOrCreate(DecryptionSession session, int chunk, Func<byte[]> create)
+    public byte[] GetOrCreate(SetDecryptionSession session, int chunk, Func<byte[]> create)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(create);
+        _parameters.CheckSame(session.Parameters, nameof(session));
         session.CheckChunk(chunk, nameof(chunk));
         string path = PathFor(session.Epoch, session.Round, chunk);
         lock (_gate)
@@ -100,7 +104,7 @@ public sealed class FileDecryptionLedger : IDecryptionLedger
         }
     }
 
-    private void CheckRound(DecryptionSession session)
+    private void CheckRound(SetDecryptionSession session)
     {
         string directory = EpochDirectory(session.Epoch);
         if (!Directory.Exists(directory))
@@ -123,7 +127,7 @@ public sealed class FileDecryptionLedger : IDecryptionLedger
         }
     }
 
-    private static void ThrowIfOtherSession(byte[] recorded, DecryptionSession session)
+    private static void ThrowIfOtherSession(byte[] recorded, SetDecryptionSession session)
     {
         if (!recorded.AsSpan().SequenceEqual(session.Digest.Span))
         {
@@ -172,7 +176,7 @@ public sealed class FileDecryptionLedger : IDecryptionLedger
         DurableFile.FlushDirectory(Path.GetDirectoryName(directory)!);
     }
 
-    private static byte[] Format(DecryptionSession session, int chunk, byte[] share)
+    private static byte[] Format(SetDecryptionSession session, int chunk, byte[] share)
     {
         var buf = new byte[FixedBytes + share.Length];
         Magic.CopyTo(buf, 0);

@@ -13,7 +13,7 @@ public interface IDecryptionLedger
     /// yet recorded fit within the epoch's share cap).</summary>
     /// <exception cref="ShareAlreadyIssuedException">Another session is recorded for the (epoch, round).</exception>
     /// <exception cref="ShareBudgetExhaustedException">Answering would exceed Q_cap for the epoch.</exception>
-    void CheckSession(DecryptionSession session);
+    void CheckSession(SetDecryptionSession session);
 
     /// <summary>
     /// Returns the share bytes recorded for (session.Epoch, session.Round, <paramref name="chunk"/>) when they were made
@@ -21,7 +21,7 @@ public interface IDecryptionLedger
     /// </summary>
     /// <exception cref="ShareAlreadyIssuedException">Another session is recorded for the (epoch, round).</exception>
     /// <exception cref="ShareBudgetExhaustedException">The epoch already holds Q_cap entries.</exception>
-    byte[] GetOrCreate(DecryptionSession session, int chunk, Func<byte[]> create);
+    byte[] GetOrCreate(SetDecryptionSession session, int chunk, Func<byte[]> create);
 
     /// <summary>How many (round, chunk) pairs were answered in <paramref name="epoch"/>.</summary>
     long IssuedCount(ulong epoch);

@@ -4,7 +4,7 @@ using SecAgg.Crypto.Ring;
 namespace SecAgg.Crypto.Multiparty;
 
 /// <summary>
-/// Member j's key for one <see cref="DecryptionSession"/>: K_j = λ_j^D·Σ_{i∈U} f_i(j) in NTT form (with its Shoup
+/// Member j's key for one <see cref="SetDecryptionSession"/>: K_j = λ_j^D·Σ_{i∈U} f_i(j) in NTT form (with its Shoup
 /// companions), λ_j^D = Π_{m∈D, m≠j} m/(m − j) mod q_l, computed once per session by
 /// <see cref="SetDecryptionProtocol.PrepareSession"/> and used for every chunk. Since Σ_{j∈D} λ_j^D·f_i(j) = f_i(0) =
 /// NTT(s_i), Σ_{j∈D} K_j = NTT(Σ_{i∈U} s_i). Secret: <see cref="Dispose"/> wipes it.
@@ -15,7 +15,7 @@ public sealed class SessionKeyShare : IDisposable
     private readonly Poly _keyShoup;
     private bool _disposed;
 
-    internal SessionKeyShare(DecryptionSession session, int partyId, Poly key, Poly keyShoup)
+    internal SessionKeyShare(SetDecryptionSession session, int partyId, Poly key, Poly keyShoup)
     {
         Session = session;
         PartyId = partyId;
@@ -24,7 +24,7 @@ public sealed class SessionKeyShare : IDisposable
     }
 
     /// <summary>The session.</summary>
-    public DecryptionSession Session { get; }
+    public SetDecryptionSession Session { get; }
 
     /// <summary>The member j.</summary>
     public int PartyId { get; }
@@ -61,7 +61,7 @@ public sealed class SessionKeyShare : IDisposable
     }
 
     /// <summary>K_j for member <paramref name="mine"/>.PartyId ∈ D.</summary>
-    internal static SessionKeyShare Create(ThresholdKeyShares mine, DecryptionSession session)
+    internal static SessionKeyShare Create(ThresholdKeyShares mine, SetDecryptionSession session)
     {
         AggregationParameters p = session.Parameters;
         RingQ ring = p.Ring;

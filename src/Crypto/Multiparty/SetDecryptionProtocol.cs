@@ -13,7 +13,7 @@ namespace SecAgg.Crypto.Multiparty;
 /// <see cref="GetOrCreateShare"/>);</item>
 /// <item>the aggregator: Σ_{j∈D} h_j (<see cref="AggregateShares"/>), then x = Σ_{i∈U} c0_i + Σ_{j∈D} h_j =
 /// Σ_{i∈U}(e_i + Encode(M_i)) + Σ_j F_j (since Σ_{j∈D} λ_j f_i(j) = NTT(s_i)), decoded by the codec
-/// (<see cref="Finalize(DecryptionSession, MaskedUpload, SetDecryptionShare)"/>).</item>
+/// (<see cref="Finalize(SetDecryptionSession, MaskedUpload, SetDecryptionShare)"/>).</item>
 /// </list>
 /// A share depends only on (epoch seed, r, k, U, D) and the member's key shares, never on a ciphertext the aggregator
 /// supplies: the only upload combination it unmasks is Σ_{i∈U} c0_i of that round and chunk (any other leaves a·s_h of an
@@ -41,7 +41,7 @@ public sealed class SetDecryptionProtocol
 
     /// <summary>Member j's session key K_j = λ_j^D·Σ_{i∈U} f_i(j), once per session (the caller disposes it).</summary>
     /// <exception cref="ArgumentException">j is not in D, or other parameters.</exception>
-    public SessionKeyShare PrepareSession(ThresholdKeyShares mine, DecryptionSession session)
+    public SessionKeyShare PrepareSession(ThresholdKeyShares mine, SetDecryptionSession session)
     {
         ArgumentNullException.ThrowIfNull(mine);
         ArgumentNullException.ThrowIfNull(session);
@@ -65,7 +65,7 @@ public sealed class SetDecryptionProtocol
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(share);
-        DecryptionSession session = key.Session;
+        SetDecryptionSession session = key.Session;
         _p.CheckSame(session.Parameters, nameof(key));
         _p.CheckSame(a.Parameters, nameof(a));
         _p.CheckSame(share.Parameters, nameof(share));
@@ -149,16 +149,16 @@ public sealed class SetDecryptionProtocol
     /// <exception cref="InvalidOperationException">A member of D is missing, the sum's summand count is not |U|, or
     /// (CKKS) the tracked error bound reaches 1/2; the message names what is wrong.</exception>
     /// <exception cref="ArgumentException">The shares were made for another session or by a party outside D.</exception>
-    public uint[] Finalize(DecryptionSession session, MaskedUpload sum, SetDecryptionShare aggregate)
+    public uint[] Finalize(SetDecryptionSession session, MaskedUpload sum, SetDecryptionShare aggregate)
     {
         var values = new uint[_p.ValuesPerChunk];
         Finalize(session, sum, aggregate, values);
         return values;
     }
 
-    /// <summary>As <see cref="Finalize(DecryptionSession, MaskedUpload, SetDecryptionShare)"/>, into the first
+    /// <summary>As <see cref="Finalize(SetDecryptionSession, MaskedUpload, SetDecryptionShare)"/>, into the first
     /// destination.Length (≤ values per chunk) sums.</summary>
-    public void Finalize(DecryptionSession session, MaskedUpload sum, SetDecryptionShare aggregate, Span<uint> destination)
+    public void Finalize(SetDecryptionSession session, MaskedUpload sum, SetDecryptionShare aggregate, Span<uint> destination)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(sum);
@@ -180,7 +180,7 @@ public sealed class SetDecryptionProtocol
         _codec.Decode(x, session.Uploaders.Count, session.Decryptors.Count, destination);
     }
 
-    private static void CheckComplete(DecryptionSession session, MaskedUpload sum, SetDecryptionShare aggregate)
+    private static void CheckComplete(SetDecryptionSession session, MaskedUpload sum, SetDecryptionShare aggregate)
     {
         if (aggregate.ContributorIds.Length == 0)
         {

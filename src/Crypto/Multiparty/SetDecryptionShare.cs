@@ -5,7 +5,7 @@ namespace SecAgg.Crypto.Multiparty;
 
 /// <summary>
 /// A protocol-v2 decryption share h_j = a_{r,k}·(λ_j·Σ_{i∈U} f_i(j)) + NTT(F_j) of one chunk of one
-/// <see cref="DecryptionSession"/>, or the sum of several members' shares (<see cref="Contributors"/>), in NTT form.
+/// <see cref="SetDecryptionSession"/>, or the sum of several members' shares (<see cref="Contributors"/>), in NTT form.
 /// <para>Wire: "SAMP" | version 1 | kind 21 | 8-byte parameter digest | session digest (32) | chunk (int32 LE) |
 /// contributor bitmap (⌈N/8⌉ bytes) | value with each limb bit-packed at its prime's width.</para>
 /// </summary>

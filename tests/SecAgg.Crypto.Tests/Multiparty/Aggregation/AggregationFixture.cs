@@ -99,7 +99,7 @@ internal sealed class AggregationFixture
     }
 
     /// <summary>Each member of D answers the session for the chunk of <paramref name="a"/>; returns the aggregate.</summary>
-    public SetDecryptionShare Answer(DecryptionSession session, RoundPolynomial a, IEnumerable<int>? members = null)
+    public SetDecryptionShare Answer(SetDecryptionSession session, RoundPolynomial a, IEnumerable<int>? members = null)
     {
         SetDecryptionShare aggregate = Protocol.AllocateShare();
         foreach (int j in members ?? session.Decryptors)
@@ -113,7 +113,7 @@ internal sealed class AggregationFixture
         return aggregate;
     }
 
-    public DecryptionSession Session(ulong round, IEnumerable<int> uploaders, IEnumerable<int> decryptors, int chunks = 1, ulong epoch = 7) =>
+    public SetDecryptionSession Session(ulong round, IEnumerable<int> uploaders, IEnumerable<int> decryptors, int chunks = 1, ulong epoch = 7) =>
         new(Parameters, epoch, round, chunks, uploaders, decryptors);
 
     /// <summary>A random non-empty subset of 1..N (any size) and a random D of size t.</summary>

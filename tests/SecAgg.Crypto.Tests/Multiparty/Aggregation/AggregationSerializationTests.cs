@@ -76,7 +76,7 @@ public sealed class AggregationSerializationTests
     public void DecryptionSharesRoundTripAndRefuseTampering()
     {
         RoundPolynomial a = F.A(1);
-        DecryptionSession session = F.Session(1, [1, 2], [1, 2, 4]);
+        SetDecryptionSession session = F.Session(1, [1, 2], [1, 2, 4]);
         SetDecryptionShare share = F.Answer(session, a, [2, 4]);
         byte[] bytes = share.Serialize();
         Assert.Equal(P.ShareBytes, bytes.Length);

@@ -38,7 +38,7 @@ public sealed class CkksAggregationTests
             RoundPolynomial a = f.A(round);
             (MaskedUpload[] uploads, uint[][] values) = f.UploadAll(a);
             (int[] u, int[] d) = f.RandomSets();
-            DecryptionSession session = f.Session(round, u, d);
+            SetDecryptionSession session = f.Session(round, u, d);
             Assert.Equal(f.ExpectedSum(u, values), f.Protocol.Finalize(session, AggregationFixture.Sum(u, uploads), f.Answer(session, a)));
         }
     }

@@ -21,12 +21,12 @@ public sealed class DecryptionLedgerTests : IDisposable
         var f = new AggregationFixture(P, "ledger-restart");
         RoundPolynomial a = f.A(3);
         (MaskedUpload[] uploads, uint[][] values) = f.UploadAll(a);
-        DecryptionSession session = f.Session(3, [1, 2, 4], [1, 3]);
+        SetDecryptionSession session = f.Session(3, [1, 2, 4], [1, 3]);
         using SessionKeyShare key = f.Protocol.PrepareSession(f.KeyShares[0], session);
         byte[] first = f.Protocol.GetOrCreateShare(new FileDecryptionLedger(_dir, P), key, a);
 
         // "Restart": new ledger and session objects over the same directory.
-        DecryptionSession again = f.Session(3, [4, 2, 1], [3, 1]);
+        SetDecryptionSession again = f.Session(3, [4, 2, 1], [3, 1]);
         using SessionKeyShare key2 = f.Protocol.PrepareSession(f.KeyShares[0], again);
         var ledger = new FileDecryptionLedger(_dir, P);
         ledger.CheckSession(again);
@@ -51,17 +51,17 @@ public sealed class DecryptionLedgerTests : IDisposable
     public void AnotherSessionForTheSameRoundIsRefusedBeforeAnythingIsComputed()
     {
         var ledger = new FileDecryptionLedger(_dir, P);
-        DecryptionSession first = new(P, 7, 3, 2, [1, 2, 4], [1, 3]);
+        SetDecryptionSession first = new(P, 7, 3, 2, [1, 2, 4], [1, 3]);
         ledger.GetOrCreate(first, 0, () => [1, 2, 3]);
         int generated = 0;
         Func<byte[]> create = () => { generated++; return [9]; };
-        DecryptionSession[] others =
+        SetDecryptionSession[] others =
         [
             new(P, 7, 3, 2, [1, 2, 4], [1, 2]), // another D
             new(P, 7, 3, 2, [1, 2], [1, 3]), // another U
             new(P, 7, 3, 3, [1, 2, 4], [1, 3]), // another chunk count
         ];
-        foreach (DecryptionSession other in others)
+        foreach (SetDecryptionSession other in others)
         {
             var ex = Assert.Throws<ShareAlreadyIssuedException>(() => ledger.GetOrCreate(other, 0, create));
             Assert.Contains("round 3 of epoch 7", ex.Message);
@@ -71,9 +71,11 @@ public sealed class DecryptionLedgerTests : IDisposable
 
         Assert.Equal(0, generated);
         Assert.Equal([1, 2, 3], ledger.GetOrCreate(first, 0, create));
-        ledger.GetOrCreate(new DecryptionSession(P, 7, 4, 1, [1, 2], [1, 2]), 0, create); // another round is fine
-        ledger.GetOrCreate(new DecryptionSession(P, 8, 3, 1, [1, 2], [1, 2]), 0, create); // so is another epoch
+        ledger.GetOrCreate(new SetDecryptionSession(P, 7, 4, 1, [1, 2], [1, 2]), 0, create); // another round is fine
+        ledger.GetOrCreate(new SetDecryptionSession(P, 8, 3, 1, [1, 2], [1, 2]), 0, create); // so is another epoch
         Assert.Equal(2, generated);
+        AggregationParameters otherParameters = AggregationParameters.CreateInsecureForTests(4, 2, maxColluders: 1, shareCap: 1000);
+        Assert.Throws<ArgumentException>(() => ledger.GetOrCreate(new SetDecryptionSession(otherParameters, 7, 9, 1, [1], [1, 2]), 0, create));
     }
 
     [Fact]
@@ -82,10 +84,10 @@ public sealed class DecryptionLedgerTests : IDisposable
         var ledger = new FileDecryptionLedger(_dir, P);
         for (ulong round = 1; round <= 3; round++)
         {
-            ledger.GetOrCreate(new DecryptionSession(P, 7, round, 1, [1], [1, 2]), 0, () => [1]);
+            ledger.GetOrCreate(new SetDecryptionSession(P, 7, round, 1, [1], [1, 2]), 0, () => [1]);
         }
 
-        var fourth = new DecryptionSession(P, 7, 4, 1, [1], [1, 2]);
+        var fourth = new SetDecryptionSession(P, 7, 4, 1, [1], [1, 2]);
         var ex = Assert.Throws<ShareBudgetExhaustedException>(() => ledger.GetOrCreate(fourth, 0, () => [1]));
         Assert.Contains("Start a new key epoch", ex.Message);
         Assert.Throws<ShareBudgetExhaustedException>(() => new FileDecryptionLedger(_dir, P).GetOrCreate(fourth, 0, () => [1]));
@@ -94,18 +96,18 @@ public sealed class DecryptionLedgerTests : IDisposable
 
         // A session whose chunks would not all fit is refused up front; one already answered passes.
         var fresh = new FileDecryptionLedger(_dir, P);
-        var twoChunks = new DecryptionSession(P, 8, 1, 2, [1], [1, 2]);
+        var twoChunks = new SetDecryptionSession(P, 8, 1, 2, [1], [1, 2]);
         fresh.GetOrCreate(twoChunks, 0, () => [1]);
         fresh.GetOrCreate(twoChunks, 1, () => [1]);
         fresh.CheckSession(twoChunks);
-        Assert.Throws<ShareBudgetExhaustedException>(() => fresh.CheckSession(new DecryptionSession(P, 8, 2, 2, [1], [1, 2])));
-        fresh.CheckSession(new DecryptionSession(P, 8, 2, 1, [1], [1, 2]));
+        Assert.Throws<ShareBudgetExhaustedException>(() => fresh.CheckSession(new SetDecryptionSession(P, 8, 2, 2, [1], [1, 2])));
+        fresh.CheckSession(new SetDecryptionSession(P, 8, 2, 1, [1], [1, 2]));
     }
 
     [Fact]
     public void ACorruptedOrMovedEntryIsDetected()
     {
-        var session = new DecryptionSession(P, 7, 5, 2, [1, 2], [1, 2]);
+        var session = new SetDecryptionSession(P, 7, 5, 2, [1, 2], [1, 2]);
         new FileDecryptionLedger(_dir, P).GetOrCreate(session, 0, () => [1, 2, 3, 4]);
         string file = Path.Combine(_dir, "epoch-7", "r5-c0.share");
         byte[] original = File.ReadAllBytes(file);
@@ -131,7 +133,7 @@ public sealed class DecryptionLedgerTests : IDisposable
             return;
         }
 
-        new FileDecryptionLedger(_dir, P).GetOrCreate(new DecryptionSession(P, 7, 1, 1, [1], [1, 2]), 0, () => [1]);
+        new FileDecryptionLedger(_dir, P).GetOrCreate(new SetDecryptionSession(P, 7, 1, 1, [1], [1, 2]), 0, () => [1]);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, "epoch-7", "r1-c0.share")));
         UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         Assert.Equal(owner, File.GetUnixFileMode(_dir));

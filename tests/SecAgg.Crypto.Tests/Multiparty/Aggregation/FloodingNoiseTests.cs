@@ -37,7 +37,7 @@ public sealed class FloodingNoiseTests
         var f = new AggregationFixture(p, "noise");
         RoundPolynomial a = f.A(1);
         (MaskedUpload[] uploads, uint[][] values) = f.UploadAll(a);
-        DecryptionSession session = f.Session(1, [1, 2, 4], [1, 3, 4]);
+        SetDecryptionSession session = f.Session(1, [1, 2, 4], [1, 3, 4]);
         MaskedUpload sum = AggregationFixture.Sum(session.Uploaders, uploads);
         SetDecryptionShare shares = f.Answer(session, a);
         Poly x = p.Ring.NewPoly();

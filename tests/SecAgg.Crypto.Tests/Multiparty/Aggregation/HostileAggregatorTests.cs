@@ -37,11 +37,11 @@ public sealed class HostileAggregatorTests
         const int h = 2;
 
         // Control: a session whose U is {h} alone does decrypt c0_h (members must refuse |U| < m at the protocol layer).
-        DecryptionSession alone = f.Session(1, [h], [1, 2, 3]);
+        SetDecryptionSession alone = f.Session(1, [h], [1, 2, 3]);
         Assert.Equal(values[h - 1], Unmask(f, uploads[h - 1].C0, f.Answer(alone, a), 1));
 
         // The attack: an honest session for U = {h} ∪ others applied to c0_h alone.
-        DecryptionSession session = f.Session(1, [1, h, 4], [1, 2, 3]);
+        SetDecryptionSession session = f.Session(1, [1, h, 4], [1, 2, 3]);
         AggregationStatistics.AssertGarbage(Unmask(f, uploads[h - 1].C0, f.Answer(session, a), 3), values[h - 1], f.Parameters.ValueBits);
     }
 
@@ -52,7 +52,7 @@ public sealed class HostileAggregatorTests
         AggregationParameters p = f.Parameters;
         RoundPolynomial a = f.A(1);
         (MaskedUpload[] uploads, uint[][] values) = f.UploadAll(a);
-        DecryptionSession session = f.Session(1, [1, 2, 3, 4], [2, 3, 5]);
+        SetDecryptionSession session = f.Session(1, [1, 2, 3, 4], [2, 3, 5]);
         SetDecryptionShare shares = f.Answer(session, a);
         Poly sum = AggregationFixture.Sum(session.Uploaders, uploads).C0;
         uint[] target = f.ExpectedSum(session.Uploaders, values);
@@ -85,7 +85,7 @@ public sealed class HostileAggregatorTests
         p.Ring.Subtract(uploads[j - 1].C0, uploads[h - 1].C0, forged);
         forged.CopyTo(uploads[j - 1].C0);
         int[] u = honestInU ? [h, 2, 3, j] : [2, 3, j];
-        DecryptionSession session = f.Session(1, u, [1, 2, 3]);
+        SetDecryptionSession session = f.Session(1, u, [1, 2, 3]);
         uint[] decrypted = Unmask(f, AggregationFixture.Sum(u, uploads).C0, f.Answer(session, a), u.Length);
 
         // What the forgery aims at: the sum with M_h cancelled (h ∈ U) or subtracted (h ∉ U), which reveals M_h.

@@ -23,7 +23,7 @@ public sealed class SetDecryptionTests
             RoundPolynomial a = f.A(round);
             (MaskedUpload[] uploads, uint[][] values) = f.UploadAll(a);
             (int[] u, int[] d) = f.RandomSets();
-            DecryptionSession session = f.Session(round, u, d);
+            SetDecryptionSession session = f.Session(round, u, d);
             uint[] decrypted = f.Protocol.Finalize(session, AggregationFixture.Sum(u, uploads), f.Answer(session, a));
             Assert.Equal(f.ExpectedSum(u, values), decrypted);
         }
@@ -34,7 +34,7 @@ public sealed class SetDecryptionTests
     {
         AggregationParameters p = AggregationParameters.CreateInsecureForTests(4, 3, maxColluders: 1);
         var f = new AggregationFixture(p, "chunks");
-        DecryptionSession session = f.Session(9, [1, 2, 4], [1, 3, 4], chunks: 3);
+        SetDecryptionSession session = f.Session(9, [1, 2, 4], [1, 3, 4], chunks: 3);
         for (int chunk = 0; chunk < 3; chunk++)
         {
             RoundPolynomial a = f.A(9, chunk);
@@ -52,7 +52,7 @@ public sealed class SetDecryptionTests
         RoundPolynomial a = f.A(1);
         uint[] v1 = [5, 6, 7], v2 = [65535, 1];
         MaskedUpload sum = MaskedUpload.Add(f.Encrypt(1, v1, a), f.Encrypt(3, v2, a));
-        DecryptionSession session = f.Session(1, [1, 3], [2, 3]);
+        SetDecryptionSession session = f.Session(1, [1, 3], [2, 3]);
         uint[] decrypted = f.Protocol.Finalize(session, sum, f.Answer(session, a));
         Assert.Equal([4u, 7u, 7u], decrypted[..3]);
         Assert.All(decrypted[3..], v => Assert.Equal(0u, v));
@@ -65,7 +65,7 @@ public sealed class SetDecryptionTests
         var f = new AggregationFixture(p, "missing");
         RoundPolynomial a = f.A(1);
         (MaskedUpload[] uploads, _) = f.UploadAll(a);
-        DecryptionSession session = f.Session(1, [1, 2, 3, 4, 5], [1, 3, 5]);
+        SetDecryptionSession session = f.Session(1, [1, 2, 3, 4, 5], [1, 3, 5]);
         SetDecryptionShare partial = f.Answer(session, a, [1, 5]);
         var ex = Assert.Throws<InvalidOperationException>(() => f.Protocol.Finalize(session, AggregationFixture.Sum(session.Uploaders, uploads), partial));
         Assert.Contains("member(s) 3", ex.Message);
@@ -78,7 +78,7 @@ public sealed class SetDecryptionTests
         var f = new AggregationFixture(p, "count");
         RoundPolynomial a = f.A(1);
         (MaskedUpload[] uploads, _) = f.UploadAll(a);
-        DecryptionSession session = f.Session(1, [1, 2, 3], [2, 4]);
+        SetDecryptionSession session = f.Session(1, [1, 2, 3], [2, 4]);
         SetDecryptionShare shares = f.Answer(session, a);
         var ex = Assert.Throws<InvalidOperationException>(() => f.Protocol.Finalize(session, AggregationFixture.Sum([1, 2], uploads), shares));
         Assert.Contains("holds 2 uploads", ex.Message);
@@ -92,8 +92,8 @@ public sealed class SetDecryptionTests
         var f = new AggregationFixture(p, "other-session");
         RoundPolynomial a = f.A(1);
         (MaskedUpload[] uploads, _) = f.UploadAll(a);
-        DecryptionSession s1 = f.Session(1, [1, 2, 3], [2, 4]);
-        DecryptionSession s2 = f.Session(1, [1, 2, 3], [1, 4]);
+        SetDecryptionSession s1 = f.Session(1, [1, 2, 3], [2, 4]);
+        SetDecryptionSession s2 = f.Session(1, [1, 2, 3], [1, 4]);
         SetDecryptionShare h1 = f.Answer(s1, a, [2]);
         SetDecryptionShare h2 = f.Answer(s2, a, [4]);
         Assert.Throws<ArgumentException>(() => f.Protocol.AggregateShares(h1, h2, f.Protocol.AllocateShare()));
@@ -105,7 +105,7 @@ public sealed class SetDecryptionTests
     {
         AggregationParameters p = AggregationParameters.CreateInsecureForTests(4, 2, maxColluders: 1);
         var f = new AggregationFixture(p, "outsider");
-        DecryptionSession session = f.Session(1, [1, 2], [2, 4]);
+        SetDecryptionSession session = f.Session(1, [1, 2], [2, 4]);
         var ex = Assert.Throws<ArgumentException>(() => f.Protocol.PrepareSession(f.KeyShares[0], session));
         Assert.Contains("not in the session's decryption set", ex.Message);
         using SessionKeyShare key = f.Protocol.PrepareSession(f.KeyShares[1], session);
@@ -117,14 +117,14 @@ public sealed class SetDecryptionTests
     public void ASessionChecksItsSets()
     {
         AggregationParameters p = AggregationParameters.CreateInsecureForTests(5, 3, maxColluders: 2, maxSummands: 4);
-        Assert.Throws<ArgumentException>(() => new DecryptionSession(p, 1, 1, 1, [], [1, 2, 3]));
-        Assert.Throws<ArgumentException>(() => new DecryptionSession(p, 1, 1, 1, [1, 2, 3, 4, 5], [1, 2, 3]));
-        Assert.Throws<ArgumentException>(() => new DecryptionSession(p, 1, 1, 1, [1, 1], [1, 2, 3]));
-        Assert.Throws<ArgumentException>(() => new DecryptionSession(p, 1, 1, 1, [1, 6], [1, 2, 3]));
-        Assert.Throws<ArgumentException>(() => new DecryptionSession(p, 1, 1, 1, [1], [1, 2]));
-        Assert.Throws<ArgumentException>(() => new DecryptionSession(p, 1, 1, 1, [1], [1, 2, 3, 4]));
-        Assert.Throws<ArgumentException>(() => new DecryptionSession(p, 1, 1, 0, [1], [1, 2, 3]));
-        var s = new DecryptionSession(p, 1, 1, 1, [3, 1], [5, 2, 1]);
+        Assert.Throws<ArgumentException>(() => new SetDecryptionSession(p, 1, 1, 1, [], [1, 2, 3]));
+        Assert.Throws<ArgumentException>(() => new SetDecryptionSession(p, 1, 1, 1, [1, 2, 3, 4, 5], [1, 2, 3]));
+        Assert.Throws<ArgumentException>(() => new SetDecryptionSession(p, 1, 1, 1, [1, 1], [1, 2, 3]));
+        Assert.Throws<ArgumentException>(() => new SetDecryptionSession(p, 1, 1, 1, [1, 6], [1, 2, 3]));
+        Assert.Throws<ArgumentException>(() => new SetDecryptionSession(p, 1, 1, 1, [1], [1, 2]));
+        Assert.Throws<ArgumentException>(() => new SetDecryptionSession(p, 1, 1, 1, [1], [1, 2, 3, 4]));
+        Assert.Throws<ArgumentException>(() => new SetDecryptionSession(p, 1, 1, 0, [1], [1, 2, 3]));
+        var s = new SetDecryptionSession(p, 1, 1, 1, [3, 1], [5, 2, 1]);
         Assert.Equal([1, 3], s.Uploaders);
         Assert.Equal([1, 2, 5], s.Decryptors);
     }
@@ -134,8 +134,8 @@ public sealed class SetDecryptionTests
     {
         AggregationParameters p = AggregationParameters.CreateInsecureForTests(5, 3, maxColluders: 2);
         AggregationParameters other = AggregationParameters.CreateInsecureForTests(5, 3, maxColluders: 1);
-        var baseline = new DecryptionSession(p, 1, 2, 3, [1, 2], [1, 2, 3]);
-        DecryptionSession[] variants =
+        var baseline = new SetDecryptionSession(p, 1, 2, 3, [1, 2], [1, 2, 3]);
+        SetDecryptionSession[] variants =
         [
             new(other, 1, 2, 3, [1, 2], [1, 2, 3]),
             new(p, 9, 2, 3, [1, 2], [1, 2, 3]),
@@ -144,7 +144,7 @@ public sealed class SetDecryptionTests
             new(p, 1, 2, 3, [1, 2, 3], [1, 2, 3]),
             new(p, 1, 2, 3, [1, 2], [1, 2, 4]),
         ];
-        Assert.Equal(baseline.Digest.ToArray(), new DecryptionSession(p, 1, 2, 3, [2, 1], [3, 2, 1]).Digest.ToArray());
+        Assert.Equal(baseline.Digest.ToArray(), new SetDecryptionSession(p, 1, 2, 3, [2, 1], [3, 2, 1]).Digest.ToArray());
         Assert.Equal(variants.Length + 1, variants.Select(v => Convert.ToHexString(v.Digest.Span)).Append(Convert.ToHexString(baseline.Digest.Span)).Distinct().Count());
     }
 }

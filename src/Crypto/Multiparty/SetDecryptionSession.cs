@@ -11,7 +11,7 @@ namespace SecAgg.Crypto.Multiparty;
 /// <para>Digest = SHA-256("secagg/v2/decryption-session" ‖ parameter digest (32) ‖ epoch (u64 LE) ‖ round (u64 LE) ‖
 /// chunk count (u32 LE) ‖ |U| (u32 LE) ‖ U (u32 LE each) ‖ |D| (u32 LE) ‖ D (u32 LE each)).</para>
 /// </summary>
-public sealed class DecryptionSession
+public sealed class SetDecryptionSession
 {
     private static readonly byte[] Label = "secagg/v2/decryption-session"u8.ToArray();
     private readonly int[] _uploaders;
@@ -21,7 +21,7 @@ public sealed class DecryptionSession
     /// <summary>Checks and fixes a session.</summary>
     /// <exception cref="ArgumentException">U is empty, larger than K, or names a party twice or outside 1..N; D does not
     /// have exactly t distinct members in 1..N; the chunk count is below 1.</exception>
-    public DecryptionSession(AggregationParameters parameters, ulong epoch, ulong round, int chunkCount, IEnumerable<int> uploaders, IEnumerable<int> decryptors)
+    public SetDecryptionSession(AggregationParameters parameters, ulong epoch, ulong round, int chunkCount, IEnumerable<int> uploaders, IEnumerable<int> decryptors)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(uploaders);
