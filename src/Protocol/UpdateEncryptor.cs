@@ -1,7 +1,7 @@
 using System.Buffers;
 using SecAgg.Crypto.Multiparty;
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Quantize.Ddg;
-using SecAgg.Quantize.Random;
 
 namespace SecAgg.Protocol;
 
@@ -92,7 +92,7 @@ public sealed class UpdateEncryptor
                 input = scaled.AsSpan(0, update.Length);
             }
 
-            using (AesCtrRandom random = AesCtrRandom.Create())
+            using (Prng random = Prng.CreateSecure())
             {
                 lock (_gate)
                 {

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Quantize.Ddg;
-using SecAgg.Quantize.Random;
 
 namespace SecAgg.Benchmarks.Quantize;
 
@@ -14,7 +14,7 @@ public class QuantizeDdgBenchmarks
     private static readonly byte[] Seed = new byte[32];
     private DdgEncoder _encoder = null!;
     private DdgDecoder _decoder = null!;
-    private AesCtrRandom _rng = null!;
+    private Prng _rng = null!;
     private float[] _x = null!;
     private ulong[] _coeffs = null!;
     private float[] _out = null!;
@@ -28,7 +28,7 @@ public class QuantizeDdgBenchmarks
         var p = DdgParameters.Create(new DdgParameterLiteral { Bits = 16, ExpectedParticipants = 100, Dimension = Dimension, NoiseMultiplier = 1 });
         _encoder = new DdgEncoder(p);
         _decoder = new DdgDecoder(p);
-        _rng = AesCtrRandom.Create();
+        _rng = Prng.CreateSecure();
         _x = new float[Dimension];
         for (int i = 0; i < _x.Length; i++)
         {

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Quantize.Internal;
-using SecAgg.Quantize.Random;
 
 namespace SecAgg.Benchmarks.Quantize;
 
@@ -15,7 +15,7 @@ public class QuantizeRoundingBenchmarks
 {
     private double[] _w = null!;
     private long[] _dest = null!;
-    private AesCtrRandom _random = null!;
+    private Prng _random = null!;
 
     /// <summary>Coordinates.</summary>
     [Params(1 << 20)]
@@ -31,7 +31,7 @@ public class QuantizeRoundingBenchmarks
         }
 
         _dest = new long[Length];
-        _random = AesCtrRandom.Create();
+        _random = Prng.CreateSecure();
     }
 
     [GlobalCleanup]

@@ -1,7 +1,6 @@
 using System.Numerics;
 using BenchmarkDotNet.Attributes;
-using SecAgg.Quantize.Random;
-using SecAgg.Quantize.Sampling;
+using SecAgg.Crypto.Ring.Sampling;
 
 namespace SecAgg.Benchmarks.Quantize;
 
@@ -14,9 +13,9 @@ public class QuantizeSamplerBenchmarks
 {
     private const int Fast = 1 << 20;
     private const int Slow = 256;
-    private DiscreteGaussianSampler _sampler = null!;
-    private DiscreteGaussianSampler _fixedStep = null!;
-    private AesCtrRandom _rng = null!;
+    private ExactDiscreteGaussianSampler _sampler = null!;
+    private ExactDiscreteGaussianSampler _fixedStep = null!;
+    private Prng _rng = null!;
     private long[] _buffer = null!;
     private BigInteger _varNum;
 
@@ -27,9 +26,9 @@ public class QuantizeSamplerBenchmarks
     public void Setup()
     {
         _varNum = (BigInteger)Sigma * Sigma;
-        _sampler = DiscreteGaussianSampler.Create(_varNum, BigInteger.One);
-        _fixedStep = DiscreteGaussianSampler.Create(_varNum, BigInteger.One, fixedStepSearch: true);
-        _rng = AesCtrRandom.Create();
+        _sampler = ExactDiscreteGaussianSampler.Create(_varNum, BigInteger.One);
+        _fixedStep = ExactDiscreteGaussianSampler.Create(_varNum, BigInteger.One, fixedStepSearch: true);
+        _rng = Prng.CreateSecure();
         _buffer = new long[Fast];
     }
 

@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using SecAgg.Aggregator.Service;
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Participant.Client;
 using SecAgg.Proto.V1;
 using SecAgg.Protocol;
 using SecAgg.Quantize.Ddg;
-using SecAgg.Quantize.Random;
 using SecAgg.RoundBench.Orchestration;
 using Grpc.Core;
 
@@ -123,7 +123,7 @@ internal static class ParticipantRole
         var encoder = new DdgEncoder(parameters.Ddg) { DegreeOfParallelism = -1 };
         uint[] values = new uint[parameters.Ddg.PaddedDimension];
         double quantizeStart = Clock.Now();
-        using (AesCtrRandom random = AesCtrRandom.Create())
+        using (Prng random = Prng.CreateSecure())
         {
             encoder.Encode(update, parameters.RotationSeed.Span, random, values);
         }

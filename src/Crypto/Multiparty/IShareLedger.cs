@@ -19,13 +19,3 @@ public interface IShareLedger
     /// </summary>
     void Record(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> shareBytes);
 }
-
-/// <summary>A share for this ciphertext was already issued and the request cannot be served with it.</summary>
-public sealed class ShareAlreadyIssuedException : InvalidOperationException
-{
-    /// <summary>Creates the exception.</summary>
-    public ShareAlreadyIssuedException(string message)
-        : base(message)
-    {
-    }
-}

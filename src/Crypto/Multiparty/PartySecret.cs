@@ -95,14 +95,7 @@ public sealed class PartySecret : IDisposable
         var buf = new byte[MpWire.PrefixBytes + 4 + BitPacker.PackedBytes(n, 2)];
         MpWire.WritePrefix(buf, MpKind.PartySecret, Parameters);
         MpWire.WriteInt(buf.AsSpan(MpWire.PrefixBytes), PartyId);
-        var codes = new ulong[n];
-        for (int j = 0; j < n; j++)
-        {
-            codes[j] = (ulong)(_coefficients[j] + 1);
-        }
-
-        BitPacker.Pack(codes, 2, buf.AsSpan(MpWire.PrefixBytes + 4));
-        Array.Clear(codes);
+        BitPacker.PackTernary(_coefficients, buf.AsSpan(MpWire.PrefixBytes + 4));
         return buf;
     }
 
@@ -123,25 +116,12 @@ public sealed class PartySecret : IDisposable
             throw new InvalidDataException($"The party secret names party {id}, outside 1..{parameters.Parties}.");
         }
 
-        var codes = new ulong[n];
-        if (!BitPacker.Unpack(data[(MpWire.PrefixBytes + 4)..], 2, codes))
-        {
-            throw new InvalidDataException("The party secret has non-zero padding bits.");
-        }
-
         var s = new long[n];
-        for (int j = 0; j < n; j++)
+        if (BitPacker.UnpackTernary(data[(MpWire.PrefixBytes + 4)..], s) is string problem)
         {
-            if (codes[j] > 2)
-            {
-                Array.Clear(s);
-                throw new InvalidDataException($"The party secret has an invalid ternary code at coefficient {j}.");
-            }
-
-            s[j] = (long)codes[j] - 1;
+            throw new InvalidDataException($"The party secret has {problem}.");
         }
 
-        Array.Clear(codes);
         return new PartySecret(parameters, id, s);
     }
 

@@ -43,34 +43,17 @@ public sealed class Thresholdizer
             throw new ArgumentException("The secret was made under different multiparty parameters.", nameof(secret));
         }
 
-        // The t−1 parties after the dealer (cyclically) get a 32-byte seed whose expansion is their share; the
-        // dealing polynomial is fixed through those values and s_i at 0, and the other N−t shares are interpolated.
-        int[] seeded = [.. Enumerable.Range(1, _p.Threshold - 1).Select(k => ((secret.PartyId - 1 + k) % _p.Parties) + 1)];
-        var seeds = new byte[seeded.Length][];
-        var values = new ulong[seeded.Length][];
-        for (int a = 0; a < seeded.Length; a++)
-        {
-            seeds[a] = new byte[Prng.SeedLength];
-            prng.Fill(seeds[a]);
-            values[a] = ShamirShare.ExpandSeed(_p, seeds[a]).Data;
-        }
-
         Poly s = secret.CoefficientKeyLevel();
-        ulong[][] raw = ShamirSharing.ShareThroughValues(s.Data, _p.KeyRing.Moduli, _p.RingDegree, _p.Threshold, _p.Parties, seeded, values);
+        (ulong[][] raw, byte[]?[] seeds) = ShamirSharing.DealSeeded(
+            s.Data, _p.KeyRing.Moduli, _p.RingDegree, _p.Threshold, _p.Parties, secret.PartyId, prng, seed => ShamirShare.ExpandSeed(_p, seed).Data);
         s.Clear();
-        foreach (ulong[] v in values)
-        {
-            Array.Clear(v);
-        }
-
         var shares = new ShamirShare[_p.Parties];
         for (int j = 0; j < _p.Parties; j++)
         {
             var poly = new Poly(_p.RingDegree, _p.Primes.Count);
             raw[j].CopyTo(poly.Data, 0);
             Array.Clear(raw[j]);
-            int a = Array.IndexOf(seeded, j + 1);
-            shares[j] = new ShamirShare(_p, secret.PartyId, j + 1, poly) { Seed = a >= 0 ? seeds[a] : null };
+            shares[j] = new ShamirShare(_p, secret.PartyId, j + 1, poly) { Seed = seeds[j] };
         }
 
         return shares;

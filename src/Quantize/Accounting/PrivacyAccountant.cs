@@ -65,14 +65,35 @@ public sealed class PrivacyAccountant
 
     /// <summary>
     /// Adds <paramref name="rounds"/> rounds of the distributed discrete Gaussian sum with
-    /// sensitivity Δ2 = B (the norm bound), n participants of σ_int each, padded dimension d.
-    /// With <paramref name="samplingRate"/> &lt; 1, the Zhu-Wang bound at integer orders.
+    /// sensitivity Δ2 = B (the norm bound), all n = <see cref="DdgParameters.ExpectedParticipants"/>
+    /// summands honest (no colluders: c = 0), σ_int each, padded dimension d. The same as
+    /// <see cref="ComposeDdgHonest"/> with n honest summands.
     /// </summary>
     public void ComposeDdg(DdgParameters parameters, int rounds = 1, double samplingRate = 1.0)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        ComposeDdgHonest(parameters, parameters.ExpectedParticipants, rounds, samplingRate);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="rounds"/> rounds of the distributed discrete Gaussian sum in which only
+    /// <paramref name="honestSummands"/> h = k − c of the k summands' noise counts: the aggregator and c
+    /// colluding participants know the colluders' noise and subtract it, so the released sum is, to them,
+    /// the honest inputs plus h independent N_Z(0, σ_int²) shares (KLS 2021 Thm 1 with n = h, sensitivity
+    /// Δ2 = B of one honest participant, padded dimension d). Use <see cref="HonestSummands"/> for h = k − c.
+    /// With <paramref name="samplingRate"/> &lt; 1, the Zhu-Wang bound at integer orders.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">h &lt; 1, rounds &lt; 0 or q outside (0, 1].</exception>
+    public void ComposeDdgHonest(DdgParameters parameters, int honestSummands, int rounds = 1, double samplingRate = 1.0)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
         CheckCommon(parameters.SigmaInt, rounds, samplingRate);
-        int n = parameters.ExpectedParticipants;
+        if (honestSummands < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(honestSummands), $"A round with {honestSummands} honest summands carries no honest noise; at least 1 is needed.");
+        }
+
+        int n = honestSummands;
         double sigma = parameters.SigmaInt, delta2 = parameters.NormBound;
         long d = parameters.PaddedDimension;
         double Base(double a) => RdpMath.DdgSum(a, n, sigma, delta2, d);
@@ -95,6 +116,26 @@ public sealed class PrivacyAccountant
 
             _rdp[i] += rounds * r;
         }
+    }
+
+    /// <summary>
+    /// h = k − c, the summands whose noise counts in a round of <paramref name="summands"/> k uploads when up to
+    /// <paramref name="colluders"/> c of them collude with the aggregator.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">c &lt; 0, or k − c &lt; 1 (the message names the numbers).</exception>
+    public static int HonestSummands(int summands, int colluders)
+    {
+        if (colluders < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(colluders), $"max-colluders c = {colluders} must be 0 or more.");
+        }
+
+        if (summands - colluders < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(colluders), $"A round of k = {summands} summands with up to c = {colluders} colluders has k - c = {summands - colluders} honest summands; at least 1 is needed (lower max-colluders or require more participants).");
+        }
+
+        return summands - colluders;
     }
 
     /// <summary>The smallest ε over the orders for the given δ.</summary>
@@ -137,12 +178,23 @@ public sealed class PrivacyAccountant
 
     /// <summary>
     /// The smallest DDG noise multiplier z (everything else from <paramref name="literal"/>) whose
-    /// <paramref name="rounds"/> rounds stay within (<paramref name="targetEpsilon"/>, <paramref name="delta"/>).
-    /// γ, σ_int and B are re-derived for each candidate z.
+    /// <paramref name="rounds"/> rounds stay within (<paramref name="targetEpsilon"/>, <paramref name="delta"/>)
+    /// when each round has the expected N = <see cref="DdgParameterLiteral.ExpectedParticipants"/> summands of
+    /// which <paramref name="colluders"/> c collude: only N − c honest noise shares count
+    /// (<see cref="ComposeDdgHonest"/>). γ, σ_int and B are re-derived for each candidate z.
     /// </summary>
-    public static double FindDdgNoiseMultiplier(DdgParameterLiteral literal, double targetEpsilon, double delta, int rounds, double samplingRate = 1.0)
+    /// <remarks>
+    /// The plan is for the expected round (k = N), as the DDG scale γ is: every participant adds σ_int, sized so that
+    /// the N − c honest shares alone meet the target. A round that closes with fewer uploads (k &lt; N) has less
+    /// honest noise and costs more; it is charged at its real k − c when published (RoundPrivacy), and the aggregator
+    /// and each participant's ledger refuse a round whose worst case (k = min-participants) would exceed the
+    /// budget. Planning for that worst case instead would add noise to every ordinary round.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">c &lt; 0 or N − c &lt; 1 (named), or the target cannot be met.</exception>
+    public static double FindDdgNoiseMultiplier(DdgParameterLiteral literal, double targetEpsilon, double delta, int rounds, double samplingRate = 1.0, int colluders = 0)
     {
         ArgumentNullException.ThrowIfNull(literal);
+        int honest = HonestSummands(literal.ExpectedParticipants, colluders);
         return Bisect(targetEpsilon, delta, z =>
         {
             DdgParameters p;
@@ -156,7 +208,7 @@ public sealed class PrivacyAccountant
             }
 
             var a = new PrivacyAccountant();
-            a.ComposeDdg(p, rounds, samplingRate);
+            a.ComposeDdgHonest(p, honest, rounds, samplingRate);
             return a.GetEpsilon(delta).Epsilon;
         });
     }

@@ -1,8 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SecAgg.Quantize.Internal;
-using SecAgg.Quantize.Random;
-using SecAgg.Quantize.Sampling;
+using SecAgg.Crypto.Ring.Sampling;
 
 namespace SecAgg.Quantize.Ddg;
 
@@ -35,11 +34,11 @@ public sealed class DdgEncoder
     private readonly byte[] _signSeed = new byte[32];
     private bool _signSeedValid;
     private int _degreeOfParallelism = 1;
-    private readonly DiscreteGaussianSampler _sampler;
+    private readonly ExactDiscreteGaussianSampler _sampler;
     private readonly long _normBoundSquared;
 
     /// <summary>Builds the encoder and the exact sampler's table for σ_int² (milliseconds to about a second for σ_int = 10^4).</summary>
-    public DdgEncoder(DdgParameters parameters, DiscreteGaussianSampler? sampler = null)
+    public DdgEncoder(DdgParameters parameters, ExactDiscreteGaussianSampler? sampler = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         Parameters = parameters;
@@ -48,7 +47,7 @@ public sealed class DdgEncoder
             throw new ArgumentException("The sampler's variance differs from the parameters' sigma_int^2.", nameof(sampler));
         }
 
-        _sampler = sampler ?? DiscreteGaussianSampler.FromVariance(parameters.NoiseVariance);
+        _sampler = sampler ?? ExactDiscreteGaussianSampler.FromVariance(parameters.NoiseVariance);
         int padded = parameters.PaddedDimension;
         _work = new double[padded];
         _ints = new long[padded];
@@ -81,7 +80,7 @@ public sealed class DdgEncoder
     /// <param name="roundSeed">The round's public 32-byte rotation seed.</param>
     /// <param name="random">The secret randomness for rounding and noise (never a public-seed stream).</param>
     /// <param name="destination">Length PaddedDimension.</param>
-    public DdgEncodeReport Encode(ReadOnlySpan<float> update, ReadOnlySpan<byte> roundSeed, AesCtrRandom random, Span<ulong> destination)
+    public DdgEncodeReport Encode(ReadOnlySpan<float> update, ReadOnlySpan<byte> roundSeed, Prng random, Span<ulong> destination)
     {
         CheckDestination(destination.Length);
         DdgEncodeReport report = EncodeToIntegers(update, roundSeed, random);
@@ -96,7 +95,7 @@ public sealed class DdgEncoder
     }
 
     /// <summary>Encodes into 32-bit coefficients mod 2^b (b ≤ 32).</summary>
-    public DdgEncodeReport Encode(ReadOnlySpan<float> update, ReadOnlySpan<byte> roundSeed, AesCtrRandom random, Span<uint> destination)
+    public DdgEncodeReport Encode(ReadOnlySpan<float> update, ReadOnlySpan<byte> roundSeed, Prng random, Span<uint> destination)
     {
         if (Parameters.Bits > 32)
         {
@@ -115,7 +114,7 @@ public sealed class DdgEncoder
     }
 
     /// <summary>Allocating convenience overload.</summary>
-    public ulong[] Encode(ReadOnlySpan<float> update, ReadOnlySpan<byte> roundSeed, AesCtrRandom random)
+    public ulong[] Encode(ReadOnlySpan<float> update, ReadOnlySpan<byte> roundSeed, Prng random)
     {
         var result = new ulong[Parameters.PaddedDimension];
         Encode(update, roundSeed, random, result);
@@ -130,7 +129,7 @@ public sealed class DdgEncoder
         }
     }
 
-    private DdgEncodeReport EncodeToIntegers(ReadOnlySpan<float> update, ReadOnlySpan<byte> roundSeed, AesCtrRandom random)
+    private DdgEncodeReport EncodeToIntegers(ReadOnlySpan<float> update, ReadOnlySpan<byte> roundSeed, Prng random)
     {
         ArgumentNullException.ThrowIfNull(random);
         DdgParameters p = Parameters;
@@ -190,14 +189,14 @@ public sealed class DdgEncoder
         return new DdgEncodeReport(norm, clip, attempts);
     }
 
-    private void AddNoiseParallel(AesCtrRandom random)
+    private void AddNoiseParallel(Prng random)
     {
         const int Chunk = 1 << 16;
         int chunks = (_ints.Length + Chunk - 1) / Chunk;
         long[] ints = _ints;
-        DiscreteGaussianSampler sampler = _sampler;
+        ExactDiscreteGaussianSampler sampler = _sampler;
         // one child of the secret stream per chunk, forked in order (same output for any parallelism)
-        var forks = new AesCtrRandom[chunks];
+        var forks = new Prng[chunks];
         for (int c = 0; c < chunks; c++)
         {
             forks[c] = random.Fork();
@@ -205,7 +204,7 @@ public sealed class DdgEncoder
 
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = DegreeOfParallelism }, c =>
         {
-            using AesCtrRandom r = forks[c];
+            using Prng r = forks[c];
             int start = c * Chunk;
             sampler.AddTo(ints.AsSpan(start, Math.Min(Chunk, ints.Length - start)), r);
         });

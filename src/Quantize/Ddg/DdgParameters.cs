@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text;
+using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Quantize.Accounting;
 
 namespace SecAgg.Quantize.Ddg;
@@ -142,7 +143,7 @@ public sealed class DdgParameters
         }
 
         double variance = sigmaInt * sigmaInt;
-        if (variance > Sampling.DiscreteGaussianSampler.MaxVariance)
+        if (variance > ExactDiscreteGaussianSampler.MaxVariance)
         {
             throw Bad(nameof(literal.NoiseMultiplier), $"sigma_int = {sigmaInt:G4} exceeds the sampler's limit 2^20: lower Bits (b) or NoiseMultiplier (z).");
         }
@@ -208,13 +209,19 @@ public sealed class DdgParameters
 
     private static ArgumentException Bad(string knob, string message) => new(message, knob);
 
-    /// <summary>A printable plan: every knob, every derived value and the privacy it buys.</summary>
-    public string FormatPlan(int rounds, double delta, double samplingRate = 1.0)
+    /// <summary>
+    /// A printable plan: every knob, every derived value and the privacy it buys when up to
+    /// <paramref name="colluders"/> c of the n expected participants collude with the aggregator (ε counts the
+    /// n − c honest noise shares only).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">c &lt; 0 or n − c &lt; 1.</exception>
+    public string FormatPlan(int rounds, double delta, double samplingRate = 1.0, int colluders = 0)
     {
+        int honest = PrivacyAccountant.HonestSummands(ExpectedParticipants, colluders);
         var acc = new PrivacyAccountant();
-        acc.ComposeDdg(this, rounds, samplingRate);
+        acc.ComposeDdgHonest(this, honest, rounds, samplingRate);
         var perRound = new PrivacyAccountant();
-        perRound.ComposeDdg(this, 1, samplingRate);
+        perRound.ComposeDdgHonest(this, honest, 1, samplingRate);
         var sb = new StringBuilder();
         CultureInfo ci = CultureInfo.InvariantCulture;
         sb.AppendLine(ci, $"DDG plan (Kairouz-Liu-Steinke 2021)");
@@ -222,7 +229,8 @@ public sealed class DdgParameters
         sb.AppendLine(ci, $"  dimension d = {Dimension}, padded = {PaddedDimension} (Hadamard blocks of {RotationBlockSize})");
         sb.AppendLine(ci, $"  clip c = {ClipNorm}, noise multiplier z = {NoiseMultiplier}, beta = {Beta:G4}, headroom k = {Literal.HeadroomStddevs}");
         sb.AppendLine(ci, $"  gamma = {Gamma:G6} (1/gamma = {1 / Gamma:G6}), C = c/gamma = {ScaledClipNorm:G6}, norm bound B = {NormBound:G6}");
-        sb.AppendLine(ci, $"  sigma_local = {SigmaLocal:G6}, sigma_int = {SigmaInt:G6}, tau = {RdpMath.DdgTau(ExpectedParticipants, SigmaInt):G4}");
+        sb.AppendLine(ci, $"  sigma_local = {SigmaLocal:G6}, sigma_int = {SigmaInt:G6}, tau = {RdpMath.DdgTau(honest, SigmaInt):G4}");
+        sb.AppendLine(ci, $"  max colluders c = {colluders}: epsilon counts the noise of n - c = {honest} honest summands");
         var one = perRound.GetEpsilon(delta);
         var all = acc.GetEpsilon(delta);
         sb.AppendLine(ci, $"  per round: epsilon = {one.Epsilon:G6} at delta = {delta:G3} (order {one.Order})");

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using SecAgg.Quantize.Random;
+using SecAgg.Crypto.Ring.Sampling;
 
 namespace SecAgg.Quantize.Internal;
 
@@ -18,7 +18,7 @@ internal static class RandomizedRounding
     private const int Batch = 512;
 
     /// <summary>Rounds <paramref name="w"/> into <paramref name="dest"/>; returns whether ‖dest‖₂² ≤ <paramref name="threshold"/> (exactly).</summary>
-    public static bool RoundWithin(ReadOnlySpan<double> w, Span<long> dest, AesCtrRandom random, long threshold)
+    public static bool RoundWithin(ReadOnlySpan<double> w, Span<long> dest, Prng random, long threshold)
     {
         double approx = Round(w, dest, random);
         // Double sum of n exact-or-rounded squares: relative error below n*2^-52 < 2^-20 for n < 2^31.
@@ -47,7 +47,7 @@ internal static class RandomizedRounding
     }
 
     /// <summary>Rounds and returns the sum of squares computed in double (approximate).</summary>
-    internal static double Round(ReadOnlySpan<double> w, Span<long> dest, AesCtrRandom random)
+    internal static double Round(ReadOnlySpan<double> w, Span<long> dest, Prng random)
     {
         Span<uint> words = stackalloc uint[Batch];
         Span<byte> bytes = MemoryMarshal.AsBytes(words);
@@ -55,7 +55,7 @@ internal static class RandomizedRounding
         for (int start = 0; start < w.Length; start += Batch)
         {
             int n = Math.Min(Batch, w.Length - start);
-            random.NextBytes(bytes[..(n * 4)]);
+            random.Fill(bytes[..(n * 4)]);
             total += UseVectors && Vector256.IsHardwareAccelerated
                 ? RoundVector(w.Slice(start, n), dest.Slice(start, n), words)
                 : RoundScalar(w.Slice(start, n), dest.Slice(start, n), words);

@@ -1,14 +1,15 @@
-using SecAgg.Quantize.Random;
+using SecAgg.Crypto.Ring.Sampling;
 
 namespace SecAgg.Quantize.Internal;
 
 /// <summary>
-/// The rotation's Rademacher signs: bit i of the AES-CTR stream keyed by the round's public 32-byte
-/// seed (stream id "DDGROT") is the sign of coordinate i (1 = negative). Public by design.
+/// The rotation's Rademacher signs: bit i of the stream <c>Prng.FromSeed(roundSeed, "secagg/ddg/rotation-signs")</c>
+/// (bytes in order, lowest bit first) is the sign of coordinate i (1 = negative). Public by design: the round seed is
+/// public and the aggregator derives the same signs to undo the rotation.
 /// </summary>
 internal static class RotationSigns
 {
-    private const ulong StreamId = 0x544F52474444; // "DDGROT"
+    private const string DomainLabel = "secagg/ddg/rotation-signs";
 
     public static void Generate(ReadOnlySpan<byte> roundSeed, Span<byte> bits)
     {
@@ -17,7 +18,7 @@ internal static class RotationSigns
             throw new ArgumentException($"The round seed must be exactly 32 bytes, got {roundSeed.Length}.", nameof(roundSeed));
         }
 
-        using AesCtrRandom r = AesCtrRandom.FromPublicSeed(roundSeed, StreamId);
-        r.NextBytes(bits);
+        using Prng r = Prng.FromSeed(roundSeed, DomainLabel);
+        r.Fill(bits);
     }
 }

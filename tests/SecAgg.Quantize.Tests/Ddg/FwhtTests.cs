@@ -1,5 +1,4 @@
 using SecAgg.Quantize.Internal;
-using SecAgg.Quantize.Tests.Sampling;
 
 namespace SecAgg.Quantize.Tests.Ddg;
 
@@ -37,7 +36,7 @@ public sealed class FwhtTests
     [InlineData(16, false)]
     public void FastTransformEqualsTheNaiveHadamardProduct(int n, bool vectors)
     {
-        using var rng = Stats.Rng(41);
+        using var rng = TestRandom.Rng(41);
         var x = new double[n];
         for (int i = 0; i < n; i++) x[i] = (rng.NextUInt32() % 2001) - 1000.0; // integers: exact in double
         double[] expected = Naive(x);
@@ -58,7 +57,7 @@ public sealed class FwhtTests
     [Fact]
     public void TransformTwiceIsLengthTimesIdentity()
     {
-        using var rng = Stats.Rng(42);
+        using var rng = TestRandom.Rng(42);
         var x = new double[1 << 14];
         for (int i = 0; i < x.Length; i++) x[i] = (rng.NextUInt32() % 101) - 50.0;
         var y = (double[])x.Clone();

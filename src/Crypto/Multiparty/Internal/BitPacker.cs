@@ -81,4 +81,48 @@ internal static class BitPacker
 
         return acc == 0;
     }
+
+    /// <summary>Packs ternary coefficients (−1, 0, 1) as 2-bit codes c + 1 (the secret-key file format).</summary>
+    public static void PackTernary(ReadOnlySpan<long> coefficients, Span<byte> dst)
+    {
+        var codes = new ulong[coefficients.Length];
+        for (int j = 0; j < codes.Length; j++)
+        {
+            codes[j] = (ulong)(coefficients[j] + 1);
+        }
+
+        Pack(codes, 2, dst);
+        Array.Clear(codes);
+    }
+
+    /// <summary>Reads what <see cref="PackTernary"/> wrote into <paramref name="coefficients"/>; returns null, or what is
+    /// wrong (non-zero padding, a code that is not 0, 1 or 2), in which case the output is wiped.</summary>
+    public static string? UnpackTernary(ReadOnlySpan<byte> src, Span<long> coefficients)
+    {
+        var codes = new ulong[coefficients.Length];
+        try
+        {
+            if (!Unpack(src, 2, codes))
+            {
+                return "non-zero padding bits";
+            }
+
+            for (int j = 0; j < codes.Length; j++)
+            {
+                if (codes[j] > 2)
+                {
+                    coefficients.Clear();
+                    return $"an invalid ternary code at coefficient {j}";
+                }
+
+                coefficients[j] = (long)codes[j] - 1;
+            }
+
+            return null;
+        }
+        finally
+        {
+            Array.Clear(codes);
+        }
+    }
 }

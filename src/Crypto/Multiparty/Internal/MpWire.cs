@@ -15,6 +15,14 @@ internal enum MpKind : byte
     ThresholdSecretShare = 6,
     PartySecret = 7,
     SeededShamirShare = 8,
+
+    // Protocol v2 (aggregation under each site's key share).
+    KeyShareSecret = 16,
+    DealtKeyShare = 17,
+    SeededDealtKeyShare = 18,
+    ThresholdKeyShares = 19,
+    MaskedUpload = 20,
+    SetDecryptionShare = 21,
 }
 
 /// <summary>
@@ -26,7 +34,11 @@ internal static class MpWire
     public const int PrefixBytes = 14;
     private const byte Version = 1;
 
-    public static void WritePrefix(Span<byte> dst, MpKind kind, MultipartyParameters parameters)
+    public static void WritePrefix(Span<byte> dst, MpKind kind, MultipartyParameters parameters) =>
+        WritePrefix(dst, kind, parameters.Digest.Span);
+
+    /// <summary>Writes the prefix with the first 8 bytes of <paramref name="parameterDigest"/>.</summary>
+    public static void WritePrefix(Span<byte> dst, MpKind kind, ReadOnlySpan<byte> parameterDigest)
     {
         dst[0] = (byte)'S';
         dst[1] = (byte)'A';
@@ -34,10 +46,27 @@ internal static class MpWire
         dst[3] = (byte)'P';
         dst[4] = Version;
         dst[5] = (byte)kind;
-        parameters.Digest.Span[..8].CopyTo(dst.Slice(6, 8));
+        parameterDigest[..8].CopyTo(dst.Slice(6, 8));
     }
 
     public static void ReadPrefix(ReadOnlySpan<byte> src, MpKind kind, MultipartyParameters parameters, string what)
+    {
+        ReadPrefix(src, kind, what);
+        parameters.CheckDigest(src.Slice(6, 8), what);
+    }
+
+    /// <summary>Checks length, magic, version and kind, and that the digest field equals the first 8 bytes of
+    /// <paramref name="parameterDigest"/>, naming <paramref name="parametersName"/> when it does not.</summary>
+    public static void ReadPrefix(ReadOnlySpan<byte> src, MpKind kind, ReadOnlySpan<byte> parameterDigest, string parametersName, string what)
+    {
+        ReadPrefix(src, kind, what);
+        if (!src.Slice(6, 8).SequenceEqual(parameterDigest[..8]))
+        {
+            throw new InvalidDataException($"The {what} was made under different {parametersName} (digest mismatch).");
+        }
+    }
+
+    private static void ReadPrefix(ReadOnlySpan<byte> src, MpKind kind, string what)
     {
         if (src.Length < PrefixBytes)
         {
@@ -58,8 +87,6 @@ internal static class MpWire
         {
             throw new InvalidDataException($"Expected a {what} (kind {(byte)kind}) but the buffer holds kind {src[5]}.");
         }
-
-        parameters.CheckDigest(src.Slice(6, 8), what);
     }
 
     /// <summary>Bytes of one polynomial of <paramref name="limbs"/> limbs: the core's bit-packed
@@ -74,26 +101,37 @@ internal static class MpWire
     /// zero padding), reporting problems as <see cref="InvalidDataException"/> naming <paramref name="what"/>.</summary>
     public static Poly ReadPoly(ReadOnlySpan<byte> src, RingQ ring, int limbs, string what)
     {
+        var poly = new Poly(ring.N, limbs);
+        ReadPoly(src, ring, poly, isNtt: false, what);
+        return poly;
+    }
+
+    /// <summary>Reads one polynomial of <paramref name="destination"/>'s limb count into it, marked
+    /// <paramref name="isNtt"/>; problems as in <see cref="ReadPoly(ReadOnlySpan{byte}, RingQ, int, string)"/>.</summary>
+    public static void ReadPoly(ReadOnlySpan<byte> src, RingQ ring, Poly destination, bool isNtt, string what)
+    {
+        int limbs = destination.LimbCount;
         int bytes = PolyBytes(ring, limbs);
         if (src.Length < bytes)
         {
             throw new InvalidDataException($"The {what} is truncated: its polynomial needs {bytes} bytes, {src.Length} remain.");
         }
 
-        var poly = new Poly(ring.N, limbs);
         try
         {
-            PolyCodec.Read(ring, src[..bytes], limbs, isNtt: false, [poly]);
+            PolyCodec.Read(ring, src[..bytes], limbs, isNtt, [destination]);
         }
         catch (InvalidEncodingException e)
         {
             throw new InvalidDataException($"The {what} is malformed: {e.Message} (a residue ≥ its prime or non-zero padding).", e);
         }
-
-        return poly;
     }
 
     public static void WriteInt(Span<byte> dst, int v) => BinaryPrimitives.WriteInt32LittleEndian(dst, v);
+
+    public static void WriteULong(Span<byte> dst, ulong v) => BinaryPrimitives.WriteUInt64LittleEndian(dst, v);
+
+    public static ulong ReadULong(ReadOnlySpan<byte> src) => BinaryPrimitives.ReadUInt64LittleEndian(src);
 
     public static int ReadInt(ReadOnlySpan<byte> src) => BinaryPrimitives.ReadInt32LittleEndian(src);
 

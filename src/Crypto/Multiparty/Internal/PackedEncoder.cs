@@ -12,39 +12,69 @@ namespace SecAgg.Crypto.Multiparty.Internal;
 /// </summary>
 internal sealed class PackedEncoder
 {
-    private readonly MultipartyParameters _p;
+    private readonly Layout _p;
     private readonly BigInteger[] _crtBasis;
     private readonly BigInteger _halfWire;
     private readonly int _words;
     private readonly ulong[] _qLow;      // Q mod 2^T, little-endian words
     private readonly ulong[] _tInverse;  // (2^T)^-1 mod q_i, key level
 
+    /// <summary>The encoder of the v1 multiparty BFV parameters (key level Q, wire level q').</summary>
     public PackedEncoder(MultipartyParameters parameters)
+        : this(ForMultiparty(parameters))
     {
-        parameters.CheckBfv(nameof(parameters));
-        _p = parameters;
-        BigInteger q = parameters.WireModulus;
-        _crtBasis = new BigInteger[parameters.WireLimbCount];
-        for (int i = 0; i < parameters.WireLimbCount; i++)
+    }
+
+    /// <summary>An encoder for <paramref name="layout"/>: encoding at the key ring's modulus, decoding at the wire
+    /// ring's (the same ring when there is one level).</summary>
+    public PackedEncoder(Layout layout)
+    {
+        _p = layout;
+        BigInteger q = layout.WireModulus;
+        _crtBasis = new BigInteger[layout.WireLimbCount];
+        for (int i = 0; i < layout.WireLimbCount; i++)
         {
-            ulong qi = parameters.Primes[i];
+            ulong qi = layout.WireRing.Moduli[i].Value;
             BigInteger hat = q / qi;
             ulong hatMod = (ulong)(hat % qi);
-            ulong inv = parameters.WireRing.Moduli[i].Inverse(hatMod);
+            ulong inv = layout.WireRing.Moduli[i].Inverse(hatMod);
             _crtBasis[i] = hat * inv % q;
         }
 
         _halfWire = q >> 1;
 
-        int logT = parameters.PlaintextModulusBits;
+        int logT = layout.PlaintextModulusBits;
         _words = (logT + 63) / 64;
-        _qLow = ToWords(parameters.KeyModulus & ((BigInteger.One << logT) - 1), _words);
-        IReadOnlyList<Modulus> moduli = parameters.KeyRing.Moduli;
+        _qLow = ToWords(layout.KeyModulus & ((BigInteger.One << logT) - 1), _words);
+        IReadOnlyList<Modulus> moduli = layout.KeyRing.Moduli;
         _tInverse = new ulong[moduli.Count];
         for (int i = 0; i < moduli.Count; i++)
         {
             _tInverse[i] = moduli[i].Inverse(moduli[i].Pow(2, (ulong)logT));
         }
+    }
+
+    private static Layout ForMultiparty(MultipartyParameters parameters)
+    {
+        parameters.CheckBfv(nameof(parameters));
+        return new Layout(parameters.KeyRing, parameters.WireRing, parameters.ValueBits, parameters.ValuesPerCoefficient, parameters.SlotBits);
+    }
+
+    /// <summary>
+    /// What the encoder needs: the ring it encodes at (modulus Q), the ring it decodes at (q', whose primes are a prefix
+    /// of Q's), b, k and w = b + h (t = 2^(k·w)).
+    /// </summary>
+    internal sealed record Layout(RingQ KeyRing, RingQ WireRing, int ValueBits, int ValuesPerCoefficient, int SlotBits)
+    {
+        public int RingDegree => KeyRing.N;
+
+        public int WireLimbCount => WireRing.MaxLimbCount;
+
+        public int PlaintextModulusBits => ValuesPerCoefficient * SlotBits;
+
+        public BigInteger KeyModulus => KeyRing.ModulusAt(KeyRing.MaxLimbCount);
+
+        public BigInteger WireModulus => WireRing.ModulusAt(WireRing.MaxLimbCount);
     }
 
     private static ulong[] ToWords(BigInteger v, int words)
@@ -197,7 +227,7 @@ internal sealed class PackedEncoder
         BigInteger q = _p.WireModulus;
         for (int i = 0; i < _p.WireLimbCount; i++)
         {
-            ulong qi = _p.Primes[i];
+            ulong qi = _p.WireRing.Moduli[i].Value;
             f[i] = ToWords((BigInteger.One << (logT + GuardBits)) / qi, fpWords);
             inv[i] = _p.WireRing.Moduli[i].Inverse((ulong)(q / qi % qi));
         }

@@ -156,6 +156,42 @@ internal static class ShamirSharing
     }
 
     /// <summary>
+    /// Dealer <paramref name="dealer"/>'s seeded dealing of <paramref name="secret"/> (both protocol versions): the
+    /// threshold−1 parties after the dealer (cyclically, so every party receives threshold−1 seeds over all dealers) get
+    /// a fresh 32-byte seed from <paramref name="prng"/> whose <paramref name="expandSeed"/> (uniform limbs) is their
+    /// share; the dealing polynomial is fixed through those values and the secret at 0
+    /// (<see cref="ShareThroughValues"/>), and the other parties' shares are interpolated. Returns, per recipient
+    /// 1..parties (index j−1), the share's L·n words and its seed (null for an interpolated share). The expanded seed
+    /// values are wiped.
+    /// </summary>
+    public static (ulong[][] Shares, byte[]?[] Seeds) DealSeeded(ReadOnlySpan<ulong> secret, IReadOnlyList<Modulus> moduli, int n, int threshold, int parties, int dealer, Prng prng, Func<byte[], ulong[]> expandSeed)
+    {
+        int[] seeded = [.. Enumerable.Range(1, threshold - 1).Select(k => ((dealer - 1 + k) % parties) + 1)];
+        var seeds = new byte[seeded.Length][];
+        var values = new ulong[seeded.Length][];
+        for (int a = 0; a < seeded.Length; a++)
+        {
+            seeds[a] = new byte[Prng.SeedLength];
+            prng.Fill(seeds[a]);
+            values[a] = expandSeed(seeds[a]);
+        }
+
+        ulong[][] shares = ShareThroughValues(secret, moduli, n, threshold, parties, seeded, values);
+        foreach (ulong[] v in values)
+        {
+            Array.Clear(v);
+        }
+
+        var bySeat = new byte[]?[parties];
+        for (int a = 0; a < seeded.Length; a++)
+        {
+            bySeat[seeded[a] - 1] = seeds[a];
+        }
+
+        return (shares, bySeat);
+    }
+
+    /// <summary>
     /// Lagrange weights at zero for the active points (1-based party ids), one row per member and one
     /// column per limb: λ_j = Π_{m≠j} x_m/(x_m − x_j) mod q_l.
     /// </summary>

@@ -1,0 +1,92 @@
+using SecAgg.Crypto.Multiparty.Internal;
+using SecAgg.Crypto.Ring;
+using SecAgg.Crypto.Ring.Sampling;
+
+namespace SecAgg.Crypto.Multiparty;
+
+/// <summary>
+/// A site's protocol-v2 upload encryption under its own key share (docs/threat-model.md, "Masked upload"):
+/// <b>c0_i = −a_{r,k}·s_i + NTT(e_i + Encode(M))</b>, a fresh RLWE sample under s_i (so it hides M), with e_i fresh
+/// from σ = 3.2 truncated at 19 and Encode the parameters' codec (BFV: round(q·M/T) exactly, M the k-packed b-bit
+/// values; CKKS: the canonical embedding at scale Δ). Noise of one upload: |e_i| ≤ 19 plus the encoding rounding 1/2.
+/// Holds ŝ_i and its Shoup companions (secret): <see cref="Dispose"/> wipes them. Not thread-safe (one scratch buffer).
+/// </summary>
+public sealed class MaskedEncryptor : IDisposable
+{
+    private readonly AggregationParameters _p;
+    private readonly Poly _s;
+    private readonly Poly _sShoup;
+    private readonly IAggregationCodec _codec;
+    private readonly long[] _error;
+    private readonly Poly _scratch;
+    private bool _disposed;
+
+    /// <summary>Creates the encryptor for <paramref name="secret"/> (which stays owned by the caller).</summary>
+    public MaskedEncryptor(AggregationParameters parameters, KeyShareSecret secret)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(secret);
+        parameters.CheckSame(secret.Parameters, nameof(secret));
+        _p = parameters;
+        _s = secret.Ntt.Clone();
+        _sShoup = parameters.Ring.ComputeShoup(_s);
+        _codec = parameters.CreateCodec();
+        _error = new long[parameters.RingDegree];
+        _scratch = parameters.Ring.NewPoly();
+    }
+
+    /// <summary>Encrypts up to <see cref="AggregationParameters.ValuesPerChunk"/> values, each below 2^b (missing
+    /// trailing values are zero), for the chunk of <paramref name="a"/>.</summary>
+    public MaskedUpload Encrypt(ReadOnlySpan<uint> values, RoundPolynomial a)
+    {
+        MaskedUpload upload = MaskedUpload.CreateEmptySum(_p);
+        Encrypt(values, a, upload);
+        return upload;
+    }
+
+    /// <summary>Encrypts into <paramref name="destination"/> (overwritten; its summand count becomes 1).</summary>
+    public void Encrypt(ReadOnlySpan<uint> values, RoundPolynomial a, MaskedUpload destination)
+    {
+        using Prng prng = Prng.CreateSecure();
+        Encrypt(values, a, destination, prng);
+    }
+
+    internal void Encrypt(ReadOnlySpan<uint> values, RoundPolynomial a, MaskedUpload destination, Prng prng)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(destination);
+        _p.CheckSame(a.Parameters, nameof(a));
+        _p.CheckSame(destination.Parameters, nameof(destination));
+        if (values.Length > _p.ValuesPerChunk)
+        {
+            throw new ArgumentException($"At most {_p.ValuesPerChunk} values fit in one chunk; got {values.Length}.", nameof(values));
+        }
+
+        RingQ ring = _p.Ring;
+        Poly c0 = destination.C0;
+        _codec.Encode(values, _scratch);
+        DiscreteGaussianSampler.StandardError.Sample(prng, _error);
+        ring.AddSigned(_error, _scratch);
+        Array.Clear(_error);
+        ring.Ntt(_scratch, _scratch);
+        ring.MultiplyCoefficientsShoup(a.A, _s, _sShoup, c0);
+        ring.Subtract(_scratch, c0, c0);
+        _scratch.Clear();
+        destination.ResetToOneUpload();
+    }
+
+    /// <summary>Wipes ŝ_i, its Shoup companions and the scratch buffer.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _s.Clear();
+        _sShoup.Clear();
+        _scratch.Clear();
+        _disposed = true;
+    }
+}

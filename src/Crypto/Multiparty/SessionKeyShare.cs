@@ -1,0 +1,85 @@
+using SecAgg.Crypto.Multiparty.Internal;
+using SecAgg.Crypto.Ring;
+
+namespace SecAgg.Crypto.Multiparty;
+
+/// <summary>
+/// Member j's key for one <see cref="SetDecryptionSession"/>: K_j = λ_j^D·Σ_{i∈U} f_i(j) in NTT form (with its Shoup
+/// companions), λ_j^D = Π_{m∈D, m≠j} m/(m − j) mod q_l, computed once per session by
+/// <see cref="SetDecryptionProtocol.PrepareSession"/> and used for every chunk. Since Σ_{j∈D} λ_j^D·f_i(j) = f_i(0) =
+/// NTT(s_i), Σ_{j∈D} K_j = NTT(Σ_{i∈U} s_i). Secret: <see cref="Dispose"/> wipes it.
+/// </summary>
+public sealed class SessionKeyShare : IDisposable
+{
+    private readonly Poly _key;
+    private readonly Poly _keyShoup;
+    private bool _disposed;
+
+    internal SessionKeyShare(SetDecryptionSession session, int partyId, Poly key, Poly keyShoup)
+    {
+        Session = session;
+        PartyId = partyId;
+        _key = key;
+        _keyShoup = keyShoup;
+    }
+
+    /// <summary>The session.</summary>
+    public SetDecryptionSession Session { get; }
+
+    /// <summary>The member j.</summary>
+    public int PartyId { get; }
+
+    internal Poly KeyNtt
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _key;
+        }
+    }
+
+    internal Poly KeyShoup
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _keyShoup;
+        }
+    }
+
+    /// <summary>Wipes the key.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _key.Clear();
+        _keyShoup.Clear();
+        _disposed = true;
+    }
+
+    /// <summary>K_j for member <paramref name="mine"/>.PartyId ∈ D.</summary>
+    internal static SessionKeyShare Create(ThresholdKeyShares mine, SetDecryptionSession session)
+    {
+        AggregationParameters p = session.Parameters;
+        RingQ ring = p.Ring;
+        int index = session.Decryptors.ToList().IndexOf(mine.PartyId);
+        if (index < 0)
+        {
+            throw new ArgumentException($"Party {mine.PartyId} is not in the session's decryption set D = {{{string.Join(", ", session.Decryptors)}}}.", nameof(mine));
+        }
+
+        ulong[] lambda = ShamirSharing.LagrangeAtZero(session.Decryptors, ring.Moduli)[index];
+        Poly key = ring.NewPoly();
+        key.IsNtt = true;
+        foreach (int i in session.Uploaders)
+        {
+            ring.Add(key, mine.ShareFrom(i), key);
+        }
+
+        ring.MulScalarPerLimb(key, lambda, key);
+        return new SessionKeyShare(session, mine.PartyId, key, ring.ComputeShoup(key));
+    }
+}

@@ -1,0 +1,214 @@
+using SecAgg.Crypto.Multiparty.Internal;
+using SecAgg.Crypto.Ring;
+using SecAgg.Crypto.Ring.Sampling;
+
+namespace SecAgg.Crypto.Multiparty;
+
+/// <summary>
+/// Set-bound threshold decryption of protocol v2 (docs/threat-model.md, "Share" and "Combine"), Lattigo-shaped:
+/// <list type="bullet">
+/// <item>member j ∈ D, once per session: K_j = λ_j^D·Σ_{i∈U} f_i(j) (<see cref="PrepareSession"/>);</item>
+/// <item>per chunk k: <b>h_j = a_{r,k}·K_j + NTT(F_j)</b>, F_j ← D_{Z,σ_flood(|U|)}^n on a CSPRNG
+/// (<see cref="GenerateShare(SessionKeyShare, RoundPolynomial, SetDecryptionShare)"/>; through the member's ledger:
+/// <see cref="GetOrCreateShare"/>);</item>
+/// <item>the aggregator: Σ_{j∈D} h_j (<see cref="AggregateShares"/>), then x = Σ_{i∈U} c0_i + Σ_{j∈D} h_j =
+/// Σ_{i∈U}(e_i + Encode(M_i)) + Σ_j F_j (since Σ_{j∈D} λ_j f_i(j) = NTT(s_i)), decoded by the codec
+/// (<see cref="Finalize(SetDecryptionSession, MaskedUpload, SetDecryptionShare)"/>).</item>
+/// </list>
+/// A share depends only on (epoch seed, r, k, U, D) and the member's key shares, never on a ciphertext the aggregator
+/// supplies: the only upload combination it unmasks is Σ_{i∈U} c0_i of that round and chunk (any other leaves a·s_h of an
+/// honest h, an RLWE sample). Noise: B_U + |D|·13·σ_flood(|U|) (<see cref="AggregationParameters"/>).
+/// </summary>
+public sealed class SetDecryptionProtocol
+{
+    private readonly AggregationParameters _p;
+    private IAggregationCodec? _codec;
+
+    /// <summary>Creates the protocol for <paramref name="parameters"/>.</summary>
+    public SetDecryptionProtocol(AggregationParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        _p = parameters;
+    }
+
+    /// <summary>An empty share (no contributors), to generate or aggregate into.</summary>
+    public SetDecryptionShare AllocateShare()
+    {
+        Poly value = _p.Ring.NewPoly();
+        value.IsNtt = true;
+        return new SetDecryptionShare(_p, value, new byte[32], 0, []);
+    }
+
+    /// <summary>Member j's session key K_j = λ_j^D·Σ_{i∈U} f_i(j), once per session (the caller disposes it).</summary>
+    /// <exception cref="ArgumentException">j is not in D, or other parameters.</exception>
+    public SessionKeyShare PrepareSession(ThresholdKeyShares mine, SetDecryptionSession session)
+    {
+        ArgumentNullException.ThrowIfNull(mine);
+        ArgumentNullException.ThrowIfNull(session);
+        _p.CheckSame(mine.Parameters, nameof(mine));
+        _p.CheckSame(session.Parameters, nameof(session));
+        return SessionKeyShare.Create(mine, session);
+    }
+
+    /// <summary>share = h_j = a_{r,k}·K_j + NTT(F_j) for the chunk of <paramref name="a"/>, with fresh CSPRNG flooding.
+    /// Do not call it twice for one (session, chunk): use <see cref="GetOrCreateShare"/>, which returns the recorded
+    /// bytes for a repeated request.</summary>
+    /// <exception cref="ArgumentException"><paramref name="a"/> is for another round, or a chunk outside the session.</exception>
+    public void GenerateShare(SessionKeyShare key, RoundPolynomial a, SetDecryptionShare share)
+    {
+        using Prng prng = Prng.CreateSecure();
+        GenerateShare(key, a, share, prng);
+    }
+
+    internal void GenerateShare(SessionKeyShare key, RoundPolynomial a, SetDecryptionShare share, Prng prng)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(share);
+        SetDecryptionSession session = key.Session;
+        _p.CheckSame(session.Parameters, nameof(key));
+        _p.CheckSame(a.Parameters, nameof(a));
+        _p.CheckSame(share.Parameters, nameof(share));
+        if (a.Round != session.Round)
+        {
+            throw new ArgumentException($"The round polynomial is for round {a.Round}; the session decrypts round {session.Round}.", nameof(a));
+        }
+
+        session.CheckChunk(a.Chunk, nameof(a));
+        RingQ ring = _p.Ring;
+        ring.MultiplyCoefficientsShoup(a.A, key.KeyNtt, key.KeyShoup, share.Value);
+        Poly scratch = ring.NewPoly();
+        StatisticalFlooding.AddNtt(ring, prng, _p.FloodingLog2Sigma(session.Uploaders.Count), share.Value, scratch);
+        share.SessionDigestBytes = session.Digest.ToArray();
+        share.Chunk = a.Chunk;
+        share.ContributorIds = [key.PartyId];
+    }
+
+    /// <summary>
+    /// The member's entry point: the serialized share for the chunk of <paramref name="a"/>, generated only the first
+    /// time and recorded in <paramref name="ledger"/> before it is returned; a repeated identical request (also after a
+    /// restart) gets the recorded bytes. Run <see cref="IDecryptionLedger.CheckSession"/> before the first chunk.
+    /// </summary>
+    /// <exception cref="ShareAlreadyIssuedException">The ledger holds another session for this (epoch, round).</exception>
+    /// <exception cref="ShareBudgetExhaustedException">The epoch's share cap is reached.</exception>
+    public byte[] GetOrCreateShare(IDecryptionLedger ledger, SessionKeyShare key, RoundPolynomial a)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(a);
+        key.Session.CheckChunk(a.Chunk, nameof(a));
+        return ledger.GetOrCreate(key.Session, a.Chunk, () =>
+        {
+            SetDecryptionShare share = AllocateShare();
+            GenerateShare(key, a, share);
+            return share.Serialize();
+        });
+    }
+
+    /// <summary>result = a + b for the same session and chunk with disjoint contributors; an empty share is neutral.</summary>
+    /// <exception cref="ArgumentException">Different sessions or chunks, or a member counted twice.</exception>
+    public void AggregateShares(SetDecryptionShare a, SetDecryptionShare b, SetDecryptionShare result)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(result);
+        _p.CheckSame(a.Parameters, nameof(a));
+        _p.CheckSame(b.Parameters, nameof(b));
+        _p.CheckSame(result.Parameters, nameof(result));
+        SetDecryptionShare reference = a.ContributorIds.Length > 0 ? a : b;
+        SetDecryptionShare other = ReferenceEquals(reference, a) ? b : a;
+        if (other.ContributorIds.Length > 0)
+        {
+            if (!reference.SessionDigestBytes.AsSpan().SequenceEqual(other.SessionDigestBytes))
+            {
+                throw new ArgumentException("The shares were made for different decryption sessions.", nameof(b));
+            }
+
+            if (reference.Chunk != other.Chunk)
+            {
+                throw new ArgumentException($"The shares are for chunks {reference.Chunk} and {other.Chunk}.", nameof(b));
+            }
+
+            int[] overlap = [.. reference.ContributorIds.Intersect(other.ContributorIds)];
+            if (overlap.Length > 0)
+            {
+                throw new ArgumentException($"Member {overlap[0]}'s decryption share would be counted twice.", nameof(b));
+            }
+        }
+
+        byte[] digest = reference.SessionDigestBytes;
+        int chunk = reference.Chunk;
+        int[] contributors = [.. a.ContributorIds.Concat(b.ContributorIds).Order()];
+        _p.Ring.Add(a.Value, b.Value, result.Value);
+        result.SessionDigestBytes = digest;
+        result.Chunk = chunk;
+        result.ContributorIds = contributors;
+    }
+
+    /// <summary>Decrypts Σ_{i∈U} c0_i with the aggregated shares of D: the sums of the uploads' values mod 2^b.</summary>
+    /// <exception cref="InvalidOperationException">A member of D is missing, the sum's summand count is not |U|, or
+    /// (CKKS) the tracked error bound reaches 1/2; the message names what is wrong.</exception>
+    /// <exception cref="ArgumentException">The shares were made for another session or by a party outside D.</exception>
+    public uint[] Finalize(SetDecryptionSession session, MaskedUpload sum, SetDecryptionShare aggregate)
+    {
+        var values = new uint[_p.ValuesPerChunk];
+        Finalize(session, sum, aggregate, values);
+        return values;
+    }
+
+    /// <summary>As <see cref="Finalize(SetDecryptionSession, MaskedUpload, SetDecryptionShare)"/>, into the first
+    /// destination.Length (≤ values per chunk) sums.</summary>
+    public void Finalize(SetDecryptionSession session, MaskedUpload sum, SetDecryptionShare aggregate, Span<uint> destination)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(sum);
+        ArgumentNullException.ThrowIfNull(aggregate);
+        _p.CheckSame(session.Parameters, nameof(session));
+        _p.CheckSame(sum.Parameters, nameof(sum));
+        _p.CheckSame(aggregate.Parameters, nameof(aggregate));
+        if (destination.Length > _p.ValuesPerChunk)
+        {
+            throw new ArgumentException($"A chunk carries {_p.ValuesPerChunk} values; the destination has {destination.Length}.", nameof(destination));
+        }
+
+        CheckComplete(session, sum, aggregate);
+        RingQ ring = _p.Ring;
+        Poly x = ring.NewPoly();
+        ring.Add(sum.C0, aggregate.Value, x);
+        ring.InverseNtt(x, x);
+        _codec ??= _p.CreateCodec();
+        _codec.Decode(x, session.Uploaders.Count, session.Decryptors.Count, destination);
+    }
+
+    private static void CheckComplete(SetDecryptionSession session, MaskedUpload sum, SetDecryptionShare aggregate)
+    {
+        if (aggregate.ContributorIds.Length == 0)
+        {
+            throw new InvalidOperationException("No decryption share has been aggregated.");
+        }
+
+        if (!aggregate.SessionDigestBytes.AsSpan().SequenceEqual(session.Digest.Span))
+        {
+            throw new ArgumentException("The decryption shares were made for another session (different epoch, round, uploader set, decryption set or chunk count).", nameof(aggregate));
+        }
+
+        int[] outsiders = [.. aggregate.ContributorIds.Except(session.Decryptors)];
+        if (outsiders.Length > 0)
+        {
+            throw new ArgumentException($"Party {outsiders[0]} is not in the decryption set D = {{{string.Join(", ", session.Decryptors)}}}.", nameof(aggregate));
+        }
+
+        int[] missing = [.. session.Decryptors.Except(aggregate.ContributorIds)];
+        if (missing.Length > 0)
+        {
+            throw new InvalidOperationException(
+                $"Decryption share(s) from member(s) {string.Join(", ", missing)} of the decryption set D = {{{string.Join(", ", session.Decryptors)}}} are missing; the set is fixed for the session, so the round must be aborted.");
+        }
+
+        if (sum.SummandCount != session.Uploaders.Count)
+        {
+            throw new InvalidOperationException(
+                $"The sum holds {sum.SummandCount} uploads but the session's uploader set U has {session.Uploaders.Count}: only the sum of exactly U's uploads decrypts.");
+        }
+    }
+}
