@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using Grpc.Core;
-using Polly;
 using SecAgg.Proto.V1;
 using V1 = SecAgg.Proto.V1;
 

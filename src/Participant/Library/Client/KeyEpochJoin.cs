@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
-using Polly;
 using SecAgg.Crypto.Multiparty;
 using SecAgg.Proto.V1;
 using CollectivePublicKey = SecAgg.Crypto.Multiparty.CollectivePublicKey;
