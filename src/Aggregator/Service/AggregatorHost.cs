@@ -53,6 +53,7 @@ public sealed class AggregatorHost : IAsyncDisposable
         _logger = logger;
         Port = port;
         Address = new Uri($"https://localhost:{port}");
+        Metrics = app.Services.GetRequiredService<AggregatorMetrics>();
     }
 
     /// <summary>The address participants on this machine use (https://localhost:port).</summary>
@@ -62,7 +63,7 @@ public sealed class AggregatorHost : IAsyncDisposable
     public int Port { get; }
 
     /// <summary>The service's metrics.</summary>
-    public AggregatorMetrics Metrics => _app.Services.GetRequiredService<AggregatorMetrics>();
+    public AggregatorMetrics Metrics { get; }
 
     /// <summary>
     /// Starts the aggregator. Throws <see cref="ConsortiumConfigException"/> for a bad consortium file,

@@ -39,7 +39,7 @@ public sealed class ParticipantClientOptions
     /// <summary>First delay between transient retries (default 500 ms; doubled each retry, with jitter, at most 30 s).</summary>
     public TimeSpan TransientRetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>HTTP/2 settings of the channel (keepalive pings, stream window, message limit).</summary>
+    /// <summary>HTTP/2 settings of the channel (keepalive pings, stream window, message limit); its default call deadline is <see cref="CallTimeout"/>.</summary>
     public AggregatorChannelOptions Channel { get; init; } = new();
 
     /// <summary>Where retries and waits are logged; null logs nothing.</summary>
