@@ -10,9 +10,22 @@ internal static class MachineProbe
     private static readonly string[] Relevant =
         ["avx2", "bmi2", "adx", "avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512ifma", "avx512vbmi", "avx512_vbmi2", "aes", "vaes", "vpclmulqdq", "sha_ni"];
 
-    /// <summary>The CPU model as lscpu names it ("Model name"), else /proc/cpuinfo's "model name", else "unknown CPU".</summary>
-    public static string CpuModel() =>
-        Field(Lscpu(), "Model name:") ?? Field(CpuInfo(), "model name") ?? "unknown CPU";
+    /// <summary>
+    /// The CPU model as lscpu names it ("Model name", with "CPU family" and "Model" where given: "AMD EPYC" alone does not
+    /// tell Zen 4 from Zen 5), else /proc/cpuinfo's "model name", else "unknown CPU".
+    /// </summary>
+    public static string CpuModel()
+    {
+        string lscpu = Lscpu();
+        string? name = Field(lscpu, "Model name:");
+        if (name is null)
+        {
+            return Field(CpuInfo(), "model name") ?? "unknown CPU";
+        }
+
+        string? family = Field(lscpu, "CPU family:"), model = Field(lscpu, "Model:");
+        return family is null || model is null ? name : $"{name} (CPU family {family}, model {model})";
+    }
 
     /// <summary>The relevant flags the CPU has (space-separated), as lscpu (else /proc/cpuinfo) lists them.</summary>
     public static string CpuFlags()

@@ -73,7 +73,7 @@ internal static class SealSideBySideCommand
             Write(run, json, o.GetValueOrDefault("markdown"));
             return 0;
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or InvalidDataException)
         {
             Console.Error.WriteLine($"SEAL side-by-side run failed: {e.Message}");
             return 1;
