@@ -15,12 +15,6 @@ public sealed class RoundBenchReport(SweepResult sweep)
     /// <summary>The wire-size goal: ciphertext within this factor of the quantized payload d·b/8.</summary>
     public const double BytesGoal = 3.0;
 
-    /// <summary>SEAL 4.4.3 BFV public-key encryption at n = 4096 on this machine class, µs (docs: /work/shared/design/crypto.md).</summary>
-    public const double SealEncryptMicroseconds4096 = 1367;
-
-    /// <summary>SEAL 4.4.3 BFV public-key encryption at n = 8192, µs.</summary>
-    public const double SealEncryptMicroseconds8192 = 3943;
-
     private static readonly CultureInfo Ci = CultureInfo.InvariantCulture;
 
     private readonly SweepResult _sweep = sweep ?? throw new ArgumentNullException(nameof(sweep));
@@ -128,6 +122,10 @@ public sealed class RoundBenchReport(SweepResult sweep)
         AppendStageTables(md);
         AppendCharts(md, chartsPath);
         AppendMicro(md);
+        md.AppendLine(SealSideBySideReport.BeginMarker);
+        md.AppendLine(SealSideBySideReport.External.TrimEnd('\n'));
+        md.AppendLine(SealSideBySideReport.EndMarker);
+        md.AppendLine();
 
         var failed = _sweep.Configs.Where(c => c.Error is not null).ToList();
         if (failed.Count > 0)
@@ -148,6 +146,7 @@ public sealed class RoundBenchReport(SweepResult sweep)
         md.AppendLine("- `perf/results/roundbench-rounds.csv`: one row per configuration, path and round (raw, round 1 included).");
         md.AppendLine("- `perf/results/roundbench-summary.csv`: median, min, max per configuration, path and figure (warm rounds).");
         md.AppendLine("- `perf/results/micro/`: BenchmarkDotNet's JSON reports of the cited microbenchmarks.");
+        md.AppendLine("- `perf/results/seal-side-by-side.json` and `.md` (when the SEAL anchor was present): every figure of the last SEAL side-by-side run.");
         return md.ToString();
     }
 
@@ -171,13 +170,13 @@ public sealed class RoundBenchReport(SweepResult sweep)
             double bytes = Spread.Of(Spread.Warm(h.Secure).Select(r => (double)r.BytesPerParticipant)).Median;
             double bytesRatio = bytes / h.QuantizedBytes;
             md.AppendLine(Ci, $"| bytes on the wire within {BytesGoal:0}x of the quantized payload d·b/8 | {bytes / 1e6:0.00} MB ciphertext vs {h.QuantizedBytes / 1e6:0.00} MB quantized ({h.Bits} bits): **{bytesRatio:0.00}x** ({bytes / h.Float32Bytes:0.00}x the float32 size) | {(bytesRatio <= BytesGoal ? "met" : "**not met**")} |");
-            md.AppendLine(Ci, $"| BFV encrypt throughput vs SEAL 4.4.3 | {EncryptVsSeal()} | see below |");
+            md.AppendLine(Ci, $"| BFV encryption throughput | {EncryptThroughput()} | against SEAL 4.4.3: same-run ratios under *SEAL 4.4.3 side by side* below |");
         }
 
         md.AppendLine();
     }
 
-    private string EncryptVsSeal()
+    private string EncryptThroughput()
     {
         MicroResult? ours = _sweep.Micro.FirstOrDefault(r => r.Benchmark == "BfvBenchmarks.EncryptPublicKey" && r.Parameters.Contains("N=4096", StringComparison.Ordinal) && r.Parameters.Contains("Vector512", StringComparison.Ordinal))
             ?? _sweep.Micro.FirstOrDefault(r => r.Benchmark == "BfvBenchmarks.EncryptPublicKey" && r.Parameters.Contains("N=4096", StringComparison.Ordinal));
@@ -187,7 +186,7 @@ public sealed class RoundBenchReport(SweepResult sweep)
         }
 
         double us = Time(ours) / 1e3;
-        string text = string.Create(Ci, $"pk-encrypt n = 4096 ({ours.Parameters}; thread CPU time where BenchmarkDotNet ran the CPU-time job, so the busy machine's waiting is left out): {us:0} µs = {4096 / us:0.00} M values/s vs SEAL {SealEncryptMicroseconds4096:0} µs = {4096 / SealEncryptMicroseconds4096:0.00} M values/s: **{SealEncryptMicroseconds4096 / us:0.00}x SEAL's throughput**");
+        string text = string.Create(Ci, $"pk-encrypt n = 4096 ({ours.Parameters}; thread CPU time where BenchmarkDotNet ran the CPU-time job, so the busy machine's waiting is left out): {us:0} µs = {4096 / us:0.00} M values/s");
         MicroResult? product = _sweep.Micro.FirstOrDefault(r => r.Benchmark == "UpdateEncryptorBenchmarks.AllCores");
         if (product is not null && double.TryParse(product.Parameters.Replace("Dimension=", "", StringComparison.Ordinal), NumberStyles.Float, Ci, out double d))
         {
@@ -289,8 +288,6 @@ public sealed class RoundBenchReport(SweepResult sweep)
             md.AppendLine(Ci, $"| {r.Benchmark} | {r.Parameters} | {Ns(r.MedianNanoseconds)} | {Ns(r.MeanNanoseconds)} |");
         }
 
-        md.AppendLine();
-        md.AppendLine(Ci, $"SEAL 4.4.3 on this machine class (single thread, /work/shared/design/crypto.md): pk-encrypt {SealEncryptMicroseconds4096:0} µs at n = 4096 and {SealEncryptMicroseconds8192:0} µs at n = 8192.");
         md.AppendLine();
     }
 

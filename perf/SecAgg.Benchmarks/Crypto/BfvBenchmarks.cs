@@ -8,8 +8,9 @@ namespace SecAgg.Benchmarks.Crypto;
 
 /// <summary>
 /// BFV operations at SEAL's data-level moduli (n = 4096: 36+36 bits; n = 8192: 43+43+44+44 bits), t = 2^16.
-/// SEAL 4.4.3 here (n = 4096 / 8192): pk-encrypt 1367 / 3943 µs, sk-encrypt 789 / 2712 µs, add 20 / 82 µs,
-/// decrypt 379 / 1477 µs.
+/// SEAL 4.4.3's matching benchmark is ../shared/anchors/seal/bench.cpp: <c>perf/run-benchmarks.sh --seal-only</c>
+/// alternates it with these cases in one session and reports the ratios (docs/benchmarks.md, "SEAL side by side");
+/// compare with SEAL only that way, never with a SEAL figure of another run.
 /// </summary>
 [ShortRunJob]
 [Config(typeof(CpuTimeConfig))]

@@ -9,10 +9,11 @@ using SecAgg.Crypto.Serialization;
 namespace SecAgg.Benchmarks.Crypto;
 
 /// <summary>
-/// CKKS at SEAL's benchmark parameters: n = 8192, primes 60+40+40, scale 2^40, 4096 real slots. SEAL 4.4.3 here
-/// (../shared/design/crypto.md): encode + pk-encrypt 5332 µs, decrypt + decode 1412 µs per 4096 slots (SEAL encrypts
-/// at its data level, 60+40 bits; <see cref="EncodeEncrypt"/> encrypts at all three primes, <see cref="EncodeEncryptTwoLimbs"/>
-/// at SEAL's two). Baseline in the same run: the core BFV pk-encryption with the same ring and primes (t = 2^16).
+/// CKKS at SEAL's benchmark parameters: n = 8192, primes 60+40+40, scale 2^40, 4096 real slots. <see cref="EncodeEncrypt"/>
+/// encrypts at all three primes, <see cref="EncodeEncryptTwoLimbs"/> at SEAL's data level (60+40 bits). SEAL 4.4.3's
+/// matching operations are in ../shared/anchors/seal/bench.cpp; <c>perf/run-benchmarks.sh --seal-only</c> alternates
+/// them with these cases in one session and reports the ratios (docs/benchmarks.md, "SEAL side by side").
+/// Baseline in the same run: the core BFV pk-encryption with the same ring and primes (t = 2^16).
 /// <see cref="ThresholdShare"/> is one member's flooded decryption share of a 10-party sum under the aggregation
 /// preset (n = 8192, 60+60, Δ = 2^90).
 /// </summary>

@@ -14,12 +14,15 @@ namespace SecAgg.Benchmarks.Crypto;
 /// </summary>
 public sealed class CpuTimeConfig : ManualConfig
 {
+    /// <summary>The id of the thread-CPU-time job.</summary>
+    public const string JobId = "ShortRun-ThreadCpuTime";
+
     /// <summary>Creates the config.</summary>
     public CpuTimeConfig()
     {
         if (ThreadCpuClock.Instance.IsAvailable)
         {
-            AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithClock(ThreadCpuClock.Instance).WithId("ShortRun-ThreadCpuTime"));
+            AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithClock(ThreadCpuClock.Instance).WithId(JobId));
         }
     }
 }
