@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Interop peer for SecAgg.Transport tests: a grpcio server or client for interop.proto.
+"""Interop peer for SecAgg.Interop.Tests: a grpcio server or client for interop.proto.
 
 server: python3 interop_peer.py server STUBS_DIR [CERT KEY CA]   -> prints "PORT <n>", serves until stdin closes
 client: python3 interop_peer.py client STUBS_DIR TARGET SCENARIO [CA [CERT KEY]]  -> prints one JSON line
