@@ -13,9 +13,6 @@ public static class WireKeys
     /// <summary>The rounds service, <c>secagg.v1.Rounds</c>.</summary>
     public const string RoundsService = "secagg.v1.Rounds";
 
-    /// <summary>The health service, <c>secagg.v1.Health</c>.</summary>
-    public const string HealthService = "secagg.v1.Health";
-
     /// <summary>
     /// Trailer carrying a binary <see cref="ErrorDetail"/> next to a non-OK <c>grpc-status</c>
     /// (the <c>-bin</c> suffix makes gRPC base64-encode it on HTTP/2).

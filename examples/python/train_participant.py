@@ -7,7 +7,7 @@ it to `secagg participant submit` (which quantizes, adds its DP noise share, enc
 the decryption request and waits for the new global model). No C# needed here: only files and a CLI.
 
 Run with Debian's interpreter (python3-torch):
-  /usr/bin/python3 examples/python/train_participant.py --secagg "dotnet src/Participant/Cli/bin/Release/net10.0/secagg.dll" \\
+  /usr/bin/python3 examples/python/train_participant.py --secagg "dotnet src/Cli/bin/Release/net10.0/secagg.dll" \\
       --aggregator https://localhost:7443 --id hospital-1 --consortium heart --shard 0 --shards 3 --rounds 3
 """
 import argparse

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Authentication;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
@@ -6,16 +7,25 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using SecAgg.Participant.Client;
 using SecAgg.Proto.V1;
-using SecAgg.Transport;
+using SecAgg.Security;
 
 namespace SecAgg.Benchmarks.Transport;
 
 /// <summary>
 /// Upload throughput over loopback: a gRPC client stream of 1 MiB ciphertext chunks
-/// (Rounds.UploadCiphertexts, our client and server) against a plain HTTP/2 POST of the same
-/// bytes in 1 MiB writes to the same Kestrel server (the baseline), cleartext and mutual TLS.
+/// (Rounds.UploadCiphertexts on ASP.NET Core gRPC; the client is Grpc.Net.Client, with mutual TLS the participant's
+/// AggregatorChannel) against a plain HTTP/2 POST of the same bytes in 1 MiB writes to the same Kestrel server (the
+/// baseline), cleartext and mutual TLS.
 /// Run: dotnet run -c Release --project perf/SecAgg.Benchmarks -- --filter '*UploadThroughput*'
 /// </summary>
 [MedianColumn]
@@ -30,8 +40,11 @@ public class UploadThroughputBenchmarks
 
     private readonly byte[] _payload = new byte[MessageSize];
     private CertificateAuthority? _ca;
-    private GrpcServer _server = null!;
-    private GrpcChannel _channel = null!;
+    private WebApplication _server = null!;
+    private Uri _address = null!;
+    private GrpcChannel? _cleartext;
+    private AggregatorChannel? _mutualTls;
+    private Rounds.RoundsClient _client = null!;
     private HttpClient _http = null!;
     private CiphertextUploadMessage[] _messages = null!;
 
@@ -43,36 +56,44 @@ public class UploadThroughputBenchmarks
     public async Task SetupAsync()
     {
         System.Security.Cryptography.RandomNumberGenerator.Fill(_payload);
-        var registry = new GrpcServiceRegistry();
-        registry.AddClientStreaming(RoundsMethods.UploadCiphertexts, async (requests, context) =>
-        {
-            uint count = 0;
-            while (await requests.MoveNext())
-            {
-                if (requests.Current.KindCase == CiphertextUploadMessage.KindOneofCase.Chunk)
-                {
-                    count++;
-                }
-            }
-
-            return new UploadCiphertextsResponse { AcceptedCount = count };
-        });
-        var serverOptions = new GrpcServerOptions { MaxReceiveMessageSize = 2 * MessageSize };
-        var channelOptions = new GrpcChannelOptions();
         var handler = new SocketsHttpHandler();
+        System.Security.Cryptography.X509Certificates.X509Certificate2? serverCertificate = null, clientCertificate = null;
         if (MutualTls)
         {
             _ca = CertificateAuthority.Create("Benchmark CA");
-            serverOptions.ServerCertificate = _ca.IssueServerCertificate("aggregator", ["localhost"], [IPAddress.Loopback]);
-            serverOptions.ClientCertificateAuthority = _ca.Certificate;
-            channelOptions.ClientCertificate = _ca.IssueClientCertificate("bench");
-            channelOptions.ServerCertificateAuthority = _ca.Certificate;
-            handler.SslOptions.ClientCertificates = [channelOptions.ClientCertificate];
+            serverCertificate = _ca.IssueServerCertificate("aggregator", ["localhost"], [IPAddress.Loopback]);
+            clientCertificate = _ca.IssueClientCertificate("bench");
+            handler.SslOptions.ClientCertificates = [clientCertificate];
             X509Root root = new(_ca.Certificate);
             handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, _) => root.Check(cert);
         }
 
-        _server = await GrpcServer.StartAsync(registry, serverOptions, fallback: async http =>
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Services.AddLogging();
+        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 2 * MessageSize);
+        builder.Services.AddSingleton<CountingRounds>();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = null;
+            k.Limits.MinRequestBodyDataRate = null;
+            k.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (serverCertificate is not null)
+                {
+                    listen.UseHttps(new HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificate = serverCertificate,
+                        SslProtocols = SslProtocols.Tls13,
+                        ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+                        ClientCertificateValidation = (certificate, _, _) => CertificateAuthority.ChainsTo(certificate, _ca!.Certificate, X509KeyUsageForPeer.ClientAuthentication),
+                    });
+                }
+            });
+        });
+        _server = builder.Build();
+        _server.MapGrpcService<CountingRounds>();
+        _server.MapPost("/raw", async http =>
         {
             // The baseline: read a plain HTTP/2 POST body to its end.
             long total = 0;
@@ -89,7 +110,20 @@ public class UploadThroughputBenchmarks
 
             http.Response.StatusCode = total == (long)MessageCount * MessageSize ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest;
         });
-        _channel = GrpcChannel.ForAddress(_server.Address, channelOptions);
+        await _server.StartAsync();
+        int port = new Uri(_server.Urls.First()).Port;
+        _address = new Uri(MutualTls ? $"https://localhost:{port}" : $"http://127.0.0.1:{port}");
+        if (MutualTls)
+        {
+            _mutualTls = AggregatorChannel.Create(_address, clientCertificate, _ca!.Certificate, new AggregatorChannelOptions { DefaultCallDeadline = null });
+            _client = new Rounds.RoundsClient(_mutualTls.CallInvoker);
+        }
+        else
+        {
+            _cleartext = GrpcChannel.ForAddress(_address);
+            _client = new Rounds.RoundsClient(_cleartext);
+        }
+
         _http = new HttpClient(handler) { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
         _messages = new CiphertextUploadMessage[MessageCount + 1];
         _messages[0] = new CiphertextUploadMessage { Header = new UploadHeader { Round = 1, TotalChunks = MessageCount, Weight = 1, ParticipantId = "bench" } };
@@ -103,7 +137,9 @@ public class UploadThroughputBenchmarks
     public async Task CleanupAsync()
     {
         _http.Dispose();
-        _channel.Dispose();
+        _cleartext?.Dispose();
+        _mutualTls?.Dispose();
+        await _server.StopAsync();
         await _server.DisposeAsync();
         _ca?.Dispose();
     }
@@ -112,7 +148,7 @@ public class UploadThroughputBenchmarks
     [Benchmark(Baseline = true)]
     public async Task PlainHttp2Post()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_server.Address, "/raw"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_address, "/raw"))
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
@@ -126,7 +162,7 @@ public class UploadThroughputBenchmarks
     [Benchmark]
     public async Task GrpcClientStream()
     {
-        using AsyncClientStreamingCall<CiphertextUploadMessage, UploadCiphertextsResponse> call = _channel.ClientStreamingCall(RoundsMethods.UploadCiphertexts);
+        using AsyncClientStreamingCall<CiphertextUploadMessage, UploadCiphertextsResponse> call = _client.UploadCiphertexts();
         foreach (CiphertextUploadMessage m in _messages)
         {
             await call.RequestStream.WriteAsync(m);
@@ -137,6 +173,24 @@ public class UploadThroughputBenchmarks
         if (response.AcceptedCount != MessageCount)
         {
             throw new InvalidOperationException("The server did not receive every chunk.");
+        }
+    }
+
+    /// <summary>The server side: counts the chunk messages of an upload stream.</summary>
+    private sealed class CountingRounds : Rounds.RoundsBase
+    {
+        public override async Task<UploadCiphertextsResponse> UploadCiphertexts(IAsyncStreamReader<CiphertextUploadMessage> requestStream, ServerCallContext context)
+        {
+            uint count = 0;
+            while (await requestStream.MoveNext())
+            {
+                if (requestStream.Current.KindCase == CiphertextUploadMessage.KindOneofCase.Chunk)
+                {
+                    count++;
+                }
+            }
+
+            return new UploadCiphertextsResponse { AcceptedCount = count };
         }
     }
 

@@ -7,7 +7,7 @@ using SecAgg.Proto.V1;
 using SecAgg.Protocol;
 using SecAgg.Quantize.Ddg;
 using SecAgg.RoundBench.Orchestration;
-using SecAgg.Transport;
+using Grpc.Core;
 
 namespace SecAgg.RoundBench.Roles;
 
@@ -38,8 +38,8 @@ internal static class ParticipantRole
             ParticipantId = id,
             PollInterval = TimeSpan.FromMilliseconds(20),
         });
-        using var channel = GrpcChannel.ForAddress(aggregator, new GrpcChannelOptions { ClientCertificate = certificate, ServerCertificateAuthority = ca, MaxReceiveMessageSize = 64 << 20 });
-        var rpc = new GrpcClient(channel, TimeSpan.FromMinutes(5));
+        using var channel = AggregatorChannel.Create(aggregator, certificate, ca);
+        var rpc = new Rounds.RoundsClient(channel.CallInvoker);
         float[] update = Update(dimension, index);
 
         double start = Clock.Now();
@@ -62,7 +62,7 @@ internal static class ParticipantRole
                     {
                         try
                         {
-                            _ = await rpc.CallAsync(RoundsMethods.GetRoundConfig, new GetRoundConfigRequest { Round = ulong.Parse(words[0], CultureInfo.InvariantCulture) });
+                            _ = await rpc.GetRoundConfigAsync(new GetRoundConfigRequest { Round = ulong.Parse(words[0], CultureInfo.InvariantCulture) });
                             break;
                         }
                         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
@@ -85,7 +85,7 @@ internal static class ParticipantRole
         return 0;
     }
 
-    private static async Task<ParticipantRound> RoundAsync(ParticipantClient client, GrpcClient rpc, JoinResult joined, string state, float[] update, ulong round)
+    private static async Task<ParticipantRound> RoundAsync(ParticipantClient client, Rounds.RoundsClient rpc, JoinResult joined, string state, float[] update, ulong round)
     {
         double go = Clock.Now();
         string progressFile = Path.Combine(state, $"upload-round-{round}.json");
@@ -118,7 +118,7 @@ internal static class ParticipantRole
         }
 
         // Quantization alone (outside the round's timeline), same update and same round parameters.
-        RoundConfig config = await rpc.CallAsync(RoundsMethods.GetRoundConfig, new GetRoundConfigRequest { Round = round });
+        RoundConfig config = await rpc.GetRoundConfigAsync(new GetRoundConfigRequest { Round = round });
         RoundParameters parameters = RoundParameters.FromContract(config, joined.Parties, joined.Threshold);
         var encoder = new DdgEncoder(parameters.Ddg) { DegreeOfParallelism = -1 };
         uint[] values = new uint[parameters.Ddg.PaddedDimension];

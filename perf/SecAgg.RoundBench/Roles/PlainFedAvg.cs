@@ -6,12 +6,21 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using SecAgg.Aggregator.Service;
 using SecAgg.RoundBench.Orchestration;
-using SecAgg.Transport;
+using System.Security.Authentication;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using SecAgg.Participant.Client;
+using PlainApi = SecAgg.RoundBench.Plain.PlainFedAvg;
+using SecAgg.Security;
 
 namespace SecAgg.RoundBench.Roles;
 
 /// <summary>
-/// Plaintext FedAvg over the same transport as the secure path: SecAgg.Transport's gRPC (HTTP/2, Kestrel) with mutual
+/// Plaintext FedAvg over the same transport as the secure path: ASP.NET Core gRPC (HTTP/2, Kestrel) and the participant's channel, with mutual
 /// TLS and the consortium's certificates. Upload: a client stream of 1 MiB float32 chunks (round and participant in the
 /// call headers), summed into the round's running sum as they arrive; when N uploads are in, the mean is the new model.
 /// Download: a server stream of 1 MiB chunks of the model, after it is published. No encryption, no durability, no DP.
@@ -21,12 +30,6 @@ internal static class PlainFedAvg
     /// <summary>Bytes per upload / download message (the secure path's ciphertext chunks are of the same order).</summary>
     public const int ChunkBytes = 1 << 20;
 
-    public static readonly Method<BytesValue, Empty> Upload = new(MethodType.ClientStreaming, "secagg.bench.v1.PlainFedAvg", "Upload", BytesValue.Parser, Empty.Parser);
-
-    public static readonly Method<Empty, Empty> Ping = new(MethodType.Unary, "secagg.bench.v1.PlainFedAvg", "Ping", Empty.Parser, Empty.Parser);
-
-    public static readonly Method<UInt64Value, BytesValue> Download = new(MethodType.ServerStreaming, "secagg.bench.v1.PlainFedAvg", "Download", UInt64Value.Parser, BytesValue.Parser);
-
     /// <summary>The server as its own process. Commands: "reset", "stats", "quit"; events "counted" and "published".</summary>
     public static async Task<int> RunServerAsync(IReadOnlyDictionary<string, string> args)
     {
@@ -34,55 +37,32 @@ internal static class PlainFedAvg
         int parties = int.Parse(args["participants"], CultureInfo.InvariantCulture);
         int dimension = int.Parse(args["dimension"], CultureInfo.InvariantCulture);
         var state = new ServerState(parties, dimension);
-        var registry = new GrpcServiceRegistry();
-        registry.AddClientStreaming(Upload, async (requests, context) =>
-        {
-            long round = long.Parse(context.RequestHeaders.GetValue("x-round") ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "x-round header missing")), CultureInfo.InvariantCulture);
-            string participant = context.RequestHeaders.GetValue("x-participant") ?? "?";
-            // The upload is staged and added to the sum when complete (as the secure aggregator counts an upload on its
-            // last chunk), so a broken stream that the participant retries is never counted twice.
-            float[] staged = new float[dimension];
-            int offset = 0;
-            while (await requests.MoveNext())
-            {
-                state.MarkFirstByte();
-                ReadOnlySpan<float> values = MemoryMarshal.Cast<byte, float>(requests.Current.Value.Span);
-                if (offset + values.Length > dimension)
-                {
-                    throw new RpcException(new Status(StatusCode.InvalidArgument, $"upload runs past {dimension} values"));
-                }
-
-                values.CopyTo(staged.AsSpan(offset));
-                offset += values.Length;
-            }
-
-            if (offset != dimension)
-            {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"upload has {offset} of {dimension} values"));
-            }
-
-            state.Add(round, participant, staged);
-            return new Empty();
-        });
-        registry.AddUnary(Ping, (_, _) => Task.FromResult(new Empty()));
-        registry.AddServerStreaming(Download, async (request, stream, context) =>
-        {
-            float[] model = await state.ModelAsync((long)request.Value, context.CancellationToken);
-            byte[] bytes = MemoryMarshal.AsBytes(model.AsSpan()).ToArray();
-            for (int at = 0; at < bytes.Length; at += ChunkBytes)
-            {
-                await stream.WriteAsync(new BytesValue { Value = UnsafeByteOperations.UnsafeWrap(bytes.AsMemory(at, Math.Min(ChunkBytes, bytes.Length - at))) });
-            }
-        });
         X509Certificate2 serverCertificate = AggregatorHostOptions.LoadCertificate(Path.Combine(consortium, "aggregator", "aggregator.pem"), Path.Combine(consortium, "aggregator", "aggregator.key"));
         X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(consortium, "ca", "ca.pem")));
-        await using GrpcServer server = await GrpcServer.StartAsync(registry, new GrpcServerOptions
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Services.AddLogging();
+        builder.Services.AddSingleton(new Service(state, dimension));
+        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 2 * ChunkBytes);
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
         {
-            ServerCertificate = serverCertificate,
-            ClientCertificateAuthority = ca,
-            MaxReceiveMessageSize = 2 * ChunkBytes,
-        }, new IPEndPoint(IPAddress.Loopback, 0));
-        RoleIo.Send("listening", server.Address.ToString());
+            k.Limits.MaxRequestBodySize = null;
+            k.Limits.MinRequestBodyDataRate = null;
+            k.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = serverCertificate,
+                    SslProtocols = SslProtocols.Tls13,
+                    ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+                    ClientCertificateValidation = (certificate, _, _) => CertificateAuthority.ChainsTo(certificate, ca, X509KeyUsageForPeer.ClientAuthentication),
+                });
+            });
+        });
+        await using WebApplication server = builder.Build();
+        server.MapGrpcService<Service>();
+        await server.StartAsync();
+        RoleIo.Send("listening", $"https://localhost:{new Uri(server.Urls.First()).Port}");
         await RoleIo.RunCommandsAsync((command, _) =>
         {
             switch (command)
@@ -113,11 +93,12 @@ internal static class PlainFedAvg
         int index = int.Parse(args["index"], CultureInfo.InvariantCulture);
         X509Certificate2 certificate = AggregatorHostOptions.LoadCertificate(Path.Combine(consortium, "participants", id, "client.pem"), Path.Combine(consortium, "participants", id, "client.key"));
         X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(consortium, "ca", "ca.pem")));
-        using var channel = GrpcChannel.ForAddress(new Uri(args["server"]), new GrpcChannelOptions { ClientCertificate = certificate, ServerCertificateAuthority = ca, MaxReceiveMessageSize = 2 * ChunkBytes, ConnectTimeout = TimeSpan.FromMinutes(2) });
+        using var channel = AggregatorChannel.Create(new Uri(args["server"]), certificate, ca, new AggregatorChannelOptions { MaxReceiveMessageSize = 2 * ChunkBytes, ConnectTimeout = TimeSpan.FromMinutes(2) });
+        var client = new PlainApi.PlainFedAvgClient(channel.CallInvoker);
         float[] update = ParticipantRole.Update(dimension, index);
 
         // Open the connection (TLS handshake) before the first round, as the secure participant's join does.
-        await Retry(async () => await channel.UnaryCall(Ping, new Empty()));
+        await Retry(async () => await client.PingAsync(new Empty()));
         RoleIo.Send("joined", "0");
         await RoleIo.RunCommandsAsync(async (command, words) =>
         {
@@ -134,10 +115,10 @@ internal static class PlainFedAvg
                     // "Encode": the float32 bytes of the update (what the secure path quantizes and encrypts instead).
                     byte[] payload = MemoryMarshal.AsBytes(update.AsSpan()).ToArray();
                     double encoded = Clock.Now();
-                    var headers = new Metadata().Add("x-round", round.ToString(CultureInfo.InvariantCulture)).Add("x-participant", id);
+                    var headers = new Metadata { { "x-round", round.ToString(CultureInfo.InvariantCulture) }, { "x-participant", id } };
                     await Retry(async () =>
                     {
-                        using AsyncClientStreamingCall<BytesValue, Empty> call = channel.ClientStreamingCall(Upload, new CallOptions { Headers = headers });
+                        using AsyncClientStreamingCall<BytesValue, Empty> call = client.Upload(headers);
                         for (int at = 0; at < payload.Length; at += ChunkBytes)
                         {
                             await call.RequestStream.WriteAsync(new BytesValue { Value = UnsafeByteOperations.UnsafeWrap(payload.AsMemory(at, Math.Min(ChunkBytes, payload.Length - at))) });
@@ -154,7 +135,7 @@ internal static class PlainFedAvg
                     await Retry(async () =>
                     {
                         received = 0;
-                        using AsyncServerStreamingCall<BytesValue> download = channel.ServerStreamingCall(Download, new UInt64Value { Value = (ulong)round });
+                        using AsyncServerStreamingCall<BytesValue> download = client.Download(new UInt64Value { Value = (ulong)round });
                         await foreach (BytesValue chunk in download.ResponseStream.ReadAllAsync())
                         {
                             chunk.Value.Span.CopyTo(target.AsSpan(received));
@@ -197,6 +178,53 @@ internal static class PlainFedAvg
             catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Cancelled or StatusCode.DeadlineExceeded && attempt < 5)
             {
                 await Task.Delay(50 * attempt);
+            }
+        }
+    }
+
+    /// <summary>The server's gRPC service over its <see cref="ServerState"/>.</summary>
+    private sealed class Service(ServerState state, int dimension) : PlainApi.PlainFedAvgBase
+    {
+        public override async Task<Empty> Upload(IAsyncStreamReader<BytesValue> requests, ServerCallContext context)
+        {
+            long round = long.Parse(context.RequestHeaders.GetValue("x-round") ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "x-round header missing")), CultureInfo.InvariantCulture);
+            string participant = context.RequestHeaders.GetValue("x-participant") ?? "?";
+
+            // The upload is staged and added to the sum when complete (as the secure aggregator counts an upload on its
+            // last chunk), so a broken stream that the participant retries is never counted twice.
+            float[] staged = new float[dimension];
+            int offset = 0;
+            while (await requests.MoveNext())
+            {
+                state.MarkFirstByte();
+                ReadOnlySpan<float> values = MemoryMarshal.Cast<byte, float>(requests.Current.Value.Span);
+                if (offset + values.Length > dimension)
+                {
+                    throw new RpcException(new Status(StatusCode.InvalidArgument, $"upload runs past {dimension} values"));
+                }
+
+                values.CopyTo(staged.AsSpan(offset));
+                offset += values.Length;
+            }
+
+            if (offset != dimension)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"upload has {offset} of {dimension} values"));
+            }
+
+            state.Add(round, participant, staged);
+            return new Empty();
+        }
+
+        public override Task<Empty> Ping(Empty request, ServerCallContext context) => Task.FromResult(new Empty());
+
+        public override async Task Download(UInt64Value request, IServerStreamWriter<BytesValue> responses, ServerCallContext context)
+        {
+            float[] model = await state.ModelAsync((long)request.Value, context.CancellationToken);
+            byte[] bytes = MemoryMarshal.AsBytes(model.AsSpan()).ToArray();
+            for (int at = 0; at < bytes.Length; at += ChunkBytes)
+            {
+                await responses.WriteAsync(new BytesValue { Value = UnsafeByteOperations.UnsafeWrap(bytes.AsMemory(at, Math.Min(ChunkBytes, bytes.Length - at))) });
             }
         }
     }

@@ -1,50 +1,69 @@
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using SecAgg.Aggregator.Accumulation;
 using SecAgg.Aggregator.Config;
+using SecAgg.Aggregator.Privacy;
+using SecAgg.Aggregator.Rounds;
+using SecAgg.Aggregator.Service.Api;
+using SecAgg.Aggregator.Service.Driver;
+using SecAgg.Aggregator.Service.State;
 using SecAgg.Aggregator.Storage;
+using SecAgg.Crypto.Multiparty;
+using SecAgg.Proto.V1;
 using SecAgg.Protocol;
-using SecAgg.Transport;
+using SecAgg.Quantize.Ddg;
 
 namespace SecAgg.Aggregator.Service;
 
 /// <summary>
-/// The aggregator process: loads and checks the consortium file, opens the database, starts the
-/// KeyEpoch/Rounds/Health services on Kestrel with mutual TLS against the consortium CA, and runs the
-/// round driver. <see cref="DisposeAsync"/> shuts down gracefully: health turns NOT_SERVING, running
-/// calls get <see cref="AggregatorHostOptions.ShutdownGrace"/> to finish (accepted chunks are durable
-/// either way and resume after a restart), then the driver stops and the database closes.
+/// The aggregator process, an ASP.NET Core host: loads and checks the consortium file, opens the database, serves
+/// secagg.v1.KeyEpoch, secagg.v1.Rounds and the standard grpc.health.v1.Health on Kestrel (HTTP/2, TLS 1.3, client
+/// certificates from the consortium CA pinned in the file), and runs the round driver as a background service.
+/// <see cref="DisposeAsync"/> shuts down gracefully: health turns NOT_SERVING, running calls get
+/// <see cref="AggregatorHostOptions.ShutdownGrace"/> to finish (accepted chunks are durable either way and resume after
+/// a restart), then the driver stops and the database closes.
 /// </summary>
 public sealed class AggregatorHost : IAsyncDisposable
 {
-    private readonly GrpcServer _server;
-    private readonly AggregatorService _service;
+    /// <summary>The names health answers for: the whole server ("") and each secagg service.</summary>
+    private static readonly string[] HealthNames = ["", WireKeys.KeyEpochService, WireKeys.RoundsService];
+
+    private readonly WebApplication _app;
     private readonly IAggregatorStore _store;
     private readonly ServiceStateStore _docs;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _driver;
-    private readonly ILogger _logger;
     private readonly TimeSpan _grace;
+    private readonly ILogger _logger;
     private int _disposed;
 
-    private AggregatorHost(GrpcServer server, AggregatorService service, IAggregatorStore store, ServiceStateStore docs, TimeSpan tick, TimeSpan grace, ILogger logger)
+    private AggregatorHost(WebApplication app, IAggregatorStore store, ServiceStateStore docs, TimeSpan grace, ILogger logger, int port)
     {
-        _server = server;
-        _service = service;
+        _app = app;
         _store = store;
         _docs = docs;
         _grace = grace;
         _logger = logger;
-        _driver = Task.Run(() => service.RunDriverAsync(tick, _stop.Token));
+        Port = port;
+        Address = new Uri($"https://localhost:{port}");
+        Metrics = app.Services.GetRequiredService<AggregatorMetrics>();
     }
 
-    /// <summary>The address participants use (https://localhost:port).</summary>
-    public Uri Address => _server.Address;
+    /// <summary>The address participants on this machine use (https://localhost:port).</summary>
+    public Uri Address { get; }
 
     /// <summary>The port listened on.</summary>
-    public int Port => _server.Port;
+    public int Port { get; }
 
     /// <summary>The service's metrics.</summary>
-    public AggregatorMetrics Metrics => _service.Metrics;
+    public AggregatorMetrics Metrics { get; }
 
     /// <summary>
     /// Starts the aggregator. Throws <see cref="ConsortiumConfigException"/> for a bad consortium file,
@@ -53,35 +72,38 @@ public sealed class AggregatorHost : IAsyncDisposable
     public static async Task<AggregatorHost> StartAsync(AggregatorHostOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         ILoggerFactory loggers = options.LoggerFactory ?? NullLoggerFactory.Instance;
         ConsortiumConfig config = ConsortiumConfigLoader.Load(options.ConfigPath, ProtocolPresets.Names);
-        ProtocolPreset preset = ResolvePreset(config, options);
+        ProtocolPreset preset = PresetResolver.Resolve(config, options);
+        X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(config.CaCertificatePath));
+        var liveness = new LivenessTracker(options.Time, options.LivenessWindow);
+        var authenticator = new ParticipantAuthenticator(ca, config, liveness);
         StorageConfig storage = options.Storage ?? config.Storage;
         IAggregatorStore store = await AggregatorStores.OpenAsync(storage, loggers.CreateLogger("SecAgg.Aggregator.Storage"), cancellationToken).ConfigureAwait(false);
         ServiceStateStore? docs = null;
+        WebApplication? app = null;
         try
         {
             docs = await ServiceStateStore.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
-            var service = new AggregatorService(config, store, docs, preset, options.ModelLayout, options.Rounds ?? config.Dp.Rounds, options.Time, loggers)
-            {
-                LivenessWindow = options.LivenessWindow > TimeSpan.Zero ? options.LivenessWindow : throw new ArgumentOutOfRangeException(nameof(options), "LivenessWindow must be positive."),
-            };
-            await service.InitializeAsync(options.InitialModel, cancellationToken).ConfigureAwait(false);
-            var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(config.CaCertificatePath));
-            var serverOptions = new GrpcServerOptions
-            {
-                ServerCertificate = options.ServerCertificate,
-                ClientCertificateAuthority = ca,
-                MaxReceiveMessageSize = Math.Max(preset.Scheme.CiphertextBytes, 64 * 1024) + 4096,
-            };
-            GrpcServer server = await GrpcServer.StartAsync(service.CreateRegistry(), serverOptions, options.Listen, options.LoggerFactory, null, cancellationToken).ConfigureAwait(false);
-            service.Serving = true;
+            app = Build(options, config, preset, store, docs, liveness, authenticator, loggers);
+            await InitializeAsync(app.Services, options, cancellationToken).ConfigureAwait(false);
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            int port = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
+            SetHealth(app, HealthCheckResponse.Types.ServingStatus.Serving);
             ILogger logger = loggers.CreateLogger("SecAgg.Aggregator.Service");
-            ServiceLog.Started(logger, server.Address.ToString(), config.Name, config.Participants.Length, config.Threshold, preset.Name);
-            return new AggregatorHost(server, service, store, docs, options.TickInterval, options.ShutdownGrace, logger);
+            var host = new AggregatorHost(app, store, docs, options.ShutdownGrace, logger, port);
+            ServiceLog.Started(logger, host.Address.ToString(), config.Name, config.Participants.Length, config.Threshold, preset.Name);
+            return host;
         }
         catch
         {
+            if (app is not null)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (docs is not null)
             {
                 await docs.DisposeAsync().ConfigureAwait(false);
@@ -93,7 +115,7 @@ public sealed class AggregatorHost : IAsyncDisposable
     }
 
     /// <summary>Runs one round-driver step now (tests; the driver also runs on its own).</summary>
-    internal Task StepAsync(CancellationToken ct = default) => _service.StepAsync(ct);
+    internal Task StepAsync(CancellationToken ct = default) => _app.Services.GetRequiredService<RoundDriver>().StepAsync(ct);
 
     /// <summary>Graceful shutdown (see the class remarks).</summary>
     public async ValueTask DisposeAsync()
@@ -104,93 +126,100 @@ public sealed class AggregatorHost : IAsyncDisposable
         }
 
         ServiceLog.Stopping(_logger);
-        _service.Serving = false;
-        try
+        SetHealth(_app, HealthCheckResponse.Types.ServingStatus.NotServing);
+        using (var grace = new CancellationTokenSource(_grace))
         {
-            await _server.StopAsync(_grace).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        await _stop.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await _driver.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
+            try
+            {
+                await _app.StopAsync(grace.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
         }
 
-        await _server.DisposeAsync().ConfigureAwait(false);
-        _service.Metrics.Dispose();
+        await _app.DisposeAsync().ConfigureAwait(false);
         await _docs.DisposeAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
-        _stop.Dispose();
     }
 
-    private static ProtocolPreset ResolvePreset(ConsortiumConfig config, AggregatorHostOptions options)
+    private static void SetHealth(WebApplication app, HealthCheckResponse.Types.ServingStatus status)
     {
-        int n = config.Participants.Length;
-        double delta = config.PrivacyBudget.Delta;
-        double? z = config.Dp.NoiseSigma;
-        if (ProtocolPresets.SchemeOf(config.HePreset) != config.Scheme)
+        HealthServiceImpl health = app.Services.GetRequiredService<HealthServiceImpl>();
+        foreach (string name in HealthNames)
         {
-            string suggestion = config.Scheme == HeScheme.Ckks ? ProtocolPresets.CkksName : ProtocolPresets.PlannedName;
-            throw new InvalidOperationException(
-                $"he.preset '{config.HePreset}' is a {HeSchemeNames.Name(ProtocolPresets.SchemeOf(config.HePreset))} preset but he.scheme is {HeSchemeNames.Name(config.Scheme)}; use he.preset: {suggestion} (or change he.scheme).");
+            health.SetStatus(name, status);
         }
-
-        if (config.Scheme == HeScheme.Ckks)
-        {
-            bool insecure = config.HePreset == ProtocolPresets.InsecureForTestsCkksName;
-            if (insecure && !options.AllowInsecureParameters)
-            {
-                throw new InvalidOperationException($"he.preset '{config.HePreset}' is NOT SECURE (tests only) and AllowInsecureParameters is off; use '{ProtocolPresets.CkksName}'.");
-            }
-
-            if (config.Dp.Bits > 32)
-            {
-                throw new InvalidOperationException($"dp.bits = {config.Dp.Bits}: the CKKS grid carries at most 32-bit values; lower dp.bits.");
-            }
-
-            ProtocolPreset c = insecure ? ProtocolPresets.InsecureForTestsCkks(n, config.Threshold) : ProtocolPresets.PlannedCkks(n, config.Threshold);
-            c = c.WithDdg(new DdgSettings(config.Dp.Bits, config.Dp.Clip, z ?? FindZ(config, options, delta)));
-            if (c.Scheme.CheckCapacity(n, n) is { } problem)
-            {
-                throw new InvalidOperationException($"he.scheme ckks with he.preset '{config.HePreset}' cannot carry this consortium's sums exactly: {problem}; lower dp.bits.");
-            }
-
-            return c;
-        }
-
-        if (config.HePreset == ProtocolPresets.InsecureForTestsName)
-        {
-            if (!options.AllowInsecureParameters)
-            {
-                throw new InvalidOperationException($"he.preset '{config.HePreset}' is NOT SECURE (tests only) and AllowInsecureParameters is off; use '{ProtocolPresets.PlannedName}'.");
-            }
-
-            ProtocolPreset p = ProtocolPresets.InsecureForTests(n, config.Threshold);
-            if (config.Dp.Bits != p.Ddg.Bits)
-            {
-                throw new InvalidOperationException($"dp.bits = {config.Dp.Bits}, but he.preset '{config.HePreset}' packs {p.Ddg.Bits}-bit values; set dp.bits: {p.Ddg.Bits}.");
-            }
-
-            return p with { Ddg = new DdgSettings(config.Dp.Bits, config.Dp.Clip, z ?? FindZ(config, options, delta)) };
-        }
-
-        if (config.Dp.Bits > 32)
-        {
-            throw new InvalidOperationException($"dp.bits = {config.Dp.Bits}: the HE layer packs at most 32-bit values; lower dp.bits.");
-        }
-
-        ProtocolPreset planned = ProtocolPresets.Planned(n, config.Threshold, options.ModelLayout.TotalLength, config.Dp.Clip, 1.0, config.Dp.Bits);
-        return planned with { Ddg = planned.Ddg with { NoiseMultiplier = z ?? FindZ(config, options, delta) } };
     }
 
-    private static double FindZ(ConsortiumConfig config, AggregatorHostOptions options, double delta) =>
-        Quantize.Accounting.PrivacyAccountant.FindDdgNoiseMultiplier(
-            new Quantize.Ddg.DdgParameterLiteral { Bits = config.Dp.Bits, ExpectedParticipants = config.Participants.Length, Dimension = options.ModelLayout.TotalLength, ClipNorm = config.Dp.Clip },
-            config.Dp.TargetEpsilon!.Value, delta, config.Dp.Rounds);
+    private static WebApplication Build(
+        AggregatorHostOptions options, ConsortiumConfig config, ProtocolPreset preset, IAggregatorStore store, ServiceStateStore docs,
+        LivenessTracker liveness, ParticipantAuthenticator authenticator, ILoggerFactory loggers)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Services.AddLogging();
+        builder.Services.AddSingleton(loggers);
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownGrace);
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => ConsortiumEndpoint.Configure(k, options));
+
+        // Shared state: small singletons, built once.
+        DdgParameters ddg = preset.Ddg.Create(config.Participants.Length, options.ModelLayout.TotalLength);
+        var lifecycle = new RoundLifecycle(RoundPolicy.FromConfig(config));
+        IServiceCollection s = builder.Services;
+        s.AddSingleton(options).AddSingleton(config).AddSingleton(preset).AddSingleton(options.ModelLayout).AddSingleton(ddg).AddSingleton(lifecycle);
+        s.AddSingleton(store).AddSingleton(docs).AddSingleton(liveness).AddSingleton(authenticator);
+        s.AddSingleton<ConsortiumRoster>().AddSingleton<DriverSignal>().AddSingleton<ModelStore>().AddSingleton<RoundCatalog>();
+        s.AddSingleton(sp => new KeyEpochState(docs, preset, sp.GetRequiredService<ConsortiumRoster>(), sp.GetRequiredService<DriverSignal>(), loggers.CreateLogger("SecAgg.Aggregator.Service")));
+        s.AddSingleton<IPrivacyCost>(new RoundPrivacyCost(ddg));
+        s.AddSingleton(sp => new RoundCoordinator(store, lifecycle, sp.GetRequiredService<IPrivacyCost>(), config.PrivacyBudget, options.Time, loggers.CreateLogger<RoundCoordinator>()));
+        s.AddSingleton(_ => new UploadAccumulator(store, new SchemeChunkAdder(preset.Scheme), lifecycle, options.Time, loggers.CreateLogger<UploadAccumulator>()));
+        s.AddSingleton(sp => new AggregatorMetrics(sp.GetRequiredService<RoundCatalog>().ParticipantsPerStage));
+        s.AddSingleton<UploadIntake>().AddSingleton<DecryptionDesk>();
+        s.AddSingleton<RoundDriver>().AddHostedService(sp => sp.GetRequiredService<RoundDriver>());
+
+        // The services and their cross-cutting concerns (outermost first): refusals answered with their status and
+        // trailer and logged; authentication by certificate pin; a default deadline.
+        s.AddSingleton<KeyEpochService>().AddSingleton<RoundsService>().AddSingleton<HealthServiceImpl>();
+        s.AddSingleton<RefusalInterceptor>().AddSingleton<AuthenticationInterceptor>().AddSingleton<CallDeadlineInterceptor>();
+        int roundsLimit = Math.Max(preset.Scheme.CiphertextBytes, 64 * 1024) + 4096;
+        int shareBytes = new PublicKeyGenProtocol(preset.He).AllocateShare().Serialize().Length;
+        int keyEpochLimit = Math.Max(roundsLimit, Math.Max(shareBytes, KeyEpochService.MaxThresholdBlobBytes) + 8192);
+        s.AddGrpc(g => g.EnableDetailedErrors = false)
+            .AddServiceOptions<KeyEpochService>(g => Secure(g, keyEpochLimit))
+            .AddServiceOptions<RoundsService>(g => Secure(g, roundsLimit));
+
+        WebApplication app = builder.Build();
+        app.MapGrpcService<KeyEpochService>();
+        app.MapGrpcService<RoundsService>();
+        app.MapGrpcService<HealthServiceImpl>();
+        return app;
+
+        static void Secure(Grpc.AspNetCore.Server.GrpcServiceOptions g, int maxReceive)
+        {
+            g.MaxReceiveMessageSize = maxReceive;
+            g.Interceptors.Add<RefusalInterceptor>();
+            g.Interceptors.Add<AuthenticationInterceptor>();
+            g.Interceptors.Add<CallDeadlineInterceptor>();
+        }
+    }
+
+    /// <summary>Creates or checks the key epoch and the initial model, recovers staged uploads, and reads the current round.</summary>
+    private static async Task InitializeAsync(IServiceProvider services, AggregatorHostOptions options, CancellationToken ct)
+    {
+        await services.GetRequiredService<KeyEpochState>().InitializeAsync(ct).ConfigureAwait(false);
+        float[] model = options.InitialModel ?? new float[options.ModelLayout.TotalLength];
+        if (model.Length != options.ModelLayout.TotalLength)
+        {
+            throw new ArgumentException($"The initial model has {model.Length} values; the layout holds {options.ModelLayout.TotalLength}.", nameof(options));
+        }
+
+        await services.GetRequiredService<ModelStore>().StoreInitialAsync(model, ct).ConfigureAwait(false);
+        int recovered = await services.GetRequiredService<UploadAccumulator>().RecoverAsync(ct).ConfigureAwait(false);
+        if (recovered > 0)
+        {
+            ServiceLog.Recovered(services.GetRequiredService<ILoggerFactory>().CreateLogger("SecAgg.Aggregator.Service"), recovered);
+        }
+
+        services.GetRequiredService<RoundCatalog>().Current = await services.GetRequiredService<IAggregatorStore>().GetLatestRoundAsync(ct).ConfigureAwait(false);
+    }
 }

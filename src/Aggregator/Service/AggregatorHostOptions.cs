@@ -52,6 +52,67 @@ public sealed class AggregatorHostOptions
     /// <summary>How long shutdown waits for in-flight calls before cancelling them (their accepted chunks stay staged).</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Deadline of a call whose client sent none (default 30 minutes): the call then ends with DEADLINE_EXCEEDED; an
+    /// upload resumes where it stopped. A client's own deadline is kept.
+    /// </summary>
+    public TimeSpan DefaultCallDeadline { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Send an HTTP/2 PING to a connection idle this long (default 60 s); null sends none.</summary>
+    public TimeSpan? KeepAlivePingDelay { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Close a connection whose keepalive PING is not answered within this time (default 20 s).</summary>
+    public TimeSpan KeepAlivePingTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// HTTP/2 per-stream receive window in bytes; null keeps Kestrel's 768 KiB. An upload stream moves at most about
+    /// window / round-trip time, so raise it for participants far away (e.g. 4 MiB at 50 ms for ~80 MB/s).
+    /// </summary>
+    public int? InitialStreamWindowSize { get; init; }
+
+    /// <summary>HTTP/2 per-connection receive window in bytes (at least the stream window); null keeps Kestrel's 1 MiB.</summary>
+    public int? InitialConnectionWindowSize { get; init; }
+
+    /// <summary>Most concurrent calls per HTTP/2 connection (default 100).</summary>
+    public int MaxStreamsPerConnection { get; init; } = 100;
+
+    /// <summary>Checks the options that do not depend on the consortium file.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A duration or size is not positive.</exception>
+    internal void Validate()
+    {
+        Positive(LivenessWindow, nameof(LivenessWindow));
+        Positive(TickInterval, nameof(TickInterval));
+        Positive(DefaultCallDeadline, nameof(DefaultCallDeadline));
+        Positive(KeepAlivePingTimeout, nameof(KeepAlivePingTimeout));
+        if (KeepAlivePingDelay is { } delay)
+        {
+            Positive(delay, nameof(KeepAlivePingDelay));
+        }
+
+        if (ShutdownGrace < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ShutdownGrace), ShutdownGrace, "ShutdownGrace must not be negative.");
+        }
+
+        if (MaxStreamsPerConnection <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxStreamsPerConnection), MaxStreamsPerConnection, "MaxStreamsPerConnection must be positive.");
+        }
+
+        if (InitialStreamWindowSize is { } sw && InitialConnectionWindowSize is { } cw && cw < sw)
+        {
+            throw new ArgumentOutOfRangeException(nameof(InitialConnectionWindowSize), cw, $"InitialConnectionWindowSize must be at least InitialStreamWindowSize ({sw}).");
+        }
+    }
+
+    private static void Positive(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
+        }
+    }
+
     /// <summary>Loads a PEM certificate and PEM private key (e.g. from the consortium's files) as a server certificate.</summary>
     public static X509Certificate2 LoadCertificate(string certificatePemPath, string privateKeyPemPath)
     {

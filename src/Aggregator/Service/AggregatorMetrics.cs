@@ -23,6 +23,9 @@ public sealed class AggregatorMetrics : IDisposable
         _meter.CreateObservableGauge("secagg.aggregator.participants", participantsPerStage, "{participant}", "Participants per stage of the current round (submitted, decrypting members answered).");
     }
 
+    /// <summary>This instance's meter (several aggregators in one process each have their own).</summary>
+    internal Meter Meter => _meter;
+
     internal Histogram<double> RoundDuration { get; }
 
     internal Counter<long> BytesReceived { get; }

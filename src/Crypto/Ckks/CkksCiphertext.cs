@@ -24,13 +24,14 @@ public sealed class CkksCiphertext : CkksElement
     /// <summary>Fresh encryptions summed into this ciphertext (1 for a fresh one).</summary>
     public int SummandCount { get; internal set; }
 
-    internal Poly C0 { get; }
+    /// <summary>The c0 component (coefficient form, <see cref="LimbCount"/> limbs); the protocol layer zeroes it in a copy to send c1 alone.</summary>
+    public Poly C0 { get; }
 
     internal Poly C1 { get; }
 
     /// <summary>A ciphertext at <paramref name="limbCount"/> limbs carrying the same message (Lattigo's DropLevel:
     /// the phase modulo q_ℓ' for ℓ' ≤ ℓ is the same m + e while ‖m + e‖∞ &lt; q_ℓ'/2).</summary>
-    internal CkksCiphertext CopyAt(int limbCount)
+    public CkksCiphertext CopyAt(int limbCount)
     {
         var ct = new CkksCiphertext(Parameters, C0.CloneLimbs(limbCount), C1.CloneLimbs(limbCount), Scale);
         ct.CopyBoundsFrom(this);

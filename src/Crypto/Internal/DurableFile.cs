@@ -4,10 +4,10 @@ namespace SecAgg.Crypto.Internal;
 /// The one routine for durable files in SecAgg: write a temporary file beside the target, flush it to
 /// disk, rename it over (or, without overwrite, onto a free) target, then flush the directory so the
 /// rename itself survives a power loss. After a crash the target holds either its old content or the
-/// complete new content, never a torn mix. Internal to SecAgg.Crypto (its share
-/// ledger uses it) and visible to the participant library and the aggregator, which use it for their files.
+/// complete new content, never a torn mix. SecAgg.Crypto's share ledger uses it, and so do the participant
+/// library and the aggregator for their files.
 /// </summary>
-internal static class DurableFile
+public static class DurableFile
 {
     /// <summary>
     /// Writes <paramref name="path"/> atomically with the bytes <paramref name="write"/> puts into the stream.

@@ -34,7 +34,8 @@ public sealed class DecryptionShare
 
     internal int[] ContributorIds { get; set; }
 
-    internal byte[] CiphertextDigest { get; set; }
+    /// <summary>The digest of the ciphertext this share answers (what the one-share-per-ciphertext ledger is keyed by).</summary>
+    public byte[] CiphertextDigest { get; internal set; }
 
     internal Poly Value { get; }
 

@@ -31,7 +31,11 @@ public sealed class Thresholdizer
         return GenerateShares(secret, prng);
     }
 
-    internal ShamirShare[] GenerateShares(PartySecret secret, Prng prng)
+    /// <summary>
+    /// Deals s_i with the randomness of <paramref name="prng"/>: seeded from a secret the dealer keeps, the dealing is
+    /// reproducible (a restarted participant re-deals the same shares). The seed must be secret, like s_i.
+    /// </summary>
+    public ShamirShare[] GenerateShares(PartySecret secret, Prng prng)
     {
         ArgumentNullException.ThrowIfNull(secret);
         if (!secret.Parameters.Digest.Span.SequenceEqual(_p.Digest.Span))

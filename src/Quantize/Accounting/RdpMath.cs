@@ -4,7 +4,7 @@ namespace SecAgg.Quantize.Accounting;
 /// Rényi-DP formulas (all for sensitivity-normalised mechanisms, natural logarithms). Accounting
 /// works on public parameters only, so double precision is fine here (no secret touches it).
 /// </summary>
-internal static class RdpMath
+public static class RdpMath
 {
     /// <summary>Gaussian or discrete Gaussian mechanism, no subsampling: α·Δ²/(2σ²) (CKS 2020 Prop. 5 for the discrete one).</summary>
     public static double Gaussian(double alpha, double sensitivity, double sigma)

@@ -1,7 +1,9 @@
 using Google.Protobuf;
 using SecAgg.Aggregator.Tests.Support;
 using SecAgg.Proto.V1;
-using SecAgg.Transport;
+using Grpc.Core;
+using Grpc.Health.V1;
+using SecAgg.Participant.Client;
 using WireStage = SecAgg.Proto.V1.RoundStage;
 
 namespace SecAgg.Aggregator.Tests.Service;
@@ -80,7 +82,7 @@ public sealed class AggregatorServiceTests
         replayedChunks[0] = new CiphertextUploadMessage { Header = new UploadHeader(uploads[0][0].Header) { Round = 2 } };
         e = await ServiceHarness.AssertStatusAsync(StatusCode.FailedPrecondition, () => ps[0].SendAsync(replayedChunks));
         Assert.Contains("parameter_digest", e.Status.Detail, StringComparison.Ordinal);
-        RoundStatus round2 = await ps[0].Client.CallAsync(RoundsMethods.GetRoundStatus, new GetRoundStatusRequest { Round = 2 });
+        RoundStatus round2 = await ps[0].Client.Rounds.GetRoundStatusAsync(new GetRoundStatusRequest { Round = 2 });
         Assert.Equal(0u, round2.ParticipantsSubmitted);
     }
 
@@ -120,13 +122,13 @@ public sealed class AggregatorServiceTests
 
         // Identity: a valid certificate claiming another participant's id; an unenrolled certificate; no certificate at all.
         await ServiceHarness.AssertStatusAsync(StatusCode.PermissionDenied, () => ps[1].SendAsync(good));
-        await ServiceHarness.AssertStatusAsync(StatusCode.PermissionDenied, () => h.Client(h.Intruder).CallAsync(RoundsMethods.GetRoundStatus, new GetRoundStatusRequest()));
-        await ServiceHarness.AssertStatusAsync(StatusCode.PermissionDenied, () => ps[1].Client.CallAsync(KeyEpochMethods.UploadPublicKeyShare, new UploadPublicKeyShareRequest { EpochId = 1, ParticipantId = ps[0].Id }));
-        RpcException anonymous = await Assert.ThrowsAsync<RpcException>(() => h.Client(null).CallAsync(HealthMethods.Check, new HealthCheckRequest()));
+        await ServiceHarness.AssertStatusAsync(StatusCode.PermissionDenied, () => h.Client(h.Intruder).Rounds.GetRoundStatusAsync(new GetRoundStatusRequest()).ResponseAsync);
+        await ServiceHarness.AssertStatusAsync(StatusCode.PermissionDenied, () => ps[1].Client.KeyEpoch.UploadPublicKeyShareAsync(new UploadPublicKeyShareRequest { EpochId = 1, ParticipantId = ps[0].Id }).ResponseAsync);
+        RpcException anonymous = await Assert.ThrowsAsync<RpcException>(() => h.Client(null).Health.CheckAsync(new HealthCheckRequest()).ResponseAsync);
         Assert.Equal(StatusCode.Unavailable, anonymous.StatusCode); // refused in the TLS handshake, before any payload
 
         // Nothing was counted or staged by the refusals: the participant's real upload still goes through, once.
-        RoundStatus status = await ps[0].Client.CallAsync(RoundsMethods.GetRoundStatus, new GetRoundStatusRequest { Round = 1 });
+        RoundStatus status = await ps[0].Client.Rounds.GetRoundStatusAsync(new GetRoundStatusRequest { Round = 1 });
         Assert.Equal(0u, status.ParticipantsSubmitted);
         Assert.True((await ps[0].SendAsync(good)).Complete);
         await ServiceHarness.AssertStatusAsync(StatusCode.AlreadyExists, () => ps[0].SendAsync(good));
@@ -137,7 +139,7 @@ public sealed class AggregatorServiceTests
         // Decryption shares: for another chunk's ciphertext, truncated, sent by someone else, before fetching, twice.
         List<DecryptionShare> shares = await ps[0].PrepareSharesAsync(1);
         Task<UploadDecryptionSharesResponse> SendShares(TestParticipant p, IEnumerable<DecryptionShare> s) =>
-            p.Client.CallAsync(RoundsMethods.UploadDecryptionShares, ServiceHarness.Stream(s.ToList()));
+            p.Client.Rounds.UploadDecryptionShares().SendAsync(ServiceHarness.Stream(s.ToList()));
         await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => SendShares(ps[0], [new DecryptionShare(shares[0]) { CiphertextDigest = shares[1].CiphertextDigest }]));
         await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => SendShares(ps[0], [new DecryptionShare(shares[0]) { Share = ByteString.CopyFrom(shares[0].Share.Span[..^8]) }]));
         await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => SendShares(ps[0], [new DecryptionShare(shares[0]) { Share = shares[1].Share }]));
@@ -153,7 +155,7 @@ public sealed class AggregatorServiceTests
 
         await h.WaitForStageAsync(1, WireStage.Published);
         AssertMean((await ps[2].DownloadModelAsync()).Values, updates);
-        HealthCheckResponse health = await ps[0].Client.CallAsync(HealthMethods.Check, new HealthCheckRequest());
+        HealthCheckResponse health = await ps[0].Client.Health.CheckAsync(new HealthCheckRequest());
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
     }
 
@@ -227,7 +229,7 @@ public sealed class AggregatorServiceTests
         await h.StartAsync();
         RoundStatus s = await h.WaitForStageAsync(1, WireStage.Collecting);
         Assert.Equal(1u, s.ParticipantsSubmitted);
-        UploadProgress progress = await ps[1].Client.CallAsync(RoundsMethods.GetUploadProgress, new GetUploadProgressRequest { Round = 1, UploadId = b[0].Header.UploadId });
+        UploadProgress progress = await ps[1].Client.Rounds.GetUploadProgressAsync(new GetUploadProgressRequest { Round = 1, UploadId = b[0].Header.UploadId });
         Assert.Equal(1u, progress.AcceptedCount);
         Assert.True((await ps[1].SendAsync(b.Take(1).Concat(b.Skip(2)))).Complete); // resume after chunk 0
         Assert.True((await ps[2].UploadAsync(1, updates[2])).Complete);
@@ -255,9 +257,9 @@ public sealed class AggregatorServiceTests
 
         // The relay takes each blob once; a different blob to the same recipient, or one to oneself, is refused.
         var again = new ThresholdShareBlob { EpochId = 1, SenderId = ps[0].Id, RecipientId = ps[1].Id, Ciphertext = ByteString.CopyFrom([1, 2, 3]) };
-        await ServiceHarness.AssertStatusAsync(StatusCode.AlreadyExists, () => ps[0].Client.CallAsync(KeyEpochMethods.UploadThresholdShares, ServiceHarness.Stream([again])));
-        await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => ps[0].Client.CallAsync(KeyEpochMethods.UploadThresholdShares, ServiceHarness.Stream([new ThresholdShareBlob(again) { RecipientId = ps[0].Id }])));
-        await ServiceHarness.AssertStatusAsync(StatusCode.PermissionDenied, () => ps[1].Client.CallAsync(KeyEpochMethods.UploadThresholdShares, ServiceHarness.Stream([again])));
+        await ServiceHarness.AssertStatusAsync(StatusCode.AlreadyExists, () => ps[0].Client.KeyEpoch.UploadThresholdShares().SendAsync(ServiceHarness.Stream([again])));
+        await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => ps[0].Client.KeyEpoch.UploadThresholdShares().SendAsync(ServiceHarness.Stream([new ThresholdShareBlob(again) { RecipientId = ps[0].Id }])));
+        await ServiceHarness.AssertStatusAsync(StatusCode.PermissionDenied, () => ps[1].Client.KeyEpoch.UploadThresholdShares().SendAsync(ServiceHarness.Stream([again])));
         foreach (TestParticipant p in ps)
         {
             Assert.Equal(2, await p.CollectAsync());
@@ -296,6 +298,12 @@ public sealed class AggregatorServiceTests
         };
         listener.SetMeasurementEventCallback<long>((i, v, _, _) =>
         {
+            // Other tests' aggregators run in parallel with meters of the same name: count this host's only.
+            if (i.Meter != h.Host?.Metrics.Meter)
+            {
+                return;
+            }
+
             if (i.Name == "secagg.aggregator.bytes_received")
             {
                 Interlocked.Add(ref bytes, v);
@@ -337,11 +345,11 @@ public sealed class AggregatorServiceTests
             Assert.DoesNotContain(Convert.ToBase64String(chunk.AsSpan(20, 24)), all, StringComparison.Ordinal);
         }
 
-        GrpcClient c = ps[0].Client;
+        TestClient c = ps[0].Client;
         Task stopping = h.StopAsync();
         await stopping;
         Assert.Contains("[211]", string.Join("\n", h.Logs), StringComparison.Ordinal);
-        await Assert.ThrowsAsync<RpcException>(() => c.CallAsync(HealthMethods.Check, new HealthCheckRequest()));
+        await Assert.ThrowsAsync<RpcException>(() => c.Health.CheckAsync(new HealthCheckRequest()).ResponseAsync);
     }
 
     [Fact]
@@ -369,7 +377,7 @@ public sealed class AggregatorServiceTests
 
         await h.WaitForStageAsync(1, WireStage.Published);
         await Task.Delay(800); // several driver ticks
-        await ServiceHarness.AssertStatusAsync(StatusCode.NotFound, () => ps[0].Client.CallAsync(RoundsMethods.GetRoundStatus, new GetRoundStatusRequest { Round = 2 }));
+        await ServiceHarness.AssertStatusAsync(StatusCode.NotFound, () => ps[0].Client.Rounds.GetRoundStatusAsync(new GetRoundStatusRequest { Round = 2 }).ResponseAsync);
         Assert.Contains(h.Logs, l => l.Contains("[209]", StringComparison.Ordinal) && l.Contains("budget", StringComparison.Ordinal));
     }
 }

@@ -3,7 +3,8 @@ using SecAgg.Aggregator.Tests.Support;
 using SecAgg.Crypto.Multiparty;
 using SecAgg.Proto.V1;
 using SecAgg.Protocol;
-using SecAgg.Transport;
+using Grpc.Core;
+using SecAgg.Participant.Client;
 using WireStage = SecAgg.Proto.V1.RoundStage;
 
 namespace SecAgg.Aggregator.Tests.Service;
@@ -29,7 +30,7 @@ public sealed class CkksServiceTests
         }
 
         await h.WaitForStageAsync(1, WireStage.Open);
-        EpochInfo info = await ps[0].Client.CallAsync(KeyEpochMethods.GetEpochInfo, new GetEpochInfoRequest { EpochId = 1 });
+        EpochInfo info = await ps[0].Client.KeyEpoch.GetEpochInfoAsync(new GetEpochInfoRequest { EpochId = 1 });
         Assert.Equal(Proto.V1.HeScheme.Ckks, info.HeParameters.Scheme);
         Assert.Equal(ProtocolPresets.InsecureForTestsCkksName, info.HeParameters.ParameterSetId);
 
@@ -91,7 +92,7 @@ public sealed class CkksServiceTests
         await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => ps[0].SendAsync(smuggled));
 
         // Nothing was counted: the real CKKS upload still goes through.
-        RoundStatus status = await ps[0].Client.CallAsync(RoundsMethods.GetRoundStatus, new GetRoundStatusRequest { Round = 1 });
+        RoundStatus status = await ps[0].Client.Rounds.GetRoundStatusAsync(new GetRoundStatusRequest { Round = 1 });
         Assert.Equal(0u, status.ParticipantsSubmitted);
         Assert.True((await ps[0].SendAsync(good)).Complete);
     }

@@ -1,5 +1,6 @@
 using SecAgg.Proto.V1;
-using SecAgg.Transport;
+using Grpc.Core;
+using SecAgg.Participant.Client;
 using WireStage = SecAgg.Proto.V1.RoundStage;
 
 namespace SecAgg.Aggregator.Tests.Service;
@@ -63,7 +64,7 @@ public sealed class EpochAndDecryptionSetTests
         var request = new FetchThresholdSharesRequest { EpochId = 1, WaitMillis = 30_000 };
         request.HaveSenderIds.Add(ps[0].Id);
         var senders = new List<string>();
-        await foreach (ThresholdShareBlob b in ps[2].Client.StreamAsync(KeyEpochMethods.FetchThresholdShares, request))
+        await foreach (ThresholdShareBlob b in ps[2].Client.KeyEpoch.FetchThresholdShares(request).ResponseStream.ReadAllAsync())
         {
             senders.Add(b.SenderId);
         }
@@ -139,7 +140,7 @@ public sealed class EpochAndDecryptionSetTests
         }
 
         await h.WaitForStageAsync(1, WireStage.Open);
-        RoundConfig config = await ps[0].Client.CallAsync(RoundsMethods.GetRoundConfig, new GetRoundConfigRequest { Round = 1 });
+        RoundConfig config = await ps[0].Client.Rounds.GetRoundConfigAsync(new GetRoundConfigRequest { Round = 1 });
         Assert.Equal(4ul, config.Quantization.MaxWeight);
 
         List<CiphertextUploadMessage> probe = await ps[0].EncryptAsync(1, TestParticipant.RandomUpdate(990));

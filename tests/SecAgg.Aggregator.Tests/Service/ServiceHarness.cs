@@ -10,7 +10,10 @@ using SecAgg.Crypto.Multiparty;
 using SecAgg.Proto.V1;
 using SecAgg.Protocol;
 using SecAgg.Quantize.Ddg;
-using SecAgg.Transport;
+using Grpc.Core;
+using Grpc.Health.V1;
+using SecAgg.Participant.Client;
+using SecAgg.Security;
 
 namespace SecAgg.Aggregator.Tests.Service;
 
@@ -63,6 +66,9 @@ internal sealed class ServiceHarness : IAsyncDisposable
     /// <summary>The service's liveness window for choosing a t-of-N decryption set.</summary>
     public TimeSpan LivenessWindow { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The service's deadline for calls that set none.</summary>
+    public TimeSpan DefaultCallDeadline { get; set; } = TimeSpan.FromMinutes(30);
+
     public static async Task<ServiceHarness> CreateAsync(string engine, int parties = 3, int minParticipants = 2, string collect = "60s", string decrypt = "60s", int rounds = 1, int? threshold = null, double budget = 1e300, int? maxWeight = null, string scheme = "bfv")
     {
         var h = new ServiceHarness(await StoreFactory.CreateAsync(engine), engine, parties, threshold ?? parties);
@@ -109,6 +115,7 @@ internal sealed class ServiceHarness : IAsyncDisposable
             AllowInsecureParameters = true,
             TickInterval = TimeSpan.FromMilliseconds(100),
             LivenessWindow = LivenessWindow,
+            DefaultCallDeadline = DefaultCallDeadline,
             LoggerFactory = new CapturingLoggerFactory(Logs),
         });
         return Host;
@@ -183,20 +190,21 @@ internal sealed class ServiceHarness : IAsyncDisposable
         _childAddress = null;
     }
 
-    private Uri Address => Host?.Address ?? _childAddress ?? throw new InvalidOperationException("no aggregator is running");
+    public Uri Address => Host?.Address ?? _childAddress ?? throw new InvalidOperationException("no aggregator is running");
 
-    public GrpcClient Client(X509Certificate2? certificate)
-    {
-        var channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions
-        {
-            ClientCertificate = certificate,
-            ServerCertificateAuthority = Ca.Certificate,
-        });
-        return new GrpcClient(channel, TimeSpan.FromSeconds(60));
-    }
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(Uri, X509Certificate2?), TestClient> _clients = new();
+
+    /// <summary>The generated clients over one channel per certificate and aggregator address (null: no client certificate).</summary>
+    public TestClient Client(X509Certificate2? certificate) =>
+        _clients.GetOrAdd((Address, certificate), key => new TestClient(AggregatorChannel.Create(key.Item1, key.Item2, Ca.Certificate, new AggregatorChannelOptions { DefaultCallDeadline = TimeSpan.FromSeconds(60) })));
 
     public async ValueTask DisposeAsync()
     {
+        foreach (TestClient c in _clients.Values)
+        {
+            c.Dispose();
+        }
+
         await StopAsync();
         if (Child is { } child)
         {
@@ -228,13 +236,13 @@ internal sealed class ServiceHarness : IAsyncDisposable
     /// <summary>Polls the round's status as <paramref name="observer"/> (default the first participant; polling counts as liveness).</summary>
     public async Task<RoundStatus> WaitForStageAsync(ulong round, Proto.V1.RoundStage stage, TimeSpan? timeout = null, string? observer = null)
     {
-        GrpcClient c = Client(Certificates[observer ?? Ids[0]]);
+        TestClient c = Client(Certificates[observer ?? Ids[0]]);
         var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
             try
             {
-                RoundStatus s = await c.CallAsync(RoundsMethods.GetRoundStatus, new GetRoundStatusRequest { Round = round });
+                RoundStatus s = await c.Rounds.GetRoundStatusAsync(new GetRoundStatusRequest { Round = round });
                 if (s.Stage == stage)
                 {
                     return s;
@@ -254,7 +262,19 @@ internal sealed class ServiceHarness : IAsyncDisposable
     }
 }
 
-/// <summary>A minimal participant over the typed stubs (the real one is SecAgg.Participant's client).</summary>
+/// <summary>The generated KeyEpoch, Rounds and Health clients over one channel to the aggregator.</summary>
+internal sealed class TestClient(AggregatorChannel channel) : IDisposable
+{
+    public KeyEpoch.KeyEpochClient KeyEpoch { get; } = new(channel.CallInvoker);
+
+    public Proto.V1.Rounds.RoundsClient Rounds { get; } = new(channel.CallInvoker);
+
+    public Health.HealthClient Health { get; } = new(channel.CallInvoker);
+
+    public void Dispose() => channel.Dispose();
+}
+
+/// <summary>A minimal participant over the generated clients (the real one is SecAgg.Participant's client).</summary>
 internal sealed class TestParticipant(string id, X509Certificate2 certificate, ServiceHarness harness)
 {
     private PartySecret? _secret;
@@ -264,12 +284,12 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
 
     public string Id { get; } = id;
 
-    public GrpcClient Client => harness.Client(certificate);
+    public TestClient Client => harness.Client(certificate);
 
     public async Task UploadKeyShareAsync()
     {
-        GrpcClient c = Client;
-        EpochInfo info = await c.CallAsync(KeyEpochMethods.GetEpochInfo, new GetEpochInfoRequest { EpochId = 1 });
+        TestClient c = Client;
+        EpochInfo info = await c.KeyEpoch.GetEpochInfoAsync(new GetEpochInfoRequest { EpochId = 1 });
         _scheme = ContractMapping.SchemeFromContract(info.HeParameters, info.Participants.Count, (int)info.Threshold, allowInsecureForTests: true);
         _he = _scheme.KeyParameters;
         int point = (int)info.Participants.Single(p => p.ParticipantId == Id).ShamirPoint;
@@ -277,7 +297,7 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
         var protocol = new PublicKeyGenProtocol(_he);
         PublicKeyShare share = protocol.AllocateShare();
         protocol.GenerateShare(_secret, CommonReferencePolynomial.Expand(_he, info.CrsSeed.Span), share);
-        await c.CallAsync(KeyEpochMethods.UploadPublicKeyShare, new UploadPublicKeyShareRequest { EpochId = 1, ParticipantId = Id, PublicKeyShare = ByteString.CopyFrom(share.Serialize()) });
+        await c.KeyEpoch.UploadPublicKeyShareAsync(new UploadPublicKeyShareRequest { EpochId = 1, ParticipantId = Id, PublicKeyShare = ByteString.CopyFrom(share.Serialize()) });
     }
 
     private ThresholdSecretShare? _thresholdShare;
@@ -292,7 +312,7 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
         var blobs = harness.Ids.Select((rid, j) => (rid, j)).Where(x => x.rid != Id)
             .Select(x => new ThresholdShareBlob { EpochId = 1, SenderId = Id, RecipientId = x.rid, Ciphertext = ByteString.CopyFrom(dealt[x.j].Serialize()) });
         _ownDealt = dealt[_secret!.PartyId - 1];
-        return await Client.CallAsync(KeyEpochMethods.UploadThresholdShares, ServiceHarness.Stream(blobs.ToList()));
+        return await Client.KeyEpoch.UploadThresholdShares().SendAsync(ServiceHarness.Stream(blobs.ToList()));
     }
 
     private ShamirShare? _ownDealt;
@@ -301,7 +321,7 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
     public async Task<int> CollectAsync(uint waitMillis = 0)
     {
         var received = new List<ShamirShare> { _ownDealt! };
-        await foreach (ThresholdShareBlob b in Client.StreamAsync(KeyEpochMethods.FetchThresholdShares, new FetchThresholdSharesRequest { EpochId = 1, WaitMillis = waitMillis }))
+        await foreach (ThresholdShareBlob b in Client.KeyEpoch.FetchThresholdShares(new FetchThresholdSharesRequest { EpochId = 1, WaitMillis = waitMillis }).ResponseStream.ReadAllAsync())
         {
             Assert.Equal(Id, b.RecipientId);
             received.Add(ShamirShare.Deserialize(_he!, b.Ciphertext.Span));
@@ -313,15 +333,15 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
 
     public async Task<RoundParameters> RoundAsync(ulong round)
     {
-        GrpcClient c = Client;
+        TestClient c = Client;
         if (_key is null)
         {
-            Proto.V1.CollectivePublicKey k = await c.CallAsync(KeyEpochMethods.GetCollectivePublicKey, new GetCollectivePublicKeyRequest { EpochId = 1 });
+            Proto.V1.CollectivePublicKey k = await c.KeyEpoch.GetCollectivePublicKeyAsync(new GetCollectivePublicKeyRequest { EpochId = 1 });
             Assert.Equal(SHA256.HashData(k.PublicKeyP0.Span), k.PublicKeyDigest.ToByteArray());
             _key = Crypto.Multiparty.CollectivePublicKey.Deserialize(_he!, k.PublicKeyP0.Span);
         }
 
-        RoundConfig cfg = await c.CallAsync(RoundsMethods.GetRoundConfig, new GetRoundConfigRequest { Round = round });
+        RoundConfig cfg = await c.Rounds.GetRoundConfigAsync(new GetRoundConfigRequest { Round = round });
         return RoundParameters.FromContract(cfg, harness.Ids.Length, harness.Threshold, allowInsecureForTests: true);
     }
 
@@ -338,27 +358,27 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
     }
 
     public Task<UploadCiphertextsResponse> SendAsync(IEnumerable<CiphertextUploadMessage> messages) =>
-        Client.CallAsync(RoundsMethods.UploadCiphertexts, ServiceHarness.Stream(messages));
+        Client.Rounds.UploadCiphertexts().SendAsync(ServiceHarness.Stream(messages));
 
     public async Task<UploadCiphertextsResponse> UploadAsync(ulong round, float[] update, ulong weight = 1) => await SendAsync(await EncryptAsync(round, update, weight));
 
     /// <summary>Fetches every decryption request of the round and answers it (all-N decryption).</summary>
     public async Task<UploadDecryptionSharesResponse> DecryptAsync(ulong round) =>
-        await Client.CallAsync(RoundsMethods.UploadDecryptionShares, ServiceHarness.Stream(await PrepareSharesAsync(round)));
+        await Client.Rounds.UploadDecryptionShares().SendAsync(ServiceHarness.Stream(await PrepareSharesAsync(round)));
 
     /// <summary>Fetches the round's decryption requests and computes (without sending) one share per chunk.</summary>
     public async Task<List<Proto.V1.DecryptionShare>> PrepareSharesAsync(ulong round)
     {
-        GrpcClient c = Client;
+        TestClient c = Client;
         DecryptionSecret? secret = null;
         var shares = new List<Proto.V1.DecryptionShare>();
         DecryptionSession? session = null;
-        await foreach (DecryptionStreamMessage m in c.StreamAsync(RoundsMethods.FetchDecryptionRequests, new FetchDecryptionRequestsRequest { Round = round }))
+        await foreach (DecryptionStreamMessage m in c.Rounds.FetchDecryptionRequests(new FetchDecryptionRequestsRequest { Round = round }).ResponseStream.ReadAllAsync())
         {
             if (m.KindCase == DecryptionStreamMessage.KindOneofCase.Session)
             {
                 session = m.Session;
-                EpochInfo info = await c.CallAsync(KeyEpochMethods.GetEpochInfo, new GetEpochInfoRequest { EpochId = 1 });
+                EpochInfo info = await c.KeyEpoch.GetEpochInfoAsync(new GetEpochInfoRequest { EpochId = 1 });
                 int[] set = session.DecryptionSet.Select(id => (int)info.Participants.Single(p => p.ParticipantId == id).ShamirPoint).ToArray();
                 secret = _thresholdShare is null ? DecryptionSecret.ForAllParties(_secret!) : new Combiner(_he!, set).GetDecryptionSecret(_thresholdShare);
                 continue;
@@ -379,7 +399,7 @@ internal sealed class TestParticipant(string id, X509Certificate2 certificate, S
     {
         GlobalModelHeader? header = null;
         var values = new List<float>();
-        await foreach (GlobalModelMessage m in Client.StreamAsync(RoundsMethods.DownloadGlobalModel, new DownloadGlobalModelRequest { ModelVersion = version }))
+        await foreach (GlobalModelMessage m in Client.Rounds.DownloadGlobalModel(new DownloadGlobalModelRequest { ModelVersion = version }).ResponseStream.ReadAllAsync())
         {
             if (m.KindCase == GlobalModelMessage.KindOneofCase.Header)
             {

@@ -1,6 +1,7 @@
 using SecAgg.Aggregator.Tests.Support;
 using SecAgg.Proto.V1;
-using SecAgg.Transport;
+using Grpc.Core;
+using SecAgg.Participant.Client;
 using WireStage = SecAgg.Proto.V1.RoundStage;
 
 namespace SecAgg.Aggregator.Tests.Service;
@@ -39,7 +40,7 @@ public sealed class ServiceKillNineTests
         Assert.True(b.Count > 2, "the test needs uploads of at least two chunks");
         Assert.Equal(1u, (await ps[1].SendAsync(b.Take(2))).AcceptedCount);
         var hold = new TaskCompletionSource();
-        Task<UploadCiphertextsResponse> open = ps[2].Client.CallAsync(RoundsMethods.UploadCiphertexts, HeldOpen(c.Take(2), hold.Task));
+        Task<UploadCiphertextsResponse> open = ps[2].Client.Rounds.UploadCiphertexts().SendAsync(HeldOpen(c.Take(2), hold.Task));
         await Task.Delay(300);
 
         await h.KillProcessAsync(); // mid-upload
@@ -58,12 +59,12 @@ public sealed class ServiceKillNineTests
         // Decryption: hospital-a answers everything, hospital-b half, then the service dies.
         Assert.True((await ps[0].DecryptAsync(1)).Complete);
         List<Proto.V1.DecryptionShare> bShares = await ps[1].PrepareSharesAsync(1);
-        Assert.False((await ps[1].Client.CallAsync(RoundsMethods.UploadDecryptionShares, ServiceHarness.Stream(bShares.Take(1)))).Complete);
+        Assert.False((await ps[1].Client.Rounds.UploadDecryptionShares().SendAsync(ServiceHarness.Stream(bShares.Take(1)))).Complete);
         await h.KillProcessAsync(); // mid-decryption
         await h.StartProcessAsync();
 
         Assert.Equal(WireStage.Decrypting, (await h.WaitForStageAsync(1, WireStage.Decrypting)).Stage);
-        Assert.True((await ps[1].Client.CallAsync(RoundsMethods.UploadDecryptionShares, ServiceHarness.Stream(bShares))).Complete); // the held share again, then the rest
+        Assert.True((await ps[1].Client.Rounds.UploadDecryptionShares().SendAsync(ServiceHarness.Stream(bShares))).Complete); // the held share again, then the rest
         Assert.True((await ps[2].DecryptAsync(1)).Complete);
         await h.WaitForStageAsync(1, WireStage.Published);
         var (header, values) = await ps[0].DownloadModelAsync();
@@ -82,7 +83,7 @@ public sealed class ServiceKillNineTests
         uint held;
         try
         {
-            UploadProgress progress = await p.Client.CallAsync(RoundsMethods.GetUploadProgress, new GetUploadProgressRequest { Round = 1, UploadId = upload[0].Header.UploadId });
+            UploadProgress progress = await p.Client.Rounds.GetUploadProgressAsync(new GetUploadProgressRequest { Round = 1, UploadId = upload[0].Header.UploadId });
             held = progress.AcceptedCount;
             Assert.True(progress.Accepted.All(r => r.First == 0), "held chunks are a prefix");
         }

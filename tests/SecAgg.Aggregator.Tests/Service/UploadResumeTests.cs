@@ -1,6 +1,7 @@
 using SecAgg.Aggregator.Tests.Support;
 using SecAgg.Proto.V1;
-using SecAgg.Transport;
+using Grpc.Core;
+using SecAgg.Participant.Client;
 using WireStage = SecAgg.Proto.V1.RoundStage;
 
 namespace SecAgg.Aggregator.Tests.Service;
@@ -36,10 +37,10 @@ public sealed class UploadResumeTests
         Assert.True(a.Count > 2, "the test needs uploads of at least two chunks");
         var e = await ServiceHarness.AssertStatusAsync(StatusCode.FailedPrecondition, () => ps[0].SendAsync([a[0], a[2]]));
         Assert.Contains("resume from chunk 0", e.Status.Detail, StringComparison.Ordinal);
-        var none = await ps[0].Client.CallAsync(RoundsMethods.GetUploadProgress, new GetUploadProgressRequest { Round = 1, UploadId = a[0].Header.UploadId });
+        var none = await ps[0].Client.Rounds.GetUploadProgressAsync(new GetUploadProgressRequest { Round = 1, UploadId = a[0].Header.UploadId });
         Assert.Equal(0u, none.AcceptedCount);
         Assert.Equal(1u, (await ps[0].SendAsync(a.Take(2))).AcceptedCount);
-        var progress = await ps[0].Client.CallAsync(RoundsMethods.GetUploadProgress, new GetUploadProgressRequest { Round = 1, UploadId = a[0].Header.UploadId });
+        var progress = await ps[0].Client.Rounds.GetUploadProgressAsync(new GetUploadProgressRequest { Round = 1, UploadId = a[0].Header.UploadId });
         Assert.Equal(1u, progress.AcceptedCount);
         Assert.True((await ps[0].SendAsync(a.Take(1).Concat(a.Skip(2)))).Complete);
 

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using SecAgg.Aggregator.Config;
 using SecAgg.Cli.Commands;
-using SecAgg.Transport;
+using SecAgg.Security;
 
 namespace SecAgg.Participant.Tests.Cli;
 

@@ -9,14 +9,21 @@ using SecAgg.Proto.V1;
 using SecAgg.Protocol;
 using SecAgg.Quantize.Ddg;
 using TensorSpec = SecAgg.Quantize.Ddg.TensorSpec;
-using SecAgg.Transport;
+using System.Security.Authentication;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using SecAgg.Security;
 using V1 = SecAgg.Proto.V1;
 
 namespace SecAgg.Participant.Tests.Client;
 
 /// <summary>
 /// A minimal aggregator for the client tests (the real service is built on another branch): the secagg.v1 contract
-/// over SecAgg.Transport with mutual TLS on loopback, NOT SECURE test HE parameters, one key epoch and one round.
+/// over ASP.NET Core gRPC with mutual TLS on loopback (a client certificate from another CA is refused in the handshake), NOT SECURE test HE parameters, one key epoch and one round.
 /// It sums complete uploads, hands out c1-only decryption requests, combines the shares and publishes the weighted
 /// mean. Fault knobs: break the first upload stream after some chunks; change the decryption set after the first
 /// shares (a malicious aggregator asking for a second share of the same ciphertext).
@@ -32,7 +39,7 @@ internal sealed class FakeAggregator : IAsyncDisposable
     private readonly ConcurrentDictionary<string, (string Participant, ulong Weight)> _uploadOwners = new();
     private readonly ConcurrentDictionary<string, Dictionary<uint, byte[]>> _shares = new();
     private readonly object _gate = new();
-    private GrpcServer? _server;
+    private WebApplication? _server;
     private V1.CollectivePublicKey? _publicKey;
     private CompactCiphertext[]? _aggregate;
     private float[]? _model;
@@ -57,7 +64,7 @@ internal sealed class FakeAggregator : IAsyncDisposable
 
     public X509Certificate2 CaCertificate => _ca.Certificate;
 
-    public Uri Address => _server!.Address;
+    public Uri Address { get; private set; } = null!;
 
     /// <summary>Abort the first upload stream with UNAVAILABLE after this many chunks (0: never).</summary>
     public int BreakFirstUploadAfter { get; set; }
@@ -74,68 +81,27 @@ internal sealed class FakeAggregator : IAsyncDisposable
     public async Task StartAsync()
     {
         X509Certificate2 server = _ca.IssueServerCertificate("aggregator", ["localhost"], [IPAddress.Loopback]);
-        var registry = new GrpcServiceRegistry()
-            .AddUnary(KeyEpochMethods.GetEpochInfo, (_, _) => Task.FromResult(EpochInfo()))
-            .AddUnary(KeyEpochMethods.UploadPublicKeyShare, UploadKey)
-            .AddUnary(KeyEpochMethods.GetCollectivePublicKey, (_, _) => _publicKey is { } pk
-                ? Task.FromResult(pk)
-                : throw new RpcException(new Status(StatusCode.FailedPrecondition, "waiting for public-key shares")))
-            .AddClientStreaming(KeyEpochMethods.UploadThresholdShares, async (requests, context) =>
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Services.AddLogging();
+        builder.Services.AddSingleton(this).AddSingleton<KeyEpochImpl>().AddSingleton<RoundsImpl>();
+        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 64 * 1024 * 1024);
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            // A strict server: a client certificate not from the consortium CA is refused in the TLS handshake.
+            listen.Protocols = HttpProtocols.Http2;
+            listen.UseHttps(new HttpsConnectionAdapterOptions
             {
-                var stored = new UploadThresholdSharesResponse();
-                await foreach (ThresholdShareBlob blob in requests.ReadAllAsync())
-                {
-                    if (blob.SenderId != Caller(context))
-                    {
-                        throw new RpcException(new Status(StatusCode.PermissionDenied, "sender is not the caller"));
-                    }
-
-                    _blobs.Add(blob);
-                    stored.StoredRecipientIds.Add(blob.RecipientId);
-                }
-
-                return stored;
-            })
-            .AddServerStreaming(KeyEpochMethods.FetchThresholdShares, async (_, writer, context) =>
-            {
-                foreach (ThresholdShareBlob blob in _blobs.Where(b => b.RecipientId == Caller(context)).ToList())
-                {
-                    await writer.WriteAsync(blob);
-                }
-            })
-            .AddUnary(RoundsMethods.GetRoundConfig, (_, _) => Task.FromResult(Round.ToContract((uint)Ids.Length, (uint)Ids.Length, DateTimeOffset.UtcNow.AddHours(1), _aggregate is null ? RoundStage.Collecting : RoundStage.Decrypting)))
-            .AddClientStreaming(RoundsMethods.UploadCiphertexts, Upload)
-            .AddUnary(RoundsMethods.GetUploadProgress, (request, _) =>
-            {
-                if (!_uploads.TryGetValue(Convert.ToHexString(request.UploadId.Span), out var chunks))
-                {
-                    throw new RpcException(new Status(StatusCode.NotFound, "no such upload"));
-                }
-
-                lock (chunks)
-                {
-                    var progress = new UploadProgress { Round = request.Round, UploadId = request.UploadId, TotalChunks = (uint)Round.TotalChunks, AcceptedCount = (uint)chunks.Count, Complete = chunks.Count == Round.TotalChunks };
-                    progress.Accepted.AddRange(chunks.Keys.Select(k => new ChunkRange { First = k, Count = 1 }));
-                    return Task.FromResult(progress);
-                }
-            })
-            .AddUnary(RoundsMethods.PollDecryptionRequests, (request, _) => Task.FromResult(Poll(request)))
-            .AddClientStreaming(RoundsMethods.UploadDecryptionShares, UploadShares)
-            .AddServerStreaming(RoundsMethods.DownloadGlobalModel, async (_, writer, _) =>
-            {
-                float[] model = _model ?? throw new RpcException(new Status(StatusCode.NotFound, "no model published yet"));
-                await writer.WriteAsync(new GlobalModelMessage
-                {
-                    Header = new GlobalModelHeader { ModelVersion = 1, Round = 1, Layout = Round.LayoutMessage, ParticipantsCounted = (uint)Ids.Length, DataDigest = ByteString.CopyFrom(SHA256.HashData(MemoryMarshal.AsBytes(model.AsSpan()))) },
-                });
-                for (int offset = 0; offset < model.Length; offset += 700)
-                {
-                    var data = new GlobalModelData { Offset = (ulong)offset };
-                    data.Values.AddRange(model.Skip(offset).Take(700));
-                    await writer.WriteAsync(new GlobalModelMessage { Data = data });
-                }
+                ServerCertificate = server,
+                SslProtocols = SslProtocols.Tls13,
+                ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+                ClientCertificateValidation = (certificate, _, _) => CertificateAuthority.ChainsTo(certificate, _ca.Certificate, X509KeyUsageForPeer.ClientAuthentication),
             });
-        _server = await GrpcServer.StartAsync(registry, new GrpcServerOptions { ServerCertificate = server, ClientCertificateAuthority = _ca.Certificate, MaxReceiveMessageSize = 64 * 1024 * 1024 }, new IPEndPoint(IPAddress.Loopback, 0));
+        }));
+        _server = builder.Build();
+        _server.MapGrpcService<KeyEpochImpl>();
+        _server.MapGrpcService<RoundsImpl>();
+        await _server.StartAsync();
+        Address = new Uri($"https://localhost:{new Uri(_server.Urls.First()).Port}");
     }
 
     public float[]? PublishedModel => _model;
@@ -144,13 +110,105 @@ internal sealed class FakeAggregator : IAsyncDisposable
     {
         if (_server is not null)
         {
+            await _server.StopAsync();
             await _server.DisposeAsync();
         }
 
         _ca.Dispose();
     }
 
-    private static string Caller(ServerCallContext context) => context.PeerIdentity?.ParticipantId ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "no client certificate"));
+    private static string Caller(ServerCallContext context) =>
+        context.GetHttpContext().Connection.ClientCertificate is { } c && PeerIdentity.FromCertificate(c).ParticipantId is { } id
+            ? id
+            : throw new RpcException(new Status(StatusCode.Unauthenticated, "no client certificate"));
+
+    private Task<ThresholdShareBlob[]> BlobsFor(ServerCallContext context) =>
+        Task.FromResult(_blobs.Where(b => b.RecipientId == Caller(context)).ToArray());
+
+    private async Task<UploadThresholdSharesResponse> StoreBlobs(IAsyncStreamReader<ThresholdShareBlob> requests, ServerCallContext context)
+    {
+        var stored = new UploadThresholdSharesResponse();
+        await foreach (ThresholdShareBlob blob in requests.ReadAllAsync())
+        {
+            if (blob.SenderId != Caller(context))
+            {
+                throw new RpcException(new Status(StatusCode.PermissionDenied, "sender is not the caller"));
+            }
+
+            _blobs.Add(blob);
+            stored.StoredRecipientIds.Add(blob.RecipientId);
+        }
+
+        return stored;
+    }
+
+    private UploadProgress Progress(GetUploadProgressRequest request)
+    {
+        if (!_uploads.TryGetValue(Convert.ToHexString(request.UploadId.Span), out var chunks))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, "no such upload"));
+        }
+
+        lock (chunks)
+        {
+            var progress = new UploadProgress { Round = request.Round, UploadId = request.UploadId, TotalChunks = (uint)Round.TotalChunks, AcceptedCount = (uint)chunks.Count, Complete = chunks.Count == Round.TotalChunks };
+            progress.Accepted.AddRange(chunks.Keys.Select(k => new ChunkRange { First = k, Count = 1 }));
+            return progress;
+        }
+    }
+
+    private async Task DownloadModel(IServerStreamWriter<GlobalModelMessage> writer)
+    {
+        float[] model = _model ?? throw new RpcException(new Status(StatusCode.NotFound, "no model published yet"));
+        await writer.WriteAsync(new GlobalModelMessage
+        {
+            Header = new GlobalModelHeader { ModelVersion = 1, Round = 1, Layout = Round.LayoutMessage, ParticipantsCounted = (uint)Ids.Length, DataDigest = ByteString.CopyFrom(SHA256.HashData(MemoryMarshal.AsBytes(model.AsSpan()))) },
+        });
+        for (int offset = 0; offset < model.Length; offset += 700)
+        {
+            var data = new GlobalModelData { Offset = (ulong)offset };
+            data.Values.AddRange(model.Skip(offset).Take(700));
+            await writer.WriteAsync(new GlobalModelMessage { Data = data });
+        }
+    }
+
+    /// <summary>secagg.v1.KeyEpoch of the fake.</summary>
+    private sealed class KeyEpochImpl(FakeAggregator fake) : KeyEpoch.KeyEpochBase
+    {
+        public override Task<EpochInfo> GetEpochInfo(GetEpochInfoRequest request, ServerCallContext context) => Task.FromResult(fake.EpochInfo());
+
+        public override Task<UploadPublicKeyShareResponse> UploadPublicKeyShare(UploadPublicKeyShareRequest request, ServerCallContext context) => fake.UploadKey(request, context);
+
+        public override Task<V1.CollectivePublicKey> GetCollectivePublicKey(GetCollectivePublicKeyRequest request, ServerCallContext context) =>
+            fake._publicKey is { } pk ? Task.FromResult(pk) : throw new RpcException(new Status(StatusCode.FailedPrecondition, "waiting for public-key shares"));
+
+        public override Task<UploadThresholdSharesResponse> UploadThresholdShares(IAsyncStreamReader<ThresholdShareBlob> requestStream, ServerCallContext context) => fake.StoreBlobs(requestStream, context);
+
+        public override async Task FetchThresholdShares(FetchThresholdSharesRequest request, IServerStreamWriter<ThresholdShareBlob> responseStream, ServerCallContext context)
+        {
+            foreach (ThresholdShareBlob blob in await fake.BlobsFor(context))
+            {
+                await responseStream.WriteAsync(blob);
+            }
+        }
+    }
+
+    /// <summary>secagg.v1.Rounds of the fake.</summary>
+    private sealed class RoundsImpl(FakeAggregator fake) : V1.Rounds.RoundsBase
+    {
+        public override Task<RoundConfig> GetRoundConfig(GetRoundConfigRequest request, ServerCallContext context) =>
+            Task.FromResult(fake.Round.ToContract((uint)fake.Ids.Length, (uint)fake.Ids.Length, DateTimeOffset.UtcNow.AddHours(1), fake._aggregate is null ? RoundStage.Collecting : RoundStage.Decrypting));
+
+        public override Task<UploadCiphertextsResponse> UploadCiphertexts(IAsyncStreamReader<CiphertextUploadMessage> requestStream, ServerCallContext context) => fake.Upload(requestStream, context);
+
+        public override Task<UploadProgress> GetUploadProgress(GetUploadProgressRequest request, ServerCallContext context) => Task.FromResult(fake.Progress(request));
+
+        public override Task<DecryptionRequestBatch> PollDecryptionRequests(PollDecryptionRequestsRequest request, ServerCallContext context) => Task.FromResult(fake.Poll(request));
+
+        public override Task<UploadDecryptionSharesResponse> UploadDecryptionShares(IAsyncStreamReader<V1.DecryptionShare> requestStream, ServerCallContext context) => fake.UploadShares(requestStream, context);
+
+        public override Task DownloadGlobalModel(DownloadGlobalModelRequest request, IServerStreamWriter<GlobalModelMessage> responseStream, ServerCallContext context) => fake.DownloadModel(responseStream);
+    }
 
     private EpochInfo EpochInfo()
     {

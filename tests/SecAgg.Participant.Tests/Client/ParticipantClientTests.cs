@@ -92,11 +92,11 @@ public sealed class ParticipantClientTests : IDisposable
     }
 
     [Fact]
-    public async Task AClientFromAnotherConsortiumIsRefusedInTheHandshake()
+    public async Task AClientFromAnotherConsortiumIsRefusedInTheHandshakeWithAClearReason()
     {
         await using var aggregator = new FakeAggregator(Ids, threshold: 2, Dimension);
         await aggregator.StartAsync();
-        using var strangerCa = SecAgg.Transport.CertificateAuthority.Create("someone else");
+        using var strangerCa = SecAgg.Security.CertificateAuthority.Create("someone else");
         using var client = new ParticipantClient(new ParticipantClientOptions
         {
             Aggregator = aggregator.Address,
@@ -105,9 +105,14 @@ public sealed class ParticipantClientTests : IDisposable
             StateDirectory = Path.Combine(_root, "stranger"),
             ParticipantId = Ids[0],
             AllowInsecureForTests = true,
+            MaxTransientAttempts = 1,
         });
-        var e = await Assert.ThrowsAsync<SecAgg.Transport.RpcException>(() => client.JoinAsync());
-        Assert.Equal(SecAgg.Transport.StatusCode.Unavailable, e.StatusCode);
+        var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.JoinAsync());
+        Assert.Equal(Grpc.Core.StatusCode.Unavailable, e.StatusCode);
+        string reason = AggregatorUnreachableException.From(e)?.Message ?? "";
+        Assert.Contains("closed the connection during the TLS handshake", reason, StringComparison.Ordinal);
+        Assert.Contains("CN=someone else", reason, StringComparison.Ordinal); // names the certificate's issuer
+        Assert.DoesNotContain("disposed", e.Status.Detail, StringComparison.OrdinalIgnoreCase);
     }
 
     private ParticipantClient Client(FakeAggregator aggregator, string id) => new(new ParticipantClientOptions

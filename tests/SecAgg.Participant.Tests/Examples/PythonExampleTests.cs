@@ -70,7 +70,7 @@ public sealed class PythonExampleTests : IDisposable
         }
 
         string configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
-        return $"dotnet {Path.Combine(repo, "src", "Participant", "Cli", "bin", configuration, "net10.0", "secagg.dll")}";
+        return $"dotnet {Path.Combine(repo, "src", "Cli", "bin", configuration, "net10.0", "secagg.dll")}";
     }
 
     private static string RepositoryRoot()

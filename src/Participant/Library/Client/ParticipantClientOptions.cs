@@ -1,0 +1,50 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+
+namespace SecAgg.Participant.Client;
+
+/// <summary>How a <see cref="ParticipantClient"/> reaches its aggregator and where it keeps its state.</summary>
+public sealed class ParticipantClientOptions
+{
+    /// <summary>The aggregator's address, e.g. <c>https://aggregator.example:7443</c>.</summary>
+    public required Uri Aggregator { get; init; }
+
+    /// <summary>This participant's client certificate with its private key (issued by the consortium CA).</summary>
+    public required X509Certificate2 ClientCertificate { get; init; }
+
+    /// <summary>The consortium CA: the only trust anchor for the aggregator's certificate.</summary>
+    public required X509Certificate2 CertificateAuthority { get; init; }
+
+    /// <summary>The local state directory (secret share, ledger, progress; mode 0700/0600).</summary>
+    public required string StateDirectory { get; init; }
+
+    /// <summary>This participant's consortium id (the CN of its certificate).</summary>
+    public required string ParticipantId { get; init; }
+
+    /// <summary>Per-call timeout (default 5 minutes); also how long a submit waits for its round to open.</summary>
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often to ask again while the aggregator is still collecting (default 500 ms).</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How many times a broken upload stream is resumed before giving up (default 5).</summary>
+    public int MaxUploadAttempts { get; init; } = 5;
+
+    /// <summary>
+    /// Attempts of a unary call that fails transiently (UNAVAILABLE; DEADLINE_EXCEEDED for reads) before the error is
+    /// reported (default 5, so a restarting aggregator is ridden out); 1 disables retries.
+    /// </summary>
+    public int MaxTransientAttempts { get; init; } = 5;
+
+    /// <summary>First delay between transient retries (default 500 ms; doubled each retry, with jitter, at most 30 s).</summary>
+    public TimeSpan TransientRetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>HTTP/2 settings of the channel (keepalive pings, stream window, message limit); its default call deadline is <see cref="CallTimeout"/>.</summary>
+    public AggregatorChannelOptions Channel { get; init; } = new();
+
+    /// <summary>Where retries and waits are logged; null logs nothing.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Accept the NOT SECURE test-only HE parameters (unit tests only).</summary>
+    public bool AllowInsecureForTests { get; init; }
+}
