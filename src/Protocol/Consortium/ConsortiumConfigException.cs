@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace SecAgg.Aggregator.Config;
+namespace SecAgg.Protocol.Consortium;
 
 /// <summary>
 /// The consortium file is invalid. <see cref="Errors"/> lists every problem found (not only the first),
