@@ -205,29 +205,38 @@ public static partial class ConsortiumConfigLoader
         }
 
         int? colluders = r.Int(root, "max-colluders", required: false);
-        if (colluders is null && threshold is int t0 && minParticipants is int m0 && !YamlFields.Has(root, "max-colluders"))
+        if (YamlFields.Has(root, "max-colluders"))
+        {
+            CheckColluders(r, root, colluders, threshold is >= 1 ? threshold : null, minParticipants is >= 2 ? minParticipants : null);
+        }
+        else if (threshold is >= 1 and int t0 && minParticipants is >= 2 and int m0)
         {
             colluders = DefaultMaxColluders(t0, m0);
         }
 
-        if (colluders is int c)
+        return (threshold, colluders, minParticipants);
+    }
+
+    private static void CheckColluders(YamlFields r, YamlMappingNode root, int? colluders, int? threshold, int? minParticipants)
+    {
+        string at = YamlFields.Where(root, "max-colluders");
+        if (colluders is not int c)
         {
-            string at = YamlFields.Where(root, "max-colluders");
-            if (c < 0)
-            {
-                errors.Add($"{at}max-colluders {c} must be 0 or more");
-            }
-            else if (threshold is int t1 && c >= t1)
-            {
-                errors.Add($"{at}max-colluders {c} must be at most threshold - 1 = {t1 - 1}: {c} colluders holding t key shares could decrypt any upload alone; raise threshold or lower max-colluders");
-            }
-            else if (minParticipants is int m1 && m1 - c < 1)
-            {
-                errors.Add($"{at}max-colluders {c} leaves no honest summand in a round of min-participants = {m1} (m - c must be at least 1); raise min-participants or lower max-colluders");
-            }
+            return;
         }
 
-        return (threshold, colluders, minParticipants);
+        if (c < 0)
+        {
+            r.Errors.Add($"{at}max-colluders {c} must be 0 or more");
+        }
+        else if (threshold is int t && c >= t)
+        {
+            r.Errors.Add($"{at}max-colluders {c} must be at most threshold - 1 = {t - 1}: {c} colluders holding t key shares could decrypt any upload alone; raise threshold or lower max-colluders");
+        }
+        else if (minParticipants is int m && m - c < 1)
+        {
+            r.Errors.Add($"{at}max-colluders {c} leaves no honest summand in a round of min-participants = {m} (m - c must be at least 1); raise min-participants or lower max-colluders");
+        }
     }
 
     private static ImmutableArray<ParticipantConfig> ReadParticipants(YamlFields r, YamlMappingNode top, out int listed)

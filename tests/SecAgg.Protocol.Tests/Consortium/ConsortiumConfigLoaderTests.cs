@@ -1,11 +1,12 @@
-using SecAgg.Aggregator.Config;
+using SecAgg.Protocol.Consortium;
 
-namespace SecAgg.Aggregator.Tests.Config;
+namespace SecAgg.Protocol.Tests.Consortium;
 
 public sealed class ConsortiumConfigLoaderTests : IDisposable
 {
-    private const string FingerprintA = "3F:2A:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD";
-    private const string FingerprintB = "4f2a00112233445566778899aabbccddeeff00112233445566778899aabbccdd";
+    internal const string FingerprintA = "3F:2A:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD";
+    internal const string FingerprintB = "4f2a00112233445566778899aabbccddeeff00112233445566778899aabbccdd";
+    internal const string FingerprintC = "5E3B00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDD";
     private readonly string _dir;
 
     public ConsortiumConfigLoaderTests()
@@ -16,6 +17,7 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>A valid file (line numbers matter to the tests: threshold is on line 11, he.preset on line 18).</summary>
     internal const string ValidYaml = """
         consortium: heart-study
         ca: ca.pem
@@ -26,31 +28,30 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
             certificate-sha256: 4f2a00112233445566778899aabbccddeeff00112233445566778899aabbccdd
             certificate-subject: "CN=hospital-b"
           - id: hospital-c
-            certificate-subject: "CN=hospital-c"
+            certificate-sha256: 5E3B00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDD
         threshold: 2
         min-participants: 2
+        model-dimension: 1000
         deadlines:
           collect: 30m
           decrypt: "00:10:00"
         he:
-          preset: bfv-16384
+          preset: planned-v2
         dp:
           bits: 16
           clip: 1.5
           noise-sigma: 2.5
-          rounds: 50
+          rounds: 5
         privacy-budget:
           epsilon: 8
           delta: 1e-6
         """;
 
-    private ConsortiumConfig Parse(string yaml, IReadOnlySet<string>? presets = null) =>
-        ConsortiumConfigLoader.Parse(yaml, _dir, "test.yaml", presets);
+    private ConsortiumConfig Parse(string yaml) => ConsortiumConfigLoader.Parse(yaml, _dir, "test.yaml");
 
-    private ConsortiumConfigException Invalid(string yaml, IReadOnlySet<string>? presets = null) =>
-        Assert.Throws<ConsortiumConfigException>(() => Parse(yaml, presets));
+    private ConsortiumConfigException Invalid(string yaml) => Assert.Throws<ConsortiumConfigException>(() => Parse(yaml));
 
-    private static string Replace(string yaml, string from, string to)
+    internal static string Replace(string yaml, string from, string to)
     {
         Assert.Contains(from, yaml, StringComparison.Ordinal);
         return yaml.Replace(from, to, StringComparison.Ordinal);
@@ -65,19 +66,55 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
         Assert.Equal(FingerprintA.Replace(":", ""), c.Participants[0].CertificateSha256);
         Assert.Equal(FingerprintB.ToUpperInvariant(), c.Participants[1].CertificateSha256);
         Assert.Equal("CN=hospital-b", c.Participants[1].CertificateSubject);
-        Assert.Null(c.Participants[2].CertificateSha256);
+        Assert.Null(c.Participants[2].CertificateSubject);
         Assert.Equal(Path.Combine(_dir, "ca.pem"), c.CaCertificatePath);
         Assert.Equal(2, c.Threshold);
         Assert.Equal(2, c.MinParticipants);
-        Assert.Equal(TimeSpan.FromMinutes(30), c.CollectDeadline);
-        Assert.Equal(TimeSpan.FromMinutes(10), c.DecryptDeadline);
-        Assert.Equal("bfv-16384", c.HePreset);
-        Assert.Equal(new DpParameters(16, 1.5, 2.5, null, 50), c.Dp);
+        Assert.Equal(1, c.MaxColluders);
+        Assert.Equal(1000, c.ModelDimension);
+        Assert.Equal(new RoundDeadlines(TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(10)), c.Deadlines);
+        Assert.Equal(ProtocolPresets.PlannedName, c.HePreset);
+        Assert.Equal(HeScheme.Bfv, c.Scheme);
+        Assert.Equal(32768, c.MaxRingDegree);
+        Assert.Equal(new DecryptionParameters(40, 65536), c.Decryption);
+        Assert.Equal(new DpParameters(16, 1.5, 2.5, null, 5), c.Dp);
         Assert.Equal(new PrivacyBudget(8, 1e-6), c.PrivacyBudget);
         Assert.Equal(new StorageConfig(StorageProvider.Sqlite, Path.Combine(_dir, "aggregator.db"), null), c.Storage);
-        Assert.True(c.TryGetParticipant("hospital-c", out var p));
-        Assert.Equal("CN=hospital-c", p.CertificateSubject);
-        Assert.False(c.TryGetParticipant("HOSPITAL-C", out _));
+        Assert.True(c.TryGetParticipant("hospital-b", out var p));
+        Assert.Equal("CN=hospital-b", p.CertificateSubject);
+        Assert.False(c.TryGetParticipant("HOSPITAL-B", out _));
+    }
+
+    [Fact]
+    public void TheDescriptorCarriesTheFilesRosterAndParameters()
+    {
+        var c = Parse(ValidYaml);
+        Identity.ConsortiumDescriptor d = c.Descriptor;
+        Assert.Equal("heart-study", d.ConsortiumId);
+        Assert.Equal(["hospital-a", "hospital-b", "hospital-c"], d.Roster.Select(e => e.ParticipantId));
+        Assert.Equal(Convert.FromHexString(FingerprintC), d.Roster[2].CertificateSha256.ToArray());
+        Assert.Equal((2, 1, 2, 1000L, 16, 2.5, 5, 8.0, 1e-6, 40, 65536L), (d.Threshold, d.MaxColluders, d.MinParticipants, d.ModelDimension, d.Bits, d.NoiseMultiplier!.Value, d.Rounds, d.EpsilonBudget, d.Delta, d.StatisticalSecurity, d.ShareCap));
+        Assert.Same(d, c.Preset.Descriptor);
+        Assert.Equal(32, d.Digest.Length);
+    }
+
+    [Theory]
+    [InlineData("max-colluders: 0")]
+    [InlineData("decryption:\n  statistical-security: 41")]
+    [InlineData("decryption:\n  share-cap: 65535")]
+    [InlineData("max-weight: 2")]
+    [InlineData("he:\n  max-ring-degree: 16384")]
+    public void EveryReliedOnValueChangesTheConsortiumDigest(string extra)
+    {
+        string yaml = extra.StartsWith("he:", StringComparison.Ordinal) ? Replace(ValidYaml, "he:\n  preset: planned-v2", extra + "\n  preset: planned-v2") : ValidYaml + "\n" + extra + "\n";
+        Assert.NotEqual(Convert.ToHexString(Parse(ValidYaml).Descriptor.Digest.Span), Convert.ToHexString(Parse(yaml).Descriptor.Digest.Span));
+    }
+
+    [Fact]
+    public void AggregatorOnlyPartsDoNotChangeTheConsortiumDigest()
+    {
+        string other = Replace(ValidYaml, "collect: 30m", "collect: 2h") + "\nstorage:\n  provider: postgres\n  connection-string: Host=db\n";
+        Assert.Equal(Convert.ToHexString(Parse(ValidYaml).Descriptor.Digest.Span), Convert.ToHexString(Parse(other).Descriptor.Digest.Span));
     }
 
     [Fact]
@@ -120,11 +157,39 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
         Assert.Contains(expected, Assert.Single(e.Errors), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(2, 2, 1)]
+    [InlineData(1, 2, 0)]
+    [InlineData(3, 3, 1)]
+    public void MaxColludersDefaultsToOneCappedByThresholdAndMinParticipants(int t, int m, int expected)
+    {
+        Assert.Equal(expected, ConsortiumConfigLoader.DefaultMaxColluders(t, m));
+        string yaml = Replace(Replace(ValidYaml, "threshold: 2", $"threshold: {t}"), "min-participants: 2", $"min-participants: {m}");
+        Assert.Equal(expected, Parse(yaml).MaxColluders);
+    }
+
+    [Theory]
+    [InlineData("max-colluders: 2", "max-colluders 2 must be at most threshold - 1 = 1")]
+    [InlineData("max-colluders: -1", "max-colluders -1 must be 0 or more")]
+    public void MaxColludersOutOfRangeSaysWhichNumberToChange(string line, string expected)
+    {
+        var e = Invalid(ValidYaml + "\n" + line + "\n");
+        Assert.Contains(expected, Assert.Single(e.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MaxColludersThatLeaveNoHonestSummandInTheSmallestRoundAreRefused()
+    {
+        string yaml = Replace(ValidYaml, "threshold: 2", "threshold: 3") + "\nmax-colluders: 2\n";
+        var e = Invalid(yaml);
+        Assert.Contains("max-colluders 2 leaves no honest summand in a round of min-participants = 2 (m - c must be at least 1); raise min-participants or lower max-colluders", Assert.Single(e.Errors), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void MaxWeightDefaultsToOneAndIsRead()
     {
         Assert.Equal(1, Parse(ValidYaml).MaxWeight);
-        Assert.Equal(500, Parse(Replace(ValidYaml, "min-participants: 2", "min-participants: 2\nmax-weight: 500")).MaxWeight);
+        Assert.Equal(500, Parse(ValidYaml + "\nmax-weight: 500\n").MaxWeight);
     }
 
     [Theory]
@@ -132,8 +197,17 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
     [InlineData("1000001")]
     public void MaxWeightOutOfRangeSaysTheRange(string value)
     {
-        var e = Invalid(Replace(ValidYaml, "min-participants: 2", "min-participants: 2\nmax-weight: " + value));
+        var e = Invalid(ValidYaml + "\nmax-weight: " + value + "\n");
         Assert.Contains($"max-weight {value} must be in 1..1000000", Assert.Single(e.Errors), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1073741825")]
+    public void ModelDimensionOutOfRangeIsRefused(string value)
+    {
+        var e = Invalid(Replace(ValidYaml, "model-dimension: 1000", "model-dimension: " + value));
+        Assert.Contains($"model-dimension {value} must be in 1..1073741824", Assert.Single(e.Errors), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -146,7 +220,7 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
         var e = Invalid(yaml);
         Assert.Equal(4, e.Errors.Length);
         Assert.Contains(e.Errors, m => m.Contains("threshold 9", StringComparison.Ordinal));
-        Assert.Contains(e.Errors, m => m.Contains("dp.bits 99 must be between 1 and 62", StringComparison.Ordinal));
+        Assert.Contains(e.Errors, m => m.Contains("dp.bits 99 must be between 2 and 32", StringComparison.Ordinal));
         Assert.Contains(e.Errors, m => m.Contains("privacy-budget.delta 2 must be strictly between 0 and 1", StringComparison.Ordinal));
         Assert.Contains(e.Errors, m => m.Contains("deadlines.collect: 'soon' is not a duration", StringComparison.Ordinal));
         Assert.StartsWith("The consortium configuration test.yaml has 4 errors:", e.Message, StringComparison.Ordinal);
@@ -156,7 +230,6 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
     public void DuplicateParticipantIdPointsAtTheFirstOccurrence()
     {
         var e = Invalid(Replace(ValidYaml, "id: hospital-c", "id: hospital-a"));
-        Assert.True(e.Errors.Length == 1, e.Message);
         Assert.Equal("line 9: participants[2].id 'hospital-a' is listed twice (first at line 4); participant ids must be unique", Assert.Single(e.Errors));
     }
 
@@ -168,10 +241,17 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public void ParticipantWithoutCertificateIdentityIsRefused()
+    public void ParticipantWithoutPinIsRefused()
     {
-        var e = Invalid(Replace(ValidYaml, "    certificate-subject: \"CN=hospital-c\"\n", ""));
-        Assert.Contains("('hospital-c') has no certificate identity", Assert.Single(e.Errors), StringComparison.Ordinal);
+        var e = Invalid(Replace(ValidYaml, "    certificate-sha256: " + FingerprintC + "\n", ""));
+        Assert.Contains("('hospital-c') has no certificate-sha256:", Assert.Single(e.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SubjectOnlyParticipantIsRefusedBecauseASubjectNeverAuthenticates()
+    {
+        var e = Invalid(Replace(ValidYaml, "    certificate-sha256: " + FingerprintB + "\n", ""));
+        Assert.Contains("('hospital-b') is identified by certificate-subject only; a subject never authenticates", Assert.Single(e.Errors), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -189,13 +269,6 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public void SharedSubjectIsRefused()
-    {
-        var e = Invalid(Replace(ValidYaml, "CN=hospital-c", "CN=hospital-b"));
-        Assert.Contains("certificate-subject 'CN=hospital-b' is the same as participant 'hospital-b''s", Assert.Single(e.Errors), StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void MissingCaFileIsRefusedWithTheResolvedPath()
     {
         var e = Invalid(Replace(ValidYaml, "ca: ca.pem", "ca: missing.pem"));
@@ -206,7 +279,7 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
     public void MissingRequiredKeysAreEachReported()
     {
         var e = Invalid("consortium: x\n");
-        foreach (string key in new[] { "ca:", "participants:", "threshold:", "min-participants:", "deadlines:", "he:", "dp:", "privacy-budget:" })
+        foreach (string key in new[] { "ca:", "participants:", "threshold:", "min-participants:", "model-dimension:", "deadlines:", "dp:", "privacy-budget:" })
         {
             Assert.Contains(e.Errors, m => m.Contains(key + " is missing", StringComparison.Ordinal));
         }
@@ -222,7 +295,7 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
     [Fact]
     public void UnknownNestedKeyIsReportedWithItsSection()
     {
-        var e = Invalid(Replace(ValidYaml, "rounds: 50", "rounds: 50\n  sigma: 3"));
+        var e = Invalid(Replace(ValidYaml, "rounds: 5", "rounds: 5\n  sigma: 3"));
         Assert.Contains("unknown key dp.sigma", Assert.Single(e.Errors), StringComparison.Ordinal);
     }
 
@@ -234,6 +307,12 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
     {
         var e = Invalid(Replace(ValidYaml, "collect: 30m", line));
         Assert.Contains(expected, Assert.Single(e.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ApprovalDeadlineIsReadWhenGiven()
+    {
+        Assert.Equal(TimeSpan.FromMinutes(3), Parse(Replace(ValidYaml, "collect: 30m", "collect: 30m\n  approve: 3m")).Deadlines.Approve);
     }
 
     [Theory]
@@ -252,7 +331,7 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
     public void NoiseNeedsSigmaOrTargetEpsilon()
     {
         var e = Invalid(Replace(ValidYaml, "  noise-sigma: 2.5\n", ""));
-        Assert.Contains("needs noise-sigma: (the noise standard deviation) or target-epsilon:", Assert.Single(e.Errors), StringComparison.Ordinal);
+        Assert.Contains("needs noise-sigma: (the noise multiplier z) or target-epsilon:", Assert.Single(e.Errors), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -270,19 +349,70 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public void TargetEpsilonWithinTheBudgetIsAccepted()
+    public void TargetEpsilonWithinTheBudgetCalibratesTheNoiseForTheHonestShares()
     {
         var c = Parse(Replace(ValidYaml, "noise-sigma: 2.5", "target-epsilon: 4"));
         Assert.Equal(4, c.Dp.TargetEpsilon);
         Assert.Null(c.Dp.NoiseSigma);
+        Assert.InRange(c.Preset.PlannedEpsilon, 3.9, 4.0);
+        var noColluders = Parse(Replace(ValidYaml, "noise-sigma: 2.5", "target-epsilon: 4") + "\nmax-colluders: 0\n");
+        Assert.True(noColluders.Preset.DdgSettings.NoiseMultiplier < c.Preset.DdgSettings.NoiseMultiplier, "with a colluder the honest shares must carry more noise");
+    }
+
+    [Fact]
+    public void PlannedEpsilonOverTheBudgetIsRefusedSayingWhichNumbersToChange()
+    {
+        var e = Invalid(Replace(ValidYaml, "noise-sigma: 2.5", "noise-sigma: 0.5"));
+        string message = Assert.Single(e.Errors);
+        Assert.StartsWith("planned ε ", message, StringComparison.Ordinal);
+        Assert.Contains("exceeds the budget 8 (5 rounds of 3 uploads with max-colluders c = 1, z = 0.5", message, StringComparison.Ordinal);
+        Assert.EndsWith("raise privacy-budget.epsilon, lower dp.rounds, or raise the noise (dp.target-epsilon / dp.noise-sigma)", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ShareCapBelowThePlannedRoundsChunksIsRefused()
+    {
+        var e = Invalid(ValidYaml + "\ndecryption:\n  share-cap: 4\n");
+        Assert.Contains("decryption.share-cap 4 is below the 5 (round, chunk) pairs of the planned rounds (dp.rounds 5 × 1 chunks per round): raise decryption.share-cap to at least 5 or lower dp.rounds", Assert.Single(e.Errors), StringComparison.Ordinal);
+        Assert.Equal(5, Parse(ValidYaml + "\ndecryption:\n  share-cap: 5\n").Decryption.ShareCap);
+    }
+
+    [Theory]
+    [InlineData("statistical-security: 19", "decryption.statistical-security 19 must be in 20..128")]
+    [InlineData("statistical-security: 129", "decryption.statistical-security 129 must be in 20..128")]
+    [InlineData("statistical-security: 30", "decryption.statistical-security 30 is below 40, the least the planned parameters accept")]
+    [InlineData("share-cap: 0", "decryption.share-cap 0 must be in 1..4294967296")]
+    public void DecryptionParametersOutOfRangeAreRefused(string line, string expected)
+    {
+        var e = Invalid(ValidYaml + "\ndecryption:\n  " + line + "\n");
+        Assert.Contains(expected, Assert.Single(e.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AStatisticalSecurityBelowFortyIsOnlyForTheInsecureTestPreset()
+    {
+        var c = Parse(Replace(ValidYaml, "preset: planned-v2", "preset: " + ProtocolPresets.InsecureForTestsName) + "\ndecryption:\n  statistical-security: 20\n");
+        Assert.Equal(20, c.Decryption.StatisticalSecurity);
+        Assert.True(c.Preset.IsInsecureForTests);
+    }
+
+    [Theory]
+    [InlineData("1024")]
+    [InlineData("65536")]
+    [InlineData("3000")]
+    public void MaxRingDegreeMustBeAPowerOfTwoWithinThePlannersRange(string value)
+    {
+        var e = Invalid(Replace(ValidYaml, "preset: planned-v2", "preset: planned-v2\n  max-ring-degree: " + value));
+        Assert.Contains($"he.max-ring-degree {value} must be a power of two from 2048 to 32768", Assert.Single(e.Errors), StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData("clip: 1.5", "clip: 0", "dp.clip 0 must be a positive finite L2 norm")]
     [InlineData("clip: 1.5", "clip: 1,5", "is not a number")]
     [InlineData("noise-sigma: 2.5", "noise-sigma: -1", "dp.noise-sigma -1 must be positive")]
-    [InlineData("rounds: 50", "rounds: 0", "dp.rounds 0 must be at least 1")]
+    [InlineData("rounds: 5", "rounds: 0", "dp.rounds 0 must be at least 1")]
     [InlineData("bits: 16", "bits: sixteen", "is not a whole number")]
+    [InlineData("bits: 16", "bits: 1", "dp.bits 1 must be between 2 and 32")]
     [InlineData("epsilon: 8", "epsilon: .inf", "privacy-budget.epsilon")]
     [InlineData("epsilon: 8", "epsilon: 0", "privacy-budget.epsilon 0 must be positive")]
     public void BadNumbersAreRefused(string from, string to, string expected)
@@ -292,11 +422,27 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
     }
 
     [Fact]
-    public void UnknownHePresetListsTheKnownOnes()
+    public void UnknownHePresetNamesTheKnownOnes()
     {
-        var e = Invalid(ValidYaml, new HashSet<string> { "bfv-8192", "bfv-32768" });
-        Assert.Contains("he.preset 'bfv-16384' is not a known preset; use one of: bfv-32768, bfv-8192", Assert.Single(e.Errors), StringComparison.Ordinal);
-        Assert.Equal("bfv-16384", Parse(ValidYaml, new HashSet<string> { "bfv-16384" }).HePreset);
+        var e = Invalid(Replace(ValidYaml, "preset: planned-v2", "preset: bfv-planned-b16-v1"));
+        Assert.Contains("he.preset 'bfv-planned-b16-v1' is not a known preset; use planned-v2 (the parameters are planned from this file) or insecure-for-tests-v2 (tests only, NOT SECURE)", Assert.Single(e.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheHeSectionIsOptionalAndDefaultsToThePlannedPreset()
+    {
+        var c = Parse(Replace(ValidYaml, "he:\n  preset: planned-v2\n", ""));
+        Assert.Equal(ProtocolPresets.PlannedName, c.HePreset);
+        Assert.False(c.Preset.IsInsecureForTests);
+    }
+
+    [Fact]
+    public void AConsortiumNoSecureParameterSetHoldsIsRefusedSayingWhatToChange()
+    {
+        var e = Invalid(Replace(ValidYaml, "preset: planned-v2", "preset: planned-v2\n  max-ring-degree: 2048"));
+        Assert.StartsWith("he: no secure parameter set holds this consortium", Assert.Single(e.Errors), StringComparison.Ordinal);
+        Assert.Contains("raise he.max-ring-degree", e.Errors[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -327,27 +473,5 @@ public sealed class ConsortiumConfigLoaderTests : IDisposable
     {
         var e = Invalid(Replace(ValidYaml, "participants:\n  - id: hospital-a", "participants: hospital-a\nx:\n  - id: hospital-a"));
         Assert.Contains(e.Errors, m => m.Contains("participants: must be a list", StringComparison.Ordinal));
-    }
-}
-
-public sealed class RoundPolicyFromConfigTests : IDisposable
-{
-    private readonly string _dir = Directory.CreateTempSubdirectory("secagg-policy-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    [Fact]
-    public void PolicyTakesEnrolmentThresholdAndDeadlinesFromTheConfiguration()
-    {
-        File.WriteAllText(Path.Combine(_dir, "ca.pem"), "x");
-        var config = ConsortiumConfigLoader.Parse(ConsortiumConfigLoaderTests.ValidYaml, _dir);
-        var policy = SecAgg.Aggregator.Rounds.RoundPolicy.FromConfig(config);
-        Assert.Equal(["hospital-a", "hospital-b", "hospital-c"], policy.Enrolled.ToArray());
-        Assert.Equal(2, policy.MinParticipants);
-        Assert.Equal(2, policy.Threshold);
-        Assert.Equal(TimeSpan.FromMinutes(30), policy.CollectDeadline);
-        Assert.Equal(TimeSpan.FromMinutes(10), policy.DecryptDeadline);
-        Assert.True(policy.IsEnrolled("hospital-b"));
-        Assert.False(policy.IsEnrolled("hospital-z"));
     }
 }

@@ -1,7 +1,6 @@
-using SecAgg.Aggregator.Config;
-using SecAgg.Protocol;
+using SecAgg.Protocol.Consortium;
 
-namespace SecAgg.Aggregator.Tests.Config;
+namespace SecAgg.Protocol.Tests.Consortium;
 
 /// <summary>he.scheme: bfv (default) or ckks, checked with line numbers like the rest of the file.</summary>
 public sealed class SchemeConfigTests : IDisposable
@@ -19,7 +18,7 @@ public sealed class SchemeConfigTests : IDisposable
     private ConsortiumConfig Parse(string yaml) => ConsortiumConfigLoader.Parse(yaml, _dir, "test.yaml");
 
     private static string WithScheme(string scheme) =>
-        ConsortiumConfigLoaderTests.ValidYaml.Replace("  preset: bfv-16384\n", $"  preset: bfv-16384\n  scheme: {scheme}\n", StringComparison.Ordinal);
+        ConsortiumConfigLoaderTests.ValidYaml.Replace("  preset: planned-v2\n", $"  preset: planned-v2\n  scheme: {scheme}\n", StringComparison.Ordinal);
 
     [Fact]
     public void SchemeDefaultsToBfvWhenAbsent()
@@ -30,16 +29,19 @@ public sealed class SchemeConfigTests : IDisposable
     [Theory]
     [InlineData("bfv", HeScheme.Bfv)]
     [InlineData("ckks", HeScheme.Ckks)]
-    public void SchemeIsParsed(string text, HeScheme expected)
+    public void SchemeIsParsedAndPlanned(string text, HeScheme expected)
     {
-        Assert.Equal(expected, Parse(WithScheme(text)).Scheme);
+        ConsortiumConfig c = Parse(WithScheme(text));
+        Assert.Equal(expected, c.Scheme);
+        Assert.Equal(expected, c.Preset.Scheme.Kind);
+        Assert.Equal(expected, c.Descriptor.Scheme);
     }
 
     [Fact]
     public void UnknownSchemeIsRefusedWithItsLineAndTheAcceptedNames()
     {
         var e = Assert.Throws<ConsortiumConfigException>(() => Parse(WithScheme("paillier")));
-        Assert.Equal("line 18: he.scheme 'paillier' is unknown; use bfv (exact integers, the default) or ckks (fixed-point reals)", Assert.Single(e.Errors));
+        Assert.Equal("line 19: he.scheme 'paillier' is unknown; use bfv (exact integers, the default) or ckks (fixed-point reals)", Assert.Single(e.Errors));
     }
 
     [Fact]
@@ -53,6 +55,6 @@ public sealed class SchemeConfigTests : IDisposable
     public void SchemeListIsRefused()
     {
         var e = Assert.Throws<ConsortiumConfigException>(() => Parse(WithScheme("[bfv, ckks]")));
-        Assert.Contains("line 18: he.scheme: must be a single value", Assert.Single(e.Errors), StringComparison.Ordinal);
+        Assert.Contains("line 19: he.scheme: must be a single value", Assert.Single(e.Errors), StringComparison.Ordinal);
     }
 }
