@@ -42,6 +42,7 @@ public sealed class AggregatorHost : IAsyncDisposable
     private readonly ServiceStateStore _docs;
     private readonly TimeSpan _grace;
     private readonly ILogger _logger;
+    private readonly ConsortiumRoster _roster;
     private int _disposed;
 
     private AggregatorHost(WebApplication app, IAggregatorStore store, ServiceStateStore docs, TimeSpan grace, ILogger logger, int port)
@@ -54,6 +55,7 @@ public sealed class AggregatorHost : IAsyncDisposable
         Port = port;
         Address = new Uri($"https://localhost:{port}");
         Metrics = app.Services.GetRequiredService<AggregatorMetrics>();
+        _roster = app.Services.GetRequiredService<ConsortiumRoster>();
     }
 
     /// <summary>The address participants on this machine use (https://localhost:port).</summary>
@@ -154,6 +156,7 @@ public sealed class AggregatorHost : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
         await _docs.DisposeAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
+        _roster.Dispose();
     }
 
     private static void SetHealth(WebApplication app, HealthCheckResponse.Types.ServingStatus status)
