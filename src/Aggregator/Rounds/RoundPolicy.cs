@@ -8,7 +8,8 @@ public sealed class RoundPolicy
 {
     /// <summary>Checks and builds a policy.</summary>
     /// <exception cref="ArgumentException">A rule is inconsistent (the message names the parameter).</exception>
-    public RoundPolicy(IEnumerable<string> enrolled, int minParticipants, int threshold, TimeSpan collectDeadline, TimeSpan approveDeadline, TimeSpan decryptDeadline)
+    /// <remarks>The approval deadline defaults to the decryption deadline, as in the consortium file.</remarks>
+    public RoundPolicy(IEnumerable<string> enrolled, int minParticipants, int threshold, TimeSpan collectDeadline, TimeSpan decryptDeadline, TimeSpan? approveDeadline = null)
     {
         ArgumentNullException.ThrowIfNull(enrolled);
         var ids = enrolled.ToImmutableSortedSet(StringComparer.Ordinal);
@@ -22,13 +23,13 @@ public sealed class RoundPolicy
         ArgumentOutOfRangeException.ThrowIfLessThan(threshold, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(threshold, ids.Count);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(collectDeadline, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(approveDeadline, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(decryptDeadline, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(approveDeadline ?? decryptDeadline, TimeSpan.Zero, nameof(approveDeadline));
         Enrolled = [.. ids];
         MinParticipants = minParticipants;
         Threshold = threshold;
         CollectDeadline = collectDeadline;
-        ApproveDeadline = approveDeadline;
+        ApproveDeadline = approveDeadline ?? decryptDeadline;
         DecryptDeadline = decryptDeadline;
     }
 
@@ -37,7 +38,7 @@ public sealed class RoundPolicy
     {
         ArgumentNullException.ThrowIfNull(config);
         return new RoundPolicy(
-            config.Participants.Select(p => p.Id), config.MinParticipants, config.Threshold, config.Deadlines.Collect, config.Deadlines.Approve, config.Deadlines.Decrypt);
+            config.Participants.Select(p => p.Id), config.MinParticipants, config.Threshold, config.Deadlines.Collect, config.Deadlines.Decrypt, config.Deadlines.Approve);
     }
 
     /// <summary>Enrolled participant ids, sorted (ordinal).</summary>

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
 using Grpc.Core;
 using SecAgg.Crypto.Multiparty;
+using SecAgg.Aggregator.Tests.Support;
 using SecAgg.Proto.V1;
 using SecAgg.Protocol;
 using SecAgg.Protocol.Approval;
@@ -153,17 +154,20 @@ internal sealed class TestParticipant : IDisposable
     }
 
     /// <summary>Fetches the session; when this participant is in D, checks it with MemberDecryption and computes one share per chunk.</summary>
-    public async Task<List<V1.DecryptionShare>?> PrepareSharesAsync(ulong round)
+    /// <remarks>With <paramref name="claimedSet"/> the shares are made for that decryption set instead of the announced one (an adversarial test), kept in a separate ledger.</remarks>
+    public async Task<List<V1.DecryptionShare>?> PrepareSharesAsync(ulong round, IReadOnlyList<string>? claimedSet = null)
     {
         V1.DecryptionSession session = await Client.Rounds.GetDecryptionSessionAsync(new GetDecryptionSessionRequest { Round = round, WaitMillis = 20_000 });
         Assert.Equal(V1.RoundStage.Decrypting, session.Stage);
-        if (!session.DecryptionSet.Contains(Id))
+        IReadOnlyList<string> set = claimedSet ?? [.. session.DecryptionSet];
+        if (!set.Contains(Id))
         {
             return null;
         }
 
-        var member = new MemberDecryption(_preset, _roster, Keys, new FileDecryptionLedger(Path.Combine(_stateDir, "ledger"), _preset.Aggregation));
-        RoundDecision<MemberSession> opened = member.Open(round, [.. session.Commitments.Select(FromWire)], [.. session.Approvals.Select(FromWire)], [.. session.DecryptionSet]);
+        string ledger = Path.Combine(_stateDir, claimedSet is null ? "ledger" : "ledger-" + Guid.NewGuid().ToString("N"));
+        var member = new MemberDecryption(_preset, _roster, Keys, new FileDecryptionLedger(ledger, _preset.Aggregation));
+        RoundDecision<MemberSession> opened = member.Open(round, [.. session.Commitments.Select(FromWire)], [.. session.Approvals.Select(FromWire)], set);
         Assert.True(opened.IsAccepted, opened.Reason);
         using MemberSession s = opened.Value!;
         return [.. s.Shares().Select(x => new V1.DecryptionShare { Round = round, ChunkIndex = (uint)x.Chunk, Share = ByteString.CopyFrom(x.Share), ParticipantId = Id })];

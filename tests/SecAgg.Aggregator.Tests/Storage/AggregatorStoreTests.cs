@@ -139,7 +139,7 @@ public sealed class AggregatorStoreTests
     }
 
     [Theory, MemberData(nameof(Engines))]
-    public async Task AnAggregateIsSentForDecryptionInOneRoundOnly(string engine)
+    public async Task AnUploadListIsPutUpForApprovalInOneRoundOnly(string engine)
     {
         await using var h = await Harness.CreateAsync(engine);
         byte[] aggregate = [7, 7, 7];
@@ -151,14 +151,14 @@ public sealed class AggregatorStoreTests
             h.Time.Advance(TimeSpan.FromMinutes(31));
             if (round == 1)
             {
-                await h.Coordinator.BeginDecryptionAsync(1, ["a", "b"], aggregate);
+                await h.Coordinator.BeginApprovalAsync(1, aggregate);
                 await h.Store.UpdateRoundAsync(1, r => RoundLifecycle.Abort(r, "test", h.Time.GetUtcNow()));
             }
         }
 
-        var e = await Assert.ThrowsAsync<RoundStateException>(() => h.Coordinator.BeginDecryptionAsync(2, ["a", "b"], aggregate));
-        Assert.Equal(RoundError.ShareAlreadyRequested, e.Error);
-        Assert.Contains("already sent for decryption in round 1", e.Message, StringComparison.Ordinal);
+        var e = await Assert.ThrowsAsync<RoundStateException>(() => h.Coordinator.BeginApprovalAsync(2, aggregate));
+        Assert.Equal(RoundError.ListReused, e.Error);
+        Assert.Contains("already put up for approval in round 1", e.Message, StringComparison.Ordinal);
         Assert.Equal(RoundStage.Collecting, (await h.Store.GetRoundAsync(2))!.Stage);
     }
 
