@@ -99,7 +99,7 @@ public sealed class RoundLifecycleTests
         Assert.Equal(2, a.Summands);
         Assert.Equal(ListDigest, a.ListDigest.ToArray());
         Assert.Equal(r.CollectDeadline.AddMinutes(10), a.ApproveDeadline);
-        Refused(RoundError.NotAMember, () => _life.CountUpload(a, "b", r.CollectDeadline));
+        Refused(RoundError.WrongStage, () => _life.CountUpload(a, "b", r.CollectDeadline)); // U is fixed
     }
 
     [Fact]

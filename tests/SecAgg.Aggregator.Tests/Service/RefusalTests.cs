@@ -28,7 +28,9 @@ public sealed class RefusalTests
         using var epochA = ParticipantKeyEpoch.Start(a.Preset, RosterOf(h), a.Signer, a.Id, 1);
         SignedStatement genuine = epochA.CreateCommit();
 
-        // A's commit re-signed with B's enrollment key, sent by A: the signature is B's, not A's.
+        // A's commit re-signed with B's enrollment key, sent by A: the signature is B's (whose certificate the aggregator
+        // admitted when B connected), not A's.
+        await b.Client.KeyEpoch.GetEpochInfoAsync(new GetEpochInfoRequest());
         SignedStatement forged = b.Signer.Sign(Statement.Parse(genuine.Statement.Span));
         var e = await ServiceHarness.AssertStatusAsync(StatusCode.PermissionDenied, async () =>
             await a.Client.KeyEpoch.SubmitCommitAsync(new SubmitStatementRequest { EpochId = 1, Statement = TestParticipant.ToWire(forged) }));
@@ -44,6 +46,7 @@ public sealed class RefusalTests
         EpochInfo info = await a.Client.KeyEpoch.GetEpochInfoAsync(new GetEpochInfoRequest());
         Assert.All(info.Participants, p => Assert.False(p.CommitReceived));
         await h.JoinEpochAsync();
+        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Open);
         Assert.Equal(KeyEpochStage.Ready, (await a.Client.KeyEpoch.GetEpochInfoAsync(new GetEpochInfoRequest())).Stage);
     }
 
@@ -70,6 +73,7 @@ public sealed class RefusalTests
         await using var h = await ServiceHarness.CreateAsync("sqlite");
         await h.StartAsync();
         await h.JoinEpochAsync();
+        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Open);
         TestParticipant a = h.Participant(h.Ids[0]);
         RoundParameters p = await a.RoundAsync(1);
         var encryptor = new UpdateEncryptor(p, a.Keys.Secret, a.Signer, a.Id);
@@ -97,6 +101,7 @@ public sealed class RefusalTests
         await using var h = await ServiceHarness.CreateAsync("sqlite");
         await h.StartAsync();
         await h.JoinEpochAsync();
+        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Open);
         TestParticipant a = h.Participant(h.Ids[0]);
         List<CiphertextUploadMessage> first = await a.EncryptAsync(1, TestParticipant.RandomUpdate(1));
         Assert.True((await a.SendAsync(first)).Complete);
@@ -117,6 +122,7 @@ public sealed class RefusalTests
         await using var h = await ServiceHarness.CreateAsync("sqlite", parties: 3, minParticipants: 2, threshold: 2, collect: "2s");
         await h.StartAsync();
         await h.JoinEpochAsync();
+        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Open);
         TestParticipant a = h.Participant(h.Ids[0]), b = h.Participant(h.Ids[1]), c = h.Participant(h.Ids[2]);
         await a.UploadAsync(1, TestParticipant.RandomUpdate(1));
         await b.UploadAsync(1, TestParticipant.RandomUpdate(2));
@@ -151,6 +157,7 @@ public sealed class RefusalTests
         await using var h = await ServiceHarness.CreateAsync("sqlite", parties: 3, threshold: 2);
         await h.StartAsync();
         await h.JoinEpochAsync();
+        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Open);
         TestParticipant[] all = [.. h.Ids.Select(h.Participant)];
         foreach (TestParticipant t in all)
         {
@@ -192,6 +199,7 @@ public sealed class RefusalTests
         await using var h = await ServiceHarness.CreateAsync("sqlite", rounds: 1);
         await h.StartAsync();
         await h.JoinEpochAsync();
+        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Open);
         TestParticipant a = h.Participant(h.Ids[0]);
         RoundStatus status = await a.Client.Rounds.GetRoundStatusAsync(new GetRoundStatusRequest { Round = 999 });
         Assert.Equal(Proto.V1.RoundStage.Unspecified, status.Stage);

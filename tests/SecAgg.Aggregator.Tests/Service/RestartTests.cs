@@ -14,6 +14,7 @@ public sealed class RestartTests
         await using var h = await ServiceHarness.CreateAsync(engine, parties: 3, threshold: 2);
         await h.StartAsync();
         await h.JoinEpochAsync();
+        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Open);
         TestParticipant[] all = [.. h.Ids.Select(h.Participant)];
         float[][] updates = [.. new[] { 31, 32, 33 }.Select(TestParticipant.RandomUpdate)];
         RoundParameters p = await all[0].RoundAsync(1);
@@ -37,6 +38,7 @@ public sealed class RestartTests
         await using var h = await ServiceHarness.CreateAsync("sqlite", parties: 3, threshold: 3);
         await h.StartAsync();
         await h.JoinEpochAsync();
+        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Open);
         TestParticipant[] all = [.. h.Ids.Select(h.Participant)];
         float[][] updates = [.. new[] { 41, 42, 43 }.Select(TestParticipant.RandomUpdate)];
         RoundParameters p = await all[0].RoundAsync(1);

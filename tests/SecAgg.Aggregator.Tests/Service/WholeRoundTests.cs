@@ -65,6 +65,7 @@ public sealed class WholeRoundTests
     {
         TestParticipant[] all = [.. h.Ids.Select(h.Participant)];
         float[][] updates = [.. seeds.Select(TestParticipant.RandomUpdate)];
+        await h.WaitForStageAsync(round, Proto.V1.RoundStage.Open);
         RoundParameters p = await all[0].RoundAsync(round);
         for (int i = 0; i < all.Length; i++)
         {

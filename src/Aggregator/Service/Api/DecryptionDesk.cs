@@ -66,6 +66,11 @@ internal sealed class DecryptionDesk(
 
             if (r.Stage is CoreStage.Published or CoreStage.Aborted || waited.Elapsed >= wait)
             {
+                if (r.Stage == CoreStage.Published)
+                {
+                    RequireInD(r, caller); // D was fixed: a participant outside it is told so, as while decrypting
+                }
+
                 return answer;
             }
 
