@@ -204,7 +204,7 @@ public sealed class RefusalTests
         RoundStatus status = await a.Client.Rounds.GetRoundStatusAsync(new GetRoundStatusRequest { Round = 999 });
         Assert.Equal(Proto.V1.RoundStage.Unspecified, status.Stage);
         Assert.Contains("round 999 is beyond the planned rounds", status.NotOpenReason, StringComparison.Ordinal);
-        var e = await ServiceHarness.AssertStatusAsync(StatusCode.FailedPrecondition, async () =>
+        var e = await ServiceHarness.AssertStatusAsync(StatusCode.NotFound, async () =>
             await a.Client.Rounds.GetRoundConfigAsync(new GetRoundConfigRequest { Round = 999 }));
         Assert.Contains("beyond the planned rounds", e.Status.Detail, StringComparison.Ordinal);
     }

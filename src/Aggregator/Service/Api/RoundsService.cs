@@ -34,7 +34,7 @@ internal sealed class RoundsService(
         if (r is null)
         {
             string why = reasons.Why(request.Round, await rounds.Store.GetLatestRoundAsync(ct).ConfigureAwait(false)) ?? "it has not opened yet";
-            throw new RefusalException(StatusCode.FailedPrecondition, ErrorReason.NotFound,
+            throw new RefusalException(StatusCode.NotFound, ErrorReason.NotFound,
                 request.Round == 0 ? $"no round is open: {why}" : $"round {request.Round} is not open: {why}", request.Round);
         }
 
