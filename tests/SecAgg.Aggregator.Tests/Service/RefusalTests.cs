@@ -71,9 +71,7 @@ public sealed class RefusalTests
     public async Task AnUploadWhoseCommitmentDoesNotMatchItsChunksIsNotCounted()
     {
         await using var h = await ServiceHarness.CreateAsync("sqlite");
-        await h.StartAsync();
-        await h.JoinEpochAsync();
-        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Open);
+        await h.StartWithEpochAsync();
         TestParticipant a = h.Participant(h.Ids[0]);
         RoundParameters p = await a.RoundAsync(1);
         var encryptor = new UpdateEncryptor(p, a.Keys.Secret, a.Signer, a.Id);
@@ -99,9 +97,7 @@ public sealed class RefusalTests
     public async Task ASecondDifferentUploadIsRefusedNamingTheFirstAndAnIdenticalResendIsAnsweredAgain()
     {
         await using var h = await ServiceHarness.CreateAsync("sqlite");
-        await h.StartAsync();
-        await h.JoinEpochAsync();
-        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Open);
+        await h.StartWithEpochAsync();
         TestParticipant a = h.Participant(h.Ids[0]);
         List<CiphertextUploadMessage> first = await a.EncryptAsync(1, TestParticipant.RandomUpdate(1));
         Assert.True((await a.SendAsync(first)).Complete);
@@ -120,9 +116,7 @@ public sealed class RefusalTests
     public async Task AnApprovalFromOutsideTheUploadListIsRefused()
     {
         await using var h = await ServiceHarness.CreateAsync("sqlite", parties: 3, minParticipants: 2, threshold: 2, collect: "2s");
-        await h.StartAsync();
-        await h.JoinEpochAsync();
-        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Open);
+        await h.StartWithEpochAsync();
         TestParticipant a = h.Participant(h.Ids[0]), b = h.Participant(h.Ids[1]), c = h.Participant(h.Ids[2]);
         await a.UploadAsync(1, TestParticipant.RandomUpdate(1));
         await b.UploadAsync(1, TestParticipant.RandomUpdate(2));
@@ -155,20 +149,14 @@ public sealed class RefusalTests
     public async Task AShareMadeForAnotherSessionIsRefusedAndTheRoundStillPublishes()
     {
         await using var h = await ServiceHarness.CreateAsync("sqlite", parties: 3, threshold: 2);
-        await h.StartAsync();
-        await h.JoinEpochAsync();
-        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Open);
+        await h.StartWithEpochAsync();
         TestParticipant[] all = [.. h.Ids.Select(h.Participant)];
         foreach (TestParticipant t in all)
         {
             await t.UploadAsync(1, TestParticipant.RandomUpdate(t.Id.GetHashCode(StringComparison.Ordinal)));
         }
 
-        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Approving);
-        foreach (TestParticipant t in all)
-        {
-            await t.ApproveAsync(1);
-        }
+        await h.ApproveAllAsync(1, all);
 
         RoundStatus decrypting = await h.WaitForStageAsync(1, Proto.V1.RoundStage.Decrypting);
         string member = decrypting.WaitingFor[0];
@@ -197,9 +185,7 @@ public sealed class RefusalTests
     public async Task ARoundBeyondThePlannedRoundsSaysWhyItWillNeverOpen()
     {
         await using var h = await ServiceHarness.CreateAsync("sqlite", rounds: 1);
-        await h.StartAsync();
-        await h.JoinEpochAsync();
-        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Open);
+        await h.StartWithEpochAsync();
         TestParticipant a = h.Participant(h.Ids[0]);
         RoundStatus status = await a.Client.Rounds.GetRoundStatusAsync(new GetRoundStatusRequest { Round = 999 });
         Assert.Equal(Proto.V1.RoundStage.Unspecified, status.Stage);

@@ -12,9 +12,7 @@ public sealed class RestartTests
     public async Task RestartWhileCollectingResumesAndPublishesTheMean(string engine)
     {
         await using var h = await ServiceHarness.CreateAsync(engine, parties: 3, threshold: 2);
-        await h.StartAsync();
-        await h.JoinEpochAsync();
-        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Open);
+        await h.StartWithEpochAsync();
         TestParticipant[] all = [.. h.Ids.Select(h.Participant)];
         float[][] updates = [.. new[] { 31, 32, 33 }.Select(TestParticipant.RandomUpdate)];
         RoundParameters p = await all[0].RoundAsync(1);
@@ -36,9 +34,7 @@ public sealed class RestartTests
     public async Task RestartWhileDecryptingKeepsTheSessionAndTheSharesAlreadyIn()
     {
         await using var h = await ServiceHarness.CreateAsync("sqlite", parties: 3, threshold: 3);
-        await h.StartAsync();
-        await h.JoinEpochAsync();
-        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Open);
+        await h.StartWithEpochAsync();
         TestParticipant[] all = [.. h.Ids.Select(h.Participant)];
         float[][] updates = [.. new[] { 41, 42, 43 }.Select(TestParticipant.RandomUpdate)];
         RoundParameters p = await all[0].RoundAsync(1);
@@ -47,11 +43,7 @@ public sealed class RestartTests
             await all[i].UploadAsync(1, updates[i]);
         }
 
-        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Approving);
-        foreach (TestParticipant t in all)
-        {
-            await t.ApproveAsync(1);
-        }
+        await h.ApproveAllAsync(1, all);
 
         await h.WaitForStageAsync(1, Proto.V1.RoundStage.Decrypting);
         Assert.True((await all[0].DecryptAsync(1))!.Complete);
@@ -70,11 +62,7 @@ public sealed class RestartTests
 
     private static async Task FinishAsync(ServiceHarness h, TestParticipant[] all, RoundParameters p, float[][] updates)
     {
-        await h.WaitForStageAsync(1, Proto.V1.RoundStage.Approving);
-        foreach (TestParticipant t in all)
-        {
-            await t.ApproveAsync(1);
-        }
+        await h.ApproveAllAsync(1, all);
 
         await h.WaitForStageAsync(1, Proto.V1.RoundStage.Decrypting);
         foreach (TestParticipant t in all)

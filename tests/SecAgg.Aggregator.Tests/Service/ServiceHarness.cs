@@ -154,6 +154,24 @@ internal sealed class ServiceHarness : IAsyncDisposable
 
     private ConsortiumConfig? _config;
 
+    /// <summary>Starts the aggregator, runs the key epoch with every participant and waits until round 1 is open.</summary>
+    public async Task StartWithEpochAsync()
+    {
+        await StartAsync();
+        await JoinEpochAsync();
+        await WaitForStageAsync(1, Proto.V1.RoundStage.Open);
+    }
+
+    /// <summary>Every participant in <paramref name="participants"/> approves round <paramref name="round"/>'s list once it is APPROVING.</summary>
+    public async Task ApproveAllAsync(ulong round, IEnumerable<TestParticipant> participants)
+    {
+        await WaitForStageAsync(round, Proto.V1.RoundStage.Approving);
+        foreach (TestParticipant t in participants)
+        {
+            await t.ApproveAsync(round);
+        }
+    }
+
     /// <summary>Runs the key epoch with every participant, step by step, until the epoch is READY.</summary>
     public async Task JoinEpochAsync()
     {

@@ -46,11 +46,7 @@ public sealed class ServiceKillNineTests
         await ServiceHarness.AssertStatusAsync(StatusCode.AlreadyExists, () => ps[0].UploadAsync(1, updates[0])); // never counted twice
         Assert.True((await Resume(ps[1], b)).Complete);
         Assert.True((await Resume(ps[2], c)).Complete);
-        await h.WaitForStageAsync(1, WireStage.Approving);
-        foreach (TestParticipant p in ps)
-        {
-            await p.ApproveAsync(1);
-        }
+        await h.ApproveAllAsync(1, ps);
 
         RoundStatus decrypting = await h.WaitForStageAsync(1, WireStage.Decrypting);
         Assert.Equal(3u, decrypting.ParticipantsSubmitted);

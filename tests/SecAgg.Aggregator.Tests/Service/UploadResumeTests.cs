@@ -44,11 +44,7 @@ public sealed class UploadResumeTests
         Assert.True(fresh.Complete);
 
         Assert.True((await ps[2].UploadAsync(1, updates[2])).Complete);
-        await h.WaitForStageAsync(1, WireStage.Approving);
-        foreach (TestParticipant p in ps)
-        {
-            await p.ApproveAsync(1);
-        }
+        await h.ApproveAllAsync(1, ps);
 
         await h.WaitForStageAsync(1, WireStage.Decrypting);
         foreach (TestParticipant p in ps)

@@ -75,11 +75,7 @@ public sealed class WholeRoundTests
             Assert.Equal((uint)p.TotalChunks, r.AcceptedCount);
         }
 
-        await h.WaitForStageAsync(round, Proto.V1.RoundStage.Approving);
-        foreach (TestParticipant t in all)
-        {
-            await t.ApproveAsync(round);
-        }
+        await h.ApproveAllAsync(round, all);
 
         RoundStatus decrypting = await h.WaitForStageAsync(round, Proto.V1.RoundStage.Decrypting);
         Assert.Equal((uint)all.Length, decrypting.ApprovalsReceived);

@@ -19,18 +19,14 @@ namespace SecAgg.Aggregator.Service.Api;
 internal sealed class ApprovalDesk(
     RoundCatalog rounds, OpeningReasons reasons, UploadDocuments uploads, ConsortiumRoster roster, RoundCoordinator coordinator, DriverSignal driver, ILoggerFactory loggers)
 {
-    private const uint MaxWaitMillis = 60_000;
-    private static readonly TimeSpan Recheck = TimeSpan.FromMilliseconds(100);
     private readonly ILogger _logger = loggers.CreateLogger("SecAgg.Aggregator.Service");
 
     /// <summary>U's commitments for a member of U once the round is APPROVING (waits up to wait_millis before that).</summary>
-    public async Task<ApprovalRequest> RequestAsync(GetApprovalRequestRequest request, ServerCallContext context)
+    public Task<ApprovalRequest> RequestAsync(GetApprovalRequestRequest request, ServerCallContext context)
     {
         string caller = context.Caller();
         CancellationToken ct = context.CallToken();
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        TimeSpan wait = TimeSpan.FromMilliseconds(Math.Min(request.WaitMillis, MaxWaitMillis));
-        while (true)
+        return LongPoll.UntilAsync<ApprovalRequest>(request.WaitMillis, async waited =>
         {
             RoundState r = await rounds.RequireAsync(request.Round, reasons.Why, ct).ConfigureAwait(false);
             var answer = new ApprovalRequest { Round = (ulong)r.Number, Stage = RoundCatalog.ToWire(r.Stage) };
@@ -42,18 +38,13 @@ internal sealed class ApprovalDesk(
                 return answer;
             }
 
-            if (r.Stage is not (CoreStage.Open or CoreStage.Collecting) || waited.Elapsed >= wait)
+            if (r.Stage is CoreStage.Decrypting or CoreStage.Published)
             {
-                if (r.Stage is CoreStage.Decrypting or CoreStage.Published)
-                {
-                    RequireInU(r, caller);
-                }
-
-                return answer;
+                RequireInU(r, caller);
             }
 
-            await Task.Delay(Recheck, ct).ConfigureAwait(false);
-        }
+            return r.Stage is CoreStage.Open or CoreStage.Collecting && !waited ? null : answer;
+        }, ct);
     }
 
     /// <summary>Verifies and records the caller's approval of U's list.</summary>

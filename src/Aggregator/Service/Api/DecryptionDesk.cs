@@ -23,8 +23,6 @@ internal sealed class DecryptionDesk(
     RoundCatalog rounds, OpeningReasons reasons, ProtocolPreset preset, UploadDocuments uploads, ApprovalDesk approvals, ConsortiumRoster roster, RoundCoordinator coordinator,
     DriverSignal driver, AggregatorMetrics metrics, ILoggerFactory loggers)
 {
-    private const uint MaxWaitMillis = 60_000;
-    private static readonly TimeSpan Recheck = TimeSpan.FromMilliseconds(100);
     private readonly ConcurrentDictionary<long, SetDecryptionSession> _sessions = new();
     private readonly ILogger _logger = loggers.CreateLogger("SecAgg.Aggregator.Service");
 
@@ -44,19 +42,21 @@ internal sealed class DecryptionDesk(
     public void Forget(long round) => _sessions.TryRemove(round, out _);
 
     /// <summary>Rounds.GetDecryptionSession: waits (up to wait_millis) for DECRYPTING, then the session for a member of D.</summary>
-    public async Task<V1.DecryptionSession> SessionAsync(GetDecryptionSessionRequest request, ServerCallContext context)
+    public Task<V1.DecryptionSession> SessionAsync(GetDecryptionSessionRequest request, ServerCallContext context)
     {
         string caller = context.Caller();
         CancellationToken ct = context.CallToken();
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        TimeSpan wait = TimeSpan.FromMilliseconds(Math.Min(request.WaitMillis, MaxWaitMillis));
-        while (true)
+        return LongPoll.UntilAsync<V1.DecryptionSession>(request.WaitMillis, async waited =>
         {
             RoundState r = await rounds.RequireAsync(request.Round, reasons.Why, ct).ConfigureAwait(false);
             var answer = new V1.DecryptionSession { Round = (ulong)r.Number, KeyEpochId = ConsortiumRoster.EpochId, Stage = RoundCatalog.ToWire(r.Stage), TotalChunks = (uint)r.ChunkCount };
+            if (r.Stage is CoreStage.Decrypting or CoreStage.Published)
+            {
+                RequireInD(r, caller); // D is fixed: a participant outside it is told so
+            }
+
             if (r.Stage == CoreStage.Decrypting)
             {
-                RequireInD(r, caller);
                 answer.DecryptionSet.AddRange(roster.InPointOrder(r.DecryptionSet));
                 answer.Commitments.AddRange((await uploads.CommitmentsOfAsync(r, roster, ct).ConfigureAwait(false)).Select(SignedStatements.ToWire));
                 answer.Approvals.AddRange((await approvals.ApprovalsOfAsync(r, ct).ConfigureAwait(false)).Select(SignedStatements.ToWire));
@@ -64,18 +64,8 @@ internal sealed class DecryptionDesk(
                 return answer;
             }
 
-            if (r.Stage is CoreStage.Published or CoreStage.Aborted || waited.Elapsed >= wait)
-            {
-                if (r.Stage == CoreStage.Published)
-                {
-                    RequireInD(r, caller); // D was fixed: a participant outside it is told so, as while decrypting
-                }
-
-                return answer;
-            }
-
-            await Task.Delay(Recheck, ct).ConfigureAwait(false);
-        }
+            return r.Stage is CoreStage.Published or CoreStage.Aborted || waited ? answer : null;
+        }, ct);
     }
 
     /// <summary>Rounds.UploadDecryptionShares: stores each checked share once; when the caller answered every chunk its shares count as complete.</summary>

@@ -18,8 +18,6 @@ namespace SecAgg.Aggregator.Service.Api;
 /// </summary>
 internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster roster, ProtocolPreset preset, AggregatorMetrics metrics) : KeyEpochApi.KeyEpochBase
 {
-    private const uint MaxWaitMillis = 60_000;
-
     /// <summary>Largest threshold-share blob relayed (bytes).</summary>
     public const int MaxThresholdBlobBytes = 4 << 20;
 
@@ -78,11 +76,7 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
     {
         string caller = context.Caller();
         CheckCurrentEpoch(request.EpochId);
-        if (!epoch.AllCommitsIn)
-        {
-            throw new RefusalException(StatusCode.FailedPrecondition, ErrorReason.WrongStage,
-                $"reveals are accepted once all {roster.Count} commits are in; waiting for commits from {string.Join(", ", epoch.WaitingFor())}");
-        }
+        RequireAllCommits("reveals");
 
         SignedStatement signed = SignedStatements.FromWire(request.Statement, "statement");
         EpochReveal reveal = SignedStatements.VerifyOwn<EpochReveal>(roster.Verifier, caller, signed);
@@ -121,11 +115,7 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
             ThresholdShareBlob blob = requestStream.Current;
             ParticipantAuthenticator.RequireSelf(context, blob.SenderId);
             CheckCurrentEpoch(blob.EpochId);
-            if (!epoch.AllCommitsIn)
-            {
-                throw new RefusalException(StatusCode.FailedPrecondition, ErrorReason.WrongStage,
-                    $"threshold-share blobs are accepted once all {roster.Count} commits are in; waiting for {string.Join(", ", epoch.WaitingFor())}");
-            }
+            RequireAllCommits("threshold-share blobs");
 
             if (!roster.IsEnrolled(blob.RecipientId) || blob.RecipientId == caller)
             {
@@ -162,7 +152,7 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
 
         // A transport-level wait (not a protocol deadline), so real time rather than the service's clock.
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        TimeSpan wait = TimeSpan.FromMilliseconds(Math.Min(request.WaitMillis, MaxWaitMillis));
+        TimeSpan wait = TimeSpan.FromMilliseconds(Math.Min(request.WaitMillis, LongPoll.MaxWaitMillis));
         while (true)
         {
             // Take the signal before listing, so that a blob stored after the listing wakes the wait below.
@@ -203,7 +193,7 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
         CheckEpochExists(request.EpochId);
         CancellationToken ct = context.CallToken();
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        TimeSpan wait = TimeSpan.FromMilliseconds(Math.Min(request.WaitMillis, MaxWaitMillis));
+        TimeSpan wait = TimeSpan.FromMilliseconds(Math.Min(request.WaitMillis, LongPoll.MaxWaitMillis));
         while (true)
         {
             Task changed = epoch.NextChange;
@@ -224,6 +214,15 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
             }
 
             await WaitAsync(changed, left, ct).ConfigureAwait(false);
+        }
+    }
+
+    private void RequireAllCommits(string what)
+    {
+        if (!epoch.AllCommitsIn)
+        {
+            throw new RefusalException(StatusCode.FailedPrecondition, ErrorReason.WrongStage,
+                $"{what} are accepted once all {roster.Count} commits are in; waiting for commits from {string.Join(", ", epoch.WaitingFor())}");
         }
     }
 
