@@ -23,7 +23,7 @@ internal sealed class UploadIntake(
     RoundCatalog rounds, OpeningReasons reasons, UploadDocuments uploads, ConsortiumRoster roster, UploadAccumulator accumulator,
     LivenessTracker liveness, DriverSignal driver, AggregatorMetrics metrics, ILoggerFactory loggers)
 {
-    private ServiceStateStore docs => uploads.Docs;
+    private ServiceStateStore Docs => uploads.Docs;
 
     private readonly ILogger _logger = loggers.CreateLogger("SecAgg.Aggregator.Service");
 
@@ -171,7 +171,7 @@ internal sealed class UploadIntake(
     {
         string caller = context.Caller();
         RoundState r = await rounds.RequireAsync(request.Round, reasons.Why, context.CallToken()).ConfigureAwait(false);
-        byte[]? doc = await docs.GetAsync(DocumentKeys.Upload(r.Number, caller), context.CallToken()).ConfigureAwait(false);
+        byte[]? doc = await Docs.GetAsync(DocumentKeys.Upload(r.Number, caller), context.CallToken()).ConfigureAwait(false);
         if (!UploadDocuments.IsOf(doc, request.UploadId.Span))
         {
             throw new RefusalException(StatusCode.NotFound, ErrorReason.NotFound, $"no upload with that id from you in round {r.Number}; start one with a new upload id", request.Round);
@@ -255,7 +255,7 @@ internal sealed class UploadIntake(
         // The upload document (id and public weight) is written before any chunk is accepted: the weight of every
         // counted upload is durable, and Σw over the round's contributors is counted exactly once with them.
         byte[] doc = UploadDocuments.Encode(header.UploadId.Span, header.Weight);
-        byte[] kept = await docs.InsertIfAbsentAsync(DocumentKeys.Upload(latest.Number, caller), doc, ct).ConfigureAwait(false);
+        byte[] kept = await Docs.InsertIfAbsentAsync(DocumentKeys.Upload(latest.Number, caller), doc, ct).ConfigureAwait(false);
         bool sameUpload = UploadDocuments.IsOf(kept, header.UploadId.Span);
         bool counted = RoundState.Has(latest.Contributors, caller);
         if (!sameUpload && (counted || await uploads.HasCommitmentAsync(latest.Number, caller, ct).ConfigureAwait(false)))
@@ -288,12 +288,12 @@ internal sealed class UploadIntake(
                 throw Refusal(e, header.Round);
             }
 
-            foreach (string key in await docs.ListKeysAsync(DocumentKeys.ChunkDigestPrefix(latest.Number, caller), ct).ConfigureAwait(false))
+            foreach (string key in await Docs.ListKeysAsync(DocumentKeys.ChunkDigestPrefix(latest.Number, caller), ct).ConfigureAwait(false))
             {
-                await docs.DeleteAsync(key, ct).ConfigureAwait(false);
+                await Docs.DeleteAsync(key, ct).ConfigureAwait(false);
             }
 
-            await docs.PutAsync(DocumentKeys.Upload(latest.Number, caller), doc, ct).ConfigureAwait(false);
+            await Docs.PutAsync(DocumentKeys.Upload(latest.Number, caller), doc, ct).ConfigureAwait(false);
         }
 
         return (latest, false);
