@@ -95,6 +95,10 @@ internal sealed class InProcessRound : IDisposable
         return [.. sums.Select(s => s.Serialize())];
     }
 
+    /// <summary>Each of <paramref name="sites"/> joins the announced round (its own check) and uploads its update.</summary>
+    public static (Site Site, EncryptedUpload Upload)[] UploadAll(RoundParameters round, IReadOnlyList<Site> sites, float[][] updates, ulong[]? weights = null) =>
+        [.. sites.Select((s, i) => (s, s.Upload(s.Join(Announcement(round)), updates[i], weights?[i] ?? 1)))];
+
     /// <summary>Each member of U decides on the list of U's signed commitments; all must approve.</summary>
     public SignedStatement[] Approvals(ulong round, IReadOnlyList<(Site Site, EncryptedUpload Upload)> uploads)
     {

@@ -40,7 +40,7 @@ public sealed class InProcessRoundTests
         Site[] uploaders = t == n ? r.Sites : r.Sites[..^1];
         string[] d = [.. r.Sites[^t..].Select(s => s.Id)];
         float[][] updates = Updates(uploaders.Length, seed: (n * 100) + (t * 10) + (int)scheme);
-        (Site Site, EncryptedUpload Upload)[] uploads = [.. uploaders.Select((s, i) => (s, s.Upload(s.Join(InProcessRound.Announcement(round)), updates[i])))];
+        (Site Site, EncryptedUpload Upload)[] uploads = InProcessRound.UploadAll(round, uploaders, updates);
 
         byte[][] sums = r.Fold(round, uploads.Select(u => u.Upload));
         SignedStatement[] approvals = r.Approvals(Round, uploads);
@@ -67,11 +67,11 @@ public sealed class InProcessRoundTests
         RoundParameters round = r.Announce(Round);
         float[][] updates = Updates(3, seed: 5);
         ulong[] weights = [3, 1, 4];
-        (Site, EncryptedUpload)[] uploads = [.. r.Sites.Select((s, i) => (s, s.Upload(s.Join(InProcessRound.Announcement(round)), updates[i], weights[i])))];
+        (Site Site, EncryptedUpload Upload)[] uploads = InProcessRound.UploadAll(round, r.Sites, updates, weights);
         string[] d = ["hospital-1", "hospital-3"];
         SignedStatement[] approvals = r.Approvals(Round, uploads);
-        SignedStatement[] commitments = [.. uploads.Select(u => u.Item2.SignedCommitment)];
-        uint[][] values = InProcessRound.Combine(round, round.CreateSession(r.Consortium.Ids, d), r.Fold(round, uploads.Select(u => u.Item2)),
+        SignedStatement[] commitments = [.. uploads.Select(u => u.Upload.SignedCommitment)];
+        uint[][] values = InProcessRound.Combine(round, round.CreateSession(r.Consortium.Ids, d), r.Fold(round, uploads.Select(u => u.Upload)),
             d.ToDictionary(id => id, id => InProcessRound.Answer(r[id], Round, commitments, approvals, d)));
 
         float[] mean = new AggregateDecoder(round).DecodeWeightedMean(values, weights.Aggregate((a, b) => a + b));
@@ -118,7 +118,7 @@ public sealed class InProcessRoundTests
         using InProcessRound r = InProcessRound.Create(3, 2, 1, 2, HeScheme.Bfv);
         RoundParameters round = r.Announce(Round);
         float[][] updates = Updates(3, seed: 11);
-        (Site Site, EncryptedUpload Upload)[] uploads = [.. r.Sites.Select((s, i) => (s, s.Upload(s.Join(InProcessRound.Announcement(round)), updates[i])))];
+        (Site Site, EncryptedUpload Upload)[] uploads = InProcessRound.UploadAll(round, r.Sites, updates);
         SignedStatement[] approvals = r.Approvals(Round, uploads);
         SignedStatement[] commitments = [.. uploads.Select(u => u.Upload.SignedCommitment)];
         string[] first = ["hospital-1", "hospital-2"];
@@ -158,7 +158,7 @@ public sealed class InProcessRoundTests
         using InProcessRound r = InProcessRound.Create(3, 2, 1, 2, HeScheme.Bfv);
         RoundParameters round = r.Announce(Round);
         float[][] updates = Updates(3, seed: 13);
-        (Site Site, EncryptedUpload Upload)[] uploads = [.. r.Sites.Select((s, i) => (s, s.Upload(s.Join(InProcessRound.Announcement(round)), updates[i])))];
+        (Site Site, EncryptedUpload Upload)[] uploads = InProcessRound.UploadAll(round, r.Sites, updates);
         SignedStatement[] approvals = r.Approvals(Round, uploads);
         SignedStatement[] commitments = [.. uploads.Select(u => u.Upload.SignedCommitment)];
         string[] d = ["hospital-2", "hospital-3"];
@@ -237,7 +237,7 @@ public sealed class InProcessRoundTests
         using InProcessRound r = InProcessRound.Create(3, 2, 1, 2, HeScheme.Bfv, epsilonBudget: 1);
         RoundParameters round = r.Announce(Round);
         float[][] updates = Updates(3, seed: 17);
-        EncryptedUpload[] uploads = [.. r.Sites.Select((s, i) => s.Upload(s.Join(InProcessRound.Announcement(round)), updates[i]))];
+        EncryptedUpload[] uploads = [.. InProcessRound.UploadAll(round, r.Sites, updates).Select(u => u.Upload)];
         SignedStatement[] list = [.. uploads.Select(u => u.SignedCommitment)];
         RoundDecision<SignedStatement> d = r["hospital-2"].Approval.Decide(InProcessRound.EpochId, Round, uploads[1].Commitment, list);
         Assert.Equal(RoundRefusal.PrivacyBudgetExhausted, d.Refusal);
