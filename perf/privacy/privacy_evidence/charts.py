@@ -1,0 +1,188 @@
+"""PNG charts of a run (matplotlib, Agg backend)."""
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .verdicts import RECONSTRUCTED_PSNR_DB  # noqa: E402
+
+
+def _image(ax, pixels, title=None):
+    ax.imshow(np.asarray(pixels).reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=7)
+
+
+def _save(fig, folder, name):
+    path = os.path.join(folder, name)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def best_per_image(entries):
+    """Attacker's best over methods: for each (label, round, view, original image) the highest PSNR."""
+    best = {}
+    for e in entries:
+        for p in e["pairs"]:
+            key = (e["label"], e["round"], e["view"], e["indices"][p["original"]])
+            if key not in best or p["psnr"] > best[key][0]:
+                best[key] = (p["psnr"], e, p)
+    return best
+
+
+def raw_reconstructions(raw, x, folder):
+    batches = sorted({e["batch"] for e in raw})
+    rows = []
+    for b in batches:
+        first = [e for e in raw if e["batch"] == b and e["trial"] == 0]
+        rows.append((f"B={b} original", [x[i] for i in first[0]["indices"][:8]], None))
+        for e in first:
+            by_original = {p["original"]: p for p in e["pairs"]}
+            images = [e["reconstruction"][by_original[i]["reconstruction"]] for i in range(min(8, b))]
+            rows.append((f"B={b} {e['method'].upper()}", images, [f"{by_original[i]['psnr']:.0f} dB" for i in range(min(8, b))]))
+    fig, axes = plt.subplots(len(rows), 8, figsize=(8 * 0.9, len(rows) * 1.05), squeeze=False)
+    for r, (label, images, titles) in enumerate(rows):
+        for c in range(8):
+            ax = axes[r][c]
+            if c < len(images):
+                _image(ax, images[c], titles[c] if titles else None)
+            else:
+                ax.axis("off")
+        axes[r][0].set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
+    fig.suptitle("(a) Reconstructions from one hospital's raw update (first trial per batch size)", fontsize=9)
+    return _save(fig, folder, "raw-reconstructions.png")
+
+
+def raw_psnr(raw, folder):
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    methods = sorted({e["method"] for e in raw})
+    batches = sorted({e["batch"] for e in raw})
+    width = 0.8 / len(methods)
+    for k, m in enumerate(methods):
+        for j, b in enumerate(batches):
+            values = [p["psnr"] for e in raw if e["batch"] == b and e["method"] == m for p in e["pairs"]]
+            if values:
+                pos = j + (k - (len(methods) - 1) / 2) * width
+                ax.bar(pos, np.mean(values), width, color=f"C{k}", label=m.upper() if j == 0 else None)
+                ax.plot([pos] * len(values), np.minimum(values, 60), ".", color="k", ms=3)
+    base = np.mean([v for e in raw for v in e["baseline_psnr"]])
+    ax.axhline(RECONSTRUCTED_PSNR_DB, color="r", ls="--", lw=1, label=f"{RECONSTRUCTED_PSNR_DB:.0f} dB threshold")
+    ax.axhline(base, color="gray", ls=":", lw=1, label="mean-image guess")
+    ax.set_xticks(range(len(batches)), [f"batch {b}" for b in batches])
+    ax.set_ylabel("PSNR (dB, capped at 60)")
+    ax.legend(fontsize=7)
+    ax.set_title("(a) Raw update of one hospital: reconstruction quality", fontsize=9)
+    return _save(fig, folder, "raw-psnr.png")
+
+
+def aggregate_psnr(aggregate, runs, folder):
+    best = best_per_image(aggregate)
+    info = {r["config"].label: r for r in runs}
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for (label, _, view, _), (value, e, _) in best.items():
+        cfg = info[label]["config"]
+        if view == "product":
+            eps = info[label]["epsilon_round"]
+            marker = "s" if label.startswith("control") else "o"
+            if cfg.hospitals == 4 or label.startswith("control"):
+                left.plot(min(eps, 1e4), value, marker, color="C3" if label.startswith("control") else "C0", ms=5)
+            right.plot(cfg.hospitals * (1.04 if label.startswith("control") else 1), value, marker,
+                       color="C3" if label.startswith("control") else "C0", ms=5)
+        else:
+            right.plot(cfg.hospitals * 0.96, value, "^", color="C2", ms=5)
+            if cfg.hospitals == 4:
+                left.axhline(value, color="C2", lw=0.6, alpha=0.5)
+    for ax in (left, right):
+        ax.axhline(RECONSTRUCTED_PSNR_DB, color="r", ls="--", lw=1)
+        ax.set_ylabel("PSNR of each hospital's image (dB)")
+    left.set_xscale("log")
+    left.set_xlabel("epsilon of the released round (delta 1e-5; control: z = 0.001, shown at 1e4)")
+    left.set_title("(c) 4 hospitals: product release vs epsilon (green lines: plaintext FedAvg)", fontsize=8)
+    right.set_xscale("log", base=2)
+    right.set_xlabel("hospitals in the round")
+    right.set_title("(c) vs hospitals: plaintext FedAvg (green), product (blue), control (red)", fontsize=8)
+    return _save(fig, folder, "aggregate-psnr.png")
+
+
+def aggregate_reconstructions(aggregate, x, folder):
+    best = best_per_image(aggregate)
+    labels = sorted({k[0] for k in best}, key=lambda s: (not s.startswith("control"), s))
+    rows = []
+    for label in labels:
+        keys = sorted(k for k in best if k[0] == label and k[1] == 1)
+        originals = sorted({k[3] for k in keys})[:4]
+        for view in ("plaintext", "product"):
+            images, titles = [], []
+            for i in originals:
+                value, e, p = best[(label, 1, view, i)]
+                images.append(e["reconstruction"][p["reconstruction"]])
+                titles.append(f"{value:.0f} dB")
+            rows.append((f"{label} {view}", images, titles))
+        rows.insert(len(rows) - 2, (f"{label} original", [x[i] for i in originals], None))
+    fig, axes = plt.subplots(len(rows), 4, figsize=(4 * 0.95, len(rows) * 1.0), squeeze=False)
+    for r, (label, images, titles) in enumerate(rows):
+        for c in range(4):
+            if c < len(images):
+                _image(axes[r][c], images[c], titles[c] if titles else None)
+            else:
+                axes[r][c].axis("off")
+        axes[r][0].set_ylabel(label, fontsize=6, rotation=0, ha="right", va="center")
+    fig.suptitle("(c) Round 1 of each consortium: best reconstruction per image", fontsize=8)
+    return _save(fig, folder, "aggregate-reconstructions.png")
+
+
+def upload_bytes(view, folder):
+    fig, ax = plt.subplots(figsize=(6, 3))
+    up = np.sum([u["histogram"] for u in view["uploads"]], axis=0)
+    pl = np.sum([p["histogram"] for p in view["plaintext_updates"]], axis=0)
+    ax.plot(up / up.sum() * 256, lw=1, label=f"uploaded ciphertext bytes ({len(view['uploads'])} uploads)")
+    ax.plot(pl / pl.sum() * 256, lw=1, label="the plaintext float32 updates they carry")
+    ax.axhline(1, color="k", lw=0.5)
+    ax.set_yscale("log")
+    ax.set_xlabel("byte value")
+    ax.set_ylabel("frequency / uniform")
+    ax.legend(fontsize=7)
+    ax.set_title("(b) What the aggregator receives", fontsize=9)
+    return _save(fig, folder, "uploads-bytes.png")
+
+
+def membership_roc(m, folder):
+    fig, ax = plt.subplots(figsize=(5, 4.2))
+    styles = {"plaintext FedAvg": "C1", "SecAgg DP (product)": "C0"}
+    for part in (m["plaintext"], m["secure"]):
+        for attack, a in part["attacks"].items():
+            fpr = np.maximum(a["roc"]["fpr"], 1e-4)
+            tpr = np.maximum(a["roc"]["tpr"], 1e-4)
+            ax.plot(fpr, tpr, color=styles[part["model"]], ls="-" if attack == "LiRA" else "--", lw=1.2,
+                    label=f"{part['model']}, {attack} (AUC {a['auc']:.3f})")
+    ax.plot([1e-4, 1], [1e-4, 1], color="gray", lw=0.8, ls=":", label="chance")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(1e-4, 1)
+    ax.set_ylim(1e-4, 1)
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.legend(fontsize=6, loc="lower right")
+    ax.set_title("Membership inference on WDBC (log-log ROC)", fontsize=9)
+    return _save(fig, folder, "membership-roc.png")
+
+
+def float_granularity(f, folder):
+    fig, ax = plt.subplots(figsize=(6, 3))
+    for key, label, color in (("granularity0", "M(0) = 0 + noise", "C1"), ("granularity1", "M(1) = 1 + noise", "C0")):
+        h = {int(k): v for k, v in f[key].items()}
+        xs = sorted(h)
+        ax.bar(np.array(xs) + (-0.2 if key.endswith("0") else 0.2), [h[v] for v in xs], 0.4, color=color, label=label)
+    ax.axvline(-53.5, color="r", ls="--", lw=1, label="2^-53: M(1) never goes below")
+    ax.set_yscale("log")
+    ax.set_xlabel("e such that the output = odd * 2^e (outputs with |o| < 1/2)")
+    ax.set_ylabel("outputs")
+    ax.legend(fontsize=7)
+    ax.set_title("Floating-point Gaussian mechanism: the supports differ", fontsize=9)
+    return _save(fig, folder, "float-granularity.png")
