@@ -28,7 +28,7 @@ from privacy_evidence.progress import Progress  # noqa: E402
 
 def steps(plan):
     raw = sum(3 if b == 1 else 2 for b in plan.raw_batches) * plan.raw_trials
-    aggregate = sum(1 + c.trials * 5 for c in plan.aggregates)
+    aggregate = sum(1 + c.trials * (5 if c.plaintext_twin else 3) for c in plan.aggregates)
     membership = plan.mi_dp_targets * (1 + plan.mi_rounds) + 4
     return raw + aggregate + membership + 3
 
@@ -71,6 +71,7 @@ def main():
         progress.step("aggregator view")
         results = {"raw": raw, "aggregate": aggregate, "aggregator_view": view, "membership": membership,
                    "floating_point": floating, "control_z": CONTROL_Z, "seconds": time.monotonic() - started,
+                   "epsilon_round": {r["config"].label: r["epsilon_round"] for r in runs},
                    "commands": {"run": "/usr/bin/python3 perf/privacy/run.py" + (" --quick" if a.quick else ""),
                                 "secagg": " ".join(command)}}
         results["verdicts"] = verdicts.evaluate(results)

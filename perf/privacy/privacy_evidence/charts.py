@@ -25,6 +25,16 @@ def _save(fig, folder, name):
     return path
 
 
+def _finish(fig, ax, folder, name, xlabel, ylabel, title):
+    """Log y axis, labels, legend and title; saves the PNG."""
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7)
+    ax.set_title(title, fontsize=9)
+    return _save(fig, folder, name)
+
+
 def best_per_image(entries):
     """Attacker's best over methods: for each (label, round, view, original image) the highest PSNR."""
     best = {}
@@ -144,12 +154,8 @@ def upload_bytes(view, folder):
     ax.plot(up / up.sum() * 256, lw=1, label=f"uploaded ciphertext bytes ({len(view['uploads'])} uploads)")
     ax.plot(pl / pl.sum() * 256, lw=1, label="the plaintext float32 updates they carry")
     ax.axhline(1, color="k", lw=0.5)
-    ax.set_yscale("log")
-    ax.set_xlabel("byte value")
-    ax.set_ylabel("frequency / uniform")
-    ax.legend(fontsize=7)
-    ax.set_title("(b) What the aggregator receives", fontsize=9)
-    return _save(fig, folder, "uploads-bytes.png")
+    return _finish(fig, ax, folder, "uploads-bytes.png", "byte value", "frequency / uniform",
+                   "(b) What the aggregator receives")
 
 
 def membership_roc(m, folder):
@@ -180,9 +186,5 @@ def float_granularity(f, folder):
         xs = sorted(h)
         ax.bar(np.array(xs) + (-0.2 if key.endswith("0") else 0.2), [h[v] for v in xs], 0.4, color=color, label=label)
     ax.axvline(-53.5, color="r", ls="--", lw=1, label="2^-53: M(1) never goes below")
-    ax.set_yscale("log")
-    ax.set_xlabel("e such that the output = odd * 2^e (outputs with |o| < 1/2)")
-    ax.set_ylabel("outputs")
-    ax.legend(fontsize=7)
-    ax.set_title("Floating-point Gaussian mechanism: the supports differ", fontsize=9)
-    return _save(fig, folder, "float-granularity.png")
+    return _finish(fig, ax, folder, "float-granularity.png", "e such that the output = odd * 2^e (outputs with |o| < 1/2)",
+                   "outputs", "Floating-point Gaussian mechanism: the supports differ")

@@ -37,21 +37,18 @@ def run_consortium(plan, config, cli, root, x, y, progress):
     folder = os.path.join(root, f"aggregate-{config.label}")
     os.makedirs(folder, exist_ok=True)
     d = gl.dimension()
-    if config.noise_multiplier is not None:
-        z = config.noise_multiplier
-    else:
-        z, _ = cli.privacy_plan(config.hospitals, d, config.planned_rounds, plan.clip, plan.delta,
-                                target_epsilon=config.target_epsilon)
-    _, epsilon_round = cli.privacy_plan(config.hospitals, d, 1, plan.clip, plan.delta, noise_multiplier=z)
+    # z from the product's accountant for the target; the consortium runs exactly this z (dp.noise-sigma)
+    z = config.noise_multiplier if config.noise_multiplier is not None else cli.privacy_plan(
+        config.hospitals, d, config.planned_rounds, plan.clip, plan.delta, target_epsilon=config.target_epsilon)[0]
     base = gl.initial_model(plan.seed + hash_label(config.label))
     init = os.path.join(folder, "initial.npz")
     tensors.write_npz(init, base)
     rng = np.random.default_rng(plan.seed + hash_label(config.label))
     chosen = rng.choice(len(x), config.hospitals * config.trials, replace=False).reshape(config.trials, config.hospitals)
     trials, uploads = [], []
-    with product.Consortium(cli, folder, config.hospitals, plan.clip, delta=plan.delta,
-                            target_epsilon=config.target_epsilon, noise_multiplier=config.noise_multiplier,
+    with product.Consortium(cli, folder, config.hospitals, plan.clip, delta=plan.delta, noise_multiplier=z,
                             planned_rounds=config.planned_rounds, rounds=config.trials) as consortium:
+        epsilon_round = cli.honest_epsilon(config.hospitals, consortium.max_colluders, d, 1, plan.clip, plan.delta, z)
         consortium.serve(init)
         consortium.join()
         progress.step(f"{config.label}: {config.hospitals} hospitals joined")
@@ -85,7 +82,8 @@ def attack_consortium(plan, run, x, progress):
     out = []
     for t in run["trials"]:
         idx = np.array(t["indices"])
-        for view, observed, clip in (("product", t["released"], plan.clip), ("plaintext", t["plaintext"], None)):
+        views = [("product", t["released"], plan.clip)] + ([("plaintext", t["plaintext"], None)] if config.plaintext_twin else [])
+        for view, observed, clip in views:
             for method in METHODS:
                 rec = gl.attack(method, t["base"], observed, config.hospitals, plan.lr, clip=clip,
                                 hospitals=config.hospitals, seed=t["round"], effort=plan.effort)

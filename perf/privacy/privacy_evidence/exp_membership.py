@@ -27,9 +27,10 @@ def train_product_target(plan, cli, root, x, y, z, index, progress):
     os.makedirs(folder, exist_ok=True)
     init = os.path.join(folder, "initial.npz")
     tensors.write_npz(init, {name: p[0].numpy() for (name, _), p in zip(mi.LAYOUT, initial)})
-    with product.Consortium(cli, folder, plan.mi_hospitals, plan.mi_clip, delta=plan.delta,
-                            target_epsilon=plan.mi_target_epsilon, planned_rounds=plan.mi_rounds,
-                            rounds=plan.mi_rounds) as consortium:
+    with product.Consortium(cli, folder, plan.mi_hospitals, plan.mi_clip, delta=plan.delta, noise_multiplier=z,
+                            planned_rounds=plan.mi_rounds, rounds=plan.mi_rounds) as consortium:
+        epsilon = cli.honest_epsilon(plan.mi_hospitals, consortium.max_colluders, mi.dimension(), plan.mi_rounds,
+                                     plan.mi_clip, plan.delta, z)
         consortium.serve(init)
         consortium.join()
         progress.step(f"membership DP target {index + 1}: joined")
@@ -44,7 +45,7 @@ def train_product_target(plan, cli, root, x, y, z, index, progress):
         params = mi.train(x, y, member, plan.mi_hospitals, plan.mi_rounds, plan.mi_epochs, plan.mi_lr, secure_round, g,
                           initial=initial)
         colluders = consortium.max_colluders
-    return params, member, colluders
+    return params, member, colluders, epsilon
 
 
 def evaluate(plan, name, target_params, target_masks, shadow_params, shadow_masks, x, y, rng):
@@ -71,8 +72,8 @@ def start(plan, cli, root, x, y, progress, pool):
     """Puts the DP targets' product training into `pool`, then trains the plaintext targets and all shadows here."""
     x, y = torch.as_tensor(x), torch.as_tensor(y)
     d = mi.dimension()
-    z, epsilon = cli.privacy_plan(plan.mi_hospitals, d, plan.mi_rounds, plan.mi_clip, plan.delta,
-                                  target_epsilon=plan.mi_target_epsilon)
+    z, _ = cli.privacy_plan(plan.mi_hospitals, d, plan.mi_rounds, plan.mi_clip, plan.delta,
+                            target_epsilon=plan.mi_target_epsilon)
     jobs = [pool.submit(train_product_target, plan, cli, root, x, y, z, i, progress) for i in range(plan.mi_dp_targets)]
     g = torch.Generator().manual_seed(plan.seed)
     recipe = (plan.mi_hospitals, plan.mi_rounds, plan.mi_epochs, plan.mi_lr)
@@ -84,7 +85,7 @@ def start(plan, cli, root, x, y, progress, pool):
     progress.step("membership: plaintext targets trained")
     dp_shadows = mi.train(x, y, shadow_masks, *recipe, mi.simulated_dp(z, plan.mi_clip, g), g)
     progress.step("membership: DP shadows trained")
-    return {"x": x, "y": y, "z": z, "epsilon": epsilon, "jobs": jobs, "shadow_masks": shadow_masks,
+    return {"x": x, "y": y, "z": z, "jobs": jobs, "shadow_masks": shadow_masks,
             "plain_shadows": plain_shadows, "target_masks": target_masks, "plain_targets": plain_targets,
             "dp_shadows": dp_shadows, "dimension": d}
 
@@ -103,7 +104,7 @@ def finish(plan, state, progress):
     progress.step("membership: attacks scored")
     setting = {"hospitals": plan.mi_hospitals, "rounds": plan.mi_rounds, "local_epochs": plan.mi_epochs,
                "lr": plan.mi_lr, "clip": plan.mi_clip, "target_epsilon": plan.mi_target_epsilon,
-               "epsilon": state["epsilon"], "delta": plan.delta, "noise_multiplier": state["z"],
+               "epsilon": max(t[3] for t in trained), "delta": plan.delta, "noise_multiplier": state["z"],
                "max_colluders": max(t[2] for t in trained), "member_fraction": plan.mi_member_fraction,
                "shadows": plan.mi_shadows, "dimension": state["dimension"], "hidden": mi.HIDDEN}
     return {"setting": setting, "plaintext": plaintext, "secure": secure}

@@ -12,6 +12,7 @@ class AggregateConfig:
     target_epsilon: float = None
     planned_rounds: int = 1
     noise_multiplier: float = None
+    plaintext_twin: bool = True  # also attack plaintext FedAvg of the same updates (once per k is enough)
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,14 @@ FULL = Plan(
     aggregates=(
         AggregateConfig("control-k2", hospitals=2, trials=2, noise_multiplier=CONTROL_Z),
         AggregateConfig("control-k4", hospitals=4, trials=2, noise_multiplier=CONTROL_Z),
-        AggregateConfig("eps64-k4", hospitals=4, trials=2, target_epsilon=64),
+        AggregateConfig("eps4096-k4", hospitals=4, trials=2, target_epsilon=4096, plaintext_twin=False),
+        AggregateConfig("eps512-k4", hospitals=4, trials=2, target_epsilon=512, plaintext_twin=False),
+        AggregateConfig("eps64-k4", hospitals=4, trials=2, target_epsilon=64, plaintext_twin=False),
         AggregateConfig("eps8-k2", hospitals=2, trials=2, target_epsilon=8),
         AggregateConfig("eps8-k4", hospitals=4, trials=2, target_epsilon=8),
         AggregateConfig("eps8-k8", hospitals=8, trials=2, target_epsilon=8),
-        AggregateConfig("eps1-k4", hospitals=4, trials=2, target_epsilon=1),
-        AggregateConfig("demo-k4", hospitals=4, trials=2, target_epsilon=8, planned_rounds=10),
+        AggregateConfig("eps1-k4", hospitals=4, trials=2, target_epsilon=1, plaintext_twin=False),
+        AggregateConfig("demo-k4", hospitals=4, trials=2, target_epsilon=8, planned_rounds=10, plaintext_twin=False),
     ),
     mi_hospitals=5,
     mi_rounds=5,

@@ -77,6 +77,16 @@ class Cli:
         epsilon = math.inf if m.group(1) in ("∞", "Infinity") else float(m.group(1))
         return float(m.group(2)), epsilon
 
+    def honest_epsilon(self, hospitals, colluders, dimension, rounds, clip, delta, noise_multiplier):
+        """Epsilon of the released sum counting only the k - c honest summands: their noise has variance
+        (k - c)/k of the total, i.e. noise multiplier z*sqrt((k - c)/k) over k - c participants (the CLI's plan
+        has no colluder option; with c = 0 this is exactly its answer)."""
+        honest = hospitals - colluders
+        if honest < 1:
+            raise ProductError(f"{hospitals} hospitals with up to {colluders} colluders leave no honest summand")
+        z = noise_multiplier * math.sqrt(honest / hospitals)
+        return self.privacy_plan(honest, dimension, rounds, clip, delta, noise_multiplier=z)[1]
+
 
 def finish(process, args, timeout):
     try:

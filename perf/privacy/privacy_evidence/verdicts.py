@@ -8,6 +8,7 @@
   membership, for the same numbers of members and non-members (simulated, `membership.chance_band`).
 """
 RECONSTRUCTED_PSNR_DB = 20.0
+PINNED_MAX_EPSILON = 64.5  # the verdict covers released rounds with epsilon <= 64 (issue 18's largest); above: reported
 FAMILY_ALPHA = 0.01
 MAX_COMPRESSION_SAVING = 0.01
 
@@ -37,10 +38,13 @@ def evaluate(results):
                   f"(PSNR >= {RECONSTRUCTED_PSNR_DB} dB and identified); worst PSNR "
                   f"{min((p['psnr'] for e in raw for p in e['pairs']), default=float('nan')):.1f} dB"}
 
-    dp = [e for e in results["aggregate"] if e["view"] == "product" and not e["label"].startswith("control")]
+    eps = results["epsilon_round"]
+    dp = [e for e in results["aggregate"] if e["view"] == "product" and not e["label"].startswith("control")
+          and eps[e["label"]] <= PINNED_MAX_EPSILON]
     out["dp_aggregate_is_not_reconstructed"] = {
         "holds": bool(dp) and _hits(dp) == 0,
-        "detail": f"DLG and IG on the released DP aggregates ({', '.join(sorted({e['label'] for e in dp}))}): "
+        "detail": f"DLG and IG on the released DP aggregates with epsilon <= 64 per round "
+                  f"({', '.join(sorted({e['label'] for e in dp}))}): "
                   f"{_hits(dp)}/{_images(dp)} images reconstructed; best PSNR {_best(dp):.1f} dB"}
 
     control = [e for e in results["aggregate"] if e["view"] == "product" and e["label"].startswith("control")]
