@@ -26,6 +26,10 @@ from privacy_evidence.plan import CONTROL_Z, FULL, QUICK  # noqa: E402
 from privacy_evidence.progress import Progress  # noqa: E402
 
 
+CHARTS = ("raw-reconstructions.png", "raw-psnr.png", "aggregate-psnr.png", "aggregate-reconstructions.png",
+          "uploads-bytes.png", "membership-roc.png", "float-granularity.png")
+
+
 def steps(plan):
     raw = sum(3 if b == 1 else 2 for b in plan.raw_batches) * plan.raw_trials
     aggregate = sum(1 + c.trials * (5 if c.plaintext_twin else 3) for c in plan.aggregates)
@@ -75,12 +79,15 @@ def main():
                    "commands": {"run": "/usr/bin/python3 perf/privacy/run.py" + (" --quick" if a.quick else ""),
                                 "secagg": " ".join(command)}}
         results["verdicts"] = verdicts.evaluate(results)
-        os.makedirs(out, exist_ok=True)
-        made = [charts.raw_reconstructions(raw, xd, out), charts.raw_psnr(raw, out), charts.aggregate_psnr(aggregate, runs, out),
-                charts.aggregate_reconstructions(aggregate, xd, out), charts.upload_bytes(view, out),
-                charts.membership_roc(membership, out), charts.float_granularity(floating, out)]
         raw_rows, aggregate_rows = report.leakage_tables(raw, aggregate, runs)
-        document = report.write(out, plan, results, raw_rows, aggregate_rows, made)
+        document = report.write(out, plan, results, raw_rows, aggregate_rows, CHARTS)
+        charts.raw_reconstructions(raw, xd, out)
+        charts.raw_psnr(raw, out)
+        charts.aggregate_psnr(aggregate, runs, out)
+        charts.aggregate_reconstructions(aggregate, xd, out)
+        charts.upload_bytes(view, out)
+        charts.membership_roc(membership, out)
+        charts.float_granularity(floating, out)
         progress.step("report written")
     finally:
         progress.close()

@@ -125,16 +125,14 @@ def aggregate_reconstructions(aggregate, x, folder):
     labels = sorted({k[0] for k in best}, key=lambda s: (not s.startswith("control"), s))
     rows = []
     for label in labels:
-        keys = sorted(k for k in best if k[0] == label and k[1] == 1)
-        originals = sorted({k[3] for k in keys})[:4]
+        originals = sorted({k[3] for k in best if k[0] == label and k[1] == 1})[:4]
+        rows.append((f"{label} original", [x[i] for i in originals], None))
         for view in ("plaintext", "product"):
-            images, titles = [], []
-            for i in originals:
-                value, e, p = best[(label, 1, view, i)]
-                images.append(e["reconstruction"][p["reconstruction"]])
-                titles.append(f"{value:.0f} dB")
-            rows.append((f"{label} {view}", images, titles))
-        rows.insert(len(rows) - 2, (f"{label} original", [x[i] for i in originals], None))
+            if (label, 1, view, originals[0]) not in best:
+                continue
+            picked = [best[(label, 1, view, i)] for i in originals]
+            rows.append((f"{label} {view}", [e["reconstruction"][p["reconstruction"]] for _, e, p in picked],
+                         [f"{v:.0f} dB" for v, _, _ in picked]))
     fig, axes = plt.subplots(len(rows), 4, figsize=(4 * 0.95, len(rows) * 1.0), squeeze=False)
     for r, (label, images, titles) in enumerate(rows):
         for c in range(4):

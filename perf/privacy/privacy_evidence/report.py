@@ -46,6 +46,7 @@ def strip(entries):
 
 
 def write(folder, plan, results, raw_rows, aggregate_rows, charts):
+    """Writes results.json and results.md before the charts are drawn (a chart problem loses no figures)."""
     os.makedirs(folder, exist_ok=True)
     document = {
         "plan": plan.name,
@@ -55,7 +56,7 @@ def write(folder, plan, results, raw_rows, aggregate_rows, charts):
                             for k, v in results["aggregator_view"].items()},
         "membership": results["membership"],
         "floating_point": results["floating_point"],
-        "charts": [os.path.basename(c) for c in charts],
+        "charts": list(charts),
         "seconds": results["seconds"],
         "commands": results["commands"],
     }
