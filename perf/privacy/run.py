@@ -10,6 +10,7 @@ Needs Debian's python3-torch, python3-numpy, python3-sklearn, python3-scipy, pyt
 import argparse
 import concurrent.futures
 import os
+import pickle
 import shlex
 import shutil
 import sys
@@ -43,7 +44,14 @@ def main():
     p.add_argument("--out", help="results folder (default: docs/privacy-evidence, or a temporary folder with --quick)")
     p.add_argument("--secagg", help="how to run the CLI, e.g. 'dotnet path/secagg.dll' (default: locate and build it)")
     p.add_argument("--work", help="folder for the consortia (default: a temporary folder, removed at the end)")
+    p.add_argument("--keep-data", metavar="PICKLE", help="also save what the report and charts are drawn from")
+    p.add_argument("--redraw", metavar="PICKLE", help="redraw report and charts from --keep-data (no attacks, no CLI)")
     a = p.parse_args()
+    if a.redraw:
+        with open(a.redraw, "rb") as f:
+            saved = pickle.load(f)
+        document = draw(a.out or saved["out"], saved["plan"], saved["results"], saved["runs"], data.digits()[0])
+        return summarize(a.out or saved["out"], document)
 
     torch.set_num_threads(1)
     plan = QUICK if a.quick else FULL
@@ -77,23 +85,37 @@ def main():
                    "floating_point": floating, "control_z": CONTROL_Z, "seconds": time.monotonic() - started,
                    "epsilon_round": {r["config"].label: r["epsilon_round"] for r in runs},
                    "commands": {"run": "/usr/bin/python3 perf/privacy/run.py" + (" --quick" if a.quick else ""),
-                                "secagg": " ".join(command)}}
+                                "secagg": " ".join(os.path.relpath(c, repo) if c.startswith(repo + os.sep) else c
+                                                   for c in command)}}
         results["verdicts"] = verdicts.evaluate(results)
-        raw_rows, aggregate_rows = report.leakage_tables(raw, aggregate, runs)
-        document = report.write(out, plan, results, raw_rows, aggregate_rows, CHARTS)
-        charts.raw_reconstructions(raw, xd, out)
-        charts.raw_psnr(raw, out)
-        charts.aggregate_psnr(aggregate, runs, out)
-        charts.aggregate_reconstructions(aggregate, xd, out)
-        charts.upload_bytes(view, out)
-        charts.membership_roc(membership, out)
-        charts.float_granularity(floating, out)
+        if a.keep_data:
+            with open(a.keep_data, "wb") as f:
+                pickle.dump({"out": out, "plan": plan, "results": results, "runs": runs}, f)
+        document = draw(out, plan, results, runs, xd)
         progress.step("report written")
     finally:
         progress.close()
         if not a.work:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"results: {os.path.join(out, 'results.md')} ({time.monotonic() - started:.0f} s)")
+    return summarize(out, document)
+
+
+def draw(out, plan, results, runs, digits):
+    """results.json and results.md first (a chart problem loses no figures), then the charts."""
+    raw_rows, aggregate_rows = report.leakage_tables(results["raw"], results["aggregate"], runs)
+    document = report.write(out, plan, results, raw_rows, aggregate_rows, CHARTS)
+    charts.raw_reconstructions(results["raw"], digits, out)
+    charts.raw_psnr(results["raw"], out)
+    charts.aggregate_psnr(results["aggregate"], runs, out)
+    charts.aggregate_reconstructions(results["aggregate"], digits, out)
+    charts.upload_bytes(results["aggregator_view"], out)
+    charts.membership_roc(results["membership"], out)
+    charts.float_granularity(results["floating_point"], out)
+    return document
+
+
+def summarize(out, document):
+    print(f"results: {os.path.join(out, 'results.md')}")
     for name, v in document["verdicts"].items():
         print(f"{'PASS' if v['holds'] else 'FAIL'} {name}: {v['detail']}")
     return 0

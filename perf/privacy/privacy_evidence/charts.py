@@ -9,13 +9,29 @@ import numpy as np  # noqa: E402
 
 from .verdicts import RECONSTRUCTED_PSNR_DB  # noqa: E402
 
+CAP_DB = 60.0  # exact reconstructions reach ~100 dB (float32 round-off); the charts cap them
 
-def _image(ax, pixels, title=None):
+
+def _image(ax, pixels, caption=None):
     ax.imshow(np.asarray(pixels).reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
     ax.set_xticks([])
     ax.set_yticks([])
-    if title:
-        ax.set_title(title, fontsize=7)
+    if caption:
+        ax.set_xlabel(caption, fontsize=7, labelpad=2)
+
+
+def _grid(rows, columns, folder, name):
+    """rows: (label, images, captions or None); one image per cell, the label left of each row."""
+    fig, axes = plt.subplots(len(rows), columns, figsize=(columns * 0.85 + 1.2, len(rows) * 0.95), squeeze=False,
+                             gridspec_kw={"hspace": 0.45, "wspace": 0.08})
+    for r, (label, images, captions) in enumerate(rows):
+        for c in range(columns):
+            if c < len(images):
+                _image(axes[r][c], images[c], captions[c] if captions else None)
+            else:
+                axes[r][c].axis("off")
+        axes[r][0].set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
+    return _save(fig, folder, name)
 
 
 def _save(fig, folder, name):
@@ -56,17 +72,7 @@ def raw_reconstructions(raw, x, folder):
             by_original = {p["original"]: p for p in e["pairs"]}
             images = [e["reconstruction"][by_original[i]["reconstruction"]] for i in range(min(8, b))]
             rows.append((f"B={b} {e['method'].upper()}", images, [f"{by_original[i]['psnr']:.0f} dB" for i in range(min(8, b))]))
-    fig, axes = plt.subplots(len(rows), 8, figsize=(8 * 0.9, len(rows) * 1.05), squeeze=False)
-    for r, (label, images, titles) in enumerate(rows):
-        for c in range(8):
-            ax = axes[r][c]
-            if c < len(images):
-                _image(ax, images[c], titles[c] if titles else None)
-            else:
-                ax.axis("off")
-        axes[r][0].set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
-    fig.suptitle("(a) Reconstructions from one hospital's raw update (first trial per batch size)", fontsize=9)
-    return _save(fig, folder, "raw-reconstructions.png")
+    return _grid(rows, 8, folder, "raw-reconstructions.png")
 
 
 def raw_psnr(raw, folder):
@@ -76,47 +82,55 @@ def raw_psnr(raw, folder):
     width = 0.8 / len(methods)
     for k, m in enumerate(methods):
         for j, b in enumerate(batches):
-            values = [p["psnr"] for e in raw if e["batch"] == b and e["method"] == m for p in e["pairs"]]
-            if values:
+            values = np.minimum([p["psnr"] for e in raw if e["batch"] == b and e["method"] == m for p in e["pairs"]], CAP_DB)
+            if len(values):
                 pos = j + (k - (len(methods) - 1) / 2) * width
                 ax.bar(pos, np.mean(values), width, color=f"C{k}", label=m.upper() if j == 0 else None)
-                ax.plot([pos] * len(values), np.minimum(values, 60), ".", color="k", ms=3)
+                ax.plot([pos] * len(values), values, ".", color="k", ms=3)
     base = np.mean([v for e in raw for v in e["baseline_psnr"]])
     ax.axhline(RECONSTRUCTED_PSNR_DB, color="r", ls="--", lw=1, label=f"{RECONSTRUCTED_PSNR_DB:.0f} dB threshold")
     ax.axhline(base, color="gray", ls=":", lw=1, label="mean-image guess")
     ax.set_xticks(range(len(batches)), [f"batch {b}" for b in batches])
-    ax.set_ylabel("PSNR (dB, capped at 60)")
+    ax.set_ylabel(f"PSNR (dB, capped at {CAP_DB:.0f})")
     ax.legend(fontsize=7)
     ax.set_title("(a) Raw update of one hospital: reconstruction quality", fontsize=9)
     return _save(fig, folder, "raw-psnr.png")
 
 
 def aggregate_psnr(aggregate, runs, folder):
+    """Left: k = 4, every epsilon (and the control). Right: epsilon = 8 and the control, k = 2, 4, 8, next to
+    plaintext FedAvg of the same updates. One point per hospital image (best of the attacks)."""
     best = best_per_image(aggregate)
     info = {r["config"].label: r for r in runs}
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
-    for (label, _, view, _), (value, e, _) in best.items():
-        cfg = info[label]["config"]
-        if view == "product":
-            eps = info[label]["epsilon_round"]
-            marker = "s" if label.startswith("control") else "o"
-            if cfg.hospitals == 4 or label.startswith("control"):
-                left.plot(min(eps, 1e4), value, marker, color="C3" if label.startswith("control") else "C0", ms=5)
-            right.plot(cfg.hospitals * (1.04 if label.startswith("control") else 1), value, marker,
-                       color="C3" if label.startswith("control") else "C0", ms=5)
-        else:
-            right.plot(cfg.hospitals * 0.96, value, "^", color="C2", ms=5)
-            if cfg.hospitals == 4:
-                left.axhline(value, color="C2", lw=0.6, alpha=0.5)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    seen = set()
+
+    def plot(ax, x, y, marker, color, label):
+        ax.plot(x, min(y, CAP_DB), marker, color=color, ms=5, label=None if (ax, label) in seen else label)
+        seen.add((ax, label))
+
+    for (label, _, view, _), (value, _, _) in best.items():
+        cfg, control = info[label]["config"], label.startswith("control")
+        if view == "plaintext":
+            plot(right, cfg.hospitals * 0.93, value, "^", "C2", "plaintext FedAvg")
+            continue
+        if cfg.hospitals == 4:
+            plot(left, 1e5 if control else info[label]["epsilon_round"], value, "s" if control else "o",
+                 "C3" if control else "C0", "control z = 0.001" if control else "product (DP)")
+        if control or cfg.target_epsilon == 8 and cfg.planned_rounds == 1:
+            plot(right, cfg.hospitals * (1.07 if control else 1), value, "s" if control else "o",
+                 "C3" if control else "C0", "control z = 0.001" if control else "product, epsilon = 8")
     for ax in (left, right):
         ax.axhline(RECONSTRUCTED_PSNR_DB, color="r", ls="--", lw=1)
-        ax.set_ylabel("PSNR of each hospital's image (dB)")
+        ax.set_ylabel(f"PSNR per image (dB, capped at {CAP_DB:.0f})")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
     left.set_xscale("log")
-    left.set_xlabel("epsilon of the released round (delta 1e-5; control: z = 0.001, shown at 1e4)")
-    left.set_title("(c) 4 hospitals: product release vs epsilon (green lines: plaintext FedAvg)", fontsize=8)
+    left.set_xlabel("epsilon of the released round (delta 1e-5); control drawn at 1e5")
+    left.set_title("(c) 4 hospitals: the product's release vs epsilon", fontsize=9)
     right.set_xscale("log", base=2)
     right.set_xlabel("hospitals in the round")
-    right.set_title("(c) vs hospitals: plaintext FedAvg (green), product (blue), control (red)", fontsize=8)
+    right.set_title("(c) hospitals: plaintext FedAvg vs the product at epsilon = 8", fontsize=9)
     return _save(fig, folder, "aggregate-psnr.png")
 
 
@@ -133,16 +147,7 @@ def aggregate_reconstructions(aggregate, x, folder):
             picked = [best[(label, 1, view, i)] for i in originals]
             rows.append((f"{label} {view}", [e["reconstruction"][p["reconstruction"]] for _, e, p in picked],
                          [f"{v:.0f} dB" for v, _, _ in picked]))
-    fig, axes = plt.subplots(len(rows), 4, figsize=(4 * 0.95, len(rows) * 1.0), squeeze=False)
-    for r, (label, images, titles) in enumerate(rows):
-        for c in range(4):
-            if c < len(images):
-                _image(axes[r][c], images[c], titles[c] if titles else None)
-            else:
-                axes[r][c].axis("off")
-        axes[r][0].set_ylabel(label, fontsize=6, rotation=0, ha="right", va="center")
-    fig.suptitle("(c) Round 1 of each consortium: best reconstruction per image", fontsize=8)
-    return _save(fig, folder, "aggregate-reconstructions.png")
+    return _grid(rows, 4, folder, "aggregate-reconstructions.png")
 
 
 def upload_bytes(view, folder):

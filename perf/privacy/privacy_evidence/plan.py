@@ -60,7 +60,7 @@ QUICK = Plan(
     mi_plaintext_targets=32,
     mi_shadows=64,
     float_samples=200_000,
-    chance_repetitions=1000,
+    chance_repetitions=2000,
 )
 
 FULL = Plan(

@@ -4,8 +4,10 @@
   range, about 1.6 of the digits' 16 grey levels) AND its nearest neighbour among all 1797 digits is the
   original (the attacker could point at the patient);
 - ciphertext uniformity: every test p-value above 0.01 / (number of tests) (Bonferroni), zlib saves < 1 %;
-- membership chance band: the q-quantiles of TPR at FPR 1 % of an attacker whose scores are independent of
-  membership, for the same numbers of members and non-members (simulated, `membership.chance_band`).
+- membership chance band: the 99.9th percentile of TPR at FPR 1 % of an attacker whose scores are independent
+  of membership, for the same numbers of members and non-members (simulated, `membership.chance_band`): the DP
+  model must stay at or below it, plaintext FedAvg must exceed it (a 0.1 % level test either way, so a model
+  at chance fails the CI about once in 1000 runs per attack).
 """
 RECONSTRUCTED_PSNR_DB = 20.0
 PINNED_MAX_EPSILON = 64.5  # the verdict covers released rounds with epsilon <= 64 (issue 18's largest); above: reported
@@ -71,12 +73,12 @@ def evaluate(results):
 
     m = results["membership"]
     sec, pla = m["secure"], m["plaintext"]
-    sec_q99 = sec["chance_tpr_at_1pct"]["q99"]
+    sec_q999 = sec["chance_tpr_at_1pct"]["q999"]
     out["membership_on_dp_model_is_at_chance"] = {
-        "holds": all(a["tpr_at_1pct"] <= sec_q99 for a in sec["attacks"].values()),
+        "holds": all(a["tpr_at_1pct"] <= sec_q999 for a in sec["attacks"].values()),
         "detail": "TPR at FPR 1 % on the product's DP model: "
                   + ", ".join(f"{k} {a['tpr_at_1pct']:.3f}" for k, a in sec["attacks"].items())
-                  + f"; chance band (99th percentile) {sec_q99:.3f}"}
+                  + f"; chance band (99.9th percentile) {sec_q999:.3f}"}
     pla_q999 = pla["chance_tpr_at_1pct"]["q999"]
     out["membership_on_plaintext_model_is_above_chance"] = {
         "holds": pla["attacks"]["LiRA"]["tpr_at_1pct"] > pla_q999,
