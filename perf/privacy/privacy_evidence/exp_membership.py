@@ -52,14 +52,17 @@ def evaluate(plan, name, target_params, target_masks, shadow_params, shadow_mask
     conf_t = mi.confidence(target_params, x, y)
     conf_s = mi.confidence(shadow_params, x, y)
     labels = target_masks.numpy().ravel()
-    attacks = {"LiRA": mi.lira(conf_t, conf_s, shadow_masks.numpy()).ravel(), "loss threshold": conf_t.ravel()}
+    per_target = {"LiRA": mi.lira(conf_t, conf_s, shadow_masks.numpy()), "loss threshold": conf_t}
+    attacks = {name: scores.ravel() for name, scores in per_target.items()}
     positives, negatives = int(labels.sum()), int((~labels).sum())
     out = {"model": name, "targets": int(target_masks.shape[0]), "members": positives, "non_members": negatives,
            "accuracy": mi.accuracy(target_params, x, y, target_masks.numpy()), "attacks": {}}
     for attack, scores in attacks.items():
         fpr, tpr, auc = mi.roc(labels, scores)
         keep = np.unique(np.r_[np.searchsorted(fpr, np.logspace(-4, 0, 200)).clip(0, len(fpr) - 1), 0, len(fpr) - 1])
-        out["attacks"][attack] = {"auc": auc, "tpr_at_1pct": mi.tpr_at(fpr, tpr, 0.01),
+        out["attacks"][attack] = {"auc": auc, "auc_per_target": [mi.roc(target_masks[t].numpy(), per_target[attack][t])[2]
+                                                                 for t in range(target_masks.shape[0])],
+                                  "tpr_at_1pct": mi.tpr_at(fpr, tpr, 0.01),
                                   "tpr_at_0.1pct": mi.tpr_at(fpr, tpr, 0.001),
                                   "roc": {"fpr": fpr[keep].tolist(), "tpr": tpr[keep].tolist()}}
     quantiles = (0.5, 0.99, 0.999)

@@ -82,7 +82,7 @@ FULL = Plan(
     ),
     mi_hospitals=5,
     mi_rounds=5,
-    mi_dp_targets=3,
+    mi_dp_targets=4,
     mi_plaintext_targets=32,
     mi_shadows=64,
     float_samples=1_000_000,

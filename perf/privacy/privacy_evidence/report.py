@@ -116,13 +116,14 @@ def markdown(doc):
               f"{s['local_epochs']} local full-batch steps (lr {s['lr']}), members = {s['member_fraction']:.0%} of the rows; "
               f"DP: clip {s['clip']}, ε = {s['epsilon']:.3g} over {s['rounds']} rounds at δ = {s['delta']:g} "
               f"(z = {s['noise_multiplier']:.4g}, c = {s['max_colluders']}); {s['shadows']} shadow models.", "",
-              "| model | targets | members / non-members | test accuracy | attack | AUC | TPR@1% FPR | TPR@0.1% FPR | "
-              "chance TPR@1% (median / q99 / q99.9) |", "|---|---|---|---|---|---|---|---|---|"]
+              "| model | targets | members / non-members | test accuracy | attack | AUC (per target: mean ± sd) | TPR@1% FPR "
+              "| TPR@0.1% FPR | chance TPR@1% (median / q99 / q99.9) |", "|---|---|---|---|---|---|---|---|---|"]
     for part in (m["plaintext"], m["secure"]):
         ch = part["chance_tpr_at_1pct"]
         for attack, a in part["attacks"].items():
             lines.append(f"| {part['model']} | {part['targets']} | {part['members']} / {part['non_members']} "
-                         f"| {np.mean(part['accuracy']):.3f} | {attack} | {a['auc']:.3f} | {a['tpr_at_1pct']:.3f} "
+                         f"| {np.mean(part['accuracy']):.3f} | {attack} | {a['auc']:.3f} ({np.mean(a['auc_per_target']):.3f} ± "
+                         f"{np.std(a['auc_per_target'], ddof=1) if len(a['auc_per_target']) > 1 else 0:.3f}) | {a['tpr_at_1pct']:.3f} "
                          f"| {a['tpr_at_0.1pct']:.4f} | {ch['median']:.3f} / {ch['q99']:.3f} / {ch['q999']:.3f} |")
     f = doc["floating_point"]
     lines += ["", "## Floating-point attack", "",
