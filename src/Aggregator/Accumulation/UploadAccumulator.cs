@@ -24,9 +24,7 @@ public sealed class UploadAccumulator
     private readonly RoundLifecycle _lifecycle;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _foldGate = new(1, 1);
-    private readonly List<PendingCount> _pending = [];
-    private readonly SumFolder _folder;
+    private readonly GroupCommit _commit;
 
     /// <summary>Creates an accumulator over <paramref name="store"/>.</summary>
     public UploadAccumulator(IAggregatorStore store, IChunkAdder adder, RoundLifecycle lifecycle, TimeProvider time, ILogger<UploadAccumulator>? logger = null)
@@ -36,7 +34,7 @@ public sealed class UploadAccumulator
         _lifecycle = lifecycle ?? throw new ArgumentNullException(nameof(lifecycle));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _folder = new SumFolder(store, adder);
+        _commit = new GroupCommit(store, new SumFolder(store, adder), (r, who) => _lifecycle.CountUpload(r, who, _time.GetUtcNow()));
     }
 
     /// <summary>
@@ -185,7 +183,7 @@ public sealed class UploadAccumulator
                 }
             }
 
-            await RunFoldAsync(() => _folder.CatchUpAsync(round.Number, cancellationToken), cancellationToken).ConfigureAwait(false);
+            await _commit.ExclusiveAsync(f => f.CatchUpAsync(round.Number, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
         return recovered;
@@ -199,60 +197,15 @@ public sealed class UploadAccumulator
     /// </summary>
     /// <exception cref="StoreCorruptException">A counted upload's bytes or the durable sum are lost or damaged.</exception>
     public Task<int> SealAsync(long round, CancellationToken cancellationToken = default) =>
-        RunFoldAsync(() => _folder.SealAsync(round, cancellationToken), cancellationToken);
+        _commit.ExclusiveAsync(f => f.SealAsync(round, cancellationToken), cancellationToken);
 
-    private async Task<T> RunFoldAsync<T>(Func<Task<T>> fold, CancellationToken ct)
-    {
-        await _foldGate.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            return await fold().ConfigureAwait(false);
-        }
-        finally
-        {
-            _foldGate.Release();
-        }
-    }
-
-    /// <summary>
-    /// Counts a complete upload and folds it into the running sum. Uploads completing while another fold runs wait and
-    /// are then counted together in one store transaction (group commit). Each upload still counts completely or not at all.
-    /// </summary>
+    /// <summary>Counts a complete upload and folds it into the running sum (<see cref="GroupCommit"/>); a refusal becomes its <see cref="UploadRefusal"/>.</summary>
     private async Task<RoundState> Count(long round, string participant, CancellationToken ct)
     {
         long t0 = Stopwatch.GetTimestamp();
-        var mine = new PendingCount(round, participant);
-        lock (_pending)
-        {
-            _pending.Add(mine);
-        }
-
         try
         {
-            // The fold itself is not cancelled by one caller: it may carry other participants' uploads.
-            await _foldGate.WaitAsync(ct).ConfigureAwait(false);
-            try
-            {
-                if (!mine.Result.Task.IsCompleted)
-                {
-                    await FoldPendingAsync().ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                _foldGate.Release();
-            }
-
-            return await mine.Result.Task.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!mine.Result.Task.IsCompleted)
-        {
-            lock (_pending)
-            {
-                _pending.Remove(mine);
-            }
-
-            throw;
+            return await _commit.CountAsync(round, participant, ct).ConfigureAwait(false);
         }
         catch (RoundStateException e)
         {
@@ -271,103 +224,6 @@ public sealed class UploadAccumulator
         {
             IngestMetrics.Record(IngestMetrics.Count, t0);
         }
-    }
-
-    /// <summary>Folds every pending upload, one batch per round. Runs under <see cref="_foldGate"/>.</summary>
-    private async Task FoldPendingAsync()
-    {
-        List<PendingCount> batch;
-        lock (_pending)
-        {
-            batch = [.. _pending];
-            _pending.Clear();
-        }
-
-        foreach (var group in batch.GroupBy(p => p.Round))
-        {
-            // A participant may be pending twice (two streams completing at once): the second waits for the next batch.
-            var first = group.DistinctBy(p => p.Participant, StringComparer.Ordinal).ToList();
-            var again = group.Except(first).ToList();
-            if (again.Count > 0)
-            {
-                lock (_pending)
-                {
-                    _pending.AddRange(again);
-                }
-            }
-
-            await FoldGroupAsync(group.Key, first).ConfigureAwait(false);
-            if (again.Count > 0)
-            {
-                await FoldPendingAsync().ConfigureAwait(false);
-            }
-        }
-    }
-
-    private async Task FoldGroupAsync(long round, List<PendingCount> group)
-    {
-        IReadOnlyList<CountOutcome> outcomes;
-        try
-        {
-            // The running sum first (a rebuild after a restart reads the durable sum: if that fails, nothing is counted).
-            await _folder.CatchUpAsync(round, CancellationToken.None).ConfigureAwait(false);
-            outcomes = await _store.CountUploadsAsync(round, [.. group.Select(p => p.Participant)],
-                (r, who) => _lifecycle.CountUpload(r, who, _time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception) when (group.Count > 1)
-        {
-            // Something failed for the batch (nothing committed): count one by one so only the culprit fails.
-            foreach (var p in group)
-            {
-                await FoldGroupAsync(round, [p]).ConfigureAwait(false);
-            }
-
-            return;
-        }
-        catch (Exception e)
-        {
-            group[0].Result.TrySetException(e);
-            return;
-        }
-
-        // Counted: add them into the running sum. One whose staged chunk turns out lost (a power cut, a damaged disk)
-        // is taken back and told where to resume.
-        Dictionary<string, StagedChunkLostException> lost;
-        try
-        {
-            lost = (await _folder.CatchUpAsync(round, CancellationToken.None).ConfigureAwait(false)).Lost.ToDictionary(e => e.ParticipantId, StringComparer.Ordinal);
-        }
-        catch (Exception e)
-        {
-            // The counts stand (a retry is answered as a duplicate); the sum is rebuilt from the staged chunks when sealed.
-            group.ForEach(p => p.Result.TrySetException(e));
-            return;
-        }
-
-        foreach (var (p, o) in group.Zip(outcomes))
-        {
-            if (lost.TryGetValue(p.Participant, out var gone))
-            {
-                p.Result.TrySetException(gone);
-            }
-            else if (o.Error is null)
-            {
-                p.Result.TrySetResult(o.Round!);
-            }
-            else
-            {
-                p.Result.TrySetException(o.Error);
-            }
-        }
-    }
-
-    private sealed class PendingCount(long round, string participant)
-    {
-        public long Round { get; } = round;
-
-        public string Participant { get; } = participant;
-
-        public TaskCompletionSource<RoundState> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private async Task<RoundState> CurrentRound(long number, CancellationToken ct)
