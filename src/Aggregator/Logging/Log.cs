@@ -37,4 +37,13 @@ internal static partial class Log
 
     [LoggerMessage(1010, LogLevel.Warning, "Round {Round}: chunk {ChunkIndex} of {Participant}'s staged upload was lost (missing or damaged file, e.g. after a power cut); it and the chunks after it were dropped, the participant resumes from there")]
     public static partial void StagedChunkLost(ILogger logger, long round, string participant, int chunkIndex);
+
+    [LoggerMessage(1011, LogLevel.Warning, "Round {Round}: {Participant}'s upload no longer counts: its chunk {ChunkIndex} was lost before the round's sum was sealed (e.g. a power cut); it may upload again from that chunk")]
+    public static partial void CountedUploadLost(ILogger logger, long round, string participant, int chunkIndex);
+
+    [LoggerMessage(1012, LogLevel.Information, "Round {Round}: durable sum sealed with {Summands} uploads ({Added} added, {Chunks} chunks)")]
+    public static partial void SumSealed(ILogger logger, long round, int summands, int added, int chunks);
+
+    [LoggerMessage(1013, LogLevel.Error, "Round {Round}: {Problem}")]
+    public static partial void RoundSumIncomplete(ILogger logger, long round, string problem);
 }

@@ -63,6 +63,12 @@ public sealed record RoundState
         return i >= 0 ? sorted : sorted.Insert(~i, id);
     }
 
+    internal static ImmutableArray<string> Without(ImmutableArray<string> sorted, string id)
+    {
+        int i = sorted.AsSpan().BinarySearch(id, StringComparer.Ordinal);
+        return i >= 0 ? sorted.RemoveAt(i) : sorted;
+    }
+
     internal static bool Has(ImmutableArray<string> sorted, string id) =>
         sorted.AsSpan().BinarySearch(id, StringComparer.Ordinal) >= 0;
 }

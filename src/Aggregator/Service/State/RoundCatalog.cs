@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Grpc.Core;
+using SecAgg.Aggregator.Accumulation;
 using SecAgg.Aggregator.Rounds;
 using SecAgg.Aggregator.Storage;
 using SecAgg.Crypto.Multiparty;
@@ -18,7 +19,7 @@ namespace SecAgg.Aggregator.Service.State;
 /// parameters (rebuilt from its stored rotation seed, base model version and max weight) and the aggregate of a
 /// round whose collection closed, opened once and kept until the round finishes.
 /// </summary>
-internal sealed class RoundCatalog(IAggregatorStore store, ServiceStateStore docs, ProtocolPreset preset, DdgParameters ddg, TensorLayout layout)
+internal sealed class RoundCatalog(IAggregatorStore store, UploadAccumulator accumulator, ServiceStateStore docs, ProtocolPreset preset, DdgParameters ddg, TensorLayout layout)
 {
     private readonly ConcurrentDictionary<long, RoundParameters> _parameters = new();
     private readonly ConcurrentDictionary<long, AggregateChunk[]> _aggregates = new();
@@ -79,13 +80,18 @@ internal sealed class RoundCatalog(IAggregatorStore store, ServiceStateStore doc
         return _parameters.GetOrAdd(round, p);
     }
 
-    /// <summary>The round's aggregate (its summed chunks, opened for decryption), read once and cached.</summary>
+    /// <summary>
+    /// The round's aggregate (its summed chunks, opened for decryption), read once and cached. The running sum is sealed
+    /// into the round's durable sum first (a no-op once it is).
+    /// </summary>
     public async Task<AggregateChunk[]> AggregateAsync(RoundState r, CancellationToken ct)
     {
         if (_aggregates.TryGetValue(r.Number, out AggregateChunk[]? cached))
         {
             return cached;
         }
+
+        await accumulator.SealAsync(r.Number, ct).ConfigureAwait(false);
 
         var chunks = new AggregateChunk[r.ChunkCount];
         for (int i = 0; i < chunks.Length; i++)
