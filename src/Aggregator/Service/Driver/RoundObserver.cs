@@ -45,7 +45,7 @@ internal sealed class RoundObserver
         }
 
         DateTimeOffset now = _time.GetUtcNow();
-        string spent = "(it entered that stage before the service started)";
+        string spent = $"(time in {RoundStages.Name(before.Stage)} not measured: it began before this start)";
         if (_stageSince is { } since)
         {
             double seconds = Math.Max(0, (now - since).TotalSeconds);

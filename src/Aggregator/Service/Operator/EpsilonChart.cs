@@ -26,7 +26,7 @@ internal static class EpsilonChart
     /// <summary>The chart as an inline &lt;svg&gt; element (the exporter's XML declaration removed: HTML does not take one).</summary>
     public static string Svg(IReadOnlyList<LedgerEntry> ledger, PrivacyBudget budget, int roundsPlanned, double width = 640, double height = 320)
     {
-        string svg = SvgExporter.ExportToString(Model(ledger, budget, roundsPlanned), width, height, isDocument: false);
+        string svg = SvgExporter.ExportToString(Model(ledger, budget, roundsPlanned), width, height, isDocument: false, new BrowserTextMeasurer(width, height));
         return svg[svg.IndexOf("<svg", StringComparison.Ordinal)..];
     }
 
@@ -41,6 +41,7 @@ internal static class EpsilonChart
             Title = budgetOnScale ? "Privacy spent over rounds" : $"Privacy spent over rounds (budget ε = {budgetText}, off scale)",
             TitleFontSize = 14,
             Background = OxyColors.White,
+            DefaultFont = "Arial", // Helvetica's widths, which BrowserTextMeasurer starts from
         };
         model.Legends.Add(new Legend { LegendPosition = LegendPosition.TopLeft, LegendPlacement = LegendPlacement.Inside });
         double lastRound = Math.Max(roundsPlanned, ledger is [.., LedgerEntry l] ? l.Round : 1);
