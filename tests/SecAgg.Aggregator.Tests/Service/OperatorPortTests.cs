@@ -49,18 +49,7 @@ public sealed class OperatorPortTests
             await ServiceHarness.AssertStatusAsync(StatusCode.InvalidArgument, () => ps[0].SendAsync(bad));
         }
 
-        foreach (TestParticipant p in ps)
-        {
-            await p.UploadAsync(1, TestParticipant.RandomUpdate(7));
-        }
-
-        await h.WaitForStageAsync(1, WireStage.Decrypting);
-        foreach (TestParticipant p in ps)
-        {
-            await p.DecryptAsync(1);
-        }
-
-        await h.WaitForStageAsync(1, WireStage.Published);
+        await h.CompleteRoundAsync(1, ps, seed: 7);
         return ps;
     }
 

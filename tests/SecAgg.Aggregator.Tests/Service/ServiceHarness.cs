@@ -254,6 +254,23 @@ internal sealed class ServiceHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>Every participant uploads an update (seed <paramref name="seed"/>) and answers decryption; returns at publication.</summary>
+    public async Task CompleteRoundAsync(ulong round, IReadOnlyList<TestParticipant> participants, int seed)
+    {
+        foreach (TestParticipant p in participants)
+        {
+            await p.UploadAsync(round, TestParticipant.RandomUpdate(seed));
+        }
+
+        await WaitForStageAsync(round, Proto.V1.RoundStage.Decrypting);
+        foreach (TestParticipant p in participants)
+        {
+            await p.DecryptAsync(round);
+        }
+
+        await WaitForStageAsync(round, Proto.V1.RoundStage.Published);
+    }
+
     /// <summary>Polls the round's status as <paramref name="observer"/> (default the first participant; polling counts as liveness).</summary>
     public async Task<RoundStatus> WaitForStageAsync(ulong round, Proto.V1.RoundStage stage, TimeSpan? timeout = null, string? observer = null)
     {
