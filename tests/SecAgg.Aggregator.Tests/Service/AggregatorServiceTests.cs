@@ -338,7 +338,7 @@ public sealed class AggregatorServiceTests
 
         string all = string.Join("\n", h.Logs);
         Assert.Contains("[203]", all, StringComparison.Ordinal); // upload counted
-        Assert.Contains("[207]", all, StringComparison.Ordinal); // published
+        Assert.Contains("[1009]", all, StringComparison.Ordinal); // published, with the epsilon spent
         foreach (byte[] chunk in sent)
         {
             Assert.DoesNotContain(Convert.ToHexString(chunk.AsSpan(20, 16)), all, StringComparison.OrdinalIgnoreCase);

@@ -25,6 +25,7 @@ internal sealed class RoundDriver(
     LivenessTracker liveness,
     DriverSignal signal,
     AggregatorMetrics metrics,
+    PrivacySpent privacy,
     AggregatorHostOptions options,
     ILoggerFactory loggers) : BackgroundService
 {
@@ -110,15 +111,13 @@ internal sealed class RoundDriver(
         rounds.Current = r;
         rounds.ForgetAggregate(r.Number);
         metrics.RoundDuration.Record(((r.ClosedAt ?? _time.GetUtcNow()) - r.OpenedAt).TotalSeconds, new KeyValuePair<string, object?>("outcome", RoundStages.Name(r.Stage)));
-        if (r.Stage == CoreStage.Aborted)
-        {
-            ServiceLog.Aborted(_logger, r.Number, r.AbortReason ?? "");
-        }
     }
 
+    /// <summary>Aborts a round the driver decided to stop (deadline aborts are applied and logged by the coordinator).</summary>
     private async Task AbortAsync(long round, Func<RoundState, string> reason, CancellationToken ct)
     {
         RoundState aborted = await rounds.Store.UpdateRoundAsync(round, s => RoundLifecycle.Abort(s, reason(s), _time.GetUtcNow()), null, ct).ConfigureAwait(false);
+        ServiceLog.Aborted(_logger, round, aborted.AbortReason ?? "");
         Finished(aborted);
     }
 
@@ -241,8 +240,8 @@ internal sealed class RoundDriver(
 
         long version = (long)p.ModelVersion + 1;
         await models.PutAsync(version, r.Number, r.Summands, model, ct).ConfigureAwait(false);
-        RoundState published = await coordinator.PublishAsync(r.Number, version, ct).ConfigureAwait(false);
-        ServiceLog.Published(_logger, r.Number, version, published.Summands);
+        RoundState published = await coordinator.PublishAsync(r.Number, version, ct).ConfigureAwait(false); // logs the epsilon spent
+        await privacy.RefreshAsync(ct).ConfigureAwait(false);
         Finished(published);
         signal.Wake();
     }

@@ -23,16 +23,47 @@ internal sealed class RoundCatalog(IAggregatorStore store, UploadAccumulator acc
 {
     private readonly ConcurrentDictionary<long, RoundParameters> _parameters = new();
     private readonly ConcurrentDictionary<long, AggregateChunk[]> _aggregates = new();
+    private readonly Lock _currentGate = new();
     private volatile RoundState? _current;
+
+    /// <summary>
+    /// Raised, in order and under a lock, each time <see cref="Current"/> moves to another round or stage: the state
+    /// before (null at start-up) and after. Handlers must be quick (logging, metrics).
+    /// </summary>
+    public event Action<RoundState?, RoundState>? Advanced;
 
     /// <summary>The round store.</summary>
     public IAggregatorStore Store => store;
 
-    /// <summary>The newest round state the service saw (for the participants-per-stage gauge).</summary>
+    /// <summary>
+    /// The newest round state the service saw (gauges, status page). A stale state (an older round, or an earlier stage
+    /// of the same round, as a call that read it before the driver moved on may offer) never replaces a newer one.
+    /// </summary>
     public RoundState? Current
     {
         get => _current;
-        set => _current = value;
+        set
+        {
+            if (value is null)
+            {
+                return;
+            }
+
+            lock (_currentGate)
+            {
+                RoundState? before = _current;
+                if (before is not null && (value.Number < before.Number || (value.Number == before.Number && value.Stage < before.Stage)))
+                {
+                    return; // stages only move forward (the enum is declared in lifecycle order)
+                }
+
+                _current = value;
+                if (before is null || before.Number != value.Number || before.Stage != value.Stage)
+                {
+                    Advanced?.Invoke(before, value);
+                }
+            }
+        }
     }
 
     /// <summary>The round <paramref name="requested"/> (0 = the newest).</summary>
