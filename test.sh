@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-scripts/ensure-deps.sh python3 python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc libprotobuf-dev python3-numpy python3-torch postgresql
+scripts/ensure-deps.sh python3 python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc libprotobuf-dev python3-numpy python3-torch python3-sklearn python3-scipy python3-matplotlib postgresql chromium
 # The aggregator's database tests run against PostgreSQL too (SECAGG_TEST_POSTGRES).
 export SECAGG_TEST_POSTGRES="${SECAGG_TEST_POSTGRES:-$(scripts/start-postgres.sh)}"
 dotnet build SecAgg.sln -c Release -nologo -clp:ErrorsOnly

@@ -11,7 +11,8 @@ namespace SecAgg.Aggregator.Accumulation;
 /// </summary>
 internal static class IngestMetrics
 {
-    private static readonly Meter Meter = new("SecAgg.Aggregator", "1.0");
+    /// <summary>The process-wide meter of the ingest histograms (one per process, shared by every aggregator in it).</summary>
+    internal static readonly Meter Meter = new("SecAgg.Aggregator", "1.0");
 
     public static readonly Histogram<double> Validate = Meter.CreateHistogram<double>("secagg.aggregator.ingest.validate", "s", "Time to parse and check one ciphertext chunk.");
 

@@ -8,11 +8,14 @@ using SecAgg.Aggregator.Storage;
 namespace SecAgg.Aggregator.Accumulation;
 
 /// <summary>
-/// Takes upload chunks off the wire and folds complete uploads into the round's running ciphertext sum,
-/// exactly once. A chunk is checked, then staged durably; when the last chunk of an upload is staged the whole
-/// upload is added into the sum in one store transaction (<see cref="IAggregatorStore.FoldUploadAsync"/>), with the
-/// record that it counted. So an upload counts completely and once, or not at all, whatever crashes when.
-/// Memory is bounded by one chunk (plus one sum chunk during a fold), never by the model size.
+/// Takes upload chunks off the wire and counts complete uploads into the round's ciphertext sum, exactly once. A
+/// chunk is checked, then staged (it survives kill -9); when the last chunk of an upload is staged the upload is
+/// counted in one store transaction (<see cref="IAggregatorStore.CountUploadsAsync"/>, with every other upload that
+/// completed meanwhile) and then folded into the round's running sum in memory (<see cref="SumFolder"/>). The staged
+/// chunks of the counted uploads are the crash story: after a restart the running sum is rebuilt from them.
+/// <see cref="SealAsync"/> writes the running sum as the round's one durable sum when collection closes. So an upload
+/// counts completely and once, or not at all, whatever crashes when.
+/// Memory: the chunks in flight plus one running sum per collecting round, whatever the number of uploads.
 /// </summary>
 public sealed class UploadAccumulator
 {
@@ -21,15 +24,12 @@ public sealed class UploadAccumulator
     private readonly RoundLifecycle _lifecycle;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _foldGate = new(1, 1);
-    private readonly List<PendingCount> _pending = [];
+    private readonly GroupCommit _commit;
     private readonly Func<long, string, CancellationToken, Task<bool>>? _readyToCount;
 
-    /// <summary>
-    /// Creates an accumulator over <paramref name="store"/>. With <paramref name="readyToCount"/> a complete upload counts
-    /// only once it says yes (protocol v2: the upload's signed commitment verified against the held chunks); otherwise
-    /// (null) as soon as its last chunk is held.
-    /// </summary>
+    /// <summary>Creates an accumulator over <paramref name="store"/>.</summary>
+    /// <remarks>With <paramref name="readyToCount"/> a complete upload counts only once it says yes (protocol v2: the upload's
+    /// signed commitment verified against the held chunks); otherwise (null) as soon as its last chunk is held.</remarks>
     public UploadAccumulator(
         IAggregatorStore store, IChunkAdder adder, RoundLifecycle lifecycle, TimeProvider time, ILogger<UploadAccumulator>? logger = null,
         Func<long, string, CancellationToken, Task<bool>>? readyToCount = null)
@@ -40,6 +40,7 @@ public sealed class UploadAccumulator
         _lifecycle = lifecycle ?? throw new ArgumentNullException(nameof(lifecycle));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _commit = new GroupCommit(store, new SumFolder(store, adder), (r, who) => _lifecycle.CountUpload(r, who, _time.GetUtcNow()));
     }
 
     /// <summary>
@@ -197,8 +198,8 @@ public sealed class UploadAccumulator
     }
 
     /// <summary>
-    /// At start-up: counts every upload whose chunks were all staged before a crash but not yet counted.
-    /// Returns how many were counted.
+    /// At start-up: counts every upload whose chunks were all staged before a crash but not yet counted, and rebuilds
+    /// each collecting round's running sum from the staged chunks of its counted uploads. Returns how many were counted.
     /// </summary>
     public async Task<int> RecoverAsync(CancellationToken cancellationToken = default)
     {
@@ -222,51 +223,30 @@ public sealed class UploadAccumulator
                     recovered++;
                 }
             }
+
+            await _commit.ExclusiveAsync(f => f.CatchUpAsync(round.Number, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
         return recovered;
     }
 
     /// <summary>
-    /// Counts a complete upload. Uploads completing while another fold runs wait and are then folded together in one
-    /// store transaction (group commit): the round's sum is read, added to and written once per chunk index for the
-    /// whole batch, so the sum's durable writes are shared. Each upload still counts completely or not at all.
+    /// Writes the round's running sum as its durable sum (one write, fsynced, per round: call it when collection
+    /// closes, before the aggregate is read with <see cref="IAggregatorStore.ReadSumChunkAsync"/>). The counted uploads'
+    /// staged chunks are deleted with it. Nothing is written when every counted upload is already in the durable sum.
+    /// Returns how many uploads the durable sum holds.
     /// </summary>
+    /// <exception cref="StoreCorruptException">A counted upload's bytes or the durable sum are lost or damaged.</exception>
+    public Task<int> SealAsync(long round, CancellationToken cancellationToken = default) =>
+        _commit.ExclusiveAsync(f => f.SealAsync(round, cancellationToken), cancellationToken);
+
+    /// <summary>Counts a complete upload and folds it into the running sum (<see cref="GroupCommit"/>); a refusal becomes its <see cref="UploadRefusal"/>.</summary>
     private async Task<RoundState> Count(long round, string participant, CancellationToken ct)
     {
         long t0 = Stopwatch.GetTimestamp();
-        var mine = new PendingCount(round, participant);
-        lock (_pending)
-        {
-            _pending.Add(mine);
-        }
-
         try
         {
-            // The fold itself is not cancelled by one caller: it may carry other participants' uploads.
-            await _foldGate.WaitAsync(ct).ConfigureAwait(false);
-            try
-            {
-                if (!mine.Result.Task.IsCompleted)
-                {
-                    await FoldPendingAsync().ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                _foldGate.Release();
-            }
-
-            return await mine.Result.Task.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!mine.Result.Task.IsCompleted)
-        {
-            lock (_pending)
-            {
-                _pending.Remove(mine);
-            }
-
-            throw;
+            return await _commit.CountAsync(round, participant, ct).ConfigureAwait(false);
         }
         catch (RoundStateException e)
         {
@@ -285,97 +265,6 @@ public sealed class UploadAccumulator
         {
             IngestMetrics.Record(IngestMetrics.Count, t0);
         }
-    }
-
-    /// <summary>Folds every pending upload, one batch per round. Runs under <see cref="_foldGate"/>.</summary>
-    private async Task FoldPendingAsync()
-    {
-        List<PendingCount> batch;
-        lock (_pending)
-        {
-            batch = [.. _pending];
-            _pending.Clear();
-        }
-
-        foreach (var group in batch.GroupBy(p => p.Round))
-        {
-            // A participant may be pending twice (two streams completing at once): the second waits for the next batch.
-            var first = group.DistinctBy(p => p.Participant, StringComparer.Ordinal).ToList();
-            var again = group.Except(first).ToList();
-            if (again.Count > 0)
-            {
-                lock (_pending)
-                {
-                    _pending.AddRange(again);
-                }
-            }
-
-            await FoldGroupAsync(group.Key, first).ConfigureAwait(false);
-            if (again.Count > 0)
-            {
-                await FoldPendingAsync().ConfigureAwait(false);
-            }
-        }
-    }
-
-    private async Task FoldGroupAsync(long round, List<PendingCount> group)
-    {
-        IReadOnlyList<FoldOutcome> outcomes;
-        try
-        {
-            outcomes = await _store.FoldUploadsAsync(round, [.. group.Select(p => p.Participant)], _adder,
-                (r, who) => _lifecycle.CountUpload(r, who, _time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (StagedChunkLostException lost) when (_store is SqlAggregatorStore sql)
-        {
-            // A staged file is gone (power cut): drop it and what follows, tell that participant, count the others.
-            await sql.DropStagedFromAsync(round, lost.ParticipantId, lost.ChunkIndex, CancellationToken.None).ConfigureAwait(false);
-            Log.StagedChunkLost(_logger, round, lost.ParticipantId, lost.ChunkIndex);
-            group.First(p => p.Participant == lost.ParticipantId).Result.TrySetException(lost);
-            var rest = group.Where(p => p.Participant != lost.ParticipantId).ToList();
-            if (rest.Count > 0)
-            {
-                await FoldGroupAsync(round, rest).ConfigureAwait(false);
-            }
-
-            return;
-        }
-        catch (Exception) when (group.Count > 1)
-        {
-            // Something else failed for the batch (nothing committed): fold one by one so only the culprit fails.
-            foreach (var p in group)
-            {
-                await FoldGroupAsync(round, [p]).ConfigureAwait(false);
-            }
-
-            return;
-        }
-        catch (Exception e)
-        {
-            group[0].Result.TrySetException(e);
-            return;
-        }
-
-        foreach (var (p, o) in group.Zip(outcomes))
-        {
-            if (o.Error is null)
-            {
-                p.Result.TrySetResult(o.Round!);
-            }
-            else
-            {
-                p.Result.TrySetException(o.Error);
-            }
-        }
-    }
-
-    private sealed class PendingCount(long round, string participant)
-    {
-        public long Round { get; } = round;
-
-        public string Participant { get; } = participant;
-
-        public TaskCompletionSource<RoundState> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private async Task<RoundState> CurrentRound(long number, CancellationToken ct)

@@ -103,6 +103,30 @@ public sealed class RoundLifecycle(RoundPolicy policy)
         return round with { Stage = RoundStage.Collecting, Contributors = RoundState.With(round.Contributors, participant) };
     }
 
+    /// <summary>
+    /// Takes back the count of <paramref name="participant"/>'s upload whose bytes the aggregator lost before adding
+    /// them into the round's durable sum (a power cut): one summand less (Open again when none is left); the
+    /// participant may upload again. Nothing was decrypted, so no privacy is spent either way.
+    /// </summary>
+    /// <exception cref="RoundStateException">The round no longer collects (its sum is fixed), or the upload is not counted.</exception>
+    public static RoundState Uncount(RoundState round, string participant)
+    {
+        ArgumentNullException.ThrowIfNull(round);
+        ArgumentException.ThrowIfNullOrEmpty(participant);
+        if (round.Stage is not (RoundStage.Open or RoundStage.Collecting))
+        {
+            throw new RoundStateException(RoundError.WrongStage, $"round {round.Number} is {RoundStages.Name(round.Stage)}; an upload can only be taken back while the round collects");
+        }
+
+        if (!RoundState.Has(round.Contributors, participant))
+        {
+            throw new RoundStateException(RoundError.InvalidArgument, $"participant '{participant}''s upload is not counted in round {round.Number}");
+        }
+
+        var contributors = RoundState.Without(round.Contributors, participant);
+        return round with { Stage = contributors.IsEmpty ? RoundStage.Open : RoundStage.Collecting, Contributors = contributors };
+    }
+
     /// <summary>Whether a collecting round should keep collecting, decrypt, or abort, at <paramref name="now"/>.</summary>
     public CollectionDecision DecideCollection(RoundState round, DateTimeOffset now)
     {

@@ -69,6 +69,12 @@ public sealed record RoundState
         return i >= 0 ? sorted : sorted.Insert(~i, id);
     }
 
+    internal static ImmutableArray<string> Without(ImmutableArray<string> sorted, string id)
+    {
+        int i = sorted.AsSpan().BinarySearch(id, StringComparer.Ordinal);
+        return i >= 0 ? sorted.RemoveAt(i) : sorted;
+    }
+
     /// <summary>Whether the sorted id list <paramref name="sorted"/> holds <paramref name="id"/>.</summary>
     public static bool Has(ImmutableArray<string> sorted, string id) =>
         sorted.AsSpan().BinarySearch(id, StringComparer.Ordinal) >= 0;

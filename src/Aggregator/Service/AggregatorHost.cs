@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Grpc.AspNetCore.Server.Model;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Builder;
@@ -14,6 +15,7 @@ using SecAgg.Aggregator.Privacy;
 using SecAgg.Aggregator.Rounds;
 using SecAgg.Aggregator.Service.Api;
 using SecAgg.Aggregator.Service.Driver;
+using SecAgg.Aggregator.Service.Operator;
 using SecAgg.Aggregator.Service.State;
 using SecAgg.Aggregator.Storage;
 using SecAgg.Proto.V1;
@@ -27,10 +29,11 @@ namespace SecAgg.Aggregator.Service;
 /// <summary>
 /// The aggregator process, an ASP.NET Core host: loads and checks the consortium file, opens the database, serves
 /// secagg.v1.KeyEpoch, secagg.v1.Rounds and the standard grpc.health.v1.Health on Kestrel (HTTP/2, TLS 1.3, client
-/// certificates from the consortium CA pinned in the file), and runs the round driver as a background service.
+/// certificates from the consortium CA pinned in the file), runs the round driver as a background service, and serves
+/// the operator port (<see cref="OperatorEndpoint"/>: health, reflection, /metrics, the status page).
 /// <see cref="DisposeAsync"/> shuts down gracefully: health turns NOT_SERVING, running calls get
 /// <see cref="AggregatorHostOptions.ShutdownGrace"/> to finish (accepted chunks are durable either way and resume after
-/// a restart), then the driver stops and the database closes.
+/// a restart), then the driver stops, the operator port closes and the database closes.
 /// </summary>
 public sealed class AggregatorHost : IAsyncDisposable
 {
@@ -38,6 +41,7 @@ public sealed class AggregatorHost : IAsyncDisposable
     private static readonly string[] HealthNames = ["", WireKeys.KeyEpochService, WireKeys.RoundsService];
 
     private readonly WebApplication _app;
+    private readonly WebApplication? _operator;
     private readonly IAggregatorStore _store;
     private readonly ServiceStateStore _docs;
     private readonly TimeSpan _grace;
@@ -45,9 +49,11 @@ public sealed class AggregatorHost : IAsyncDisposable
     private readonly ConsortiumRoster _roster;
     private int _disposed;
 
-    private AggregatorHost(WebApplication app, IAggregatorStore store, ServiceStateStore docs, TimeSpan grace, ILogger logger, int port)
+    private AggregatorHost(WebApplication app, WebApplication? @operator, IAggregatorStore store, ServiceStateStore docs, TimeSpan grace, ILogger logger, int port)
     {
         _app = app;
+        _operator = @operator;
+        OperatorAddress = @operator is null ? null : new Uri($"https://localhost:{new Uri(BoundAddress(@operator).Replace("[::]", "localhost", StringComparison.Ordinal)).Port}/");
         _store = store;
         _docs = docs;
         _grace = grace;
@@ -63,6 +69,9 @@ public sealed class AggregatorHost : IAsyncDisposable
 
     /// <summary>The port listened on.</summary>
     public int Port { get; }
+
+    /// <summary>The operator port's address (https://localhost:port: health, reflection, /metrics, the status page; no client certificate), or null without one.</summary>
+    public Uri? OperatorAddress { get; }
 
     /// <summary>The service's metrics.</summary>
     public AggregatorMetrics Metrics { get; }
@@ -97,22 +106,38 @@ public sealed class AggregatorHost : IAsyncDisposable
         IAggregatorStore store = await AggregatorStores.OpenAsync(storage, loggers.CreateLogger("SecAgg.Aggregator.Storage"), cancellationToken).ConfigureAwait(false);
         ServiceStateStore? docs = null;
         WebApplication? app = null;
+        WebApplication? @operator = null;
         try
         {
             docs = await ServiceStateStore.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
             app = Build(options, config, preset, roster, store, docs, liveness, authenticator, loggers);
             await InitializeAsync(app.Services, options, cancellationToken).ConfigureAwait(false);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            int port = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
+            int port = new Uri(BoundAddress(app).Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
+            if (options.OperatorListen is not null)
+            {
+                @operator = OperatorEndpoint.Build(options, app.Services);
+                await @operator.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             SetHealth(app, HealthCheckResponse.Types.ServingStatus.Serving);
             ILogger logger = loggers.CreateLogger("SecAgg.Aggregator.Service");
-            var host = new AggregatorHost(app, store, docs, options.ShutdownGrace, logger, port);
+            var host = new AggregatorHost(app, @operator, store, docs, options.ShutdownGrace, logger, port);
             ServiceLog.Started(logger, host.Address.ToString(), config.Name, config.Participants.Length, config.Threshold, preset.Name);
+            if (host.OperatorAddress is { } operatorAddress)
+            {
+                ServiceLog.OperatorListening(logger, operatorAddress.ToString());
+            }
+
             return host;
         }
         catch
         {
+            if (@operator is not null)
+            {
+                await @operator.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (app is not null)
             {
                 await app.DisposeAsync().ConfigureAwait(false);
@@ -129,6 +154,9 @@ public sealed class AggregatorHost : IAsyncDisposable
         }
     }
 
+    /// <summary>The host's services (tests read its state singletons).</summary>
+    internal IServiceProvider Services => _app.Services;
+
     /// <summary>Runs one round-driver step now (tests; the driver also runs on its own).</summary>
     internal Task StepAsync(CancellationToken ct = default) => _app.Services.GetRequiredService<RoundDriver>().StepAsync(ct);
 
@@ -140,7 +168,7 @@ public sealed class AggregatorHost : IAsyncDisposable
             return;
         }
 
-        ServiceLog.Stopping(_logger);
+        ServiceLog.Stopping(_logger, _grace.TotalSeconds);
         SetHealth(_app, HealthCheckResponse.Types.ServingStatus.NotServing);
         using (var grace = new CancellationTokenSource(_grace))
         {
@@ -153,11 +181,22 @@ public sealed class AggregatorHost : IAsyncDisposable
             }
         }
 
+        // The operator port closes last: probes see NOT_SERVING while calls drain. Disposing the main host flushes the
+        // metrics (a last OTLP export).
+        if (_operator is not null)
+        {
+            await _operator.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await _operator.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _app.DisposeAsync().ConfigureAwait(false);
         await _docs.DisposeAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
         _roster.Dispose();
+        ServiceLog.Stopped(_logger);
     }
+
+    private static string BoundAddress(WebApplication app) => app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
     private static void SetHealth(WebApplication app, HealthCheckResponse.Types.ServingStatus status)
     {
@@ -192,23 +231,34 @@ public sealed class AggregatorHost : IAsyncDisposable
             UploadDocuments uploads = sp.GetRequiredService<UploadDocuments>();
             return new UploadAccumulator(store, new SchemeChunkAdder(preset.Scheme), lifecycle, options.Time, loggers.CreateLogger<UploadAccumulator>(), uploads.HasCommitmentAsync);
         });
-        s.AddSingleton(sp => new AggregatorMetrics(sp.GetRequiredService<RoundCatalog>().ParticipantsPerStage));
+        s.AddSingleton<PrivacySpent>().AddSingleton<RefusalJournal>().AddSingleton<RoundObserver>().AddSingleton<StatusSources>();
+        var meter = new System.Diagnostics.Metrics.Meter(AggregatorMetrics.MeterName, "1.0");
+        s.AddSingleton(sp => new AggregatorMetrics(meter, sp.GetRequiredService<RoundCatalog>(), sp.GetRequiredService<PrivacySpent>()));
+        AggregatorTelemetry.Add(s, options, meter);
         s.AddSingleton<UploadIntake>().AddSingleton<ApprovalDesk>().AddSingleton<DecryptionDesk>();
         s.AddSingleton<RoundDriver>().AddHostedService(sp => sp.GetRequiredService<RoundDriver>());
 
         // The services and their cross-cutting concerns (outermost first): refusals answered with their status and
-        // trailer and logged; authentication by certificate pin; a default deadline.
+        // trailer and logged; authentication by certificate pin; a default deadline; KeyEpoch's join steps logged. Each
+        // is mapped as a CheckedService, whose request marshallers answer unparsable messages INVALID_ARGUMENT.
         s.AddSingleton<KeyEpochService>().AddSingleton<RoundsService>().AddSingleton<HealthServiceImpl>();
-        s.AddSingleton<RefusalInterceptor>().AddSingleton<AuthenticationInterceptor>().AddSingleton<CallDeadlineInterceptor>();
+        s.AddSingleton<CheckedService<KeyEpochService>>().AddSingleton<CheckedService<RoundsService>>();
+        s.AddSingleton<IServiceMethodProvider<CheckedService<KeyEpochService>>, CheckedMethodProvider<KeyEpochService>>();
+        s.AddSingleton<IServiceMethodProvider<CheckedService<RoundsService>>, CheckedMethodProvider<RoundsService>>();
+        s.AddSingleton<RefusalInterceptor>().AddSingleton<AuthenticationInterceptor>().AddSingleton<CallDeadlineInterceptor>().AddSingleton<JoinLogInterceptor>();
         int roundsLimit = Math.Max(Math.Max(preset.Scheme.UploadBytes, preset.Scheme.ShareBytes), 64 * 1024) + 4096;
         int keyEpochLimit = KeyEpochService.MaxThresholdBlobBytes + 8192;
         s.AddGrpc(g => g.EnableDetailedErrors = false)
-            .AddServiceOptions<KeyEpochService>(g => Secure(g, keyEpochLimit))
-            .AddServiceOptions<RoundsService>(g => Secure(g, roundsLimit));
+            .AddServiceOptions<CheckedService<KeyEpochService>>(g =>
+            {
+                Secure(g, keyEpochLimit);
+                g.Interceptors.Add<JoinLogInterceptor>();
+            })
+            .AddServiceOptions<CheckedService<RoundsService>>(g => Secure(g, roundsLimit));
 
         WebApplication app = builder.Build();
-        app.MapGrpcService<KeyEpochService>();
-        app.MapGrpcService<RoundsService>();
+        app.MapGrpcService<CheckedService<KeyEpochService>>();
+        app.MapGrpcService<CheckedService<RoundsService>>();
         app.MapGrpcService<HealthServiceImpl>();
         return app;
 
@@ -224,6 +274,8 @@ public sealed class AggregatorHost : IAsyncDisposable
     /// <summary>Creates or checks the key epoch and the initial model, recovers staged uploads, and reads the current round.</summary>
     private static async Task InitializeAsync(IServiceProvider services, AggregatorHostOptions options, CancellationToken ct)
     {
+        services.GetRequiredService<RoundObserver>(); // watches the current round from its first state on
+        await services.GetRequiredService<PrivacySpent>().RefreshAsync(ct).ConfigureAwait(false);
         await services.GetRequiredService<KeyEpochState>().InitializeAsync(ct).ConfigureAwait(false);
         float[] model = options.InitialModel ?? new float[options.ModelLayout.TotalLength];
         if (model.Length != options.ModelLayout.TotalLength)
@@ -238,6 +290,8 @@ public sealed class AggregatorHost : IAsyncDisposable
             ServiceLog.Recovered(services.GetRequiredService<ILoggerFactory>().CreateLogger("SecAgg.Aggregator.Service"), recovered);
         }
 
-        services.GetRequiredService<RoundCatalog>().Current = await services.GetRequiredService<IAggregatorStore>().GetLatestRoundAsync(ct).ConfigureAwait(false);
+        RoundState? latest = await services.GetRequiredService<IAggregatorStore>().GetLatestRoundAsync(ct).ConfigureAwait(false);
+        services.GetRequiredService<RoundCatalog>().Current = latest;
+        services.GetRequiredService<RoundObserver>().Resume(latest);
     }
 }

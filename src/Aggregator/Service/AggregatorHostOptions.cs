@@ -21,6 +21,20 @@ public sealed class AggregatorHostOptions
     /// <summary>Where to listen (default 127.0.0.1, ephemeral port).</summary>
     public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 0);
 
+    /// <summary>
+    /// Where the operator port listens (default 127.0.0.1, ephemeral port; the CLI's default is the main port + 1): gRPC
+    /// health and reflection, <c>/metrics</c> and the status page, over TLS with <see cref="ServerCertificate"/> but
+    /// without client certificates. Nothing secret is served there, but keep it on the operator's network. Null: no
+    /// operator port.
+    /// </summary>
+    public IPEndPoint? OperatorListen { get; init; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>An OpenTelemetry collector to push the metrics to (every 60 s and at shutdown); null pushes nothing.</summary>
+    public Uri? OtlpEndpoint { get; init; }
+
+    /// <summary>How <see cref="OtlpEndpoint"/> is spoken to (default OTLP over gRPC).</summary>
+    public OtlpTransport OtlpProtocol { get; init; } = OtlpTransport.Grpc;
+
     /// <summary>Overrides the consortium file's storage section (e.g. the CLI's --database); null keeps the file's.</summary>
     public StorageConfig? Storage { get; init; }
 
@@ -97,6 +111,11 @@ public sealed class AggregatorHostOptions
         if (MaxStreamsPerConnection <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxStreamsPerConnection), MaxStreamsPerConnection, "MaxStreamsPerConnection must be positive.");
+        }
+
+        if (OtlpEndpoint is { IsAbsoluteUri: false } or { Scheme: not ("http" or "https") })
+        {
+            throw new ArgumentException($"OtlpEndpoint '{OtlpEndpoint}' must be an absolute http:// or https:// address, e.g. http://collector:4317.", nameof(OtlpEndpoint));
         }
 
         if (InitialStreamWindowSize is { } sw && InitialConnectionWindowSize is { } cw && cw < sw)

@@ -17,13 +17,13 @@ internal static partial class ServiceLog
     [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Round {Round}: upload of {Participant} counted ({Summands} summands)")]
     public static partial void UploadCounted(ILogger logger, long round, string participant, int summands);
 
-    [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "{Method} refused for {Participant}: {Status} {Detail}")]
-    public static partial void Refused(ILogger logger, string method, string participant, string status, string detail);
+    [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "{Method} refused for {Participant}: {Status} ({Reason}) {Detail}")]
+    public static partial void Refused(ILogger logger, string method, string participant, string status, string reason, string detail);
 
-    [LoggerMessage(EventId = 213, Level = LogLevel.Information, Message = "Round {Round}: collection closed with {Summands} uploads; waiting for their approvals")]
+    [LoggerMessage(EventId = 222, Level = LogLevel.Information, Message = "Round {Round}: collection closed with {Summands} uploads; waiting for their approvals")]
     public static partial void ApprovalBegins(ILogger logger, long round, int summands);
 
-    [LoggerMessage(EventId = 214, Level = LogLevel.Information, Message = "Round {Round}: approval of {Participant} accepted ({Received} of {Needed})")]
+    [LoggerMessage(EventId = 223, Level = LogLevel.Information, Message = "Round {Round}: approval of {Participant} accepted ({Received} of {Needed})")]
     public static partial void ApprovalAccepted(ILogger logger, long round, string participant, int received, int needed);
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "Round {Round}: decryption begins with set [{Set}] over {Summands} summands")]
@@ -31,9 +31,6 @@ internal static partial class ServiceLog
 
     [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "Round {Round}: decryption shares of {Participant} complete")]
     public static partial void SharesComplete(ILogger logger, long round, string participant);
-
-    [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "Round {Round} published model version {Version} from {Summands} summands")]
-    public static partial void Published(ILogger logger, long round, long version, int summands);
 
     [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "Round {Round} aborted: {Reason}")]
     public static partial void Aborted(ILogger logger, long round, string reason);
@@ -44,9 +41,36 @@ internal static partial class ServiceLog
     [LoggerMessage(EventId = 210, Level = LogLevel.Error, Message = "Round driver step failed")]
     public static partial void DriverFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Aggregator stopping: in-flight calls finish or park their accepted chunks")]
-    public static partial void Stopping(ILogger logger);
+    [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Aggregator stopping: health NOT_SERVING; in-flight calls get {GraceSeconds} s to finish, accepted chunks stay staged")]
+    public static partial void Stopping(ILogger logger, double graceSeconds);
 
     [LoggerMessage(EventId = 212, Level = LogLevel.Information, Message = "Recovered {Count} staged uploads after restart")]
     public static partial void Recovered(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Information, Message = "Round {Round}: {From} -> {To} {Spent}")]
+    public static partial void StageChanged(ILogger logger, long round, string from, string to, string spent);
+
+    [LoggerMessage(EventId = 214, Level = LogLevel.Information, Message = "Round {Round} found {Stage} at start-up ({Summands} uploads counted); resuming it")]
+    public static partial void RoundResumed(ILogger logger, long round, string stage, int summands);
+
+    [LoggerMessage(EventId = 215, Level = LogLevel.Information, Message = "Key epoch {Epoch}: {Participant} read the epoch info ({Received} of {Total} commits in)")]
+    public static partial void EpochInfoRead(ILogger logger, ulong epoch, string participant, int received, int total);
+
+    [LoggerMessage(EventId = 216, Level = LogLevel.Information, Message = "Key epoch {Epoch}: threshold-share blobs from {Participant} stored for [{Recipients}]")]
+    public static partial void BlobsStored(ILogger logger, ulong epoch, string participant, string recipients);
+
+    [LoggerMessage(EventId = 217, Level = LogLevel.Information, Message = "Key epoch {Epoch}: {Participant} received {Count} threshold-share blobs")]
+    public static partial void BlobsDelivered(ILogger logger, ulong epoch, string participant, int count);
+
+    [LoggerMessage(EventId = 218, Level = LogLevel.Information, Message = "Key epoch {Epoch}: {Participant} acknowledged its key shares; it has joined")]
+    public static partial void KeySharesAcknowledged(ILogger logger, ulong epoch, string participant);
+
+    [LoggerMessage(EventId = 219, Level = LogLevel.Debug, Message = "{Method} for {Participant}: not yet ({Status}) {Detail}")]
+    public static partial void NotYet(ILogger logger, string method, string participant, string status, string detail);
+
+    [LoggerMessage(EventId = 220, Level = LogLevel.Information, Message = "Aggregator stopped")]
+    public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(EventId = 221, Level = LogLevel.Information, Message = "Operator port listening on {Address}: grpc.health.v1 and reflection, /metrics (Prometheus), / (status page); TLS without client certificates")]
+    public static partial void OperatorListening(ILogger logger, string address);
 }

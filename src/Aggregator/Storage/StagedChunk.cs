@@ -41,8 +41,8 @@ public sealed record UploadProgress(long Round, string ParticipantId, IReadOnlyL
     }
 }
 
-/// <summary>The result of counting one upload in a batch (<see cref="IAggregatorStore.FoldUploadsAsync"/>).</summary>
+/// <summary>The result of counting one upload in a batch (<see cref="IAggregatorStore.CountUploadsAsync"/>).</summary>
 /// <param name="ParticipantId">The participant.</param>
 /// <param name="Round">The round state after the batch when this upload counted; null when it did not.</param>
 /// <param name="Error">Why it did not count (<see cref="Rounds.RoundStateException"/>, <see cref="InvalidOperationException"/> when incomplete, <see cref="StagedChunkLostException"/>); null when it counted.</param>
-public sealed record FoldOutcome(string ParticipantId, Rounds.RoundState? Round, Exception? Error);
+public sealed record CountOutcome(string ParticipantId, Rounds.RoundState? Round, Exception? Error);

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using Microsoft.Extensions.Logging;
 using SecAgg.Aggregator.Service;
 using SecAgg.Participant.Tensors;
 using SecAgg.Protocol.Consortium;
@@ -21,9 +23,19 @@ internal static class AggregatorCommand
         var rounds = new Option<int?>("--rounds") { Description = "Rounds to run (default: the consortium file's dp.rounds)." };
         var database = new Option<string?>("--database") { Description = "SQLite database path (default: the consortium file's storage section)." };
         var insecure = new Option<bool>("--allow-insecure-for-tests") { Description = "Accept the NOT SECURE test preset.", Hidden = true };
+        var operatorListen = new Option<string?>("--operator-listen")
+        {
+            Description = "Address:port of the operator port (gRPC health and reflection, /metrics, the status page at /; TLS with the server certificate, no client certificate). Default: 127.0.0.1 and the --listen port + 1; 'off' for none.",
+        };
+        var logFormat = new Option<string>("--log-format") { Description = "Console log format: text (one line per event) or json (one object per event).", DefaultValueFactory = _ => "text" };
+        logFormat.AcceptOnlyFromAmong(AggregatorLogging.Formats);
+        var logLevel = new Option<LogLevel>("--log-level") { Description = "Least level logged (Debug also shows participants' polls answered 'not yet').", DefaultValueFactory = _ => LogLevel.Information };
+        var otlp = new Option<Uri?>("--otlp-endpoint") { Description = "Also push metrics to this OpenTelemetry collector (OTLP), e.g. http://collector:4317." };
+        var otlpProtocol = new Option<string>("--otlp-protocol") { Description = "grpc (the endpoint is the collector's address) or http/protobuf (the full URL, e.g. http://collector:4318/v1/metrics).", DefaultValueFactory = _ => "grpc" };
+        otlpProtocol.AcceptOnlyFromAmong("grpc", "http/protobuf");
         var serve = new Command("serve", "Run the aggregator: key epoch relay, rounds, sums of masked uploads, approvals, threshold decryption, global models.")
         {
-            consortium, cert, key, model, listen, rounds, database, insecure,
+            consortium, cert, key, model, listen, rounds, database, insecure, operatorListen, logFormat, logLevel, otlp, otlpProtocol,
         };
         serve.SetAction(async (parse, token) =>
         {
@@ -32,6 +44,17 @@ internal static class AggregatorCommand
                 return CliErrors.Report(console, [$"--listen '{parse.GetValue(listen)}' is not an address:port such as 127.0.0.1:7443."]);
             }
 
+            if (!TryOperatorEndpoint(parse.GetValue(operatorListen), endpoint, out IPEndPoint? operatorEndpoint, out string? problem))
+            {
+                return CliErrors.Report(console, [problem]);
+            }
+
+            if (parse.GetValue(otlp) is { } collector && (!collector.IsAbsoluteUri || collector.Scheme is not ("http" or "https")))
+            {
+                return CliErrors.Report(console, [$"--otlp-endpoint '{collector}' is not an http:// or https:// address such as http://collector:4317."]);
+            }
+
+            using ILoggerFactory loggers = AggregatorLogging.Create(parse.GetValue(logFormat)!, parse.GetValue(logLevel));
             try
             {
                 IReadOnlyList<NamedTensor> tensors = TensorFile.Read(parse.GetValue(model)!);
@@ -47,8 +70,16 @@ internal static class AggregatorCommand
                     Rounds = parse.GetValue(rounds),
                     Storage = db is null ? null : new StorageConfig(StorageProvider.Sqlite, Path.GetFullPath(db), null),
                     AllowInsecureParameters = parse.GetValue(insecure),
+                    OperatorListen = operatorEndpoint,
+                    OtlpEndpoint = parse.GetValue(otlp),
+                    OtlpProtocol = parse.GetValue(otlpProtocol) == "http/protobuf" ? OtlpTransport.HttpProtobuf : OtlpTransport.Grpc,
+                    LoggerFactory = loggers,
                 }, token);
                 console.MarkupLineInterpolated($"Aggregator listening on [bold]{host.Address}[/] ({layout.TotalLength} parameters). Ctrl+C stops it; rounds resume after a restart.");
+                if (host.OperatorAddress is { } status)
+                {
+                    console.MarkupLineInterpolated($"Status page [bold]{status}[/], metrics {status}metrics, gRPC health on {status.Authority} (TLS, no client certificate).");
+                }
                 try
                 {
                     await Task.Delay(Timeout.Infinite, token);
@@ -69,5 +100,33 @@ internal static class AggregatorCommand
             }
         });
         return new Command("aggregator", "The aggregator service.") { serve };
+    }
+
+    /// <summary>--operator-listen: null means the --listen address's loopback, port + 1; "off" none.</summary>
+    private static bool TryOperatorEndpoint(string? value, IPEndPoint main, out IPEndPoint? endpoint, [NotNullWhen(false)] out string? problem)
+    {
+        problem = null;
+        endpoint = null;
+        if (string.Equals(value, "off", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (value is null)
+        {
+            endpoint = main.Port is 0 or IPEndPoint.MaxPort ? new IPEndPoint(IPAddress.Loopback, 0) : new IPEndPoint(IPAddress.Loopback, main.Port + 1);
+            return true;
+        }
+
+        if (IPEndPoint.TryParse(value, out endpoint) && endpoint.Port != main.Port)
+        {
+            return true;
+        }
+
+        problem = endpoint is null
+            ? $"--operator-listen '{value}' is not an address:port such as 127.0.0.1:7444 (or 'off')."
+            : $"--operator-listen '{value}' uses the --listen port {main.Port}; give the operator port its own port.";
+        endpoint = null;
+        return false;
     }
 }

@@ -9,8 +9,9 @@ using System.Diagnostics;
 //    or: CrashChild serve CONSORTIUM.yaml SERVER-CERT.pem SERVER-KEY.pem sqlite|postgres PATH-OR-CONNECTION-STRING
 //        (the whole aggregator service, AggregatorHost, until killed; prints "listening ADDRESS")
 // Plays a restarted aggregator with its participants: recovers the store, then lets each participant resume its
-// upload from the chunks the store holds. Prints "counted ID" after each upload counts, "done" at the end.
-// With STEP#N the process SIGKILLs itself the N-th time the store reaches STEP (e.g. fold.sum-written:1#2).
+// upload from the chunks the store holds, then seals the round's sum (as the service does when collection closes).
+// Prints "counted ID" after each upload counts, "done" at the end.
+// With STEP#N the process SIGKILLs itself the N-th time the store reaches STEP (e.g. seal.sum-written:1#1).
 if (args.Length == 6 && args[0] == "serve")
 {
     // The real service over loopback mutual TLS, on the test layout of ServiceHarness (dense.weight [60,10], dense.bias [10]).
@@ -94,6 +95,7 @@ foreach (string id in ids)
     }
 }
 
+await accumulator.SealAsync(round);
 await store.DisposeAsync();
 Console.Out.WriteLine("done");
 return 0;

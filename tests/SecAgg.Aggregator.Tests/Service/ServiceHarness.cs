@@ -67,6 +67,12 @@ internal sealed class ServiceHarness : IAsyncDisposable
     /// <summary>The service's deadline for calls that set none.</summary>
     public TimeSpan DefaultCallDeadline { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>An OpenTelemetry collector the service pushes its metrics to (null: none).</summary>
+    public Uri? OtlpEndpoint { get; set; }
+
+    /// <summary>How the service speaks to <see cref="OtlpEndpoint"/>.</summary>
+    public OtlpTransport OtlpProtocol { get; set; }
+
     public static async Task<ServiceHarness> CreateAsync(
         string engine, int parties = 3, int minParticipants = 2, string collect = "60s", string decrypt = "60s", int rounds = 1, int? threshold = null,
         double budget = 1e300, int? maxWeight = null, string scheme = "bfv", string approve = "60s")
@@ -118,6 +124,8 @@ internal sealed class ServiceHarness : IAsyncDisposable
             TickInterval = TimeSpan.FromMilliseconds(100),
             LivenessWindow = LivenessWindow,
             DefaultCallDeadline = DefaultCallDeadline,
+            OtlpEndpoint = OtlpEndpoint,
+            OtlpProtocol = OtlpProtocol,
             LoggerFactory = new CapturingLoggerFactory(Logs),
         });
         return Host;
@@ -170,6 +178,24 @@ internal sealed class ServiceHarness : IAsyncDisposable
         {
             await t.ApproveAsync(round);
         }
+    }
+
+    /// <summary>Every participant uploads, approves, D answers; returns when the round is published.</summary>
+    public async Task CompleteRoundAsync(ulong round, IReadOnlyList<TestParticipant> participants, int seed)
+    {
+        foreach (TestParticipant p in participants)
+        {
+            await p.UploadAsync(round, TestParticipant.RandomUpdate(seed));
+        }
+
+        await ApproveAllAsync(round, participants);
+        await WaitForStageAsync(round, Proto.V1.RoundStage.Decrypting);
+        foreach (TestParticipant p in participants)
+        {
+            await p.DecryptAsync(round);
+        }
+
+        await WaitForStageAsync(round, Proto.V1.RoundStage.Published);
     }
 
     /// <summary>Runs the key epoch with every participant, step by step, until the epoch is READY.</summary>
@@ -257,6 +283,19 @@ internal sealed class ServiceHarness : IAsyncDisposable
     /// <summary>The generated clients over one channel per certificate and aggregator address (null: no client certificate).</summary>
     public TestClient Client(X509Certificate2? certificate) =>
         _clients.GetOrAdd((Address, certificate), key => new TestClient(TestChannel.Create(key.Item1, key.Item2, Ca.Certificate)));
+
+    /// <summary>
+    /// A handler for the operator port: TLS that trusts the consortium CA for the server, no client certificate, HTTP/2
+    /// for gRPC or HTTP/1.1 for pages (ALPN).
+    /// </summary>
+    public SocketsHttpHandler OperatorHandler() => new()
+    {
+        SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+        {
+            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                certificate is X509Certificate2 c && CertificateAuthority.ChainsTo(c, Ca.Certificate, X509KeyUsageForPeer.ServerAuthentication),
+        },
+    };
 
     public async ValueTask DisposeAsync()
     {

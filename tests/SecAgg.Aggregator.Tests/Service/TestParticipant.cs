@@ -70,6 +70,8 @@ internal sealed class TestParticipant : IDisposable
     public async Task<SubmitStatementResponse> CommitAsync()
     {
         _epoch ??= ParticipantKeyEpoch.Start(_preset, _roster, _signer, Id, 1);
+        EpochInfo info = await Client.KeyEpoch.GetEpochInfoAsync(new GetEpochInfoRequest { EpochId = 1 });
+        Assert.Equal(_roster.Descriptor.Digest.ToArray(), info.ConsortiumDigest.ToByteArray()); // a site joins only its own consortium
         return await Client.KeyEpoch.SubmitCommitAsync(new SubmitStatementRequest { EpochId = 1, Statement = ToWire(_epoch.CreateCommit()) });
     }
 

@@ -19,7 +19,7 @@ public sealed class AggregatorStoresTests
             await using (var store = await AggregatorStores.OpenAsync(new StorageConfig(StorageProvider.Sqlite, path, null)))
             {
                 Assert.IsType<SqliteAggregatorStore>(store);
-                Assert.Equal(2, await store.GetSchemaVersionAsync());
+                Assert.Equal(3, await store.GetSchemaVersionAsync());
             }
 
             Assert.True(File.Exists(path));

@@ -95,12 +95,19 @@ internal sealed class Harness : IAsyncDisposable
         return last!;
     }
 
-    /// <summary>Asserts the round's stored sum is exactly the reference sum of <paramref name="uploads"/>.</summary>
+    /// <summary>
+    /// Seals the round's running sum (as the service does when collection closes) and asserts the durable sum is exactly
+    /// the reference sum of <paramref name="uploads"/>, with nothing left pending.
+    /// </summary>
     public async Task AssertSumIsAsync(long round, params byte[][][] uploads)
     {
+        Assert.Equal(uploads.Length, await Accumulator.SealAsync(round));
         var r = await Store.GetRoundAsync(round);
         Assert.NotNull(r);
         Assert.Equal(uploads.Length, r.Summands);
+        var contents = await Store.GetSumContentsAsync(round);
+        Assert.Empty(contents.Pending);
+        Assert.Equal(uploads.Length, contents.SealedSummands);
         for (int i = 0; i < r.ChunkCount; i++)
         {
             var stored = await Store.ReadSumChunkAsync(round, i);

@@ -17,7 +17,7 @@ public sealed class AggregatorInteropTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [PythonInteropFact]
-    public async Task PythonClientGetsHealthAStatusWithItsErrorDetailAndAClearRefusalOfAForeignCertificate()
+    public async Task PythonClientGetsHealthAStatusWithItsErrorDetailClearRefusalsOfAForeignCertificateAndGarbageAndTheOperatorPort()
     {
         string[] ids = ["hospital-1", "hospital-2"];
         ConsortiumLayout files = ConsortiumInitializer.InitializeDemoKeys(new ConsortiumInitOptions(
@@ -38,7 +38,7 @@ public sealed class AggregatorInteropTests : IDisposable
 
         JsonElement r = await PythonGrpc.RunScriptAsync("aggregator", [
             Path.Combine(AppContext.BaseDirectory, "Contract", "aggregator_peer.py"), PythonGrpc.ContractStubsDirectory, $"127.0.0.1:{host.Port}",
-            files.CaCertificate, files.Participants[ids[0]].Certificate, files.Participants[ids[0]].Key!, foreignCert, foreignKey]);
+            files.CaCertificate, files.Participants[ids[0]].Certificate, files.Participants[ids[0]].Key!, foreignCert, foreignKey, $"127.0.0.1:{host.OperatorAddress!.Port}"]);
 
         Assert.Equal("SERVING", r.GetProperty("health_rounds").GetString());
         Assert.Equal("SERVING", r.GetProperty("health_server").GetString());
@@ -59,5 +59,15 @@ public sealed class AggregatorInteropTests : IDisposable
         Assert.Contains("must be issued by the consortium CA", refused.GetProperty("details").GetString(), StringComparison.Ordinal);
         Assert.Contains("Another consortium CA", refused.GetProperty("details").GetString(), StringComparison.Ordinal);
         Assert.Equal(ErrorReason.IdentityMismatch, ErrorDetail.Parser.ParseFrom(Convert.FromHexString(refused.GetProperty("error_detail").GetString()!)).Reason);
+
+        // Raw garbage in place of a request message: INVALID_ARGUMENT saying what to send, with the error detail.
+        JsonElement garbage = r.GetProperty("garbage");
+        Assert.Equal("INVALID_ARGUMENT", garbage.GetProperty("code").GetString());
+        Assert.Contains("is not a valid GetRoundStatusRequest message", garbage.GetProperty("details").GetString(), StringComparison.Ordinal);
+        Assert.Equal(ErrorReason.Malformed, ErrorDetail.Parser.ParseFrom(Convert.FromHexString(garbage.GetProperty("error_detail").GetString()!)).Reason);
+
+        // The operator port answers health without a client certificate and does not serve the secagg services.
+        Assert.Equal("SERVING", r.GetProperty("operator_health").GetString());
+        Assert.Equal("UNIMPLEMENTED", r.GetProperty("operator_rounds").GetProperty("code").GetString());
     }
 }

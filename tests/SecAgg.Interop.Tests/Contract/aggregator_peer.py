@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Debian's python3-grpcio against the real aggregator over mutual TLS (stubs from Debian's protoc).
 
-python3 aggregator_peer.py STUBS_DIR TARGET CA_PEM CERT_PEM KEY_PEM FOREIGN_CERT_PEM FOREIGN_KEY_PEM -> one JSON line
+python3 aggregator_peer.py STUBS_DIR TARGET CA_PEM CERT_PEM KEY_PEM FOREIGN_CERT_PEM FOREIGN_KEY_PEM OPERATOR_TARGET -> one JSON line
 """
 import json
 import sys
@@ -11,7 +11,7 @@ import grpc  # noqa: E402
 from health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
 from secagg.v1 import key_epoch_pb2, key_epoch_pb2_grpc, rounds_pb2, rounds_pb2_grpc  # noqa: E402
 
-target, ca, cert, key, foreign_cert, foreign_key = sys.argv[2:8]
+target, ca, cert, key, foreign_cert, foreign_key, operator_target = sys.argv[2:9]
 
 
 def channel(cert_path, key_path):
@@ -46,4 +46,15 @@ out["epoch_stage"] = key_epoch_pb2.KeyEpochStage.Name(info.stage)
 out["consortium_digest"] = info.consortium_digest.hex()
 foreign = channel(foreign_cert, foreign_key)
 out["foreign"] = failure(lambda: key_epoch_pb2_grpc.KeyEpochStub(foreign).GetEpochInfo(key_epoch_pb2.GetEpochInfoRequest(), timeout=20))
+
+# Raw bytes that are not a GetRoundStatusRequest, framed correctly (no serializer): INVALID_ARGUMENT, not INTERNAL.
+raw = enrolled.unary_unary("/secagg.v1.Rounds/GetRoundStatus", request_serializer=None, response_deserializer=None)
+out["garbage"] = failure(lambda: raw(b"\x0a\xff\xff\xff", timeout=20))
+
+# The operator port: TLS that checks the server against the consortium CA, no client certificate.
+operator = grpc.secure_channel(operator_target, grpc.ssl_channel_credentials(open(ca, "rb").read()),
+                               options=[("grpc.ssl_target_name_override", "localhost")])
+out["operator_health"] = health_pb2.HealthCheckResponse.ServingStatus.Name(
+    health_pb2_grpc.HealthStub(operator).Check(health_pb2.HealthCheckRequest(service=""), timeout=20).status)
+out["operator_rounds"] = failure(lambda: rounds_pb2_grpc.RoundsStub(operator).GetRoundStatus(rounds_pb2.GetRoundStatusRequest(), timeout=20))
 print(json.dumps(out), flush=True)

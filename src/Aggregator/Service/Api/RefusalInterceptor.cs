@@ -1,17 +1,17 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Microsoft.Extensions.Logging;
+using SecAgg.Aggregator.Service.State;
 
 namespace SecAgg.Aggregator.Service.Api;
 
 /// <summary>
 /// The outermost interceptor of the KeyEpoch and Rounds services: a <see cref="RefusalException"/> from
-/// authentication or a handler is logged (rpc, participant, status, message; never payload bytes) and answered as an
-/// <see cref="RpcException"/> carrying the <c>secagg-error-bin</c> trailer.
+/// authentication or a handler is recorded in the <see cref="RefusalJournal"/> (log, metrics, status page: rpc,
+/// participant, status, reason, message; never payload bytes) and answered as an <see cref="RpcException"/> carrying
+/// the <c>secagg-error-bin</c> trailer.
 /// </summary>
-internal sealed class RefusalInterceptor(ILoggerFactory loggers) : Interceptor
+internal sealed class RefusalInterceptor(RefusalJournal journal) : Interceptor
 {
-    private readonly ILogger _logger = loggers.CreateLogger("SecAgg.Aggregator.Service");
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -63,8 +63,7 @@ internal sealed class RefusalInterceptor(ILoggerFactory loggers) : Interceptor
 
     private RpcException Answer(RefusalException e, ServerCallContext context)
     {
-        string participant = e.Participant ?? CallerContext.TryGetCaller(context) ?? "(unknown)";
-        ServiceLog.Refused(_logger, context.MethodName(), participant, e.Code.ToString(), e.Message);
+        journal.Record(context.MethodName(), e.Participant ?? CallerContext.TryGetCaller(context) ?? "(unknown)", e.Code, e.Reason, e.Message);
         return e.ToRpcException();
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SecAgg.Aggregator.Accumulation;
 using SecAgg.Aggregator.Rounds;
 using SecAgg.Aggregator.Service.Api;
 using SecAgg.Aggregator.Service.State;
@@ -23,6 +24,7 @@ internal sealed class RoundDriver(
     KeyEpochState epoch,
     ModelStore models,
     UploadDocuments uploads,
+    UploadAccumulator accumulator,
     DecryptionDesk decryption,
     OpeningReasons reasons,
     ProtocolPreset preset,
@@ -30,6 +32,7 @@ internal sealed class RoundDriver(
     LivenessTracker liveness,
     DriverSignal signal,
     AggregatorMetrics metrics,
+    PrivacySpent privacy,
     AggregatorHostOptions options,
     ILoggerFactory loggers) : BackgroundService
 {
@@ -117,15 +120,13 @@ internal sealed class RoundDriver(
         rounds.Current = r;
         decryption.Forget(r.Number);
         metrics.RoundDuration.Record(((r.ClosedAt ?? _time.GetUtcNow()) - r.OpenedAt).TotalSeconds, new KeyValuePair<string, object?>("outcome", RoundStages.Name(r.Stage)));
-        if (r.Stage == CoreStage.Aborted)
-        {
-            ServiceLog.Aborted(_logger, r.Number, r.AbortReason ?? "");
-        }
     }
 
+    /// <summary>Aborts a round the driver decided to stop (deadline aborts are applied and logged by the coordinator).</summary>
     private async Task AbortAsync(long round, Func<RoundState, string> reason, CancellationToken ct)
     {
         RoundState aborted = await rounds.Store.UpdateRoundAsync(round, s => RoundLifecycle.Abort(s, reason(s), _time.GetUtcNow()), null, ct).ConfigureAwait(false);
+        ServiceLog.Aborted(_logger, round, aborted.AbortReason ?? "");
         Finished(aborted);
     }
 
@@ -163,6 +164,9 @@ internal sealed class RoundDriver(
         byte[] digest = UploadList.Digest(roster.Descriptor, signed.Select(s => UploadCommitment.Parse(s.Statement.Span)));
         RoundState after = await coordinator.BeginApprovalAsync(r.Number, digest, ct).ConfigureAwait(false);
         rounds.Current = after;
+
+        // No upload counts any more: the running sum becomes the round's durable sum (one write).
+        await accumulator.SealAsync(r.Number, ct).ConfigureAwait(false);
         ServiceLog.ApprovalBegins(_logger, r.Number, after.Summands);
     }
 
@@ -194,6 +198,7 @@ internal sealed class RoundDriver(
         float[] mean;
         try
         {
+            await accumulator.SealAsync(r.Number, ct).ConfigureAwait(false); // already sealed at close; a no-op unless a restart came between
             SetDecryptionSession session = await decryption.SessionOfAsync(r, ct).ConfigureAwait(false);
             var decrypted = new List<uint[]>(r.ChunkCount);
             for (int i = 0; i < r.ChunkCount; i++)
@@ -232,8 +237,8 @@ internal sealed class RoundDriver(
 
         long version = (long)p.ModelVersion + 1;
         await models.PutAsync(version, r.Number, r.Summands, model, ct).ConfigureAwait(false);
-        RoundState published = await coordinator.PublishAsync(r.Number, version, ct).ConfigureAwait(false);
-        ServiceLog.Published(_logger, r.Number, version, published.Summands);
+        RoundState published = await coordinator.PublishAsync(r.Number, version, ct).ConfigureAwait(false); // logs the epsilon spent
+        await privacy.RefreshAsync(ct).ConfigureAwait(false);
         Finished(published);
         signal.Wake();
     }

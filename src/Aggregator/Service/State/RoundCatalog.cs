@@ -20,7 +20,14 @@ namespace SecAgg.Aggregator.Service.State;
 internal sealed class RoundCatalog(IAggregatorStore store, ServiceStateStore docs, ProtocolPreset preset, KeyEpochState epoch, TensorLayout layout)
 {
     private readonly ConcurrentDictionary<long, RoundParameters> _parameters = new();
+    private readonly Lock _currentGate = new();
     private volatile RoundState? _current;
+
+    /// <summary>
+    /// Raised, in order and under a lock, each time <see cref="Current"/> moves to another round or stage: the state
+    /// before (null at start-up) and after. Handlers must be quick (logging, metrics).
+    /// </summary>
+    public event Action<RoundState?, RoundState>? Advanced;
 
     /// <summary>The round store.</summary>
     public IAggregatorStore Store => store;
@@ -28,11 +35,35 @@ internal sealed class RoundCatalog(IAggregatorStore store, ServiceStateStore doc
     /// <summary>Why no round opens now (set by the driver when the privacy budget stops it), or null.</summary>
     public string? BudgetExhausted { get; set; }
 
-    /// <summary>The newest round state the service saw (for the participants-per-stage gauge).</summary>
+    /// <summary>
+    /// The newest round state the service saw (gauges, status page). A stale state (an older round, or an earlier stage
+    /// of the same round, as a call that read it before the driver moved on may offer) never replaces a newer one.
+    /// </summary>
     public RoundState? Current
     {
         get => _current;
-        set => _current = value;
+        set
+        {
+            if (value is null)
+            {
+                return;
+            }
+
+            lock (_currentGate)
+            {
+                RoundState? before = _current;
+                if (before is not null && (value.Number < before.Number || (value.Number == before.Number && value.Stage < before.Stage)))
+                {
+                    return; // stages only move forward (the enum is declared in lifecycle order)
+                }
+
+                _current = value;
+                if (before is null || before.Number != value.Number || before.Stage != value.Stage)
+                {
+                    Advanced?.Invoke(before, value);
+                }
+            }
+        }
     }
 
     /// <summary>The round <paramref name="requested"/> (0 = the newest), or null.</summary>

@@ -10,7 +10,7 @@ namespace SecAgg.Aggregator.Storage.Internal;
 /// directory, the database holds only their metadata (SHA-256, summand count). Layout:
 /// <code>
 /// ROOT/round-R/staged/PARTICIPANT.INDEX.SHA16.chunk   a staged chunk (name carries the first 8 bytes of its SHA-256)
-/// ROOT/round-R/sum.INDEX.SUMMANDS.SHA16              the running sum of chunk INDEX holding SUMMANDS uploads
+/// ROOT/round-R/sum.INDEX.SUMMANDS.SHA16              the durable sum of chunk INDEX over SUMMANDS uploads (written when collection closes)
 /// </code>
 /// Every file is written to a temporary name and renamed into place, so a reader never sees a half-written file under
 /// its final name; <see cref="WriteAsync"/> with <c>durable</c> also fsyncs the file and its directory before returning.
@@ -45,8 +45,12 @@ internal sealed partial class ChunkFiles
     public string SumPath(long round, int index, int summands, ReadOnlySpan<byte> sha256) =>
         Path.Combine(RoundDirectory(round), string.Create(CultureInfo.InvariantCulture, $"sum.{index}.{summands}.{Convert.ToHexStringLower(sha256[..8])}"));
 
-    /// <summary>Writes <paramref name="data"/> to <paramref name="path"/> atomically (temp + rename); with <paramref name="durable"/>, fsyncs the file before the rename and the directory after it.</summary>
-    public static async Task WriteAsync(string path, ReadOnlyMemory<byte> data, bool durable, CancellationToken ct)
+    /// <summary>
+    /// Writes <paramref name="data"/> to <paramref name="path"/> atomically (temp + rename); with <paramref name="durable"/>,
+    /// fsyncs the file before the rename and the directory after it (unless <paramref name="syncDirectory"/> is false:
+    /// the caller then fsyncs the directory once after several files, <see cref="FsyncDirectory"/>).
+    /// </summary>
+    public static async Task WriteAsync(string path, ReadOnlyMemory<byte> data, bool durable, CancellationToken ct, bool syncDirectory = true)
     {
         string dir = Path.GetDirectoryName(path)!;
         if (!Directory.Exists(dir))
@@ -74,7 +78,7 @@ internal sealed partial class ChunkFiles
             throw;
         }
 
-        if (durable)
+        if (durable && syncDirectory)
         {
             FsyncDirectory(dir);
         }
@@ -190,7 +194,7 @@ internal sealed partial class ChunkFiles
     }
 
     /// <summary>fsync(2) on a directory, so a rename or a new entry in it is durable (Linux/macOS; a no-op elsewhere).</summary>
-    private static void FsyncDirectory(string dir)
+    public static void FsyncDirectory(string dir)
     {
         if (OperatingSystem.IsWindows())
         {

@@ -1,0 +1,77 @@
+using SecAgg.Aggregator.Storage;
+
+namespace SecAgg.Aggregator.Accumulation;
+
+/// <summary>
+/// One round's ciphertext sum in memory: the round's durable sum as it was read (<see cref="SealedSummands"/> uploads)
+/// plus the counted uploads folded since (<see cref="Members"/>), chunk index by chunk index, each added in place with
+/// <see cref="IChunkAdder.Add"/> (the first summand of an index is copied). Memory: one sum, whatever the number of
+/// uploads. Not thread-safe.
+/// </summary>
+internal sealed class RunningSum
+{
+    private readonly byte[]?[] _chunks;
+    private readonly HashSet<string> _members = new(StringComparer.Ordinal);
+
+    public RunningSum(long round, int chunkCount, int sealedSummands)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkCount, 1);
+        Round = round;
+        SealedSummands = sealedSummands;
+        _chunks = new byte[chunkCount][];
+    }
+
+    public long Round { get; }
+
+    public int ChunkCount => _chunks.Length;
+
+    /// <summary>Uploads in the durable sum this sum started from.</summary>
+    public int SealedSummands { get; }
+
+    /// <summary>Counted uploads folded in since.</summary>
+    public IReadOnlyCollection<string> Members => _members;
+
+    public int Summands => SealedSummands + _members.Count;
+
+    /// <summary>True when this sum is part of the round's exact sum: the same durable sum, and only uploads still pending there.</summary>
+    public bool IsPartOf(SumContents contents) =>
+        contents.SealedSummands == SealedSummands && contents.ChunkCount == ChunkCount && _members.IsSubsetOf(contents.Pending);
+
+    /// <summary>Starts chunk <paramref name="index"/> from the durable sum's bytes.</summary>
+    public void Start(int index, ReadOnlySpan<byte> sealedSum)
+    {
+        if (_chunks[index] is not null)
+        {
+            throw new InvalidOperationException($"chunk {index} of round {Round}'s running sum already holds uploads");
+        }
+
+        _chunks[index] = sealedSum.ToArray();
+    }
+
+    /// <summary><c>sum[index] += addend</c> (a copy when it is the index's first summand).</summary>
+    /// <exception cref="InvalidOperationException">The addend's length differs from the sum's.</exception>
+    public void Add(IChunkAdder adder, int index, ReadOnlySpan<byte> addend)
+    {
+        byte[]? sum = _chunks[index];
+        if (sum is null)
+        {
+            _chunks[index] = addend.ToArray();
+        }
+        else if (sum.Length != addend.Length)
+        {
+            throw new InvalidOperationException($"a chunk {index} of round {Round} has {addend.Length} bytes but the round's sum has {sum.Length}");
+        }
+        else
+        {
+            adder.Add(index, sum, addend);
+        }
+    }
+
+    /// <summary>Records that every chunk of <paramref name="participant"/>'s upload was added.</summary>
+    public void Commit(string participant) => _members.Add(participant);
+
+    /// <summary>The sum's chunks, in index order.</summary>
+    /// <exception cref="InvalidOperationException">The sum holds no upload.</exception>
+    public IReadOnlyList<ReadOnlyMemory<byte>> Chunks =>
+        [.. _chunks.Select((c, i) => c is null ? throw new InvalidOperationException($"round {Round}'s running sum has nothing at chunk {i}") : (ReadOnlyMemory<byte>)c)];
+}
