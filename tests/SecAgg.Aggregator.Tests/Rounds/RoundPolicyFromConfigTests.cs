@@ -46,7 +46,16 @@ public sealed class RoundPolicyFromConfigTests : IDisposable
         Assert.Equal(2, policy.Threshold);
         Assert.Equal(TimeSpan.FromMinutes(30), policy.CollectDeadline);
         Assert.Equal(TimeSpan.FromMinutes(10), policy.DecryptDeadline);
+        Assert.Equal(TimeSpan.FromMinutes(10), policy.ApproveDeadline); // approve defaults to decrypt
         Assert.True(policy.IsEnrolled("hospital-b"));
         Assert.False(policy.IsEnrolled("hospital-z"));
+    }
+
+    [Fact]
+    public void PolicyTakesTheApprovalDeadlineFromTheConfiguration()
+    {
+        File.WriteAllText(Path.Combine(_dir, "ca.pem"), "x");
+        var config = ConsortiumConfigLoader.Parse(ValidYaml.Replace("  collect: 30m", "  collect: 30m\n  approve: 5m", StringComparison.Ordinal), _dir);
+        Assert.Equal(TimeSpan.FromMinutes(5), SecAgg.Aggregator.Rounds.RoundPolicy.FromConfig(config).ApproveDeadline);
     }
 }
