@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using SecAgg.Aggregator.Config;
+using SecAgg.Protocol.Consortium;
 
 namespace SecAgg.Aggregator.Rounds;
 
@@ -8,7 +8,7 @@ public sealed class RoundPolicy
 {
     /// <summary>Checks and builds a policy.</summary>
     /// <exception cref="ArgumentException">A rule is inconsistent (the message names the parameter).</exception>
-    public RoundPolicy(IEnumerable<string> enrolled, int minParticipants, int threshold, TimeSpan collectDeadline, TimeSpan decryptDeadline)
+    public RoundPolicy(IEnumerable<string> enrolled, int minParticipants, int threshold, TimeSpan collectDeadline, TimeSpan approveDeadline, TimeSpan decryptDeadline)
     {
         ArgumentNullException.ThrowIfNull(enrolled);
         var ids = enrolled.ToImmutableSortedSet(StringComparer.Ordinal);
@@ -22,11 +22,13 @@ public sealed class RoundPolicy
         ArgumentOutOfRangeException.ThrowIfLessThan(threshold, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(threshold, ids.Count);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(collectDeadline, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(approveDeadline, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(decryptDeadline, TimeSpan.Zero);
         Enrolled = [.. ids];
         MinParticipants = minParticipants;
         Threshold = threshold;
         CollectDeadline = collectDeadline;
+        ApproveDeadline = approveDeadline;
         DecryptDeadline = decryptDeadline;
     }
 
@@ -34,7 +36,8 @@ public sealed class RoundPolicy
     public static RoundPolicy FromConfig(ConsortiumConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return new RoundPolicy(config.Participants.Select(p => p.Id), config.MinParticipants, config.Threshold, config.CollectDeadline, config.DecryptDeadline);
+        return new RoundPolicy(
+            config.Participants.Select(p => p.Id), config.MinParticipants, config.Threshold, config.Deadlines.Collect, config.Deadlines.Approve, config.Deadlines.Decrypt);
     }
 
     /// <summary>Enrolled participant ids, sorted (ordinal).</summary>
@@ -48,6 +51,9 @@ public sealed class RoundPolicy
 
     /// <summary>Collection time from opening.</summary>
     public TimeSpan CollectDeadline { get; }
+
+    /// <summary>Time U has to approve its list once collection closed.</summary>
+    public TimeSpan ApproveDeadline { get; }
 
     /// <summary>Time the decryption set has to answer.</summary>
     public TimeSpan DecryptDeadline { get; }

@@ -287,11 +287,11 @@ public abstract class SqlAggregatorStore : IAggregatorStore
             throw new InvalidOperationException("a round transition must not change the round number");
         }
 
-        if (!after.AggregateDigest.IsDefaultOrEmpty && before.AggregateDigest.IsDefaultOrEmpty
+        if (!after.ListDigest.IsDefaultOrEmpty && before.ListDigest.IsDefaultOrEmpty
             && await Scalar(c, tx, "SELECT number FROM rounds WHERE aggregate_digest = @d AND number <> @n", ct, ("d", DigestOrNull(after)), ("n", number)).ConfigureAwait(false) is { } other)
         {
-            throw new RoundStateException(RoundError.ShareAlreadyRequested,
-                $"this aggregate ciphertext was already sent for decryption in round {other}; a ciphertext is decrypted at most once");
+            throw new RoundStateException(RoundError.ListReused,
+                $"this upload list was already put up for approval in round {other}; a list is approved and decrypted at most once");
         }
 
         Step("update.before-write");
@@ -882,7 +882,7 @@ public abstract class SqlAggregatorStore : IAggregatorStore
         return result;
     }
 
-    private static object DigestOrNull(RoundState r) => r.AggregateDigest.IsDefaultOrEmpty ? DBNull.Value : r.AggregateDigest.ToArray();
+    private static object DigestOrNull(RoundState r) => r.ListDigest.IsDefaultOrEmpty ? DBNull.Value : r.ListDigest.ToArray();
 
     private static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Net;
-using SecAgg.Aggregator.Config;
 using SecAgg.Aggregator.Service;
 using SecAgg.Participant.Tensors;
+using SecAgg.Protocol.Consortium;
 using SecAgg.Quantize.Ddg;
 using Spectre.Console;
 
@@ -21,7 +21,7 @@ internal static class AggregatorCommand
         var rounds = new Option<int?>("--rounds") { Description = "Rounds to run (default: the consortium file's dp.rounds)." };
         var database = new Option<string?>("--database") { Description = "SQLite database path (default: the consortium file's storage section)." };
         var insecure = new Option<bool>("--allow-insecure-for-tests") { Description = "Accept the NOT SECURE test preset.", Hidden = true };
-        var serve = new Command("serve", "Run the aggregator: key epoch, rounds, homomorphic sums, collective decryption, global models.")
+        var serve = new Command("serve", "Run the aggregator: key epoch relay, rounds, sums of masked uploads, approvals, threshold decryption, global models.")
         {
             consortium, cert, key, model, listen, rounds, database, insecure,
         };
