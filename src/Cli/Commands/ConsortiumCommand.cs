@@ -123,7 +123,7 @@ internal static class ConsortiumCommand
             console.MarkupLineInterpolated($"Consortium digest: [bold]{config.Descriptor.FormatDigest()}[/]; every site compares it out of band. Keep ca/ca.key offline.");
             if (demo)
             {
-                console.MarkupLine("[yellow]--demo-keys: every participant's private key was made here; use this folder for the demo and tests only.[/]");
+                console.MarkupLine("[yellow]DEMO AND TESTS ONLY (--demo-keys): every participant's private key was made here.[/]");
             }
 
             return 0;

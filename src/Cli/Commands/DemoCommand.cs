@@ -106,7 +106,9 @@ internal static class DemoCommand
         var he = preset!.Aggregation;
         console.MarkupLine(string.Create(ci,
             $"[bold]Encryption[/] (protocol v2, {preset.Name}): {(options.Scheme == SecAgg.Protocol.HeScheme.Ckks ? "CKKS" : "BFV")} uploads masked under each hospital's own key share, ring degree n = {he.RingDegree}, {he.Primes.Count} primes ({he.ModulusBits:F0} bits), " +
-            $"{options.Bits}-bit values, {he.ValuesPerChunk} values per chunk ({he.UploadBytes / 1024.0:F1} KiB); any {demo.Threshold} of {options.Hospitals} hospitals decrypt, c = {preset.Descriptor.MaxColluders} colluders tolerated."));
+            $"{options.Bits}-bit values, {he.ValuesPerChunk} values per chunk ({he.UploadBytes / 1024.0:F1} KiB)."));
+        console.MarkupLine(string.Create(ci,
+            $"[bold]Decryption[/]: any {demo.Threshold} of {options.Hospitals} hospitals decrypt, c = {preset.Descriptor.MaxColluders} colluders tolerated; every member of the upload list approves it first."));
         console.MarkupLine(string.Create(ci,
             $"[bold]Privacy[/]: distributed discrete Gaussian, clip c = {options.Clip}, noise multiplier z = {preset.DdgSettings.NoiseMultiplier:G4} (for ε = {options.Epsilon} over {options.Rounds} rounds, δ = {options.Delta:G2}, counting N − c honest noise shares), " +
             $"γ = {preset.Ddg.Gamma:G3}, σ per hospital = {preset.Ddg.SigmaInt:G4} quantization steps."));

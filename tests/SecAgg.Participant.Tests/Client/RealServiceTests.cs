@@ -63,14 +63,12 @@ public sealed class RealServiceTests : IDisposable
         ConsortiumLayout files = TestConsortium.Init(_root, Ids, Dimension);
         await using AggregatorHost host = await TestConsortium.StartAsync(files, Dimension);
         using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(120));
-        ParticipantClient[] clients = [.. Ids.Select(id => TestConsortium.Client(files, _root, id, host.Address))];
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        ParticipantClient[] clients = [.. Ids.Select(id => TestConsortium.Client(files, _root, id, host.Address, log: new ListLoggerFactory(log)))];
         try
         {
             // hospital-3 commits, then "crashes" while it waits for the others' commits: the restarted process resumes from its
             // 0600 state and sends the same commit (a fresh one would be refused as ALREADY_EXISTS and fail the join).
-            clients[2].Dispose();
-            var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
-            clients[2] = TestConsortium.Client(files, _root, Ids[2], host.Address, log: new ListLoggerFactory(log));
             using (var crash = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token))
             {
                 Task<JoinResult> first = clients[2].JoinAsync(crash.Token);
@@ -86,7 +84,12 @@ public sealed class RealServiceTests : IDisposable
             clients[2].Dispose();
             clients[2] = TestConsortium.Client(files, _root, Ids[2], host.Address, log: new ListLoggerFactory(log));
 
-            JoinResult[] joined = await Task.WhenAll(clients.Select(c => c.JoinAsync(timeout.Token)));
+            Task<JoinResult>[] joining = [.. clients.Select(c => c.JoinAsync(timeout.Token))];
+            Task<JoinResult> third = joining[2];
+            await Task.WhenAny(third);
+            Assert.True(third.IsCompletedSuccessfully, third.Exception?.ToString());
+            JoinResult[] joined = await Task.WhenAll(joining);
+
             Assert.All(joined, j => Assert.True(j.Ready || j.Acknowledged >= 1));
             string keys = Directory.EnumerateFiles(state, "epoch-*.keys").Single();
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keys));

@@ -14,7 +14,8 @@ namespace SecAgg.Participant.Client;
 /// reveal and the sealed Shamir dealing (state saved again) → wait for all N reveals and the N − 1 blobs addressed to
 /// this participant → <see cref="ParticipantKeyEpoch.Complete"/> → the <see cref="EpochKeys"/> saved 0600 →
 /// AcknowledgeKeyShares. A restart resumes from the saved state without drawing new secrets (the same commit, reveal and
-/// blobs, so every re-send is identical). Each wait says whose contribution is missing.
+/// blobs; the signed commit and reveal are saved as sent, since ECDSA signatures are randomized, so every re-send is
+/// identical). Each wait says whose contribution is missing.
 /// </summary>
 internal sealed class KeyEpochJoin(AggregatorSession session)
 {
@@ -57,6 +58,8 @@ internal sealed class KeyEpochJoin(AggregatorSession session)
             using EpochKeys keys = keyEpoch.Complete([.. reveals], blobs);
             session.State.WriteFile(KeysFile(epoch), keys.Serialize(), secret: true);
             session.State.DeleteFile(StateFile(epoch));
+            session.State.DeleteFile($"epoch-{epoch}.commit");
+            session.State.DeleteFile($"epoch-{epoch}.reveal");
             ParticipantLog.EpochKeysSaved(session.Logger, epoch, session.Id);
         }
 
@@ -107,15 +110,34 @@ internal sealed class KeyEpochJoin(AggregatorSession session)
 
     private void SaveState(ParticipantKeyEpoch keyEpoch) => session.State.WriteFile(StateFile(keyEpoch.Epoch), keyEpoch.ExportState(), secret: true);
 
+    /// <summary>
+    /// The statement saved under <paramref name="name"/>, or <paramref name="create"/>'s, saved first. ECDSA signatures are
+    /// randomized: a re-signed commit or reveal would differ from the one the aggregator holds (ALREADY_EXISTS), so a
+    /// resumed join re-sends the saved bytes.
+    /// </summary>
+    private SignedStatement Saved(string name, Func<SignedStatement> create)
+    {
+        if (session.State.ReadFile(name) is { } bytes)
+        {
+            return SignedStatement.Deserialize(bytes);
+        }
+
+        SignedStatement created = create();
+        session.State.WriteFile(name, created.Serialize());
+        return created;
+    }
+
     private async Task CommitAsync(ParticipantKeyEpoch keyEpoch, CancellationToken ct)
     {
-        var request = new SubmitStatementRequest { EpochId = keyEpoch.Epoch, Statement = StatementContract.ToContract(keyEpoch.CreateCommit()) };
+        SignedStatement commit = Saved($"epoch-{keyEpoch.Epoch}.commit", keyEpoch.CreateCommit);
+        var request = new SubmitStatementRequest { EpochId = keyEpoch.Epoch, Statement = StatementContract.ToContract(commit) };
         await SubmitAsync("SubmitCommit", "commit", keyEpoch.Epoch, t => session.KeyEpoch.SubmitCommitAsync(request, AggregatorSession.Call(t)).ResponseAsync, ct).ConfigureAwait(false);
     }
 
     private async Task RevealAsync(ulong epoch, EpochDealing dealing, CancellationToken ct)
     {
-        var request = new SubmitStatementRequest { EpochId = epoch, Statement = StatementContract.ToContract(dealing.Reveal) };
+        SignedStatement reveal = Saved($"epoch-{epoch}.reveal", () => dealing.Reveal);
+        var request = new SubmitStatementRequest { EpochId = epoch, Statement = StatementContract.ToContract(reveal) };
         await SubmitAsync("SubmitReveal", "reveal", epoch, t => session.KeyEpoch.SubmitRevealAsync(request, AggregatorSession.Call(t)).ResponseAsync, ct).ConfigureAwait(false);
         using var call = session.KeyEpoch.UploadThresholdShares(AggregatorSession.Call(ct));
         await call.SendAsync(
@@ -143,7 +165,7 @@ internal sealed class KeyEpochJoin(AggregatorSession session)
             what,
             t => read(new GetStatementsRequest { EpochId = epoch, WaitMillis = LongPollMillis }, t),
             o => o.Result is { Complete: false } list
-                ? $"{list.Statements.Count} of {session.Config.Descriptor.ParticipantCount} {what} of key epoch {epoch} in; waiting for {string.Join(", ", list.WaitingFor)}"
+                ? $"{session.Config.Descriptor.ParticipantCount - list.WaitingFor.Count} of {session.Config.Descriptor.ParticipantCount} {what} of key epoch {epoch} in; waiting for {string.Join(", ", list.WaitingFor)}"
                 : null,
             int.MaxValue,
             ct).ConfigureAwait(false);
