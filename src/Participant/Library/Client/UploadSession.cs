@@ -48,13 +48,17 @@ internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join
         // Checked on every submit, a resumed one included: the announcement must be what the own file gives.
         using EpochKeys keys = join.LoadKeys(config.KeyEpochId);
         RoundParameters parameters = RoundParameters.FromContract(config, session.Preset, keys.Epoch, keys.EpochSeed.Span);
-        EncryptedUpload upload = (progress is null ? null : ChunkFile.Load(state, config.Round))
-            ?? await EncryptAsync(parameters, keys, update, weight, ct).ConfigureAwait(false);
-        progress ??= new UploadProgressRecord(config.Round, Convert.ToHexString(UploadIdBytes(upload)), upload.Chunks.Count, false, digest, DateTimeOffset.UtcNow);
-        state.SaveProgress(progress);
+        EncryptedUpload? saved = progress is null ? null : ChunkFile.Load(state, config.Round);
+        EncryptedUpload upload = saved ?? await EncryptAsync(parameters, keys, update, weight, ct).ConfigureAwait(false);
+        if (saved is null)
+        {
+            // No saved upload (first submit, or its file was deleted): this is a new upload with a new id.
+            progress = new UploadProgressRecord(config.Round, Convert.ToHexString(UploadIdBytes(upload)), upload.Chunks.Count, false, digest, DateTimeOffset.UtcNow);
+            state.SaveProgress(progress);
+        }
 
         (int sent, long bytes, int attempts) = await StreamAsync(config.Round, parameters.ParameterDigest, upload, ct).ConfigureAwait(false);
-        state.SaveProgress(progress with { Complete = true });
+        state.SaveProgress(progress! with { Complete = true });
         return new SubmitResult(config.Round, progress.UploadId, upload.Chunks.Count, sent, bytes, attempts);
     }
 
