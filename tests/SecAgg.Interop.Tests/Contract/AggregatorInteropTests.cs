@@ -20,8 +20,8 @@ public sealed class AggregatorInteropTests : IDisposable
     public async Task PythonClientGetsHealthAStatusWithItsErrorDetailAndAClearRefusalOfAForeignCertificate()
     {
         string[] ids = ["hospital-1", "hospital-2"];
-        ConsortiumLayout files = ConsortiumInitializer.Initialize(new ConsortiumInitOptions(
-            Path.Combine(_root, "consortium"), "interop", ids, Threshold: 2, MinParticipants: 2, AggregatorHosts: ["localhost"],
+        ConsortiumLayout files = ConsortiumInitializer.InitializeDemoKeys(new ConsortiumInitOptions(
+            Path.Combine(_root, "consortium"), "interop", ids, Threshold: 2, MinParticipants: 2, AggregatorHosts: ["localhost"], ModelDimension: 8,
             NoiseSigma: 0.001, TargetEpsilon: null, Rounds: 1, BudgetEpsilon: 1e300, HePreset: ProtocolPresets.InsecureForTestsName));
         await using AggregatorHost host = await AggregatorHost.StartAsync(new AggregatorHostOptions
         {
@@ -38,7 +38,7 @@ public sealed class AggregatorInteropTests : IDisposable
 
         JsonElement r = await PythonGrpc.RunScriptAsync("aggregator", [
             Path.Combine(AppContext.BaseDirectory, "Contract", "aggregator_peer.py"), PythonGrpc.ContractStubsDirectory, $"127.0.0.1:{host.Port}",
-            files.CaCertificate, files.Participants[ids[0]].Certificate, files.Participants[ids[0]].Key, foreignCert, foreignKey]);
+            files.CaCertificate, files.Participants[ids[0]].Certificate, files.Participants[ids[0]].Key!, foreignCert, foreignKey]);
 
         Assert.Equal("SERVING", r.GetProperty("health_rounds").GetString());
         Assert.Equal("SERVING", r.GetProperty("health_server").GetString());
