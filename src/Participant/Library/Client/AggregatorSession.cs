@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SecAgg.Participant.State;
@@ -57,8 +58,9 @@ internal sealed class AggregatorSession : IDisposable
         State = ParticipantState.Open(options.StateDirectory);
         Logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("SecAgg.Participant");
         _channel = AggregatorChannel.Create(options.Aggregator, options.ClientCertificate, _ca, options.Channel with { DefaultCallDeadline = options.CallTimeout });
-        KeyEpoch = new KeyEpoch.KeyEpochClient(_channel.CallInvoker);
-        Rounds = new Proto.V1.Rounds.RoundsClient(_channel.CallInvoker);
+        CallInvoker invoker = options.TestInterceptor is { } tamper ? _channel.CallInvoker.Intercept(tamper) : _channel.CallInvoker;
+        KeyEpoch = new KeyEpoch.KeyEpochClient(invoker);
+        Rounds = new Proto.V1.Rounds.RoundsClient(invoker);
         Retry = new Resilience(options, Logger);
     }
 

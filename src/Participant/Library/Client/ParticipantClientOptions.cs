@@ -52,6 +52,9 @@ public sealed class ParticipantClientOptions
     /// <summary>Where retries and waits are logged; null logs nothing.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>Tests only: an interceptor between the library and the channel (plays a tampering aggregator).</summary>
+    internal Grpc.Core.Interceptors.Interceptor? TestInterceptor { get; init; }
+
     /// <summary>Accept a consortium file whose he.preset is the NOT SECURE test preset (tests and the demo only).</summary>
     public bool AllowInsecureForTests { get; init; }
 }
