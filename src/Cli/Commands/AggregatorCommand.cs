@@ -96,7 +96,7 @@ internal static class AggregatorCommand
             }
             catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or TensorFormatException or System.Security.Cryptography.CryptographicException)
             {
-                return CliErrors.Report(console, [e.Message], CliErrors.Failed);
+                return CliErrors.Report(console, [CliErrors.Describe(e)], CliErrors.Failed);
             }
         });
         return new Command("aggregator", "The aggregator service.") { serve };

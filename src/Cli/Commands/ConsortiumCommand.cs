@@ -105,7 +105,7 @@ internal static class ConsortiumCommand
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or SecAgg.Protocol.Consortium.ConsortiumConfigException)
             {
-                return CliErrors.Report(console, [e.Message]);
+                return CliErrors.Report(console, [CliErrors.Describe(e)]);
             }
 
             var config = SecAgg.Protocol.Consortium.ConsortiumConfigLoader.Load(layout.ConsortiumFile);
@@ -144,7 +144,7 @@ internal static class ConsortiumCommand
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
             {
-                return CliErrors.Report(console, [e.Message]);
+                return CliErrors.Report(console, [CliErrors.Describe(e)]);
             }
         });
 

@@ -46,11 +46,11 @@ internal static class DemoCommand
             }
             catch (ArgumentException e)
             {
-                return CliErrors.Report(console, [e.Message]);
+                return CliErrors.Report(console, [CliErrors.Describe(e)]);
             }
             catch (Exception e) when (e is Grpc.Core.RpcException or InvalidOperationException or InvalidDataException or IOException or SecAgg.Protocol.Consortium.ConsortiumConfigException)
             {
-                return CliErrors.Report(console, [e.Message], CliErrors.Failed);
+                return CliErrors.Report(console, [CliErrors.Describe(e)], CliErrors.Failed);
             }
         });
         return command;

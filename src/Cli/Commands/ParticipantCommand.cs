@@ -35,7 +35,7 @@ internal static class ParticipantCommand
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
             {
-                return CliErrors.Report(console, [e.Message]);
+                return CliErrors.Report(console, [CliErrors.Describe(e)]);
             }
         });
 
@@ -133,7 +133,7 @@ internal static class ParticipantCommand
         catch (Exception e) when (e is RpcException or InvalidDataException or IOException or ArgumentException or InvalidOperationException or TensorFormatException or CryptographicException or UnauthorizedAccessException
             or ConsortiumConfigException or IdentityRejectedException or KeyEpochException or ParameterMismatchException)
         {
-            string message = e is not RpcException r ? e.Message
+            string message = e is not RpcException r ? CliErrors.Describe(e)
                 : AggregatorUnreachableException.From(r) is { } unreachable ? unreachable.Message
                 : $"the aggregator answered {r.StatusCode}: {r.Status.Detail}";
             return CliErrors.Report(console, [message], CliErrors.Failed);

@@ -93,6 +93,16 @@ public sealed class ParticipantVerbsTests : IDisposable
         Assert.Contains("does not exist", output.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ErrorsAPersonReadsCarryNoParameterSuffix()
+    {
+        var e = Assert.Throws<ArgumentException>(() => TensorFile.Read(Path.Combine(_root, "model.pt")));
+        Assert.Contains("(Parameter 'path')", e.Message, StringComparison.Ordinal);
+        string shown = CliErrors.Describe(e);
+        Assert.DoesNotContain("(Parameter", shown, StringComparison.Ordinal);
+        Assert.EndsWith("use .safetensors, .npy or .npz.", shown, StringComparison.Ordinal);
+    }
+
     private static async Task<(int Exit, string Output)> Cli(Func<Spectre.Console.IAnsiConsole, Command> create, string args)
     {
         var (console, output) = TestConsole.Create();
