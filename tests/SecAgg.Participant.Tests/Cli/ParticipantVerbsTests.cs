@@ -50,6 +50,14 @@ public sealed class ParticipantVerbsTests : IDisposable
         string Common(int i) =>
             $"--aggregator {host.Address} --id hospital-{i} --cert {dir}/participants/hospital-{i}/client.pem --key {_root}/site-{i}/enrollment.key --consortium {dir}/consortium.yaml --state {_root}/state-{i} --allow-insecure-for-tests";
 
+        // Issue 14's friction: a submit before the site joined said nothing and waited at 0 %; now it says what to run.
+        string early = Path.Combine(_root, "early.safetensors");
+        TensorFile.Write(early, [new NamedTensor("w", [3, 4], new float[12]), new NamedTensor("b", [4], new float[4])]);
+        var beforeJoin = await Cli(ParticipantCommand.Create, $"participant submit {Common(1)} --update {early} --no-wait");
+        Assert.Equal(1, beforeJoin.Exit);
+        Assert.Contains("has not joined the key epoch", beforeJoin.Output, StringComparison.Ordinal);
+        Assert.Contains("secagg participant join", beforeJoin.Output, StringComparison.Ordinal);
+
         var joins = await Task.WhenAll(Cli(ParticipantCommand.Create, $"participant join {Common(1)}"), Cli(ParticipantCommand.Create, $"participant join {Common(2)}"));
         Assert.All(joins, j => Assert.True(j.Exit == 0, j.Output));
         Assert.Contains("Consortium digest:", joins[0].Output, StringComparison.Ordinal);

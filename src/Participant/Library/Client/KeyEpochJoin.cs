@@ -70,6 +70,11 @@ internal sealed class KeyEpochJoin(AggregatorSession session)
         return new JoinResult(epoch, party, session.Config.Descriptor.ParticipantCount, session.Config.Threshold, session.Config.Descriptor.FormatDigest(), (int)ack.Acknowledged, ack.Stage == KeyEpochStage.Ready);
     }
 
+    /// <summary>Whether a join of some key epoch completed here (its <c>epoch-E.keys</c> file is in the state directory).</summary>
+    public bool HasJoined() =>
+        System.IO.Directory.Exists(session.State.Directory)
+        && System.IO.Directory.EnumerateFiles(session.State.Directory, "epoch-*.keys").Any();
+
     /// <summary>The keys of <paramref name="epoch"/> saved by a completed join.</summary>
     /// <exception cref="InvalidOperationException">This participant has not completed that epoch.</exception>
     /// <exception cref="InvalidDataException">The key file is damaged or of another participant or parameter set.</exception>
