@@ -44,10 +44,17 @@ internal sealed class HostileConsortium : IAsyncDisposable
     /// <summary>The victim's state directory.</summary>
     public string VictimState => StateOf(Victim);
 
-    public static async Task<HostileConsortium> StartAsync(int threshold = 2)
+    /// <param name="threshold">t.</param>
+    /// <param name="shareCap">Q_cap (decryption.share-cap; null: the default 65536).</param>
+    public static async Task<HostileConsortium> StartAsync(int threshold = 2, int? shareCap = null)
     {
         string root = Path.Combine(Path.GetTempPath(), "secagg-hostile-" + Guid.NewGuid().ToString("N"));
         ConsortiumLayout files = TestConsortium.Init(root, Ids, Dimension, threshold: threshold, rounds: 3);
+        if (shareCap is int cap)
+        {
+            File.AppendAllText(files.ConsortiumFile, $"\ndecryption:\n  share-cap: {cap}\n");
+        }
+
         AggregatorHost real = await TestConsortium.StartAsync(files, Dimension);
         HostileAggregator hostile = await HostileAggregator.StartAsync(files, real.Address);
         return new HostileConsortium(root, files, real, hostile);
@@ -74,6 +81,24 @@ internal sealed class HostileConsortium : IAsyncDisposable
         await Task.WhenAll(honest.Select(t => Record.ExceptionAsync(() => t)));
         return victim;
     }
+
+    /// <summary>Site i's update (distinct per site).</summary>
+    public static float[] Update(int i) => [.. Enumerable.Range(0, Dimension).Select(j => (float)(0.02 * Math.Sin((3 * i) + (0.1 * j))))];
+
+    /// <summary>Everyone joins and submits <see cref="Update"/> to <paramref name="round"/>.</summary>
+    public async Task JoinAndSubmitAllAsync(ulong round, CancellationToken ct)
+    {
+        await JoinAllAsync(ct);
+        await SubmitAllAsync(round, ct);
+    }
+
+    public async Task SubmitAllAsync(ulong round, CancellationToken ct) =>
+        await Task.WhenAll(Clients.Select((c, i) => c.SubmitAsync(Update(i), 1, round, ct)));
+
+    /// <summary>SHA-256 of every file under a state directory (ledgers, approval record, privacy ledger, keys), by relative path.</summary>
+    public static Dictionary<string, string> Snapshot(string directory) =>
+        Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).ToDictionary(
+            f => Path.GetRelativePath(directory, f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))), StringComparer.Ordinal);
 
     /// <summary>Asserts that the victim sent no reveal, dealt no share and holds no epoch keys.</summary>
     public void AssertVictimRevealedAndDealtNothing()
