@@ -44,17 +44,10 @@ internal sealed class HostileConsortium : IAsyncDisposable
     /// <summary>The victim's state directory.</summary>
     public string VictimState => StateOf(Victim);
 
-    /// <param name="threshold">t.</param>
-    /// <param name="shareCap">Q_cap (decryption.share-cap; null: the default 65536).</param>
-    public static async Task<HostileConsortium> StartAsync(int threshold = 2, int? shareCap = null)
+    public static async Task<HostileConsortium> StartAsync(int threshold = 2)
     {
         string root = Path.Combine(Path.GetTempPath(), "secagg-hostile-" + Guid.NewGuid().ToString("N"));
         ConsortiumLayout files = TestConsortium.Init(root, Ids, Dimension, threshold: threshold, rounds: 3);
-        if (shareCap is int cap)
-        {
-            File.AppendAllText(files.ConsortiumFile, $"\ndecryption:\n  share-cap: {cap}\n");
-        }
-
         AggregatorHost real = await TestConsortium.StartAsync(files, Dimension);
         HostileAggregator hostile = await HostileAggregator.StartAsync(files, real.Address);
         return new HostileConsortium(root, files, real, hostile);
