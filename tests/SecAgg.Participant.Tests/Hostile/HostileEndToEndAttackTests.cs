@@ -26,21 +26,7 @@ public sealed class HostileEndToEndAttackTests
     {
         await using HostileConsortium c = await HostileConsortium.StartAsync(threshold: 3);
         using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(120));
-        var configs = new System.Collections.Concurrent.ConcurrentQueue<RoundConfig>();
-        c.Hostile.Alter = (_, answer) =>
-        {
-            if (answer is RoundConfig config)
-            {
-                configs.Enqueue(config);
-            }
-
-            return answer;
-        };
-        await c.JoinAndSubmitAllAsync(1, timeout.Token);
-        await HostileDecryptionTests.ApproveAllAsync(c, 1, timeout.Token);
-        RoundAnswer[] honest = await Task.WhenAll(c.Clients.Select(x => x.AnswerDecryptionAsync(1, timeout.Token)));
-        Assert.All(honest, a => Assert.True(a.Done, a.Detail));
-        Assert.Equal(1UL, await c.VictimClient.WaitForPublicationAsync(1, timeout.Token));
+        RoundConfig announced = await HonestRoundAsync(c, timeout.Token);
         RoundRecord round1 = RoundRecord.Of(c, 1);
 
         // 1. More sessions: one upload, a subset of U, round 1's statements replayed as round 2. Every member refuses.
@@ -62,7 +48,7 @@ public sealed class HostileEndToEndAttackTests
         // 2. What it can combine from what it holds.
         ConsortiumConfig config = ConsortiumConfigLoader.Load(c.Files.ConsortiumFile);
         using EpochKeys victimKeys = EpochKeys.Deserialize(config.Preset.Aggregation, Victim, 1, File.ReadAllBytes(Path.Combine(c.VictimState, "epoch-1.keys")));
-        RoundParameters p = RoundParameters.FromContract(configs.First(x => x.Round == 1), config.Preset, 1, victimKeys.EpochSeed.Span);
+        RoundParameters p = RoundParameters.FromContract(announced, config.Preset, 1, victimKeys.EpochSeed.Span);
         SetDecryptionSession session1 = p.CreateSession(HostileConsortium.Ids, HostileConsortium.Ids);
         var decoder = new AggregateDecoder(p);
         float[][] updates = [.. Enumerable.Range(0, 3).Select(HostileConsortium.Update)];
@@ -86,19 +72,7 @@ public sealed class HostileEndToEndAttackTests
     {
         await using HostileConsortium c = await HostileConsortium.StartAsync(threshold: 3);
         using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(120));
-        var configs = new System.Collections.Concurrent.ConcurrentQueue<RoundConfig>();
-        c.Hostile.Alter = (_, answer) =>
-        {
-            if (answer is RoundConfig config)
-            {
-                configs.Enqueue(config);
-            }
-
-            return answer;
-        };
-        await c.JoinAndSubmitAllAsync(1, timeout.Token);
-        await HostileDecryptionTests.ApproveAllAsync(c, 1, timeout.Token);
-        await Task.WhenAll(c.Clients.Select(x => x.AnswerDecryptionAsync(1, timeout.Token)));
+        RoundConfig announced = await HonestRoundAsync(c, timeout.Token);
         RoundRecord round1 = RoundRecord.Of(c, 1);
 
         ConsortiumConfig config = ConsortiumConfigLoader.Load(c.Files.ConsortiumFile);
@@ -106,7 +80,7 @@ public sealed class HostileEndToEndAttackTests
         EpochKeys[] keys = [.. HostileConsortium.Ids.Select(id => EpochKeys.Deserialize(aggregation, id, 1, File.ReadAllBytes(Path.Combine(c.StateOf(id), "epoch-1.keys"))))];
         try
         {
-            RoundParameters p = RoundParameters.FromContract(configs.First(x => x.Round == 1), config.Preset, 1, keys[0].EpochSeed.Span);
+            RoundParameters p = RoundParameters.FromContract(announced, config.Preset, 1, keys[0].EpochSeed.Span);
             var decoder = new AggregateDecoder(p);
             float[][] updates = [.. Enumerable.Range(0, 3).Select(HostileConsortium.Update)];
             float[] victimUpdate = updates[2];
@@ -139,6 +113,27 @@ public sealed class HostileEndToEndAttackTests
                 k.Dispose();
             }
         }
+    }
+
+    /// <summary>An honest round 1 of all three through the hostile aggregator, published; returns the round's announcement it relayed.</summary>
+    private static async Task<RoundConfig> HonestRoundAsync(HostileConsortium c, CancellationToken ct)
+    {
+        var configs = new System.Collections.Concurrent.ConcurrentQueue<RoundConfig>();
+        c.Hostile.Alter = (_, answer) =>
+        {
+            if (answer is RoundConfig config)
+            {
+                configs.Enqueue(config);
+            }
+
+            return answer;
+        };
+        await c.JoinAndSubmitAllAsync(1, ct);
+        await HostileDecryptionTests.ApproveAllAsync(c, 1, ct);
+        RoundAnswer[] honest = await Task.WhenAll(c.Clients.Select(x => x.AnswerDecryptionAsync(1, ct)));
+        Assert.All(honest, a => Assert.True(a.Done, a.Detail));
+        Assert.Equal(1UL, await c.VictimClient.WaitForPublicationAsync(1, ct));
+        return configs.First(x => x.Round == 1);
     }
 
     private static void AssertNotTheUpdate(float[] combined, float[] update, string what)
