@@ -86,6 +86,9 @@ internal sealed class TestParticipant : IDisposable
         Assert.Equal(_harness.Ids.Length - 1, stored.StoredRecipientIds.Count);
     }
 
+    /// <summary>The signed reveal sent by <see cref="RevealAndDealAsync"/> (null before).</summary>
+    public SignedStatement? SentReveal => _dealing?.Reveal;
+
     public async Task<AcknowledgeKeySharesResponse> CompleteAsync()
     {
         StatementList reveals = await Client.KeyEpoch.GetRevealsAsync(new GetStatementsRequest { EpochId = 1, WaitMillis = 10_000 });

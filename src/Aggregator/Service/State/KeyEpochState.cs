@@ -132,7 +132,7 @@ internal sealed class KeyEpochState(ServiceStateStore docs, ConsortiumRoster ros
     public Task<int?> AcceptCommitAsync(string caller, SignedStatement commit, CancellationToken ct) =>
         AcceptAsync(_commits, DocumentKeys.Commit(caller), caller, commit, "commit", ct);
 
-    /// <summary>Records <paramref name="caller"/>'s verified reveal once (null: a different one is recorded); derives the seed at the N-th.</summary>
+    /// <summary>Records <paramref name="caller"/>'s verified reveal once (null: a different payload is recorded; the same payload re-signed keeps the first); derives the seed at the N-th.</summary>
     public async Task<int?> AcceptRevealAsync(string caller, SignedStatement reveal, CancellationToken ct)
     {
         int? count = await AcceptAsync(_reveals, DocumentKeys.Reveal(caller), caller, reveal, "reveal", ct).ConfigureAwait(false);
@@ -206,7 +206,15 @@ internal sealed class KeyEpochState(ServiceStateStore docs, ConsortiumRoster ros
         byte[] stored = await docs.InsertIfAbsentAsync(key, canonical, ct).ConfigureAwait(false);
         if (!stored.AsSpan().SequenceEqual(canonical))
         {
-            return null;
+            // ECDSA signatures are randomized: a participant that re-signs the same statement after a restart sends other
+            // bytes. The caller verified this signature; the same signed payload keeps the first one, another is refused.
+            SignedStatement first = SignedStatement.Deserialize(stored);
+            if (!first.Statement.Span.SequenceEqual(statement.Statement.Span))
+            {
+                return null;
+            }
+
+            statement = first;
         }
 
         bool added = cache.TryAdd(caller, statement);
