@@ -16,7 +16,7 @@ public static class Stage
     /// <summary>Clip, rotate (Walsh–Hadamard), scale, randomized rounding, discrete Gaussian noise, wrap mod 2^b (measured apart, same inputs).</summary>
     public const string Quantize = "quantize";
 
-    /// <summary>BFV encryption of every chunk under the collective key and the durable store of the ciphertexts (plaintext: float32 → bytes).</summary>
+    /// <summary>Masked encryption of every chunk under the site's own key (c0 = −a·s_i + e_i + Δ·M) with its signed commitment, and the durable store of the ciphertexts (plaintext: float32 → bytes).</summary>
     public const string Encrypt = "encrypt";
 
     /// <summary>Last participant ready to send → last upload counted by the aggregator.</summary>
@@ -25,7 +25,10 @@ public static class Stage
     /// <summary>Last upload counted → collection closed (secure: the sum is final and the decryption set fixed; plaintext: mean computed).</summary>
     public const string Aggregate = "aggregate";
 
-    /// <summary>Collection closed → every member's decryption shares received (secure only).</summary>
+    /// <summary>Collection closed → every uploader's signed approval of the upload list in, decryption begins (secure only, protocol v2).</summary>
+    public const string Approve = "approve";
+
+    /// <summary>Decryption begins → every member's decryption shares received (secure only).</summary>
     public const string DecryptionShares = "decryption_shares";
 
     /// <summary>Last share in → model published (combine shares, decode the mean, store the model; secure only).</summary>
@@ -50,7 +53,7 @@ public static class Stage
     public const string RoundOpen = "round_open";
 
     /// <summary>The consecutive stages that add up to <see cref="Round"/>, in order.</summary>
-    public static IReadOnlyList<string> CriticalPath { get; } = [Quantize, Encrypt, Upload, Aggregate, DecryptionShares, CombinePublish, Download];
+    public static IReadOnlyList<string> CriticalPath { get; } = [Quantize, Encrypt, Upload, Aggregate, Approve, DecryptionShares, CombinePublish, Download];
 
     /// <summary>Every stage key a report shows, in order.</summary>
     public static IReadOnlyList<string> All { get; } = [.. CriticalPath, Round, ParticipantEncrypt, ParticipantUpload, RoundOpen];
@@ -62,6 +65,7 @@ public static class Stage
         Encrypt => "encrypt + store",
         Upload => "upload",
         Aggregate => "aggregate (close collection)",
+        Approve => "approvals (signed list)",
         DecryptionShares => "decryption shares",
         CombinePublish => "combine + decode + publish",
         Download => "download model",
