@@ -94,6 +94,12 @@ public sealed record RoundRecord
 
     /// <summary>Largest peak resident memory (VmHWM, reset at the round's start) among the participant processes, bytes.</summary>
     public required long ParticipantPeakBytes { get; init; }
+
+    /// <summary>CPU seconds (user + system) of the aggregator (or plaintext server) process from the round's reset to its end.</summary>
+    public double AggregatorCpuSeconds { get; init; }
+
+    /// <summary>CPU seconds (user + system) of all participant processes together, from the round's reset to the model downloaded.</summary>
+    public double ParticipantCpuSeconds { get; init; }
 }
 
 /// <summary>One (N, d, DP) configuration: its set-up figures and every round of both paths.</summary>

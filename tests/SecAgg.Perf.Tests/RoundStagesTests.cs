@@ -9,8 +9,8 @@ public sealed class RoundStagesTests
     // and 103.0, collection closed 103.25, approvals in (decryption begins) 103.5, shares complete 103.75 and 104.0, published 104.5, models fetched 104.75 and 105.
     private static readonly ParticipantRound[] Reports =
     [
-        new(1, 100.0, 101.0, 102.4, 103.8, 104.75, 0.2, 1000, 2, 10),
-        new(1, 100.0, 102.0, 102.9, 104.1, 105.0, 0.2, 1000, 2, 20),
+        new(1, 100.0, 101.0, 102.4, 103.8, 104.75, 0.2, 1000, 2, 10, 1.5),
+        new(1, 100.0, 102.0, 102.9, 104.1, 105.0, 0.2, 1000, 2, 20, 1.6),
     ];
 
     private static readonly ServerEvent[] Events =

@@ -53,11 +53,12 @@ internal static class AggregatorRole
             {
                 case "reset":
                     PeakMemory.Reset();
+                    ProcessCpu.Reset();
                     Volatile.Write(ref firstByte, 0);
                     RoleIo.Send("reset-ok");
                     break;
                 case "stats":
-                    RoleIo.SendJson("stats", new ServerStats(PeakMemory.ReadBytes(), Volatile.Read(ref firstByte)));
+                    RoleIo.SendJson("stats", new ServerStats(PeakMemory.ReadBytes(), Volatile.Read(ref firstByte), ProcessCpu.Seconds()));
                     break;
                 default:
                     RoleIo.Send("error", $"unknown command '{command}'");

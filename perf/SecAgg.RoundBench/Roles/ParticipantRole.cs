@@ -55,6 +55,7 @@ internal static class ParticipantRole
             {
                 case "reset":
                     PeakMemory.Reset();
+                    ProcessCpu.Reset();
                     RoleIo.Send("reset-ok");
                     break;
                 case "await-open":
@@ -121,6 +122,7 @@ internal static class ParticipantRole
         GlobalModel model = await Retry(() => client.FetchGlobalModelAsync(version));
         double fetched = Clock.Now();
         long peak = PeakMemory.ReadBytes();
+        double cpu = ProcessCpu.Seconds();
         if (model.Values.Length != update.Length)
         {
             throw new InvalidDataException($"The published model has {model.Values.Length} values; the update had {update.Length}.");
@@ -138,7 +140,7 @@ internal static class ParticipantRole
 
         double quantize = Clock.Now() - quantizeStart;
         Array.Clear(values);
-        return new ParticipantRound((int)round, go, encrypted, uploaded, sharesSent, fetched, quantize, submitted.BytesSent, submitted.Chunks, peak);
+        return new ParticipantRound((int)round, go, encrypted, uploaded, sharesSent, fetched, quantize, submitted.BytesSent, submitted.Chunks, peak, cpu);
     }
 
     /// <summary>
