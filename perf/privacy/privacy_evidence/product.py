@@ -108,7 +108,9 @@ class Consortium:
     """A live consortium of `hospitals` participants on this machine, driven only through the CLI.
 
     `dimension`: the model's value count (the file's model-dimension; the initial model given to `serve` must hold it).
-    DP: either `target_epsilon` over `planned_rounds` (the product finds z) or `noise_multiplier` z.
+    DP: either `target_epsilon` over `planned_rounds` (the product finds z) or `noise_multiplier` z. The file's dp.rounds
+    is at least `rounds` (protocol v2: each site's own ledger refuses a round beyond dp.rounds); with a given z that
+    changes only the planned total, not the noise.
     `max_colluders` is read back from the consortium file the CLI wrote (0 where the file has no such key).
     """
 
@@ -123,10 +125,12 @@ class Consortium:
         self.aggregator = None
         self.address = None
         self.log = []
+        if noise_multiplier is None and rounds > planned_rounds:
+            raise ProductError(f"{rounds} rounds over a target epsilon planned for {planned_rounds}: the sites would refuse the extra rounds")
         dp = ["--noise-multiplier", noise_multiplier] if noise_multiplier is not None else ["--target-epsilon", target_epsilon]
         cli.run("consortium", "init", "--demo-keys", "--out", self.config, "--participants", hospitals,
                 "--model-dimension", dimension, "--clip", clip, "--bits", bits,
-                "--rounds", planned_rounds, "--delta", delta, "--budget-epsilon", budget_epsilon, *dp)
+                "--rounds", max(planned_rounds, rounds), "--delta", delta, "--budget-epsilon", budget_epsilon, *dp)
         self.max_colluders = read_max_colluders(os.path.join(self.config, "consortium.yaml"))
 
     def __enter__(self):
@@ -148,7 +152,8 @@ class Consortium:
             for line in self.aggregator.stdout:
                 line = ANSI.sub("", line)
                 self.log.append(line)
-                m = re.search(r"listening on (https://\S+?)/?\s", line)
+                # "Aggregator listening on": the operator port's line ("Operator port listening on") comes first.
+                m = re.search(r"Aggregator listening on (https://\S+?)/?\s", line)
                 if m:
                     self.address = m.group(1)
                     found.set()
