@@ -270,4 +270,8 @@ public readonly record struct Spread(double Median, double Min, double Max, int 
     /// <summary>Median and spread of one stage over the warm rounds.</summary>
     public static Spread OfStage(IReadOnlyList<RoundRecord> rounds, string stage) =>
         Of(Warm(rounds).Select(r => r.Stages.TryGetValue(stage, out double s) ? s : double.NaN));
+
+    /// <summary>Median and spread over the warm rounds of the CPU seconds of every process of a path (server + participants).</summary>
+    public static Spread OfCpu(IReadOnlyList<RoundRecord> rounds) =>
+        Of(Warm(rounds).Select(r => r.AggregatorCpuSeconds + r.ParticipantCpuSeconds));
 }

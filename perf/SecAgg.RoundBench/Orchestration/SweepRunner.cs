@@ -113,11 +113,8 @@ internal sealed class SweepRunner(SweepOptions options)
 
         Spread secure = Spread.OfStage(r.Secure, Stage.Round), plain = Spread.OfStage(r.Plaintext, Stage.Round);
         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-            $"[green]{Markup.Escape(r.Key)}[/]: join {r.JoinSeconds:0.0} s; secure round {secure.Median:0.000} s ({secure.Min:0.000}-{secure.Max:0.000}), plaintext {plain.Median:0.000} s, ratio {secure.Median / plain.Median:0.0}x; {r.Secure.LastOrDefault()?.BytesPerParticipant / 1e6:0.00} MB/participant; CPU {Cpu(r.Secure):0.0} s secure, {Cpu(r.Plaintext):0.0} s plaintext"));
+            $"[green]{Markup.Escape(r.Key)}[/]: join {r.JoinSeconds:0.0} s; secure round {secure.Median:0.000} s ({secure.Min:0.000}-{secure.Max:0.000}), plaintext {plain.Median:0.000} s, ratio {secure.Median / plain.Median:0.0}x; {r.Secure.LastOrDefault()?.BytesPerParticipant / 1e6:0.00} MB/participant; CPU {Spread.OfCpu(r.Secure).Median:0.0} s secure, {Spread.OfCpu(r.Plaintext).Median:0.0} s plaintext"));
     }
-
-    /// <summary>Median over the warm rounds of the CPU seconds of every process of a path (server + participants).</summary>
-    private static double Cpu(IReadOnlyList<RoundRecord> rounds) => Spread.Of(Spread.Warm(rounds).Select(x => x.AggregatorCpuSeconds + x.ParticipantCpuSeconds)).Median;
 
     private async Task<ConfigResult> RunConfigAsync(int n, int d, bool dp, Action<string> status, CancellationToken outer)
     {
