@@ -95,6 +95,9 @@ public sealed record RoundRecord
     /// <summary>Largest peak resident memory (VmHWM, reset at the round's start) among the participant processes, bytes.</summary>
     public required long ParticipantPeakBytes { get; init; }
 
+    /// <summary>Serialized decryption-share bytes all members of the decryption set sent together (secure only; 0 in sweeps before protocol v2).</summary>
+    public long DecryptionShareBytes { get; init; }
+
     /// <summary>CPU seconds (user + system) of the aggregator (or plaintext server) process from the round's reset to its end.</summary>
     public double AggregatorCpuSeconds { get; init; }
 

@@ -76,7 +76,8 @@ internal static class ProcessCpu
 
 /// <summary>
 /// What a participant role reports after each round ("@round {json}"). Times on <see cref="Clock"/>; CpuSeconds is the
-/// process's CPU time from "reset" to the model downloaded (the quantization measured apart afterwards is not in it).
+/// process's CPU time from "reset" to the model downloaded (the quantization measured apart afterwards is not in it);
+/// ShareBytes the serialized decryption shares it sent (0 outside the decryption set and on the plaintext path).
 /// </summary>
 internal sealed record ParticipantRound(
     int Round,
@@ -89,7 +90,8 @@ internal sealed record ParticipantRound(
     long Bytes,
     int Chunks,
     long PeakBytes,
-    double CpuSeconds);
+    double CpuSeconds,
+    long ShareBytes = 0);
 
 /// <summary>One server-side event ("@event {json}"): kind (counted, closed, shares, published), round, participant, time.</summary>
 internal sealed record ServerEvent(string Kind, long Round, string Participant, double Time);

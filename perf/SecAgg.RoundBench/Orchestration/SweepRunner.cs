@@ -245,6 +245,7 @@ internal sealed class SweepRunner(SweepOptions options)
             ParticipantPeakBytes = reports.Max(r => r.PeakBytes),
             AggregatorCpuSeconds = stats.CpuSeconds,
             ParticipantCpuSeconds = reports.Sum(r => r.CpuSeconds),
+            DecryptionShareBytes = reports.Sum(r => r.ShareBytes),
         };
     }
 

@@ -116,7 +116,7 @@ internal static class ParticipantRole
             throw new InvalidDataException($"Round {round}: the participant did not approve: {approval.Detail}");
         }
 
-        await Retry(() => client.AnswerDecryptionAsync(round));
+        RoundAnswer decryption = await Retry(() => client.AnswerDecryptionAsync(round));
         double sharesSent = Clock.Now();
         ulong version = await Retry(() => client.WaitForPublicationAsync(round));
         GlobalModel model = await Retry(() => client.FetchGlobalModelAsync(version));
@@ -140,7 +140,8 @@ internal static class ParticipantRole
 
         double quantize = Clock.Now() - quantizeStart;
         Array.Clear(values);
-        return new ParticipantRound((int)round, go, encrypted, uploaded, sharesSent, fetched, quantize, submitted.BytesSent, submitted.Chunks, peak, cpu);
+        return new ParticipantRound((int)round, go, encrypted, uploaded, sharesSent, fetched, quantize, submitted.BytesSent, submitted.Chunks, peak, cpu,
+            decryption.Done ? (long)decryption.Count * preset.Aggregation.ShareBytes : 0);
     }
 
     /// <summary>
