@@ -183,19 +183,19 @@ internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join
     /// </summary>
     private async Task<RoundConfig> RoundConfigAsync(ulong round, CancellationToken ct)
     {
+        int planned = session.Config.Descriptor.Rounds;
+        if (round > (ulong)planned)
+        {
+            string reason = await NotOpenReasonAsync(round, ct).ConfigureAwait(false);
+            throw new InvalidOperationException($"Round {round} will not open: the consortium file plans {planned} rounds (dp.rounds){(reason.Length > 0 ? $"; the aggregator says: {reason}" : "")}.");
+        }
+
         if (!join.HasJoined())
         {
             // Without keys no round can be encrypted: say so now instead of waiting for a round that needs this site's join.
             string reason = await NotOpenReasonAsync(round, ct).ConfigureAwait(false);
             throw new InvalidOperationException(
                 $"'{session.Id}' has not joined the key epoch (no epoch keys in '{session.State.Directory}'): run 'secagg participant join' with the same options first; round 1 opens once every site has joined{(reason.Length > 0 ? $". The aggregator says: {reason}" : "")}.");
-        }
-
-        int planned = session.Config.Descriptor.Rounds;
-        if (round > (ulong)planned)
-        {
-            string reason = await NotOpenReasonAsync(round, ct).ConfigureAwait(false);
-            throw new InvalidOperationException($"Round {round} will not open: the consortium file plans {planned} rounds (dp.rounds){(reason.Length > 0 ? $"; the aggregator says: {reason}" : "")}.");
         }
 
         string? lastReason = null;
