@@ -143,8 +143,9 @@ class Consortium:
             for line in self.aggregator.stdout:
                 line = ANSI.sub("", line)
                 self.log.append(line)
-                m = re.search(r"listening on (https://\S+?)/?\s", line)
-                if m:
+                # The first line of the main (mTLS) port; the operator port's line says "Operator port listening on".
+                m = re.search(r"Aggregator listening on (https://\S+?)/?\s", line)
+                if m and self.address is None:
                     self.address = m.group(1)
                     found.set()
             found.set()
