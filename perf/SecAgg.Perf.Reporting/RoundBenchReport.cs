@@ -41,7 +41,7 @@ public sealed class RoundBenchReport(SweepResult sweep)
                 timeSeries.Add(Series($"plaintext N={byN.Key}", byN, c => c.Plaintext));
             }
 
-            charts.Add(($"round-time-vs-d-{suffix}.svg", new SvgLineChart
+            charts.Add(($"round-time-vs-d-{suffix}.svg", new LineChart
             {
                 Title = $"Round time vs d (DP {(dp ? "on" : "off")}), median of warm rounds",
                 XLabel = "parameters d",
@@ -53,7 +53,7 @@ public sealed class RoundBenchReport(SweepResult sweep)
             var ratioSeries = configs.GroupBy(c => c.Dimension).OrderBy(g => g.Key)
                 .Select(g => new ChartSeries($"d={ConfigResult.Exp(g.Key)}", [.. g.OrderBy(c => c.Participants).Select(c => ((double)c.Participants, Ratio(c, Stage.Round)))]))
                 .ToList();
-            charts.Add(($"overhead-ratio-vs-n-{suffix}.svg", new SvgLineChart
+            charts.Add(($"overhead-ratio-vs-n-{suffix}.svg", new LineChart
             {
                 Title = $"Secure / plaintext round time vs N (DP {(dp ? "on" : "off")})",
                 XLabel = "participants N",
@@ -69,7 +69,7 @@ public sealed class RoundBenchReport(SweepResult sweep)
                 })
                 .Select(b => b with { Values = [.. b.Values.Select(v => double.IsFinite(v) ? v : 0)] })
                 .ToList();
-            charts.Add(($"stage-breakdown-{suffix}.svg", new SvgStackedBarChart
+            charts.Add(($"stage-breakdown-{suffix}.svg", new StackedBarChart
             {
                 Title = $"Where a round's time goes (DP {(dp ? "on" : "off")}, critical path, medians)",
                 XLabel = "seconds",
@@ -88,7 +88,7 @@ public sealed class RoundBenchReport(SweepResult sweep)
             bytes.Add(new ChartSeries("3x quantized (goal)", [.. dims.Select(d => ((double)d, BytesGoal * d * bits / 8.0))]));
             bytes.Add(new ChartSeries($"quantized d*{bits}/8", [.. dims.Select(d => ((double)d, d * bits / 8.0))]));
             bytes.Add(new ChartSeries("float32 d*4", [.. dims.Select(d => ((double)d, d * 4.0))]));
-            charts.Add(("bytes-vs-d.svg", new SvgLineChart
+            charts.Add(("bytes-vs-d.svg", new LineChart
             {
                 Title = "Bytes on the wire per participant vs d",
                 XLabel = "parameters d",
@@ -200,7 +200,7 @@ public sealed class RoundBenchReport(SweepResult sweep)
     {
         md.AppendLine("## What is measured");
         md.AppendLine();
-        md.AppendLine("Per configuration (N participants, d float32 parameters, DP on/off) a fresh consortium is made with `secagg consortium init --demo-keys` (protocol v2; threshold t = N, min-participants N, 16-bit quantization, clip 1.0). Then, each as its **own OS process** of `perf/SecAgg.RoundBench` (hidden role verbs): the aggregator (`AggregatorHost`, embedded SQLite, mutual TLS on loopback, 20 ms driver tick) and N participants (`ParticipantClient`, 20 ms poll interval, exactly what `secagg participant submit` does: masked upload with its signed commitment, approval of the upload list, decryption shares). Next to them, the **plaintext FedAvg baseline over the same transport**: a server and N participant processes speaking ASP.NET Core gRPC (HTTP/2, Kestrel; the participant's channel) with mutual TLS and the same certificates; participants stream the same float32 update in 1 MiB messages, the server adds each complete upload to the sum (as the secure aggregator counts an upload on its last chunk) and publishes the mean, participants download it (1 MiB messages). No encryption, no durable state, no DP on that path. Secure and plaintext rounds alternate.");
+        md.AppendLine("Per configuration (N participants, d float32 parameters, DP on/off) a fresh consortium is made with `secagg consortium init --demo-keys` (protocol v2; threshold t = N, min-participants N, 16-bit quantization, clip 1.0). Then, each as its **own OS process** of `perf/SecAgg.RoundBench` (hidden role verbs): the aggregator (`AggregatorHost`, embedded SQLite, mutual TLS on loopback, 20 ms driver tick) and N participants (`ParticipantClient`, 20 ms poll interval, exactly what `secagg participant submit` does: masked upload with its signed commitment, approval of the upload list, decryption shares). Next to them, the **plaintext FedAvg baseline over the same transport**: a server and N participant processes speaking gRPC through the same grpc-dotnet stack (Grpc.AspNetCore on Kestrel, HTTP/2; the participant's channel) with mutual TLS and the same certificates; participants stream the same float32 update in 1 MiB messages, the server adds each complete upload to the sum (as the secure aggregator counts an upload on its last chunk) and publishes the mean, participants download it (1 MiB messages). No encryption, no durable state, no DP on that path. Secure and plaintext rounds alternate.");
         md.AppendLine();
         md.AppendLine("One-time costs are **not** in the round: process start, JIT warm-up and the key-epoch join (reported separately as *join*). All processes share the 2 cores, so N participants encrypting at once take about N/2 times one participant's time: that is the machine, not the protocol.");
         md.AppendLine();

@@ -152,9 +152,9 @@ class Consortium:
             for line in self.aggregator.stdout:
                 line = ANSI.sub("", line)
                 self.log.append(line)
-                # "Aggregator listening on": the operator port's line ("Operator port listening on") comes first.
+                # The first line of the main (mTLS) port; the operator port's line says "Operator port listening on".
                 m = re.search(r"Aggregator listening on (https://\S+?)/?\s", line)
-                if m:
+                if m and self.address is None:
                     self.address = m.group(1)
                     found.set()
             found.set()
