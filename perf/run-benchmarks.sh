@@ -76,7 +76,7 @@ if [[ $report_only == 0 && $micro == 1 ]]; then
   # 2-minute build timeout.
   dotnet "$micro_bin" --exporters json --artifacts "$artifacts" \
     --filter '*BfvBenchmarks.EncryptPublicKey*' '*UpdateEncryptorBenchmarks*' '*RingArithmeticBenchmarks*' \
-             '*MultipartyShareBenchmarks*' '*QuantizeRoundingBenchmarks*'
+             '*KeyEpochBenchmarks*' '*QuantizeRoundingBenchmarks*'
   rm -rf "$results/micro"
   mkdir -p "$results/micro"
   find "$artifacts/results" -name '*.json' -exec cp {} "$results/micro/" \;

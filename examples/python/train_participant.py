@@ -73,7 +73,8 @@ def main():
     p.add_argument("--secagg", required=True, help="how to run the CLI, e.g. 'dotnet .../secagg.dll'")
     p.add_argument("--aggregator", required=True)
     p.add_argument("--id", required=True)
-    p.add_argument("--consortium", required=True, help="folder written by `secagg consortium init`")
+    p.add_argument("--consortium", required=True, help="folder written by `secagg consortium init` (consortium.yaml, participants/<id>/client.pem)")
+    p.add_argument("--key", help="the site's enrollment key (default: <consortium>/participants/<id>/client.key, as --demo-keys writes it)")
     p.add_argument("--state", help="state directory (default: <consortium>/state/<id>)")
     p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", "..", "data", "wdbc", "breast_cancer.csv"))
     p.add_argument("--shard", type=int, required=True)
@@ -89,8 +90,8 @@ def main():
     state = a.state or os.path.join(a.consortium, "state", a.id)
     common = ["--aggregator", a.aggregator, "--id", a.id,
               "--cert", os.path.join(a.consortium, "participants", a.id, "client.pem"),
-              "--key", os.path.join(a.consortium, "participants", a.id, "client.key"),
-              "--ca", os.path.join(a.consortium, "ca", "ca.pem"), "--state", state] + shlex.split(a.extra)
+              "--key", a.key or os.path.join(a.consortium, "participants", a.id, "client.key"),
+              "--consortium", os.path.join(a.consortium, "consortium.yaml"), "--state", state] + shlex.split(a.extra)
     cli = shlex.split(a.secagg)
 
     def secagg(*args):

@@ -1,6 +1,7 @@
 // End-to-end load run of the real stack (issue 6): consortium init in a temp folder, AggregatorHost (embedded SQLite,
-// loopback mutual TLS), N ParticipantClients that join the key epoch, then one round: every participant submits a
-// d-parameter update concurrently (encrypt + stream), all answer the decryption request, the model is published.
+// loopback mutual TLS), N ParticipantClients that join the key epoch (protocol v2: commit/reveal + sealed Shamir dealing),
+// then one round: every participant submits a d-parameter masked update concurrently (encrypt + stream), all approve the
+// upload list, the decryption set answers the decryption request, the model is published.
 // The aggregator's own OpenTelemetry counters (meter SecAgg.Aggregator) time the ingest window server-side:
 // first ciphertext byte received -> last upload counted. Memory is sampled every 20 ms. Each client talks through a
 // GatedProxy that holds its upload until every participant has encrypted, so (a) encryption and (b) upload are
@@ -120,8 +121,8 @@ Task sampler = Task.Run(async () =>
 });
 
 string[] ids = [.. Enumerable.Range(1, participants).Select(i => $"hospital-{i}")];
-ConsortiumLayout files = ConsortiumInitializer.Initialize(new ConsortiumInitOptions(
-    Path.Combine(root, "consortium"), "load-test", ids, Math.Max(2, participants / 2), participants, ["localhost"], Rounds: 1));
+ConsortiumLayout files = ConsortiumInitializer.InitializeDemoKeys(new ConsortiumInitOptions(
+    Path.Combine(root, "consortium"), "load-test", ids, Math.Max(2, participants / 2), participants, ["localhost"], dimension, Rounds: 1));
 var layout = new TensorLayout([new TensorSpec("w", [dimension])]);
 AggregatorHost? host = null;
 Process? server = null;
@@ -185,13 +186,14 @@ else
 }
 
 X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(files.CaCertificate));
+X509Certificate2 SiteCertificate(string id) => AggregatorHostOptions.LoadCertificate(files.Participants[id].Certificate, files.Participants[id].Key!);
 ParticipantClient[] clients = new ParticipantClient[participants];
 GatedProxy[] proxies = [.. ids.Select((id, i) => new GatedProxy(address, () => clients[i].State.LoadProgress(1) is not null))];
 clients = [.. ids.Select((id, i) => new ParticipantClient(new ParticipantClientOptions
 {
     Aggregator = proxies[i].Address(address),
-    ClientCertificate = AggregatorHostOptions.LoadCertificate(files.Participants[id].Certificate, files.Participants[id].Key),
-    CertificateAuthority = ca,
+    ClientCertificate = SiteCertificate(id),
+    ConsortiumFile = files.ConsortiumFile,
     StateDirectory = Path.Combine(root, "state", id),
     ParticipantId = id,
     PollInterval = TimeSpan.FromMilliseconds(50),
@@ -284,6 +286,16 @@ SubmitResult[] submitted = await Task.WhenAll(submits);
 long submitEnd = Stopwatch.GetTimestamp();
 long uploadPeakWs = peakWorkingSet, uploadPeakManaged = peakManaged;
 Volatile.Write(ref collecting, false);
+long approveStart = Stopwatch.GetTimestamp();
+foreach (RoundAnswer approval in await Task.WhenAll(clients.Select(c => c.ApproveAsync(1))))
+{
+    if (!approval.Done)
+    {
+        throw new InvalidOperationException($"A participant did not approve round 1: {approval.Detail}");
+    }
+}
+
+double approveSeconds = Stopwatch.GetElapsedTime(approveStart).TotalSeconds;
 await Task.WhenAll(clients.Select(c => c.AnswerDecryptionAsync(1)));
 ulong version = await clients[0].WaitForPublicationAsync(1);
 GlobalModel model = await clients[0].FetchGlobalModelAsync(version);
@@ -306,7 +318,7 @@ double ingestSeconds = Stopwatch.GetElapsedTime(firstByteTicks, lastCountedTicks
 double plaintextMb = (double)participants * dimension * sizeof(float) / 1e6;
 double baselineSeconds = (await PlaintextBaseline.RunAsync(
     AggregatorHostOptions.LoadCertificate(files.AggregatorCertificate, files.AggregatorKey), ca,
-    [.. ids.Select(id => AggregatorHostOptions.LoadCertificate(files.Participants[id].Certificate, files.Participants[id].Key))],
+    [.. ids.Select(SiteCertificate)],
     [.. updates.Select(u => System.Runtime.InteropServices.MemoryMarshal.AsBytes(u.AsSpan()).ToArray())])).TotalSeconds;
 double baselineMBps = plaintextMb / baselineSeconds;
 var result = new
@@ -343,6 +355,7 @@ var result = new
     processPeakWorkingSetMB = Process.GetCurrentProcess().PeakWorkingSet64 / 1e6,
     aggregatorProcess = separate,
     aggregatorVmHwmMB = serverVmHwmMb,
+    approveSeconds,
     roundLatencySeconds = round.TotalSeconds,
     publishedModelVersion = version,
     publishedModelLength = model.Values.Length,
@@ -368,7 +381,7 @@ Command: `dotnet run -c Release --project perf/SecAgg.LoadTest -- --participants
 | figure | value |
 |---|---|
 | join (key epoch, all participants) | {join.TotalSeconds:0.00} s |
-| (a) encrypt phase, all {participants} concurrently (quantize + DDG noise + BFV encrypt + store) | {encryptPhase:0.00} s (first done {result.perParticipantEncryptSecondsConcurrent.min:0.00} s) |
+| (a) encrypt phase, all {participants} concurrently (quantize + DDG noise + masked encrypt under the own key + signed commitment + store) | {encryptPhase:0.00} s (first done {result.perParticipantEncryptSecondsConcurrent.min:0.00} s) |
 | (b) upload phase (release -> every upload acknowledged) | {result.uploadPhaseSeconds:0.00} s |
 | ciphertext received by aggregator | {ciphertextMb:0.0} MB ({result.chunksPerParticipant} chunks/participant, {result.expansion:0.0}x float32) |
 | ingest window (first byte -> last upload counted) | {ingestSeconds:0.00} s |
@@ -378,6 +391,7 @@ Command: `dotnet run -c Release --project perf/SecAgg.LoadTest -- --participants
 | peak working set / managed heap during upload | {uploadPeakWs / 1e6:0} MB / {uploadPeakManaged / 1e6:0} MB |
 | peak working set whole round (sampled) | {peakWorkingSet / 1e6:0} MB |
 | aggregator process VmHWM (separate-process mode only) | {serverVmHwmMb:0} MB |
+| approvals (every participant signs the verified upload list) | {approveSeconds:0.00} s |
 | round latency (submit start -> published model fetched, includes the encrypt phase) | {round.TotalSeconds:0.00} s |
 | published model | version {version}, {model.Values.Length} values |
 | server-side ingest profile (in-process mode; summed over concurrent calls) | {(profile.IsEmpty ? "n/a" : string.Join(", ", profile.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value.Seconds:0.00} s / {kv.Value.Count}")))} |

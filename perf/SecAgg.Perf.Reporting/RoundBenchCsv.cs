@@ -6,12 +6,12 @@ namespace SecAgg.Perf.Reporting;
 /// <summary>CSV views of a sweep: every round (raw), and median/min/max per configuration, path and stage.</summary>
 public static class RoundBenchCsv
 {
-    /// <summary>One row per (configuration, path, round): every stage in seconds, bytes and peak memory.</summary>
+    /// <summary>One row per (configuration, path, round): every stage in seconds, bytes, peak memory and CPU seconds.</summary>
     public static string Rounds(SweepResult sweep)
     {
         ArgumentNullException.ThrowIfNull(sweep);
         var sb = new StringBuilder();
-        sb.AppendLine("participants,dimension,dp,path,round," + string.Join(',', Stage.All) + ",bytes_per_participant,aggregator_peak_bytes,participant_peak_bytes");
+        sb.AppendLine("participants,dimension,dp,path,round," + string.Join(',', Stage.All) + ",bytes_per_participant,aggregator_peak_bytes,participant_peak_bytes,aggregator_cpu_s,participant_cpu_s,decryption_share_bytes");
         foreach (ConfigResult c in sweep.Configs)
         {
             foreach (var (path, rounds) in Paths(c))
@@ -24,7 +24,7 @@ public static class RoundBenchCsv
                         sb.Append(CultureInfo.InvariantCulture, $",{(r.Stages.TryGetValue(s, out double v) ? v.ToString("0.######", CultureInfo.InvariantCulture) : "")}");
                     }
 
-                    sb.AppendLine(CultureInfo.InvariantCulture, $",{r.BytesPerParticipant},{r.AggregatorPeakBytes},{r.ParticipantPeakBytes}");
+                    sb.AppendLine(CultureInfo.InvariantCulture, $",{r.BytesPerParticipant},{r.AggregatorPeakBytes},{r.ParticipantPeakBytes},{F(r.AggregatorCpuSeconds)},{F(r.ParticipantCpuSeconds)},{r.DecryptionShareBytes}");
                 }
             }
         }
@@ -50,7 +50,10 @@ public static class RoundBenchCsv
                 IEnumerable<(string Figure, Spread Value)> figures = Stage.All.Select(s => (s + "_s", Spread.OfStage(rounds, s)))
                     .Append(("bytes_per_participant", Spread.Of(Spread.Warm(rounds).Select(r => (double)r.BytesPerParticipant))))
                     .Append(("aggregator_peak_bytes", Spread.Of(Spread.Warm(rounds).Select(r => (double)r.AggregatorPeakBytes))))
-                    .Append(("participant_peak_bytes", Spread.Of(Spread.Warm(rounds).Select(r => (double)r.ParticipantPeakBytes))));
+                    .Append(("participant_peak_bytes", Spread.Of(Spread.Warm(rounds).Select(r => (double)r.ParticipantPeakBytes))))
+                    .Append(("aggregator_cpu_s", Spread.Of(Spread.Warm(rounds).Select(r => r.AggregatorCpuSeconds))))
+                    .Append(("participant_cpu_s", Spread.Of(Spread.Warm(rounds).Select(r => r.ParticipantCpuSeconds))))
+                    .Append(("decryption_share_bytes", Spread.Of(Spread.Warm(rounds).Select(r => (double)r.DecryptionShareBytes))));
                 foreach (var (figure, v) in figures)
                 {
                     sb.AppendLine(CultureInfo.InvariantCulture, $"{c.Participants},{c.Dimension},{(c.Dp ? "on" : "off")},{path},{figure},{F(v.Median)},{F(v.Min)},{F(v.Max)},{v.Count},");

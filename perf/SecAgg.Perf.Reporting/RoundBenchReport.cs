@@ -190,7 +190,7 @@ public sealed class RoundBenchReport(SweepResult sweep)
         MicroResult? product = _sweep.Micro.FirstOrDefault(r => r.Benchmark == "UpdateEncryptorBenchmarks.AllCores");
         if (product is not null && double.TryParse(product.Parameters.Replace("Dimension=", "", StringComparison.Ordinal), NumberStyles.Float, Ci, out double d))
         {
-            text += string.Create(Ci, $"; the product's whole participant path (DDG encode + collective encryption, planned preset, N = 10, d = {d:0}, all cores): {d / (Time(product) / 1e9) / 1e6:0.00} M values/s");
+            text += string.Create(Ci, $"; the product's whole participant path (DDG encode + encryption, planned preset, N = 10, d = {d:0}, all cores): {d / (Time(product) / 1e9) / 1e6:0.00} M values/s");
         }
 
         return text;
@@ -200,7 +200,7 @@ public sealed class RoundBenchReport(SweepResult sweep)
     {
         md.AppendLine("## What is measured");
         md.AppendLine();
-        md.AppendLine("Per configuration (N participants, d float32 parameters, DP on/off) a fresh consortium is made with `secagg consortium init` (threshold t = N, min-participants N, 16-bit quantization, clip 1.0). Then, each as its **own OS process** of `perf/SecAgg.RoundBench` (hidden role verbs): the aggregator (`AggregatorHost`, embedded SQLite, mutual TLS on loopback, 20 ms driver tick) and N participants (`ParticipantClient`, 20 ms poll interval, exactly what `secagg participant submit` does). Next to them, the **plaintext FedAvg baseline over the same transport**: a server and N participant processes speaking gRPC through the same grpc-dotnet stack (Grpc.AspNetCore on Kestrel, HTTP/2) with mutual TLS and the same certificates; participants stream the same float32 update in 1 MiB messages, the server adds each complete upload to the sum (as the secure aggregator counts an upload on its last chunk) and publishes the mean, participants download it (1 MiB messages). No encryption, no durable state, no DP on that path. Secure and plaintext rounds alternate.");
+        md.AppendLine("Per configuration (N participants, d float32 parameters, DP on/off) a fresh consortium is made with `secagg consortium init --demo-keys` (protocol v2; threshold t = N, min-participants N, 16-bit quantization, clip 1.0). Then, each as its **own OS process** of `perf/SecAgg.RoundBench` (hidden role verbs): the aggregator (`AggregatorHost`, embedded SQLite, mutual TLS on loopback, 20 ms driver tick) and N participants (`ParticipantClient`, 20 ms poll interval, exactly what `secagg participant submit` does: masked upload with its signed commitment, approval of the upload list, decryption shares). Next to them, the **plaintext FedAvg baseline over the same transport**: a server and N participant processes speaking gRPC through the same grpc-dotnet stack (Grpc.AspNetCore on Kestrel, HTTP/2; the participant's channel) with mutual TLS and the same certificates; participants stream the same float32 update in 1 MiB messages, the server adds each complete upload to the sum (as the secure aggregator counts an upload on its last chunk) and publishes the mean, participants download it (1 MiB messages). No encryption, no durable state, no DP on that path. Secure and plaintext rounds alternate.");
         md.AppendLine();
         md.AppendLine("One-time costs are **not** in the round: process start, JIT warm-up and the key-epoch join (reported separately as *join*). All processes share the 2 cores, so N participants encrypting at once take about N/2 times one participant's time: that is the machine, not the protocol.");
         md.AppendLine();
@@ -212,11 +212,12 @@ public sealed class RoundBenchReport(SweepResult sweep)
         md.AppendLine("| encrypt + store | go → the last participant has its ciphertexts durably stored (the client stores them before sending), minus *quantize*; plaintext: float32 → bytes |");
         md.AppendLine("| upload | → last upload counted by the aggregator (its own log event) |");
         md.AppendLine("| aggregate | → collection closed and decryption set fixed (the homomorphic sum is done while uploads arrive); plaintext: → mean computed |");
+        md.AppendLine("| approvals | → every uploader's signed approval of the upload list is in and decryption begins (secure only) |");
         md.AppendLine("| decryption shares | → last member's decryption shares complete at the aggregator (secure only) |");
         md.AppendLine("| combine + decode + publish | → model published (secure only) |");
         md.AppendLine("| download | → last participant has downloaded the model |");
         md.AppendLine();
-        md.AppendLine("Bytes on the wire are the payload bytes a participant sends (secure: serialized ciphertexts as the client counts them; plaintext: d·4), without gRPC/TLS framing. Peak memory is VmHWM from /proc/<pid>/status, reset at each round's start (clear_refs), so it is the round's peak: the aggregator's, and the largest participant's.");
+        md.AppendLine("Bytes on the wire are the payload bytes a participant sends (secure: serialized ciphertexts as the client counts them; plaintext: d·4), without gRPC/TLS framing. Peak memory is VmHWM from /proc/<pid>/status, reset at each round's start (clear_refs), so it is the round's peak: the aggregator's, and the largest participant's. CPU is user + system seconds of every process of a path from the round's reset to its end (server + all participants; the quantization timed apart is not in it).");
         md.AppendLine();
         md.AppendLine("**DP off** cannot be switched off in the product (the DDG mechanism requires σ_int ≥ 1/2): it is run with the noise multiplier that gives σ_int ≈ 1 (the least noise the aggregator accepts; the sampler still runs) and an unbounded budget. **DP on** is calibrated to ε = 8 over the configuration's rounds (δ = 1e-5).");
         md.AppendLine();
@@ -226,13 +227,13 @@ public sealed class RoundBenchReport(SweepResult sweep)
     {
         md.AppendLine("## All configurations");
         md.AppendLine();
-        md.AppendLine("| N | d | DP | warm rounds | secure round (s) | plaintext round (s) | ratio | join (s) | ciphertext / participant | × d·b/8 | × float32 | aggregator peak | participant peak | plaintext server peak |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| N | d | DP | warm rounds | secure round (s) | plaintext round (s) | ratio | join (s) | ciphertext / participant | × d·b/8 | × float32 | aggregator peak | participant peak | plaintext server peak | CPU secure (s) | CPU plaintext (s) |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (ConfigResult c in Done.OrderBy(c => c.Dp ? 0 : 1).ThenBy(c => c.Participants).ThenBy(c => c.Dimension))
         {
             Spread s = Spread.OfStage(c.Secure, Stage.Round), p = Spread.OfStage(c.Plaintext, Stage.Round);
             double bytes = Spread.Of(Spread.Warm(c.Secure).Select(r => (double)r.BytesPerParticipant)).Median;
-            md.AppendLine(Ci, $"| {c.Participants} | {ConfigResult.Exp(c.Dimension)} | {(c.Dp ? "on" : "off")} | {s.Count} | {S(s)} | {S(p)} | {Ratio(c, Stage.Round):0.0}x | {c.JoinSeconds:0.0} | {bytes / 1e6:0.00} MB | {bytes / c.QuantizedBytes:0.00} | {bytes / c.Float32Bytes:0.00} | {Mb(c.Secure, r => r.AggregatorPeakBytes)} | {Mb(c.Secure, r => r.ParticipantPeakBytes)} | {Mb(c.Plaintext, r => r.AggregatorPeakBytes)} |");
+            md.AppendLine(Ci, $"| {c.Participants} | {ConfigResult.Exp(c.Dimension)} | {(c.Dp ? "on" : "off")} | {s.Count} | {S(s)} | {S(p)} | {Ratio(c, Stage.Round):0.0}x | {c.JoinSeconds:0.0} | {bytes / 1e6:0.00} MB | {bytes / c.QuantizedBytes:0.00} | {bytes / c.Float32Bytes:0.00} | {Mb(c.Secure, r => r.AggregatorPeakBytes)} | {Mb(c.Secure, r => r.ParticipantPeakBytes)} | {Mb(c.Plaintext, r => r.AggregatorPeakBytes)} | {Spread.OfCpu(c.Secure).Median:0.0} | {Spread.OfCpu(c.Plaintext).Median:0.0} |");
         }
 
         md.AppendLine();

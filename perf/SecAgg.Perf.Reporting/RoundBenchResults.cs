@@ -16,7 +16,7 @@ public static class Stage
     /// <summary>Clip, rotate (Walsh–Hadamard), scale, randomized rounding, discrete Gaussian noise, wrap mod 2^b (measured apart, same inputs).</summary>
     public const string Quantize = "quantize";
 
-    /// <summary>BFV encryption of every chunk under the collective key and the durable store of the ciphertexts (plaintext: float32 → bytes).</summary>
+    /// <summary>Masked encryption of every chunk under the site's own key (c0 = −a·s_i + e_i + Δ·M) with its signed commitment, and the durable store of the ciphertexts (plaintext: float32 → bytes).</summary>
     public const string Encrypt = "encrypt";
 
     /// <summary>Last participant ready to send → last upload counted by the aggregator.</summary>
@@ -25,7 +25,10 @@ public static class Stage
     /// <summary>Last upload counted → collection closed (secure: the sum is final and the decryption set fixed; plaintext: mean computed).</summary>
     public const string Aggregate = "aggregate";
 
-    /// <summary>Collection closed → every member's decryption shares received (secure only).</summary>
+    /// <summary>Collection closed → every uploader's signed approval of the upload list in, decryption begins (secure only, protocol v2).</summary>
+    public const string Approve = "approve";
+
+    /// <summary>Decryption begins → every member's decryption shares received (secure only).</summary>
     public const string DecryptionShares = "decryption_shares";
 
     /// <summary>Last share in → model published (combine shares, decode the mean, store the model; secure only).</summary>
@@ -50,7 +53,7 @@ public static class Stage
     public const string RoundOpen = "round_open";
 
     /// <summary>The consecutive stages that add up to <see cref="Round"/>, in order.</summary>
-    public static IReadOnlyList<string> CriticalPath { get; } = [Quantize, Encrypt, Upload, Aggregate, DecryptionShares, CombinePublish, Download];
+    public static IReadOnlyList<string> CriticalPath { get; } = [Quantize, Encrypt, Upload, Aggregate, Approve, DecryptionShares, CombinePublish, Download];
 
     /// <summary>Every stage key a report shows, in order.</summary>
     public static IReadOnlyList<string> All { get; } = [.. CriticalPath, Round, ParticipantEncrypt, ParticipantUpload, RoundOpen];
@@ -62,6 +65,7 @@ public static class Stage
         Encrypt => "encrypt + store",
         Upload => "upload",
         Aggregate => "aggregate (close collection)",
+        Approve => "approvals (signed list)",
         DecryptionShares => "decryption shares",
         CombinePublish => "combine + decode + publish",
         Download => "download model",
@@ -90,6 +94,15 @@ public sealed record RoundRecord
 
     /// <summary>Largest peak resident memory (VmHWM, reset at the round's start) among the participant processes, bytes.</summary>
     public required long ParticipantPeakBytes { get; init; }
+
+    /// <summary>Serialized decryption-share bytes all members of the decryption set sent together (secure only; 0 in sweeps before protocol v2).</summary>
+    public long DecryptionShareBytes { get; init; }
+
+    /// <summary>CPU seconds (user + system) of the aggregator (or plaintext server) process from the round's reset to its end.</summary>
+    public double AggregatorCpuSeconds { get; init; }
+
+    /// <summary>CPU seconds (user + system) of all participant processes together, from the round's reset to the model downloaded.</summary>
+    public double ParticipantCpuSeconds { get; init; }
 }
 
 /// <summary>One (N, d, DP) configuration: its set-up figures and every round of both paths.</summary>
@@ -260,4 +273,8 @@ public readonly record struct Spread(double Median, double Min, double Max, int 
     /// <summary>Median and spread of one stage over the warm rounds.</summary>
     public static Spread OfStage(IReadOnlyList<RoundRecord> rounds, string stage) =>
         Of(Warm(rounds).Select(r => r.Stages.TryGetValue(stage, out double s) ? s : double.NaN));
+
+    /// <summary>Median and spread over the warm rounds of the CPU seconds of every process of a path (server + participants).</summary>
+    public static Spread OfCpu(IReadOnlyList<RoundRecord> rounds) =>
+        Of(Warm(rounds).Select(r => r.AggregatorCpuSeconds + r.ParticipantCpuSeconds));
 }

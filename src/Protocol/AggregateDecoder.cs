@@ -53,7 +53,7 @@ public sealed class AggregateDecoder
             throw new ArgumentException($"Got {chunkValues.Count} decrypted chunks; the round has {_round.TotalChunks}.", nameof(chunkValues));
         }
 
-        int perChunk = _round.Scheme.ValuesPerCiphertext;
+        int perChunk = _round.Scheme.ValuesPerChunk;
         int padded = _flat.Length;
         for (int c = 0; c < chunkValues.Count; c++)
         {

@@ -1,3 +1,5 @@
+using System.Numerics;
+using Google.Protobuf;
 using SecAgg.Crypto.Multiparty;
 using SecAgg.Protocol.Internal;
 using V1 = SecAgg.Proto.V1;
@@ -5,129 +7,217 @@ using V1 = SecAgg.Proto.V1;
 namespace SecAgg.Protocol;
 
 /// <summary>
-/// The scheme-specific half of a key epoch (<see cref="HeScheme"/>): everything the protocol does with
-/// ciphertext bytes. Participants encrypt quantized chunks (<see cref="CreateChunkEncryptor"/>) and answer
-/// decryption requests (<see cref="RequestDigest"/>, <see cref="AnswerDecryption"/>); the aggregator checks and
-/// adds uploads (<see cref="TryValidateUpload"/>, <see cref="Add"/>) and opens the summed chunks
-/// (<see cref="OpenAggregate"/>) to send requests and combine shares. The key epoch itself (public-key shares,
-/// the collective key, secret and threshold shares) is scheme-independent and runs on <see cref="KeyParameters"/>.
+/// What the protocol does with protocol-v2 ciphertext bytes, over one <see cref="AggregationParameters"/> (the BFV or
+/// CKKS codec lives inside the crypto layer): the sizes and the contract message both sides share, and the aggregator's
+/// operations on bytes it cannot read: check one uploaded chunk (<see cref="TryValidateUpload"/>: size, header,
+/// parameter digest, one summand, every residue below its prime), fold uploads into a sum in place
+/// (<see cref="Fold(MaskedUpload, ReadOnlySpan{byte})"/>), check a member's share (<see cref="TryCheckShare"/>: format,
+/// session digest, chunk, contributor), and combine a chunk's sum with the decryption set's shares into the values
+/// mod 2^b (<see cref="Combine"/>). Participants encrypt with <see cref="UpdateEncryptor"/> and answer with
+/// <see cref="MemberDecryption"/>. Thread-safe (every call works on its own objects).
 /// </summary>
-/// <remarks>
-/// Values cross this boundary as the DDG pipeline produces them: b-bit integers mod 2^b, one chunk of
-/// <see cref="ValuesPerCiphertext"/> at a time; a decrypted sum comes back the same way. BFV carries them exactly;
-/// CKKS carries their centered lift as fixed-point reals and rounds back to the integer grid, refusing to
-/// decode when its error bound reaches 1/2 (docs/ckks-integration.md). Thread-safe.
-/// </remarks>
-public abstract class CiphertextScheme
+public sealed class CiphertextScheme
 {
-    private protected CiphertextScheme()
+    /// <summary>Creates the seam over <paramref name="parameters"/>.</summary>
+    public CiphertextScheme(AggregationParameters parameters)
     {
+        ArgumentNullException.ThrowIfNull(parameters);
+        Parameters = parameters;
     }
 
-    /// <summary>Which scheme.</summary>
-    public abstract HeScheme Kind { get; }
+    /// <summary>The aggregation parameters.</summary>
+    public AggregationParameters Parameters { get; }
 
-    /// <summary>The key epoch's ring and party parameters (collective key, secrets, threshold shares).</summary>
-    public abstract MultipartyParameters KeyParameters { get; }
+    /// <summary>The codec.</summary>
+    public HeScheme Kind => Parameters.Scheme == MultipartyScheme.Ckks ? HeScheme.Ckks : HeScheme.Bfv;
 
     /// <summary>SHA-256 of the checked parameter set (HeParameters.parameter_digest).</summary>
-    public abstract ReadOnlyMemory<byte> Digest { get; }
+    public ReadOnlyMemory<byte> Digest => Parameters.Digest;
 
-    /// <summary>b: bits per value (values are in [0, 2^b)).</summary>
-    public abstract int ValueBits { get; }
+    /// <summary>b: bits per value (values and sums are in [0, 2^b)).</summary>
+    public int ValueBits => Parameters.ValueBits;
 
-    /// <summary>Values carried by one ciphertext (one chunk).</summary>
-    public abstract int ValuesPerCiphertext { get; }
+    /// <summary>Values carried by one chunk.</summary>
+    public int ValuesPerChunk => Parameters.ValuesPerChunk;
 
-    /// <summary>Bytes of one serialized upload ciphertext (all uploads and sums have this size).</summary>
-    public abstract int CiphertextBytes { get; }
+    /// <summary>Bytes of one uploaded chunk (a serialized <see cref="MaskedUpload"/>; sums have the same size).</summary>
+    public int UploadBytes => Parameters.UploadBytes;
 
-    /// <summary>Whether these are test-only parameters.</summary>
-    public bool IsInsecureForTests => KeyParameters.IsInsecureForTests;
+    /// <summary>Bytes of one member's serialized decryption share for one chunk.</summary>
+    public int ShareBytes => Parameters.ShareBytes;
 
-    /// <summary>The multiparty BFV scheme over <paramref name="parameters"/> (the default).</summary>
-    public static CiphertextScheme Bfv(MultipartyParameters parameters) => new BfvCiphertextScheme(parameters);
+    /// <summary>Whether these are the NOT SECURE test parameters.</summary>
+    public bool IsInsecureForTests => Parameters.IsInsecureForTests;
+
+    /// <summary>The parameters as a contract message (parameter_set_id = <paramref name="parameterSetId"/>).</summary>
+    public V1.HeParameters ToContract(string parameterSetId)
+    {
+        ArgumentNullException.ThrowIfNull(parameterSetId);
+        AggregationParameters p = Parameters;
+        var he = new V1.HeParameters
+        {
+            ParameterSetId = parameterSetId,
+            ParameterDigest = ByteString.CopyFrom(p.Digest.Span),
+            LogN = (uint)BitOperations.Log2((uint)p.RingDegree),
+            ValuesPerCoefficient = (uint)p.ValuesPerCoefficient,
+            CarryBits = (uint)p.HeadroomBits,
+            Scheme = Kind == HeScheme.Ckks ? V1.HeScheme.Ckks : V1.HeScheme.Bfv,
+            CkksLogScale = (uint)p.ScaleBits,
+            PlaintextModulusBits = (uint)p.PlaintextModulusBits,
+            ValueBits = (uint)p.ValueBits,
+            Parties = (uint)p.Parties,
+            Threshold = (uint)p.Threshold,
+            MaxColluders = (uint)p.MaxColluders,
+            MaxSummands = (uint)p.MaxSummands,
+            StatisticalSecurity = (uint)p.StatisticalSecurity,
+            ShareCap = (ulong)p.ShareCap,
+        };
+        he.CiphertextModuli.AddRange(p.Primes);
+        return he;
+    }
 
     /// <summary>
-    /// Multiparty CKKS over <paramref name="parameters"/> (made by <see cref="MultipartyParameters.ForCkks"/>), carrying
-    /// b-bit values (<paramref name="valueBits"/>) as centered integers on the grid of step 1.
+    /// Participant side: checks the parameters the aggregator announced (<paramref name="announced"/>) against these, which
+    /// the participant computed from its own consortium file.
     /// </summary>
-    public static CiphertextScheme Ckks(MultipartyParameters parameters, int valueBits) => new CkksCiphertextScheme(parameters, valueBits);
-
-    /// <summary>
-    /// Whether a sum of <paramref name="summands"/> uploads decrypted by <paramref name="decryptors"/> members is read back
-    /// exactly: null when it is, otherwise what does not fit (CKKS: the message + noise + flooding must stay below q/2
-    /// and the tracked slot error below 1/2 of the integer grid; BFV's packing headroom is checked by its parameters).
-    /// </summary>
-    public virtual string? CheckCapacity(int summands, int decryptors) => null;
-
-    /// <summary>The HE parameters as a contract message (parameter_digest = <see cref="Digest"/>, scheme set).</summary>
-    public abstract V1.HeParameters ToContract(string parameterSetId);
-
-    // ------------------------------------------------------------------ participant
-
-    /// <summary>An encryptor of chunks under the collective key; not thread-safe (make one per thread).</summary>
-    /// <exception cref="ParameterMismatchException">The key was made under other parameters.</exception>
-    public abstract IChunkEncryptor CreateChunkEncryptor(CollectivePublicKey publicKey);
-
-    /// <summary>
-    /// Parses a decryption request (the c1-only form of an aggregate, see <see cref="AggregateChunk.EncodeRequest"/>) and
-    /// returns its one-share-per-ciphertext digest. Throws <see cref="InvalidDataException"/> when it is malformed.
-    /// </summary>
-    public abstract byte[] RequestDigest(ReadOnlySpan<byte> request);
-
-    /// <summary>
-    /// This party's decryption share for an aggregate (or its request form) through the one-share-per-ciphertext
-    /// ledger: generated and recorded the first time, the same bytes afterwards; another decryption set for the same
-    /// ciphertext throws <see cref="ShareAlreadyIssuedException"/>.
-    /// </summary>
-    public abstract byte[] AnswerDecryption(IShareLedger ledger, DecryptionSecret secret, ReadOnlySpan<byte> aggregate, int expectedSummands);
+    /// <exception cref="ParameterMismatchException">A field differs; the message names the first (as <paramref name="field"/>.name) and both values.</exception>
+    public void CheckAnnounced(V1.HeParameters? announced, string field = "he_parameters")
+    {
+        V1.HeParameters own = ToContract(announced?.ParameterSetId ?? string.Empty);
+        ContractCheck.Fields(field, own, announced);
+    }
 
     // ------------------------------------------------------------------ aggregator
 
-    /// <summary>Checks one uploaded chunk (size, header, parameters, reduced coefficients, one fresh summand).</summary>
-    public abstract bool TryValidateUpload(int chunkIndex, ReadOnlySpan<byte> payload, out string? problem);
-
-    /// <summary>sum ← sum + addend, in place (both serialized, same size).</summary>
-    public abstract void Add(int chunkIndex, Span<byte> sum, ReadOnlySpan<byte> addend);
-
-    /// <summary>Parses a summed chunk for the decryption phase.</summary>
-    public abstract AggregateChunk OpenAggregate(ReadOnlySpan<byte> sum);
-}
-
-/// <summary>Encrypts chunks of b-bit values (each in [0, 2^b)) under the collective key; dispose to wipe its randomness.</summary>
-public interface IChunkEncryptor : IDisposable
-{
-    /// <summary>Encrypts up to <see cref="CiphertextScheme.ValuesPerCiphertext"/> values (missing trailing values are zero) and serializes the ciphertext.</summary>
-    byte[] Encrypt(ReadOnlySpan<uint> values);
-}
-
-/// <summary>One summed chunk on the aggregator during decryption: its request, its share checks, the combination.</summary>
-public abstract class AggregateChunk
-{
-    private protected AggregateChunk()
+    /// <summary>Checks one uploaded chunk: its size, header, parameter digest, a summand count of exactly 1 (an upload, not
+    /// a sum) and every residue below its prime.</summary>
+    public bool TryValidateUpload(ReadOnlySpan<byte> chunk, out string? problem)
     {
+        if (chunk.Length != UploadBytes)
+        {
+            problem = $"The chunk has {chunk.Length} bytes; an upload chunk of these parameters has {UploadBytes}.";
+            return false;
+        }
+
+        try
+        {
+            MaskedUpload upload = MaskedUpload.Deserialize(Parameters, chunk);
+            problem = upload.SummandCount == 1 ? null : $"The chunk claims {upload.SummandCount} summands; an upload is exactly one.";
+        }
+        catch (InvalidDataException e)
+        {
+            problem = e.Message;
+        }
+
+        return problem is null;
     }
 
-    /// <summary>Uploads summed into it.</summary>
-    public abstract int Summands { get; }
+    /// <summary>An empty sum (no summands) to fold a chunk index's uploads into.</summary>
+    public MaskedUpload CreateEmptySum() => MaskedUpload.CreateEmptySum(Parameters);
 
-    /// <summary>SHA-256 identity for the one-share-per-ciphertext ledger (over c1 and the parameters).</summary>
-    public abstract byte[] Digest { get; }
+    /// <summary>sum += the serialized upload (or sum) <paramref name="upload"/>, parsed and checked as it is added, in place.</summary>
+    /// <exception cref="InvalidDataException">The bytes are malformed.</exception>
+    /// <exception cref="InvalidOperationException">The sum would exceed N summands.</exception>
+    public void Fold(MaskedUpload sum, ReadOnlySpan<byte> upload)
+    {
+        ArgumentNullException.ThrowIfNull(sum);
+        sum.AddInplace(upload);
+    }
 
-    /// <summary>The flooding standard deviation each member adds to its share (log2 goes into the session).</summary>
-    public abstract double FloodingSigma { get; }
-
-    /// <summary>The c1-only request sent to the decryption set (c0 zeroed: a share depends only on c1 and the summand count).</summary>
-    public abstract byte[] EncodeRequest();
-
-    /// <summary>Checks a member's serialized share: well formed, made by <paramref name="party"/> alone, for <paramref name="activeSet"/> and this ciphertext.</summary>
-    public abstract bool TryCheckShare(ReadOnlySpan<byte> share, int party, IReadOnlyList<int> activeSet, out string? problem);
+    /// <summary>The serialized sum <paramref name="sum"/> += the serialized upload <paramref name="upload"/>, written back in place (same size).</summary>
+    /// <exception cref="InvalidDataException">Either is malformed.</exception>
+    /// <exception cref="InvalidOperationException">The sum would exceed N summands.</exception>
+    public void Fold(Span<byte> sum, ReadOnlySpan<byte> upload)
+    {
+        MaskedUpload total = MaskedUpload.Deserialize(Parameters, sum);
+        total.AddInplace(upload);
+        total.Serialize(sum);
+    }
 
     /// <summary>
-    /// Sums the decryption set's shares and decrypts: the chunk's values mod 2^b. Throws <see cref="InvalidDataException"/> for
-    /// a malformed share, <see cref="ArgumentException"/>/<see cref="InvalidOperationException"/> when shares are missing, repeated or
-    /// for another ciphertext, and (CKKS) <see cref="InvalidOperationException"/> when the error bound does not allow exact rounding.
+    /// Checks a member's serialized share for chunk <paramref name="chunk"/> of <paramref name="session"/>: well formed, made for
+    /// this session (digest) and chunk, by <paramref name="party"/> alone, and <paramref name="party"/> in D.
     /// </summary>
-    public abstract uint[] Combine(IEnumerable<ReadOnlyMemory<byte>> shares);
+    public bool TryCheckShare(ReadOnlySpan<byte> share, SetDecryptionSession session, int chunk, int party, out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        try
+        {
+            problem = Problem(SetDecryptionShare.Deserialize(Parameters, share), session, chunk, party);
+        }
+        catch (InvalidDataException e)
+        {
+            problem = e.Message;
+        }
+
+        return problem is null;
+    }
+
+    /// <summary>
+    /// Decrypts chunk <paramref name="chunk"/>: the serialized sum of exactly U's uploads plus the serialized shares of every
+    /// member of D, each checked as <see cref="TryCheckShare"/> does; returns the sums of the uploads' values mod 2^b
+    /// (<see cref="ValuesPerChunk"/> of them).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The sum or a share is malformed, or a share is for another session, chunk or member.</exception>
+    /// <exception cref="InvalidOperationException">A member of D is missing or repeated, the sum's summand count is not |U|,
+    /// or (CKKS) the error bound does not allow exact rounding; the message says which.</exception>
+    public uint[] Combine(SetDecryptionSession session, int chunk, ReadOnlySpan<byte> sum, IEnumerable<ReadOnlyMemory<byte>> shares)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(shares);
+        MaskedUpload total = MaskedUpload.Deserialize(Parameters, sum);
+        var protocol = new SetDecryptionProtocol(Parameters);
+        SetDecryptionShare aggregate = protocol.AllocateShare();
+        var seen = new HashSet<int>();
+        foreach (ReadOnlyMemory<byte> bytes in shares)
+        {
+            SetDecryptionShare share = SetDecryptionShare.Deserialize(Parameters, bytes.Span);
+            if (share.Contributors.Count != 1)
+            {
+                throw new InvalidDataException($"A share for chunk {chunk} names contributors {string.Join(", ", share.Contributors)}; each member's share is its own alone.");
+            }
+
+            int party = share.Contributors[0];
+            if (Problem(share, session, chunk, party) is { } problem)
+            {
+                throw new InvalidDataException(problem);
+            }
+
+            if (!seen.Add(party))
+            {
+                throw new InvalidOperationException($"Member {party}'s share for chunk {chunk} is given twice.");
+            }
+
+            protocol.AggregateShares(aggregate, share, aggregate);
+        }
+
+        return protocol.Finalize(session, total, aggregate);
+    }
+
+    private static string? Problem(SetDecryptionShare share, SetDecryptionSession session, int chunk, int party)
+    {
+        if (!session.Decryptors.Contains(party))
+        {
+            return $"Party {party} is not in the decryption set D = {{{string.Join(", ", session.Decryptors)}}}.";
+        }
+
+        if (chunk < 0 || chunk >= session.ChunkCount)
+        {
+            return $"Chunk {chunk} is outside the session's chunks 0..{session.ChunkCount - 1}.";
+        }
+
+        if (!share.SessionDigest.Span.SequenceEqual(session.Digest.Span))
+        {
+            return "The share was made for another decryption session (another epoch, round, uploader set, decryption set or chunk count).";
+        }
+
+        if (share.Chunk != chunk)
+        {
+            return $"The share answers chunk {share.Chunk}, not chunk {chunk}.";
+        }
+
+        return share.Contributors.Count != 1 || share.Contributors[0] != party
+            ? $"The share names contributor(s) {string.Join(", ", share.Contributors)}; it must be party {party}'s alone."
+            : null;
+    }
 }

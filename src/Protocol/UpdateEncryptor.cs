@@ -1,62 +1,86 @@
 using System.Buffers;
 using SecAgg.Crypto.Multiparty;
 using SecAgg.Crypto.Ring.Sampling;
+using SecAgg.Protocol.Statements;
 using SecAgg.Quantize.Ddg;
 
 namespace SecAgg.Protocol;
 
 /// <summary>
-/// Participant side of a round: flat float update → (weight, clip) → <see cref="DdgEncoder"/> (scale,
-/// rotate, round, discrete Gaussian noise, wrap mod 2^b) → chunks of <see cref="MultipartyParameters.ValuesPerCiphertext"/>
-/// values → the round's <see cref="CiphertextScheme"/> (BFV: <see cref="CollectiveEncryptor"/>, CKKS: fixed-point
-/// slots) → one serialized ciphertext per chunk index. The chunk count (<see cref="ChunkCount"/>) is known before encrypting; chunks are encrypted
-/// in parallel across cores. The quantized plaintext is zeroed before returning.
+/// Participant side of a round of protocol v2: flat float update → (weight, clip) → <see cref="DdgEncoder"/> (scale,
+/// rotate with the round's derived seed, round, discrete Gaussian noise, wrap mod 2^b) → chunks of
+/// <see cref="AggregationParameters.ValuesPerChunk"/> values → <see cref="MaskedEncryptor"/> under the site's key share
+/// s_i and a_{r,k} = <see cref="RoundParameters.Polynomial"/> (c0 = −a_{r,k}·s_i + e_i + Encode(M), fresh e_i) → one
+/// serialized chunk per index, its SHA-256, and the signed <see cref="UploadCommitment"/> over them
+/// (<see cref="EncryptedUpload"/>). Chunks are encrypted in parallel across cores; the quantized plaintext is zeroed
+/// before returning.
+/// <para>
+/// <b>Encrypt at most once per (key epoch, round).</b> Two different masked uploads for the same (epoch, round, chunk)
+/// share the mask a_{r,k}·s_i, so their difference is e − e' + Encode(M − M'): it tells the aggregator the difference of
+/// the two quantized, noised updates. Keep the <see cref="EncryptedUpload"/> (<see cref="EncryptedUpload.Serialize"/>,
+/// 0600) before sending a byte of it, and resume or re-send those bytes; never encrypt again for that round.
+/// </para>
 /// </summary>
 /// <remarks>Thread-safe: calls serialize on the (stateful) DDG encoder; encryption runs in parallel.</remarks>
 public sealed class UpdateEncryptor
 {
     private readonly RoundParameters _round;
-    private readonly CollectivePublicKey _publicKey;
+    private readonly KeyShareSecret _secret;
+    private readonly StatementSigner _signer;
     private readonly DdgEncoder _encoder;
     private readonly Lock _gate = new();
 
-    /// <summary>Creates the encryptor for a round under the epoch's collective key.</summary>
-    /// <exception cref="ParameterMismatchException">The key was made under other HE parameters than the round's.</exception>
-    public UpdateEncryptor(RoundParameters round, CollectivePublicKey publicKey)
+    /// <summary>Creates the encryptor of participant <paramref name="participantId"/> for a round.</summary>
+    /// <param name="round">The round (this participant's own computation, <see cref="RoundParameters.FromContract"/>).</param>
+    /// <param name="secret">The site's key share s_i of the round's key epoch (not copied: keep it alive, dispose it yourself).</param>
+    /// <param name="signer">The site's enrollment-key signer (for the UploadCommitment).</param>
+    /// <param name="participantId">The site's participant id.</param>
+    /// <exception cref="ArgumentException">The secret is not this participant's (party id) or was made under other parameters.</exception>
+    public UpdateEncryptor(RoundParameters round, KeyShareSecret secret, StatementSigner signer, string participantId)
     {
         ArgumentNullException.ThrowIfNull(round);
-        ArgumentNullException.ThrowIfNull(publicKey);
-        round.Scheme.CreateChunkEncryptor(publicKey).Dispose(); // checks that the key belongs to the round's parameters
+        ArgumentNullException.ThrowIfNull(secret);
+        ArgumentNullException.ThrowIfNull(signer);
+        int party = round.Descriptor.RequireParticipant(participantId, nameof(participantId)) + 1;
+        if (secret.PartyId != party)
+        {
+            throw new ArgumentException($"The key share is party {secret.PartyId}'s; '{participantId}' is party {party}.", nameof(secret));
+        }
+
+        if (!secret.Parameters.Digest.Span.SequenceEqual(round.Aggregation.Digest.Span))
+        {
+            throw new ArgumentException("The key share was made under other aggregation parameters than the round's.", nameof(secret));
+        }
+
         _round = round;
-        _publicKey = publicKey;
+        _secret = secret;
+        _signer = signer;
+        ParticipantId = participantId;
         _encoder = new DdgEncoder(round.Ddg) { DegreeOfParallelism = -1 };
     }
 
-    /// <summary>Ciphertexts per upload.</summary>
+    /// <summary>The uploading participant.</summary>
+    public string ParticipantId { get; }
+
+    /// <summary>Chunks per upload.</summary>
     public int ChunkCount => _round.TotalChunks;
 
     /// <summary>Bytes of one serialized chunk.</summary>
-    public int ChunkBytes => _round.Scheme.CiphertextBytes;
+    public int ChunkBytes => _round.Scheme.UploadBytes;
 
     /// <summary>Cores used for encryption (default: all; 1 for sequential).</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
 
     /// <summary>
-    /// Encodes and encrypts <paramref name="update"/> (length = layout total) with public weight
-    /// <paramref name="weight"/> (1 ≤ w ≤ max_weight): the update is clipped to c and multiplied by
-    /// w/max_weight before quantization. Returns the serialized chunks in index order.
+    /// Encodes, masks and commits <paramref name="update"/> (length = layout total) with public weight
+    /// <paramref name="weight"/> (1 ≤ w ≤ max-weight): the update is clipped to c and multiplied by w/max-weight before
+    /// quantization. <paramref name="onChunk"/>, when given, receives each chunk (index, bytes) as soon as it is
+    /// encrypted, possibly concurrently (the result keeps them too).
     /// </summary>
-    public byte[][] Encrypt(ReadOnlySpan<float> update, ulong weight = 1)
+    /// <exception cref="ArgumentException">The update has another length than the layout.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The weight is outside 1..max-weight.</exception>
+    public EncryptedUpload Encrypt(ReadOnlySpan<float> update, ulong weight, Guid uploadId, Action<int, byte[]>? onChunk = null)
     {
-        var chunks = new byte[ChunkCount][];
-        Encrypt(update, weight, (index, bytes) => chunks[index] = bytes);
-        return chunks;
-    }
-
-    /// <summary>Streaming variant: <paramref name="sink"/> receives each chunk (index, bytes) as soon as it is encrypted, possibly concurrently.</summary>
-    public void Encrypt(ReadOnlySpan<float> update, ulong weight, Action<int, byte[]> sink)
-    {
-        ArgumentNullException.ThrowIfNull(sink);
         DdgParameters ddg = _round.Ddg;
         if (update.Length != ddg.Dimension)
         {
@@ -65,10 +89,46 @@ public sealed class UpdateEncryptor
 
         if (weight < 1 || weight > _round.MaxWeight)
         {
-            throw new ArgumentOutOfRangeException(nameof(weight), $"Weight {weight} must be in [1, max_weight = {_round.MaxWeight}].");
+            throw new ArgumentOutOfRangeException(nameof(weight), $"Weight {weight} must be in [1, max-weight = {_round.MaxWeight}].");
         }
 
+        var chunks = new byte[ChunkCount][];
         uint[] values = ArrayPool<uint>.Shared.Rent(ddg.PaddedDimension);
+        try
+        {
+            Quantize(update, weight, values.AsSpan(0, ddg.PaddedDimension));
+            int perChunk = _round.Aggregation.ValuesPerChunk;
+            int padded = ddg.PaddedDimension;
+            Parallel.For(
+                0,
+                ChunkCount,
+                new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism },
+                () => new MaskedEncryptor(_round.Aggregation, _secret),
+                (index, _, encryptor) =>
+                {
+                    int start = index * perChunk;
+                    int length = Math.Max(0, Math.Min(perChunk, padded - start));
+                    chunks[index] = encryptor.Encrypt(values.AsSpan(start, length), _round.Polynomial(index)).Serialize();
+                    onChunk?.Invoke(index, chunks[index]);
+                    return encryptor;
+                },
+                encryptor => encryptor.Dispose());
+        }
+        finally
+        {
+            values.AsSpan(0, ddg.PaddedDimension).Clear();
+            ArrayPool<uint>.Shared.Return(values);
+        }
+
+        ReadOnlyMemory<byte>[] digests = [.. chunks.Select(c => (ReadOnlyMemory<byte>)UploadCommitment.DigestChunk(c))];
+        UploadCommitment commitment = UploadCommitment.Create(
+            _round.Descriptor.Digest.Span, _round.KeyEpochId, ParticipantId, _round.Round, uploadId, weight, digests);
+        return new EncryptedUpload(commitment, _signer.Sign(commitment), chunks);
+    }
+
+    private void Quantize(ReadOnlySpan<float> update, ulong weight, Span<uint> destination)
+    {
+        DdgParameters ddg = _round.Ddg;
         float[]? scaled = null;
         try
         {
@@ -92,35 +152,14 @@ public sealed class UpdateEncryptor
                 input = scaled.AsSpan(0, update.Length);
             }
 
-            using (Prng random = Prng.CreateSecure())
+            using Prng random = Prng.CreateSecure();
+            lock (_gate)
             {
-                lock (_gate)
-                {
-                    _encoder.Encode(input, _round.RotationSeed.Span, random, values.AsSpan(0, ddg.PaddedDimension));
-                }
+                _encoder.Encode(input, _round.RotationSeed.Span, random, destination);
             }
-
-            int perChunk = _round.Scheme.ValuesPerCiphertext;
-            int padded = ddg.PaddedDimension;
-            var options = new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism };
-            Parallel.For(
-                0,
-                ChunkCount,
-                options,
-                () => _round.Scheme.CreateChunkEncryptor(_publicKey),
-                (index, _, encryptor) =>
-                {
-                    int start = index * perChunk;
-                    int length = Math.Min(perChunk, padded - start);
-                    sink(index, encryptor.Encrypt(values.AsSpan(start, length)));
-                    return encryptor;
-                },
-                encryptor => encryptor.Dispose());
         }
         finally
         {
-            values.AsSpan(0, ddg.PaddedDimension).Clear();
-            ArrayPool<uint>.Shared.Return(values);
             if (scaled is not null)
             {
                 scaled.AsSpan(0, update.Length).Clear();

@@ -103,21 +103,41 @@ public sealed class CertificateAuthority : IDisposable
         return Issue(commonName, san, "1.3.6.1.5.5.7.3.1", validity);
     }
 
-    /// <summary>Issues a participant's client certificate (client-auth): CN = id, SAN URI <c>urn:secagg:participant:ID</c>.</summary>
+    /// <summary>
+    /// Issues a participant's client certificate (client-auth): CN = id, SAN URI <c>urn:secagg:participant:ID</c>, with a
+    /// key made here. Demo and tests only: a real site makes its key itself and sends a CSR (<see cref="IssueFromRequest"/>).
+    /// </summary>
     /// <param name="participantId">The consortium id of the participant (letters, digits, '-', '_', '.').</param>
     /// <param name="validity">Validity (default 1 year, capped at the CA's).</param>
     /// <returns>The certificate with its private key.</returns>
     public X509Certificate2 IssueClientCertificate(string participantId, TimeSpan? validity = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(participantId);
-        if (!participantId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
-        {
-            throw new ArgumentException($"Participant id '{participantId}' may only contain ASCII letters, digits, '-', '_' and '.'.", nameof(participantId));
-        }
-
+        EnrollmentRequest.RequireParticipantId(participantId);
         var san = new SubjectAlternativeNameBuilder();
         san.AddUri(new Uri(PeerIdentity.ParticipantUriPrefix + participantId));
         return Issue(participantId, san, "1.3.6.1.5.5.7.3.2", validity);
+    }
+
+    /// <summary>
+    /// Issues a participant's enrollment certificate from its certificate signing request (<see cref="EnrollmentRequest"/>):
+    /// the CSR's self-signature is verified, its subject must be CN = a participant id and its key ECDSA P-256; the
+    /// certificate gets the same subject, SAN URI and client-auth usage as <see cref="IssueClientCertificate"/>. The site's
+    /// private key never leaves the site.
+    /// </summary>
+    /// <param name="csrPem">The PEM "CERTIFICATE REQUEST".</param>
+    /// <param name="validity">Validity (default 1 year, capped at the CA's).</param>
+    /// <returns>The certificate (public part only) and the participant id it names.</returns>
+    /// <exception cref="ArgumentException">The CSR does not parse, its signature does not verify, or its subject or key is not a participant's.</exception>
+    public (X509Certificate2 Certificate, string ParticipantId) IssueFromRequest(string csrPem, TimeSpan? validity = null)
+    {
+        (string id, ECDsa key) = EnrollmentRequest.Read(csrPem);
+        using (key)
+        {
+            var san = new SubjectAlternativeNameBuilder();
+            san.AddUri(new Uri(PeerIdentity.ParticipantUriPrefix + id));
+            var request = new CertificateRequest(new X500DistinguishedName("CN=" + EscapeRdn(id)), key, HashAlgorithmName.SHA256);
+            return (Sign(request, san, "1.3.6.1.5.5.7.3.2", validity), id);
+        }
     }
 
     /// <summary>The CA certificate as PEM.</summary>
@@ -183,6 +203,22 @@ public sealed class CertificateAuthority : IDisposable
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(new X500DistinguishedName("CN=" + EscapeRdn(commonName)), key, HashAlgorithmName.SHA256);
+        using X509Certificate2 signed = Sign(request, san, extendedUsage, validity);
+        using X509Certificate2 withKey = signed.CopyWithPrivateKey(key);
+        // Round-trip through PKCS#12 so the key is usable by SslStream on every platform.
+        byte[] pfx = withKey.Export(X509ContentType.Pkcs12);
+        try
+        {
+            return X509CertificateLoader.LoadPkcs12(pfx, null, X509KeyStorageFlags.Exportable);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(pfx);
+        }
+    }
+
+    private X509Certificate2 Sign(CertificateRequest request, SubjectAlternativeNameBuilder san, string extendedUsage, TimeSpan? validity)
+    {
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyAgreement, critical: true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(extendedUsage)], critical: false));
@@ -198,20 +234,9 @@ public sealed class CertificateAuthority : IDisposable
 
         byte[] serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7F;
-        using X509Certificate2 signed = request.Create(_certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key), now.AddMinutes(-5), notAfter, serial);
-        using X509Certificate2 withKey = signed.CopyWithPrivateKey(key);
-        // Round-trip through PKCS#12 so the key is usable by SslStream on every platform.
-        byte[] pfx = withKey.Export(X509ContentType.Pkcs12);
-        try
-        {
-            return X509CertificateLoader.LoadPkcs12(pfx, null, X509KeyStorageFlags.Exportable);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(pfx);
-        }
+        return request.Create(_certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key), now.AddMinutes(-5), notAfter, serial);
     }
 
-    private static string EscapeRdn(string value) =>
+    internal static string EscapeRdn(string value) =>
         value.IndexOfAny([',', '+', '"', '\\', '<', '>', ';', '=']) >= 0 ? "\"" + value.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"" : value;
 }

@@ -19,6 +19,8 @@ public sealed class RoundBenchReportTests
             BytesPerParticipant = bytes,
             AggregatorPeakBytes = 500_000_000,
             ParticipantPeakBytes = 200_000_000,
+            AggregatorCpuSeconds = scale / 4,
+            ParticipantCpuSeconds = scale,
         };
 
         ConfigResult Config(int n, int d) => new()
@@ -56,6 +58,18 @@ public sealed class RoundBenchReportTests
     }
 
     [Fact]
+    public void CpuSecondsAddTheServerAndEveryParticipantOverTheWarmRounds()
+    {
+        ConfigResult c = Fixture().Configs[0];
+        Spread cpu = Spread.OfCpu(c.Secure);
+        Assert.Equal(3, cpu.Count);
+        Assert.Equal(3.0 * 1.25, cpu.Median, 9);
+        Assert.Equal(2.8 * 1.25, cpu.Min, 9);
+        Assert.Equal(3.2 * 1.25, cpu.Max, 9);
+        Assert.Contains("| 3.8 | 1.3 |", new RoundBenchReport(Fixture()).Markdown("results/charts"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheJsonRoundTripsEveryRound()
     {
         SweepResult sweep = Fixture();
@@ -63,6 +77,7 @@ public sealed class RoundBenchReportTests
         Assert.Equal(sweep.Configs.Count, back.Configs.Count);
         Assert.Equal(4, back.Configs[0].Secure.Count);
         Assert.Equal(3.2, back.Configs[0].Secure[2].Stages[Stage.Round], 9);
+        Assert.Equal(0.8, back.Configs[0].Secure[2].AggregatorCpuSeconds, 9);
         Assert.Equal("timed out after 15 min", back.Configs[2].Error);
     }
 

@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using SecAgg.Crypto.Bfv;
 using SecAgg.Crypto.Ckks;
-using SecAgg.Crypto.Multiparty;
 using SecAgg.Crypto.Ring;
 using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Crypto.Serialization;
@@ -14,8 +13,6 @@ namespace SecAgg.Benchmarks.Crypto;
 /// matching operations are in ../shared/anchors/seal/bench.cpp; <c>perf/run-benchmarks.sh --seal-only</c> alternates
 /// them with these cases in one session and reports the ratios (docs/benchmarks.md, "SEAL side by side").
 /// Baseline in the same run: the core BFV pk-encryption with the same ring and primes (t = 2^16).
-/// <see cref="ThresholdShare"/> is one member's flooded decryption share of a 10-party sum under the aggregation
-/// preset (n = 8192, 60+60, Δ = 2^90).
 /// </summary>
 [ShortRunJob]
 [Config(typeof(CpuTimeConfig))]
@@ -39,10 +36,6 @@ public class CkksBenchmarks
     private Encryptor _bfvEncryptor = null!;
     private SecAgg.Crypto.Bfv.Ciphertext _bfvDest = null!;
     private SecAgg.Crypto.Bfv.Plaintext _bfvPlain = null!;
-    private CkksDecryptionShareProtocol _shareProtocol = null!;
-    private DecryptionSecret _member = null!;
-    private CkksCiphertext _aggSum = null!;
-    private DecryptionShare _share = null!;
 
     /// <summary>Instruction set.</summary>
     [Params("Scalar", "Vector512")]
@@ -80,33 +73,6 @@ public class CkksBenchmarks
         _bfvPlain = new SecAgg.Crypto.Bfv.Plaintext(8192);
         _bfvDest = _bfvEncryptor.Encrypt(_bfvPlain);
 
-        SetupThreshold(simd);
-    }
-
-    private void SetupThreshold(SimdMode simd)
-    {
-        CkksParameters agg = CkksParameters.Create(CkksPresets.N8192Aggregation, simd);
-        MultipartyParameters mp = MultipartyParameters.ForCkks(agg, 10, 10);
-        using Prng prng = Prng.ForTesting(6);
-        var seed = new byte[32];
-        prng.Fill(seed);
-        CommonReferencePolynomial crp = CommonReferencePolynomial.Expand(mp, seed);
-        var pkg = new PublicKeyGenProtocol(mp);
-        PublicKeyShare total = pkg.AllocateShare();
-        PartySecret[] secrets = Enumerable.Range(1, 10).Select(i => PartySecret.Generate(mp, i, prng)).ToArray();
-        foreach (PartySecret s in secrets)
-        {
-            PublicKeyShare share = pkg.AllocateShare();
-            pkg.GenerateShare(s, crp, share, prng);
-            pkg.AggregateShares(total, share, total);
-        }
-
-        var encryptor = new CkksEncryptor(agg, CkksPublicKey.FromCollective(agg, pkg.Finalize(total, crp)), Prng.ForTesting(7));
-        var encoder = new CkksEncoder(agg);
-        _aggSum = new CkksEvaluator(agg).AddMany(Enumerable.Range(0, 10).Select(_ => encryptor.Encrypt(encoder.Encode(_values))).ToArray());
-        _shareProtocol = new CkksDecryptionShareProtocol(mp, agg);
-        _member = DecryptionSecret.ForAllParties(secrets[0]);
-        _share = _shareProtocol.AllocateShare();
     }
 
     [Benchmark(Baseline = true)]
@@ -144,7 +110,4 @@ public class CkksBenchmarks
 
     [Benchmark]
     public void Deserialize() => CkksSerializer.ReadCiphertext(_p, _bytes, _dest);
-
-    [Benchmark]
-    public void ThresholdShare() => _shareProtocol.GenerateShare(_member, _aggSum, _share, Prng.ForTesting(8));
 }

@@ -6,19 +6,19 @@ using SecAgg.Crypto.Ring.Sampling;
 namespace SecAgg.Benchmarks.Multiparty;
 
 /// <summary>
-/// One participant's crypto in the key-epoch join at the load run's parameters (N = 20, t = 10, planned for d = 10^6:
-/// n = 32768): the public-key share, dealing the Shamir shares of s_i (one per party), serializing them, the AES-GCM
-/// envelope of the N−1 blobs (the .NET baseline for moving the same bytes), and combining the N shares received.
-/// Run: dotnet run -c Release --project perf/SecAgg.Benchmarks -- --filter '*KeyEpoch*'
+/// One participant's crypto in the protocol v2 key epoch at the load run's shape (N = 20, t = 10, planned for
+/// d = 10^6 values of 16 bits): dealing its key share s_i to the N members (<see cref="KeyShareDealer"/>, t − 1 shares
+/// seeded), serializing the N shares, the AES-GCM envelope of the N − 1 outgoing blobs (the .NET baseline for moving the
+/// same bytes), and parsing and keeping the N shares received (<see cref="KeyShareDealer.AggregateShares"/>).
+/// Run: dotnet run -c Release --project perf/SecAgg.Benchmarks -- --filter '*KeyEpoch*' --inProcess
 /// </summary>
-[ShortRunJob]
+[Config(typeof(SecAgg.Benchmarks.Crypto.CpuTimeConfig))]
 [MemoryDiagnoser]
 public class KeyEpochBenchmarks
 {
-    private MultipartyParameters _p = null!;
-    private PartySecret _secret = null!;
-    private CommonReferencePolynomial _crp = null!;
-    private ShamirShare[] _dealt = null!;
+    private AggregationParameters _p = null!;
+    private KeyShareSecret _secret = null!;
+    private DealtKeyShare[] _dealt = null!;
     private byte[][] _serialized = null!;
     private byte[][] _received = null!;
     private readonly byte[] _aesKey = RandomNumberGenerator.GetBytes(32);
@@ -30,46 +30,43 @@ public class KeyEpochBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _p = ParameterPlanner.Plan(new PlannerRequest { Parties = Parties, Threshold = Math.Max(2, Parties / 2), ValueBits = 16, ExpectedValues = 1_000_000 }).Parameters;
-        _secret = PartySecret.Generate(_p, 1);
-        _crp = CommonReferencePolynomial.Expand(_p, CommonReferencePolynomial.NewSeed());
-        _dealt = new Thresholdizer(_p).GenerateShares(_secret);
+        _p = AggregationPlanner.Plan(new AggregationPlanRequest { Parties = Parties, Threshold = Math.Max(2, Parties / 2), ValueBits = 16, ExpectedValues = 1_000_000 }).Parameters;
+        _secret = KeyShareSecret.Generate(_p, 1);
+        var dealer = new KeyShareDealer(_p);
+        _dealt = dealer.GenerateShares(_secret);
         _serialized = [.. _dealt.Select(s => s.Serialize())];
 
         // What party 1 receives: one share addressed to it from every dealer.
         _received = [.. Enumerable.Range(1, Parties).Select(i =>
         {
-            using PartySecret s = PartySecret.Generate(_p, i);
-            ShamirShare[] d = new Thresholdizer(_p).GenerateShares(s);
-            return d[0].Serialize();
+            using KeyShareSecret s = KeyShareSecret.Generate(_p, i);
+            DealtKeyShare[] d = dealer.GenerateShares(s);
+            byte[] mine = d[0].Serialize();
+            foreach (DealtKeyShare x in d)
+            {
+                x.Dispose();
+            }
+
+            return mine;
         })];
-        Console.WriteLine($"// n = {_p.RingDegree}, primes = {_p.Primes.Count} (wire {_p.WireLimbCount}), full share = {_serialized.Max(b => b.Length)} bytes, seeded = {_dealt.Count(d => d.IsSeeded)}, relayed per dealer = {_serialized.Where((_, j) => j != 0).Sum(b => (long)b.Length) / 1e6:F1} MB");
+        Console.WriteLine($"// n = {_p.RingDegree}, primes = {_p.Primes.Count}, full share = {_serialized.Max(b => b.Length)} bytes, seeded = {_dealt.Count(d => d.IsSeeded)}, relayed per dealer = {_serialized.Where((_, j) => j != 0).Sum(b => (long)b.Length) / 1e6:F1} MB");
     }
 
-    /// <summary>p_i = −a·s_i + e_i, serialized.</summary>
+    /// <summary>Shamir dealing of NTT(s_i) over every prime (degree t − 1, N points), seeds from a keyed stream as the
+    /// participant does it (so that a restart re-deals the same shares).</summary>
     [Benchmark]
-    public byte[] PublicKeyShare()
-    {
-        var protocol = new PublicKeyGenProtocol(_p);
-        PublicKeyShare share = protocol.AllocateShare();
-        protocol.GenerateShare(_secret, _crp, share);
-        return share.Serialize();
-    }
-
-    /// <summary>Shamir dealing of s_i over every prime (degree t−1, N points), deterministic from a seed as the participant does it.</summary>
-    [Benchmark]
-    public ShamirShare[] Deal()
+    public DealtKeyShare[] Deal()
     {
         using Prng prng = Prng.FromSeed(_aesKey, "benchmark");
-        return new Thresholdizer(_p).GenerateShares(_secret, prng);
+        return new KeyShareDealer(_p).GenerateShares(_secret, prng);
     }
 
-    /// <summary>The N serialized shares (bit-packed limbs).</summary>
+    /// <summary>The N serialized shares (bit-packed, or a 32-byte seed for the seeded ones).</summary>
     [Benchmark]
     public int SerializeShares()
     {
         int bytes = 0;
-        foreach (ShamirShare s in _dealt)
+        foreach (DealtKeyShare s in _dealt)
         {
             bytes += s.Serialize().Length;
         }
@@ -77,7 +74,7 @@ public class KeyEpochBenchmarks
         return bytes;
     }
 
-    /// <summary>AES-256-GCM over the N−1 outgoing shares (the envelope's cipher; ECDH/HKDF excluded).</summary>
+    /// <summary>AES-256-GCM over the N − 1 outgoing shares (the envelope's cipher; ECDH/HKDF excluded).</summary>
     [Benchmark]
     public int SealShares()
     {
@@ -95,11 +92,11 @@ public class KeyEpochBenchmarks
         return bytes;
     }
 
-    /// <summary>Parse and check the N shares addressed to this party and sum them into its threshold share.</summary>
+    /// <summary>Parse and check the N shares addressed to this party and keep them, one per dealer.</summary>
     [Benchmark]
-    public ThresholdSecretShare Combine()
+    public ThresholdKeyShares Combine()
     {
-        var shares = _received.Select(b => ShamirShare.Deserialize(_p, b)).ToList();
-        return new Thresholdizer(_p).AggregateShares(1, shares);
+        var shares = _received.Select(b => DealtKeyShare.Deserialize(_p, b)).ToList();
+        return new KeyShareDealer(_p).AggregateShares(1, shares);
     }
 }

@@ -4,15 +4,17 @@ using SecAgg.Protocol;
 namespace SecAgg.Benchmarks.Protocol;
 
 /// <summary>
-/// A participant's whole encode + encrypt of one update under the planned (secure) preset for 10
-/// parties: DDG encoding, then one collective encryption per chunk. Baseline: chunks encrypted on one core; the other
-/// case uses every core (the ratio is the parallel speed-up).
+/// A participant's whole upload of one update in protocol v2 under the planned (secure) preset for 10 parties:
+/// <see cref="UpdateEncryptor.Encrypt"/> = DDG encoding, one masked encryption per chunk under s_i and a_{r,k}
+/// (c0 = −a_{r,k}·s_i + e_i + Encode(M)), the chunk digests and the signed UploadCommitment. Baseline: chunks encrypted
+/// on one core; the other case uses every core (the ratio is the parallel speed-up).
 /// Run: dotnet run -c Release --project perf/SecAgg.Benchmarks -- --filter '*UpdateEncryptor*' --job short
 /// </summary>
 [Config(typeof(SecAgg.Benchmarks.Crypto.InProcessShortConfig))]
 [MemoryDiagnoser]
 public class UpdateEncryptorBenchmarks
 {
+    private BenchmarkRound _round = null!;
     private UpdateEncryptor _sequential = null!;
     private UpdateEncryptor _parallel = null!;
     private float[] _update = null!;
@@ -24,16 +26,18 @@ public class UpdateEncryptorBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        const int parties = 10;
-        ProtocolPreset preset = ProtocolPresets.Planned(parties, parties, Dimension);
-        _sequential = BenchmarkRound.CreateEncryptor(preset, parties, Dimension, maxDegreeOfParallelism: 1);
-        _parallel = BenchmarkRound.CreateEncryptor(preset, parties, Dimension);
-        _update = Enumerable.Range(0, Dimension).Select(i => (float)Math.Sin(i) * 1e-3f).ToArray();
+        _round = BenchmarkRound.ForUploads(10, Dimension);
+        _sequential = _round.CreateEncryptor(maxDegreeOfParallelism: 1);
+        _parallel = _round.CreateEncryptor();
+        _update = [.. Enumerable.Range(0, Dimension).Select(i => (float)Math.Sin(i) * 1e-3f)];
     }
 
+    [GlobalCleanup]
+    public void Cleanup() => _round.Dispose();
+
     [Benchmark(Baseline = true)]
-    public byte[][] OneCore() => _sequential.Encrypt(_update);
+    public EncryptedUpload OneCore() => _sequential.Encrypt(_update, 1, Guid.NewGuid());
 
     [Benchmark]
-    public byte[][] AllCores() => _parallel.Encrypt(_update);
+    public EncryptedUpload AllCores() => _parallel.Encrypt(_update, 1, Guid.NewGuid());
 }

@@ -56,7 +56,29 @@ internal static class PeakMemory
     }
 }
 
-/// <summary>What a participant role reports after each round ("@round {json}"). Times on <see cref="Clock"/>.</summary>
+/// <summary>CPU time of this process (user + system, every thread) since the last <see cref="Reset"/>.</summary>
+internal static class ProcessCpu
+{
+    private static double _mark;
+
+    /// <summary>Starts counting from now.</summary>
+    public static void Reset() => Volatile.Write(ref _mark, Total());
+
+    /// <summary>CPU seconds since <see cref="Reset"/>.</summary>
+    public static double Seconds() => Total() - Volatile.Read(ref _mark);
+
+    private static double Total()
+    {
+        using Process self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
+    }
+}
+
+/// <summary>
+/// What a participant role reports after each round ("@round {json}"). Times on <see cref="Clock"/>; CpuSeconds is the
+/// process's CPU time from "reset" to the model downloaded (the quantization measured apart afterwards is not in it);
+/// ShareBytes the serialized decryption shares it sent (0 outside the decryption set and on the plaintext path).
+/// </summary>
 internal sealed record ParticipantRound(
     int Round,
     double Go,
@@ -67,13 +89,15 @@ internal sealed record ParticipantRound(
     double QuantizeSeconds,
     long Bytes,
     int Chunks,
-    long PeakBytes);
+    long PeakBytes,
+    double CpuSeconds,
+    long ShareBytes = 0);
 
 /// <summary>One server-side event ("@event {json}"): kind (counted, closed, shares, published), round, participant, time.</summary>
 internal sealed record ServerEvent(string Kind, long Round, string Participant, double Time);
 
-/// <summary>The server's per-round figures ("@stats {json}").</summary>
-internal sealed record ServerStats(long PeakBytes, double FirstByte);
+/// <summary>The server's per-round figures ("@stats {json}"): peak memory, first byte, CPU seconds since "reset".</summary>
+internal sealed record ServerStats(long PeakBytes, double FirstByte, double CpuSeconds);
 
 /// <summary>Writes protocol lines ("@kind payload") to stdout atomically and reads commands from stdin.</summary>
 internal static class RoleIo

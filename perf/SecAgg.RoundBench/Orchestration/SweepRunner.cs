@@ -113,7 +113,7 @@ internal sealed class SweepRunner(SweepOptions options)
 
         Spread secure = Spread.OfStage(r.Secure, Stage.Round), plain = Spread.OfStage(r.Plaintext, Stage.Round);
         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-            $"[green]{Markup.Escape(r.Key)}[/]: join {r.JoinSeconds:0.0} s; secure round {secure.Median:0.000} s ({secure.Min:0.000}-{secure.Max:0.000}), plaintext {plain.Median:0.000} s, ratio {secure.Median / plain.Median:0.0}x; {r.Secure.LastOrDefault()?.BytesPerParticipant / 1e6:0.00} MB/participant"));
+            $"[green]{Markup.Escape(r.Key)}[/]: join {r.JoinSeconds:0.0} s; secure round {secure.Median:0.000} s ({secure.Min:0.000}-{secure.Max:0.000}), plaintext {plain.Median:0.000} s, ratio {secure.Median / plain.Median:0.0}x; {r.Secure.LastOrDefault()?.BytesPerParticipant / 1e6:0.00} MB/participant; CPU {Spread.OfCpu(r.Secure).Median:0.0} s secure, {Spread.OfCpu(r.Plaintext).Median:0.0} s plaintext"));
     }
 
     private async Task<ConfigResult> RunConfigAsync(int n, int d, bool dp, Action<string> status, CancellationToken outer)
@@ -124,14 +124,14 @@ internal sealed class SweepRunner(SweepOptions options)
         timeout.CancelAfter(options.ConfigTimeout);
         CancellationToken token = timeout.Token;
         var children = new List<ChildProcess>();
-        double z = dp ? double.NaN : MinimalNoiseMultiplier(n, d);
+        double z = dp ? double.NaN : MinimalNoiseMultiplier(n, d, options.Bits);
         var result = new ConfigResult { Participants = n, Dimension = d, Dp = dp, Bits = options.Bits, NoiseMultiplier = double.IsNaN(z) ? 0 : z };
         try
         {
             status("consortium init");
             string consortium = Path.Combine(root, "consortium");
             string[] ids = [.. Enumerable.Range(1, n).Select(i => $"hospital-{i}")];
-            await InitConsortiumAsync(consortium, ids, dp, z, rounds, token);
+            await InitConsortiumAsync(consortium, ids, d, dp, z, rounds, token);
 
             status("starting processes, joining the key epoch");
             double setupStart = Clock.Now();
@@ -243,6 +243,9 @@ internal sealed class SweepRunner(SweepOptions options)
             BytesPerParticipant = (long)Median(reports.Select(r => (double)r.Bytes)),
             AggregatorPeakBytes = stats.PeakBytes,
             ParticipantPeakBytes = reports.Max(r => r.PeakBytes),
+            AggregatorCpuSeconds = stats.CpuSeconds,
+            ParticipantCpuSeconds = reports.Sum(r => r.CpuSeconds),
+            DecryptionShareBytes = reports.Sum(r => r.ShareBytes),
         };
     }
 
@@ -256,7 +259,8 @@ internal sealed class SweepRunner(SweepOptions options)
 
         // The "counted" log line can be written just after the driver, woken by that commit, closed collection.
         counted = Math.Max(Math.Min(counted, closed), encrypted);
-        double shares = secure ? events.Where(e => e.Kind == "shares").Select(e => e.Time).DefaultIfEmpty(closed).Max() : published;
+        double decrypting = secure ? Math.Max(closed, events.Where(e => e.Kind == "decrypting").Select(e => e.Time).DefaultIfEmpty(closed).First()) : published;
+        double shares = secure ? events.Where(e => e.Kind == "shares").Select(e => e.Time).DefaultIfEmpty(decrypting).Max() : published;
         double fetched = reports.Max(r => r.Fetched);
         double quantize = Math.Min(Median(reports.Select(r => r.QuantizeSeconds)), encrypted - t0);
         return new Dictionary<string, double>
@@ -265,7 +269,8 @@ internal sealed class SweepRunner(SweepOptions options)
             [Stage.Encrypt] = encrypted - t0 - quantize,
             [Stage.Upload] = counted - encrypted,
             [Stage.Aggregate] = closed - counted,
-            [Stage.DecryptionShares] = shares - closed,
+            [Stage.Approve] = decrypting - closed,
+            [Stage.DecryptionShares] = shares - decrypting,
             [Stage.CombinePublish] = published - shares,
             [Stage.Download] = fetched - published,
             [Stage.Round] = fetched - t0,
@@ -295,11 +300,11 @@ internal sealed class SweepRunner(SweepOptions options)
         return child;
     }
 
-    private async Task InitConsortiumAsync(string directory, string[] ids, bool dp, double z, int rounds, CancellationToken token)
+    private async Task InitConsortiumAsync(string directory, string[] ids, int d, bool dp, double z, int rounds, CancellationToken token)
     {
         string secagg = Path.Combine(AppContext.BaseDirectory, "secagg");
         var psi = new ProcessStartInfo(secagg) { RedirectStandardOutput = true, RedirectStandardError = true };
-        List<string> args = ["consortium", "init", "--out", directory, "--name", "roundbench", "--participants", string.Join(',', ids), "--aggregator-host", "localhost", "--bits", Num(options.Bits), "--rounds", Num(rounds)];
+        List<string> args = ["consortium", "init", "--demo-keys", "--out", directory, "--model-dimension", Num(d), "--name", "roundbench", "--participants", string.Join(',', ids), "--aggregator-host", "localhost", "--bits", Num(options.Bits), "--rounds", Num(rounds)];
         if (dp)
         {
             args.AddRange(["--target-epsilon", options.TargetEpsilon.ToString("R", CultureInfo.InvariantCulture), "--budget-epsilon", options.TargetEpsilon.ToString("R", CultureInfo.InvariantCulture)]);
@@ -328,9 +333,9 @@ internal sealed class SweepRunner(SweepOptions options)
     /// σ_int ≈ 1 — the least noise the product accepts; the sampler still runs. Derived with the aggregator's own
     /// preset and parameter checks.
     /// </summary>
-    internal static double MinimalNoiseMultiplier(int n, int d)
+    internal static double MinimalNoiseMultiplier(int n, int d, int bits = 16)
     {
-        DdgSettings settings = ProtocolPresets.Planned(n, n, d).Ddg;
+        var settings = new DdgSettings(bits, 1.0, 1.0);
         const double probe = 1e-3;
         double sigmaAtProbe = (settings with { NoiseMultiplier = probe }).Create(n, d).SigmaInt;
         double z = probe / sigmaAtProbe;

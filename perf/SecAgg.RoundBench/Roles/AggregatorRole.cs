@@ -10,7 +10,7 @@ namespace SecAgg.RoundBench.Roles;
 /// <summary>
 /// The aggregator as its own process: the real <see cref="AggregatorHost"/> (embedded SQLite, mutual TLS on loopback),
 /// configured like <c>secagg aggregator serve</c> but with a 20 ms driver tick. Its own log events time the server side
-/// (upload counted, collection closed, a member's shares complete, published) and its own metrics the first ciphertext
+/// (upload counted, collection closed, decryption begins once the approvals are in, a member's shares complete, published) and its own metrics the first ciphertext
 /// byte; they are forwarded as "@event" lines. Commands: "reset" (peak memory and first-byte time), "stats", "quit".
 /// </summary>
 internal static class AggregatorRole
@@ -53,11 +53,12 @@ internal static class AggregatorRole
             {
                 case "reset":
                     PeakMemory.Reset();
+                    ProcessCpu.Reset();
                     Volatile.Write(ref firstByte, 0);
                     RoleIo.Send("reset-ok");
                     break;
                 case "stats":
-                    RoleIo.SendJson("stats", new ServerStats(PeakMemory.ReadBytes(), Volatile.Read(ref firstByte)));
+                    RoleIo.SendJson("stats", new ServerStats(PeakMemory.ReadBytes(), Volatile.Read(ref firstByte), ProcessCpu.Seconds()));
                     break;
                 default:
                     RoleIo.Send("error", $"unknown command '{command}'");
@@ -92,9 +93,10 @@ internal static class AggregatorRole
             string? kind = eventId.Id switch
             {
                 203 => "counted",
-                205 => "closed",
+                222 => "closed",
+                205 => "decrypting",
                 206 => "shares",
-                207 => "published",
+                1009 => "published",
                 _ => null,
             };
             double now = Clock.Now();

@@ -5,6 +5,7 @@ using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Participant.Client;
 using SecAgg.Proto.V1;
 using SecAgg.Protocol;
+using SecAgg.Protocol.Consortium;
 using SecAgg.Quantize.Ddg;
 using SecAgg.RoundBench.Orchestration;
 using Grpc.Core;
@@ -29,11 +30,13 @@ internal static class ParticipantRole
         var aggregator = new Uri(args["aggregator"]);
         X509Certificate2 certificate = AggregatorHostOptions.LoadCertificate(Path.Combine(consortium, "participants", id, "client.pem"), Path.Combine(consortium, "participants", id, "client.key"));
         X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(consortium, "ca", "ca.pem")));
+        string consortiumFile = Path.Combine(consortium, "consortium.yaml");
+        ProtocolPreset preset = ProtocolPresets.For(ConsortiumConfigLoader.Load(consortiumFile).Descriptor);
         using var client = new ParticipantClient(new ParticipantClientOptions
         {
             Aggregator = aggregator,
             ClientCertificate = certificate,
-            CertificateAuthority = ca,
+            ConsortiumFile = consortiumFile,
             StateDirectory = state,
             ParticipantId = id,
             PollInterval = TimeSpan.FromMilliseconds(20),
@@ -52,6 +55,7 @@ internal static class ParticipantRole
             {
                 case "reset":
                     PeakMemory.Reset();
+                    ProcessCpu.Reset();
                     RoleIo.Send("reset-ok");
                     break;
                 case "await-open":
@@ -75,7 +79,7 @@ internal static class ParticipantRole
                     break;
                 case "go":
                     ulong round = ulong.Parse(words[0], CultureInfo.InvariantCulture);
-                    RoleIo.SendJson("round", await RoundAsync(client, rpc, joined, state, update, round));
+                    RoleIo.SendJson("round", await RoundAsync(client, rpc, preset, state, update, round));
                     break;
                 default:
                     RoleIo.Send("error", $"unknown command '{command}'");
@@ -85,7 +89,7 @@ internal static class ParticipantRole
         return 0;
     }
 
-    private static async Task<ParticipantRound> RoundAsync(ParticipantClient client, Rounds.RoundsClient rpc, JoinResult joined, string state, float[] update, ulong round)
+    private static async Task<ParticipantRound> RoundAsync(ParticipantClient client, Rounds.RoundsClient rpc, ProtocolPreset preset, string state, float[] update, ulong round)
     {
         double go = Clock.Now();
         string progressFile = Path.Combine(state, $"upload-round-{round}.json");
@@ -106,12 +110,19 @@ internal static class ParticipantRole
         await stopWatching.CancelAsync();
         await watcher;
         encrypted = Math.Min(encrypted, uploaded);
-        await Retry(() => client.AnswerDecryptionAsync(round));
+        RoundAnswer approval = await Retry(() => client.ApproveAsync(round));
+        if (!approval.Done)
+        {
+            throw new InvalidDataException($"Round {round}: the participant did not approve: {approval.Detail}");
+        }
+
+        RoundAnswer decryption = await Retry(() => client.AnswerDecryptionAsync(round));
         double sharesSent = Clock.Now();
         ulong version = await Retry(() => client.WaitForPublicationAsync(round));
         GlobalModel model = await Retry(() => client.FetchGlobalModelAsync(version));
         double fetched = Clock.Now();
         long peak = PeakMemory.ReadBytes();
+        double cpu = ProcessCpu.Seconds();
         if (model.Values.Length != update.Length)
         {
             throw new InvalidDataException($"The published model has {model.Values.Length} values; the update had {update.Length}.");
@@ -119,18 +130,18 @@ internal static class ParticipantRole
 
         // Quantization alone (outside the round's timeline), same update and same round parameters.
         RoundConfig config = await rpc.GetRoundConfigAsync(new GetRoundConfigRequest { Round = round });
-        RoundParameters parameters = RoundParameters.FromContract(config, joined.Parties, joined.Threshold);
-        var encoder = new DdgEncoder(parameters.Ddg) { DegreeOfParallelism = -1 };
-        uint[] values = new uint[parameters.Ddg.PaddedDimension];
+        var encoder = new DdgEncoder(preset.Ddg) { DegreeOfParallelism = -1 };
+        uint[] values = new uint[preset.Ddg.PaddedDimension];
         double quantizeStart = Clock.Now();
         using (Prng random = Prng.CreateSecure())
         {
-            encoder.Encode(update, parameters.RotationSeed.Span, random, values);
+            encoder.Encode(update, config.Quantization.RotationSeed.Span, random, values);
         }
 
         double quantize = Clock.Now() - quantizeStart;
         Array.Clear(values);
-        return new ParticipantRound((int)round, go, encrypted, uploaded, sharesSent, fetched, quantize, submitted.BytesSent, submitted.Chunks, peak);
+        return new ParticipantRound((int)round, go, encrypted, uploaded, sharesSent, fetched, quantize, submitted.BytesSent, submitted.Chunks, peak, cpu,
+            decryption.Done ? (long)decryption.Count * preset.Aggregation.ShareBytes : 0);
     }
 
     /// <summary>

@@ -69,11 +69,12 @@ internal static class PlainFedAvg
             {
                 case "reset":
                     PeakMemory.Reset();
+                    ProcessCpu.Reset();
                     state.ResetFirstByte();
                     RoleIo.Send("reset-ok");
                     break;
                 case "stats":
-                    RoleIo.SendJson("stats", new ServerStats(PeakMemory.ReadBytes(), state.FirstByte));
+                    RoleIo.SendJson("stats", new ServerStats(PeakMemory.ReadBytes(), state.FirstByte, ProcessCpu.Seconds()));
                     break;
                 default:
                     RoleIo.Send("error", $"unknown command '{command}'");
@@ -106,6 +107,7 @@ internal static class PlainFedAvg
             {
                 case "reset":
                     PeakMemory.Reset();
+                    ProcessCpu.Reset();
                     RoleIo.Send("reset-ok");
                     break;
                 case "go":
@@ -151,7 +153,7 @@ internal static class PlainFedAvg
                     target.AsSpan().CopyTo(MemoryMarshal.AsBytes(model.AsSpan()));
 
                     double fetched = Clock.Now();
-                    RoleIo.SendJson("round", new ParticipantRound((int)round, go, encoded, uploaded, uploaded, fetched, 0, payload.Length, (payload.Length + ChunkBytes - 1) / ChunkBytes, PeakMemory.ReadBytes()));
+                    RoleIo.SendJson("round", new ParticipantRound((int)round, go, encoded, uploaded, uploaded, fetched, 0, payload.Length, (payload.Length + ChunkBytes - 1) / ChunkBytes, PeakMemory.ReadBytes(), ProcessCpu.Seconds()));
                     break;
                 default:
                     RoleIo.Send("error", $"unknown command '{command}'");

@@ -46,7 +46,7 @@ def run_consortium(plan, config, cli, root, x, y, progress):
     rng = np.random.default_rng(plan.seed + hash_label(config.label))
     chosen = rng.choice(len(x), config.hospitals * config.trials, replace=False).reshape(config.trials, config.hospitals)
     trials, uploads = [], []
-    with product.Consortium(cli, folder, config.hospitals, plan.clip, delta=plan.delta, noise_multiplier=z,
+    with product.Consortium(cli, folder, config.hospitals, plan.clip, d, delta=plan.delta, noise_multiplier=z,
                             planned_rounds=config.planned_rounds, rounds=config.trials) as consortium:
         epsilon_round = cli.honest_epsilon(config.hospitals, consortium.max_colluders, d, 1, plan.clip, plan.delta, z)
         consortium.serve(init)

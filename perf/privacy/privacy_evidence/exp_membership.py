@@ -27,7 +27,7 @@ def train_product_target(plan, cli, root, x, y, z, index, progress):
     os.makedirs(folder, exist_ok=True)
     init = os.path.join(folder, "initial.npz")
     tensors.write_npz(init, {name: p[0].numpy() for (name, _), p in zip(mi.LAYOUT, initial)})
-    with product.Consortium(cli, folder, plan.mi_hospitals, plan.mi_clip, delta=plan.delta, noise_multiplier=z,
+    with product.Consortium(cli, folder, plan.mi_hospitals, plan.mi_clip, mi.dimension(), delta=plan.delta, noise_multiplier=z,
                             planned_rounds=plan.mi_rounds, rounds=plan.mi_rounds) as consortium:
         epsilon = cli.honest_epsilon(plan.mi_hospitals, consortium.max_colluders, mi.dimension(), plan.mi_rounds,
                                      plan.mi_clip, plan.delta, z)

@@ -1,9 +1,12 @@
 """Drives the real product through its public surface only: the `secagg` command-line tool and its files.
 
-One consortium = `secagg consortium init`, `secagg aggregator serve` (on a free loopback port), one
-`secagg participant join` per hospital, then per round one `secagg participant submit` per hospital
-(concurrently: each waits for the others, answers its decryption request and waits for the model) and one
-`secagg participant fetch` of the published model.
+One consortium = `secagg consortium init --demo-keys` (every site's key made in one place: a harness, not a
+deployment), `secagg aggregator serve` (on a free loopback port), one `secagg participant join` per hospital (the
+protocol v2 key epoch: signed commit/reveal and sealed Shamir dealing), then per round one `secagg participant submit`
+per hospital (concurrently: each uploads its masked update with a signed commitment, approves the round's upload list,
+answers its decryption session and waits for the model) and one `secagg participant fetch` of the published model.
+Every participant verb reads the hospital's own copy of the consortium file (`--consortium`; its CA is the trust
+anchor).
 """
 import glob
 import math
@@ -104,11 +107,14 @@ def finish(process, args, timeout):
 class Consortium:
     """A live consortium of `hospitals` participants on this machine, driven only through the CLI.
 
-    DP: either `target_epsilon` over `planned_rounds` (the product finds z) or `noise_multiplier` z.
+    `dimension`: the model's value count (the file's model-dimension; the initial model given to `serve` must hold it).
+    DP: either `target_epsilon` over `planned_rounds` (the product finds z) or `noise_multiplier` z. The file's dp.rounds
+    is at least `rounds` (protocol v2: each site's own ledger refuses a round beyond dp.rounds); with a given z that
+    changes only the planned total, not the noise.
     `max_colluders` is read back from the consortium file the CLI wrote (0 where the file has no such key).
     """
 
-    def __init__(self, cli, folder, hospitals, clip, bits=16, delta=1e-5, target_epsilon=None, noise_multiplier=None,
+    def __init__(self, cli, folder, hospitals, clip, dimension, bits=16, delta=1e-5, target_epsilon=None, noise_multiplier=None,
                  planned_rounds=1, rounds=1, budget_epsilon=1e9):
         self.cli, self.folder, self.hospitals = cli, folder, hospitals
         self.clip, self.bits, self.delta = clip, bits, delta
@@ -119,9 +125,12 @@ class Consortium:
         self.aggregator = None
         self.address = None
         self.log = []
+        if noise_multiplier is None and rounds > planned_rounds:
+            raise ProductError(f"{rounds} rounds over a target epsilon planned for {planned_rounds}: the sites would refuse the extra rounds")
         dp = ["--noise-multiplier", noise_multiplier] if noise_multiplier is not None else ["--target-epsilon", target_epsilon]
-        cli.run("consortium", "init", "--out", self.config, "--participants", hospitals, "--clip", clip, "--bits", bits,
-                "--rounds", planned_rounds, "--delta", delta, "--budget-epsilon", budget_epsilon, *dp)
+        cli.run("consortium", "init", "--demo-keys", "--out", self.config, "--participants", hospitals,
+                "--model-dimension", dimension, "--clip", clip, "--bits", bits,
+                "--rounds", max(planned_rounds, rounds), "--delta", delta, "--budget-epsilon", budget_epsilon, *dp)
         self.max_colluders = read_max_colluders(os.path.join(self.config, "consortium.yaml"))
 
     def __enter__(self):
@@ -159,13 +168,13 @@ class Consortium:
         return ["--aggregator", self.address, "--id", hospital_id,
                 "--cert", os.path.join(c, "participants", hospital_id, "client.pem"),
                 "--key", os.path.join(c, "participants", hospital_id, "client.key"),
-                "--ca", os.path.join(c, "ca", "ca.pem"), "--state", self.state_dir(hospital_id)]
+                "--consortium", os.path.join(c, "consortium.yaml"), "--state", self.state_dir(hospital_id)]
 
     def state_dir(self, hospital_id):
         return os.path.join(self.folder, "state", hospital_id)
 
     def join(self, timeout=600):
-        """Every hospital joins the key epoch (concurrently: the collective key needs all of them)."""
+        """Every hospital joins the key epoch (concurrently: the epoch is ready only once all N have dealt and acknowledged)."""
         self._all([["participant", "join", *self.identity(h)] for h in self.ids], timeout)
 
     def round(self, number, updates, timeout=600):

@@ -25,10 +25,16 @@ public sealed class UploadAccumulator
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly GroupCommit _commit;
+    private readonly Func<long, string, CancellationToken, Task<bool>>? _readyToCount;
 
     /// <summary>Creates an accumulator over <paramref name="store"/>.</summary>
-    public UploadAccumulator(IAggregatorStore store, IChunkAdder adder, RoundLifecycle lifecycle, TimeProvider time, ILogger<UploadAccumulator>? logger = null)
+    /// <remarks>With <paramref name="readyToCount"/> a complete upload counts only once it says yes (protocol v2: the upload's
+    /// signed commitment verified against the held chunks); otherwise (null) as soon as its last chunk is held.</remarks>
+    public UploadAccumulator(
+        IAggregatorStore store, IChunkAdder adder, RoundLifecycle lifecycle, TimeProvider time, ILogger<UploadAccumulator>? logger = null,
+        Func<long, string, CancellationToken, Task<bool>>? readyToCount = null)
     {
+        _readyToCount = readyToCount;
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _adder = adder ?? throw new ArgumentNullException(nameof(adder));
         _lifecycle = lifecycle ?? throw new ArgumentNullException(nameof(lifecycle));
@@ -125,9 +131,43 @@ public sealed class UploadAccumulator
             return new ChunkReceipt(next, outcome == StageOutcome.AlreadyHeld, Counted: false, round.Summands);
         }
 
-        // Every chunk is held (this one completed it, or a resend after a crash before the count): count it now.
+        // Every chunk is held (this one completed it, or a resend after a crash before the count): count it now, unless
+        // the count waits for the upload's commitment.
+        if (_readyToCount is not null && !await _readyToCount(round.Number, who, ct).ConfigureAwait(false))
+        {
+            return new ChunkReceipt(next, outcome == StageOutcome.AlreadyHeld, Counted: false, round.Summands);
+        }
+
         var counted = await Count(round.Number, who, ct).ConfigureAwait(false);
         return new ChunkReceipt(next, outcome == StageOutcome.AlreadyHeld, Counted: true, counted.Summands);
+    }
+
+    /// <summary>
+    /// Counts <paramref name="participant"/>'s upload to the current round if every chunk is held and it is not counted yet
+    /// (called once its commitment verified). Returns the round after, or null when chunks are still missing.
+    /// </summary>
+    /// <exception cref="UploadRefusedException">Not enrolled, not the current round, or the round stopped collecting.</exception>
+    public async Task<RoundState?> CountIfCompleteAsync(long round, string participant, CancellationToken cancellationToken = default)
+    {
+        var progress = await GetProgressAsync(round, participant, cancellationToken).ConfigureAwait(false);
+        var r = await CurrentRound(round, cancellationToken).ConfigureAwait(false);
+        if (progress.Counted)
+        {
+            return r;
+        }
+
+        if (progress.NextChunkIndex < r.ChunkCount)
+        {
+            return null;
+        }
+
+        if (!RoundLifecycle.IsAcceptingUploads(r, _time.GetUtcNow()))
+        {
+            throw new UploadRefusedException(UploadRefusal.Late,
+                $"round {r.Number} is {RoundStages.Name(r.Stage)} and stopped collecting at {r.CollectDeadline:O}; wait for the next round");
+        }
+
+        return await Count(r.Number, participant, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Which chunks of a participant's upload to the current round are held (to resume after a broken stream).</summary>
@@ -175,7 +215,8 @@ public sealed class UploadAccumulator
             foreach (string p in await _store.GetParticipantsWithStagedChunksAsync(round.Number, cancellationToken).ConfigureAwait(false))
             {
                 var progress = await _store.GetUploadProgressAsync(round.Number, p, cancellationToken).ConfigureAwait(false);
-                if (!progress.Counted && progress.NextChunkIndex == round.ChunkCount && _lifecycle.Policy.IsEnrolled(p))
+                if (!progress.Counted && progress.NextChunkIndex == round.ChunkCount && _lifecycle.Policy.IsEnrolled(p)
+                    && (_readyToCount is null || await _readyToCount(round.Number, p, cancellationToken).ConfigureAwait(false)))
                 {
                     await Count(round.Number, p, cancellationToken).ConfigureAwait(false);
                     Log.RecoveredUpload(_logger, round.Number, p);

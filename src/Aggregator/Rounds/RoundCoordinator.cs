@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using SecAgg.Aggregator.Config;
 using SecAgg.Aggregator.Logging;
 using SecAgg.Aggregator.Privacy;
 using SecAgg.Aggregator.Storage;
+using SecAgg.Protocol.Consortium;
 
 namespace SecAgg.Aggregator.Rounds;
 
@@ -48,7 +48,7 @@ public sealed class RoundCoordinator
         if (!(epsilon <= _budget.Epsilon))
         {
             throw new RoundStateException(RoundError.PrivacyBudgetExceeded,
-                $"opening round {round.Number} could bring the total epsilon to {epsilon:0.####} (if it published with only {_lifecycle.Policy.MinParticipants} summands), "
+                $"{RoundLifecycle.PrivacyBudgetPrefix} exhausted: opening round {round.Number} could bring the total epsilon to {epsilon:0.####} (if it published with only {_lifecycle.Policy.MinParticipants} summands), "
                 + $"over the consortium's budget of {_budget.Epsilon:0.####} at delta {_budget.Delta:0.##e+0}; {ledger.Count} rounds were published");
         }
 
@@ -85,18 +85,22 @@ public sealed class RoundCoordinator
         return _lifecycle.DecideCollection(r, _time.GetUtcNow());
     }
 
-    /// <summary>Closes collection and fixes the decryption set (see <see cref="RoundLifecycle.BeginDecryption"/>).</summary>
-    public Task<RoundState> BeginDecryptionAsync(long round, IEnumerable<string> decryptionSet, ReadOnlyMemory<byte> aggregateDigest, CancellationToken cancellationToken = default)
+    /// <summary>Closes collection and fixes U with its list digest (see <see cref="RoundLifecycle.BeginApproval"/>).</summary>
+    public Task<RoundState> BeginApprovalAsync(long round, ReadOnlyMemory<byte> listDigest, CancellationToken cancellationToken = default) =>
+        _store.UpdateRoundAsync(round, r => _lifecycle.BeginApproval(r, listDigest.Span, _time.GetUtcNow()), null, cancellationToken);
+
+    /// <summary>Records a member of U's verified approval (see <see cref="RoundLifecycle.RecordApproval"/>).</summary>
+    public Task<RoundState> RecordApprovalAsync(long round, string member, CancellationToken cancellationToken = default) =>
+        _store.UpdateRoundAsync(round, r => RoundLifecycle.RecordApproval(r, member, _time.GetUtcNow()), null, cancellationToken);
+
+    /// <summary>Fixes the decryption set once every member of U approved (see <see cref="RoundLifecycle.BeginDecryption"/>).</summary>
+    public Task<RoundState> BeginDecryptionAsync(long round, IEnumerable<string> decryptionSet, CancellationToken cancellationToken = default)
     {
         var set = decryptionSet.ToArray();
-        return _store.UpdateRoundAsync(round, r => _lifecycle.BeginDecryption(r, set, aggregateDigest.Span, _time.GetUtcNow()), null, cancellationToken);
+        return _store.UpdateRoundAsync(round, r => _lifecycle.BeginDecryption(r, set, _time.GetUtcNow()), null, cancellationToken);
     }
 
-    /// <summary>Records, durably and before c1 leaves, that a member's share is requested (once per ciphertext).</summary>
-    public Task<RoundState> RequestShareAsync(long round, string member, CancellationToken cancellationToken = default) =>
-        _store.UpdateRoundAsync(round, r => _lifecycle.RequestShare(r, member, _time.GetUtcNow()), null, cancellationToken);
-
-    /// <summary>Records that a member's share arrived.</summary>
+    /// <summary>Records that a member's shares are complete.</summary>
     public Task<RoundState> ReceiveShareAsync(long round, string member, CancellationToken cancellationToken = default) =>
         _store.UpdateRoundAsync(round, r => _lifecycle.ReceiveShare(r, member, _time.GetUtcNow()), null, cancellationToken);
 

@@ -8,26 +8,38 @@ public enum CollectionDecision
     /// <summary>Keep collecting: not everyone is in and the deadline has not passed.</summary>
     KeepCollecting,
 
-    /// <summary>Close collection and decrypt: everyone is in, or the deadline passed with at least min-participants summands.</summary>
-    Decrypt,
+    /// <summary>Close collection and ask U to approve its list: everyone is in, or the deadline passed with at least min-participants summands.</summary>
+    Close,
 
     /// <summary>The deadline passed with fewer than min-participants summands: abort, decrypt nothing.</summary>
     Abort,
 }
 
 /// <summary>
-/// The round state machine, as pure functions of (state, policy, time): Open → Collecting → Decrypting →
+/// The round state machine, as pure functions of (state, policy, time): Open → Collecting → Approving → Decrypting →
 /// Published, or Aborted. Every refused transition throws <see cref="RoundStateException"/> and leaves the
 /// state as it was; every allowed one returns the next snapshot.
 /// <list type="bullet">
 /// <item>Dropouts before submission: the round decrypts with the uploads it has, if at least min-participants;
 /// <see cref="RoundState.Summands"/> is the actual count the privacy ledger charges.</item>
+/// <item>A member of U that does not approve U's list by the approval deadline aborts the round (U never shrinks).</item>
 /// <item>Dropouts during decryption: the round aborts and nothing is decrypted.</item>
-/// <item>A decryption share is requested at most once per member and ciphertext.</item>
 /// </list>
 /// </summary>
 public sealed class RoundLifecycle(RoundPolicy policy)
 {
+    /// <summary>How the abort reason of a round whose approvals were missing starts (mapped to ABORT_REASON_APPROVAL_MISSING).</summary>
+    public const string ApprovalMissingPrefix = "approval missing";
+
+    /// <summary>How the abort reason of a round the privacy budget stopped starts (ABORT_REASON_PRIVACY_BUDGET).</summary>
+    public const string PrivacyBudgetPrefix = "privacy budget";
+
+    /// <summary>How the abort reason of a round whose decryption set did not answer starts (ABORT_REASON_DECRYPTION_MEMBER_DROPPED).</summary>
+    public const string MemberDroppedPrefix = "decryption member dropped";
+
+    /// <summary>How the abort reason of a round whose shares did not combine starts (ABORT_REASON_DECRYPTION_FAILED).</summary>
+    public const string DecryptionFailedPrefix = "decryption failed";
+
     /// <summary>The rules this lifecycle applies.</summary>
     public RoundPolicy Policy { get; } = policy ?? throw new ArgumentNullException(nameof(policy));
 
@@ -126,7 +138,7 @@ public sealed class RoundLifecycle(RoundPolicy policy)
 
         if (round.Summands == Policy.Enrolled.Length)
         {
-            return CollectionDecision.Decrypt;
+            return CollectionDecision.Close;
         }
 
         if (now < round.CollectDeadline)
@@ -134,21 +146,20 @@ public sealed class RoundLifecycle(RoundPolicy policy)
             return CollectionDecision.KeepCollecting;
         }
 
-        return round.Summands >= Policy.MinParticipants ? CollectionDecision.Decrypt : CollectionDecision.Abort;
+        return round.Summands >= Policy.MinParticipants ? CollectionDecision.Close : CollectionDecision.Abort;
     }
 
     /// <summary>
-    /// Closes collection and fixes the decryption set once: Collecting → Decrypting. The set must hold at least
-    /// t enrolled members; <paramref name="aggregateDigest"/> names the ciphertext whose c1 goes out.
+    /// Closes collection and fixes U with the digest of its signed commitments (<paramref name="listDigest"/>):
+    /// Open/Collecting → Approving, with the approval deadline. U is <see cref="RoundState.Contributors"/> from now on.
     /// </summary>
-    /// <exception cref="RoundStateException">Collection is not finished, too few summands, or a bad decryption set.</exception>
-    public RoundState BeginDecryption(RoundState round, IEnumerable<string> decryptionSet, ReadOnlySpan<byte> aggregateDigest, DateTimeOffset now)
+    /// <exception cref="RoundStateException">Collection is not finished, or too few uploads.</exception>
+    public RoundState BeginApproval(RoundState round, ReadOnlySpan<byte> listDigest, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(round);
-        ArgumentNullException.ThrowIfNull(decryptionSet);
-        if (aggregateDigest.IsEmpty)
+        if (listDigest.IsEmpty)
         {
-            throw new ArgumentException("the aggregate's digest must not be empty", nameof(aggregateDigest));
+            throw new ArgumentException("the upload list's digest must not be empty", nameof(listDigest));
         }
 
         var decision = DecideCollection(round, now);
@@ -164,57 +175,81 @@ public sealed class RoundLifecycle(RoundPolicy policy)
                 $"round {round.Number} has {round.Summands} uploads, fewer than min-participants {Policy.MinParticipants}; abort it");
         }
 
+        return round with { Stage = RoundStage.Approving, ListDigest = [.. listDigest], ApproveDeadline = now + Policy.ApproveDeadline };
+    }
+
+    /// <summary>Records <paramref name="member"/>'s verified approval of U's list (a repeat is a no-op).</summary>
+    /// <exception cref="RoundStateException">Not approving, not a member of U, or past the approval deadline.</exception>
+    public static RoundState RecordApproval(RoundState round, string member, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(round);
+        ArgumentException.ThrowIfNullOrEmpty(member);
+        if (round.Stage != RoundStage.Approving)
+        {
+            throw new RoundStateException(RoundError.WrongStage, $"round {round.Number} is {RoundStages.Name(round.Stage)}, not approving");
+        }
+
+        if (!RoundState.Has(round.Contributors, member))
+        {
+            throw new RoundStateException(RoundError.NotAMember, $"'{member}' has no upload in round {round.Number}'s list U, so it does not approve it");
+        }
+
+        if (now >= round.ApproveDeadline)
+        {
+            throw new RoundStateException(RoundError.DeadlinePassed, $"round {round.Number}'s approval deadline {round.ApproveDeadline:O} has passed");
+        }
+
+        return RoundState.Has(round.Approvals, member) ? round : round with { Approvals = RoundState.With(round.Approvals, member) };
+    }
+
+    /// <summary>
+    /// Every member of U approved: fixes the decryption set D once (exactly t enrolled participants),
+    /// Approving → Decrypting, with the decryption deadline.
+    /// </summary>
+    /// <exception cref="RoundStateException">Not approving, approvals missing, or a bad decryption set.</exception>
+    public RoundState BeginDecryption(RoundState round, IEnumerable<string> decryptionSet, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(round);
+        ArgumentNullException.ThrowIfNull(decryptionSet);
+        if (round.Stage != RoundStage.Approving)
+        {
+            throw new RoundStateException(RoundError.WrongStage, $"round {round.Number} is {RoundStages.Name(round.Stage)}, not approving");
+        }
+
+        if (!round.AllApproved)
+        {
+            throw new RoundStateException(RoundError.WrongStage,
+                $"round {round.Number} has {round.Approvals.Length} of {round.Contributors.Length} approvals; every member of U must approve before decryption");
+        }
+
         var set = decryptionSet.ToImmutableSortedSet(StringComparer.Ordinal);
         if (set.FirstOrDefault(id => !Policy.IsEnrolled(id)) is { } stranger)
         {
             throw new RoundStateException(RoundError.NotAMember, $"'{stranger}' cannot join the decryption set: it is not enrolled");
         }
 
-        if (set.Count < Policy.Threshold)
+        if (set.Count != Policy.Threshold)
         {
             throw new RoundStateException(RoundError.TooFewParticipants,
-                $"the decryption set has {set.Count} members, fewer than the threshold {Policy.Threshold}");
+                $"the decryption set has {set.Count} members; it must have exactly the threshold t = {Policy.Threshold}");
         }
 
         return round with
         {
             Stage = RoundStage.Decrypting,
             DecryptionSet = [.. set],
-            AggregateDigest = [.. aggregateDigest],
             DecryptDeadline = now + Policy.DecryptDeadline,
         };
     }
 
-    /// <summary>
-    /// Records that the aggregate's c1 was handed to <paramref name="member"/> for its share. Allowed once per
-    /// member: the aggregator never asks twice for a share of the same ciphertext.
-    /// </summary>
-    /// <exception cref="RoundStateException">Not decrypting, not a member, already requested, or past the deadline.</exception>
-    public RoundState RequestShare(RoundState round, string member, DateTimeOffset now)
-    {
-        RequireDecrypting(round, member, now);
-        if (RoundState.Has(round.SharesRequested, member))
-        {
-            throw new RoundStateException(RoundError.ShareAlreadyRequested,
-                $"a decryption share of round {round.Number}'s aggregate was already requested from '{member}'; it is never requested twice");
-        }
-
-        return round with { SharesRequested = RoundState.With(round.SharesRequested, member) };
-    }
-
-    /// <summary>Records that <paramref name="member"/>'s decryption share arrived (once).</summary>
-    /// <exception cref="RoundStateException">Not decrypting, not requested, a duplicate, or past the deadline.</exception>
+    /// <summary>Records that <paramref name="member"/>'s decryption shares are complete (once).</summary>
+    /// <exception cref="RoundStateException">Not decrypting, not a member, a duplicate, or past the deadline.</exception>
     public RoundState ReceiveShare(RoundState round, string member, DateTimeOffset now)
     {
         RequireDecrypting(round, member, now);
-        if (!RoundState.Has(round.SharesRequested, member))
-        {
-            throw new RoundStateException(RoundError.WrongStage, $"no share was requested from '{member}' in round {round.Number}");
-        }
-
         if (RoundState.Has(round.SharesReceived, member))
         {
-            throw new RoundStateException(RoundError.Duplicate, $"'{member}''s decryption share for round {round.Number} already arrived");
+            throw new RoundStateException(RoundError.Duplicate, $"'{member}''s decryption shares for round {round.Number} are already complete");
         }
 
         return round with { SharesReceived = RoundState.With(round.SharesReceived, member) };
@@ -269,7 +304,7 @@ public sealed class RoundLifecycle(RoundPolicy policy)
             throw new RoundStateException(RoundError.NotAMember, $"'{member}' is not in round {round.Number}'s decryption set");
         }
 
-        return Abort(round, $"decryption-set member '{member}' dropped out; nothing was decrypted", now);
+        return Abort(round, $"{MemberDroppedPrefix}: decryption-set member '{member}' dropped out; nothing was decrypted", now);
     }
 
     /// <summary>
@@ -283,9 +318,12 @@ public sealed class RoundLifecycle(RoundPolicy policy)
         {
             case RoundStage.Open or RoundStage.Collecting when DecideCollection(round, now) == CollectionDecision.Abort:
                 return Abort(round, $"only {round.Summands} of the {Policy.MinParticipants} uploads needed arrived by the collect deadline; nothing was decrypted", now);
+            case RoundStage.Approving when now >= round.ApproveDeadline && !round.AllApproved:
+                var silent = round.Contributors.Where(m => !RoundState.Has(round.Approvals, m));
+                return Abort(round, $"{ApprovalMissingPrefix}: no approval of U's list by the deadline from {string.Join(", ", silent)}; nothing was decrypted", now);
             case RoundStage.Decrypting when now >= round.DecryptDeadline && !AllSharesIn(round):
                 var missing = round.DecryptionSet.Where(m => !RoundState.Has(round.SharesReceived, m));
-                return Abort(round, $"decryption shares missing at the deadline from {string.Join(", ", missing)}; nothing was decrypted", now);
+                return Abort(round, $"{MemberDroppedPrefix}: decryption shares missing at the deadline from {string.Join(", ", missing)}; nothing was decrypted", now);
             default:
                 return round;
         }

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using SecAgg.Aggregator.Config;
+using SecAgg.Protocol.Consortium;
 
 namespace SecAgg.Aggregator.Rounds;
 
@@ -8,7 +8,8 @@ public sealed class RoundPolicy
 {
     /// <summary>Checks and builds a policy.</summary>
     /// <exception cref="ArgumentException">A rule is inconsistent (the message names the parameter).</exception>
-    public RoundPolicy(IEnumerable<string> enrolled, int minParticipants, int threshold, TimeSpan collectDeadline, TimeSpan decryptDeadline)
+    /// <remarks>The approval deadline defaults to the decryption deadline, as in the consortium file.</remarks>
+    public RoundPolicy(IEnumerable<string> enrolled, int minParticipants, int threshold, TimeSpan collectDeadline, TimeSpan decryptDeadline, TimeSpan? approveDeadline = null)
     {
         ArgumentNullException.ThrowIfNull(enrolled);
         var ids = enrolled.ToImmutableSortedSet(StringComparer.Ordinal);
@@ -23,10 +24,12 @@ public sealed class RoundPolicy
         ArgumentOutOfRangeException.ThrowIfGreaterThan(threshold, ids.Count);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(collectDeadline, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(decryptDeadline, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(approveDeadline ?? decryptDeadline, TimeSpan.Zero, nameof(approveDeadline));
         Enrolled = [.. ids];
         MinParticipants = minParticipants;
         Threshold = threshold;
         CollectDeadline = collectDeadline;
+        ApproveDeadline = approveDeadline ?? decryptDeadline;
         DecryptDeadline = decryptDeadline;
     }
 
@@ -34,7 +37,8 @@ public sealed class RoundPolicy
     public static RoundPolicy FromConfig(ConsortiumConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return new RoundPolicy(config.Participants.Select(p => p.Id), config.MinParticipants, config.Threshold, config.CollectDeadline, config.DecryptDeadline);
+        return new RoundPolicy(
+            config.Participants.Select(p => p.Id), config.MinParticipants, config.Threshold, config.Deadlines.Collect, config.Deadlines.Decrypt, config.Deadlines.Approve);
     }
 
     /// <summary>Enrolled participant ids, sorted (ordinal).</summary>
@@ -48,6 +52,9 @@ public sealed class RoundPolicy
 
     /// <summary>Collection time from opening.</summary>
     public TimeSpan CollectDeadline { get; }
+
+    /// <summary>Time U has to approve its list once collection closed.</summary>
+    public TimeSpan ApproveDeadline { get; }
 
     /// <summary>Time the decryption set has to answer.</summary>
     public TimeSpan DecryptDeadline { get; }

@@ -12,7 +12,10 @@ public enum RoundStage
     /// <summary>At least one upload counted; more accepted until everyone is in or the collect deadline.</summary>
     Collecting,
 
-    /// <summary>The decryption set is fixed and the aggregate's c1 is out for decryption shares.</summary>
+    /// <summary>Collection closed: the upload list U is fixed and waits for every member of U to approve it.</summary>
+    Approving,
+
+    /// <summary>Every member of U approved U's list; the decryption set D is fixed and answers with shares.</summary>
     Decrypting,
 
     /// <summary>Every share arrived; the aggregate was decrypted and published (terminal).</summary>
@@ -31,6 +34,9 @@ public static class RoundStages
     /// <summary>Name of <see cref="RoundStage.Collecting"/>.</summary>
     public const string Collecting = "collecting";
 
+    /// <summary>Name of <see cref="RoundStage.Approving"/>.</summary>
+    public const string Approving = "approving";
+
     /// <summary>Name of <see cref="RoundStage.Decrypting"/>.</summary>
     public const string Decrypting = "decrypting";
 
@@ -45,6 +51,7 @@ public static class RoundStages
     {
         RoundStage.Open => Open,
         RoundStage.Collecting => Collecting,
+        RoundStage.Approving => Approving,
         RoundStage.Decrypting => Decrypting,
         RoundStage.Published => Published,
         RoundStage.Aborted => Aborted,
@@ -56,10 +63,11 @@ public static class RoundStages
     {
         Open => RoundStage.Open,
         Collecting => RoundStage.Collecting,
+        Approving => RoundStage.Approving,
         Decrypting => RoundStage.Decrypting,
         Published => RoundStage.Published,
         Aborted => RoundStage.Aborted,
-        _ => throw new FormatException($"'{name}' is not a round stage (expected {Open}, {Collecting}, {Decrypting}, {Published} or {Aborted})"),
+        _ => throw new FormatException($"'{name}' is not a round stage (expected {Open}, {Collecting}, {Approving}, {Decrypting}, {Published} or {Aborted})"),
     };
 
     /// <summary>True for Published and Aborted.</summary>

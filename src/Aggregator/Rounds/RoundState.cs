@@ -30,17 +30,20 @@ public sealed record RoundState
     /// <summary>Participants whose upload is counted in the sum (sorted); <c>Contributors.Length</c> is the actual summand count.</summary>
     public ImmutableArray<string> Contributors { get; init; } = [];
 
-    /// <summary>The decryption set, fixed once when decryption begins (sorted); empty before.</summary>
-    public ImmutableArray<string> DecryptionSet { get; init; } = [];
+    /// <summary>UploadList digest of U's signed commitments, fixed when collection closes (the value U approves); empty before.</summary>
+    public ImmutableArray<byte> ListDigest { get; init; } = [];
 
-    /// <summary>Digest of the aggregate ciphertext handed out for decryption; empty before decryption.</summary>
-    public ImmutableArray<byte> AggregateDigest { get; init; } = [];
+    /// <summary>Deadline for U's approvals; null before approval.</summary>
+    public DateTimeOffset? ApproveDeadline { get; init; }
+
+    /// <summary>Members of U whose RoundApproval of <see cref="ListDigest"/> verified (sorted).</summary>
+    public ImmutableArray<string> Approvals { get; init; } = [];
+
+    /// <summary>The decryption set D (exactly t), fixed once when decryption begins (sorted); empty before.</summary>
+    public ImmutableArray<string> DecryptionSet { get; init; } = [];
 
     /// <summary>Deadline for the decryption shares; null before decryption.</summary>
     public DateTimeOffset? DecryptDeadline { get; init; }
-
-    /// <summary>Members the aggregate's c1 was handed to (each at most once).</summary>
-    public ImmutableArray<string> SharesRequested { get; init; } = [];
 
     /// <summary>Members whose decryption share arrived.</summary>
     public ImmutableArray<string> SharesReceived { get; init; } = [];
@@ -57,6 +60,9 @@ public sealed record RoundState
     /// <summary>Actual number of summands (uploads counted).</summary>
     public int Summands => Contributors.Length;
 
+    /// <summary>Whether every member of U approved.</summary>
+    public bool AllApproved => Approvals.Length == Contributors.Length && Contributors.Length > 0;
+
     internal static ImmutableArray<string> With(ImmutableArray<string> sorted, string id)
     {
         int i = sorted.AsSpan().BinarySearch(id, StringComparer.Ordinal);
@@ -69,6 +75,7 @@ public sealed record RoundState
         return i >= 0 ? sorted.RemoveAt(i) : sorted;
     }
 
-    internal static bool Has(ImmutableArray<string> sorted, string id) =>
+    /// <summary>Whether the sorted id list <paramref name="sorted"/> holds <paramref name="id"/>.</summary>
+    public static bool Has(ImmutableArray<string> sorted, string id) =>
         sorted.AsSpan().BinarySearch(id, StringComparer.Ordinal) >= 0;
 }

@@ -9,14 +9,14 @@ public enum RoundError
     /// <summary>A deadline has passed.</summary>
     DeadlinePassed,
 
-    /// <summary>The participant is not enrolled in the consortium, or not in the decryption set.</summary>
+    /// <summary>The participant is not enrolled in the consortium, not in U (approvals) or not in the decryption set.</summary>
     NotAMember,
 
     /// <summary>The participant's upload is already counted, or its share already arrived.</summary>
     Duplicate,
 
-    /// <summary>A decryption share for this ciphertext was already requested from this member.</summary>
-    ShareAlreadyRequested,
+    /// <summary>The upload list (its digest) was already put up for approval in another round.</summary>
+    ListReused,
 
     /// <summary>Too few participants (summands, or decryption set below the threshold).</summary>
     TooFewParticipants,

@@ -11,7 +11,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SecAgg.Aggregator.Accumulation;
-using SecAgg.Aggregator.Config;
 using SecAgg.Aggregator.Privacy;
 using SecAgg.Aggregator.Rounds;
 using SecAgg.Aggregator.Service.Api;
@@ -19,9 +18,10 @@ using SecAgg.Aggregator.Service.Driver;
 using SecAgg.Aggregator.Service.Operator;
 using SecAgg.Aggregator.Service.State;
 using SecAgg.Aggregator.Storage;
-using SecAgg.Crypto.Multiparty;
 using SecAgg.Proto.V1;
 using SecAgg.Protocol;
+using SecAgg.Protocol.Consortium;
+using SecAgg.Protocol.Identity;
 using SecAgg.Quantize.Ddg;
 
 namespace SecAgg.Aggregator.Service;
@@ -46,6 +46,7 @@ public sealed class AggregatorHost : IAsyncDisposable
     private readonly ServiceStateStore _docs;
     private readonly TimeSpan _grace;
     private readonly ILogger _logger;
+    private readonly ConsortiumRoster _roster;
     private int _disposed;
 
     private AggregatorHost(WebApplication app, WebApplication? @operator, IAggregatorStore store, ServiceStateStore docs, TimeSpan grace, ILogger logger, int port)
@@ -60,6 +61,7 @@ public sealed class AggregatorHost : IAsyncDisposable
         Port = port;
         Address = new Uri($"https://localhost:{port}");
         Metrics = app.Services.GetRequiredService<AggregatorMetrics>();
+        _roster = app.Services.GetRequiredService<ConsortiumRoster>();
     }
 
     /// <summary>The address participants on this machine use (https://localhost:port).</summary>
@@ -83,11 +85,23 @@ public sealed class AggregatorHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         ILoggerFactory loggers = options.LoggerFactory ?? NullLoggerFactory.Instance;
-        ConsortiumConfig config = ConsortiumConfigLoader.Load(options.ConfigPath, ProtocolPresets.Names);
-        ProtocolPreset preset = PresetResolver.Resolve(config, options);
+        ConsortiumConfig config = ConsortiumConfigLoader.Load(options.ConfigPath);
+        ProtocolPreset preset = config.Preset;
+        if (preset.IsInsecureForTests && !options.AllowInsecureParameters)
+        {
+            throw new InvalidOperationException($"he.preset '{config.HePreset}' is NOT SECURE (tests only) and AllowInsecureParameters is off; use '{ProtocolPresets.PlannedName}'.");
+        }
+
+        if (options.ModelLayout.TotalLength != config.ModelDimension)
+        {
+            throw new ArgumentException(
+                $"The model layout holds {options.ModelLayout.TotalLength} values; the consortium file's model-dimension is {config.ModelDimension}. Use the layout of the consortium's model.", nameof(options));
+        }
+
         X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(config.CaCertificatePath));
         var liveness = new LivenessTracker(options.Time, options.LivenessWindow);
-        var authenticator = new ParticipantAuthenticator(ca, config, liveness);
+        var roster = new ConsortiumRoster(config, new PinnedRoster(config.Descriptor, ca));
+        var authenticator = new ParticipantAuthenticator(ca, roster, liveness);
         StorageConfig storage = options.Storage ?? config.Storage;
         IAggregatorStore store = await AggregatorStores.OpenAsync(storage, loggers.CreateLogger("SecAgg.Aggregator.Storage"), cancellationToken).ConfigureAwait(false);
         ServiceStateStore? docs = null;
@@ -96,7 +110,7 @@ public sealed class AggregatorHost : IAsyncDisposable
         try
         {
             docs = await ServiceStateStore.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
-            app = Build(options, config, preset, store, docs, liveness, authenticator, loggers);
+            app = Build(options, config, preset, roster, store, docs, liveness, authenticator, loggers);
             await InitializeAsync(app.Services, options, cancellationToken).ConfigureAwait(false);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             int port = new Uri(BoundAddress(app).Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
@@ -135,6 +149,7 @@ public sealed class AggregatorHost : IAsyncDisposable
             }
 
             await store.DisposeAsync().ConfigureAwait(false);
+            roster.Dispose();
             throw;
         }
     }
@@ -177,6 +192,7 @@ public sealed class AggregatorHost : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
         await _docs.DisposeAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
+        _roster.Dispose();
         ServiceLog.Stopped(_logger);
     }
 
@@ -192,7 +208,7 @@ public sealed class AggregatorHost : IAsyncDisposable
     }
 
     private static WebApplication Build(
-        AggregatorHostOptions options, ConsortiumConfig config, ProtocolPreset preset, IAggregatorStore store, ServiceStateStore docs,
+        AggregatorHostOptions options, ConsortiumConfig config, ProtocolPreset preset, ConsortiumRoster roster, IAggregatorStore store, ServiceStateStore docs,
         LivenessTracker liveness, ParticipantAuthenticator authenticator, ILoggerFactory loggers)
     {
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
@@ -202,21 +218,24 @@ public sealed class AggregatorHost : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k => ConsortiumEndpoint.Configure(k, options));
 
         // Shared state: small singletons, built once.
-        DdgParameters ddg = preset.Ddg.Create(config.Participants.Length, options.ModelLayout.TotalLength);
         var lifecycle = new RoundLifecycle(RoundPolicy.FromConfig(config));
         IServiceCollection s = builder.Services;
-        s.AddSingleton(options).AddSingleton(config).AddSingleton(preset).AddSingleton(options.ModelLayout).AddSingleton(ddg).AddSingleton(lifecycle);
+        s.AddSingleton(options).AddSingleton(config).AddSingleton(preset).AddSingleton(options.ModelLayout).AddSingleton(lifecycle).AddSingleton(roster);
         s.AddSingleton(store).AddSingleton(docs).AddSingleton(liveness).AddSingleton(authenticator);
-        s.AddSingleton<ConsortiumRoster>().AddSingleton<DriverSignal>().AddSingleton<ModelStore>().AddSingleton<RoundCatalog>();
-        s.AddSingleton(sp => new KeyEpochState(docs, preset, sp.GetRequiredService<ConsortiumRoster>(), sp.GetRequiredService<DriverSignal>(), loggers.CreateLogger("SecAgg.Aggregator.Service")));
-        s.AddSingleton<IPrivacyCost>(new RoundPrivacyCost(ddg));
+        s.AddSingleton<DriverSignal>().AddSingleton<ModelStore>().AddSingleton<RoundCatalog>().AddSingleton<OpeningReasons>().AddSingleton<UploadDocuments>();
+        s.AddSingleton(sp => new KeyEpochState(docs, roster, sp.GetRequiredService<DriverSignal>(), loggers.CreateLogger("SecAgg.Aggregator.Service")));
+        s.AddSingleton<IPrivacyCost>(new RoundPrivacyCost(preset));
         s.AddSingleton(sp => new RoundCoordinator(store, lifecycle, sp.GetRequiredService<IPrivacyCost>(), config.PrivacyBudget, options.Time, loggers.CreateLogger<RoundCoordinator>()));
-        s.AddSingleton(_ => new UploadAccumulator(store, new SchemeChunkAdder(preset.Scheme), lifecycle, options.Time, loggers.CreateLogger<UploadAccumulator>()));
+        s.AddSingleton(sp =>
+        {
+            UploadDocuments uploads = sp.GetRequiredService<UploadDocuments>();
+            return new UploadAccumulator(store, new SchemeChunkAdder(preset.Scheme), lifecycle, options.Time, loggers.CreateLogger<UploadAccumulator>(), uploads.HasCommitmentAsync);
+        });
         s.AddSingleton<PrivacySpent>().AddSingleton<RefusalJournal>().AddSingleton<RoundObserver>().AddSingleton<StatusSources>();
         var meter = new System.Diagnostics.Metrics.Meter(AggregatorMetrics.MeterName, "1.0");
         s.AddSingleton(sp => new AggregatorMetrics(meter, sp.GetRequiredService<RoundCatalog>(), sp.GetRequiredService<PrivacySpent>()));
         AggregatorTelemetry.Add(s, options, meter);
-        s.AddSingleton<UploadIntake>().AddSingleton<DecryptionDesk>();
+        s.AddSingleton<UploadIntake>().AddSingleton<ApprovalDesk>().AddSingleton<DecryptionDesk>();
         s.AddSingleton<RoundDriver>().AddHostedService(sp => sp.GetRequiredService<RoundDriver>());
 
         // The services and their cross-cutting concerns (outermost first): refusals answered with their status and
@@ -227,9 +246,8 @@ public sealed class AggregatorHost : IAsyncDisposable
         s.AddSingleton<IServiceMethodProvider<CheckedService<KeyEpochService>>, CheckedMethodProvider<KeyEpochService>>();
         s.AddSingleton<IServiceMethodProvider<CheckedService<RoundsService>>, CheckedMethodProvider<RoundsService>>();
         s.AddSingleton<RefusalInterceptor>().AddSingleton<AuthenticationInterceptor>().AddSingleton<CallDeadlineInterceptor>().AddSingleton<JoinLogInterceptor>();
-        int roundsLimit = Math.Max(preset.Scheme.CiphertextBytes, 64 * 1024) + 4096;
-        int shareBytes = new PublicKeyGenProtocol(preset.He).AllocateShare().Serialize().Length;
-        int keyEpochLimit = Math.Max(roundsLimit, Math.Max(shareBytes, KeyEpochService.MaxThresholdBlobBytes) + 8192);
+        int roundsLimit = Math.Max(Math.Max(preset.Scheme.UploadBytes, preset.Scheme.ShareBytes), 64 * 1024) + 4096;
+        int keyEpochLimit = KeyEpochService.MaxThresholdBlobBytes + 8192;
         s.AddGrpc(g => g.EnableDetailedErrors = false)
             .AddServiceOptions<CheckedService<KeyEpochService>>(g =>
             {

@@ -8,17 +8,23 @@ internal static partial class ServiceLog
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Aggregator listening on {Address} (consortium {Consortium}, {Participants} participants, t = {Threshold}, HE preset {Preset})")]
     public static partial void Started(ILogger logger, string address, string consortium, int participants, int threshold, string preset);
 
-    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Key epoch {Epoch}: public-key share of {Participant} accepted ({Received} of {Total})")]
-    public static partial void PublicKeyShareAccepted(ILogger logger, ulong epoch, string participant, int received, int total);
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Key epoch {Epoch}: {Step} of {Participant} accepted ({Received} of {Total})")]
+    public static partial void EpochStepAccepted(ILogger logger, ulong epoch, string step, string participant, int received, int total);
 
-    [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Key epoch {Epoch}: collective public key ready")]
-    public static partial void CollectiveKeyReady(ILogger logger, ulong epoch);
+    [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Key epoch {Epoch} ready: every participant acknowledged its key shares")]
+    public static partial void EpochReady(ILogger logger, ulong epoch);
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Round {Round}: upload of {Participant} counted ({Summands} summands)")]
     public static partial void UploadCounted(ILogger logger, long round, string participant, int summands);
 
     [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "{Method} refused for {Participant}: {Status} ({Reason}) {Detail}")]
     public static partial void Refused(ILogger logger, string method, string participant, string status, string reason, string detail);
+
+    [LoggerMessage(EventId = 222, Level = LogLevel.Information, Message = "Round {Round}: collection closed with {Summands} uploads; waiting for their approvals")]
+    public static partial void ApprovalBegins(ILogger logger, long round, int summands);
+
+    [LoggerMessage(EventId = 223, Level = LogLevel.Information, Message = "Round {Round}: approval of {Participant} accepted ({Received} of {Needed})")]
+    public static partial void ApprovalAccepted(ILogger logger, long round, string participant, int received, int needed);
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "Round {Round}: decryption begins with set [{Set}] over {Summands} summands")]
     public static partial void DecryptionBegins(ILogger logger, long round, string set, int summands);
@@ -47,7 +53,7 @@ internal static partial class ServiceLog
     [LoggerMessage(EventId = 214, Level = LogLevel.Information, Message = "Round {Round} found {Stage} at start-up ({Summands} uploads counted); resuming it")]
     public static partial void RoundResumed(ILogger logger, long round, string stage, int summands);
 
-    [LoggerMessage(EventId = 215, Level = LogLevel.Information, Message = "Key epoch {Epoch}: {Participant} read the epoch info ({Received} of {Total} public-key shares in)")]
+    [LoggerMessage(EventId = 215, Level = LogLevel.Information, Message = "Key epoch {Epoch}: {Participant} read the epoch info ({Received} of {Total} commits in)")]
     public static partial void EpochInfoRead(ILogger logger, ulong epoch, string participant, int received, int total);
 
     [LoggerMessage(EventId = 216, Level = LogLevel.Information, Message = "Key epoch {Epoch}: threshold-share blobs from {Participant} stored for [{Recipients}]")]
@@ -56,8 +62,8 @@ internal static partial class ServiceLog
     [LoggerMessage(EventId = 217, Level = LogLevel.Information, Message = "Key epoch {Epoch}: {Participant} received {Count} threshold-share blobs")]
     public static partial void BlobsDelivered(ILogger logger, ulong epoch, string participant, int count);
 
-    [LoggerMessage(EventId = 218, Level = LogLevel.Information, Message = "Key epoch {Epoch}: {Participant} fetched the collective public key; it has joined")]
-    public static partial void CollectiveKeyFetched(ILogger logger, ulong epoch, string participant);
+    [LoggerMessage(EventId = 218, Level = LogLevel.Information, Message = "Key epoch {Epoch}: {Participant} acknowledged its key shares; it has joined")]
+    public static partial void KeySharesAcknowledged(ILogger logger, ulong epoch, string participant);
 
     [LoggerMessage(EventId = 219, Level = LogLevel.Debug, Message = "{Method} for {Participant}: not yet ({Status}) {Detail}")]
     public static partial void NotYet(ILogger logger, string method, string participant, string status, string detail);

@@ -1,17 +1,18 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
-using SecAgg.Aggregator.Config;
+using SecAgg.Protocol.Consortium;
 
 namespace SecAgg.Aggregator.Service;
 
 /// <summary>
 /// The service's documents next to the round store, in the same database (table
-/// <c>service_documents</c>): the key epoch (CRS seed, public-key shares, collective key), the relayed
-/// threshold-share blobs, per-round parameters (rotation seed, base model), upload ids, decryption
-/// shares and published models. Each write is one atomic statement; <see cref="InsertIfAbsentAsync"/>
+/// <c>service_documents</c>): the key epoch (signed commits and reveals, the relayed sealed threshold-share
+/// blobs, acknowledgements, the derived public epoch seed, the participants' certificates), per-round parameters
+/// (base model), upload documents, chunk digests and signed commitments, signed approvals, decryption shares and
+/// published models. Each write is one atomic statement; <see cref="InsertIfAbsentAsync"/>
 /// gives "exactly once" (the first value wins, a repeat returns it). Nothing here decrypts anything:
-/// public keys, ciphertext-derived shares, public seeds and the published models.
+/// signed public statements, sealed blobs the aggregator cannot open, set-bound shares, public seeds and the published models.
 /// </summary>
 internal sealed class ServiceStateStore : IAsyncDisposable
 {

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using SecAgg.Aggregator.Config;
+using SecAgg.Protocol.Consortium;
 
 namespace SecAgg.Aggregator.Storage;
 

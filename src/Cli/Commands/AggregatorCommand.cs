@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using SecAgg.Aggregator.Config;
 using Microsoft.Extensions.Logging;
 using SecAgg.Aggregator.Service;
 using SecAgg.Participant.Tensors;
+using SecAgg.Protocol.Consortium;
 using SecAgg.Quantize.Ddg;
 using Spectre.Console;
 
@@ -33,7 +33,7 @@ internal static class AggregatorCommand
         var otlp = new Option<Uri?>("--otlp-endpoint") { Description = "Also push metrics to this OpenTelemetry collector (OTLP), e.g. http://collector:4317." };
         var otlpProtocol = new Option<string>("--otlp-protocol") { Description = "grpc (the endpoint is the collector's address) or http/protobuf (the full URL, e.g. http://collector:4318/v1/metrics).", DefaultValueFactory = _ => "grpc" };
         otlpProtocol.AcceptOnlyFromAmong("grpc", "http/protobuf");
-        var serve = new Command("serve", "Run the aggregator: key epoch, rounds, homomorphic sums, collective decryption, global models.")
+        var serve = new Command("serve", "Run the aggregator: key epoch relay, rounds, sums of masked uploads, approvals, threshold decryption, global models.")
         {
             consortium, cert, key, model, listen, rounds, database, insecure, operatorListen, logFormat, logLevel, otlp, otlpProtocol,
         };
@@ -96,7 +96,7 @@ internal static class AggregatorCommand
             }
             catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or TensorFormatException or System.Security.Cryptography.CryptographicException)
             {
-                return CliErrors.Report(console, [e.Message], CliErrors.Failed);
+                return CliErrors.Report(console, [CliErrors.Describe(e)], CliErrors.Failed);
             }
         });
         return new Command("aggregator", "The aggregator service.") { serve };

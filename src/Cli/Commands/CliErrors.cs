@@ -11,6 +11,25 @@ internal static class CliErrors
     /// <summary>Exit code for a failure while running (network, aggregator refusal, I/O).</summary>
     public const int Failed = 1;
 
+    /// <summary>
+    /// What a person reads for an exception: its message without .NET's " (Parameter 'x')" suffix, which names a C#
+    /// parameter the person never wrote.
+    /// </summary>
+    public static string Describe(Exception error)
+    {
+        string message = error.Message;
+        if (error is ArgumentException { ParamName: { } name })
+        {
+            string suffix = $" (Parameter '{name}')";
+            if (message.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                message = message[..^suffix.Length];
+            }
+        }
+
+        return message;
+    }
+
     public static int Report(IAnsiConsole console, IEnumerable<string> errors, int exitCode = BadInput)
     {
         foreach (string error in errors)

@@ -4,8 +4,9 @@ using Spectre.Console;
 namespace SecAgg.Cli.Commands;
 
 /// <summary>
-/// Prints the participant library's warnings (retries: "the aggregator answered Unavailable ...; retry 2 of 4 in 1.0 s")
-/// as yellow lines on the console, so that a person sees why a command is taking longer. Nothing below warnings.
+/// Prints the participant library's log on the console so that a person sees what a command does and why it is taking
+/// longer: information plain (joins, approvals, shares sent, "waiting for hospital-2, hospital-3", throttled to changes
+/// and every 20th check), warnings in yellow (retries: "the aggregator answered Unavailable ...; retry 2 of 4 in 1.0 s").
 /// </summary>
 internal sealed class ConsoleLog(IAnsiConsole console) : ILoggerFactory, ILogger
 {
@@ -18,13 +19,21 @@ internal sealed class ConsoleLog(IAnsiConsole console) : ILoggerFactory, ILogger
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => null;
 
-    public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
         if (IsEnabled(logLevel))
         {
-            console.MarkupLineInterpolated($"[yellow]{formatter(state, exception)}[/]");
+            string line = formatter(state, exception);
+            if (logLevel >= LogLevel.Warning)
+            {
+                console.MarkupLineInterpolated($"[yellow]{line}[/]");
+            }
+            else
+            {
+                console.WriteLine(line);
+            }
         }
     }
 

@@ -17,13 +17,12 @@ internal static class DemoCommand
         var delta = new Option<double>("--delta") { Description = "DP delta.", DefaultValueFactory = _ => 1e-5 };
         var clip = new Option<double>("--clip") { Description = "L2 clip norm of a hospital's update.", DefaultValueFactory = _ => 0.25 };
         var alpha = new Option<double>("--alpha") { Description = "Dirichlet concentration of the non-IID split (smaller: more skewed).", DefaultValueFactory = _ => 0.5 };
-        var inProcess = new Option<bool>("--in-process") { Description = "Run the cryptography in one process without the aggregator service and network (faster; same ciphertexts and shares)." };
         var threads = new Option<bool>("--in-one-process") { Description = "Run the hospitals as clients inside the demo's process instead of one OS process each." };
         var scheme = new Option<string>("--scheme") { Description = "he.scheme: bfv (default) or ckks (the same DP integers as fixed-point CKKS slots; docs/ckks-integration.md).", DefaultValueFactory = _ => "bfv" };
         var seed = new Option<int>("--seed") { Description = "Seed of the simulation (data split, shuffling); never used for secrets.", DefaultValueFactory = _ => 2026 };
         var command = new Command("demo", "Train a breast-cancer classifier across hospitals with secure aggregation and differential privacy, next to the plaintext references.")
         {
-            hospitals, rounds, bits, epsilon, delta, clip, alpha, seed, inProcess, threads, scheme,
+            hospitals, rounds, bits, epsilon, delta, clip, alpha, seed, threads, scheme,
         };
         command.SetAction(async (parse, token) =>
         {
@@ -43,21 +42,21 @@ internal static class DemoCommand
 
             try
             {
-                return await RunAsync(console, options, parse.GetValue(inProcess), !parse.GetValue(threads), token);
+                return await RunAsync(console, options, !parse.GetValue(threads), token);
             }
             catch (ArgumentException e)
             {
-                return CliErrors.Report(console, [e.Message]);
+                return CliErrors.Report(console, [CliErrors.Describe(e)]);
             }
-            catch (Exception e) when (e is Grpc.Core.RpcException or InvalidOperationException or InvalidDataException or IOException)
+            catch (Exception e) when (e is Grpc.Core.RpcException or InvalidOperationException or InvalidDataException or IOException or SecAgg.Protocol.Consortium.ConsortiumConfigException)
             {
-                return CliErrors.Report(console, [e.Message], CliErrors.Failed);
+                return CliErrors.Report(console, [CliErrors.Describe(e)], CliErrors.Failed);
             }
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(IAnsiConsole console, DemoOptions options, bool inProcess, bool processes, CancellationToken token)
+    private static async Task<int> RunAsync(IAnsiConsole console, DemoOptions options, bool processes, CancellationToken token)
     {
         CultureInfo ci = CultureInfo.InvariantCulture;
         var demo = new SecureDemo(options);
@@ -71,51 +70,30 @@ internal static class DemoCommand
         }
 
         console.Write(split);
-        var he = demo.Scheme.KeyParameters;
-        console.MarkupLine(string.Create(ci,
-            $"[bold]Encryption[/]: threshold {(options.Scheme == SecAgg.Protocol.HeScheme.Ckks ? "CKKS (DP integers as fixed-point slots, exact rounding checked)" : "BFV")}, ring degree n = {he.RingDegree}, {he.Primes.Count} key primes ({he.KeyModulusBits:F0} bits), {he.WireLimbCount} on the wire ({he.WireModulusBits:F0} bits), " +
-            $"{options.Bits}-bit values, {demo.Scheme.ValuesPerCiphertext} values per ciphertext ({demo.Scheme.CiphertextBytes / 1024.0:F1} KiB); any {demo.Threshold} of {options.Hospitals} hospitals decrypt."));
-        console.MarkupLine(string.Create(ci,
-            $"[bold]Privacy[/]: distributed discrete Gaussian, clip c = {options.Clip}, noise multiplier z = {demo.NoiseMultiplier:G4} (found for ε = {options.Epsilon} over {options.Rounds} rounds, δ = {options.Delta:G2}), " +
-            $"γ = {demo.Ddg.Gamma:G3}, σ per hospital = {demo.Ddg.SigmaInt:G4} quantization steps."));
-
         string stateRoot = Path.Combine(Path.GetTempPath(), "secagg-demo-" + Guid.NewGuid().ToString("N"));
         var rows = new List<DemoRound>();
         string setupLine = "";
+        SecAgg.Protocol.ProtocolPreset? preset = null;
         try
         {
             await console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
                 .StartAsync(async ctx =>
                 {
-                    ProgressTask keys = ctx.AddTask(inProcess ? "key epoch: secret shares, collective key, Shamir shares" : "consortium init, aggregator, key epoch over mTLS", maxValue: 1);
+                    ProgressTask keys = ctx.AddTask("consortium init, aggregator, key epoch (signed commit/reveal, sealed dealing) over mTLS", maxValue: 1);
                     ProgressTask progress = ctx.AddTask("rounds", maxValue: options.Rounds);
-                    if (inProcess)
+                    await using NetworkDemo network = await NetworkDemo.StartAsync(demo, stateRoot, processes, token);
+                    preset = network.Config.Preset;
+                    keys.Increment(1);
+                    setupLine = string.Create(ci, $"Consortium (CA, {options.Hospitals + 1} certificates, consortium.yaml with digest {network.Config.Descriptor.FormatDigest()}), aggregator with SQLite on {network.Address} (mutual TLS), {options.Hospitals} hospitals ({(network.Processes ? "one OS process each" : "clients in this process")}) joined the key epoch: {network.SetupTime.TotalMilliseconds:F0} ms.");
+                    await foreach (DemoRound round in network.RunAsync(s => progress.Description = s, token))
                     {
-                        SecureConsortium consortium = demo.Setup(stateRoot);
-                        keys.Increment(1);
-                        setupLine = string.Create(ci, $"Key epoch (in process): {options.Hospitals} secret-key shares kept in 0600 files, collective public key and Shamir shares exchanged: {consortium.SetupBytes / 1024.0:F0} KiB in {consortium.SetupTime.TotalMilliseconds:F0} ms.");
-                        foreach (DemoRound round in demo.Run(consortium, s => progress.Description = s))
-                        {
-                            rows.Add(round);
-                            progress.Increment(1);
-                        }
-                    }
-                    else
-                    {
-                        await using NetworkDemo network = await NetworkDemo.StartAsync(demo, stateRoot, processes, token);
-                        keys.Increment(1);
-                        setupLine = string.Create(ci, $"Consortium (CA, {options.Hospitals + 1} certificates, consortium.yaml), aggregator with SQLite on {network.Address} (mutual TLS), {options.Hospitals} hospitals ({(network.Processes ? "one OS process each" : "clients in this process")}) joined the key epoch: {network.SetupTime.TotalMilliseconds:F0} ms.");
-                        await foreach (DemoRound round in network.RunAsync(s => progress.Description = s, token))
-                        {
-                            rows.Add(round);
-                            progress.Increment(1);
-                        }
+                        rows.Add(round);
+                        progress.Increment(1);
                     }
 
                     progress.Description = "rounds";
                 });
-            console.MarkupLine(Markup.Escape(setupLine));
         }
         finally
         {
@@ -125,8 +103,18 @@ internal static class DemoCommand
             }
         }
 
+        var he = preset!.Aggregation;
+        console.MarkupLine(string.Create(ci,
+            $"[bold]Encryption[/] (protocol v2, {preset.Name}): {(options.Scheme == SecAgg.Protocol.HeScheme.Ckks ? "CKKS" : "BFV")} uploads masked under each hospital's own key share, ring degree n = {he.RingDegree}, {he.Primes.Count} primes ({he.ModulusBits:F0} bits), " +
+            $"{options.Bits}-bit values, {he.ValuesPerChunk} values per chunk ({he.UploadBytes / 1024.0:F1} KiB)."));
+        console.MarkupLine(string.Create(ci,
+            $"[bold]Decryption[/]: any {demo.Threshold} of {options.Hospitals} hospitals decrypt, c = {preset.Descriptor.MaxColluders} colluders tolerated; every member of the upload list approves it first."));
+        console.MarkupLine(string.Create(ci,
+            $"[bold]Privacy[/]: distributed discrete Gaussian, clip c = {options.Clip}, noise multiplier z = {preset.DdgSettings.NoiseMultiplier:G4} (for ε = {options.Epsilon} over {options.Rounds} rounds, δ = {options.Delta:G2}, counting N − c honest noise shares), " +
+            $"γ = {preset.Ddg.Gamma:G3}, σ per hospital = {preset.Ddg.SigmaInt:G4} quantization steps."));
+        console.MarkupLine(Markup.Escape(setupLine));
         var table = new Table().Title("Test accuracy per round: secure DP model vs plaintext FedAvg vs hospitals alone")
-            .AddColumns("round", "secure + DP", "FedAvg (plaintext)", "hospitals alone (worst .. best)", "ε spent", "decrypted by", inProcess ? "bytes on the wire" : "bytes uploaded", "train", inProcess ? "quantize+encrypt" : "quantize+encrypt+upload", inProcess ? "sum" : "sum+publish", "decrypt", inProcess ? "decode" : "fetch");
+            .AddColumns("round", "secure + DP", "FedAvg (plaintext)", "hospitals alone (worst .. best)", "ε spent", "bytes on the wire", "train", "mask+upload", "sum+publish", "approve+decrypt", "fetch");
         foreach (DemoRound r in rows)
         {
             StageTimes t = r.Detail.Times;
@@ -136,7 +124,6 @@ internal static class DemoCommand
                 r.FedAvg.ToString("P1", ci),
                 $"{(100 * r.Alone.Min()).ToString("F1", ci)}-{(100 * r.Alone.Max()).ToString("F1", ci)} %",
                 r.Epsilon.ToString("F2", ci),
-                r.Detail.DecryptionSet.Count > 0 ? string.Join(",", r.Detail.DecryptionSet) : $"{demo.Threshold} of {options.Hospitals}",
                 $"{r.Detail.Bytes.Total / 1024.0:F0} KiB",
                 Ms(t.Train),
                 Ms(t.Encrypt),
@@ -148,9 +135,8 @@ internal static class DemoCommand
         console.Write(table);
         DemoRound last = rows[^1];
         WireBytes b = last.Detail.Bytes;
-        console.MarkupLine(inProcess ? string.Create(ci,
-            $"Per round on the wire: uploads {b.Uploads / 1024.0:F0} KiB, decryption requests (c1) {b.DecryptionRequests / 1024.0:F0} KiB, shares {b.DecryptionShares / 1024.0:F0} KiB, model downloads {b.ModelDownloads / 1024.0:F1} KiB.") : string.Create(ci,
-            $"Per round: ciphertext uploads {b.Uploads / 1024.0:F0} KiB, model downloads {b.ModelDownloads / 1024.0:F1} KiB; the aggregator runs unweighted FedAvg over the encrypted updates."));
+        console.MarkupLine(string.Create(ci,
+            $"Per round: masked uploads {b.Uploads / 1024.0:F0} KiB, decryption shares {b.DecryptionShares / 1024.0:F0} KiB, model downloads {b.ModelDownloads / 1024.0:F1} KiB; the aggregator runs unweighted FedAvg over the masked updates and never holds a key."));
         console.MarkupLine(string.Create(ci,
             $"[bold]Final[/]: secure DP model {last.Secure:P1} (ε = {last.Epsilon:F2}, δ = {options.Delta:G2}), plaintext FedAvg {last.FedAvg:P1}, hospitals alone {last.Alone.Min():P1} .. {last.Alone.Max():P1}."));
         return 0;

@@ -20,14 +20,16 @@ internal static class DemoHospitalCommand
         var clip = new Option<double>("--clip") { Required = true };
         var alpha = new Option<double>("--alpha") { Required = true };
         var seed = new Option<int>("--seed") { Required = true };
+        var scheme = new Option<string>("--scheme") { DefaultValueFactory = _ => "bfv" };
         var command = new Command("demo-hospital", "One hospital of `secagg demo` (started by the demo).")
         {
-            consortium, id, index, aggregator, hospitals, rounds, bits, epsilon, delta, clip, alpha, seed,
+            consortium, id, index, aggregator, hospitals, rounds, bits, epsilon, delta, clip, alpha, seed, scheme,
         };
         command.Hidden = true;
         command.SetAction(async (parse, token) =>
         {
-            var options = new DemoOptions(parse.GetValue(hospitals), parse.GetValue(rounds), parse.GetValue(alpha), parse.GetValue(seed), parse.GetValue(bits), parse.GetValue(epsilon), parse.GetValue(delta), parse.GetValue(clip));
+            SecAgg.Protocol.HeSchemeNames.TryParse(parse.GetValue(scheme), out SecAgg.Protocol.HeScheme he);
+            var options = new DemoOptions(parse.GetValue(hospitals), parse.GetValue(rounds), parse.GetValue(alpha), parse.GetValue(seed), parse.GetValue(bits), parse.GetValue(epsilon), parse.GetValue(delta), parse.GetValue(clip), he);
             try
             {
                 return await HospitalProcess.RunAsync(options, parse.GetValue(consortium)!, parse.GetValue(id)!, parse.GetValue(index), new Uri(parse.GetValue(aggregator)!), Console.Out, token);

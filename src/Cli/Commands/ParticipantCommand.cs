@@ -1,33 +1,60 @@
 using System.CommandLine;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
+using SecAgg.Cli.Consortium;
 using SecAgg.Participant.Client;
+using SecAgg.Protocol;
+using SecAgg.Protocol.Consortium;
+using SecAgg.Protocol.Epoch;
+using SecAgg.Protocol.Identity;
 using SecAgg.Participant.Tensors;
 using Grpc.Core;
 using Spectre.Console;
 
 namespace SecAgg.Cli.Commands;
 
-/// <summary><c>secagg participant join | submit | fetch</c>: a hospital's side, for training jobs in any language (tensors as files).</summary>
+/// <summary>
+/// <c>secagg participant enroll | join | submit | fetch</c>: a hospital's side, for training jobs in any language (tensors
+/// as files). Every verb but enroll reads the site's OWN consortium file (--consortium) and nothing the aggregator says
+/// without checking it there.
+/// </summary>
 internal static class ParticipantCommand
 {
     public static Command Create(IAnsiConsole console)
     {
+        var enrollId = new Option<string>("--id") { Description = "This site's participant id (as the consortium will list it).", Required = true };
+        var enrollOut = new Option<string>("--out") { Description = "Folder for the enrollment key (mode 0600, stays here) and the CSR (send it to the consortium's coordinator).", Required = true };
+        var enroll = new Command("enroll", "Make this site's ECDSA P-256 enrollment key (never leaves the site) and a certificate signing request for the consortium CA.") { enrollId, enrollOut };
+        enroll.SetAction(parse =>
+        {
+            try
+            {
+                EnrollmentFiles files = SiteEnrollment.Enroll(parse.GetValue(enrollId)!, parse.GetValue(enrollOut)!);
+                console.MarkupLineInterpolated($"Enrollment key: {files.Key} (mode 0600; keep it here, it signs everything this site says).");
+                console.MarkupLineInterpolated($"Certificate signing request: [bold]{files.Request}[/]; send it to the consortium's coordinator ('secagg consortium init --from-csr' or 'secagg consortium sign').");
+                return 0;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                return CliErrors.Report(console, [CliErrors.Describe(e)]);
+            }
+        });
+
         var common = new CommonOptions();
-        var join = new Command("join", "Join the consortium's key epoch: keep a secret-key share in --state, upload its public part once, relay threshold shares, check the collective key.");
+        var join = new Command("join", "Join the consortium's key epoch: signed commit, then signed reveal and sealed Shamir dealing, then the epoch keys (0600 in --state); resumes after a restart.");
         common.AddTo(join);
         join.SetAction((parse, token) => Run(console, common, parse, async client =>
         {
             JoinResult r = await client.JoinAsync(token);
-            console.MarkupLineInterpolated($"Joined key epoch {r.EpochId} as party {r.PartyId} of {r.Parties} (threshold {r.Threshold}). Collective key SHA-256: [bold]{Convert.ToHexString(r.PublicKeyDigest).ToLowerInvariant()}[/] (compare it with the other hospitals).");
+            console.MarkupLineInterpolated($"Joined key epoch {r.EpochId} as party {r.PartyId} of {r.Parties} (threshold {r.Threshold}); {r.Acknowledged} of {r.Parties} have their key shares{(r.Ready ? ", the epoch is ready" : "")}.");
+            console.MarkupLineInterpolated($"Consortium digest: [bold]{r.ConsortiumDigest}[/] (compare it with the other hospitals).");
             return 0;
         }));
 
         var update = new Option<string>("--update") { Description = "The update Δ = local − global as .safetensors, .npy or .npz (names and shapes of the round's layout).", Required = true };
         var weight = new Option<ulong>("--weight") { Description = "Public FedAvg weight (e.g. local examples), 1..the round's max weight.", DefaultValueFactory = _ => 1UL };
         var round = new Option<ulong>("--round") { Description = "Round to take part in (0: the current one).", DefaultValueFactory = _ => 0UL };
-        var noWait = new Option<bool>("--no-wait") { Description = "Only upload; do not stay to answer the decryption request and wait for the model." };
-        var submit = new Command("submit", "Quantize, add DP noise, encrypt and upload an update (resumable), then answer the round's decryption request and wait for the new global model.")
+        var noWait = new Option<bool>("--no-wait") { Description = "Only upload; do not stay to approve the round's upload list, answer its decryption session and wait for the model." };
+        var submit = new Command("submit", "Quantize, add DP noise, mask and upload an update with its signed commitment (resumable), then approve the round's upload list, answer its decryption session and wait for the new global model.")
         {
             update, weight, round, noWait,
         };
@@ -35,23 +62,48 @@ internal static class ParticipantCommand
         submit.SetAction((parse, token) => Run(console, common, parse, async client =>
         {
             IReadOnlyList<NamedTensor> tensors = TensorFile.Read(parse.GetValue(update)!);
-            SubmitResult result = null!;
-            await console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn(), new SpinnerColumn()).StartAsync(async ctx =>
+            SubmitResult? result = null;
+            RoundAnswer? approval = null, decryption = null;
+            try
             {
-                ProgressTask upload = ctx.AddTask("quantize, noise, encrypt, upload", maxValue: 1);
-                result = await client.SubmitAsync(tensors, parse.GetValue(weight), parse.GetValue(round), token);
-                upload.Increment(1);
-                if (!parse.GetValue(noWait))
+                await console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn(), new SpinnerColumn()).StartAsync(async ctx =>
                 {
-                    ProgressTask decrypt = ctx.AddTask("answer the decryption request", maxValue: 1);
-                    await client.AnswerDecryptionAsync(result.Round, token);
-                    decrypt.Increment(1);
-                    ProgressTask publish = ctx.AddTask("wait for the global model", maxValue: 1);
-                    await client.WaitForPublicationAsync(result.Round, token);
-                    publish.Increment(1);
-                }
-            });
-            console.MarkupLineInterpolated($"Round {result.Round}: {result.Chunks} ciphertexts, {result.ChunksSent} sent now ({result.BytesSent / 1024.0:F0} KiB) in {result.Attempts} stream(s).");
+                    ProgressTask upload = ctx.AddTask("quantize, noise, mask, upload", maxValue: 1);
+                    SubmitResult submitted = await client.SubmitAsync(tensors, parse.GetValue(weight), parse.GetValue(round), token);
+                    result = submitted;
+                    upload.Increment(1);
+                    if (!parse.GetValue(noWait))
+                    {
+                        ProgressTask approve = ctx.AddTask("approve the round's upload list", maxValue: 1);
+                        approval = await client.ApproveAsync(submitted.Round, token);
+                        approve.Increment(1);
+                        ProgressTask decrypt = ctx.AddTask("answer the decryption session", maxValue: 1);
+                        decryption = approval.Done ? await client.AnswerDecryptionAsync(submitted.Round, token) : null;
+                        decrypt.Increment(1);
+                        ProgressTask publish = ctx.AddTask("wait for the global model", maxValue: 1);
+                        await client.WaitForPublicationAsync(submitted.Round, token);
+                        publish.Increment(1);
+                    }
+                });
+            }
+            finally
+            {
+                using var leaving = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await client.ReportLeavingAsync(result?.Round ?? parse.GetValue(round), leaving.Token);
+            }
+
+            SubmitResult done = result!;
+            console.MarkupLineInterpolated($"Round {done.Round}: upload {done.UploadId}, {done.Chunks} chunks, {done.ChunksSent} sent now ({done.BytesSent / 1024.0:F0} KiB) in {done.Attempts} stream(s).");
+            if (approval is not null)
+            {
+                console.MarkupLineInterpolated($"Approval: {approval.Detail}.");
+            }
+
+            if (decryption is not null)
+            {
+                console.MarkupLineInterpolated($"Decryption: {decryption.Detail}.");
+            }
+
             return 0;
         }));
 
@@ -68,7 +120,7 @@ internal static class ParticipantCommand
             return 0;
         }));
 
-        return new Command("participant", "A hospital's side of the protocol.") { join, submit, fetch };
+        return new Command("participant", "A hospital's side of the protocol.") { enroll, join, submit, fetch };
     }
 
     private static async Task<int> Run(IAnsiConsole console, CommonOptions common, ParseResult parse, Func<ParticipantClient, Task<int>> action)
@@ -78,9 +130,10 @@ internal static class ParticipantCommand
             using ParticipantClient client = common.CreateClient(parse, new ConsoleLog(console));
             return await action(client);
         }
-        catch (Exception e) when (e is RpcException or InvalidDataException or IOException or ArgumentException or InvalidOperationException or TensorFormatException or CryptographicException or UnauthorizedAccessException)
+        catch (Exception e) when (e is RpcException or InvalidDataException or IOException or ArgumentException or InvalidOperationException or TensorFormatException or CryptographicException or UnauthorizedAccessException
+            or ConsortiumConfigException or IdentityRejectedException or KeyEpochException or ParameterMismatchException)
         {
-            string message = e is not RpcException r ? e.Message
+            string message = e is not RpcException r ? CliErrors.Describe(e)
                 : AggregatorUnreachableException.From(r) is { } unreachable ? unreachable.Message
                 : $"the aggregator answered {r.StatusCode}: {r.Status.Detail}";
             return CliErrors.Report(console, [message], CliErrors.Failed);
@@ -92,10 +145,10 @@ internal static class ParticipantCommand
     {
         public Option<string> Aggregator { get; } = new("--aggregator") { Description = "The aggregator's address, e.g. https://aggregator.example:7443.", Required = true };
         public Option<string> Id { get; } = new("--id") { Description = "This hospital's consortium id.", Required = true };
-        public Option<string> Certificate { get; } = new("--cert") { Description = "This hospital's client certificate (PEM).", Required = true };
-        public Option<string> Key { get; } = new("--key") { Description = "Its private key (PEM, mode 0600).", Required = true };
-        public Option<string> Ca { get; } = new("--ca") { Description = "The consortium CA certificate (PEM).", Required = true };
-        public Option<string> State { get; } = new("--state") { Description = "Local state directory (secret share, ledger, progress).", Required = true };
+        public Option<string> Certificate { get; } = new("--cert") { Description = "This hospital's enrollment certificate (PEM, issued by the consortium CA from its CSR).", Required = true };
+        public Option<string> Key { get; } = new("--key") { Description = "Its enrollment key (PEM, mode 0600; from 'participant enroll').", Required = true };
+        public Option<string> Consortium { get; } = new("--consortium") { Description = "This hospital's own copy of the consortium file (its ca: entry is the trust anchor).", Required = true };
+        public Option<string> State { get; } = new("--state") { Description = "Local state directory (epoch keys, ledgers, uploads in progress; 0700).", Required = true };
         public Option<bool> Insecure { get; } = new("--allow-insecure-for-tests") { Description = "Accept NOT SECURE test parameters.", Hidden = true };
 
         public void AddTo(Command command)
@@ -104,20 +157,17 @@ internal static class ParticipantCommand
             command.Options.Add(Id);
             command.Options.Add(Certificate);
             command.Options.Add(Key);
-            command.Options.Add(Ca);
+            command.Options.Add(Consortium);
             command.Options.Add(State);
             command.Options.Add(Insecure);
         }
 
         public ParticipantClient CreateClient(ParseResult parse, Microsoft.Extensions.Logging.ILoggerFactory log)
         {
-            string cert = parse.GetValue(Certificate)!, key = parse.GetValue(Key)!, ca = parse.GetValue(Ca)!;
-            foreach (string path in new[] { cert, key, ca })
+            string consortium = parse.GetValue(Consortium)!;
+            if (!File.Exists(consortium))
             {
-                if (!File.Exists(path))
-                {
-                    throw new IOException($"'{path}' does not exist; consortium init writes the certificates under participants/<id>/.");
-                }
+                throw new IOException($"--consortium '{consortium}' does not exist; the coordinator sends the consortium file (keep your own copy).");
             }
 
             if (!Uri.TryCreate(parse.GetValue(Aggregator), UriKind.Absolute, out Uri? address) || address.Scheme != Uri.UriSchemeHttps)
@@ -125,12 +175,11 @@ internal static class ParticipantCommand
                 throw new ArgumentException($"--aggregator '{parse.GetValue(Aggregator)}' must be an https:// address, e.g. https://localhost:7443.");
             }
 
-            using X509Certificate2 pem = X509Certificate2.CreateFromPemFile(cert, key);
             return new ParticipantClient(new ParticipantClientOptions
             {
                 Aggregator = address,
-                ClientCertificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null),
-                CertificateAuthority = X509Certificate2.CreateFromPem(File.ReadAllText(ca)),
+                ClientCertificate = PemCertificate.LoadWithKey(parse.GetValue(Certificate)!, parse.GetValue(Key)!),
+                ConsortiumFile = consortium,
                 StateDirectory = parse.GetValue(State)!,
                 ParticipantId = parse.GetValue(Id)!,
                 AllowInsecureForTests = parse.GetValue(Insecure),

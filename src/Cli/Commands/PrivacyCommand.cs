@@ -41,7 +41,7 @@ internal static class PrivacyCommand
             }
             catch (ArgumentException e)
             {
-                return CliErrors.Report(console, [e.Message]);
+                return CliErrors.Report(console, [CliErrors.Describe(e)]);
             }
 
             Print(console, request, result);

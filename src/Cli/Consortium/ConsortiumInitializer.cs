@@ -3,28 +3,31 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using SecAgg.Aggregator.Config;
+using SecAgg.Protocol.Consortium;
 using SecAgg.Crypto.Internal;
 using SecAgg.Security;
 
 namespace SecAgg.Cli.Consortium;
 
-/// <summary>What <c>secagg consortium init</c> writes: a CA, an aggregator server certificate, one client certificate per participant, and the consortium file.</summary>
+/// <summary>What <c>secagg consortium init</c> writes: the consortium's CA (new, or an existing one), the aggregator's server certificate, the participants' certificates and the consortium file.</summary>
 /// <param name="Directory">The output folder (created; must be empty or absent).</param>
 /// <param name="Name">The consortium id written to the file.</param>
-/// <param name="ParticipantIds">Participant ids (1-64 of [A-Za-z0-9._-], unique).</param>
+/// <param name="ParticipantIds">Participant ids (1-64 of [A-Za-z0-9._-], unique), in roster order.</param>
 /// <param name="Threshold">Decryption threshold t.</param>
-/// <param name="MinParticipants">Complete uploads needed to decrypt at the deadline.</param>
+/// <param name="MinParticipants">min-participants m: the fewest uploads a decrypted sum may have.</param>
 /// <param name="AggregatorHosts">DNS names (or IP literals) in the aggregator's server certificate.</param>
+/// <param name="ModelDimension">model-dimension d: values in the flattened update.</param>
 /// <param name="Bits">DP quantization bits b.</param>
 /// <param name="Clip">L2 clip norm of an update.</param>
 /// <param name="NoiseSigma">Noise multiplier z, or null to calibrate from <paramref name="TargetEpsilon"/>.</param>
 /// <param name="TargetEpsilon">Target ε over <paramref name="Rounds"/>, or null when <paramref name="NoiseSigma"/> is given.</param>
-/// <param name="Rounds">Rounds the DP parameters are planned for.</param>
+/// <param name="Rounds">Rounds the DP parameters are planned for (dp.rounds).</param>
 /// <param name="BudgetEpsilon">The consortium's total ε budget.</param>
 /// <param name="Delta">δ.</param>
-/// <param name="HePreset">Name of the HE parameter preset (for CKKS the default and the test preset map to their CKKS counterparts).</param>
-/// <param name="Scheme">he.scheme: BFV (default) or CKKS (docs/ckks-integration.md).</param>
+/// <param name="HePreset">he.preset: planned-v2, or the NOT SECURE insecure-for-tests-v2 (tests only).</param>
+/// <param name="Scheme">he.scheme: BFV (default) or CKKS.</param>
+/// <param name="MaxColluders">max-colluders c, or null for the loader's default min(1, t − 1, m − 1).</param>
+/// <param name="MaxWeight">max-weight: the largest public upload weight (1 = unweighted FedAvg).</param>
 public sealed record ConsortiumInitOptions(
     string Directory,
     string Name,
@@ -32,6 +35,7 @@ public sealed record ConsortiumInitOptions(
     int Threshold,
     int MinParticipants,
     IReadOnlyList<string> AggregatorHosts,
+    int ModelDimension,
     int Bits = 16,
     double Clip = 1.0,
     double? NoiseSigma = null,
@@ -40,16 +44,9 @@ public sealed record ConsortiumInitOptions(
     double BudgetEpsilon = 10.0,
     double Delta = 1e-5,
     string HePreset = SecAgg.Protocol.ProtocolPresets.PlannedName,
-    SecAgg.Protocol.HeScheme Scheme = SecAgg.Protocol.HeScheme.Bfv)
-{
-    /// <summary>The preset written to the file: the CKKS counterpart of the BFV defaults when <see cref="Scheme"/> is CKKS.</summary>
-    public string EffectivePreset => Scheme != SecAgg.Protocol.HeScheme.Ckks ? HePreset : HePreset switch
-    {
-        SecAgg.Protocol.ProtocolPresets.PlannedName => SecAgg.Protocol.ProtocolPresets.CkksName,
-        SecAgg.Protocol.ProtocolPresets.InsecureForTestsName => SecAgg.Protocol.ProtocolPresets.InsecureForTestsCkksName,
-        _ => HePreset,
-    };
-}
+    SecAgg.Protocol.HeScheme Scheme = SecAgg.Protocol.HeScheme.Bfv,
+    int? MaxColluders = null,
+    int MaxWeight = 1);
 
 /// <summary>The files <see cref="ConsortiumInitializer"/> wrote (absolute paths).</summary>
 /// <param name="ConsortiumFile">consortium.yaml.</param>
@@ -57,14 +54,15 @@ public sealed record ConsortiumInitOptions(
 /// <param name="CaKey">The CA private key (PEM, mode 0600).</param>
 /// <param name="AggregatorCertificate">The aggregator's server certificate (PEM).</param>
 /// <param name="AggregatorKey">Its private key (PEM, mode 0600).</param>
-/// <param name="Participants">Each participant's client certificate and private key (PEM; the key mode 0600).</param>
+/// <param name="Participants">Each participant's enrollment certificate (PEM) and, for demo keys only, its private key
+/// (mode 0600; null when the site made its own key and sent a CSR).</param>
 public sealed record ConsortiumLayout(
     string ConsortiumFile,
     string CaCertificate,
     string CaKey,
     string AggregatorCertificate,
     string AggregatorKey,
-    IReadOnlyDictionary<string, (string Certificate, string Key)> Participants)
+    IReadOnlyDictionary<string, (string Certificate, string? Key)> Participants)
 {
     /// <summary>The well-known layout under a consortium folder (what <c>consortium init</c> writes).</summary>
     public static ConsortiumLayout For(string directory, IEnumerable<string> participantIds)
@@ -76,17 +74,23 @@ public sealed record ConsortiumLayout(
             Path.Combine(root, "ca", "ca.key"),
             Path.Combine(root, "aggregator", "aggregator.pem"),
             Path.Combine(root, "aggregator", "aggregator.key"),
-            participantIds.ToDictionary(id => id, id => (Path.Combine(root, "participants", id, "client.pem"), Path.Combine(root, "participants", id, "client.key")), StringComparer.Ordinal));
+            participantIds.ToDictionary(id => id, id => (Path.Combine(root, "participants", id, "client.pem"), (string?)Path.Combine(root, "participants", id, "client.key")), StringComparer.Ordinal));
     }
 }
 
 /// <summary>
-/// Sets up a consortium: a fresh CA (<see cref="CertificateAuthority"/>), the aggregator's TLS server certificate,
-/// one client certificate per participant, private keys in files of mode 0600, and a consortium file that the
-/// aggregator's <see cref="ConsortiumConfigLoader"/> accepts (it is loaded back before returning).
+/// Sets up a consortium folder: the CA (<see cref="CertificateAuthority"/>; new, or an existing one for
+/// <see cref="InitializeFromRequests"/>), the aggregator's TLS server certificate, the participants' enrollment
+/// certificates, private keys in files of mode 0600, and a consortium file pinning each participant certificate's
+/// SHA-256 (<see cref="ConsortiumFileWriter"/>), loaded back with <see cref="ConsortiumConfigLoader"/> before returning.
+/// Two ways: from the sites' certificate signing requests (the real enrollment: every site keeps its key), or
+/// <see cref="InitializeDemoKeys"/>, which makes every participant's key in one place (demo and tests only).
 /// </summary>
 public static class ConsortiumInitializer
 {
+    /// <summary>The file name of a site's CSR (<c>participant enroll</c>) and of the certificate issued from it (<c>consortium sign</c>).</summary>
+    public const string RequestExtension = ".csr";
+
     private const UnixFileMode SecretMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode PublicMode = SecretMode | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
@@ -96,15 +100,12 @@ public static class ConsortiumInitializer
         var errors = new List<string>();
         if (o.ParticipantIds.Count < 2)
         {
-            errors.Add($"--participants gives {o.ParticipantIds.Count} participant(s); a consortium needs at least 2.");
+            errors.Add($"{o.ParticipantIds.Count} participant(s) given; a consortium needs at least 2.");
         }
 
-        foreach (string id in o.ParticipantIds)
+        foreach (string id in o.ParticipantIds.Where(id => !EnrollmentRequest.IsParticipantId(id)))
         {
-            if (id.Length is < 1 or > 64 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
-            {
-                errors.Add($"participant id '{id}' must be 1-64 characters of A-Z a-z 0-9 . _ -.");
-            }
+            errors.Add($"participant id '{id}' must be 1-64 characters of A-Z a-z 0-9 . _ -.");
         }
 
         foreach (var dup in o.ParticipantIds.GroupBy(x => x, StringComparer.Ordinal).Where(g => g.Count() > 1))
@@ -123,19 +124,24 @@ public static class ConsortiumInitializer
             errors.Add($"--min-participants is {o.MinParticipants}; use 2 to the number of participants ({n}).");
         }
 
+        if (o.ModelDimension < 1 || o.ModelDimension > ConsortiumConfigLoader.MaxModelDimension)
+        {
+            errors.Add($"--model-dimension is {o.ModelDimension}; give the number of values in the flattened model update (1 to {ConsortiumConfigLoader.MaxModelDimension}).");
+        }
+
         if (o.AggregatorHosts.Count == 0 || o.AggregatorHosts.Any(string.IsNullOrWhiteSpace))
         {
             errors.Add("--aggregator-host must name at least one DNS name or IP address (e.g. localhost).");
         }
 
-        if (SecAgg.Protocol.ProtocolPresets.Names.Contains(o.EffectivePreset) && SecAgg.Protocol.ProtocolPresets.SchemeOf(o.EffectivePreset) != o.Scheme)
+        if (!SecAgg.Protocol.ProtocolPresets.Names.Contains(o.HePreset))
         {
-            errors.Add($"--he-preset {o.EffectivePreset} is not a {SecAgg.Protocol.HeSchemeNames.Name(o.Scheme)} preset; leave --he-preset at its default or change --scheme.");
+            errors.Add($"--he-preset is '{o.HePreset}'; use {SecAgg.Protocol.ProtocolPresets.PlannedName}.");
         }
 
-        if (o.Bits is < 2 or > 32)
+        if (o.Bits is < ConsortiumConfigLoader.MinBits or > ConsortiumConfigLoader.MaxBits)
         {
-            errors.Add($"--bits is {o.Bits}; use 2 to 32.");
+            errors.Add($"--bits is {o.Bits}; use {ConsortiumConfigLoader.MinBits} to {ConsortiumConfigLoader.MaxBits}.");
         }
 
         if (!(o.Clip > 0) || double.IsInfinity(o.Clip))
@@ -173,6 +179,11 @@ public static class ConsortiumInitializer
             errors.Add($"--delta is {o.Delta}; use a number in (0, 1) such as 1e-5.");
         }
 
+        if (o.MaxWeight is < 1 or > ConsortiumConfigLoader.MaxMaxWeight)
+        {
+            errors.Add($"--max-weight is {o.MaxWeight}; use 1 to {ConsortiumConfigLoader.MaxMaxWeight}.");
+        }
+
         if (System.IO.Directory.Exists(o.Directory) && System.IO.Directory.EnumerateFileSystemEntries(o.Directory).Any())
         {
             errors.Add($"--out '{o.Directory}' exists and is not empty; choose a new folder (init never overwrites keys).");
@@ -181,25 +192,180 @@ public static class ConsortiumInitializer
         return errors;
     }
 
-    /// <summary>Writes the consortium and checks the file with the aggregator's loader.</summary>
+    /// <summary>
+    /// DEMO AND TESTS ONLY: makes every participant's enrollment key here, next to the CA key, so whoever holds this
+    /// folder can act as every site. A real consortium is set up from the sites' CSRs (<see cref="InitializeFromRequests"/>).
+    /// </summary>
     /// <exception cref="ArgumentException">The options are not usable (the message lists every problem).</exception>
-    /// <exception cref="ConsortiumConfigException">The written file does not load (a bug; never expected).</exception>
-    public static ConsortiumLayout Initialize(ConsortiumInitOptions options)
+    public static ConsortiumLayout InitializeDemoKeys(ConsortiumInitOptions options)
+    {
+        RequireValid(options);
+        ConsortiumLayout layout = ConsortiumLayout.For(options.Directory, options.ParticipantIds);
+        using CertificateAuthority ca = CertificateAuthority.Create($"{options.Name} consortium CA");
+        WriteCa(layout, ca);
+        WriteAggregator(layout, ca, options.AggregatorHosts);
+        var pins = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string id in options.ParticipantIds)
+        {
+            using X509Certificate2 client = ca.IssueClientCertificate(id);
+            (string cert, string? key) = layout.Participants[id];
+            WriteText(cert, client.ExportCertificatePem(), PublicMode);
+            WriteText(key!, CertificateAuthority.ExportPrivateKeyPem(client), SecretMode);
+            WriteText(Path.Combine(Path.GetDirectoryName(cert)!, "ca.pem"), ca.ExportCertificatePem(), PublicMode);
+            pins[id] = Pin(client);
+        }
+
+        return WriteFile(layout, options, pins);
+    }
+
+    /// <summary>
+    /// The real enrollment: issues (or reuses, from <c>consortium sign</c>) each site's certificate from the CSRs
+    /// (<c>&lt;id&gt;.csr</c>) in <paramref name="requestDirectory"/>, pins each certificate's SHA-256, and writes the
+    /// consortium folder. No participant key is made or seen here. The roster order (Shamir points) is the ids' ordinal order.
+    /// </summary>
+    /// <param name="options">The consortium's options; <see cref="ConsortiumInitOptions.ParticipantIds"/> is ignored (the CSRs name the participants).</param>
+    /// <param name="requestDirectory">The folder of the sites' CSRs.</param>
+    /// <param name="caDirectory">An existing CA folder (ca.pem, ca.key) to sign with, or null to create a new CA in the output folder.</param>
+    /// <exception cref="ArgumentException">The options or a CSR are not usable, or a certificate next to a CSR is not the CA's certificate for its key.</exception>
+    public static ConsortiumLayout InitializeFromRequests(ConsortiumInitOptions options, string requestDirectory, string? caDirectory)
+    {
+        if (!System.IO.Directory.Exists(requestDirectory))
+        {
+            throw new ArgumentException($"--from-csr '{requestDirectory}' is not a folder; put each site's <id>.csr (from 'secagg participant enroll') in it.");
+        }
+
+        string[] requests = [.. System.IO.Directory.EnumerateFiles(requestDirectory, "*" + RequestExtension).Order(StringComparer.Ordinal)];
+        using CertificateAuthority ca = caDirectory is null ? CertificateAuthority.Create($"{options.Name} consortium CA") : LoadCa(caDirectory);
+        var issued = new SortedDictionary<string, X509Certificate2>(StringComparer.Ordinal);
+        try
+        {
+            foreach (string request in requests)
+            {
+                (X509Certificate2 certificate, string id) = IssueOrReuse(ca, request);
+                if (!issued.TryAdd(id, certificate))
+                {
+                    certificate.Dispose();
+                    throw new ArgumentException($"Two requests in '{requestDirectory}' name participant '{id}'; each site sends one.");
+                }
+            }
+
+            options = options with { ParticipantIds = [.. issued.Keys] };
+            RequireValid(options);
+            ConsortiumLayout layout = ConsortiumLayout.For(options.Directory, options.ParticipantIds);
+            WriteCa(layout, ca, writeKey: caDirectory is null);
+            WriteAggregator(layout, ca, options.AggregatorHosts);
+            var pins = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach ((string id, X509Certificate2 certificate) in issued)
+            {
+                string cert = layout.Participants[id].Certificate;
+                WriteText(cert, certificate.ExportCertificatePem(), PublicMode);
+                WriteText(Path.Combine(Path.GetDirectoryName(cert)!, "ca.pem"), ca.ExportCertificatePem(), PublicMode);
+                pins[id] = Pin(certificate);
+            }
+
+            layout = layout with
+            {
+                CaKey = caDirectory is null ? layout.CaKey : Path.GetFullPath(Path.Combine(caDirectory, "ca.key")),
+                Participants = layout.Participants.ToDictionary(p => p.Key, p => (p.Value.Certificate, (string?)null), StringComparer.Ordinal),
+            };
+            return WriteFile(layout, options, pins);
+        }
+        finally
+        {
+            foreach (X509Certificate2 c in issued.Values)
+            {
+                c.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>consortium sign</c>: issues the certificate of one CSR with the CA in <paramref name="caDirectory"/> and writes it
+    /// next to the CSR (<c>&lt;id&gt;.pem</c>), or to <paramref name="output"/>.
+    /// </summary>
+    /// <returns>The participant id, the certificate's path and its SHA-256 (lower-case hex: the pin).</returns>
+    /// <exception cref="ArgumentException">The CA or the CSR cannot be read, or the CSR is not a participant's.</exception>
+    public static (string ParticipantId, string CertificatePath, string Sha256) Sign(string caDirectory, string requestPath, string? output = null)
+    {
+        if (!File.Exists(requestPath))
+        {
+            throw new ArgumentException($"--csr '{requestPath}' does not exist; a site makes it with 'secagg participant enroll'.");
+        }
+
+        using CertificateAuthority ca = LoadCa(caDirectory);
+        (X509Certificate2 certificate, string id) = ca.IssueFromRequest(File.ReadAllText(requestPath));
+        using (certificate)
+        {
+            string path = Path.GetFullPath(output ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(requestPath))!, id + ".pem"));
+            WriteText(path, certificate.ExportCertificatePem(), PublicMode);
+            return (id, path, Pin(certificate));
+        }
+    }
+
+    /// <summary>The pin of a certificate: SHA-256 of its DER, lower-case hex.</summary>
+    public static string Pin(X509Certificate2 certificate) => Convert.ToHexString(SHA256.HashData(certificate.RawData)).ToLowerInvariant();
+
+    /// <summary>Loads a CA folder (ca.pem and ca.key, as init writes them).</summary>
+    /// <exception cref="ArgumentException">The files are missing or unreadable, or the key is not the certificate's.</exception>
+    public static CertificateAuthority LoadCa(string caDirectory)
+    {
+        string cert = Path.Combine(caDirectory, "ca.pem"), key = Path.Combine(caDirectory, "ca.key");
+        if (!File.Exists(cert) || !File.Exists(key))
+        {
+            throw new ArgumentException($"--ca '{caDirectory}' must hold ca.pem and ca.key (the 'ca' folder that consortium init wrote).");
+        }
+
+        return CertificateAuthority.FromPem(File.ReadAllText(cert), File.ReadAllText(key));
+    }
+
+    private static (X509Certificate2 Certificate, string Id) IssueOrReuse(CertificateAuthority ca, string requestPath)
+    {
+        string pem = File.ReadAllText(requestPath);
+        (string id, ECDsa key) = EnrollmentRequest.Read(pem);
+        using (key)
+        {
+            string existing = Path.Combine(Path.GetDirectoryName(requestPath)!, id + ".pem");
+            if (!File.Exists(existing))
+            {
+                return ca.IssueFromRequest(pem);
+            }
+
+            X509Certificate2 certificate = X509Certificate2.CreateFromPem(File.ReadAllText(existing));
+            using ECDsa? certified = certificate.GetECDsaPublicKey();
+            if (certified is null || !certified.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo())
+                || !ca.Validate(certificate, X509KeyUsageForPeer.ClientAuthentication) || certificate.GetNameInfo(X509NameType.SimpleName, false) != id)
+            {
+                certificate.Dispose();
+                throw new ArgumentException($"'{existing}' is not this CA's certificate of '{id}' for the key in '{requestPath}'; delete it to issue a new one.");
+            }
+
+            return (certificate, id);
+        }
+    }
+
+    private static void RequireValid(ConsortiumInitOptions options)
     {
         IReadOnlyList<string> errors = Validate(options);
         if (errors.Count > 0)
         {
             throw new ArgumentException(string.Join(Environment.NewLine, errors), nameof(options));
         }
+    }
 
-        ConsortiumLayout layout = ConsortiumLayout.For(options.Directory, options.ParticipantIds);
-        using CertificateAuthority ca = CertificateAuthority.Create($"{options.Name} consortium CA");
+    private static void WriteCa(ConsortiumLayout layout, CertificateAuthority ca, bool writeKey = true)
+    {
         WriteText(layout.CaCertificate, ca.ExportCertificatePem(), PublicMode);
-        WriteText(layout.CaKey, ca.ExportPrivateKeyPem(), SecretMode);
+        if (writeKey)
+        {
+            WriteText(layout.CaKey, ca.ExportPrivateKeyPem(), SecretMode);
+        }
+    }
 
+    private static void WriteAggregator(ConsortiumLayout layout, CertificateAuthority ca, IReadOnlyList<string> hosts)
+    {
         var dns = new List<string>();
         var ips = new List<IPAddress>();
-        foreach (string host in options.AggregatorHosts)
+        foreach (string host in hosts)
         {
             if (IPAddress.TryParse(host, out IPAddress? ip))
             {
@@ -217,77 +383,18 @@ public static class ConsortiumInitializer
             ips.Add(IPAddress.IPv6Loopback);
         }
 
-        using (X509Certificate2 server = ca.IssueServerCertificate("secagg-aggregator", dns, ips.Distinct()))
-        {
-            WriteText(layout.AggregatorCertificate, server.ExportCertificatePem(), PublicMode);
-            WriteText(layout.AggregatorKey, CertificateAuthority.ExportPrivateKeyPem(server), SecretMode);
-        }
+        using X509Certificate2 server = ca.IssueServerCertificate("secagg-aggregator", dns, ips.Distinct());
+        WriteText(layout.AggregatorCertificate, server.ExportCertificatePem(), PublicMode);
+        WriteText(layout.AggregatorKey, CertificateAuthority.ExportPrivateKeyPem(server), SecretMode);
+    }
 
-        var fingerprints = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string id in options.ParticipantIds)
-        {
-            using X509Certificate2 client = ca.IssueClientCertificate(id);
-            (string cert, string key) = layout.Participants[id];
-            WriteText(cert, client.ExportCertificatePem(), PublicMode);
-            WriteText(key, CertificateAuthority.ExportPrivateKeyPem(client), SecretMode);
-            WriteText(Path.Combine(Path.GetDirectoryName(cert)!, "ca.pem"), ca.ExportCertificatePem(), PublicMode);
-            fingerprints[id] = Convert.ToHexString(SHA256.HashData(client.RawData)).ToLowerInvariant();
-        }
-
-        WriteText(layout.ConsortiumFile, RenderYaml(options, fingerprints), PublicMode);
+    private static ConsortiumLayout WriteFile(ConsortiumLayout layout, ConsortiumInitOptions options, IReadOnlyDictionary<string, string> pins)
+    {
+        WriteText(layout.ConsortiumFile, ConsortiumFileWriter.Render(options, pins), PublicMode);
         ConsortiumConfigLoader.Load(layout.ConsortiumFile);
         return layout;
     }
 
-    private static string RenderYaml(ConsortiumInitOptions o, IReadOnlyDictionary<string, string> fingerprints)
-    {
-        CultureInfo ci = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder();
-        sb.AppendLine("# Written by `secagg consortium init`. The aggregator loads it with `secagg aggregator serve --consortium <this file>`.");
-        sb.AppendLine(ci, $"consortium: {o.Name}");
-        sb.AppendLine("ca: ca/ca.pem");
-        sb.AppendLine("participants:");
-        foreach (string id in o.ParticipantIds)
-        {
-            sb.AppendLine(ci, $"  - id: {id}");
-            sb.AppendLine(ci, $"    certificate-sha256: {fingerprints[id]}");
-            sb.AppendLine(ci, $"    certificate-subject: \"CN={id}\"");
-        }
-
-        sb.AppendLine(ci, $"threshold: {o.Threshold}");
-        sb.AppendLine(ci, $"min-participants: {o.MinParticipants}");
-        sb.AppendLine("deadlines:");
-        sb.AppendLine("  collect: 30m");
-        sb.AppendLine("  decrypt: 10m");
-        sb.AppendLine("he:");
-        sb.AppendLine(ci, $"  preset: {o.EffectivePreset}");
-        if (o.Scheme != SecAgg.Protocol.HeScheme.Bfv)
-        {
-            sb.AppendLine(ci, $"  scheme: {SecAgg.Protocol.HeSchemeNames.Name(o.Scheme)}");
-        }
-
-        sb.AppendLine("dp:");
-        sb.AppendLine(ci, $"  bits: {o.Bits}");
-        sb.AppendLine(ci, $"  clip: {o.Clip.ToString("R", ci)}");
-        if (o.NoiseSigma is double z)
-        {
-            sb.AppendLine(ci, $"  noise-sigma: {z.ToString("R", ci)}");
-        }
-        else
-        {
-            sb.AppendLine(ci, $"  target-epsilon: {o.TargetEpsilon!.Value.ToString("R", ci)}");
-        }
-
-        sb.AppendLine(ci, $"  rounds: {o.Rounds}");
-        sb.AppendLine("privacy-budget:");
-        sb.AppendLine(ci, $"  epsilon: {o.BudgetEpsilon.ToString("R", ci)}");
-        sb.AppendLine(ci, $"  delta: {o.Delta.ToString("R", ci)}");
-        sb.AppendLine("storage:");
-        sb.AppendLine("  provider: sqlite");
-        sb.AppendLine("  path: aggregator/aggregator.db");
-        return sb.ToString();
-    }
-
-    private static void WriteText(string path, string text, UnixFileMode mode)
+    internal static void WriteText(string path, string text, UnixFileMode mode)
         => DurableFile.Write(path, s => s.Write(Encoding.UTF8.GetBytes(text)), mode, overwrite: true);
 }

@@ -1,15 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography.X509Certificates;
-using SecAgg.Aggregator.Service;
+using SecAgg.Cli.Consortium;
 using SecAgg.Participant.Client;
+using SecAgg.Protocol.Consortium;
 
 namespace SecAgg.Cli.Demo;
 
 /// <summary>
 /// One hospital of the demo as its own OS process (the hidden verb <c>secagg demo-hospital</c>): joins the key epoch,
-/// then per round trains on its share, submits, answers the decryption request, waits for and downloads the model.
-/// It reports one line per step on stdout: <c>joined</c>, then <c>round R train_ms upload_ms decrypt_ms bytes</c>.
+/// then per round trains on its share, submits, approves U's list, answers the decryption session, waits for and
+/// downloads the model. It reports one line per step on stdout: <c>joined</c>, then
+/// <c>round R train_ms upload_ms decrypt_ms bytes share_bytes</c>.
 /// </summary>
 internal static class HospitalProcess
 {
@@ -17,34 +18,31 @@ internal static class HospitalProcess
     {
         var plan = new SecureDemo(options);
         BaselineRunner baseline = plan.Baseline;
-        using var client = new ParticipantClient(new ParticipantClientOptions
+        ConsortiumLayout files = ConsortiumLayout.For(consortium, plan.Ids);
+        int shareBytes = ConsortiumConfigLoader.Load(files.ConsortiumFile).Preset.Aggregation.ShareBytes;
+        using ParticipantClient client = NetworkDemo.CreateClient(files, id, aggregator, Path.Combine(consortium, "state", id));
+        try
         {
-            Aggregator = aggregator,
-            ClientCertificate = AggregatorHostOptions.LoadCertificate(Path.Combine(consortium, "participants", id, "client.pem"), Path.Combine(consortium, "participants", id, "client.key")),
-            CertificateAuthority = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(consortium, "ca", "ca.pem"))),
-            StateDirectory = Path.Combine(consortium, "state", id),
-            ParticipantId = id,
-            PollInterval = TimeSpan.FromMilliseconds(50),
-        });
-        await client.JoinAsync(token);
-        output.WriteLine("joined");
-        output.Flush();
-        float[] global = new float[plan.Dimension];
-        for (int round = 1; round <= options.Rounds; round++)
-        {
-            var watch = Stopwatch.StartNew();
-            float[] update = baseline.Training.ComputeUpdate(baseline.Hospitals[index], global, round, index);
-            double train = watch.Elapsed.TotalMilliseconds;
-            watch.Restart();
-            SubmitResult submitted = await client.SubmitAsync(update, 1, (ulong)round, token);
-            double upload = watch.Elapsed.TotalMilliseconds;
-            watch.Restart();
-            await client.AnswerDecryptionAsync((ulong)round, token);
-            double decrypt = watch.Elapsed.TotalMilliseconds;
-            ulong version = await client.WaitForPublicationAsync((ulong)round, token);
-            global = (await client.FetchGlobalModelAsync(version, token)).Values;
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round} {train:F0} {upload:F0} {decrypt:F0} {submitted.BytesSent}"));
+            await client.JoinAsync(token);
+            output.WriteLine("joined");
             output.Flush();
+            float[] global = new float[plan.Dimension];
+            for (int round = 1; round <= options.Rounds; round++)
+            {
+                var watch = Stopwatch.StartNew();
+                float[] update = baseline.Training.ComputeUpdate(baseline.Hospitals[index], global, round, index);
+                double train = watch.Elapsed.TotalMilliseconds;
+                HospitalRoundReport report = await HospitalRound.RunAsync(client, update, round, shareBytes, token);
+                ulong version = await client.WaitForPublicationAsync((ulong)round, token);
+                global = (await client.FetchGlobalModelAsync(version, token)).Values;
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round} {train:F0} {report.UploadMs:F0} {report.DecryptMs:F0} {report.BytesSent} {report.ShareBytes}"));
+                output.Flush();
+            }
+        }
+        finally
+        {
+            using var leaving = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await client.ReportLeavingAsync(0, leaving.Token);
         }
 
         return 0;

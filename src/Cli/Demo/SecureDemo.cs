@@ -1,43 +1,30 @@
-using System.Security.Cryptography;
-using SecAgg.Crypto.Multiparty;
+using SecAgg.Cli.Consortium;
 using SecAgg.Protocol;
-using SecAgg.Quantize.Accounting;
+using SecAgg.Protocol.Consortium;
 using SecAgg.Quantize.Ddg;
 
 namespace SecAgg.Cli.Demo;
 
-/// <summary>One row of the demo: the secure DP model next to the plaintext references.</summary>
-internal sealed record DemoRound(int Round, double Secure, double FedAvg, IReadOnlyList<double> Alone, double Epsilon, SecureRoundResult Detail);
-
 /// <summary>
-/// The demo's secure run: plans the HE and DP parameters, runs the key epoch, then R rounds in which each hospital
-/// trains on its non-IID share, and the consortium releases a weighted FedAvg model with distributed discrete Gaussian
-/// noise, computed under threshold BFV; next to it the plaintext FedAvg and each hospital alone (<see cref="BaselineRunner"/>).
+/// The demo's plan: the data split (<see cref="BaselineRunner"/>), the model layout, and the consortium that
+/// <see cref="WriteConsortium"/> sets up for it: N hospitals, t = N − 1 (N for two), m = N, the DP noise calibrated to
+/// the target ε over the rounds, the planned-v2 aggregation parameters. The network run is <see cref="NetworkDemo"/>.
 /// </summary>
 internal sealed class SecureDemo
 {
-    private readonly BaselineRunner _baseline;
-
     public SecureDemo(DemoOptions options)
     {
         Options = options;
-        _baseline = new BaselineRunner(options);
-        Dimension = LogisticRegression.ParameterCount(_baseline.Test.FeatureCount);
+        Baseline = new BaselineRunner(options);
+        Dimension = LogisticRegression.ParameterCount(Baseline.Test.FeatureCount);
         Layout = new TensorLayout([new TensorSpec("weight", [Dimension - 1]), new TensorSpec("bias", [1])]);
         Threshold = options.Hospitals >= 3 ? options.Hospitals - 1 : options.Hospitals;
-        var literal = new DdgParameterLiteral { Bits = options.Bits, ExpectedParticipants = options.Hospitals, Dimension = Dimension, ClipNorm = options.Clip, NoiseMultiplier = 1.0 };
-        NoiseMultiplier = PrivacyAccountant.FindDdgNoiseMultiplier(literal, options.Epsilon, options.Delta, options.Rounds);
-        Ddg = DdgParameters.Create(literal with { NoiseMultiplier = NoiseMultiplier });
-        Plan = ParameterPlanner.Plan(new PlannerRequest { Parties = options.Hospitals, Threshold = Threshold, ValueBits = options.Bits, ExpectedValues = Ddg.PaddedDimension });
-        (Scheme, SchemePreset) = options.Scheme == HeScheme.Ckks
-            ? (ProtocolPresets.PlannedCkks(options.Hospitals, Threshold, options.Clip, NoiseMultiplier, options.Bits).Scheme, ProtocolPresets.CkksName)
-            : (CiphertextScheme.Bfv(Plan.Parameters), ProtocolPresets.PlannedName);
-        Weights = [.. _baseline.Hospitals.Select(h => (ulong)Math.Max(1, h.Count))];
+        Ids = [.. Enumerable.Range(1, options.Hospitals).Select(i => $"hospital-{i}")];
     }
 
     public DemoOptions Options { get; }
 
-    public BaselineRunner Baseline => _baseline;
+    public BaselineRunner Baseline { get; }
 
     public int Dimension { get; }
 
@@ -45,55 +32,23 @@ internal sealed class SecureDemo
 
     public int Threshold { get; }
 
-    public double NoiseMultiplier { get; }
+    public IReadOnlyList<string> Ids { get; }
 
-    public DdgParameters Ddg { get; }
-
-    /// <summary>The BFV plan (used when <see cref="DemoOptions.Scheme"/> is BFV).</summary>
-    public ParameterPlan Plan { get; }
-
-    /// <summary>The consortium's ciphertext scheme (BFV from <see cref="Plan"/>, or the CKKS preset).</summary>
-    public CiphertextScheme Scheme { get; }
-
-    /// <summary>The HE preset name of <see cref="Scheme"/>.</summary>
-    public string SchemePreset { get; }
-
-    public IReadOnlyList<ulong> Weights { get; }
-
-    /// <summary>Runs the key epoch in <paramref name="stateRoot"/> (one 0600 state directory per hospital).</summary>
-    public SecureConsortium Setup(string stateRoot) => SecureConsortium.Create(Scheme, stateRoot);
-
-    /// <summary>The rounds, one at a time; <paramref name="stage"/> hears "round r: stage".</summary>
-    public IEnumerable<DemoRound> Run(SecureConsortium consortium, Action<string>? stage = null)
+    /// <summary>
+    /// Writes the demo's consortium folder with <see cref="ConsortiumInitializer.InitializeDemoKeys"/> (every key in one
+    /// place: acceptable for a demo on one machine, never for a real consortium) and loads its file back.
+    /// </summary>
+    public (ConsortiumLayout Files, ConsortiumConfig Config) WriteConsortium(string directory)
     {
-        float[] secure = new float[Dimension];
-        var accountant = new PrivacyAccountant();
-        using IEnumerator<BaselineRound> reference = _baseline.Run().GetEnumerator();
-        ulong maxWeight = Weights.Max();
-        for (int round = 1; round <= Options.Rounds; round++)
-        {
-            stage?.Invoke($"round {round}: plaintext references");
-            reference.MoveNext();
-            BaselineRound plain = reference.Current;
-
-            stage?.Invoke($"round {round}: train, quantize + noise, encrypt, sum, decrypt");
-            RoundParameters parameters = RoundParameters.Create(
-                (ulong)round, (ulong)(round - 1), 1, Layout, Scheme, SchemePreset, Ddg, $"ddg-b{Options.Bits}-demo", RandomNumberGenerator.GetBytes(32), maxWeight);
-            float[] global = secure;
-            int r = round;
-            int offline = Threshold < Options.Hospitals ? ((round - 1) % Options.Hospitals) + 1 : 0;
-            int[] set = [.. Enumerable.Range(1, Options.Hospitals).Where(id => id != offline).Take(Threshold)];
-            SecureRoundResult result = consortium.RunRound(
-                round, parameters, i => _baseline.Training.ComputeUpdate(_baseline.Hospitals[i], global, r, i), Weights, set);
-            float[] next = new float[Dimension];
-            for (int j = 0; j < Dimension; j++)
-            {
-                next[j] = secure[j] + result.Mean[j];
-            }
-
-            secure = next;
-            accountant.ComposeDdg(Ddg, 1);
-            yield return new DemoRound(round, LogisticRegression.Accuracy(secure, _baseline.Test), plain.FedAvg, plain.Alone, accountant.GetEpsilon(Options.Delta).Epsilon, result);
-        }
+        DemoOptions o = Options;
+        ConsortiumLayout files = ConsortiumInitializer.InitializeDemoKeys(new ConsortiumInitOptions(
+            directory, "wdbc-demo", [.. Ids], Threshold, o.Hospitals, ["localhost"], Dimension,
+            Bits: o.Bits, Clip: o.Clip, NoiseSigma: null, TargetEpsilon: o.Epsilon, Rounds: o.Rounds, BudgetEpsilon: o.Epsilon, Delta: o.Delta,
+            HePreset: ProtocolPresets.PlannedName, Scheme: o.Scheme));
+        return (files, ConsortiumConfigLoader.Load(files.ConsortiumFile));
     }
+
+    /// <summary>ε spent after <paramref name="rounds"/> published rounds of N uploads each (counting N − c honest noise shares).</summary>
+    public static double EpsilonAfter(ProtocolPreset preset, int rounds) =>
+        RoundPrivacy.ComposedEpsilon(preset, [.. Enumerable.Repeat(preset.Descriptor.ParticipantCount, rounds)]);
 }

@@ -7,7 +7,7 @@ namespace SecAgg.Crypto.Ckks;
 /// c0 + c1·s = m + e (mod q_ℓ), carrying its precision estimate (<see cref="CkksElement"/>: bounds on ‖e‖∞, ‖m‖∞ and the
 /// inputs' encoding error) and the number of fresh encryptions summed in (<see cref="SummandCount"/>). Additions add
 /// every bound. <see cref="CkksElement.SlotErrorBound"/> is what decrypting with the secret key would guarantee for every decoded slot;
-/// threshold decryption adds the flooding (see <see cref="Multiparty.CkksDecryptionShareProtocol"/>).
+/// protocol v2's set-bound decryption adds its flooding (docs/multiparty.md).
 /// </summary>
 public sealed class CkksCiphertext : CkksElement
 {

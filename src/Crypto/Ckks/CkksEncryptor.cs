@@ -9,7 +9,6 @@ namespace SecAgg.Crypto.Ckks;
 /// CKKS public-key encryption: ct = (p0·u + e1 + m, p1·u + e2), u ternary, e1, e2 from the σ = 3.2 error (|·| ≤ 19),
 /// at the plaintext's level; the same RLWE encryption as BFV (shared code), with the message added unscaled (it is
 /// already Δ·values). Noise bound: <see cref="CkksPublicKey.FreshNoiseBound"/> = n·B_e + 19 + n·19·B_s.
-/// Works with a single-party key and with the collective key (<see cref="CkksPublicKey.FromCollective"/>).
 /// Not thread-safe (one randomness stream).
 /// </summary>
 public sealed class CkksEncryptor : IDisposable

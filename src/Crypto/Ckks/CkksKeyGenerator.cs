@@ -5,8 +5,8 @@ namespace SecAgg.Crypto.Ckks;
 
 /// <summary>
 /// Single-party CKKS keys: a ternary secret s (OS CSPRNG) and public keys (−a·s + e, a) with a uniform and e from the
-/// σ = 3.2 error (|e| ≤ 19). For the consortium use the multiparty layer's collective key instead
-/// (<see cref="CkksPublicKey.FromCollective"/>).
+/// σ = 3.2 error (|e| ≤ 19). The consortium has no public key: protocol v2 encrypts under each site's own key share
+/// (SecAgg.Crypto.Multiparty, docs/multiparty.md).
 /// </summary>
 public sealed class CkksKeyGenerator : IDisposable
 {

@@ -3,7 +3,6 @@ using System.Numerics;
 using System.Security.Cryptography;
 using SecAgg.Crypto.Bfv;
 using SecAgg.Crypto.Ckks.Internal;
-using SecAgg.Crypto.Multiparty;
 using SecAgg.Crypto.Ring;
 
 namespace SecAgg.Crypto.Ckks;
@@ -131,27 +130,6 @@ public sealed class CkksParameters
         }
 
         return new CkksParameters(literal with { LogQ = literal.LogQ.ToArray() }, primes, simd);
-    }
-
-    /// <summary>
-    /// The rigorous worst-case error bound of every decoded slot of a threshold-decrypted sum under these parameters
-    /// (at the top level, default scale), for values of magnitude at most <paramref name="maxAbsValue"/>:
-    /// <paramref name="summands"/> fresh encryptions under the collective key of <paramref name="parties"/> ternary
-    /// shares (B_fresh = n·19·N + 19 + n·19·N), B_ct = K·B_fresh, σ_flood = 2^(λ/2)·B_ct, and
-    /// <paramref name="decryptors"/> members each adding flooding truncated at 12σ:
-    /// K·E + n·(B_ct + T·12σ)/Δ + decoding round-off.
-    /// </summary>
-    public double PredictThresholdSlotErrorBound(int parties, int summands, int decryptors, int floodingLambda = NoiseFlooding.DefaultLambda, double maxAbsValue = 1.0)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parties);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(summands);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(decryptors);
-        double fresh = ErrorModel.FreshPublicKeyNoise(N, parties, 19.0 * parties);
-        double bct = ErrorModel.Mul(summands, fresh);
-        double total = ErrorModel.Add(bct, ErrorModel.Mul(decryptors, NoiseFlooding.PerPartyBound(NoiseFlooding.Sigma(bct, floodingLambda))));
-        double encoding = ErrorModel.Mul(summands, ErrorModel.EncodingError(N, DefaultScale, maxAbsValue));
-        double message = DefaultScale * maxAbsValue * summands;
-        return ErrorModel.SlotError(N, DefaultScale, encoding, total, message);
     }
 
     internal void CheckPoly(Poly p, string paramName)

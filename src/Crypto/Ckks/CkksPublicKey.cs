@@ -1,13 +1,11 @@
 using SecAgg.Crypto.Ckks.Internal;
-using SecAgg.Crypto.Multiparty;
 using SecAgg.Crypto.Ring;
 
 namespace SecAgg.Crypto.Ckks;
 
 /// <summary>
 /// A CKKS public key (p0, p1) = (−a·s + e, a) in NTT form at every limb, with bounds ‖s‖∞ ≤ B_s and ‖e‖∞ ≤ B_e
-/// (1 and 19 for a single key from <see cref="CkksKeyGenerator"/>; N and 19·N for the collective key of N parties,
-/// <see cref="FromCollective"/>) from which every fresh encryption's noise bound follows.
+/// (1 and 19 for a key from <see cref="CkksKeyGenerator"/>) from which every fresh encryption's noise bound follows.
 /// </summary>
 public sealed class CkksPublicKey
 {
@@ -41,18 +39,4 @@ public sealed class CkksPublicKey
     internal Poly P0Shoup { get; }
 
     internal Poly P1Shoup { get; }
-
-    /// <summary>
-    /// The collective public key of the multiparty layer as a CKKS key. The multiparty parameters must have been made
-    /// for these CKKS parameters (<see cref="MultipartyParameters.ForCkks"/>). Bounds: ‖s‖∞ ≤ N (s = Σ of N ternary
-    /// shares), ‖e‖∞ ≤ 19·N.
-    /// </summary>
-    public static CkksPublicKey FromCollective(CkksParameters parameters, CollectivePublicKey collectiveKey)
-    {
-        ArgumentNullException.ThrowIfNull(parameters);
-        ArgumentNullException.ThrowIfNull(collectiveKey);
-        MultipartyParameters mp = collectiveKey.Parameters;
-        mp.CheckCkks(parameters, nameof(collectiveKey));
-        return new CkksPublicKey(parameters, collectiveKey.P0.Clone(), collectiveKey.P1.Clone(), mp.Parties, 19.0 * mp.Parties);
-    }
 }

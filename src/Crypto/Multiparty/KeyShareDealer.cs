@@ -6,12 +6,12 @@ namespace SecAgg.Crypto.Multiparty;
 
 /// <summary>
 /// t-of-N dealing of protocol v2 (docs/threat-model.md, "Key epoch" item 5; always, also for t = N), Lattigo's
-/// Thresholdizer shape: dealer i Shamir-shares NTT(s_i) over every prime field Z_{q_l} with a polynomial of degree t − 1
+/// Thresholdizer's shape: dealer i Shamir-shares NTT(s_i) over every prime field Z_{q_l} with a polynomial of degree t − 1
 /// at the points 1..N (<see cref="GenerateShares(KeyShareSecret)"/>), sends share j to party j in its envelope, and
 /// party j keeps the N shares it receives, one per dealer, separately (<see cref="AggregateShares"/> →
 /// <see cref="ThresholdKeyShares"/>): a decryption session needs Σ_{i∈U} f_i(j) for the session's U, not Σ over all.
 /// <para>
-/// Seeded dealing (as v1's): the t − 1 parties after the dealer (cyclically) receive a fresh 32-byte seed whose uniform
+/// Seeded dealing: the t − 1 parties after the dealer (cyclically) receive a fresh 32-byte seed whose uniform
 /// expansion is their share, and the polynomial is fixed through those values and NTT(s_i) at 0; uniform independent
 /// values at t − 1 nonzero points are exactly as distributed as uniform coefficients, so any t − 1 shares are uniform
 /// and independent of s_i.

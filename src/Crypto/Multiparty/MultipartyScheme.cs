@@ -1,13 +1,12 @@
 namespace SecAgg.Crypto.Multiparty;
 
-/// <summary>Which scheme a set of <see cref="MultipartyParameters"/> serves. Keys, Shamir shares and decryption
-/// secrets are scheme-independent RLWE objects; ciphertexts and decryption finalization are not.</summary>
+/// <summary>Which scheme a set of <see cref="AggregationParameters"/> serves. Key shares and Shamir dealing are
+/// scheme-independent RLWE objects; the plaintext encoding of a chunk and the decoding of a sum are not.</summary>
 public enum MultipartyScheme
 {
-    /// <summary>Packed BFV (<see cref="CollectiveEncryptor"/>, <see cref="CompactCiphertext"/>, <see cref="DecryptionShareProtocol"/>).</summary>
+    /// <summary>Packed BFV-style encoding: k values of b bits per coefficient, sums exact mod 2^b.</summary>
     Bfv = 0,
 
-    /// <summary>CKKS (<see cref="Ckks.CkksEncryptor"/> with <see cref="Ckks.CkksPublicKey.FromCollective"/>,
-    /// <see cref="CkksDecryptionShareProtocol"/>).</summary>
+    /// <summary>CKKS encoding: real values in the canonical embedding's slots, sums approximate.</summary>
     Ckks = 1,
 }

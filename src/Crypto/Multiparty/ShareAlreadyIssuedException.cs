@@ -1,7 +1,7 @@
 namespace SecAgg.Crypto.Multiparty;
 
-/// <summary>A decryption share was already issued for this ciphertext (v1) or for this (epoch, round, chunk) to
-/// another session (v2), so the request cannot be served; the message says what to do.</summary>
+/// <summary>A decryption share was already issued for this (epoch, round, chunk) to another session, so the request
+/// cannot be served; the message says what to do.</summary>
 public sealed class ShareAlreadyIssuedException : InvalidOperationException
 {
     /// <summary>Creates the exception.</summary>

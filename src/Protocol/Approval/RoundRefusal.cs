@@ -53,4 +53,13 @@ public enum RoundRefusal
 
     /// <summary>The member asked to answer is not in D.</summary>
     MemberNotInDecryptionSet,
+
+    /// <summary>The session's chunk count is not the one the member computes from its own consortium file.</summary>
+    ChunkCountMismatch,
+
+    /// <summary>The member's decryption ledger holds another session for this (epoch, round).</summary>
+    ShareAlreadyIssued,
+
+    /// <summary>Answering the session would exceed the member's share cap Q_cap for the key epoch (start a new key epoch).</summary>
+    ShareBudgetExhausted,
 }

@@ -16,7 +16,8 @@ namespace SecAgg.Protocol.Epoch;
 /// and epoch, every roster member exactly once, and this participant's own commit unchanged. Only then <see cref="CreateReveal"/>
 /// signs EpochReveal(r_i) and <see cref="CreateEnvelope"/> gives the envelope over the verified ka keys.</item>
 /// <item><see cref="DeriveSeed"/> takes all N signed reveals, checks each against its commit and returns
-/// <b>seed = SHA-256("secagg/v2/epoch-seed" ‖ consortium digest ‖ epoch (u64 LE) ‖ r_1 ‖ … ‖ r_N)</b> in roster order.
+/// <b>seed = SHA-256("secagg/v2/epoch-seed" ‖ consortium digest ‖ epoch (u64 LE) ‖ r_1 ‖ … ‖ r_N)</b> in roster order
+/// (<see cref="EpochSeed"/>, which the aggregator uses to derive the same public seed).
 /// One honest r_i makes it uniform; a party that sees the others' reveals can only abort, not choose.</item>
 /// </list>
 /// Failures throw <see cref="KeyEpochException"/> naming the participant. Not thread-safe (one join at a time).
@@ -26,7 +27,6 @@ public sealed class EpochSeedBeacon : IDisposable
     private const int ContributionBytes = EpochReveal.ContributionBytes;
     private const int ChecksumBytes = 32;
     private static readonly byte[] StateMagic = "SAEB"u8.ToArray();
-    private static readonly byte[] SeedDomain = "secagg/v2/epoch-seed"u8.ToArray();
 
     private readonly PinnedRoster _roster;
     private readonly StatementSigner _signer;
@@ -183,25 +183,7 @@ public sealed class EpochSeedBeacon : IDisposable
     public byte[] DeriveSeed(IReadOnlyCollection<SignedStatement> reveals)
     {
         EpochCommit[] commits = RequireVerified("derive the epoch seed");
-        EpochReveal[] ordered = VerifyAll<EpochReveal>(reveals, "reveal");
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(SeedDomain);
-        hash.AppendData(_roster.Descriptor.Digest.Span);
-        Span<byte> epoch = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(epoch, Epoch);
-        hash.AppendData(epoch);
-        for (int i = 0; i < ordered.Length; i++)
-        {
-            if (!ordered[i].Matches(commits[i]))
-            {
-                throw new KeyEpochException(ordered[i].ParticipantId,
-                    $"The epoch reveal of '{ordered[i].ParticipantId}' does not match its commit (SHA-256 of the revealed r differs from the committed one); the epoch is refused.");
-            }
-
-            hash.AppendData(ordered[i].SeedContribution.Span);
-        }
-
-        return hash.GetHashAndReset();
+        return EpochSeed.FromVerifiedCommits(_roster, Epoch, commits, reveals);
     }
 
     /// <summary>The share envelope of this participant over the verified commits' key-agreement keys.</summary>
@@ -241,41 +223,5 @@ public sealed class EpochSeedBeacon : IDisposable
         ?? throw new InvalidOperationException($"'{ParticipantId}' cannot {action} in epoch {Epoch} before all N epoch commits are verified (VerifyCommits).");
 
     private T[] VerifyAll<T>(IReadOnlyCollection<SignedStatement> signed, string what)
-        where T : Statement
-    {
-        ArgumentNullException.ThrowIfNull(signed);
-        ConsortiumDescriptor d = _roster.Descriptor;
-        var verifier = new StatementVerifier(_roster, Epoch);
-        var ordered = new T[d.ParticipantCount];
-        foreach (SignedStatement s in signed)
-        {
-            T statement;
-            try
-            {
-                statement = verifier.Verify<T>(s);
-            }
-            catch (StatementRejectedException e)
-            {
-                string who = e.ParticipantId ?? "(unreadable)";
-                throw new KeyEpochException(who, $"The epoch {what} of '{who}' was refused, so the epoch cannot complete: {e.Message}", e);
-            }
-
-            int index = d.IndexOf(statement.ParticipantId);
-            if (ordered[index] is not null)
-            {
-                throw new KeyEpochException(statement.ParticipantId, $"Two epoch {what}s of '{statement.ParticipantId}' were presented for epoch {Epoch}; each participant makes exactly one.");
-            }
-
-            ordered[index] = statement;
-        }
-
-        string[] missing = [.. d.Roster.Where((_, i) => ordered[i] is null).Select(e => e.ParticipantId)];
-        if (missing.Length > 0)
-        {
-            throw new KeyEpochException(missing[0],
-                $"No epoch {what} from {string.Join(", ", missing.Select(id => $"'{id}'"))} ({missing.Length} of {d.ParticipantCount} missing); all N are needed before the epoch goes on.");
-        }
-
-        return ordered;
-    }
+        where T : Statement => EpochSeed.VerifyAll<T>(_roster, Epoch, signed, what);
 }

@@ -57,7 +57,7 @@ public sealed record ConsortiumDescriptorLiteral
     /// <summary>The consortium's ε budget over all rounds.</summary>
     public required double EpsilonBudget { get; init; }
 
-    /// <summary>κ: statistical security of the decryption shares over an epoch (SD &lt;= 2^−κ), 16..128; 40 by default.</summary>
+    /// <summary>κ: statistical security of the decryption shares over an epoch (SD &lt;= 2^−κ), 20..128 (below 40 only for the insecure test preset); 40 by default.</summary>
     public int StatisticalSecurity { get; init; } = 40;
 
     /// <summary>Q_cap: (round, chunk) pairs a member answers per key epoch, 1..2^40; 2^16 by default.</summary>

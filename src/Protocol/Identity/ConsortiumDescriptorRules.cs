@@ -22,9 +22,9 @@ internal static class ConsortiumDescriptorRules
         CheckCounts(d, n, errors);
         CheckHe(d, errors);
         CheckDp(d, errors);
-        if (d.StatisticalSecurity is < 16 or > 128)
+        if (d.StatisticalSecurity is < 20 or > 128)
         {
-            errors.Add($"statistical security κ = {d.StatisticalSecurity} must be in 16..128 (the design uses 40: shares within 2^-40 of simulated ones)");
+            errors.Add($"statistical security κ = {d.StatisticalSecurity} must be in 20..128 (the design uses 40: shares within 2^-40 of simulated ones)");
         }
 
         if (d.ShareCap < 1 || d.ShareCap > 1L << 40)

@@ -57,6 +57,13 @@ internal ref struct ByteReader
     }
 
     /// <summary>Throws unless every byte was read.</summary>
+    /// <summary>u32 LE length ‖ that many bytes.</summary>
+    public ReadOnlySpan<byte> LengthPrefixed(string field)
+    {
+        uint length = U32($"{field} length");
+        return Take(length > int.MaxValue ? -1 : (int)length, field);
+    }
+
     public readonly void End()
     {
         if (Remaining != 0)

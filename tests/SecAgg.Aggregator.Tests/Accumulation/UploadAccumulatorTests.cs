@@ -104,7 +104,7 @@ public sealed class UploadAccumulatorTests
         }
 
         h.Time.Advance(TimeSpan.FromMinutes(31));
-        await h.Coordinator.BeginDecryptionAsync(1, ["a", "b"], new byte[] { 1 });
+        await h.BeginDecryptionAsync(1, ["a", "b"], new byte[] { 1 });
         Assert.Equal(UploadRefusal.Late, await RefusalOf(() => h.SendAsync(1, "f", h.MakeUpload(1, "f"))));
         await h.AssertSumIsAsync(1, [.. ups.Select(u => u.up)]);
     }

@@ -21,8 +21,8 @@ if (args.Length == 6 && args[0] == "serve")
         ServerCertificate = SecAgg.Aggregator.Service.AggregatorHostOptions.LoadCertificate(args[2], args[3]),
         ModelLayout = new SecAgg.Quantize.Ddg.TensorLayout([new SecAgg.Quantize.Ddg.TensorSpec("dense.weight", [60, 10]), new SecAgg.Quantize.Ddg.TensorSpec("dense.bias", [10])]),
         Storage = args[4] == "postgres"
-            ? new SecAgg.Aggregator.Config.StorageConfig(SecAgg.Aggregator.Config.StorageProvider.Postgres, null, args[5])
-            : new SecAgg.Aggregator.Config.StorageConfig(SecAgg.Aggregator.Config.StorageProvider.Sqlite, args[5], null),
+            ? new SecAgg.Protocol.Consortium.StorageConfig(SecAgg.Protocol.Consortium.StorageProvider.Postgres, null, args[5])
+            : new SecAgg.Protocol.Consortium.StorageConfig(SecAgg.Protocol.Consortium.StorageProvider.Sqlite, args[5], null),
         AllowInsecureParameters = true,
         TickInterval = TimeSpan.FromMilliseconds(100),
     });

@@ -1,4 +1,4 @@
-using SecAgg.Aggregator.Config;
+using SecAgg.Protocol.Consortium;
 using SecAgg.Aggregator.Rounds;
 using SecAgg.Aggregator.Tests.Support;
 
@@ -17,11 +17,10 @@ public sealed class RoundCoordinatorTests
         }
 
         h.Time.Advance(TimeSpan.FromMinutes(30));
-        Assert.Equal(CollectionDecision.Decrypt, await h.Coordinator.DecideCollectionAsync(round));
-        await h.Coordinator.BeginDecryptionAsync(round, ["a", "b"], BitConverter.GetBytes(round));
+        Assert.Equal(CollectionDecision.Close, await h.Coordinator.DecideCollectionAsync(round));
+        await h.BeginDecryptionAsync(round, ["a", "b"], BitConverter.GetBytes(round));
         foreach (string m in new[] { "a", "b" })
         {
-            await h.Coordinator.RequestShareAsync(round, m);
             await h.Coordinator.ReceiveShareAsync(round, m);
         }
 
@@ -100,8 +99,7 @@ public sealed class RoundCoordinatorTests
         await h.SendAsync(1, "b", h.MakeUpload(1, "b"));
         Assert.Equal(CollectionDecision.KeepCollecting, await h.Coordinator.DecideCollectionAsync(1));
         h.Time.Advance(TimeSpan.FromMinutes(30));
-        await h.Coordinator.BeginDecryptionAsync(1, ["a", "b", "c"], new byte[] { 3 });
-        await h.Coordinator.RequestShareAsync(1, "a");
+        await h.BeginDecryptionAsync(1, ["a", "b"], new byte[] { 3 });
         await h.Coordinator.ReceiveShareAsync(1, "a");
         h.Time.Advance(TimeSpan.FromMinutes(9));
         Assert.Single(await h.Coordinator.ApplyDeadlinesAsync());
@@ -109,7 +107,7 @@ public sealed class RoundCoordinatorTests
         Assert.Empty(await h.Coordinator.ApplyDeadlinesAsync());
         var r = await h.Store.GetRoundAsync(1);
         Assert.Equal(RoundStage.Aborted, r!.Stage);
-        Assert.Contains("missing at the deadline from b, c", r.AbortReason, StringComparison.Ordinal);
+        Assert.Contains("missing at the deadline from b", r.AbortReason, StringComparison.Ordinal);
         await Assert.ThrowsAsync<RoundStateException>(() => h.Coordinator.PublishAsync(1, 2));
         Assert.Empty(await h.Store.GetLedgerAsync());
     }
@@ -124,9 +122,8 @@ public sealed class RoundCoordinatorTests
             await h.SendAsync(1, id, h.MakeUpload(1, id));
         }
 
-        Assert.Equal(CollectionDecision.Decrypt, await h.Coordinator.DecideCollectionAsync(1)); // everyone in before the deadline
-        await h.Coordinator.BeginDecryptionAsync(1, ["a", "b"], new byte[] { 4 });
-        await h.Coordinator.RequestShareAsync(1, "a");
+        Assert.Equal(CollectionDecision.Close, await h.Coordinator.DecideCollectionAsync(1)); // everyone in before the deadline
+        await h.BeginDecryptionAsync(1, ["a", "b"], new byte[] { 4 });
         var r = await h.Coordinator.DropOutAsync(1, "b");
         Assert.Equal(RoundStage.Aborted, r.Stage);
         await Assert.ThrowsAsync<RoundStateException>(() => h.Coordinator.ReceiveShareAsync(1, "a"));

@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using Grpc.Core;
 using Grpc.Health.V1;
-using SecAgg.Participant.Client;
+using SecAgg.Aggregator.Tests.Support;
 using SecAgg.Proto.V1;
+using SecAgg.Protocol.Consortium;
 using SecAgg.Security;
 using WireStage = SecAgg.Proto.V1.RoundStage;
 
@@ -48,7 +49,7 @@ public sealed class CallerAndDeadlineTests
         Assert.Contains($"check the certificate-sha256 of participant '{h.Ids[0]}' in the consortium file (it pins {pinned})", e.Status.Detail, StringComparison.Ordinal);
 
         // The pinned certificate of the same participant is accepted.
-        await h.Participant(h.Ids[0]).UploadKeyShareAsync();
+        Assert.Equal(1u, (await h.Participant(h.Ids[0]).CommitAsync()).Received);
     }
 
     [Fact]
@@ -60,9 +61,8 @@ public sealed class CallerAndDeadlineTests
         Assert.Contains(pin, config, StringComparison.Ordinal);
         File.WriteAllText(h.ConfigPath, config.Replace($"certificate-sha256: {pin}", $"certificate-subject: \"CN={h.Ids[1]}\"", StringComparison.Ordinal));
 
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(h.StartAsync);
-        Assert.Contains($"participants {h.Ids[1]} have no certificate-sha256 pin", e.Message, StringComparison.Ordinal);
-        Assert.Contains("a certificate subject alone never authenticates", e.Message, StringComparison.Ordinal);
+        var e = await Assert.ThrowsAsync<ConsortiumConfigException>(h.StartAsync);
+        Assert.Contains($"('{h.Ids[1]}') is identified by certificate-subject only; a subject never authenticates", Assert.Single(e.Errors), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -72,21 +72,16 @@ public sealed class CallerAndDeadlineTests
         h.DefaultCallDeadline = TimeSpan.FromSeconds(1);
         await h.StartAsync();
         TestParticipant[] ps = h.Ids.Select(h.Participant).ToArray();
-        foreach (TestParticipant p in ps)
-        {
-            await p.UploadKeyShareAsync();
-        }
-
+        await h.JoinEpochAsync();
         await h.WaitForStageAsync(1, WireStage.Open);
 
-        // FetchDecryptionRequests stays open while the round collects; with no client deadline the server's ends it.
-        using var channel = AggregatorChannel.Create(h.Address, h.Certificates[h.Ids[0]], h.Ca.Certificate, new AggregatorChannelOptions { DefaultCallDeadline = null });
-        var rounds = new Proto.V1.Rounds.RoundsClient(channel.CallInvoker);
+        // GetDecryptionSession waits while the round collects; with no client deadline the server's ends it.
+        using var channel = TestChannel.Create(h.Address, h.Certificates[h.Ids[0]], h.Ca.Certificate);
+        var rounds = new Proto.V1.Rounds.RoundsClient(channel);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         RpcException e = await ServiceHarness.AssertStatusAsync(StatusCode.DeadlineExceeded, async () =>
         {
-            using var call = rounds.FetchDecryptionRequests(new FetchDecryptionRequestsRequest { Round = 1 });
-            await call.ResponseStream.MoveNext();
+            await rounds.GetDecryptionSessionAsync(new GetDecryptionSessionRequest { Round = 1, WaitMillis = 60_000 });
         });
         Assert.Contains("default deadline", e.Status.Detail, StringComparison.Ordinal);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"the call ended only after {watch.Elapsed}");
@@ -94,8 +89,7 @@ public sealed class CallerAndDeadlineTests
         // A call that sets its own deadline keeps it (here shorter than the server's).
         RpcException own = await ServiceHarness.AssertStatusAsync(StatusCode.DeadlineExceeded, async () =>
         {
-            using var call = rounds.FetchDecryptionRequests(new FetchDecryptionRequestsRequest { Round = 1 }, deadline: DateTime.UtcNow.AddMilliseconds(300));
-            await call.ResponseStream.MoveNext();
+            await rounds.GetDecryptionSessionAsync(new GetDecryptionSessionRequest { Round = 1, WaitMillis = 60_000 }, deadline: DateTime.UtcNow.AddMilliseconds(300));
         });
         Assert.DoesNotContain("default deadline", own.Status.Detail, StringComparison.Ordinal);
     }

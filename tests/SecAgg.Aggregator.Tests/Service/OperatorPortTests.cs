@@ -36,10 +36,7 @@ public sealed class OperatorPortTests
     private static async Task<TestParticipant[]> RunOneRoundAsync(ServiceHarness h, bool refuseOne = true)
     {
         TestParticipant[] ps = h.Ids.Select(h.Participant).ToArray();
-        foreach (TestParticipant p in ps)
-        {
-            await p.UploadKeyShareAsync();
-        }
+        await h.JoinEpochAsync();
 
         await h.WaitForStageAsync(1, WireStage.Open);
         if (refuseOne)

@@ -3,16 +3,14 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
-using SecAgg.Aggregator.Config;
-using SecAgg.Aggregator.Service;
-using SecAgg.Aggregator.Tests.Support;
-using SecAgg.Crypto.Multiparty;
-using SecAgg.Proto.V1;
-using SecAgg.Protocol;
-using SecAgg.Quantize.Ddg;
 using Grpc.Core;
 using Grpc.Health.V1;
-using SecAgg.Participant.Client;
+using SecAgg.Aggregator.Service;
+using SecAgg.Aggregator.Tests.Support;
+using SecAgg.Proto.V1;
+using SecAgg.Protocol;
+using SecAgg.Protocol.Consortium;
+using SecAgg.Quantize.Ddg;
 using SecAgg.Security;
 
 namespace SecAgg.Aggregator.Tests.Service;
@@ -75,7 +73,9 @@ internal sealed class ServiceHarness : IAsyncDisposable
     /// <summary>How the service speaks to <see cref="OtlpEndpoint"/>.</summary>
     public OtlpTransport OtlpProtocol { get; set; }
 
-    public static async Task<ServiceHarness> CreateAsync(string engine, int parties = 3, int minParticipants = 2, string collect = "60s", string decrypt = "60s", int rounds = 1, int? threshold = null, double budget = 1e300, int? maxWeight = null, string scheme = "bfv")
+    public static async Task<ServiceHarness> CreateAsync(
+        string engine, int parties = 3, int minParticipants = 2, string collect = "60s", string decrypt = "60s", int rounds = 1, int? threshold = null,
+        double budget = 1e300, int? maxWeight = null, string scheme = "bfv", string approve = "60s")
     {
         var h = new ServiceHarness(await StoreFactory.CreateAsync(engine), engine, parties, threshold ?? parties);
         var participants = string.Concat(h.Ids.Select(id =>
@@ -86,12 +86,14 @@ internal sealed class ServiceHarness : IAsyncDisposable
             participants:
             {participants}threshold: {h.Threshold}
             min-participants: {minParticipants}
+            model-dimension: {Layout.TotalLength}
             {(maxWeight is int mw ? $"max-weight: {mw}" : "")}
             deadlines:
               collect: {collect}
+              approve: {approve}
               decrypt: {decrypt}
             he:
-              preset: {(scheme == "ckks" ? ProtocolPresets.InsecureForTestsCkksName : ProtocolPresets.InsecureForTestsName)}
+              preset: {ProtocolPresets.InsecureForTestsName}
               scheme: {scheme}
             dp:
               bits: 16
@@ -138,7 +140,83 @@ internal sealed class ServiceHarness : IAsyncDisposable
         }
     }
 
-    public TestParticipant Participant(string id) => new(id, Certificates[id], this);
+    private readonly Dictionary<string, TestParticipant> _participants = [];
+
+    /// <summary>The participant <paramref name="id"/> (one per harness, so its key epoch and state survive aggregator restarts).</summary>
+    public TestParticipant Participant(string id)
+    {
+        lock (_participants)
+        {
+            if (!_participants.TryGetValue(id, out TestParticipant? p))
+            {
+                p = new TestParticipant(id, Certificates[id], this, Path.Combine(_dir, "state-" + id));
+                _participants[id] = p;
+            }
+
+            return p;
+        }
+    }
+
+    /// <summary>The consortium file as a participant reads it (its own copy: the same file here).</summary>
+    public ConsortiumConfig Config => _config ??= ConsortiumConfigLoader.Load(ConfigPath);
+
+    private ConsortiumConfig? _config;
+
+    /// <summary>Starts the aggregator, runs the key epoch with every participant and waits until round 1 is open.</summary>
+    public async Task StartWithEpochAsync()
+    {
+        await StartAsync();
+        await JoinEpochAsync();
+        await WaitForStageAsync(1, Proto.V1.RoundStage.Open);
+    }
+
+    /// <summary>Every participant in <paramref name="participants"/> approves round <paramref name="round"/>'s list once it is APPROVING.</summary>
+    public async Task ApproveAllAsync(ulong round, IEnumerable<TestParticipant> participants)
+    {
+        await WaitForStageAsync(round, Proto.V1.RoundStage.Approving);
+        foreach (TestParticipant t in participants)
+        {
+            await t.ApproveAsync(round);
+        }
+    }
+
+    /// <summary>Every participant uploads, approves, D answers; returns when the round is published.</summary>
+    public async Task CompleteRoundAsync(ulong round, IReadOnlyList<TestParticipant> participants, int seed)
+    {
+        foreach (TestParticipant p in participants)
+        {
+            await p.UploadAsync(round, TestParticipant.RandomUpdate(seed));
+        }
+
+        await ApproveAllAsync(round, participants);
+        await WaitForStageAsync(round, Proto.V1.RoundStage.Decrypting);
+        foreach (TestParticipant p in participants)
+        {
+            await p.DecryptAsync(round);
+        }
+
+        await WaitForStageAsync(round, Proto.V1.RoundStage.Published);
+    }
+
+    /// <summary>Runs the key epoch with every participant, step by step, until the epoch is READY.</summary>
+    public async Task JoinEpochAsync()
+    {
+        TestParticipant[] all = [.. Ids.Select(Participant)];
+        foreach (TestParticipant p in all)
+        {
+            await p.CommitAsync();
+        }
+
+        foreach (TestParticipant p in all)
+        {
+            await p.RevealAndDealAsync();
+        }
+
+        foreach (TestParticipant p in all)
+        {
+            await p.CompleteAsync();
+        }
+    }
 
     /// <summary>The aggregator as a separate process (CrashChild serve), started by <see cref="StartProcessAsync"/>.</summary>
     public System.Diagnostics.Process? Child { get; private set; }
@@ -204,7 +282,7 @@ internal sealed class ServiceHarness : IAsyncDisposable
 
     /// <summary>The generated clients over one channel per certificate and aggregator address (null: no client certificate).</summary>
     public TestClient Client(X509Certificate2? certificate) =>
-        _clients.GetOrAdd((Address, certificate), key => new TestClient(AggregatorChannel.Create(key.Item1, key.Item2, Ca.Certificate, new AggregatorChannelOptions { DefaultCallDeadline = TimeSpan.FromSeconds(60) })));
+        _clients.GetOrAdd((Address, certificate), key => new TestClient(TestChannel.Create(key.Item1, key.Item2, Ca.Certificate)));
 
     /// <summary>
     /// A handler for the operator port: TLS that trusts the consortium CA for the server, no client certificate, HTTP/2
@@ -224,6 +302,11 @@ internal sealed class ServiceHarness : IAsyncDisposable
         foreach (TestClient c in _clients.Values)
         {
             c.Dispose();
+        }
+
+        foreach (TestParticipant p in _participants.Values)
+        {
+            p.Dispose();
         }
 
         await StopAsync();
@@ -252,23 +335,6 @@ internal sealed class ServiceHarness : IAsyncDisposable
             yield return item;
             await Task.Yield();
         }
-    }
-
-    /// <summary>Every participant uploads an update (seed <paramref name="seed"/>) and answers decryption; returns at publication.</summary>
-    public async Task CompleteRoundAsync(ulong round, IReadOnlyList<TestParticipant> participants, int seed)
-    {
-        foreach (TestParticipant p in participants)
-        {
-            await p.UploadAsync(round, TestParticipant.RandomUpdate(seed));
-        }
-
-        await WaitForStageAsync(round, Proto.V1.RoundStage.Decrypting);
-        foreach (TestParticipant p in participants)
-        {
-            await p.DecryptAsync(round);
-        }
-
-        await WaitForStageAsync(round, Proto.V1.RoundStage.Published);
     }
 
     /// <summary>Polls the round's status as <paramref name="observer"/> (default the first participant; polling counts as liveness).</summary>
@@ -301,165 +367,15 @@ internal sealed class ServiceHarness : IAsyncDisposable
 }
 
 /// <summary>The generated KeyEpoch, Rounds and Health clients over one channel to the aggregator.</summary>
-internal sealed class TestClient(AggregatorChannel channel) : IDisposable
+internal sealed class TestClient(Grpc.Net.Client.GrpcChannel channel) : IDisposable
 {
-    public KeyEpoch.KeyEpochClient KeyEpoch { get; } = new(channel.CallInvoker);
+    public KeyEpoch.KeyEpochClient KeyEpoch { get; } = new(channel);
 
-    public Proto.V1.Rounds.RoundsClient Rounds { get; } = new(channel.CallInvoker);
+    public Proto.V1.Rounds.RoundsClient Rounds { get; } = new(channel);
 
-    public Health.HealthClient Health { get; } = new(channel.CallInvoker);
+    public Health.HealthClient Health { get; } = new(channel);
 
     public void Dispose() => channel.Dispose();
-}
-
-/// <summary>A minimal participant over the generated clients (the real one is SecAgg.Participant's client).</summary>
-internal sealed class TestParticipant(string id, X509Certificate2 certificate, ServiceHarness harness)
-{
-    private PartySecret? _secret;
-    private MultipartyParameters? _he;
-    private CiphertextScheme? _scheme;
-    private Crypto.Multiparty.CollectivePublicKey? _key;
-
-    public string Id { get; } = id;
-
-    public TestClient Client => harness.Client(certificate);
-
-    public async Task UploadKeyShareAsync()
-    {
-        TestClient c = Client;
-        EpochInfo info = await c.KeyEpoch.GetEpochInfoAsync(new GetEpochInfoRequest { EpochId = 1 });
-        _scheme = ContractMapping.SchemeFromContract(info.HeParameters, info.Participants.Count, (int)info.Threshold, allowInsecureForTests: true);
-        _he = _scheme.KeyParameters;
-        int point = (int)info.Participants.Single(p => p.ParticipantId == Id).ShamirPoint;
-        _secret ??= PartySecret.Generate(_he, point);
-        var protocol = new PublicKeyGenProtocol(_he);
-        PublicKeyShare share = protocol.AllocateShare();
-        protocol.GenerateShare(_secret, CommonReferencePolynomial.Expand(_he, info.CrsSeed.Span), share);
-        await c.KeyEpoch.UploadPublicKeyShareAsync(new UploadPublicKeyShareRequest { EpochId = 1, ParticipantId = Id, PublicKeyShare = ByteString.CopyFrom(share.Serialize()) });
-    }
-
-    private ThresholdSecretShare? _thresholdShare;
-
-    /// <summary>
-    /// Deals Shamir shares of the secret to the other members through the aggregator's relay. (A real
-    /// participant encrypts each blob pairwise; the test sends the serialized share, which the relay never reads.)
-    /// </summary>
-    public async Task<UploadThresholdSharesResponse> DealAsync()
-    {
-        ShamirShare[] dealt = new Thresholdizer(_he!).GenerateShares(_secret!);
-        var blobs = harness.Ids.Select((rid, j) => (rid, j)).Where(x => x.rid != Id)
-            .Select(x => new ThresholdShareBlob { EpochId = 1, SenderId = Id, RecipientId = x.rid, Ciphertext = ByteString.CopyFrom(dealt[x.j].Serialize()) });
-        _ownDealt = dealt[_secret!.PartyId - 1];
-        return await Client.KeyEpoch.UploadThresholdShares().SendAsync(ServiceHarness.Stream(blobs.ToList()));
-    }
-
-    private ShamirShare? _ownDealt;
-
-    /// <summary>Collects the shares dealt to this member and combines them into its threshold secret share.</summary>
-    public async Task<int> CollectAsync(uint waitMillis = 0)
-    {
-        var received = new List<ShamirShare> { _ownDealt! };
-        await foreach (ThresholdShareBlob b in Client.KeyEpoch.FetchThresholdShares(new FetchThresholdSharesRequest { EpochId = 1, WaitMillis = waitMillis }).ResponseStream.ReadAllAsync())
-        {
-            Assert.Equal(Id, b.RecipientId);
-            received.Add(ShamirShare.Deserialize(_he!, b.Ciphertext.Span));
-        }
-
-        _thresholdShare = new Thresholdizer(_he!).AggregateShares(_secret!.PartyId, received);
-        return received.Count - 1;
-    }
-
-    public async Task<RoundParameters> RoundAsync(ulong round)
-    {
-        TestClient c = Client;
-        if (_key is null)
-        {
-            Proto.V1.CollectivePublicKey k = await c.KeyEpoch.GetCollectivePublicKeyAsync(new GetCollectivePublicKeyRequest { EpochId = 1 });
-            Assert.Equal(SHA256.HashData(k.PublicKeyP0.Span), k.PublicKeyDigest.ToByteArray());
-            _key = Crypto.Multiparty.CollectivePublicKey.Deserialize(_he!, k.PublicKeyP0.Span);
-        }
-
-        RoundConfig cfg = await c.Rounds.GetRoundConfigAsync(new GetRoundConfigRequest { Round = round });
-        return RoundParameters.FromContract(cfg, harness.Ids.Length, harness.Threshold, allowInsecureForTests: true);
-    }
-
-    public async Task<List<CiphertextUploadMessage>> EncryptAsync(ulong round, float[] update, ulong weight = 1)
-    {
-        RoundParameters p = await RoundAsync(round);
-        byte[][] chunks = new UpdateEncryptor(p, _key!).Encrypt(update, weight);
-        var messages = new List<CiphertextUploadMessage>
-        {
-            new() { Header = new UploadHeader { Round = round, TotalChunks = (uint)chunks.Length, UploadId = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(16)), ParameterDigest = ByteString.CopyFrom(p.ParameterDigest), Weight = weight, ParticipantId = Id } },
-        };
-        messages.AddRange(chunks.Select((b, i) => new CiphertextUploadMessage { Chunk = new CiphertextChunk { Round = round, ChunkIndex = (uint)i, Ciphertext = ByteString.CopyFrom(b) } }));
-        return messages;
-    }
-
-    public Task<UploadCiphertextsResponse> SendAsync(IEnumerable<CiphertextUploadMessage> messages) =>
-        Client.Rounds.UploadCiphertexts().SendAsync(ServiceHarness.Stream(messages));
-
-    public async Task<UploadCiphertextsResponse> UploadAsync(ulong round, float[] update, ulong weight = 1) => await SendAsync(await EncryptAsync(round, update, weight));
-
-    /// <summary>Fetches every decryption request of the round and answers it (all-N decryption).</summary>
-    public async Task<UploadDecryptionSharesResponse> DecryptAsync(ulong round) =>
-        await Client.Rounds.UploadDecryptionShares().SendAsync(ServiceHarness.Stream(await PrepareSharesAsync(round)));
-
-    /// <summary>Fetches the round's decryption requests and computes (without sending) one share per chunk.</summary>
-    public async Task<List<Proto.V1.DecryptionShare>> PrepareSharesAsync(ulong round)
-    {
-        TestClient c = Client;
-        DecryptionSecret? secret = null;
-        var shares = new List<Proto.V1.DecryptionShare>();
-        DecryptionSession? session = null;
-        await foreach (DecryptionStreamMessage m in c.Rounds.FetchDecryptionRequests(new FetchDecryptionRequestsRequest { Round = round }).ResponseStream.ReadAllAsync())
-        {
-            if (m.KindCase == DecryptionStreamMessage.KindOneofCase.Session)
-            {
-                session = m.Session;
-                EpochInfo info = await c.KeyEpoch.GetEpochInfoAsync(new GetEpochInfoRequest { EpochId = 1 });
-                int[] set = session.DecryptionSet.Select(id => (int)info.Participants.Single(p => p.ParticipantId == id).ShamirPoint).ToArray();
-                secret = _thresholdShare is null ? DecryptionSecret.ForAllParties(_secret!) : new Combiner(_he!, set).GetDecryptionSecret(_thresholdShare);
-                continue;
-            }
-
-            Assert.Equal(m.Request.CiphertextDigest.ToByteArray(), _scheme!.RequestDigest(m.Request.C1.Span));
-            byte[] share = _scheme.AnswerDecryption(new InMemoryShareLedger(), secret!, m.Request.C1.Span, (int)session!.Summands);
-            shares.Add(new Proto.V1.DecryptionShare { Round = round, ChunkIndex = m.Request.ChunkIndex, CiphertextDigest = m.Request.CiphertextDigest, Share = ByteString.CopyFrom(share), ParticipantId = Id });
-        }
-
-        Assert.NotNull(session);
-        Assert.Equal((int)session.TotalChunks, shares.Count);
-        secret!.Dispose();
-        return shares;
-    }
-
-    public async Task<(GlobalModelHeader Header, float[] Values)> DownloadModelAsync(ulong version = 0)
-    {
-        GlobalModelHeader? header = null;
-        var values = new List<float>();
-        await foreach (GlobalModelMessage m in Client.Rounds.DownloadGlobalModel(new DownloadGlobalModelRequest { ModelVersion = version }).ResponseStream.ReadAllAsync())
-        {
-            if (m.KindCase == GlobalModelMessage.KindOneofCase.Header)
-            {
-                header = m.Header;
-            }
-            else
-            {
-                Assert.Equal((ulong)values.Count, m.Data.Offset);
-                values.AddRange(m.Data.Values);
-            }
-        }
-
-        return (header!, values.ToArray());
-    }
-
-    public static float[] RandomUpdate(int seed)
-    {
-        var rng = new System.Random(seed); // test data only
-        return Enumerable.Range(0, Layout.TotalLength).Select(_ => (float)((rng.NextDouble() - 0.5) * 0.05)).ToArray();
-    }
-
-    private static TensorLayout Layout => ServiceHarness.Layout;
 }
 
 internal sealed class CapturingLoggerFactory(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILoggerFactory

@@ -1,7 +1,6 @@
 using SecAgg.Aggregator.Tests.Support;
 using SecAgg.Proto.V1;
 using Grpc.Core;
-using SecAgg.Participant.Client;
 using WireStage = SecAgg.Proto.V1.RoundStage;
 
 namespace SecAgg.Aggregator.Tests.Service;
@@ -14,8 +13,6 @@ namespace SecAgg.Aggregator.Tests.Service;
 /// </summary>
 public sealed class ServiceKillNineTests
 {
-    private const double Tolerance = 0.003;
-
     public static TheoryData<string> Engines => StoreFactory.Engines;
 
     [Theory]
@@ -25,11 +22,7 @@ public sealed class ServiceKillNineTests
         await using ServiceHarness h = await ServiceHarness.CreateAsync(engine);
         await h.StartProcessAsync();
         TestParticipant[] ps = h.Ids.Select(h.Participant).ToArray();
-        foreach (TestParticipant p in ps)
-        {
-            await p.UploadKeyShareAsync();
-        }
-
+        await h.JoinEpochAsync();
         await h.WaitForStageAsync(1, WireStage.Open);
         float[][] updates = [.. ps.Select((_, i) => TestParticipant.RandomUpdate(900 + i))];
         Assert.True((await ps[0].UploadAsync(1, updates[0])).Complete);
@@ -53,28 +46,26 @@ public sealed class ServiceKillNineTests
         await ServiceHarness.AssertStatusAsync(StatusCode.AlreadyExists, () => ps[0].UploadAsync(1, updates[0])); // never counted twice
         Assert.True((await Resume(ps[1], b)).Complete);
         Assert.True((await Resume(ps[2], c)).Complete);
+        await h.ApproveAllAsync(1, ps);
+
         RoundStatus decrypting = await h.WaitForStageAsync(1, WireStage.Decrypting);
         Assert.Equal(3u, decrypting.ParticipantsSubmitted);
 
         // Decryption: hospital-a answers everything, hospital-b half, then the service dies.
-        Assert.True((await ps[0].DecryptAsync(1)).Complete);
-        List<Proto.V1.DecryptionShare> bShares = await ps[1].PrepareSharesAsync(1);
+        Assert.True((await ps[0].DecryptAsync(1))!.Complete);
+        List<Proto.V1.DecryptionShare> bShares = (await ps[1].PrepareSharesAsync(1))!;
         Assert.False((await ps[1].Client.Rounds.UploadDecryptionShares().SendAsync(ServiceHarness.Stream(bShares.Take(1)))).Complete);
         await h.KillProcessAsync(); // mid-decryption
         await h.StartProcessAsync();
 
         Assert.Equal(WireStage.Decrypting, (await h.WaitForStageAsync(1, WireStage.Decrypting)).Stage);
         Assert.True((await ps[1].Client.Rounds.UploadDecryptionShares().SendAsync(ServiceHarness.Stream(bShares))).Complete); // the held share again, then the rest
-        Assert.True((await ps[2].DecryptAsync(1)).Complete);
+        Assert.True((await ps[2].DecryptAsync(1))!.Complete);
         await h.WaitForStageAsync(1, WireStage.Published);
         var (header, values) = await ps[0].DownloadModelAsync();
         Assert.Equal(3u, header.ParticipantsCounted);
         Assert.Equal(updates[0].Length, values.Length);
-        for (int j = 0; j < values.Length; j++)
-        {
-            double expected = updates.Average(u => (double)u[j]);
-            Assert.True(Math.Abs(values[j] - expected) <= Tolerance, $"coordinate {j}: {values[j]} vs {expected}");
-        }
+        WholeRoundTests.AssertMeanWithinBound(await ps[0].RoundAsync(1), updates, values);
     }
 
     /// <summary>Asks the aggregator what it holds of this upload and sends the rest (the whole upload when it knows none of it).</summary>

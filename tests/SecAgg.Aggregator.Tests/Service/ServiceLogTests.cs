@@ -20,20 +20,7 @@ public sealed class ServiceLogTests(ITestOutputHelper output)
         await using ServiceHarness h = await ServiceHarness.CreateAsync("sqlite", parties: 3, minParticipants: 2, threshold: 2);
         await h.StartAsync();
         TestParticipant[] ps = h.Ids.Select(h.Participant).ToArray();
-        foreach (TestParticipant p in ps)
-        {
-            await p.UploadKeyShareAsync();
-        }
-
-        foreach (TestParticipant p in ps)
-        {
-            await p.DealAsync();
-        }
-
-        foreach (TestParticipant p in ps)
-        {
-            await p.CollectAsync();
-        }
+        await h.JoinEpochAsync();
 
         await h.WaitForStageAsync(1, WireStage.Open);
         var sent = new List<byte[]>();
@@ -51,17 +38,11 @@ public sealed class ServiceLogTests(ITestOutputHelper output)
         await h.StopAsync();
         await h.StartAsync();
         await ps[2].SendAsync(c);
+        await h.ApproveAllAsync(1, ps);
         await h.WaitForStageAsync(1, WireStage.Decrypting);
         foreach (TestParticipant p in ps)
         {
-            try
-            {
-                await p.DecryptAsync(1);
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied)
-            {
-                // t = 2 of 3: one participant is not in the decryption set.
-            }
+            await p.DecryptAsync(1); // t = 2 of 3: one participant is not in the decryption set and answers nothing
         }
 
         await h.WaitForStageAsync(1, WireStage.Published);
@@ -82,14 +63,18 @@ public sealed class ServiceLogTests(ITestOutputHelper output)
         foreach (string id in h.Ids)
         {
             Logged("215", $"{id} read the epoch info");
-            Logged("201", $"public-key share of {id} accepted");
+            Logged("201", $"commit of {id} accepted");
+            Logged("201", $"reveal of {id} accepted");
+            Logged("201", $"acknowledgement of {id} accepted");
             Logged("216", $"threshold-share blobs from {id} stored for [");
             Logged("217", $"{id} received 2 threshold-share blobs");
-            Logged("218", $"{id} fetched the collective public key");
+            Logged("218", $"{id} acknowledged its key shares");
             Logged("203", $"upload of {id} counted");
         }
 
-        Logged("202", "collective public key ready");
+        Logged("202", "Key epoch 1 ready");
+        Logged("222", "Round 1: collection closed with 3 uploads");
+        Logged("223", "approval of", times: 3);
         Logged("1008", "Round 1 opened");
         Logged("204", "UploadCiphertexts refused for hospital-b: FailedPrecondition (DigestMismatch) parameter_digest does not match round 1's");
         Logged("214", "Round 1 found collecting at start-up (2 uploads counted); resuming it");
@@ -102,9 +87,10 @@ public sealed class ServiceLogTests(ITestOutputHelper output)
 
         // Stage changes, in order, each with the time spent in the stage it left.
         int opened = At("213", "Round 1: open -> collecting after");
-        int decrypting = At("213", "Round 1: collecting -> decrypting (time in collecting not measured: it began before this start)");
+        int approving = At("213", "Round 1: collecting -> approving (time in collecting not measured: it began before this start)");
+        int decrypting = At("213", "Round 1: approving -> decrypting after");
         int published = At("213", "Round 1: decrypting -> published after");
-        Assert.True(opened >= 0 && decrypting > opened && published > decrypting, string.Join("\n", lines));
+        Assert.True(opened >= 0 && approving > opened && decrypting > approving && published > decrypting, string.Join("\n", lines));
 
         // Ids, counts and statuses only: no ciphertext bytes in any encoding.
         string all = string.Join("\n", h.Logs);
@@ -121,10 +107,10 @@ public sealed class ServiceLogTests(ITestOutputHelper output)
         await using ServiceHarness h = await ServiceHarness.CreateAsync("sqlite");
         await h.StartAsync();
         TestParticipant p = h.Participant(h.Ids[0]);
-        await p.UploadKeyShareAsync();
-        await ServiceHarness.AssertStatusAsync(StatusCode.FailedPrecondition, () => p.Client.KeyEpoch.GetCollectivePublicKeyAsync(new GetCollectivePublicKeyRequest { EpochId = 1 }).ResponseAsync);
+        await p.CommitAsync();
+        await ServiceHarness.AssertStatusAsync(StatusCode.NotFound, () => p.Client.Rounds.GetRoundConfigAsync(new GetRoundConfigRequest()).ResponseAsync);
 
-        Assert.Contains(h.Logs, l => l.Contains("[219]", StringComparison.Ordinal) && l.Contains("GetCollectivePublicKey for hospital-a: not yet", StringComparison.Ordinal));
+        Assert.Contains(h.Logs, l => l.Contains("[219]", StringComparison.Ordinal) && l.Contains("GetRoundConfig for hospital-a: not yet", StringComparison.Ordinal));
         Assert.DoesNotContain(h.Logs, l => l.Contains("[204]", StringComparison.Ordinal));
         Assert.Empty(h.Host!.Services.GetRequiredService<RefusalJournal>().Recent());
     }

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Grpc.Core;
 using OxyPlot.Series;
-using SecAgg.Aggregator.Config;
+using SecAgg.Protocol.Consortium;
 using SecAgg.Aggregator.Privacy;
 using SecAgg.Aggregator.Service.Operator;
 using SecAgg.Aggregator.Tests.Support;
@@ -22,15 +22,16 @@ public sealed class StatusPageTests
     {
         // Two published rounds, then round 3 collecting with two of three uploads and one refused upload. A budget that
         // allows the three rounds (in the worst case), so the chart draws the budget line above the spent curve.
-        Quantize.Ddg.DdgParameters ddg = Protocol.ProtocolPresets.InsecureForTests(3, 3).Ddg.Create(3, ServiceHarness.Layout.TotalLength);
-        double worst = Protocol.RoundPrivacy.ComposedEpsilon(ddg, [3, 3, 2], 1e-6);
+        double worst;
+        await using (ServiceHarness planning = await ServiceHarness.CreateAsync("sqlite", rounds: 3))
+        {
+            worst = Protocol.RoundPrivacy.ComposedEpsilon(planning.Config.Preset, [3, 3, 2]);
+        }
+
         await using ServiceHarness h = await ServiceHarness.CreateAsync("sqlite", rounds: 3, budget: worst * 1.5);
         await h.StartAsync();
         TestParticipant[] ps = h.Ids.Select(h.Participant).ToArray();
-        foreach (TestParticipant p in ps)
-        {
-            await p.UploadKeyShareAsync();
-        }
+        await h.JoinEpochAsync();
 
         var sent = new List<byte[]>();
         for (ulong round = 1; round <= 2; round++)
@@ -39,10 +40,11 @@ public sealed class StatusPageTests
             foreach (TestParticipant p in ps)
             {
                 List<CiphertextUploadMessage> m = await p.EncryptAsync(round, TestParticipant.RandomUpdate((int)round));
-                sent.AddRange(m.Skip(1).Select(x => x.Chunk.Ciphertext.ToByteArray()));
+                sent.AddRange(m.Where(x => x.KindCase == CiphertextUploadMessage.KindOneofCase.Chunk).Select(x => x.Chunk.Ciphertext.ToByteArray()));
                 await p.SendAsync(m);
             }
 
+            await h.ApproveAllAsync(round, ps);
             await h.WaitForStageAsync(round, WireStage.Decrypting);
             foreach (TestParticipant p in ps)
             {
@@ -67,7 +69,7 @@ public sealed class StatusPageTests
         Assert.Matches(@"id=""round-stage"">collecting<", dom);
         Assert.Matches(@"id=""uploaded"">hospital-a, hospital-c<", dom);
         Assert.Contains("consortium <span id=\"consortium\">service-test</span>", dom, StringComparison.Ordinal);
-        Assert.Contains("ready (collective public key published)", text, StringComparison.Ordinal);
+        Assert.Contains("ready (every participant acknowledged its key shares)", text, StringComparison.Ordinal);
         Assert.Contains("uploads close", text, StringComparison.Ordinal);
         Assert.Matches(@"<div id=""epsilon-chart""><svg[^>]*>", dom);
         Assert.Contains(EpsilonChart.TotalTitle, dom, StringComparison.Ordinal);

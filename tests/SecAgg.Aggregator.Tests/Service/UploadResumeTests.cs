@@ -1,7 +1,6 @@
 using SecAgg.Aggregator.Tests.Support;
 using SecAgg.Proto.V1;
 using Grpc.Core;
-using SecAgg.Participant.Client;
 using WireStage = SecAgg.Proto.V1.RoundStage;
 
 namespace SecAgg.Aggregator.Tests.Service;
@@ -13,8 +12,6 @@ namespace SecAgg.Aggregator.Tests.Service;
 /// </summary>
 public sealed class UploadResumeTests
 {
-    private const double Tolerance = 0.003;
-
     public static TheoryData<string> Engines => StoreFactory.Engines;
 
     [Theory]
@@ -24,11 +21,7 @@ public sealed class UploadResumeTests
         await using ServiceHarness h = await ServiceHarness.CreateAsync(engine);
         await h.StartAsync();
         TestParticipant[] ps = h.Ids.Select(h.Participant).ToArray();
-        foreach (TestParticipant p in ps)
-        {
-            await p.UploadKeyShareAsync();
-        }
-
+        await h.JoinEpochAsync();
         await h.WaitForStageAsync(1, WireStage.Open);
         float[][] updates = [.. ps.Select((_, i) => TestParticipant.RandomUpdate(700 + i))];
 
@@ -51,6 +44,8 @@ public sealed class UploadResumeTests
         Assert.True(fresh.Complete);
 
         Assert.True((await ps[2].UploadAsync(1, updates[2])).Complete);
+        await h.ApproveAllAsync(1, ps);
+
         await h.WaitForStageAsync(1, WireStage.Decrypting);
         foreach (TestParticipant p in ps)
         {
@@ -60,10 +55,6 @@ public sealed class UploadResumeTests
         await h.WaitForStageAsync(1, WireStage.Published);
         var (header, values) = await ps[0].DownloadModelAsync();
         Assert.Equal(3u, header.ParticipantsCounted);
-        for (int j = 0; j < values.Length; j++)
-        {
-            double expected = updates.Average(u => (double)u[j]);
-            Assert.True(Math.Abs(values[j] - expected) <= Tolerance, $"coordinate {j}: {values[j]} vs {expected}");
-        }
+        WholeRoundTests.AssertMeanWithinBound(await ps[0].RoundAsync(1), updates, values);
     }
 }

@@ -197,7 +197,7 @@ public sealed class AggregatorStoreTests
         await h.SendAsync(1, "b", b);
         await h.Accumulator.ReceiveChunkAsync(Harness.Chunk(1, "c", 0, h.MakeUpload(1, "c")[0]));
         h.Time.Advance(TimeSpan.FromMinutes(31));
-        await h.Coordinator.BeginDecryptionAsync(1, ["a", "b"], new byte[] { 9 });
+        await h.BeginDecryptionAsync(1, ["a", "b"], new byte[] { 9 });
 
         // c's chunk could never count and is gone; a's and b's are the only copy of their bytes until the sum is sealed.
         Assert.Empty(await h.Store.GetParticipantsWithStagedChunksAsync(1));
@@ -207,7 +207,7 @@ public sealed class AggregatorStoreTests
     }
 
     [Theory, MemberData(nameof(Engines))]
-    public async Task AnAggregateIsSentForDecryptionInOneRoundOnly(string engine)
+    public async Task AnUploadListIsPutUpForApprovalInOneRoundOnly(string engine)
     {
         await using var h = await Harness.CreateAsync(engine);
         byte[] aggregate = [7, 7, 7];
@@ -219,14 +219,14 @@ public sealed class AggregatorStoreTests
             h.Time.Advance(TimeSpan.FromMinutes(31));
             if (round == 1)
             {
-                await h.Coordinator.BeginDecryptionAsync(1, ["a", "b"], aggregate);
+                await h.Coordinator.BeginApprovalAsync(1, aggregate);
                 await h.Store.UpdateRoundAsync(1, r => RoundLifecycle.Abort(r, "test", h.Time.GetUtcNow()));
             }
         }
 
-        var e = await Assert.ThrowsAsync<RoundStateException>(() => h.Coordinator.BeginDecryptionAsync(2, ["a", "b"], aggregate));
-        Assert.Equal(RoundError.ShareAlreadyRequested, e.Error);
-        Assert.Contains("already sent for decryption in round 1", e.Message, StringComparison.Ordinal);
+        var e = await Assert.ThrowsAsync<RoundStateException>(() => h.Coordinator.BeginApprovalAsync(2, aggregate));
+        Assert.Equal(RoundError.ListReused, e.Error);
+        Assert.Contains("already put up for approval in round 1", e.Message, StringComparison.Ordinal);
         Assert.Equal(RoundStage.Collecting, (await h.Store.GetRoundAsync(2))!.Stage);
     }
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SecAgg.Aggregator.Accumulation;
-using SecAgg.Aggregator.Config;
+using SecAgg.Protocol.Consortium;
 using SecAgg.Aggregator.Rounds;
 using SecAgg.Aggregator.Storage;
 using SecAgg.Aggregator.Tests.Support;

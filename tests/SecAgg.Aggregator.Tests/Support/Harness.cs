@@ -1,5 +1,5 @@
 using SecAgg.Aggregator.Accumulation;
-using SecAgg.Aggregator.Config;
+using SecAgg.Protocol.Consortium;
 using SecAgg.Aggregator.Privacy;
 using SecAgg.Aggregator.Rounds;
 using SecAgg.Aggregator.Storage;
@@ -64,6 +64,18 @@ internal sealed class Harness : IAsyncDisposable
     }
 
     public Task<RoundState> OpenRoundAsync(int chunks = 3) => Coordinator.OpenNextRoundAsync(Digest, chunks);
+
+    /// <summary>Closes collection with <paramref name="listDigest"/>, records every contributor's approval, and fixes the decryption set.</summary>
+    public async Task<RoundState> BeginDecryptionAsync(long round, string[] decryptionSet, byte[] listDigest)
+    {
+        RoundState r = await Coordinator.BeginApprovalAsync(round, listDigest);
+        foreach (string member in r.Contributors)
+        {
+            await Coordinator.RecordApprovalAsync(round, member);
+        }
+
+        return await Coordinator.BeginDecryptionAsync(round, decryptionSet);
+    }
 
     public static ChunkUpload Chunk(long round, string who, int index, byte[] payload, int total = 3, byte[]? digest = null) =>
         new(round, who, index, total, digest ?? Digest, payload);

@@ -170,21 +170,6 @@ public sealed class RingArithmeticTests
         }
     }
 
-    [Fact]
-    public void FloodingSamplerHasItsSigmaAndRespectsItsTruncation()
-    {
-        using Prng prng = Prng("flood");
-        const double sigma = 1073741824.0; // 2^30
-        var x = new long[40000];
-        NoiseFlooding.Sample(prng, sigma, x);
-        Assert.All(x, v => Assert.InRange(v, -(long)NoiseFlooding.PerPartyBound(sigma), (long)NoiseFlooding.PerPartyBound(sigma)));
-        double mean = x.Average(v => (double)v);
-        double var = x.Select(v => (double)v * v).Average();
-        Assert.InRange(var / (sigma * sigma), 0.97, 1.03);
-        Assert.InRange(Math.Abs(mean) / sigma, 0, 0.02);
-        Assert.Throws<ArgumentOutOfRangeException>(() => NoiseFlooding.Sample(prng, NoiseFlooding.MaxSigma * 2, x));
-    }
-
     internal static BigInteger Crt(ulong[] primes, ulong[] residues)
     {
         BigInteger q = primes.Aggregate(BigInteger.One, (acc, p) => acc * p);
@@ -209,12 +194,12 @@ public sealed class PackedEncoderTests
     [InlineData(32, 2)]
     public void WordLevelScaledEncodingMatchesBigIntegerRounding(int bits, int k)
     {
-        MultipartyParameters p = MultipartyParameters.CreateInsecureForTests(10, 10, ringDegree: 64, valueBits: bits, valuesPerCoefficient: k, wirePrimes: 7, wirePrimeBits: 60);
+        PackedEncoder.Layout p = TestLayout.Create(bits, k, wirePrimes: 7);
         var enc = new PackedEncoder(p);
         using Prng prng = Prng.FromSeed([(byte)bits, (byte)k], "encoder");
         var m = new ulong[enc.Words];
         var r = new ulong[enc.Words];
-        var res = new ulong[p.Primes.Count];
+        var res = new ulong[p.KeyRing.MaxLimbCount];
         for (int trial = 0; trial < 300; trial++)
         {
             BigInteger big = 0;
@@ -247,7 +232,7 @@ public sealed class PackedDecoderTests
     [InlineData(32, 2, 2)]
     public void WordLevelDecodingMatchesBigIntegerDecoding(int bits, int k, int wirePrimes)
     {
-        MultipartyParameters p = MultipartyParameters.CreateInsecureForTests(10, 10, ringDegree: 64, valueBits: bits, valuesPerCoefficient: k, wirePrimes: wirePrimes, wirePrimeBits: 60);
+        PackedEncoder.Layout p = TestLayout.Create(bits, k, wirePrimes);
         var enc = new PackedEncoder(p);
         using Prng prng = Prng.FromSeed([(byte)bits, (byte)k], "decoder");
         for (int trial = 0; trial < 20; trial++)
@@ -261,5 +246,18 @@ public sealed class PackedDecoderTests
 
             Assert.Equal(enc.DecodeReference(x), enc.Decode(x));
         }
+    }
+}
+
+
+/// <summary>A packed-encoder layout at n = 64 for up to 10 summands (h = 4 headroom bits): <paramref name="wirePrimes"/>
+/// 60-bit wire primes and one 40-bit prime more at the key level.</summary>
+internal static class TestLayout
+{
+    public static PackedEncoder.Layout Create(int bits, int k, int wirePrimes)
+    {
+        ulong[] wire = NttPrimes.Generate(60, 64, wirePrimes);
+        ulong[] special = NttPrimes.Generate(40, 64, 1, wire);
+        return new PackedEncoder.Layout(new RingQ(64, [.. wire, .. special]), new RingQ(64, wire), bits, k, bits + 4);
     }
 }

@@ -20,8 +20,8 @@ public sealed class AggregatorInteropTests : IDisposable
     public async Task PythonClientGetsHealthAStatusWithItsErrorDetailClearRefusalsOfAForeignCertificateAndGarbageAndTheOperatorPort()
     {
         string[] ids = ["hospital-1", "hospital-2"];
-        ConsortiumLayout files = ConsortiumInitializer.Initialize(new ConsortiumInitOptions(
-            Path.Combine(_root, "consortium"), "interop", ids, Threshold: 2, MinParticipants: 2, AggregatorHosts: ["localhost"],
+        ConsortiumLayout files = ConsortiumInitializer.InitializeDemoKeys(new ConsortiumInitOptions(
+            Path.Combine(_root, "consortium"), "interop", ids, Threshold: 2, MinParticipants: 2, AggregatorHosts: ["localhost"], ModelDimension: 8,
             NoiseSigma: 0.001, TargetEpsilon: null, Rounds: 1, BudgetEpsilon: 1e300, HePreset: ProtocolPresets.InsecureForTestsName));
         await using AggregatorHost host = await AggregatorHost.StartAsync(new AggregatorHostOptions
         {
@@ -38,7 +38,7 @@ public sealed class AggregatorInteropTests : IDisposable
 
         JsonElement r = await PythonGrpc.RunScriptAsync("aggregator", [
             Path.Combine(AppContext.BaseDirectory, "Contract", "aggregator_peer.py"), PythonGrpc.ContractStubsDirectory, $"127.0.0.1:{host.Port}",
-            files.CaCertificate, files.Participants[ids[0]].Certificate, files.Participants[ids[0]].Key, foreignCert, foreignKey, $"127.0.0.1:{host.OperatorAddress!.Port}"]);
+            files.CaCertificate, files.Participants[ids[0]].Certificate, files.Participants[ids[0]].Key!, foreignCert, foreignKey, $"127.0.0.1:{host.OperatorAddress!.Port}"]);
 
         Assert.Equal("SERVING", r.GetProperty("health_rounds").GetString());
         Assert.Equal("SERVING", r.GetProperty("health_server").GetString());
@@ -46,8 +46,12 @@ public sealed class AggregatorInteropTests : IDisposable
 
         JsonElement noRound = r.GetProperty("no_round");
         Assert.Equal("NOT_FOUND", noRound.GetProperty("code").GetString());
-        Assert.Contains("no round has been opened yet", noRound.GetProperty("details").GetString(), StringComparison.Ordinal);
+        Assert.Contains("no round is open: the key epoch 1 is collecting commits", noRound.GetProperty("details").GetString(), StringComparison.Ordinal);
         Assert.Equal(ErrorReason.NotFound, ErrorDetail.Parser.ParseFrom(Convert.FromHexString(noRound.GetProperty("error_detail").GetString()!)).Reason);
+
+        Assert.Contains("waiting for hospital-1, hospital-2", r.GetProperty("not_open_reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("KEY_EPOCH_STAGE_COMMITTING", r.GetProperty("epoch_stage").GetString());
+        Assert.Equal(64, r.GetProperty("consortium_digest").GetString()!.Length);
 
         // A certificate from another CA: refused with a status that says why, not a connection that just closes.
         JsonElement refused = r.GetProperty("foreign");

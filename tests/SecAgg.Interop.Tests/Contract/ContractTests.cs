@@ -23,10 +23,11 @@ public sealed partial class ContractTests
     {
         MethodDescriptor Method(ServiceDescriptor s, string name) => s.FindMethodByName(name);
         Assert.True(Method(Rounds.Descriptor, "UploadCiphertexts").IsClientStreaming);
-        Assert.True(Method(Rounds.Descriptor, "FetchDecryptionRequests").IsServerStreaming);
         Assert.True(Method(Rounds.Descriptor, "UploadDecryptionShares").IsClientStreaming);
         Assert.True(Method(Rounds.Descriptor, "DownloadGlobalModel").IsServerStreaming);
-        Assert.False(Method(Rounds.Descriptor, "PollDecryptionRequests").IsServerStreaming);
+        Assert.False(Method(Rounds.Descriptor, "GetApprovalRequest").IsServerStreaming);
+        Assert.False(Method(Rounds.Descriptor, "GetDecryptionSession").IsServerStreaming);
+        Assert.False(Method(KeyEpoch.Descriptor, "GetCommits").IsServerStreaming);
         Assert.True(Method(KeyEpoch.Descriptor, "UploadThresholdShares").IsClientStreaming);
         Assert.True(Method(KeyEpoch.Descriptor, "FetchThresholdShares").IsServerStreaming);
 

@@ -39,7 +39,11 @@ out["health_server"] = health_pb2.HealthCheckResponse.ServingStatus.Name(
     health.Check(health_pb2.HealthCheckRequest(service=""), timeout=20).status)
 info = key_epoch_pb2_grpc.KeyEpochStub(enrolled).GetEpochInfo(key_epoch_pb2.GetEpochInfoRequest(), timeout=20)
 out["participants"] = [p.participant_id for p in info.participants]
-out["no_round"] = failure(lambda: rounds_pb2_grpc.RoundsStub(enrolled).GetRoundStatus(rounds_pb2.GetRoundStatusRequest(round=0), timeout=20))
+out["no_round"] = failure(lambda: rounds_pb2_grpc.RoundsStub(enrolled).GetRoundConfig(rounds_pb2.GetRoundConfigRequest(round=0), timeout=20))
+status = rounds_pb2_grpc.RoundsStub(enrolled).GetRoundStatus(rounds_pb2.GetRoundStatusRequest(round=0), timeout=20)
+out["not_open_reason"] = status.not_open_reason
+out["epoch_stage"] = key_epoch_pb2.KeyEpochStage.Name(info.stage)
+out["consortium_digest"] = info.consortium_digest.hex()
 foreign = channel(foreign_cert, foreign_key)
 out["foreign"] = failure(lambda: key_epoch_pb2_grpc.KeyEpochStub(foreign).GetEpochInfo(key_epoch_pb2.GetEpochInfoRequest(), timeout=20))
 

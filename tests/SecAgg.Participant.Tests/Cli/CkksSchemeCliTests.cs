@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
-using SecAgg.Aggregator.Config;
+using SecAgg.Protocol.Consortium;
+using SecAgg.Participant.Tests.Demo;
 using SecAgg.Cli.Commands;
 using SecAgg.Cli.Demo;
 using SecAgg.Protocol;
@@ -18,11 +19,12 @@ public sealed class CkksSchemeCliTests
         {
             var (console, output) = TestConsole.Create();
             int exit = await new RootCommand { ConsortiumCommand.Create(console) }
-                .Parse($"consortium init --out {dir} --participants 3 --scheme ckks").InvokeAsync();
+                .Parse($"consortium init --out {dir} --demo-keys --participants 3 --model-dimension 31 --scheme ckks").InvokeAsync();
             Assert.True(exit == 0, output.ToString());
-            ConsortiumConfig config = ConsortiumConfigLoader.Load(Path.Combine(dir, "consortium.yaml"), ProtocolPresets.Names);
+            ConsortiumConfig config = ConsortiumConfigLoader.Load(Path.Combine(dir, "consortium.yaml"));
             Assert.Equal(HeScheme.Ckks, config.Scheme);
-            Assert.Equal(ProtocolPresets.CkksName, config.HePreset);
+            Assert.Equal(ProtocolPresets.PlannedName, config.HePreset);
+            Assert.Equal(SecAgg.Crypto.Multiparty.MultipartyScheme.Ckks, config.Preset.Aggregation.Scheme);
             Assert.Equal(16, config.Dp.Bits);
         }
         finally
@@ -32,16 +34,16 @@ public sealed class CkksSchemeCliTests
     }
 
     [Fact]
-    public async Task InitWithoutSchemeKeepsTheBfvFileUnchanged()
+    public async Task InitWithoutSchemeWritesBfv()
     {
         string dir = TestConsole.TempDirectory();
         try
         {
             var (console, output) = TestConsole.Create();
-            int exit = await new RootCommand { ConsortiumCommand.Create(console) }.Parse($"consortium init --out {dir} --participants 2").InvokeAsync();
+            int exit = await new RootCommand { ConsortiumCommand.Create(console) }.Parse($"consortium init --out {dir} --demo-keys --participants 2 --model-dimension 31").InvokeAsync();
             Assert.True(exit == 0, output.ToString());
             string yaml = File.ReadAllText(Path.Combine(dir, "consortium.yaml"));
-            Assert.DoesNotContain("scheme:", yaml, StringComparison.Ordinal);
+            Assert.Contains("scheme: bfv", yaml, StringComparison.Ordinal);
             Assert.Contains($"preset: {ProtocolPresets.PlannedName}", yaml, StringComparison.Ordinal);
         }
         finally
@@ -55,7 +57,7 @@ public sealed class CkksSchemeCliTests
     {
         var (console, output) = TestConsole.Create();
         int exit = await new RootCommand { ConsortiumCommand.Create(console) }
-            .Parse($"consortium init --out {TestConsole.TempDirectory()} --participants 3 --scheme paillier").InvokeAsync();
+            .Parse($"consortium init --out {TestConsole.TempDirectory()} --demo-keys --participants 3 --model-dimension 31 --scheme paillier").InvokeAsync();
         Assert.Equal(2, exit);
         Assert.Contains("--scheme is 'paillier'; use bfv or ckks", output.ToString(), StringComparison.Ordinal);
 
@@ -66,23 +68,11 @@ public sealed class CkksSchemeCliTests
     }
 
     [Fact]
-    public void TheCkksSecureModelMatchesPlaintextFedAvgWhenTheNoiseIsNegligible()
+    public async Task TheCkksSecureModelMatchesPlaintextFedAvgWhenTheNoiseIsNegligible()
     {
-        // As the BFV test: with ε = 1e4 the CKKS path (DDG integers in fixed-point slots, exact rounding) must reproduce FedAvg.
-        var demo = new SecureDemo(new DemoOptions(Hospitals: 3, Rounds: 3, Epsilon: 1e4, Clip: 10, Scheme: HeScheme.Ckks));
-        Assert.Equal(HeScheme.Ckks, demo.Scheme.Kind);
-        string root = Path.Combine(Path.GetTempPath(), "secagg-demo-ckks-test-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            DemoRound last = demo.Run(demo.Setup(root)).Last();
-            Assert.True(Math.Abs(last.Secure - last.FedAvg) <= 0.02, $"secure {last.Secure} vs FedAvg {last.FedAvg}");
-            Assert.Equal(2, last.Detail.DecryptionSet.Count);
-            Assert.Equal(3L * demo.Scheme.CiphertextBytes, last.Detail.Bytes.Uploads); // one CKKS ciphertext per hospital (31 values)
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        // As the BFV test: with ε = 1e4 the CKKS path (DDG integers in the canonical embedding, exact rounding) must reproduce FedAvg.
+        DemoRound last = await DemoCommandTests.RunNetworkDemoAsync(new DemoOptions(Hospitals: 3, Rounds: 3, Epsilon: 1e4, Clip: 10, Scheme: HeScheme.Ckks));
+        Assert.True(Math.Abs(last.Secure - last.FedAvg) <= 0.02, $"secure {last.Secure} vs FedAvg {last.FedAvg}");
     }
 
     [Fact]
@@ -92,7 +82,7 @@ public sealed class CkksSchemeCliTests
         int exit = await new RootCommand { DemoCommand.Create(console) }.Parse("demo --scheme ckks --hospitals 2 --rounds 1 --in-one-process").InvokeAsync();
         string text = output.ToString();
         Assert.True(exit == 0, text);
-        Assert.Contains("threshold CKKS", text, StringComparison.Ordinal);
+        Assert.Contains("CKKS uploads masked", text, StringComparison.Ordinal);
         Assert.Matches(new Regex(@"Final: secure DP model [0-9.]+ %"), text);
     }
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using SecAgg.Aggregator.Config;
+using SecAgg.Protocol.Consortium;
 using SecAgg.Cli.Commands;
 using SecAgg.Security;
 
@@ -10,14 +10,14 @@ namespace SecAgg.Participant.Tests.Cli;
 public sealed class ConsortiumInitTests
 {
     [Fact]
-    public async Task InitWritesACaCertificatesKeysAndAConsortiumFileTheAggregatorLoads()
+    public async Task InitWithDemoKeysWritesACaCertificatesKeysAndAConsortiumFileTheAggregatorLoads()
     {
         string dir = TestConsole.TempDirectory();
         try
         {
             var (console, output) = TestConsole.Create();
             int exit = await new RootCommand { ConsortiumCommand.Create(console) }
-                .Parse($"consortium init --out {dir} --name heart-study --participants 3 --threshold 2 --min-participants 2 --target-epsilon 6 --rounds 5")
+                .Parse($"consortium init --out {dir} --name heart-study --demo-keys --participants 3 --threshold 2 --min-participants 2 --model-dimension 100 --target-epsilon 6 --rounds 5")
                 .InvokeAsync();
 
             Assert.True(exit == 0, output.ToString());
@@ -27,6 +27,8 @@ public sealed class ConsortiumInitTests
             Assert.Equal(2, config.Threshold);
             Assert.Equal(6.0, config.Dp.TargetEpsilon);
             Assert.Equal(5, config.Dp.Rounds);
+            Assert.Equal(100, config.ModelDimension);
+            Assert.Contains("DEMO AND TESTS ONLY", output.ToString(), StringComparison.Ordinal);
 
             using X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(dir, "ca", "ca.pem")));
             foreach (var participant in config.Participants)
@@ -58,7 +60,7 @@ public sealed class ConsortiumInitTests
         string dir = TestConsole.TempDirectory();
         var (console, output) = TestConsole.Create();
         int exit = await new RootCommand { ConsortiumCommand.Create(console) }
-            .Parse($"consortium init --out {dir} --participants a,a,b --threshold 5 --min-participants 1")
+            .Parse($"consortium init --out {dir} --demo-keys --participants a,a,b --threshold 5 --min-participants 1 --model-dimension 0")
             .InvokeAsync();
 
         Assert.Equal(2, exit);
@@ -66,6 +68,7 @@ public sealed class ConsortiumInitTests
         Assert.Contains("'a' is listed 2 times", text, StringComparison.Ordinal);
         Assert.Contains("--threshold is 5", text, StringComparison.Ordinal);
         Assert.Contains("--min-participants is 1", text, StringComparison.Ordinal);
+        Assert.Contains("--model-dimension is 0", text, StringComparison.Ordinal);
         Assert.False(Directory.Exists(dir));
     }
 
@@ -78,7 +81,7 @@ public sealed class ConsortiumInitTests
         try
         {
             var (console, output) = TestConsole.Create();
-            int exit = await new RootCommand { ConsortiumCommand.Create(console) }.Parse($"consortium init --out {dir} --participants 2").InvokeAsync();
+            int exit = await new RootCommand { ConsortiumCommand.Create(console) }.Parse($"consortium init --out {dir} --demo-keys --participants 2 --model-dimension 10").InvokeAsync();
             Assert.Equal(2, exit);
             Assert.Contains("is not empty", output.ToString(), StringComparison.Ordinal);
         }

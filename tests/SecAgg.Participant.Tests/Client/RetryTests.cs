@@ -1,14 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using SecAgg.Aggregator.Service;
 using SecAgg.Cli.Consortium;
 using SecAgg.Participant.Client;
-using SecAgg.Protocol;
-using SecAgg.Quantize.Ddg;
 
 namespace SecAgg.Participant.Tests.Client;
 
@@ -32,16 +29,10 @@ public sealed class RetryTests : IDisposable
             Task<JoinResult>[] joining = [.. clients.Select(c => c.JoinAsync())];
             await Task.Delay(1500);
             Assert.DoesNotContain(joining, j => j.IsCompleted);
-            await using AggregatorHost host = await AggregatorHost.StartAsync(new AggregatorHostOptions
-            {
-                ConfigPath = files.ConsortiumFile,
-                ServerCertificate = AggregatorHostOptions.LoadCertificate(files.AggregatorCertificate, files.AggregatorKey),
-                ModelLayout = new TensorLayout([new TensorSpec("w", [16])]),
-                AllowInsecureParameters = true,
-                Listen = new IPEndPoint(IPAddress.Loopback, port),
-            });
+            await using AggregatorHost host = await TestConsortium.StartAsync(files, 16, new IPEndPoint(IPAddress.Loopback, port));
             JoinResult[] joined = await Task.WhenAll(joining).WaitAsync(TimeSpan.FromSeconds(60));
-            Assert.Equal(joined[0].PublicKeyDigest, joined[1].PublicKeyDigest);
+            Assert.Equal(joined[0].ConsortiumDigest, joined[1].ConsortiumDigest);
+            Assert.Equal(joined[0].EpochId, joined[1].EpochId);
             Assert.Contains(log, l => l.Contains("GetEpochInfo: the aggregator answered Unavailable", StringComparison.Ordinal) && l.Contains("cannot be reached", StringComparison.Ordinal) && l.Contains("retry 1 of 9", StringComparison.Ordinal));
         }
         finally
@@ -67,23 +58,10 @@ public sealed class RetryTests : IDisposable
         Assert.Equal(2, log.Count(l => l.Contains("GetEpochInfo: the aggregator answered Unavailable", StringComparison.Ordinal)));
     }
 
-    private ConsortiumLayout Init(string[] ids) => ConsortiumInitializer.Initialize(new ConsortiumInitOptions(
-        Path.Combine(_root, "consortium"), "retry", ids, Threshold: ids.Length, MinParticipants: ids.Length, AggregatorHosts: ["localhost"],
-        NoiseSigma: 0.001, TargetEpsilon: null, Rounds: 1, BudgetEpsilon: 1e300, HePreset: ProtocolPresets.InsecureForTestsName));
+    private ConsortiumLayout Init(string[] ids) => TestConsortium.Init(_root, ids, 16);
 
-    private ParticipantClient Client(ConsortiumLayout files, string id, int port, int attempts, ConcurrentQueue<string> log) => new(new ParticipantClientOptions
-    {
-        Aggregator = new Uri($"https://localhost:{port}"),
-        ClientCertificate = AggregatorHostOptions.LoadCertificate(files.Participants[id].Certificate, files.Participants[id].Key),
-        CertificateAuthority = X509Certificate2.CreateFromPem(File.ReadAllText(files.CaCertificate)),
-        StateDirectory = Path.Combine(_root, "state", id),
-        ParticipantId = id,
-        PollInterval = TimeSpan.FromMilliseconds(50),
-        MaxTransientAttempts = attempts,
-        TransientRetryDelay = TimeSpan.FromMilliseconds(100),
-        LoggerFactory = new ListLoggerFactory(log),
-        AllowInsecureForTests = true,
-    });
+    private ParticipantClient Client(ConsortiumLayout files, string id, int port, int attempts, ConcurrentQueue<string> log) =>
+        TestConsortium.Client(files, _root, id, new Uri($"https://localhost:{port}"), attempts, new ListLoggerFactory(log));
 
     private static int FreePort()
     {
@@ -92,26 +70,5 @@ public sealed class RetryTests : IDisposable
         int port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         return port;
-    }
-
-    private sealed class ListLoggerFactory(ConcurrentQueue<string> lines) : ILoggerFactory, ILogger
-    {
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public void AddProvider(ILoggerProvider provider)
-        {
-        }
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue(formatter(state, exception));
-
-        public void Dispose()
-        {
-        }
     }
 }

@@ -31,7 +31,8 @@ public sealed class DemoCommandTests
         Assert.True(exit == 0, text);
         Assert.Contains("secure + DP", text, StringComparison.Ordinal);
         Assert.Contains("any 2 of 2 hospitals decrypt", text, StringComparison.Ordinal);
-        Assert.Contains("found for ε = 4 over 2 rounds", text, StringComparison.Ordinal);
+        Assert.Contains("for ε = 4 over 2 rounds", text, StringComparison.Ordinal);
+        Assert.Contains("masked under each hospital's own key share", text, StringComparison.Ordinal);
         Assert.Contains("aggregator with SQLite on", text, StringComparison.Ordinal);
         Assert.Contains("one OS process each", text, StringComparison.Ordinal);
         string[] rows = [.. text.Split('\n').Where(l => l.TrimStart().StartsWith("│ 1 ", StringComparison.Ordinal) || l.TrimStart().StartsWith("│ 2 ", StringComparison.Ordinal))];
@@ -46,29 +47,42 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
-    public async Task TheInProcessDemoRunsTheSameCryptographyWithoutTheService()
+    public async Task TheDemoCanRunTheHospitalsAsClientsInItsOwnProcess()
     {
         var (console, output) = CreateConsole();
-        int exit = await new RootCommand { DemoCommand.Create(console) }.Parse("demo --hospitals 2 --rounds 2 --in-process").InvokeAsync();
+        int exit = await new RootCommand { DemoCommand.Create(console) }.Parse("demo --hospitals 3 --rounds 1 --in-one-process").InvokeAsync();
 
         string text = output.ToString();
         Assert.True(exit == 0, text);
-        Assert.Contains("Key epoch (in process)", text, StringComparison.Ordinal);
-        Assert.Contains("decryption requests (c1)", text, StringComparison.Ordinal);
+        Assert.Contains("clients in this process", text, StringComparison.Ordinal);
+        Assert.Contains("any 2 of 3 hospitals decrypt, c = 1 colluders tolerated", text, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"decryption shares [1-9][0-9]* KiB"), text);
     }
 
     [Fact]
-    public void TheSecureModelMatchesPlaintextFedAvgWhenTheNoiseIsNegligible()
+    public async Task TheSecureModelMatchesPlaintextFedAvgWhenTheNoiseIsNegligible()
     {
-        // ε = 1e4 makes the DP noise tiny: the secure pipeline (quantize, encrypt, threshold-decrypt, decode) must
-        // then reproduce plaintext weighted FedAvg's accuracy; a wrong sum, scale or rotation would not.
-        var demo = new SecureDemo(new DemoOptions(Hospitals: 3, Rounds: 3, Epsilon: 1e4, Clip: 10));
+        // ε = 1e4 makes the DP noise tiny: the secure pipeline (quantize, mask, approve, threshold-decrypt, decode) must
+        // then reproduce plaintext FedAvg's accuracy; a wrong sum, scale or rotation would not.
+        DemoRound last = await RunNetworkDemoAsync(new DemoOptions(Hospitals: 3, Rounds: 3, Epsilon: 1e4, Clip: 10));
+        Assert.True(Math.Abs(last.Secure - last.FedAvg) <= 0.02, $"secure {last.Secure} vs FedAvg {last.FedAvg}");
+    }
+
+    /// <summary>The networked demo with the hospitals as clients in this process; the last round.</summary>
+    internal static async Task<DemoRound> RunNetworkDemoAsync(DemoOptions options)
+    {
         string root = Path.Combine(Path.GetTempPath(), "secagg-demo-test-" + Guid.NewGuid().ToString("N"));
         try
         {
-            DemoRound last = demo.Run(demo.Setup(root)).Last();
-            Assert.True(Math.Abs(last.Secure - last.FedAvg) <= 0.02, $"secure {last.Secure} vs FedAvg {last.FedAvg}");
-            Assert.Equal(2, last.Detail.DecryptionSet.Count);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            await using NetworkDemo network = await NetworkDemo.StartAsync(new SecureDemo(options), root, processes: false, timeout.Token);
+            DemoRound? last = null;
+            await foreach (DemoRound round in network.RunAsync(null, timeout.Token))
+            {
+                last = round;
+            }
+
+            return last!;
         }
         finally
         {

@@ -19,8 +19,8 @@ public sealed class PythonExampleTests : IDisposable
         string repo = RepositoryRoot();
         string[] ids = ["hospital-1", "hospital-2"];
         string consortium = Path.Combine(_root, "consortium");
-        ConsortiumLayout files = ConsortiumInitializer.Initialize(new ConsortiumInitOptions(
-            consortium, "python", ids, 2, 2, ["localhost"], NoiseSigma: 0.0001, TargetEpsilon: null, Rounds: 1, BudgetEpsilon: 1e300, HePreset: ProtocolPresets.InsecureForTestsName));
+        ConsortiumLayout files = ConsortiumInitializer.InitializeDemoKeys(new ConsortiumInitOptions(
+            consortium, "python", ids, 2, 2, ["localhost"], ModelDimension: 31, NoiseSigma: 0.0001, TargetEpsilon: null, Rounds: 1, BudgetEpsilon: 1e300, HePreset: ProtocolPresets.InsecureForTestsName));
         await using AggregatorHost host = await AggregatorHost.StartAsync(new AggregatorHostOptions
         {
             ConfigPath = files.ConsortiumFile,

@@ -106,6 +106,27 @@ public sealed class NpyFormatTests : IDisposable
         Assert.Contains("truncated", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("(1000000, 1000000)", "more than")]
+    [InlineData("(2147483647, 2147483647, 2147483647)", "more than")]
+    [InlineData("(1000, 1000)", "only 16 bytes follow")]
+    public void AHeaderClaimingAnAbsurdShapeIsRefusedWithItsNumbers(string shape, string expected)
+    {
+        string path = Path.Combine(_directory, "huge.npy");
+        string header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}";
+        header = header.PadRight(64 - 10 - 1) + "\n";
+        using (var file = File.Create(path))
+        {
+            file.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, (byte)header.Length, 0]);
+            file.Write(System.Text.Encoding.Latin1.GetBytes(header));
+            file.Write(new byte[16]);
+        }
+
+        var e = Assert.Throws<TensorFormatException>(() => NpyFormat.Read(path));
+        Assert.Contains(shape, e.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void WritingBFloat16ToNpyIsRefused() =>
         Assert.Throws<ArgumentException>(() => NpyFormat.Write(Path.Combine(_directory, "b.npy"), new NamedTensor("b", [1], [1f]), TensorDType.BFloat16));

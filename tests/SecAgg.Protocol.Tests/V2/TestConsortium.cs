@@ -42,13 +42,15 @@ internal sealed class TestConsortium : IDisposable
 
     public byte[] Digest => Descriptor.Digest.ToArray();
 
-    public static TestConsortium Create(int n = 4, int t = 3, int c = 1, int m = 3, string name = "heart-study", TestPki? pki = null)
+    /// <summary>Creates the consortium; <paramref name="edit"/> changes the descriptor literal (preset, scheme, d, DP knobs) before it is checked.</summary>
+    public static TestConsortium Create(int n = 4, int t = 3, int c = 1, int m = 3, string name = "heart-study", TestPki? pki = null, Func<ConsortiumDescriptorLiteral, ConsortiumDescriptorLiteral>? edit = null)
     {
         bool owns = pki is null;
         pki ??= TestPki.Create();
         string[] ids = [.. Enumerable.Range(1, n).Select(i => $"hospital-{i}")];
         X509Certificate2[] certs = [.. ids.Select(id => pki.Issue(id))];
-        ConsortiumDescriptor descriptor = ConsortiumDescriptor.Create(Literal(ids.Zip(certs, (id, cert) => new RosterEntry(id, SHA256.HashData(cert.RawData))).ToArray(), t, c, m, name));
+        ConsortiumDescriptorLiteral literal = Literal(ids.Zip(certs, (id, cert) => new RosterEntry(id, SHA256.HashData(cert.RawData))).ToArray(), t, c, m, name);
+        ConsortiumDescriptor descriptor = ConsortiumDescriptor.Create(edit is null ? literal : edit(literal));
         return new TestConsortium(pki, owns, ids, certs, descriptor);
     }
 

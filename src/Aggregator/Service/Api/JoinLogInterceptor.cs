@@ -10,7 +10,7 @@ namespace SecAgg.Aggregator.Service.Api;
 /// <summary>
 /// Logs the steps of joining the key epoch from the KeyEpoch calls' answers, so that an operator sees each site
 /// arrive: the first epoch-info read of each participant, the threshold-share blobs stored and delivered, and the
-/// first fetch of the collective key (the last step of a join). Public-key shares are logged where they are accepted
+/// acknowledgement of its key shares (the last step of a join). Commits and reveals are logged where they are accepted
 /// (<see cref="KeyEpochState"/>). Ids and counts only; the innermost interceptor of KeyEpoch (it needs the caller).
 /// </summary>
 internal sealed class JoinLogInterceptor(ILoggerFactory loggers) : Interceptor
@@ -25,10 +25,10 @@ internal sealed class JoinLogInterceptor(ILoggerFactory loggers) : Interceptor
         switch (response)
         {
             case EpochInfo info when First(caller, nameof(EpochInfo)):
-                ServiceLog.EpochInfoRead(_logger, info.EpochId, caller, info.Participants.Count(p => p.PublicKeyShareReceived), info.Participants.Count);
+                ServiceLog.EpochInfoRead(_logger, info.EpochId, caller, info.Participants.Count(p => p.CommitReceived), info.Participants.Count);
                 break;
-            case CollectivePublicKey key when First(caller, nameof(CollectivePublicKey)):
-                ServiceLog.CollectiveKeyFetched(_logger, key.EpochId, caller);
+            case AcknowledgeKeySharesResponse when First(caller, nameof(AcknowledgeKeySharesResponse)):
+                ServiceLog.KeySharesAcknowledged(_logger, ConsortiumRoster.EpochId, caller);
                 break;
         }
 

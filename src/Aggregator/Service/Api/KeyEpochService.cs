@@ -1,145 +1,109 @@
-using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
 using SecAgg.Aggregator.Service.State;
-using SecAgg.Crypto.Multiparty;
 using SecAgg.Proto.V1;
 using SecAgg.Protocol;
+using SecAgg.Protocol.Statements;
 using KeyEpochApi = SecAgg.Proto.V1.KeyEpoch;
-using V1 = SecAgg.Proto.V1;
+using SignedStatement = SecAgg.Protocol.Statements.SignedStatement;
 
 namespace SecAgg.Aggregator.Service.Api;
 
 /// <summary>
-/// secagg.v1.KeyEpoch: the epoch info, each participant's public-key share exactly once, the collective key with
-/// every contribution's digest, and the relay of threshold-share blobs (opaque to the aggregator: stored once per
-/// sender and recipient, the sender bound to the certificate, delivered only to the recipient). Every call is
-/// authenticated by <see cref="AuthenticationInterceptor"/> before it gets here.
+/// secagg.v1.KeyEpoch, protocol v2: the aggregator relays. It accepts a signed EpochCommit / EpochReveal only from the
+/// participant it names, verified under that participant's pinned certificate for this consortium and epoch; serves
+/// the N commits only once all N are in (so nobody reveals before everyone committed), the reveals likewise; relays the
+/// sealed threshold-share blobs (dealer → recipient, opaque to it); records acknowledgements, and derives the public
+/// epoch seed once all reveals are in. Every call is authenticated by <see cref="AuthenticationInterceptor"/> first.
 /// </summary>
 internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster roster, ProtocolPreset preset, AggregatorMetrics metrics) : KeyEpochApi.KeyEpochBase
 {
-    private const int MaxKeyAgreementKeyBytes = 1024;
-    private const uint MaxThresholdFetchWaitMillis = 60_000;
-
     /// <summary>Largest threshold-share blob relayed (bytes).</summary>
     public const int MaxThresholdBlobBytes = 4 << 20;
 
-    public override async Task<EpochInfo> GetEpochInfo(GetEpochInfoRequest request, ServerCallContext context)
+    public override Task<EpochInfo> GetEpochInfo(GetEpochInfoRequest request, ServerCallContext context)
     {
-        CheckEpoch(request.EpochId);
-        CancellationToken ct = context.CallToken();
-        ByteString seed = await epoch.SeedAsync(ct).ConfigureAwait(false);
-        var shares = await epoch.AcceptedSharesAsync(ct).ConfigureAwait(false);
-        bool ready = await epoch.IsKeyReadyAsync(ct).ConfigureAwait(false);
+        CheckEpochExists(request.EpochId);
         var info = new EpochInfo
         {
             EpochId = ConsortiumRoster.EpochId,
-            ConsortiumId = roster.Config.Name,
-            CrsSeed = seed,
+            ConsortiumId = roster.Descriptor.ConsortiumId,
             HeParameters = preset.Scheme.ToContract(preset.Name),
-            Threshold = (uint)roster.Config.Threshold,
-            Stage = ready ? KeyEpochStage.Ready : KeyEpochStage.CollectingShares,
+            Threshold = (uint)roster.Descriptor.Threshold,
+            Stage = epoch.Stage,
+            ConsortiumDigest = ByteString.CopyFrom(roster.Descriptor.Digest.Span),
         };
-        foreach (var p in roster.Config.Participants)
+        foreach (string id in roster.Ids)
         {
-            var pi = new ParticipantInfo { ParticipantId = p.Id, ShamirPoint = (ulong)roster.PointOf(p.Id) };
-            if (p.CertificateSha256 is { } h)
+            var pi = new ParticipantInfo
             {
-                pi.CertificateSha256 = ByteString.CopyFrom(Convert.FromHexString(h));
-            }
-
-            if (shares.TryGetValue(p.Id, out var s))
+                ParticipantId = id,
+                ShamirPoint = (ulong)roster.PointOf(id),
+                CommitReceived = epoch.HasCommit(id),
+                RevealReceived = epoch.HasReveal(id),
+                KeySharesAcknowledged = epoch.HasAck(id),
+            };
+            if (roster.CertificateOf(id) is { } der)
             {
-                pi.PublicKeyShareReceived = true;
-                pi.KeyAgreementPublicKey = s.KeyAgreementPublicKey;
+                pi.CertificateDer = ByteString.CopyFrom(der);
             }
 
             info.Participants.Add(pi);
         }
 
-        return info;
+        info.WaitingFor.AddRange(epoch.WaitingFor());
+        return Task.FromResult(info);
     }
 
-    public override async Task<UploadPublicKeyShareResponse> UploadPublicKeyShare(UploadPublicKeyShareRequest request, ServerCallContext context)
+    public override async Task<SubmitStatementResponse> SubmitCommit(SubmitStatementRequest request, ServerCallContext context)
     {
-        ParticipantAuthenticator.RequireSelf(context, request.ParticipantId);
         string caller = context.Caller();
-        CheckEpoch(request.EpochId);
-        if (request.KeyAgreementPublicKey.Length > MaxKeyAgreementKeyBytes)
+        CheckCurrentEpoch(request.EpochId);
+        SignedStatement signed = SignedStatements.FromWire(request.Statement, "statement");
+        SignedStatements.VerifyOwn<EpochCommit>(roster.Verifier, caller, signed);
+        CancellationToken ct = context.CallToken();
+        await epoch.RememberCertificateAsync(caller, ct).ConfigureAwait(false);
+        int count = await epoch.AcceptCommitAsync(caller, signed, ct).ConfigureAwait(false)
+            ?? throw new RefusalException(StatusCode.AlreadyExists, ErrorReason.Duplicate,
+                $"a different EpochCommit of yours is already recorded for key epoch {ConsortiumRoster.EpochId}; a commit is accepted exactly once (resume with the state that made the first one)");
+        return new SubmitStatementResponse { Received = (uint)count };
+    }
+
+    public override Task<StatementList> GetCommits(GetStatementsRequest request, ServerCallContext context) =>
+        StatementsAsync(request, () => epoch.AllCommitsIn, () => epoch.Commits, id => epoch.HasCommit(id), context);
+
+    public override async Task<SubmitStatementResponse> SubmitReveal(SubmitStatementRequest request, ServerCallContext context)
+    {
+        string caller = context.Caller();
+        CheckCurrentEpoch(request.EpochId);
+        RequireAllCommits("reveals");
+
+        SignedStatement signed = SignedStatements.FromWire(request.Statement, "statement");
+        EpochReveal reveal = SignedStatements.VerifyOwn<EpochReveal>(roster.Verifier, caller, signed);
+        SignedStatement ownCommit = epoch.Commits.First(c => Statement.Parse(c.Statement.Span).ParticipantId == caller);
+        if (!reveal.Matches(EpochCommit.Parse(ownCommit.Statement.Span)))
         {
-            throw new RefusalException(StatusCode.InvalidArgument, ErrorReason.TooLarge, $"key_agreement_public_key has {request.KeyAgreementPublicKey.Length} bytes; at most {MaxKeyAgreementKeyBytes}");
+            throw new RefusalException(StatusCode.InvalidArgument, ErrorReason.StatementRejected,
+                "the EpochReveal does not match your EpochCommit (SHA-256 of the revealed contribution differs from the committed one)");
         }
 
-        PublicKeyShare share;
+        int count;
         try
         {
-            share = PublicKeyShare.Deserialize(preset.He, request.PublicKeyShare.Span);
+            count = await epoch.AcceptRevealAsync(caller, signed, context.CallToken()).ConfigureAwait(false)
+                ?? throw new RefusalException(StatusCode.AlreadyExists, ErrorReason.Duplicate,
+                    $"a different EpochReveal of yours is already recorded for key epoch {ConsortiumRoster.EpochId}; a reveal is accepted exactly once");
         }
-        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        catch (Protocol.Epoch.KeyEpochException e)
         {
-            throw RefusalException.Invalid($"public_key_share is not a valid share under the epoch's HE parameters: {e.Message}");
-        }
-
-        int point = roster.PointOf(caller);
-        if (share.Contributors.Count != 1 || share.Contributors[0] != point)
-        {
-            throw RefusalException.Invalid($"the share must be made by party {point} (your Shamir point) alone; it names [{string.Join(", ", share.Contributors)}]");
+            throw new RefusalException(StatusCode.FailedPrecondition, ErrorReason.StatementRejected, $"the epoch seed cannot be derived: {e.Message}");
         }
 
-        var canonical = new UploadPublicKeyShareRequest
-        {
-            EpochId = ConsortiumRoster.EpochId,
-            ParticipantId = caller,
-            PublicKeyShare = request.PublicKeyShare,
-            KeyAgreementPublicKey = request.KeyAgreementPublicKey,
-        }.ToByteArray();
-        int count = await epoch.AcceptShareAsync(caller, canonical, context.CallToken()).ConfigureAwait(false)
-            ?? throw new RefusalException(StatusCode.AlreadyExists, ErrorReason.Duplicate,
-                "a different public-key share of yours is already recorded for this epoch; a share is accepted exactly once (keep the secret that matches the first one)");
-        return new UploadPublicKeyShareResponse
-        {
-            ShareDigest = ByteString.CopyFrom(SHA256.HashData(request.PublicKeyShare.Span)),
-            SharesReceived = (uint)count,
-        };
+        return new SubmitStatementResponse { Received = (uint)count };
     }
 
-    public override async Task<V1.CollectivePublicKey> GetCollectivePublicKey(GetCollectivePublicKeyRequest request, ServerCallContext context)
-    {
-        CheckEpoch(request.EpochId);
-        CancellationToken ct = context.CallToken();
-        if (epoch.CollectiveKeyAnswer is { } cached)
-        {
-            return cached;
-        }
-
-        byte[]? key = await epoch.CollectiveKeyAsync(ct).ConfigureAwait(false);
-        var shares = await epoch.AcceptedSharesAsync(ct).ConfigureAwait(false);
-        if (key is null)
-        {
-            throw new RefusalException(StatusCode.FailedPrecondition, ErrorReason.WrongStage,
-                $"the collective key is not ready: {shares.Count} of {roster.Count} public-key shares received; waiting for {string.Join(", ", roster.Ids.Where(k => !shares.ContainsKey(k)))}");
-        }
-
-        var result = new V1.CollectivePublicKey
-        {
-            EpochId = ConsortiumRoster.EpochId,
-            CrsSeed = await epoch.SeedAsync(ct).ConfigureAwait(false),
-            PublicKeyP0 = ByteString.CopyFrom(key),
-            PublicKeyDigest = ByteString.CopyFrom(SHA256.HashData(key)),
-        };
-        foreach (string id in shares.Keys.Order(StringComparer.Ordinal))
-        {
-            result.Contributions.Add(new ContributionDigest { ParticipantId = id, ShareDigest = shares[id].ShareDigest });
-        }
-
-        // The key exists only once all N shares are in, and every document is insert-once: the answer never changes.
-        if (result.Contributions.Count == roster.Count)
-        {
-            epoch.CollectiveKeyAnswer = result;
-        }
-
-        return result;
-    }
+    public override Task<StatementList> GetReveals(GetStatementsRequest request, ServerCallContext context) =>
+        StatementsAsync(request, () => epoch.AllRevealsIn, () => epoch.Reveals, id => epoch.HasReveal(id), context);
 
     public override async Task<UploadThresholdSharesResponse> UploadThresholdShares(IAsyncStreamReader<ThresholdShareBlob> requestStream, ServerCallContext context)
     {
@@ -150,7 +114,9 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
         {
             ThresholdShareBlob blob = requestStream.Current;
             ParticipantAuthenticator.RequireSelf(context, blob.SenderId);
-            CheckEpoch(blob.EpochId);
+            CheckCurrentEpoch(blob.EpochId);
+            RequireAllCommits("threshold-share blobs");
+
             if (!roster.IsEnrolled(blob.RecipientId) || blob.RecipientId == caller)
             {
                 throw RefusalException.Invalid($"recipient '{blob.RecipientId}' is not another enrolled participant");
@@ -179,20 +145,18 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
     public override async Task FetchThresholdShares(FetchThresholdSharesRequest request, IServerStreamWriter<ThresholdShareBlob> responseStream, ServerCallContext context)
     {
         string caller = context.Caller();
-        CheckEpoch(request.EpochId);
+        CheckEpochExists(request.EpochId);
         CancellationToken ct = context.CallToken();
         var sent = new HashSet<string>(request.HaveSenderIds.Where(id => roster.IsEnrolled(id) && id != caller), StringComparer.Ordinal);
         int expected = roster.Count - 1;
 
         // A transport-level wait (not a protocol deadline), so real time rather than the service's clock.
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        TimeSpan wait = TimeSpan.FromMilliseconds(Math.Min(request.WaitMillis, MaxThresholdFetchWaitMillis));
+        TimeSpan wait = TimeSpan.FromMilliseconds(Math.Min(request.WaitMillis, LongPoll.MaxWaitMillis));
         while (true)
         {
             // Take the signal before listing, so that a blob stored after the listing wakes the wait below.
             Task arrived = epoch.NextBlobSignal;
-
-            // One blob in memory at a time, not all N−1 of them.
             await foreach (ThresholdShareBlob blob in epoch.BlobsForAsync(caller, sent, ct).ConfigureAwait(false))
             {
                 await responseStream.WriteAsync(blob, ct).ConfigureAwait(false);
@@ -205,21 +169,88 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
                 return;
             }
 
-            try
-            {
-                await arrived.WaitAsync(left, ct).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-            }
+            await WaitAsync(arrived, left, ct).ConfigureAwait(false);
         }
     }
 
-    private static void CheckEpoch(ulong epochId)
+    public override async Task<AcknowledgeKeySharesResponse> AcknowledgeKeyShares(AcknowledgeKeySharesRequest request, ServerCallContext context)
+    {
+        string caller = context.Caller();
+        CheckCurrentEpoch(request.EpochId);
+        if (!epoch.AllRevealsIn)
+        {
+            throw new RefusalException(StatusCode.FailedPrecondition, ErrorReason.WrongStage,
+                $"key shares are acknowledged once all {roster.Count} reveals are in (the epoch is {epoch.Stage}); waiting for {string.Join(", ", epoch.WaitingFor())}");
+        }
+
+        int count = await epoch.AcknowledgeAsync(caller, context.CallToken()).ConfigureAwait(false);
+        return new AcknowledgeKeySharesResponse { Acknowledged = (uint)count, Stage = epoch.Stage };
+    }
+
+    private async Task<StatementList> StatementsAsync(
+        GetStatementsRequest request, Func<bool> complete, Func<IReadOnlyList<SignedStatement>> statements, Func<string, bool> has, ServerCallContext context)
+    {
+        CheckEpochExists(request.EpochId);
+        CancellationToken ct = context.CallToken();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan wait = TimeSpan.FromMilliseconds(Math.Min(request.WaitMillis, LongPoll.MaxWaitMillis));
+        while (true)
+        {
+            Task changed = epoch.NextChange;
+            if (complete())
+            {
+                var list = new StatementList { Complete = true };
+                list.Statements.AddRange(statements().Select(SignedStatements.ToWire));
+                return list;
+            }
+
+            TimeSpan left = wait - waited.Elapsed;
+            if (left <= TimeSpan.Zero)
+            {
+                // Nothing is served before all N are in: nobody sees another's commit before committing itself.
+                var partial = new StatementList { Complete = false };
+                partial.WaitingFor.AddRange(roster.Ids.Where(id => !has(id)));
+                return partial;
+            }
+
+            await WaitAsync(changed, left, ct).ConfigureAwait(false);
+        }
+    }
+
+    private void RequireAllCommits(string what)
+    {
+        if (!epoch.AllCommitsIn)
+        {
+            throw new RefusalException(StatusCode.FailedPrecondition, ErrorReason.WrongStage,
+                $"{what} are accepted once all {roster.Count} commits are in; waiting for commits from {string.Join(", ", epoch.WaitingFor())}");
+        }
+    }
+
+    private static async Task WaitAsync(Task signal, TimeSpan left, CancellationToken ct)
+    {
+        try
+        {
+            await signal.WaitAsync(left, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+    }
+
+    private static void CheckEpochExists(ulong epochId)
     {
         if (epochId is not (0 or ConsortiumRoster.EpochId))
         {
             throw new RefusalException(StatusCode.NotFound, ErrorReason.NotFound, $"key epoch {epochId} does not exist; the current epoch is {ConsortiumRoster.EpochId}");
+        }
+    }
+
+    private static void CheckCurrentEpoch(ulong epochId)
+    {
+        if (epochId != ConsortiumRoster.EpochId)
+        {
+            throw new RefusalException(StatusCode.FailedPrecondition, ErrorReason.WrongStage,
+                $"epoch_id {epochId} is not the current key epoch {ConsortiumRoster.EpochId}; statements are accepted for the current epoch only");
         }
     }
 }

@@ -1,8 +1,9 @@
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
-using SecAgg.Aggregator.Config;
 using SecAgg.Aggregator.Service.State;
 using SecAgg.Proto.V1;
+using SecAgg.Protocol.Consortium;
+using SecAgg.Protocol.Identity;
 using SecAgg.Security;
 
 namespace SecAgg.Aggregator.Service.Api;
@@ -18,22 +19,16 @@ internal sealed class ParticipantAuthenticator
     private readonly X509Certificate2 _ca;
     private readonly ConsortiumConfig _config;
     private readonly LivenessTracker _liveness;
+    private readonly ConsortiumRoster _roster;
     private readonly Dictionary<string, ParticipantConfig> _byPin;
 
-    public ParticipantAuthenticator(X509Certificate2 ca, ConsortiumConfig config, LivenessTracker liveness)
+    public ParticipantAuthenticator(X509Certificate2 ca, ConsortiumRoster roster, LivenessTracker liveness)
     {
         _ca = ca;
-        _config = config;
+        _roster = roster;
+        _config = roster.Config;
         _liveness = liveness;
-        var unpinned = config.Participants.Where(p => p.CertificateSha256 is null).Select(p => p.Id).ToList();
-        if (unpinned.Count > 0)
-        {
-            throw new InvalidOperationException(
-                $"participants {string.Join(", ", unpinned)} have no certificate-sha256 pin in the consortium file; a certificate subject alone never authenticates. "
-                + "Add certificate-sha256: <the SHA-256 fingerprint of its client certificate> (openssl x509 -noout -fingerprint -sha256 -in client.pem) to each.");
-        }
-
-        _byPin = config.Participants.ToDictionary(p => p.CertificateSha256!, StringComparer.OrdinalIgnoreCase);
+        _byPin = _config.Participants.ToDictionary(p => p.CertificateSha256, StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>The enrolled participant the call's client certificate proves; records its liveness.</summary>
@@ -66,6 +61,16 @@ internal sealed class ParticipantAuthenticator
             throw new RefusalException(StatusCode.PermissionDenied, ErrorReason.IdentityMismatch,
                 $"the client certificate names participant '{claimed}' but is pinned as '{participant.Id}' in the consortium file; fix the certificate or the pin")
             { Participant = participant.Id };
+        }
+
+        try
+        {
+            // The pinned certificate's key verifies this participant's signed statements from now on.
+            _roster.Admit(participant.Id, certificate);
+        }
+        catch (IdentityRejectedException e)
+        {
+            throw new RefusalException(StatusCode.PermissionDenied, ErrorReason.IdentityMismatch, e.Message) { Participant = participant.Id };
         }
 
         _liveness.Seen(participant.Id);

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -13,11 +14,14 @@ using V1 = SecAgg.Proto.V1;
 namespace SecAgg.Aggregator.Service.Api;
 
 /// <summary>
-/// secagg.v1.Rounds: round configuration and status, the global model download here; uploads
-/// (<see cref="UploadIntake"/>) and decryption (<see cref="DecryptionDesk"/>) delegated. Every call is authenticated by
-/// <see cref="AuthenticationInterceptor"/> before it gets here.
+/// secagg.v1.Rounds: round configuration (<see cref="RoundParameters.ToContract"/>) and status (with whom the stage
+/// waits for and why no round is open), presence, and the global model download here; uploads
+/// (<see cref="UploadIntake"/>), approvals (<see cref="ApprovalDesk"/>) and decryption (<see cref="DecryptionDesk"/>)
+/// delegated. Every call is authenticated by <see cref="AuthenticationInterceptor"/> before it gets here.
 /// </summary>
-internal sealed class RoundsService(RoundCatalog rounds, ConsortiumRoster roster, ModelStore models, TensorLayout layout, UploadIntake uploads, DecryptionDesk decryption)
+internal sealed class RoundsService(
+    RoundCatalog rounds, OpeningReasons reasons, ConsortiumRoster roster, ModelStore models, TensorLayout layout, LivenessTracker liveness,
+    UploadIntake uploads, ApprovalDesk approvals, DecryptionDesk decryption)
     : RoundsApi.RoundsBase
 {
     /// <summary>Values per message of the model download (64 KiB of float32).</summary>
@@ -25,35 +29,71 @@ internal sealed class RoundsService(RoundCatalog rounds, ConsortiumRoster roster
 
     public override async Task<RoundConfig> GetRoundConfig(GetRoundConfigRequest request, ServerCallContext context)
     {
-        RoundState r = await rounds.RequireAsync(request.Round, context.CallToken()).ConfigureAwait(false);
-        RoundParameters p = await rounds.ParametersAsync(r.Number, context.CallToken()).ConfigureAwait(false);
-        return p.ToContract((uint)roster.Config.MinParticipants, (uint)roster.Count, r.CollectDeadline, RoundCatalog.ToWire(r.Stage));
+        CancellationToken ct = context.CallToken();
+        RoundState? r = await rounds.FindAsync(request.Round, ct).ConfigureAwait(false);
+        if (r is null)
+        {
+            string why = reasons.Why(request.Round, await rounds.Store.GetLatestRoundAsync(ct).ConfigureAwait(false)) ?? "it has not opened yet";
+            throw new RefusalException(StatusCode.NotFound, ErrorReason.NotFound,
+                request.Round == 0 ? $"no round is open: {why}" : $"round {request.Round} is not open: {why}", request.Round);
+        }
+
+        RoundParameters p = await rounds.ParametersAsync(r.Number, ct).ConfigureAwait(false);
+        return p.ToContract(r.CollectDeadline, RoundCatalog.ToWire(r.Stage));
     }
 
     public override async Task<RoundStatus> GetRoundStatus(GetRoundStatusRequest request, ServerCallContext context)
     {
-        RoundState r = await rounds.RequireAsync(request.Round, context.CallToken()).ConfigureAwait(false);
+        CancellationToken ct = context.CallToken();
+        RoundState? latest = await rounds.Store.GetLatestRoundAsync(ct).ConfigureAwait(false);
+        RoundState? r = request.Round == 0 ? latest : await rounds.Store.GetRoundAsync((long)request.Round, ct).ConfigureAwait(false);
         var status = new RoundStatus
         {
-            Round = (ulong)r.Number,
-            Stage = RoundCatalog.ToWire(r.Stage),
-            ParticipantsSubmitted = (uint)r.Summands,
             ExpectedParticipants = (uint)roster.Count,
-            MinParticipants = (uint)roster.Config.MinParticipants,
-            Deadline = Timestamp.FromDateTimeOffset(r.CollectDeadline),
-            PublishedModelVersion = (ulong)(r.ModelVersion ?? 0),
-            DecryptionSharesComplete = (uint)r.SharesReceived.Length,
+            MinParticipants = (uint)roster.Descriptor.MinParticipants,
         };
+        if (r is null || (request.Round == 0 && r.Stage.IsTerminal()))
+        {
+            status.NotOpenReason = reasons.Why(request.Round, latest) ?? "";
+            if (r is null)
+            {
+                status.Round = request.Round;
+                return status;
+            }
+        }
+
+        status.Round = (ulong)r.Number;
+        status.Stage = RoundCatalog.ToWire(r.Stage);
+        status.ParticipantsSubmitted = (uint)r.Summands;
+        status.Deadline = Timestamp.FromDateTimeOffset(r.CollectDeadline);
+        status.PublishedModelVersion = (ulong)(r.ModelVersion ?? 0);
+        status.DecryptionSharesComplete = (uint)r.SharesReceived.Length;
+        status.ApprovalsReceived = (uint)r.Approvals.Length;
+        status.WaitingFor.AddRange(roster.InPointOrder(r.Stage switch
+        {
+            CoreStage.Open or CoreStage.Collecting => roster.Ids.Where(id => !RoundState.Has(r.Contributors, id)),
+            CoreStage.Approving => r.Contributors.Where(id => !RoundState.Has(r.Approvals, id)),
+            CoreStage.Decrypting => r.DecryptionSet.Where(id => !RoundState.Has(r.SharesReceived, id)),
+            _ => [],
+        }));
         if (r.Stage == CoreStage.Aborted)
         {
             string reason = r.AbortReason ?? "";
             status.AbortMessage = reason;
-            status.AbortReason = reason.Contains("decryption failed", StringComparison.OrdinalIgnoreCase) ? AbortReason.DecryptionFailed
-                : r.DecryptDeadline is not null ? AbortReason.DecryptionMemberDropped
+            status.AbortReason = reason.StartsWith(RoundLifecycle.ApprovalMissingPrefix, StringComparison.Ordinal) ? AbortReason.ApprovalMissing
+                : reason.StartsWith(RoundLifecycle.DecryptionFailedPrefix, StringComparison.Ordinal) ? AbortReason.DecryptionFailed
+                : reason.StartsWith(RoundLifecycle.MemberDroppedPrefix, StringComparison.Ordinal) ? AbortReason.DecryptionMemberDropped
+                : reason.StartsWith(RoundLifecycle.PrivacyBudgetPrefix, StringComparison.Ordinal) ? AbortReason.PrivacyBudget
                 : AbortReason.TooFewParticipants;
         }
 
         return status;
+    }
+
+    public override Task<ReportPresenceResponse> ReportPresence(ReportPresenceRequest request, ServerCallContext context)
+    {
+        liveness.Report(context.Caller(), request.Leaving);
+        return Task.FromResult(new ReportPresenceResponse());
     }
 
     public override Task<UploadCiphertextsResponse> UploadCiphertexts(IAsyncStreamReader<CiphertextUploadMessage> requestStream, ServerCallContext context) =>
@@ -62,11 +102,14 @@ internal sealed class RoundsService(RoundCatalog rounds, ConsortiumRoster roster
     public override Task<V1.UploadProgress> GetUploadProgress(GetUploadProgressRequest request, ServerCallContext context) =>
         uploads.ProgressAsync(request, context);
 
-    public override Task FetchDecryptionRequests(FetchDecryptionRequestsRequest request, IServerStreamWriter<DecryptionStreamMessage> responseStream, ServerCallContext context) =>
-        decryption.FetchAsync(request, responseStream, context);
+    public override Task<ApprovalRequest> GetApprovalRequest(GetApprovalRequestRequest request, ServerCallContext context) =>
+        approvals.RequestAsync(request, context);
 
-    public override Task<DecryptionRequestBatch> PollDecryptionRequests(PollDecryptionRequestsRequest request, ServerCallContext context) =>
-        decryption.PollAsync(request, context);
+    public override Task<SubmitApprovalResponse> SubmitApproval(SubmitApprovalRequest request, ServerCallContext context) =>
+        approvals.SubmitAsync(request, context);
+
+    public override Task<V1.DecryptionSession> GetDecryptionSession(GetDecryptionSessionRequest request, ServerCallContext context) =>
+        decryption.SessionAsync(request, context);
 
     public override Task<UploadDecryptionSharesResponse> UploadDecryptionShares(IAsyncStreamReader<V1.DecryptionShare> requestStream, ServerCallContext context) =>
         decryption.ReceiveSharesAsync(requestStream, context);
@@ -96,8 +139,15 @@ internal sealed class RoundsService(RoundCatalog rounds, ConsortiumRoster roster
         }, ct).ConfigureAwait(false);
         for (int i = (int)request.FirstElement; i < values.Length; i += ModelRunLength)
         {
-            var data = new GlobalModelData { Offset = (ulong)i };
-            data.Values.AddRange(values.AsSpan(i, Math.Min(ModelRunLength, values.Length - i)).ToArray());
+            ReadOnlySpan<float> run = values.AsSpan(i, Math.Min(ModelRunLength, values.Length - i));
+
+            byte[] raw = new byte[run.Length * sizeof(float)];
+            for (int k = 0; k < run.Length; k++)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan(k * sizeof(float)), run[k]);
+            }
+
+            var data = new GlobalModelData { Offset = (ulong)i, Data = UnsafeByteOperations.UnsafeWrap(raw) };
             await responseStream.WriteAsync(new GlobalModelMessage { Data = data }, ct).ConfigureAwait(false);
         }
     }

@@ -1,18 +1,21 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SecAgg.Aggregator.Accumulation;
 using SecAgg.Aggregator.Rounds;
+using SecAgg.Aggregator.Service.Api;
 using SecAgg.Aggregator.Service.State;
 using SecAgg.Crypto.Multiparty;
 using SecAgg.Protocol;
+using SecAgg.Protocol.Statements;
 using CoreStage = SecAgg.Aggregator.Rounds.RoundStage;
 
 namespace SecAgg.Aggregator.Service.Driver;
 
 /// <summary>
-/// The round driver: at every tick or wake-up it applies the deadlines, closes collection (decrypt with at least
-/// min-participants uploads, else abort), fixes the decryption set, combines the shares and publishes the next model
-/// version, and opens the next round while the privacy budget allows it. One step at a time.
+/// The round driver: at every tick or wake-up it applies the deadlines, closes collection (with at least
+/// min-participants uploads U goes to approval with the digest of its signed commitments, else abort), fixes the
+/// decryption set once every member of U approved, combines the shares and publishes the next model version, and opens
+/// the next round while the key epoch is ready, the planned rounds last and the privacy budget allows it. One step at a time.
 /// </summary>
 internal sealed class RoundDriver(
     RoundCatalog rounds,
@@ -20,7 +23,11 @@ internal sealed class RoundDriver(
     RoundLifecycle lifecycle,
     KeyEpochState epoch,
     ModelStore models,
-    ServiceStateStore docs,
+    UploadDocuments uploads,
+    UploadAccumulator accumulator,
+    DecryptionDesk decryption,
+    OpeningReasons reasons,
+    ProtocolPreset preset,
     ConsortiumRoster roster,
     LivenessTracker liveness,
     DriverSignal signal,
@@ -32,8 +39,6 @@ internal sealed class RoundDriver(
     private readonly ILogger _logger = loggers.CreateLogger("SecAgg.Aggregator.Service");
     private readonly SemaphoreSlim _step = new(1, 1);
     private readonly TimeProvider _time = options.Time;
-    private readonly int _roundsToRun = options.Rounds ?? roster.Config.Dp.Rounds;
-    private volatile bool _budgetExhausted;
 
     /// <summary>One step now (also called by tests).</summary>
     public async Task StepAsync(CancellationToken ct)
@@ -63,14 +68,18 @@ internal sealed class RoundDriver(
                 if (r.Stage is CoreStage.Open or CoreStage.Collecting)
                 {
                     CollectionDecision decision = lifecycle.DecideCollection(r, _time.GetUtcNow());
-                    if (decision == CollectionDecision.Decrypt)
+                    if (decision == CollectionDecision.Close)
                     {
-                        await BeginDecryptionAsync(r, ct).ConfigureAwait(false);
+                        await BeginApprovalAsync(r, ct).ConfigureAwait(false);
                     }
                     else if (decision == CollectionDecision.Abort)
                     {
                         await AbortAsync(r.Number, s => $"the deadline passed with {s.Summands} uploads, fewer than min-participants {roster.Config.MinParticipants}", ct).ConfigureAwait(false);
                     }
+                }
+                else if (r.Stage == CoreStage.Approving && r.AllApproved)
+                {
+                    await BeginDecryptionAsync(r, ct).ConfigureAwait(false);
                 }
                 else if (r.Stage == CoreStage.Decrypting && RoundLifecycle.AllSharesIn(r))
                 {
@@ -109,7 +118,7 @@ internal sealed class RoundDriver(
     private void Finished(RoundState r)
     {
         rounds.Current = r;
-        rounds.ForgetAggregate(r.Number);
+        decryption.Forget(r.Number);
         metrics.RoundDuration.Record(((r.ClosedAt ?? _time.GetUtcNow()) - r.OpenedAt).TotalSeconds, new KeyValuePair<string, object?>("outcome", RoundStages.Name(r.Stage)));
     }
 
@@ -123,110 +132,98 @@ internal sealed class RoundDriver(
 
     private async Task TryOpenNextAsync(CancellationToken ct)
     {
-        if (_budgetExhausted || !await epoch.IsKeyReadyAsync(ct).ConfigureAwait(false))
+        if (rounds.BudgetExhausted is not null || !epoch.IsReady)
         {
             return;
         }
 
         RoundState? latest = await rounds.Store.GetLatestRoundAsync(ct).ConfigureAwait(false);
         long next = (latest?.Number ?? 0) + 1;
-        if (next > _roundsToRun)
+        if (next > reasons.PlannedRounds)
         {
             return;
         }
 
         long baseVersion = await models.LatestVersionAsync(ct).ConfigureAwait(false);
-        RoundParameters p = await rounds.CreateParametersAsync(next, baseVersion, (ulong)roster.Config.MaxWeight, ct).ConfigureAwait(false);
+        RoundParameters p = await rounds.CreateParametersAsync(next, baseVersion, ct).ConfigureAwait(false);
         try
         {
             rounds.Current = await coordinator.OpenNextRoundAsync(p.ParameterDigest, p.TotalChunks, ct).ConfigureAwait(false);
         }
         catch (RoundStateException e) when (e.Error == RoundError.PrivacyBudgetExceeded)
         {
-            _budgetExhausted = true;
+            rounds.BudgetExhausted = e.Message;
             ServiceLog.NotOpening(_logger, e.Message);
         }
     }
 
-    private static byte[] AggregateDigest(AggregateChunk[] aggregate)
+    /// <summary>Closes collection: U is fixed with the UploadList digest of its signed commitments, which every member must approve.</summary>
+    private async Task BeginApprovalAsync(RoundState r, CancellationToken ct)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (AggregateChunk c in aggregate)
-        {
-            hash.AppendData(c.Digest);
-        }
+        List<SignedStatement> signed = await uploads.CommitmentsOfAsync(r, roster, ct).ConfigureAwait(false);
+        byte[] digest = UploadList.Digest(roster.Descriptor, signed.Select(s => UploadCommitment.Parse(s.Statement.Span)));
+        RoundState after = await coordinator.BeginApprovalAsync(r.Number, digest, ct).ConfigureAwait(false);
+        rounds.Current = after;
 
-        return hash.GetHashAndReset();
+        // No upload counts any more: the running sum becomes the round's durable sum (one write).
+        await accumulator.SealAsync(r.Number, ct).ConfigureAwait(false);
+        ServiceLog.ApprovalBegins(_logger, r.Number, after.Summands);
     }
 
     private async Task BeginDecryptionAsync(RoundState r, CancellationToken ct)
     {
-        rounds.ForgetAggregate(r.Number);
-        byte[] digest = AggregateDigest(await rounds.AggregateAsync(r, ct).ConfigureAwait(false));
-        RoundState after = await coordinator.BeginDecryptionAsync(r.Number, ChooseDecryptionSet(r), digest, ct).ConfigureAwait(false);
+        RoundState after = await coordinator.BeginDecryptionAsync(r.Number, ChooseDecryptionSet(r), ct).ConfigureAwait(false);
         rounds.Current = after;
-
-        // Collection is closed now: re-read the sums; they must be what the digest recorded (no fold can commit after
-        // the deadline or once everyone is in, so this only guards against a broken invariant).
-        rounds.ForgetAggregate(r.Number);
-        if (!AggregateDigest(await rounds.AggregateAsync(after, ct).ConfigureAwait(false)).AsSpan().SequenceEqual(digest))
-        {
-            await AbortAsync(r.Number, _ => "decryption failed: the aggregate changed while collection closed", ct).ConfigureAwait(false);
-            return;
-        }
-
-        ServiceLog.DecryptionBegins(_logger, r.Number, string.Join(", ", roster.SetInPointOrder(after)), after.Summands);
+        ServiceLog.DecryptionBegins(_logger, r.Number, string.Join(", ", roster.InPointOrder(after.DecryptionSet)), after.Summands);
     }
 
     /// <summary>
-    /// The decryption set: all N when t = N; otherwise t members ranked live uploaders, live non-uploaders, then the
-    /// rest (uploaders first), Shamir point order within each group. Fixed once per round; a member that then does not
-    /// answer by the decrypt deadline still aborts the round.
+    /// The decryption set D, exactly t participants: those that reported presence first, then live ones, then the
+    /// rest, never one that said it is leaving before the others; uploaders first and Shamir point order within each
+    /// group. Fixed once per round; a member that then does not answer by the decrypt deadline aborts the round.
     /// </summary>
     private string[] ChooseDecryptionSet(RoundState r)
     {
-        if (roster.Config.Threshold == roster.Count)
-        {
-            return [.. roster.Ids];
-        }
-
         DateTimeOffset now = _time.GetUtcNow();
         return [.. roster.Ids
-            .OrderBy(id => liveness.IsLive(id, now) ? 0 : 1)
+            .OrderBy(id => liveness.IsLeaving(id) ? 3 : liveness.IsPresent(id, now) ? 0 : liveness.IsLive(id, now) ? 1 : 2)
             .ThenBy(id => RoundState.Has(r.Contributors, id) ? 0 : 1)
             .ThenBy(roster.PointOf)
-            .Take(roster.Config.Threshold)];
+            .Take(roster.Descriptor.Threshold)];
     }
 
     private async Task PublishAsync(RoundState r, CancellationToken ct)
     {
         RoundParameters p = await rounds.ParametersAsync(r.Number, ct).ConfigureAwait(false);
-        AggregateChunk[] aggregate = await rounds.AggregateAsync(r, ct).ConfigureAwait(false);
         float[] mean;
         try
         {
-            var decrypted = new List<uint[]>(aggregate.Length);
-            for (int i = 0; i < aggregate.Length; i++)
+            await accumulator.SealAsync(r.Number, ct).ConfigureAwait(false); // already sealed at close; a no-op unless a restart came between
+            SetDecryptionSession session = await decryption.SessionOfAsync(r, ct).ConfigureAwait(false);
+            var decrypted = new List<uint[]>(r.ChunkCount);
+            for (int i = 0; i < r.ChunkCount; i++)
             {
+                var sum = await rounds.Store.ReadSumChunkAsync(r.Number, i, ct).ConfigureAwait(false)
+                    ?? throw new InvalidDataException($"round {r.Number} has no sum at chunk {i}");
                 var shares = new List<ReadOnlyMemory<byte>>();
                 foreach (string member in r.DecryptionSet)
                 {
-                    byte[] share = await docs.GetAsync(DocumentKeys.Share(r.Number, member, i), ct).ConfigureAwait(false)
+                    byte[] share = await uploads.Docs.GetAsync(DocumentKeys.Share(r.Number, member, i), ct).ConfigureAwait(false)
                         ?? throw new InvalidDataException($"member '{member}' has no share for chunk {i}");
                     shares.Add(share);
                 }
 
-                decrypted.Add(aggregate[i].Combine(shares));
+                decrypted.Add(preset.Scheme.Combine(session, i, sum.Sum, shares));
             }
 
             // Unweighted rounds: the mean over the actual count. Weighted: the sum divided by Σw/max_weight.
             mean = p.MaxWeight == 1
                 ? new AggregateDecoder(p).DecodeMean(decrypted, r.Summands)
-                : new AggregateDecoder(p).DecodeWeightedMean(decrypted, await UploadDocuments.TotalWeightAsync(docs, r, ct).ConfigureAwait(false));
+                : new AggregateDecoder(p).DecodeWeightedMean(decrypted, await uploads.TotalWeightAsync(r, ct).ConfigureAwait(false));
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException or InvalidOperationException)
         {
-            await AbortAsync(r.Number, _ => $"decryption failed: {e.Message}", ct).ConfigureAwait(false);
+            await AbortAsync(r.Number, _ => $"{RoundLifecycle.DecryptionFailedPrefix}: {PlainMessage.Of(e)}", ct).ConfigureAwait(false);
             return;
         }
 

@@ -4,7 +4,7 @@ using OxyPlot.Annotations;
 using OxyPlot.Axes;
 using OxyPlot.Legends;
 using OxyPlot.Series;
-using SecAgg.Aggregator.Config;
+using SecAgg.Protocol.Consortium;
 using SecAgg.Aggregator.Privacy;
 
 namespace SecAgg.Aggregator.Service.Operator;

@@ -66,7 +66,7 @@ internal static class StatusPage
     private static void Epoch(StringBuilder b, StatusSnapshot s)
     {
         int @in = s.Participants.Count(p => p.KeyShareIn);
-        string stage = s.KeyReady ? "ready (collective public key published)" : $"collecting public-key shares ({@in} of {s.Participants.Count})";
+        string stage = s.KeyReady ? "ready (every participant acknowledged its key shares)" : $"joining ({@in} of {s.Participants.Count} acknowledged their key shares)";
         b.Append(CultureInfo.InvariantCulture, $"<h2>Key epoch {s.Epoch}</h2>\n<p>Stage: <span class=\"stage\" id=\"epoch-stage\">{stage}</span>");
         if (!s.KeyReady)
         {
@@ -80,7 +80,7 @@ internal static class StatusPage
     {
         if (s.Round is not { } r)
         {
-            b.Append(CultureInfo.InvariantCulture, $"<h2>Rounds</h2>\n<p id=\"round\">No round opened yet (round 1 of {s.RoundsPlanned} opens once the collective key is ready).</p>\n");
+            b.Append(CultureInfo.InvariantCulture, $"<h2>Rounds</h2>\n<p id=\"round\">No round opened yet (round 1 of {s.RoundsPlanned} opens once the key epoch is ready).</p>\n");
             return;
         }
 
@@ -91,7 +91,7 @@ internal static class StatusPage
         if (s.Deadline is { } deadline)
         {
             TimeSpan left = deadline - s.Now;
-            string what = r.Stage == RoundStage.Decrypting ? "decryption shares due" : "uploads close";
+            string what = r.Stage switch { RoundStage.Decrypting => "decryption shares due", RoundStage.Approving => "approvals due", _ => "uploads close" };
             b.Append(CultureInfo.InvariantCulture, $"<tr><th>{what}</th><td id=\"deadline\">{Time(deadline)} ({(left > TimeSpan.Zero ? "in " + Span(left) : "now")})</td></tr>\n");
         }
         else if (r.ClosedAt is { } closed)

@@ -1,4 +1,4 @@
-using SecAgg.Aggregator.Config;
+using SecAgg.Protocol.Consortium;
 using SecAgg.Aggregator.Privacy;
 using SecAgg.Aggregator.Rounds;
 using SecAgg.Aggregator.Service.State;
@@ -7,7 +7,7 @@ namespace SecAgg.Aggregator.Service.Operator;
 
 /// <summary>Where one participant is in the current round (ids and flags only).</summary>
 /// <param name="Id">The participant id.</param>
-/// <param name="KeyShareIn">Its public-key share of the key epoch is accepted.</param>
+/// <param name="KeyShareIn">It acknowledged its key shares of the key epoch (it has joined).</param>
 /// <param name="Uploaded">Its upload is counted in the round's sum.</param>
 /// <param name="InDecryptionSet">It is in the round's decryption set.</param>
 /// <param name="Answered">It answered every decryption request of the round.</param>
@@ -34,12 +34,11 @@ internal sealed record StatusSnapshot(
     /// <summary>Reads the current state.</summary>
     public static async Task<StatusSnapshot> ReadAsync(StatusSources s, CancellationToken ct)
     {
-        var shares = await s.Epoch.AcceptedSharesAsync(ct).ConfigureAwait(false);
-        bool keyReady = await s.Epoch.IsKeyReadyAsync(ct).ConfigureAwait(false);
+        bool keyReady = s.Epoch.IsReady;
         RoundState? round = await s.Rounds.Store.GetLatestRoundAsync(ct).ConfigureAwait(false);
         var rows = s.Roster.Ids.Select(id => new ParticipantRow(
             id,
-            shares.ContainsKey(id),
+            s.Epoch.HasAck(id),
             round is not null && RoundState.Has(round.Contributors, id),
             round is not null && RoundState.Has(round.DecryptionSet, id),
             round is not null && RoundState.Has(round.SharesReceived, id))).ToList();
@@ -52,6 +51,7 @@ internal sealed record StatusSnapshot(
     public DateTimeOffset? Deadline => Round switch
     {
         { Stage: RoundStage.Open or RoundStage.Collecting } r => r.CollectDeadline,
+        { Stage: RoundStage.Approving, ApproveDeadline: { } a } => a,
         { Stage: RoundStage.Decrypting, DecryptDeadline: { } d } => d,
         _ => null,
     };

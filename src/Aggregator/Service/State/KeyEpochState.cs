@@ -1,113 +1,174 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using Google.Protobuf;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
-using SecAgg.Crypto.Multiparty;
 using SecAgg.Proto.V1;
-using SecAgg.Protocol;
+using SecAgg.Protocol.Epoch;
+using SecAgg.Protocol.Statements;
+using SignedStatement = SecAgg.Protocol.Statements.SignedStatement;
 
 namespace SecAgg.Aggregator.Service.State;
 
-/// <summary>What the epoch's calls need from an accepted public-key share (insert-once, so cached for good).</summary>
-/// <param name="KeyAgreementPublicKey">The participant's P-256 key-agreement key (SubjectPublicKeyInfo DER).</param>
-/// <param name="ShareDigest">SHA-256 of its public-key share.</param>
-internal sealed record AcceptedShare(ByteString KeyAgreementPublicKey, ByteString ShareDigest);
-
 /// <summary>
-/// The key epoch's durable state and its in-memory caches: the CRS seed, the accepted public-key shares, whether the
-/// collective key exists, and the finished <see cref="Proto.V1.CollectivePublicKey"/> answer. Every document is
-/// insert-once, so the caches never go stale; after a restart they are rebuilt from the database. Join cost: a share
-/// is ~n·log q bits (3 MB at n = 32768), so the shares are parsed once, not per call.
+/// The key epoch's durable state (protocol v2, docs/threat-model.md "Key epoch") and its in-memory view: every
+/// participant's signed EpochCommit and EpochReveal (insert-once, exactly as signed), the sealed threshold-share blobs
+/// it relays, the acknowledgements, and the public epoch seed it derives with <see cref="EpochSeed.Derive"/> once all N
+/// reveals are in. Stage: COMMITTING until N commits, REVEALING until the seed and N acknowledgements, then READY.
+/// Every document is insert-once, so the caches never go stale; after a restart they are rebuilt from the database.
 /// </summary>
-internal sealed class KeyEpochState(ServiceStateStore docs, ProtocolPreset preset, ConsortiumRoster roster, DriverSignal driver, ILogger logger)
+internal sealed class KeyEpochState(ServiceStateStore docs, ConsortiumRoster roster, DriverSignal driver, ILogger logger)
 {
-    private readonly SemaphoreSlim _shareGate = new(1, 1);
-    private ConcurrentDictionary<string, AcceptedShare>? _acceptedShares;
-    private ByteString? _seed;
-    private volatile Proto.V1.CollectivePublicKey? _collectiveKey;
-    private volatile bool _keyReady;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ConcurrentDictionary<string, SignedStatement> _commits = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SignedStatement> _reveals = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _acks = new(StringComparer.Ordinal);
+    private volatile byte[]? _seed;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _blobsArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The finished collective-key answer, once every share is in (it never changes after).</summary>
-    public Proto.V1.CollectivePublicKey? CollectiveKeyAnswer
-    {
-        get => _collectiveKey;
-        set => _collectiveKey = value;
-    }
+    /// <summary>The public epoch seed, once all N reveals are in (else null).</summary>
+    public byte[]? Seed => _seed;
 
-    /// <summary>Draws the CRS seed at first start and checks that the database's epoch was made under these HE parameters and participants.</summary>
+    /// <summary>The epoch's stage now.</summary>
+    public KeyEpochStage Stage =>
+        _commits.Count < roster.Count ? KeyEpochStage.Committing
+        : _seed is null || _acks.Count < roster.Count ? KeyEpochStage.Revealing
+        : KeyEpochStage.Ready;
+
+    /// <summary>Whether rounds may open.</summary>
+    public bool IsReady => Stage == KeyEpochStage.Ready;
+
+    /// <summary>Whether all N commits are in (reveals and blobs are accepted from then on).</summary>
+    public bool AllCommitsIn => _commits.Count == roster.Count;
+
+    /// <summary>Whether all N reveals are in.</summary>
+    public bool AllRevealsIn => _reveals.Count == roster.Count;
+
+    /// <summary>Whether <paramref name="id"/>'s commit, reveal or acknowledgement is recorded.</summary>
+    public bool HasCommit(string id) => _commits.ContainsKey(id);
+
+    public bool HasReveal(string id) => _reveals.ContainsKey(id);
+
+    public bool HasAck(string id) => _acks.ContainsKey(id);
+
+    /// <summary>Number of acknowledgements.</summary>
+    public int Acknowledged => _acks.Count;
+
+    /// <summary>The recorded commits in roster order.</summary>
+    public IReadOnlyList<SignedStatement> Commits => InRosterOrder(_commits);
+
+    /// <summary>The recorded reveals in roster order.</summary>
+    public IReadOnlyList<SignedStatement> Reveals => InRosterOrder(_reveals);
+
+    /// <summary>Whom the current stage waits for.</summary>
+    public IEnumerable<string> WaitingFor() => Stage switch
+    {
+        KeyEpochStage.Committing => roster.Ids.Where(id => !_commits.ContainsKey(id)),
+        KeyEpochStage.Revealing => roster.Ids.Where(id => !_reveals.ContainsKey(id) || !_acks.ContainsKey(id)),
+        _ => [],
+    };
+
+    /// <summary>Completes at the next recorded commit, reveal or acknowledgement (take it before reading).</summary>
+    public Task NextChange => Volatile.Read(ref _changed).Task;
+
+    /// <summary>The signal that completes when the next threshold-share blob is stored (take it before listing).</summary>
+    public Task NextBlobSignal => Volatile.Read(ref _blobsArrived).Task;
+
+    /// <summary>
+    /// Checks that the database's epoch belongs to this consortium (its digest), re-admits the certificates seen before a
+    /// restart, and loads the statements, acknowledgements and seed.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The database holds a key epoch of another consortium file.</exception>
     public async Task InitializeAsync(CancellationToken ct)
     {
-        await docs.InsertIfAbsentAsync(DocumentKeys.EpochSeed, CommonReferencePolynomial.NewSeed(), ct).ConfigureAwait(false);
-        byte[] he = preset.Scheme.ToContract(preset.Name).ToByteArray();
-        byte[] storedHe = await docs.InsertIfAbsentAsync(DocumentKeys.EpochHe, he, ct).ConfigureAwait(false);
-        if (!storedHe.AsSpan().SequenceEqual(he))
+        byte[] digest = roster.Descriptor.Digest.ToArray();
+        byte[] stored = await docs.InsertIfAbsentAsync(DocumentKeys.EpochConsortium, digest, ct).ConfigureAwait(false);
+        if (!stored.AsSpan().SequenceEqual(digest))
         {
             throw new InvalidOperationException(
-                "The database holds a key epoch made under different HE parameters or participants than the consortium file now gives; restore the file, or start a new database for a new key epoch.");
+                $"The database holds a key epoch of another consortium (digest {Convert.ToHexString(stored)[..16]}…, the file gives {roster.Descriptor.FormatDigest()}); restore the file, or start a new database for a new key epoch.");
+        }
+
+        foreach (var (key, der) in await docs.ListAsync(DocumentKeys.CertificatePrefix, ct).ConfigureAwait(false))
+        {
+            using X509Certificate2 certificate = X509CertificateLoader.LoadCertificate(der);
+            roster.Admit(key[DocumentKeys.CertificatePrefix.Length..], certificate);
+        }
+
+        foreach (var (key, value) in await docs.ListAsync(DocumentKeys.CommitPrefix, ct).ConfigureAwait(false))
+        {
+            _commits[key[DocumentKeys.CommitPrefix.Length..]] = SignedStatement.Deserialize(value);
+        }
+
+        foreach (var (key, value) in await docs.ListAsync(DocumentKeys.RevealPrefix, ct).ConfigureAwait(false))
+        {
+            _reveals[key[DocumentKeys.RevealPrefix.Length..]] = SignedStatement.Deserialize(value);
+        }
+
+        foreach (string key in await docs.ListKeysAsync(DocumentKeys.AckPrefix, ct).ConfigureAwait(false))
+        {
+            _acks[key[DocumentKeys.AckPrefix.Length..]] = true;
+        }
+
+        _seed = await docs.GetAsync(DocumentKeys.EpochSeed, ct).ConfigureAwait(false);
+        if (_seed is null && AllRevealsIn)
+        {
+            await DeriveSeedAsync(ct).ConfigureAwait(false); // a crash between the last reveal and the seed
         }
     }
 
-    /// <summary>The 32-byte public CRS seed.</summary>
-    public async Task<ByteString> SeedAsync(CancellationToken ct) =>
-        _seed ??= ByteString.CopyFrom((await docs.GetAsync(DocumentKeys.EpochSeed, ct).ConfigureAwait(false))!);
-
-    /// <summary>The accepted public-key shares by participant, loaded from the database once.</summary>
-    public async Task<ConcurrentDictionary<string, AcceptedShare>> AcceptedSharesAsync(CancellationToken ct)
+    /// <summary>Persists the caller's certificate (DER) once, so its statements verify after a restart.</summary>
+    public async Task RememberCertificateAsync(string id, CancellationToken ct)
     {
-        if (_acceptedShares is { } cached)
+        if (roster.CertificateOf(id) is { } der)
         {
-            return cached;
+            await docs.InsertIfAbsentAsync(DocumentKeys.Certificate(id), der, ct).ConfigureAwait(false);
         }
-
-        var loaded = new ConcurrentDictionary<string, AcceptedShare>(StringComparer.Ordinal);
-        foreach (var (key, value) in await docs.ListAsync(DocumentKeys.PublicKeySharePrefix, ct).ConfigureAwait(false))
-        {
-            loaded[key[DocumentKeys.PublicKeySharePrefix.Length..]] = Accepted(UploadPublicKeyShareRequest.Parser.ParseFrom(value));
-        }
-
-        return Interlocked.CompareExchange(ref _acceptedShares, loaded, null) ?? loaded;
     }
-
-    /// <summary>Whether the collective key is stored (checked by key, without reading the multi-megabyte value).</summary>
-    public async Task<bool> IsKeyReadyAsync(CancellationToken ct) =>
-        _keyReady || (_keyReady = (await docs.ListKeysAsync(DocumentKeys.EpochKey, ct).ConfigureAwait(false)).Contains(DocumentKeys.EpochKey, StringComparer.Ordinal));
-
-    /// <summary>The stored collective key (Σ p_i, serialized), or null before every share is in.</summary>
-    public Task<byte[]?> CollectiveKeyAsync(CancellationToken ct) => docs.GetAsync(DocumentKeys.EpochKey, ct);
 
     /// <summary>
-    /// Records <paramref name="caller"/>'s share exactly once (the same bytes again: the same answer) and, when it is
-    /// the last of the N, sums the collective key. Returns the number of shares received, or null when a different
-    /// share of the caller is already recorded.
+    /// Records <paramref name="caller"/>'s verified commit once; returns the number of commits, or null when a different
+    /// commit of the caller is already recorded.
     /// </summary>
-    public async Task<int?> AcceptShareAsync(string caller, byte[] canonical, CancellationToken ct)
+    public Task<int?> AcceptCommitAsync(string caller, SignedStatement commit, CancellationToken ct) =>
+        AcceptAsync(_commits, DocumentKeys.Commit(caller), caller, commit, "commit", ct);
+
+    /// <summary>Records <paramref name="caller"/>'s verified reveal once (null: a different payload is recorded; the same payload re-signed keeps the first); derives the seed at the N-th.</summary>
+    public async Task<int?> AcceptRevealAsync(string caller, SignedStatement reveal, CancellationToken ct)
     {
-        await _shareGate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        int? count = await AcceptAsync(_reveals, DocumentKeys.Reveal(caller), caller, reveal, "reveal", ct).ConfigureAwait(false);
+        if (count == roster.Count && _seed is null)
         {
-            byte[] stored = await docs.InsertIfAbsentAsync(DocumentKeys.PublicKeyShare(caller), canonical, ct).ConfigureAwait(false);
-            if (!stored.AsSpan().SequenceEqual(canonical))
+            await _gate.WaitAsync(ct).ConfigureAwait(false);
+            try
             {
-                return null;
+                if (_seed is null)
+                {
+                    await DeriveSeedAsync(ct).ConfigureAwait(false);
+                }
             }
-
-            var accepted = await AcceptedSharesAsync(ct).ConfigureAwait(false);
-            accepted.TryAdd(caller, Accepted(UploadPublicKeyShareRequest.Parser.ParseFrom(stored)));
-            int count = accepted.Count;
-            ServiceLog.PublicKeyShareAccepted(logger, ConsortiumRoster.EpochId, caller, count, roster.Count);
-            if (count == roster.Count && await docs.GetAsync(DocumentKeys.EpochKey, ct).ConfigureAwait(false) is null)
+            finally
             {
-                await FinalizeCollectiveKeyAsync(ct).ConfigureAwait(false);
+                _gate.Release();
             }
-
-            return count;
         }
-        finally
+
+        return count;
+    }
+
+    /// <summary>Records <paramref name="caller"/>'s acknowledgement; returns how many acknowledged.</summary>
+    public async Task<int> AcknowledgeAsync(string caller, CancellationToken ct)
+    {
+        await docs.InsertIfAbsentAsync(DocumentKeys.Ack(caller), [1], ct).ConfigureAwait(false);
+        _acks[caller] = true;
+        ServiceLog.EpochStepAccepted(logger, ConsortiumRoster.EpochId, "acknowledgement", caller, _acks.Count, roster.Count);
+        Changed();
+        if (IsReady)
         {
-            _shareGate.Release();
+            ServiceLog.EpochReady(logger, ConsortiumRoster.EpochId);
+            driver.Wake(); // round 1 can open now
         }
+
+        return _acks.Count;
     }
 
     /// <summary>
@@ -122,7 +183,7 @@ internal sealed class KeyEpochState(ServiceStateStore docs, ProtocolPreset prese
             return false;
         }
 
-        SignalBlobs();
+        Interlocked.Exchange(ref _blobsArrived, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         return true;
     }
 
@@ -139,29 +200,44 @@ internal sealed class KeyEpochState(ServiceStateStore docs, ProtocolPreset prese
         }
     }
 
-    /// <summary>The signal that completes when the next threshold-share blob is stored (take it before listing).</summary>
-    public Task NextBlobSignal => Volatile.Read(ref _blobsArrived).Task;
-
-    private void SignalBlobs() => Interlocked.Exchange(ref _blobsArrived, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-
-    private async Task FinalizeCollectiveKeyAsync(CancellationToken ct)
+    private async Task<int?> AcceptAsync(ConcurrentDictionary<string, SignedStatement> cache, string key, string caller, SignedStatement statement, string what, CancellationToken ct)
     {
-        var protocol = new PublicKeyGenProtocol(preset.He);
-        PublicKeyShare sum = protocol.AllocateShare();
-        foreach (var (_, value) in await docs.ListAsync(DocumentKeys.PublicKeySharePrefix, ct).ConfigureAwait(false))
+        byte[] canonical = statement.Serialize();
+        byte[] stored = await docs.InsertIfAbsentAsync(key, canonical, ct).ConfigureAwait(false);
+        if (!stored.AsSpan().SequenceEqual(canonical))
         {
-            var request = UploadPublicKeyShareRequest.Parser.ParseFrom(value);
-            protocol.AggregateShares(sum, PublicKeyShare.Deserialize(preset.He, request.PublicKeyShare.Span), sum);
+            // ECDSA signatures are randomized: a participant that re-signs the same statement after a restart sends other
+            // bytes. The caller verified this signature; the same signed payload keeps the first one, another is refused.
+            SignedStatement first = SignedStatement.Deserialize(stored);
+            if (!first.Statement.Span.SequenceEqual(statement.Statement.Span))
+            {
+                return null;
+            }
+
+            statement = first;
         }
 
-        byte[] seed = (await docs.GetAsync(DocumentKeys.EpochSeed, ct).ConfigureAwait(false))!;
-        Crypto.Multiparty.CollectivePublicKey key = protocol.Finalize(sum, CommonReferencePolynomial.Expand(preset.He, seed));
-        await docs.PutAsync(DocumentKeys.EpochKey, key.Serialize(), ct).ConfigureAwait(false);
-        _keyReady = true;
-        ServiceLog.CollectiveKeyReady(logger, ConsortiumRoster.EpochId);
-        driver.Wake(); // round 1 can open now
+        bool added = cache.TryAdd(caller, statement);
+        int count = cache.Count;
+        if (added)
+        {
+            ServiceLog.EpochStepAccepted(logger, ConsortiumRoster.EpochId, what, caller, count, roster.Count);
+            Changed();
+        }
+
+        return count;
     }
 
-    private static AcceptedShare Accepted(UploadPublicKeyShareRequest r) =>
-        new(r.KeyAgreementPublicKey, ByteString.CopyFrom(SHA256.HashData(r.PublicKeyShare.Span)));
+    private async Task DeriveSeedAsync(CancellationToken ct)
+    {
+        byte[] seed = EpochSeed.Derive(roster.Pins, ConsortiumRoster.EpochId, Commits.ToArray(), Reveals.ToArray());
+        await docs.InsertIfAbsentAsync(DocumentKeys.EpochSeed, seed, ct).ConfigureAwait(false);
+        _seed = seed;
+        Changed();
+    }
+
+    private void Changed() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    private List<SignedStatement> InRosterOrder(ConcurrentDictionary<string, SignedStatement> statements) =>
+        [.. roster.Ids.Where(statements.ContainsKey).Select(id => statements[id])];
 }

@@ -1,4 +1,4 @@
-using SecAgg.Aggregator.Config;
+using SecAgg.Protocol.Consortium;
 using SecAgg.Aggregator.Privacy;
 using SecAgg.Aggregator.Storage;
 

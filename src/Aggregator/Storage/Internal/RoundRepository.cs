@@ -74,11 +74,11 @@ internal sealed class RoundRepository(SqlDialect dialect, ChunkStaging staging, 
             throw new InvalidOperationException("a round transition must not change the round number");
         }
 
-        if (!after.AggregateDigest.IsDefaultOrEmpty && before.AggregateDigest.IsDefaultOrEmpty
+        if (!after.ListDigest.IsDefaultOrEmpty && before.ListDigest.IsDefaultOrEmpty
             && await ScalarAsync(c, tx, "SELECT number FROM rounds WHERE aggregate_digest = @d AND number <> @n", ct, P("d", DigestOrNull(after)), P("n", number)).ConfigureAwait(false) is { } other)
         {
-            throw new RoundStateException(RoundError.ShareAlreadyRequested,
-                $"this aggregate ciphertext was already sent for decryption in round {other}; a ciphertext is decrypted at most once");
+            throw new RoundStateException(RoundError.ListReused,
+                $"this upload list was already put up for approval in round {other}; a list is approved and decrypted at most once");
         }
 
         step("update.before-write");
@@ -134,5 +134,5 @@ internal sealed class RoundRepository(SqlDialect dialect, ChunkStaging staging, 
         ExecAsync(c, tx, "UPDATE rounds SET stage = @s, aggregate_digest = @d, state = @j, updated_at = @t WHERE number = @n", ct,
             P("n", r.Number), P("s", RoundStages.Name(r.Stage)), P("d", DigestOrNull(r)), P("j", RoundStateJson.Serialize(r)), P("t", Now()));
 
-    private static object DigestOrNull(RoundState r) => r.AggregateDigest.IsDefaultOrEmpty ? DBNull.Value : r.AggregateDigest.ToArray();
+    private static object DigestOrNull(RoundState r) => r.ListDigest.IsDefaultOrEmpty ? DBNull.Value : r.ListDigest.ToArray();
 }

@@ -4,19 +4,10 @@ using System.Buffers.Binary;
 
 namespace SecAgg.Crypto.Multiparty.Internal;
 
-/// <summary>Kinds of serialized multiparty objects.</summary>
+/// <summary>Kinds of serialized multiparty objects. Kinds 1–8 were protocol v1's (collective key, c1-bound shares) and
+/// stay unassigned so that a v1 buffer is refused by kind rather than misread.</summary>
 internal enum MpKind : byte
 {
-    PublicKeyShare = 1,
-    CollectivePublicKey = 2,
-    Ciphertext = 3,
-    DecryptionShare = 4,
-    ShamirShare = 5,
-    ThresholdSecretShare = 6,
-    PartySecret = 7,
-    SeededShamirShare = 8,
-
-    // Protocol v2 (aggregation under each site's key share).
     KeyShareSecret = 16,
     DealtKeyShare = 17,
     SeededDealtKeyShare = 18,
@@ -34,9 +25,6 @@ internal static class MpWire
     public const int PrefixBytes = 14;
     private const byte Version = 1;
 
-    public static void WritePrefix(Span<byte> dst, MpKind kind, MultipartyParameters parameters) =>
-        WritePrefix(dst, kind, parameters.Digest.Span);
-
     /// <summary>Writes the prefix with the first 8 bytes of <paramref name="parameterDigest"/>.</summary>
     public static void WritePrefix(Span<byte> dst, MpKind kind, ReadOnlySpan<byte> parameterDigest)
     {
@@ -47,12 +35,6 @@ internal static class MpWire
         dst[4] = Version;
         dst[5] = (byte)kind;
         parameterDigest[..8].CopyTo(dst.Slice(6, 8));
-    }
-
-    public static void ReadPrefix(ReadOnlySpan<byte> src, MpKind kind, MultipartyParameters parameters, string what)
-    {
-        ReadPrefix(src, kind, what);
-        parameters.CheckDigest(src.Slice(6, 8), what);
     }
 
     /// <summary>Checks length, magic, version and kind, and that the digest field equals the first 8 bytes of

@@ -19,12 +19,6 @@ internal sealed class PackedEncoder
     private readonly ulong[] _qLow;      // Q mod 2^T, little-endian words
     private readonly ulong[] _tInverse;  // (2^T)^-1 mod q_i, key level
 
-    /// <summary>The encoder of the v1 multiparty BFV parameters (key level Q, wire level q').</summary>
-    public PackedEncoder(MultipartyParameters parameters)
-        : this(ForMultiparty(parameters))
-    {
-    }
-
     /// <summary>An encoder for <paramref name="layout"/>: encoding at the key ring's modulus, decoding at the wire
     /// ring's (the same ring when there is one level).</summary>
     public PackedEncoder(Layout layout)
@@ -52,12 +46,6 @@ internal sealed class PackedEncoder
         {
             _tInverse[i] = moduli[i].Inverse(moduli[i].Pow(2, (ulong)logT));
         }
-    }
-
-    private static Layout ForMultiparty(MultipartyParameters parameters)
-    {
-        parameters.CheckBfv(nameof(parameters));
-        return new Layout(parameters.KeyRing, parameters.WireRing, parameters.ValueBits, parameters.ValuesPerCoefficient, parameters.SlotBits);
     }
 
     /// <summary>

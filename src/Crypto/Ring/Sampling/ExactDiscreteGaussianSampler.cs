@@ -13,7 +13,7 @@ namespace SecAgg.Crypto.Ring.Sampling;
 /// rational σ² = N/D ≤ 2^40: inversion of the exact folded CDF with lazily extended precision, integers only.
 /// The DP noise of the DDG encoder and the base sampler of <see cref="LargeDiscreteGaussianSampler"/>
 /// (σ = 2^m, m ≤ 100, for flooding). Not to be confused with <see cref="DiscreteGaussianSampler"/>, the RLWE
-/// error (σ = 3.2 from a double-precision table) and the v1 Box–Muller flooding path.
+/// error (σ = 3.2 from a double-precision table).
 /// </summary>
 /// <remarks>
 /// <para><b>Algorithm.</b> Let F_j = P(|X| ≤ j) and U uniform in [0, 1) as an infinite bit string;

@@ -1,58 +1,38 @@
+using SecAgg.Participant.State;
+using SecAgg.Protocol;
+
 namespace SecAgg.Participant.Client;
 
 /// <summary>
-/// The state directory's file of an upload's encrypted chunks (<c>upload-round-R.chunks</c>), kept so that a restarted
-/// participant resumes the same ciphertexts instead of encrypting new ones: the chunk count, then each chunk as its
-/// length and bytes (32-bit little-endian integers).
+/// The state directory's file of a round's masked upload (<c>upload-round-R.chunks</c>, mode 0600): the chunks and the
+/// signed commitment (<see cref="EncryptedUpload.Serialize"/>), written before anything is sent, so that a restarted
+/// participant resumes the same upload instead of encrypting a second one, and approves its own commitment later.
 /// </summary>
 internal static class ChunkFile
 {
     /// <summary>The file name for a round.</summary>
     public static string Name(ulong round) => $"upload-round-{round}.chunks";
 
-    /// <summary>Encodes chunks.</summary>
-    public static byte[] Join(IReadOnlyList<byte[]> chunks)
+    /// <summary>Saves a round's upload.</summary>
+    public static void Save(ParticipantState state, EncryptedUpload upload) => state.WriteFile(Name(upload.Commitment.Round), upload.Serialize());
+
+    /// <summary>The upload saved for a round, or null.</summary>
+    /// <exception cref="InvalidDataException">The file is damaged (the message says how to start afresh).</exception>
+    public static EncryptedUpload? Load(ParticipantState state, ulong round)
     {
-        using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        byte[]? bytes = state.ReadFile(Name(round));
+        if (bytes is null)
         {
-            writer.Write(chunks.Count);
-            foreach (byte[] c in chunks)
-            {
-                writer.Write(c.Length);
-                writer.Write(c);
-            }
+            return null;
         }
 
-        return stream.ToArray();
-    }
-
-    /// <summary>Decodes chunks.</summary>
-    /// <exception cref="InvalidDataException">The file is truncated.</exception>
-    public static List<byte[]> Split(byte[] data)
-    {
-        using var reader = new BinaryReader(new MemoryStream(data));
         try
         {
-            int count = reader.ReadInt32();
-            var chunks = new List<byte[]>(count);
-            for (int i = 0; i < count; i++)
-            {
-                int length = reader.ReadInt32();
-                byte[] c = reader.ReadBytes(length);
-                if (c.Length != length)
-                {
-                    throw new EndOfStreamException();
-                }
-
-                chunks.Add(c);
-            }
-
-            return chunks;
+            return EncryptedUpload.Deserialize(bytes);
         }
-        catch (EndOfStreamException e)
+        catch (InvalidDataException e)
         {
-            throw new InvalidDataException("A stored chunk file of the state directory is truncated; delete it to start the upload afresh.", e);
+            throw new InvalidDataException($"The saved upload of round {round} in '{state.Directory}' is damaged ({e.Message}); delete {Name(round)} and upload-round-{round}.json to start the round's upload afresh.", e);
         }
     }
 }

@@ -1,85 +1,137 @@
+using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Grpc.Core;
+using SecAgg.Crypto.Multiparty;
 using SecAgg.Proto.V1;
+using SecAgg.Protocol;
+using SecAgg.Protocol.Approval;
+using SecAgg.Protocol.Epoch;
 using V1 = SecAgg.Proto.V1;
 
 namespace SecAgg.Participant.Client;
 
 /// <summary>
-/// Answers a round's decryption requests, page by page (PollDecryptionRequests), waiting while the round still
-/// collects. Each c1 goes through the one-share-per-ciphertext guard, so a repeated request returns the stored share
-/// and a request under another decryption set is refused (<see cref="Crypto.Multiparty.ShareAlreadyIssuedException"/>).
+/// Answers a round's decryption session (docs/threat-model.md, "Decryption"): says it is present, waits for DECRYPTING,
+/// checks the session with <see cref="MemberDecryption.Open"/> (U's commitments and approvals, D of exactly t, the own
+/// file's chunk count, the <see cref="FileDecryptionLedger"/> in the 0600 state directory: one session per (epoch,
+/// round), within Q_cap) and streams its shares h_j chunk by chunk, each recorded in the ledger before it is sent (a
+/// resumed stream re-sends the recorded bytes). A refusal is logged with its reason and nothing is computed.
 /// </summary>
-internal sealed class DecryptionResponder(AggregatorSession session)
+internal sealed class DecryptionResponder(AggregatorSession session, KeyEpochJoin join)
 {
-    private const uint PageSize = 16;
+    private const uint LongPollMillis = 20_000;
 
-    /// <summary>Returns the number of shares uploaded (0 when this participant is not in the decryption set or the round ended).</summary>
-    public async Task<int> AnswerAsync(ulong round, CancellationToken ct)
+    /// <summary>The decryption ledger's folder in the state directory.</summary>
+    public const string LedgerFolder = "decryption-ledger";
+
+    /// <summary>Answers the session of a round (a non-member, or a round that ended, gets Done = false with the reason).</summary>
+    public async Task<RoundAnswer> AnswerAsync(ulong round, CancellationToken ct)
     {
-        ParticipantEpoch epoch = await session.EpochAsync(ct).ConfigureAwait(false);
-        var shares = new List<V1.DecryptionShare>();
-        uint next = 0;
-        while (true)
+        await ReportPresenceAsync(round, leaving: false, ct).ConfigureAwait(false);
+        V1.DecryptionSession s;
+        try
         {
-            DecryptionRequestBatch? batch;
-            try
-            {
-                batch = await PageAsync(round, next, ct).ConfigureAwait(false);
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied && next == 0)
-            {
-                // The aggregator refuses requests from outside the round's fixed decryption set (ERROR_REASON_IDENTITY_MISMATCH).
-                return 0;
-            }
-
-            if (batch.Stage is RoundStage.Aborted or RoundStage.Published || !batch.Session.DecryptionSet.Contains(session.Id))
-            {
-                return 0;
-            }
-
-            int[] set = [.. batch.Session.DecryptionSet.Select(epoch.PartyIdOf)];
-            foreach (DecryptionRequest request in batch.Requests)
-            {
-                if (!epoch.Crypto.Scheme.RequestDigest(request.C1.Span).AsSpan().SequenceEqual(request.CiphertextDigest.Span))
-                {
-                    throw new InvalidDataException($"Decryption request for chunk {request.ChunkIndex} carries a digest that does not match its c1; refusing to answer.");
-                }
-
-                byte[] share = epoch.Crypto.AnswerDecryption(request.C1.Span, set, (int)batch.Session.Summands);
-                shares.Add(new V1.DecryptionShare
-                {
-                    Round = round,
-                    ChunkIndex = request.ChunkIndex,
-                    CiphertextDigest = request.CiphertextDigest,
-                    Share = ByteString.CopyFrom(share),
-                    ParticipantId = session.Id,
-                });
-            }
-
-            next = batch.NextChunkIndex;
-            if (next >= batch.Session.TotalChunks)
-            {
-                break;
-            }
+            s = await session.Retry.WaitAsync(
+                "decryption session",
+                t => session.Rounds.GetDecryptionSessionAsync(new GetDecryptionSessionRequest { Round = round, WaitMillis = LongPollMillis }, AggregatorSession.Call(t)).ResponseAsync,
+                o => o.Result is { } r && r.Stage is not (RoundStage.Aborted or RoundStage.Published) && (r.Stage != RoundStage.Decrypting || r.DecryptionSet.Count == 0)
+                    ? $"round {round} is {r.Stage}, not decrypting yet"
+                    : null,
+                int.MaxValue,
+                ct).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied)
+        {
+            return new RoundAnswer(round, false, 0, $"'{session.Id}' is not in round {round}'s decryption set: {e.Status.Detail}");
         }
 
-        using var call = session.Rounds.UploadDecryptionShares(AggregatorSession.Call(ct));
-        await call.SendAsync(shares, ct).ConfigureAwait(false);
-        return shares.Count;
+        if (s.Stage != RoundStage.Decrypting || !s.DecryptionSet.Contains(session.Id))
+        {
+            return new RoundAnswer(round, false, 0, s.Stage == RoundStage.Decrypting ? $"'{session.Id}' is not in round {round}'s decryption set" : $"round {round} is {s.Stage}; there is nothing to decrypt");
+        }
+
+        session.CheckAndAdmit(await session.EpochInfoAsync(s.KeyEpochId, ct).ConfigureAwait(false));
+        using EpochKeys keys = join.LoadKeys(s.KeyEpochId);
+        var member = new MemberDecryption(session.Preset, session.Roster, keys, new FileDecryptionLedger(Path.Combine(session.State.Directory, LedgerFolder), session.Preset.Aggregation));
+        RoundDecision<MemberSession> decision = member.Open(round, StatementContract.FromContract(s.Commitments), StatementContract.FromContract(s.Approvals), [.. s.DecryptionSet]);
+        if (decision.Value is not MemberSession opened)
+        {
+            ParticipantLog.DecryptionRefused(session.Logger, round, decision.Refusal?.ToString() ?? "", decision.Reason);
+            return new RoundAnswer(round, false, 0, $"refused ({decision.Refusal}): {decision.Reason}");
+        }
+
+        using (opened)
+        {
+            if (s.TotalChunks != (uint)opened.ChunkCount)
+            {
+                string reason = $"the session announces {s.TotalChunks} chunks; U's commitments and the own file give {opened.ChunkCount}";
+                ParticipantLog.DecryptionRefused(session.Logger, round, nameof(RoundRefusal.ChunkCountMismatch), reason);
+                return new RoundAnswer(round, false, 0, $"refused ({RoundRefusal.ChunkCountMismatch}): {reason}");
+            }
+
+            int sent = await SendSharesAsync(round, opened, ct).ConfigureAwait(false);
+            ParticipantLog.SharesSent(session.Logger, round, sent, string.Join(", ", s.DecryptionSet));
+            return new RoundAnswer(round, true, sent, $"{sent} decryption shares sent for the set [{string.Join(", ", s.DecryptionSet)}]");
+        }
     }
 
-    /// <summary>A page of requests from <paramref name="first"/> on, once the round decrypts (or has ended).</summary>
-    private Task<DecryptionRequestBatch> PageAsync(ulong round, uint first, CancellationToken ct)
+    /// <summary>ReportPresence; a failure to report leaving is logged, not thrown (the participant is exiting anyway).</summary>
+    public async Task ReportPresenceAsync(ulong round, bool leaving, CancellationToken ct)
     {
-        var request = new PollDecryptionRequestsRequest { Round = round, FirstChunkIndex = first, MaxRequests = PageSize };
-        return session.Retry.WaitAsync(
-            "decryption requests",
-            t => session.Rounds.PollDecryptionRequestsAsync(request, AggregatorSession.Call(t)).ResponseAsync,
-            o => o.Result is { } b && b.Stage is not (RoundStage.Aborted or RoundStage.Published) && (b.Stage != RoundStage.Decrypting || b.Session is null)
-                ? $"round {round} is {b.Stage}, not decrypting yet"
-                : null,
-            int.MaxValue,
-            ct);
+        try
+        {
+            await session.Retry.CallAsync("ReportPresence", t => session.Rounds.ReportPresenceAsync(new ReportPresenceRequest { Round = round, Leaving = leaving }, AggregatorSession.Call(t)).ResponseAsync, ct).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (leaving || e.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition)
+        {
+            ParticipantLog.PresenceNotReported(session.Logger, session.Id, e.Status.Detail);
+        }
+    }
+
+    /// <summary>Streams the shares the aggregator does not hold yet; a broken stream is resumed (the ledger gives the same bytes).</summary>
+    private async Task<int> SendSharesAsync(ulong round, MemberSession opened, CancellationToken ct)
+    {
+        var accepted = new HashSet<int>();
+        int sent = 0;
+        for (int attempt = 1; ; attempt++)
+        {
+            var counter = new StrongBox<int>(0);
+            try
+            {
+                using var call = session.Rounds.UploadDecryptionShares(AggregatorSession.Call(ct));
+                UploadDecryptionSharesResponse response = await call.SendAsync(Shares(round, opened, accepted, counter, ct), ct).ConfigureAwait(false);
+                sent += counter.Value;
+                if (response.Complete || attempt >= session.Options.MaxUploadAttempts)
+                {
+                    return response.Complete ? sent : throw new InvalidOperationException(
+                        $"Round {round}: the aggregator holds {response.AcceptedCount} of {opened.ChunkCount} decryption shares of '{session.Id}' after {attempt} streams.");
+                }
+
+                accepted.UnionWith(response.Accepted.SelectMany(r => Enumerable.Range((int)r.First, (int)r.Count)));
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled && attempt < session.Options.MaxUploadAttempts && !ct.IsCancellationRequested)
+            {
+                sent += counter.Value;
+                ParticipantLog.UploadResuming(session.Logger, round, counter.Value, e.StatusCode.ToString(), attempt + 1, session.Options.MaxUploadAttempts);
+                await Task.Delay(session.Options.PollInterval, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private IEnumerable<V1.DecryptionShare> Shares(ulong round, MemberSession opened, HashSet<int> accepted, StrongBox<int> counter, CancellationToken ct)
+    {
+        for (int chunk = 0; chunk < opened.ChunkCount; chunk++)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (accepted.Contains(chunk))
+            {
+                continue;
+            }
+
+            // One share in memory at a time: each is computed (and recorded in the ledger) when the stream pulls it.
+            byte[] share = opened.Share(chunk);
+            counter.Value++;
+            yield return new V1.DecryptionShare { Round = round, ChunkIndex = (uint)chunk, Share = UnsafeByteOperations.UnsafeWrap(share), ParticipantId = session.Id };
+        }
     }
 }

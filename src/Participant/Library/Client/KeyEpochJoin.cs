@@ -1,212 +1,209 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
-using SecAgg.Crypto.Multiparty;
 using SecAgg.Proto.V1;
-using CollectivePublicKey = SecAgg.Crypto.Multiparty.CollectivePublicKey;
-using V1 = SecAgg.Proto.V1;
+using SecAgg.Protocol.Epoch;
+using SecAgg.Protocol.Statements;
+using SignedStatement = SecAgg.Protocol.Statements.SignedStatement;
 
 namespace SecAgg.Participant.Client;
 
 /// <summary>
-/// Joining the key epoch: the secret-key share is generated and kept in the state directory, the public-key share
-/// uploaded exactly once (a restart finds it stored and does not upload another), the Shamir shares of the secret
-/// relayed pairwise encrypted (ECDH P-256 + AES-GCM per recipient, <see cref="ShareEnvelope"/>) and the ones addressed
-/// to this participant combined, then the collective key fetched and checked (its digest, and this participant's
-/// contribution included unchanged).
+/// Joining a key epoch over the KeyEpoch RPCs, driving <see cref="ParticipantKeyEpoch"/> (docs/threat-model.md, "Key
+/// epoch"): the signed commit (its secrets saved 0600 before anything is sent) → wait for all N commits → the signed
+/// reveal and the sealed Shamir dealing (state saved again) → wait for all N reveals and the N − 1 blobs addressed to
+/// this participant → <see cref="ParticipantKeyEpoch.Complete"/> → the <see cref="EpochKeys"/> saved 0600 →
+/// AcknowledgeKeyShares. A restart resumes from the saved state without drawing new secrets (the same commit, reveal and
+/// blobs; the signed commit and reveal are saved as sent, since ECDSA signatures are randomized, so every re-send is
+/// identical). Each wait says whose contribution is missing.
 /// </summary>
 internal sealed class KeyEpochJoin(AggregatorSession session)
 {
-    public const string CollectiveKeyFile = "collective-key.bin";
-    private const string PublicKeyShareFile = "public-key-share.bin";
-    private const string KeyAgreementFile = "key-agreement.p8";
-    private const uint ThresholdFetchWaitMillis = 30_000;
+    private const uint LongPollMillis = 20_000;
 
-    /// <exception cref="InvalidDataException">The aggregator's key does not match its digest or omits this participant's share.</exception>
+    /// <summary>The state file of an epoch in progress (secret: r_i, ka_i, s_i, the dealing seed, the verified commits).</summary>
+    public static string StateFile(ulong epoch) => $"epoch-{epoch}.state";
+
+    /// <summary>The key file of a completed epoch (secret: s_i and the N Shamir shares).</summary>
+    public static string KeysFile(ulong epoch) => $"epoch-{epoch}.keys";
+
+    /// <summary>Joins the current key epoch (or confirms a completed join).</summary>
+    /// <exception cref="InvalidDataException">The aggregator serves another consortium, roster or threshold.</exception>
+    /// <exception cref="KeyEpochException">A contribution was forged, substituted or is missing (names the participant).</exception>
+    /// <exception cref="InvalidOperationException">The aggregator holds another commit or reveal of this participant for the epoch.</exception>
     public async Task<JoinResult> JoinAsync(CancellationToken ct)
     {
-        EpochInfo info = await ReadEpochAsync(0, ct).ConfigureAwait(false);
-        ParticipantEpoch epoch = session.Describe(info);
-        using ECDiffieHellman agreement = LoadOrCreateAgreementKey();
-
-        byte[]? myShare = session.State.ReadFile(PublicKeyShareFile);
-        if (myShare is null)
+        EpochInfo info = await session.EpochInfoAsync(0, ct).ConfigureAwait(false);
+        session.CheckAndAdmit(info);
+        ulong epoch = info.EpochId;
+        int party = session.Config.Descriptor.IndexOf(session.Id) + 1;
+        if (session.State.ReadFile(KeysFile(epoch)) is { } stored)
         {
-            myShare = epoch.Crypto.CreatePublicKeyShare(info.CrsSeed.Span);
-            session.State.WriteFile(PublicKeyShareFile, myShare);
-        }
-
-        if (!info.Participants[epoch.PartyId - 1].PublicKeyShareReceived)
-        {
-            var request = new UploadPublicKeyShareRequest
-            {
-                EpochId = info.EpochId,
-                ParticipantId = session.Id,
-                PublicKeyShare = ByteString.CopyFrom(myShare),
-                KeyAgreementPublicKey = ByteString.CopyFrom(agreement.PublicKey.ExportSubjectPublicKeyInfo()),
-            };
-            try
-            {
-                await session.Retry.CallAsync("UploadPublicKeyShare", t => session.KeyEpoch.UploadPublicKeyShareAsync(request, AggregatorSession.Call(t)).ResponseAsync, ct).ConfigureAwait(false);
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
-            {
-                // Uploaded before a restart: the digest check below proves it was this share.
-            }
-        }
-
-        // Wait for everybody's key-agreement key, then relay the threshold shares.
-        info = await session.Retry.WaitAsync("join", t => ReadEpochAsync(info.EpochId, t), o => o.Result is { } i ? NotAllJoined(i) : null, int.MaxValue, ct).ConfigureAwait(false);
-        if (!session.State.HasThresholdShare)
-        {
-            await RelayThresholdSharesAsync(info, epoch, agreement, ct).ConfigureAwait(false);
-        }
-
-        V1.CollectivePublicKey key = await session.Retry.WaitAsync(
-            "collective key",
-            t => session.KeyEpoch.GetCollectivePublicKeyAsync(new GetCollectivePublicKeyRequest { EpochId = info.EpochId }, AggregatorSession.Call(t)).ResponseAsync,
-            o => o.Exception is RpcException { StatusCode: StatusCode.FailedPrecondition } e ? e.Status.Detail : null,
-            int.MaxValue,
-            ct).ConfigureAwait(false);
-        byte[] digest = SHA256.HashData(key.PublicKeyP0.Span);
-        if (!digest.AsSpan().SequenceEqual(key.PublicKeyDigest.Span))
-        {
-            throw new InvalidDataException("The collective public key does not match its published digest; do not use this aggregator.");
-        }
-
-        ContributionDigest? mine = key.Contributions.FirstOrDefault(c => c.ParticipantId == session.Id);
-        if (mine is null || !mine.ShareDigest.Span.SequenceEqual(SHA256.HashData(myShare)))
-        {
-            throw new InvalidDataException("The collective public key does not include this participant's public-key share unchanged; do not use this aggregator.");
-        }
-
-        // Check that the published key parses under the epoch's parameters.
-        _ = ToCollectiveKey(epoch.Crypto.Parameters, key);
-        session.State.WriteFile(CollectiveKeyFile, key.ToByteArray());
-        return new JoinResult(info.EpochId, epoch.PartyId, epoch.Parties, epoch.Threshold, digest);
-    }
-
-    /// <summary>The collective key stored by <see cref="JoinAsync"/>, checked against the epoch's parameters.</summary>
-    /// <exception cref="InvalidOperationException">This participant has not joined yet.</exception>
-    public CollectivePublicKey LoadCollectiveKey(ParticipantEpoch epoch)
-    {
-        byte[] bytes = session.State.ReadFile(CollectiveKeyFile) ?? throw new InvalidOperationException("This participant has not joined the key epoch yet (secagg participant join).");
-        return ToCollectiveKey(epoch.Crypto.Parameters, V1.CollectivePublicKey.Parser.ParseFrom(bytes));
-    }
-
-    /// <summary>pk = (Σ p_i, a) as the aggregator serializes it (<see cref="CollectivePublicKey.Serialize"/>), checked against the epoch's parameters.</summary>
-    private static CollectivePublicKey ToCollectiveKey(MultipartyParameters parameters, V1.CollectivePublicKey key) => CollectivePublicKey.Deserialize(parameters, key.PublicKeyP0.Span);
-
-    private Task<EpochInfo> ReadEpochAsync(ulong epochId, CancellationToken ct) =>
-        session.Retry.ReadAsync("GetEpochInfo", t => session.KeyEpoch.GetEpochInfoAsync(new GetEpochInfoRequest { EpochId = epochId }, AggregatorSession.Call(t)).ResponseAsync, ct);
-
-    private static string? NotAllJoined(EpochInfo info)
-    {
-        var waiting = info.Participants.Where(p => !p.PublicKeyShareReceived || p.KeyAgreementPublicKey.IsEmpty).Select(p => p.ParticipantId).ToList();
-        return waiting.Count == 0 ? null : $"{info.Participants.Count - waiting.Count} of {info.Participants.Count} participants have joined; waiting for {string.Join(", ", waiting)}";
-    }
-
-    private async Task RelayThresholdSharesAsync(EpochInfo info, ParticipantEpoch epoch, ECDiffieHellman agreement, CancellationToken ct)
-    {
-        // Dealing is deterministic per state directory (ParticipantCrypto keeps a seed, not the shares), and the envelope
-        // nonce is synthetic, so a restart re-sends exactly the same blobs.
-        IReadOnlyList<byte[]> dealt = await Task.Run(epoch.Crypto.DealThresholdShares, ct).ConfigureAwait(false);
-        try
-        {
-            using (var call = session.KeyEpoch.UploadThresholdShares(AggregatorSession.Call(ct)))
-            {
-                await call.SendAsync(Blobs(info, epoch, agreement, dealt), ct).ConfigureAwait(false);
-            }
-
-            var received = new Dictionary<string, byte[]>(StringComparer.Ordinal) { [session.Id] = dealt[epoch.PartyId - 1].ToArray() };
-            await session.Retry.WaitAsync(
-                "threshold shares",
-                t => CollectBlobsAsync(info, agreement, received, t),
-                o => o.Exception is null && o.Result < epoch.Parties ? $"{o.Result} of {epoch.Parties} threshold shares received" : null,
-                int.MaxValue,
-                ct).ConfigureAwait(false);
-
-            List<byte[]> ordered = [.. epoch.Ids.Select(id => received[id])];
-            await Task.Run(() => epoch.Crypto.AcceptThresholdShares(ordered), ct).ConfigureAwait(false);
-            foreach (byte[] b in ordered)
-            {
-                CryptographicOperations.ZeroMemory(b);
-            }
-        }
-        finally
-        {
-            foreach (byte[] b in dealt)
-            {
-                CryptographicOperations.ZeroMemory(b);
-            }
-        }
-    }
-
-    /// <summary>Sealed one at a time as the stream pulls them: one envelope in memory, not N−1 multi-megabyte ones.</summary>
-    private async IAsyncEnumerable<ThresholdShareBlob> Blobs(EpochInfo info, ParticipantEpoch epoch, ECDiffieHellman agreement, IReadOnlyList<byte[]> dealt)
-    {
-        for (int j = 0; j < epoch.Parties; j++)
-        {
-            if (j == epoch.PartyId - 1)
-            {
-                continue;
-            }
-
-            ParticipantInfo recipient = info.Participants[j];
-            byte[] envelope = ShareEnvelope.Seal(agreement, recipient.KeyAgreementPublicKey.Span, info.EpochId, session.Id, recipient.ParticipantId, dealt[j]);
-            yield return new ThresholdShareBlob
-            {
-                EpochId = info.EpochId,
-                SenderId = session.Id,
-                RecipientId = recipient.ParticipantId,
-                Ciphertext = UnsafeByteOperations.UnsafeWrap(envelope),
-            };
-        }
-
-        await Task.CompletedTask.ConfigureAwait(false);
-    }
-
-    /// <summary>One long-poll: the aggregator sends each blob addressed to this participant as it arrives; returns how many shares are held.</summary>
-    private async Task<int> CollectBlobsAsync(EpochInfo info, ECDiffieHellman agreement, Dictionary<string, byte[]> received, CancellationToken ct)
-    {
-        var request = new FetchThresholdSharesRequest { EpochId = info.EpochId, WaitMillis = ThresholdFetchWaitMillis };
-        request.HaveSenderIds.AddRange(received.Keys);
-        using var call = session.KeyEpoch.FetchThresholdShares(request, AggregatorSession.Call(ct));
-        await foreach (ThresholdShareBlob blob in call.ResponseStream.ReadAllAsync(ct).ConfigureAwait(false))
-        {
-            if (blob.RecipientId != session.Id || received.ContainsKey(blob.SenderId))
-            {
-                continue;
-            }
-
-            ParticipantInfo sender = info.Participants.FirstOrDefault(p => p.ParticipantId == blob.SenderId)
-                ?? throw new InvalidDataException($"A threshold share came from '{blob.SenderId}', who is not enrolled.");
-            received[blob.SenderId] = ShareEnvelope.Open(agreement, sender.KeyAgreementPublicKey.Span, info.EpochId, blob.SenderId, session.Id, blob.Ciphertext.Span);
-        }
-
-        return received.Count;
-    }
-
-    private ECDiffieHellman LoadOrCreateAgreementKey()
-    {
-        var key = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
-        byte[]? stored = session.State.ReadFile(KeyAgreementFile);
-        if (stored is null)
-        {
-            session.State.WriteFile(KeyAgreementFile, key.ExportPkcs8PrivateKey(), secret: true);
+            CryptographicOperations.ZeroMemory(stored);
         }
         else
         {
-            try
-            {
-                key.ImportPkcs8PrivateKey(stored, out _);
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(stored);
-            }
+            using ParticipantKeyEpoch keyEpoch = StartOrResume(epoch);
+            await CommitAsync(keyEpoch, ct).ConfigureAwait(false);
+            IReadOnlyList<SignedStatement> commits = await WaitForStatementsAsync("commits", epoch, (r, t) => session.KeyEpoch.GetCommitsAsync(r, AggregatorSession.Call(t)).ResponseAsync, ct).ConfigureAwait(false);
+
+            // Every signer's certificate is relayed once it has connected: admit them before verifying.
+            session.CheckAndAdmit(await session.EpochInfoAsync(epoch, ct).ConfigureAwait(false));
+            EpochDealing dealing = keyEpoch.Deal([.. commits]);
+            SaveState(keyEpoch);
+            await RevealAsync(epoch, dealing, ct).ConfigureAwait(false);
+
+            IReadOnlyList<SignedStatement> reveals = await WaitForStatementsAsync("reveals", epoch, (r, t) => session.KeyEpoch.GetRevealsAsync(r, AggregatorSession.Call(t)).ResponseAsync, ct).ConfigureAwait(false);
+            Dictionary<string, byte[]> blobs = await CollectBlobsAsync(epoch, ct).ConfigureAwait(false);
+            using EpochKeys keys = keyEpoch.Complete([.. reveals], blobs);
+            session.State.WriteFile(KeysFile(epoch), keys.Serialize(), secret: true);
+            session.State.DeleteFile(StateFile(epoch));
+            session.State.DeleteFile($"epoch-{epoch}.commit");
+            session.State.DeleteFile($"epoch-{epoch}.reveal");
+            ParticipantLog.EpochKeysSaved(session.Logger, epoch, session.Id);
         }
 
-        return key;
+        AcknowledgeKeySharesResponse ack = await session.Retry.CallAsync(
+            "AcknowledgeKeyShares",
+            t => session.KeyEpoch.AcknowledgeKeySharesAsync(new AcknowledgeKeySharesRequest { EpochId = epoch }, AggregatorSession.Call(t)).ResponseAsync,
+            ct).ConfigureAwait(false);
+        return new JoinResult(epoch, party, session.Config.Descriptor.ParticipantCount, session.Config.Threshold, session.Config.Descriptor.FormatDigest(), (int)ack.Acknowledged, ack.Stage == KeyEpochStage.Ready);
+    }
+
+    /// <summary>Whether a join of some key epoch completed here (its <c>epoch-E.keys</c> file is in the state directory).</summary>
+    public bool HasJoined() =>
+        System.IO.Directory.Exists(session.State.Directory)
+        && System.IO.Directory.EnumerateFiles(session.State.Directory, "epoch-*.keys").Any();
+
+    /// <summary>The keys of <paramref name="epoch"/> saved by a completed join.</summary>
+    /// <exception cref="InvalidOperationException">This participant has not completed that epoch.</exception>
+    /// <exception cref="InvalidDataException">The key file is damaged or of another participant or parameter set.</exception>
+    public EpochKeys LoadKeys(ulong epoch)
+    {
+        byte[] bytes = session.State.ReadFile(KeysFile(epoch))
+            ?? throw new InvalidOperationException($"'{session.Id}' holds no keys of key epoch {epoch} in '{session.State.Directory}'; join it first (secagg participant join).");
+        try
+        {
+            return EpochKeys.Deserialize(session.Preset.Aggregation, session.Id, epoch, bytes);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    private ParticipantKeyEpoch StartOrResume(ulong epoch)
+    {
+        byte[]? state = session.State.ReadFile(StateFile(epoch));
+        if (state is null)
+        {
+            ParticipantKeyEpoch fresh = ParticipantKeyEpoch.Start(session.Preset, session.Roster, session.Signer, session.Id, epoch);
+            SaveState(fresh);
+            return fresh;
+        }
+
+        try
+        {
+            ParticipantLog.EpochResumed(session.Logger, epoch, session.Id);
+            return ParticipantKeyEpoch.Resume(session.Preset, session.Roster, session.Signer, session.Id, epoch, state);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(state);
+        }
+    }
+
+    private void SaveState(ParticipantKeyEpoch keyEpoch) => session.State.WriteFile(StateFile(keyEpoch.Epoch), keyEpoch.ExportState(), secret: true);
+
+    /// <summary>
+    /// The statement saved under <paramref name="name"/>, or <paramref name="create"/>'s, saved first. ECDSA signatures are
+    /// randomized: a re-signed commit or reveal would differ from the one the aggregator holds (ALREADY_EXISTS), so a
+    /// resumed join re-sends the saved bytes.
+    /// </summary>
+    private SignedStatement Saved(string name, Func<SignedStatement> create)
+    {
+        if (session.State.ReadFile(name) is { } bytes)
+        {
+            return SignedStatement.Deserialize(bytes);
+        }
+
+        SignedStatement created = create();
+        session.State.WriteFile(name, created.Serialize());
+        return created;
+    }
+
+    private async Task CommitAsync(ParticipantKeyEpoch keyEpoch, CancellationToken ct)
+    {
+        SignedStatement commit = Saved($"epoch-{keyEpoch.Epoch}.commit", keyEpoch.CreateCommit);
+        var request = new SubmitStatementRequest { EpochId = keyEpoch.Epoch, Statement = StatementContract.ToContract(commit) };
+        await SubmitAsync("SubmitCommit", "commit", keyEpoch.Epoch, t => session.KeyEpoch.SubmitCommitAsync(request, AggregatorSession.Call(t)).ResponseAsync, ct).ConfigureAwait(false);
+    }
+
+    private async Task RevealAsync(ulong epoch, EpochDealing dealing, CancellationToken ct)
+    {
+        SignedStatement reveal = Saved($"epoch-{epoch}.reveal", () => dealing.Reveal);
+        var request = new SubmitStatementRequest { EpochId = epoch, Statement = StatementContract.ToContract(reveal) };
+        await SubmitAsync("SubmitReveal", "reveal", epoch, t => session.KeyEpoch.SubmitRevealAsync(request, AggregatorSession.Call(t)).ResponseAsync, ct).ConfigureAwait(false);
+        using var call = session.KeyEpoch.UploadThresholdShares(AggregatorSession.Call(ct));
+        await call.SendAsync(
+            dealing.Blobs.Select(b => new ThresholdShareBlob { EpochId = epoch, SenderId = session.Id, RecipientId = b.Key, Ciphertext = UnsafeByteOperations.UnsafeWrap(b.Value) }),
+            ct).ConfigureAwait(false);
+    }
+
+    private async Task SubmitAsync(string operation, string what, ulong epoch, Func<CancellationToken, Task<SubmitStatementResponse>> call, CancellationToken ct)
+    {
+        try
+        {
+            await session.Retry.CallAsync(operation, call, ct).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
+        {
+            throw new InvalidOperationException(
+                $"The aggregator holds another {what} of '{session.Id}' for key epoch {epoch} than the one in '{session.State.Directory}' ({e.Status.Detail}). " +
+                "The state directory was replaced or another process joined with this identity; the epoch cannot complete, ask the operator to start a new one.", e);
+        }
+    }
+
+    private async Task<IReadOnlyList<SignedStatement>> WaitForStatementsAsync(string what, ulong epoch, Func<GetStatementsRequest, CancellationToken, Task<StatementList>> read, CancellationToken ct)
+    {
+        StatementList list = await session.Retry.WaitAsync(
+            what,
+            t => read(new GetStatementsRequest { EpochId = epoch, WaitMillis = LongPollMillis }, t),
+            o => o.Result is { Complete: false } list
+                ? $"{session.Config.Descriptor.ParticipantCount - list.WaitingFor.Count} of {session.Config.Descriptor.ParticipantCount} {what} of key epoch {epoch} in; waiting for {string.Join(", ", list.WaitingFor)}"
+                : null,
+            int.MaxValue,
+            ct).ConfigureAwait(false);
+        return [.. list.Statements.Select(StatementContract.FromContract)];
+    }
+
+    /// <summary>Long-polls FetchThresholdShares until a blob from every other participant is held.</summary>
+    private async Task<Dictionary<string, byte[]>> CollectBlobsAsync(ulong epoch, CancellationToken ct)
+    {
+        var received = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        string[] dealers = [.. session.Config.Descriptor.Roster.Select(e => e.ParticipantId).Where(id => id != session.Id)];
+        await session.Retry.WaitAsync(
+            "threshold shares",
+            async t =>
+            {
+                var request = new FetchThresholdSharesRequest { EpochId = epoch, WaitMillis = LongPollMillis };
+                request.HaveSenderIds.AddRange(received.Keys);
+                using var call = session.KeyEpoch.FetchThresholdShares(request, AggregatorSession.Call(t));
+                await foreach (ThresholdShareBlob blob in call.ResponseStream.ReadAllAsync(t).ConfigureAwait(false))
+                {
+                    if (blob.RecipientId == session.Id && blob.EpochId == epoch && !received.ContainsKey(blob.SenderId))
+                    {
+                        received[blob.SenderId] = blob.Ciphertext.ToByteArray();
+                    }
+                }
+
+                return received.Count;
+            },
+            o => o.Exception is null && o.Result < dealers.Length
+                ? $"{o.Result} of {dealers.Length} sealed shares for '{session.Id}' in; waiting for the dealing of {string.Join(", ", dealers.Where(d => !received.ContainsKey(d)))}"
+                : null,
+            int.MaxValue,
+            ct).ConfigureAwait(false);
+        return received;
     }
 }

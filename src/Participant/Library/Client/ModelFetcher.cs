@@ -16,12 +16,25 @@ internal sealed class ModelFetcher(AggregatorSession session)
         RoundStatus status = await session.Retry.WaitAsync(
             "publication",
             t => session.Rounds.GetRoundStatusAsync(new GetRoundStatusRequest { Round = round }, AggregatorSession.Call(t)).ResponseAsync,
-            o => o.Result is { Stage: not (RoundStage.Published or RoundStage.Aborted) } s ? $"round {s.Round} is {s.Stage} ({s.ParticipantsSubmitted} of {s.ExpectedParticipants} uploads)" : null,
+            o => o.Result is { Stage: not (RoundStage.Published or RoundStage.Aborted) } s ? Progress(s) : null,
             int.MaxValue,
             ct).ConfigureAwait(false);
         return status.Stage == RoundStage.Aborted
             ? throw new InvalidOperationException($"Round {status.Round} was aborted ({status.AbortReason}): {status.AbortMessage}")
             : status.PublishedModelVersion;
+    }
+
+    /// <summary>A progress line: the stage, its counts and whom it waits for.</summary>
+    internal static string Progress(RoundStatus s)
+    {
+        string counts = s.Stage switch
+        {
+            RoundStage.Approving => $"{s.ApprovalsReceived} of {s.ParticipantsSubmitted} approvals",
+            RoundStage.Decrypting => $"{s.DecryptionSharesComplete} members have answered",
+            _ => $"{s.ParticipantsSubmitted} of {s.ExpectedParticipants} uploads",
+        };
+        string waiting = s.WaitingFor.Count > 0 ? $"; waiting for {string.Join(", ", s.WaitingFor)}" : "";
+        return $"round {s.Round} is {s.Stage} ({counts}{waiting})";
     }
 
     /// <summary>Downloads a published global model (0 = the newest) and checks its digest.</summary>
@@ -36,6 +49,11 @@ internal sealed class ModelFetcher(AggregatorSession session)
             if (message.KindCase == GlobalModelMessage.KindOneofCase.Header)
             {
                 header = message.Header;
+                if (header.Layout is null || header.Layout.TotalElements != (ulong)session.Config.Descriptor.ModelDimension)
+                {
+                    throw new InvalidDataException($"The global model announces {header.Layout?.TotalElements ?? 0} values; the consortium file's model-dimension is {session.Config.Descriptor.ModelDimension}.");
+                }
+
                 values = new float[checked((int)header.Layout.TotalElements)];
             }
             else if (header is null || values is null)
@@ -45,12 +63,19 @@ internal sealed class ModelFetcher(AggregatorSession session)
             else
             {
                 GlobalModelData data = message.Data;
-                if (data.Offset + (ulong)data.Values.Count > (ulong)values.Length)
+                if (data.Data.Length % sizeof(float) != 0)
+                {
+                    throw new InvalidDataException($"Model data at offset {data.Offset} has {data.Data.Length} bytes, not a whole number of float32 values.");
+                }
+
+                int count = data.Data.Length / sizeof(float);
+                if (data.Offset + (ulong)count > (ulong)values.Length)
                 {
                     throw new InvalidDataException($"Model data at offset {data.Offset} runs past the {values.Length} values of the layout.");
                 }
 
-                data.Values.CopyTo(values, (int)data.Offset);
+                // Little-endian IEEE 754 on the wire (the contract); every platform .NET runs this on is little-endian.
+                MemoryMarshal.Cast<byte, float>(data.Data.Span).CopyTo(values.AsSpan((int)data.Offset, count));
             }
         }
 

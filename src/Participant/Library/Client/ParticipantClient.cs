@@ -4,22 +4,28 @@ using SecAgg.Participant.Tensors;
 namespace SecAgg.Participant.Client;
 
 /// <summary>
-/// A participant of a SecAgg consortium over gRPC with mutual TLS: joins the key epoch (<see cref="KeyEpochJoin"/>),
-/// submits encrypted updates (quantized, noised and encrypted in parallel, streamed with back-pressure, resumed after a
-/// broken stream; <see cref="UploadSession"/>), answers decryption requests through the one-share-per-ciphertext guard
-/// (<see cref="DecryptionResponder"/>), and downloads the global model (<see cref="ModelFetcher"/>). Transient failures
-/// of unary calls are retried (bounded, logged). All state that must survive a restart lives in
-/// <see cref="ParticipantClientOptions.StateDirectory"/>.
+/// A participant of a SecAgg consortium (protocol v2, docs/threat-model.md) over gRPC with mutual TLS. It relies only on
+/// ITS OWN consortium file (<see cref="ParticipantClientOptions.ConsortiumFile"/>) and on statements it verifies against
+/// the certificates pinned there: joins the key epoch by signed commit/reveal and sealed dealing
+/// (<see cref="KeyEpochJoin"/>), submits masked updates with a signed commitment (<see cref="UploadSession"/>), approves
+/// or refuses a round's upload list (<see cref="ApprovalResponder"/>), answers decryption sessions through its ledger
+/// (<see cref="DecryptionResponder"/>) and downloads the global model (<see cref="ModelFetcher"/>). Transient failures
+/// are retried (bounded, logged). All state that must survive a restart lives in
+/// <see cref="ParticipantClientOptions.StateDirectory"/> (0700, files 0600).
 /// </summary>
 public sealed class ParticipantClient : IDisposable
 {
     private readonly AggregatorSession _session;
     private readonly KeyEpochJoin _join;
     private readonly UploadSession _upload;
+    private readonly ApprovalResponder _approval;
     private readonly DecryptionResponder _decryption;
     private readonly ModelFetcher _models;
 
-    /// <summary>Creates the client; no call is made until the first operation.</summary>
+    /// <summary>Creates the client from the own consortium file; no call is made until the first operation.</summary>
+    /// <exception cref="Protocol.Consortium.ConsortiumConfigException">The consortium file does not load (every problem listed).</exception>
+    /// <exception cref="Protocol.Identity.IdentityRejectedException">The client certificate is not the one the file pins for the id.</exception>
+    /// <exception cref="ArgumentException">The id is not in the file, or the file uses the NOT SECURE test preset without opting in.</exception>
     public ParticipantClient(ParticipantClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -27,22 +33,29 @@ public sealed class ParticipantClient : IDisposable
         _session = new AggregatorSession(options);
         _join = new KeyEpochJoin(_session);
         _upload = new UploadSession(_session, _join);
-        _decryption = new DecryptionResponder(_session);
+        _approval = new ApprovalResponder(_session, _upload);
+        _decryption = new DecryptionResponder(_session, _join);
         _models = new ModelFetcher(_session);
     }
 
     /// <summary>The local state directory.</summary>
     public ParticipantState State => _session.State;
 
+    /// <summary>The consortium digest of the own file, grouped hex (compare it out of band).</summary>
+    public string ConsortiumDigest => _session.Config.Descriptor.FormatDigest();
+
     /// <summary>
-    /// Joins the current key epoch: generates and stores the secret-key share, uploads the public-key share exactly
-    /// once, relays the Shamir shares of the secret and combines the ones addressed to it, then fetches the collective
-    /// key and checks its digest and that its own contribution is included unchanged. Waits while others have not joined yet.
+    /// Joins the current key epoch: signed commit, then (all N commits in) signed reveal and sealed dealing, then (all
+    /// reveals and the blobs addressed to it in) the epoch keys, saved 0600, and the acknowledgement. Resumes from the
+    /// state directory after a restart without drawing new secrets. Waits, logging whose contribution is missing.
     /// </summary>
-    /// <exception cref="InvalidDataException">The aggregator's key does not match its digest or omits this participant's share.</exception>
+    /// <exception cref="InvalidDataException">The aggregator serves another consortium, roster or threshold.</exception>
+    /// <exception cref="Protocol.Epoch.KeyEpochException">A contribution was forged, substituted or is missing (names the participant).</exception>
     public Task<JoinResult> JoinAsync(CancellationToken cancellationToken = default) => _join.JoinAsync(cancellationToken);
 
-    /// <summary>Submits a flat update for a round (0 = the newest) with a public weight (1..max_weight).</summary>
+    /// <summary>Submits a flat update for a round (0 = the newest) with a public weight (1..max-weight).</summary>
+    /// <exception cref="Protocol.ParameterMismatchException">The announced round differs from the own file (the field is named).</exception>
+    /// <exception cref="InvalidOperationException">The round will not open (with the aggregator's reason), or a different update was already uploaded to it.</exception>
     public Task<SubmitResult> SubmitAsync(ReadOnlyMemory<float> update, ulong weight = 1, ulong round = 0, CancellationToken cancellationToken = default) =>
         _upload.SubmitAsync(update, weight, round, cancellationToken);
 
@@ -50,11 +63,15 @@ public sealed class ParticipantClient : IDisposable
     public Task<SubmitResult> SubmitAsync(IReadOnlyList<NamedTensor> tensors, ulong weight = 1, ulong round = 0, CancellationToken cancellationToken = default) =>
         _upload.SubmitAsync(tensors, weight, round, cancellationToken);
 
-    /// <summary>
-    /// Answers a round's decryption requests (waits while the round is still collecting). Returns the number of shares
-    /// uploaded (0 when this participant is not in the decryption set or the round ended).
-    /// </summary>
-    public Task<int> AnswerDecryptionAsync(ulong round, CancellationToken cancellationToken = default) => _decryption.AnswerAsync(round, cancellationToken);
+    /// <summary>Waits for the round's approval request and approves U's list, or refuses it (the answer says why).</summary>
+    /// <exception cref="InvalidOperationException">This participant has no upload for the round.</exception>
+    public Task<RoundAnswer> ApproveAsync(ulong round, CancellationToken cancellationToken = default) => _approval.ApproveAsync(round, cancellationToken);
+
+    /// <summary>Waits for the round's decryption session and answers it if this participant is in D (the answer says what happened).</summary>
+    public Task<RoundAnswer> AnswerDecryptionAsync(ulong round, CancellationToken cancellationToken = default) => _decryption.AnswerAsync(round, cancellationToken);
+
+    /// <summary>Tells the aggregator this participant is leaving (it will not answer a decryption session of the round); never throws for an RPC failure.</summary>
+    public Task ReportLeavingAsync(ulong round = 0, CancellationToken cancellationToken = default) => _decryption.ReportPresenceAsync(round, leaving: true, cancellationToken);
 
     /// <summary>Waits until a round is published and returns the model version it published.</summary>
     /// <exception cref="InvalidOperationException">The round was aborted (the message says why; nothing was decrypted).</exception>

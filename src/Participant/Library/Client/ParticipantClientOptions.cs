@@ -9,13 +9,20 @@ public sealed class ParticipantClientOptions
     /// <summary>The aggregator's address, e.g. <c>https://aggregator.example:7443</c>.</summary>
     public required Uri Aggregator { get; init; }
 
-    /// <summary>This participant's client certificate with its private key (issued by the consortium CA).</summary>
+    /// <summary>
+    /// This participant's enrollment certificate with its private key (issued by the consortium CA from the site's CSR,
+    /// pinned by its SHA-256 in the consortium file): the TLS client certificate, and the key every statement is signed with.
+    /// </summary>
     public required X509Certificate2 ClientCertificate { get; init; }
 
-    /// <summary>The consortium CA: the only trust anchor for the aggregator's certificate.</summary>
-    public required X509Certificate2 CertificateAuthority { get; init; }
+    /// <summary>
+    /// This participant's OWN copy of the consortium file: roster and pins, t, c, m, parameters and budget, and (its
+    /// <c>ca:</c> entry) the consortium CA, the only trust anchor for the aggregator's certificate. Nothing the aggregator
+    /// announces is taken from it; everything is checked against this file.
+    /// </summary>
+    public required string ConsortiumFile { get; init; }
 
-    /// <summary>The local state directory (secret share, ledger, progress; mode 0700/0600).</summary>
+    /// <summary>The local state directory (epoch secrets and keys, ledgers, uploads in progress; mode 0700/0600).</summary>
     public required string StateDirectory { get; init; }
 
     /// <summary>This participant's consortium id (the CN of its certificate).</summary>
@@ -45,6 +52,9 @@ public sealed class ParticipantClientOptions
     /// <summary>Where retries and waits are logged; null logs nothing.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
-    /// <summary>Accept the NOT SECURE test-only HE parameters (unit tests only).</summary>
+    /// <summary>Tests only: an interceptor between the library and the channel (plays a tampering aggregator).</summary>
+    internal Grpc.Core.Interceptors.Interceptor? TestInterceptor { get; init; }
+
+    /// <summary>Accept a consortium file whose he.preset is the NOT SECURE test preset (tests and the demo only).</summary>
     public bool AllowInsecureForTests { get; init; }
 }

@@ -34,6 +34,7 @@ internal sealed class Resilience(ParticipantClientOptions options, ILogger logge
     public Task<T> WaitAsync<T>(string operation, Func<CancellationToken, Task<T>> read, Func<Outcome<T>, string?> again, int maxChecks, CancellationToken ct)
     {
         var builder = new ResiliencePipelineBuilder<T>();
+        string? lastWaiting = null;
         int retries = maxChecks == int.MaxValue ? int.MaxValue : maxChecks - 1;
         if (retries < 1)
         {
@@ -49,7 +50,14 @@ internal sealed class Resilience(ParticipantClientOptions options, ILogger logge
             UseJitter = false,
             OnRetry = args =>
             {
-                ParticipantLog.Waiting(logger, operation, again(args.Outcome) ?? "", args.AttemptNumber + 1, args.RetryDelay.TotalSeconds);
+                // A person reads these lines: the first check, every change of what is awaited, then every 20th check.
+                string waiting = again(args.Outcome) ?? "";
+                if (args.AttemptNumber % 20 == 0 || waiting != lastWaiting)
+                {
+                    ParticipantLog.Waiting(logger, operation, waiting, args.AttemptNumber + 1, args.RetryDelay.TotalSeconds);
+                    lastWaiting = waiting;
+                }
+
                 return default;
             },
         });

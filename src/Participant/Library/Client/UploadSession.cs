@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
@@ -6,92 +8,58 @@ using SecAgg.Participant.State;
 using SecAgg.Participant.Tensors;
 using SecAgg.Proto.V1;
 using SecAgg.Protocol;
+using SecAgg.Protocol.Epoch;
 using SecAgg.Quantize.Ddg;
-using CollectivePublicKey = SecAgg.Crypto.Multiparty.CollectivePublicKey;
 
 namespace SecAgg.Participant.Client;
 
 /// <summary>
-/// Submitting an update to a round, resumably: the update is quantized, noised and encrypted once (in parallel); the
-/// chunks and a fresh upload id are kept in the state directory, so a restarted participant resumes the same upload.
-/// Each stream sends only the chunks the aggregator does not hold yet (asked with GetUploadProgress), pulled one at a
-/// time as HTTP/2 flow control allows; a broken stream is resumed up to <see cref="ParticipantClientOptions.MaxUploadAttempts"/> times.
+/// Submitting an update to a round, resumably. The round's announcement is rebuilt from the OWN consortium file and the
+/// joined epoch's keys (<see cref="RoundParameters.FromContract"/>; any differing field refuses the round, named). The
+/// update is masked under s_i once (<see cref="UpdateEncryptor"/>) and kept with its signed commitment in the state
+/// directory (<see cref="ChunkFile"/>) before anything is sent, so a restarted participant resumes the same upload; a
+/// second submit of a different update for the round is refused locally. Each stream sends the chunks the aggregator
+/// does not hold yet (GetUploadProgress), then the commitment; a broken stream is resumed up to
+/// <see cref="ParticipantClientOptions.MaxUploadAttempts"/> times, each resume logged.
 /// </summary>
 internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join)
 {
     /// <summary>Submits a flat update for a round (0 = the newest) with a public weight (1..max_weight).</summary>
+    /// <exception cref="ParameterMismatchException">The announced round differs from what the own file gives (the field is named).</exception>
+    /// <exception cref="InvalidOperationException">The round will not open (the aggregator's reason), or this site already uploaded a different update to it.</exception>
     public async Task<SubmitResult> SubmitAsync(ReadOnlyMemory<float> update, ulong weight, ulong round, CancellationToken ct)
     {
-        ParticipantEpoch epoch = await session.EpochAsync(ct).ConfigureAwait(false);
         RoundConfig config = await RoundConfigAsync(round, ct).ConfigureAwait(false);
-        RoundParameters parameters = RoundParameters.FromContract(config, epoch.Parties, epoch.Threshold, session.Options.AllowInsecureForTests);
+        string digest = UpdateDigest(update.Span, weight);
         ParticipantState state = session.State;
         UploadProgressRecord? progress = state.LoadProgress(config.Round);
-        if (progress is { Complete: true })
+        if (progress is not null && progress.UpdateDigest != digest)
         {
-            return new SubmitResult(config.Round, progress.TotalChunks, 0, 0, 0);
+            throw new InvalidOperationException(
+                $"Round {config.Round} already has an upload from '{session.Id}' (upload id {progress.UploadId}, started {progress.StartedUtc:u}) of a different update or weight; " +
+                $"a round takes one upload per site and it cannot be replaced. Run the same submit again to resume that upload, or submit this update to a later round once round {config.Round} has ended.");
         }
 
-        IReadOnlyList<byte[]> chunks;
-        byte[]? stored = state.ReadFile(ChunkFile.Name(config.Round));
-        if (progress is not null && stored is not null)
+        if (progress is { Complete: true })
         {
-            chunks = ChunkFile.Split(stored);
+            return new SubmitResult(config.Round, progress.UploadId, progress.TotalChunks, 0, 0, 0);
         }
-        else
+
+        // Checked on every submit, a resumed one included: the announcement must be what the own file gives.
+        using EpochKeys keys = join.LoadKeys(config.KeyEpochId);
+        RoundParameters parameters = RoundParameters.FromContract(config, session.Preset, keys.Epoch, keys.EpochSeed.Span);
+        EncryptedUpload? saved = progress is null ? null : ChunkFile.Load(state, config.Round);
+        EncryptedUpload upload = saved ?? await EncryptAsync(parameters, keys, update, weight, ct).ConfigureAwait(false);
+        if (saved is null)
         {
-            CollectivePublicKey pk = join.LoadCollectiveKey(epoch);
-            chunks = await Task.Run(() => epoch.Crypto.EncryptUpdate(parameters, pk, update.Span, weight).Chunks, ct).ConfigureAwait(false);
-            state.WriteFile(ChunkFile.Name(config.Round), ChunkFile.Join(chunks));
-            progress = new UploadProgressRecord(config.Round, Convert.ToHexString(RandomNumberGenerator.GetBytes(WireKeys.UploadIdLength)), chunks.Count, false);
+            // No saved upload (first submit, or its file was deleted): this is a new upload with a new id.
+            progress = new UploadProgressRecord(config.Round, Convert.ToHexString(UploadIdBytes(upload)), upload.Chunks.Count, false, digest, DateTimeOffset.UtcNow);
             state.SaveProgress(progress);
         }
 
-        byte[] uploadId = Convert.FromHexString(progress!.UploadId);
-        var header = new UploadHeader
-        {
-            Round = config.Round,
-            TotalChunks = (uint)chunks.Count,
-            UploadId = ByteString.CopyFrom(uploadId),
-            ParameterDigest = ByteString.CopyFrom(parameters.ParameterDigest),
-            Weight = weight,
-            ParticipantId = session.Id,
-        };
-        int sent = 0, attempts = 0;
-        long bytes = 0;
-        while (true)
-        {
-            HashSet<int> accepted = await AcceptedChunksAsync(config.Round, uploadId, ct).ConfigureAwait(false);
-            int[] missing = [.. Enumerable.Range(0, chunks.Count).Where(i => !accepted.Contains(i))];
-            if (missing.Length == 0)
-            {
-                break;
-            }
-
-            attempts++;
-            var counter = new StrongBox<(int Count, long Bytes)>((0, 0));
-            try
-            {
-                using var call = session.Rounds.UploadCiphertexts(AggregatorSession.Call(ct));
-                UploadCiphertextsResponse response = await call.SendAsync(Messages(header, chunks, missing, counter, ct), ct).ConfigureAwait(false);
-                sent += counter.Value.Count;
-                bytes += counter.Value.Bytes;
-                if (response.Complete)
-                {
-                    break;
-                }
-            }
-            catch (RpcException e) when (IsBrokenStream(e.StatusCode) && attempts < session.Options.MaxUploadAttempts && !ct.IsCancellationRequested)
-            {
-                sent += counter.Value.Count;
-                bytes += counter.Value.Bytes;
-                ParticipantLog.UploadResuming(session.Logger, config.Round, counter.Value.Count, e.StatusCode.ToString(), attempts + 1, session.Options.MaxUploadAttempts);
-                await Task.Delay(session.Options.PollInterval, ct).ConfigureAwait(false);
-            }
-        }
-
-        state.SaveProgress(progress with { Complete = true });
-        return new SubmitResult(config.Round, chunks.Count, sent, bytes, attempts);
+        (int sent, long bytes, int attempts) = await StreamAsync(config.Round, parameters.ParameterDigest, upload, ct).ConfigureAwait(false);
+        state.SaveProgress(progress! with { Complete = true });
+        return new SubmitResult(config.Round, progress.UploadId, upload.Chunks.Count, sent, bytes, attempts);
     }
 
     /// <summary>Submits named tensors (flattened in the round's layout order; names and shapes must match it).</summary>
@@ -105,12 +73,12 @@ internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join
         {
             if (!byName.TryGetValue(spec.Name, out NamedTensor? t))
             {
-                throw new ArgumentException($"The round's layout needs tensor '{spec.Name}' (shape [{string.Join(", ", spec.Shape)}]); the update has [{string.Join(", ", byName.Keys)}].", nameof(tensors));
+                throw new ArgumentException($"The round's layout needs tensor '{spec.Name}' (shape [{string.Join(", ", spec.Shape)}]); the update has [{string.Join(", ", byName.Keys)}].");
             }
 
             if (!t.Shape.SequenceEqual(spec.Shape))
             {
-                throw new ArgumentException($"Tensor '{spec.Name}' has shape [{string.Join(", ", t.Shape)}]; the round's layout says [{string.Join(", ", spec.Shape)}].", nameof(tensors));
+                throw new ArgumentException($"Tensor '{spec.Name}' has shape [{string.Join(", ", t.Shape)}]; the round's layout says [{string.Join(", ", spec.Shape)}].");
             }
         }
 
@@ -119,36 +87,164 @@ internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join
         return await SubmitAsync(flat, weight, config.Round, ct).ConfigureAwait(false);
     }
 
+    /// <summary>The own upload's commitment for a round (what the approval checks U against).</summary>
+    /// <exception cref="InvalidOperationException">This participant has no upload for the round in its state directory.</exception>
+    public EncryptedUpload SavedUpload(ulong round) =>
+        ChunkFile.Load(session.State, round) ?? throw new InvalidOperationException($"'{session.Id}' has no upload for round {round} in '{session.State.Directory}'; submit first.");
+
+    /// <summary>SHA-256 of the update's float32 values (little-endian) and the weight, hex.</summary>
+    internal static string UpdateDigest(ReadOnlySpan<float> update, ulong weight)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(MemoryMarshal.AsBytes(update));
+        Span<byte> w = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(w, weight);
+        sha.AppendData(w);
+        return Convert.ToHexString(sha.GetHashAndReset());
+    }
+
+    private static byte[] UploadIdBytes(EncryptedUpload upload)
+    {
+        byte[] id = new byte[16];
+        upload.UploadId.TryWriteBytes(id);
+        return id;
+    }
+
+    private async Task<EncryptedUpload> EncryptAsync(RoundParameters parameters, EpochKeys keys, ReadOnlyMemory<float> update, ulong weight, CancellationToken ct)
+    {
+        var encryptor = new UpdateEncryptor(parameters, keys.Secret, session.Signer, session.Id);
+        var uploadId = new Guid(RandomNumberGenerator.GetBytes(16));
+        EncryptedUpload upload = await Task.Run(() => encryptor.Encrypt(update.Span, weight, uploadId), ct).ConfigureAwait(false);
+        ChunkFile.Save(session.State, upload);
+        return upload;
+    }
+
+    private async Task<(int Sent, long Bytes, int Attempts)> StreamAsync(ulong round, byte[] parameterDigest, EncryptedUpload upload, CancellationToken ct)
+    {
+        byte[] uploadId = UploadIdBytes(upload);
+        var header = new UploadHeader
+        {
+            Round = round,
+            TotalChunks = (uint)upload.Chunks.Count,
+            UploadId = ByteString.CopyFrom(uploadId),
+            ParameterDigest = ByteString.CopyFrom(parameterDigest),
+            Weight = upload.Weight,
+            ParticipantId = session.Id,
+        };
+        int sent = 0, attempts = 0;
+        long bytes = 0;
+        while (true)
+        {
+            UploadProgress? progress = await ProgressAsync(round, uploadId, ct).ConfigureAwait(false);
+            if (progress is { Complete: true })
+            {
+                return (sent, bytes, attempts);
+            }
+
+            HashSet<int> accepted = progress is null ? [] : [.. progress.Accepted.SelectMany(r => Enumerable.Range((int)r.First, (int)r.Count))];
+            int[] missing = [.. Enumerable.Range(0, upload.Chunks.Count).Where(i => !accepted.Contains(i))];
+            attempts++;
+            var counter = new StrongBox<(int Count, long Bytes)>((0, 0));
+            try
+            {
+                using var call = session.Rounds.UploadCiphertexts(AggregatorSession.Call(ct));
+                UploadCiphertextsResponse response = await call.SendAsync(Messages(header, upload, missing, counter, ct), ct).ConfigureAwait(false);
+                sent += counter.Value.Count;
+                bytes += counter.Value.Bytes;
+                if (response.Complete)
+                {
+                    return (sent, bytes, attempts);
+                }
+
+                if (attempts >= session.Options.MaxUploadAttempts)
+                {
+                    throw new InvalidOperationException(
+                        $"Round {round}: the aggregator holds {response.AcceptedCount} of {upload.Chunks.Count} chunks (commitment {(response.CommitmentReceived ? "received" : "not received")}) after {attempts} streams; run the submit again to resume.");
+                }
+            }
+            catch (RpcException e) when (IsBrokenStream(e.StatusCode) && attempts < session.Options.MaxUploadAttempts && !ct.IsCancellationRequested)
+            {
+                sent += counter.Value.Count;
+                bytes += counter.Value.Bytes;
+                ParticipantLog.UploadResuming(session.Logger, round, counter.Value.Count, e.StatusCode.ToString(), attempts + 1, session.Options.MaxUploadAttempts);
+                await Task.Delay(session.Options.PollInterval, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>Whether an upload stream failed in a way that resuming can fix (the chunks already accepted are kept).</summary>
     private static bool IsBrokenStream(StatusCode code) =>
         code is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.DeadlineExceeded or StatusCode.Cancelled or StatusCode.ResourceExhausted;
 
-    /// <summary>The round's configuration; waits (up to the call timeout) while the aggregator has not opened it yet.</summary>
-    private Task<RoundConfig> RoundConfigAsync(ulong round, CancellationToken ct) =>
-        session.Retry.WaitAsync(
-            "round configuration",
-            t => session.Rounds.GetRoundConfigAsync(new GetRoundConfigRequest { Round = round }, AggregatorSession.Call(t)).ResponseAsync,
-            o => o.Exception is RpcException { StatusCode: StatusCode.NotFound } e ? e.Status.Detail : null,
-            MaxChecksWithin(session.Options.CallTimeout),
-            ct);
+    /// <summary>
+    /// The round's configuration. A round beyond the own file's planned rounds is refused at once; a round the aggregator
+    /// has not opened is waited for (up to the call timeout), each check logging the aggregator's not_open_reason, which
+    /// the final error carries.
+    /// </summary>
+    private async Task<RoundConfig> RoundConfigAsync(ulong round, CancellationToken ct)
+    {
+        int planned = session.Config.Descriptor.Rounds;
+        if (round > (ulong)planned)
+        {
+            string reason = await NotOpenReasonAsync(round, ct).ConfigureAwait(false);
+            throw new InvalidOperationException($"Round {round} will not open: the consortium file plans {planned} rounds (dp.rounds){(reason.Length > 0 ? $"; the aggregator says: {reason}" : "")}.");
+        }
+
+        if (!join.HasJoined())
+        {
+            // Without keys no round can be encrypted: say so now instead of waiting for a round that needs this site's join.
+            string reason = await NotOpenReasonAsync(round, ct).ConfigureAwait(false);
+            throw new InvalidOperationException(
+                $"'{session.Id}' has not joined the key epoch (no epoch keys in '{session.State.Directory}'): run 'secagg participant join' with the same options first; round 1 opens once every site has joined{(reason.Length > 0 ? $". The aggregator says: {reason}" : "")}.");
+        }
+
+        string? lastReason = null;
+        try
+        {
+            return await session.Retry.WaitAsync(
+                "round configuration",
+                t => session.Rounds.GetRoundConfigAsync(new GetRoundConfigRequest { Round = round }, AggregatorSession.Call(t)).ResponseAsync,
+                o => o.Exception is RpcException { StatusCode: StatusCode.NotFound or StatusCode.FailedPrecondition } e ? lastReason = e.Status.Detail : null,
+                MaxChecksWithin(session.Options.CallTimeout),
+                ct).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition)
+        {
+            string reason = await NotOpenReasonAsync(round, ct).ConfigureAwait(false);
+            throw new InvalidOperationException(
+                $"Round {(round == 0 ? "(current)" : round.ToString(System.Globalization.CultureInfo.InvariantCulture))} is not open: {(reason.Length > 0 ? reason : lastReason ?? e.Status.Detail)}", e);
+        }
+    }
+
+    private async Task<string> NotOpenReasonAsync(ulong round, CancellationToken ct)
+    {
+        try
+        {
+            RoundStatus status = await session.Retry.ReadAsync("GetRoundStatus", t => session.Rounds.GetRoundStatusAsync(new GetRoundStatusRequest { Round = round }, AggregatorSession.Call(t)).ResponseAsync, ct).ConfigureAwait(false);
+            return status.NotOpenReason;
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition)
+        {
+            return e.Status.Detail;
+        }
+    }
 
     private int MaxChecksWithin(TimeSpan span) => (int)Math.Clamp(span / session.Options.PollInterval, 1, int.MaxValue - 1) + 1;
 
-    private async Task<HashSet<int>> AcceptedChunksAsync(ulong round, byte[] uploadId, CancellationToken ct)
+    private async Task<UploadProgress?> ProgressAsync(ulong round, byte[] uploadId, CancellationToken ct)
     {
         try
         {
             var request = new GetUploadProgressRequest { Round = round, UploadId = ByteString.CopyFrom(uploadId) };
-            UploadProgress progress = await session.Retry.ReadAsync("GetUploadProgress", t => session.Rounds.GetUploadProgressAsync(request, AggregatorSession.Call(t)).ResponseAsync, ct).ConfigureAwait(false);
-            return [.. progress.Accepted.SelectMany(r => Enumerable.Range((int)r.First, (int)r.Count))];
+            return await session.Retry.ReadAsync("GetUploadProgress", t => session.Rounds.GetUploadProgressAsync(request, AggregatorSession.Call(t)).ResponseAsync, ct).ConfigureAwait(false);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {
-            return [];
+            return null;
         }
     }
 
-    private static async IAsyncEnumerable<CiphertextUploadMessage> Messages(UploadHeader header, IReadOnlyList<byte[]> chunks, int[] missing, StrongBox<(int Count, long Bytes)> counter, [EnumeratorCancellation] CancellationToken ct)
+    private static async IAsyncEnumerable<CiphertextUploadMessage> Messages(UploadHeader header, EncryptedUpload upload, int[] missing, StrongBox<(int Count, long Bytes)> counter, [EnumeratorCancellation] CancellationToken ct)
     {
         yield return new CiphertextUploadMessage { Header = header };
         foreach (int index in missing)
@@ -156,10 +252,12 @@ internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join
             ct.ThrowIfCancellationRequested();
 
             // The next message is pulled only when the previous one was written (HTTP/2 flow control): back-pressure.
-            yield return new CiphertextUploadMessage { Chunk = new CiphertextChunk { Round = header.Round, ChunkIndex = (uint)index, Ciphertext = UnsafeByteOperations.UnsafeWrap(chunks[index]) } };
-            counter.Value = (counter.Value.Count + 1, counter.Value.Bytes + chunks[index].Length);
+            byte[] chunk = upload.Chunks[index];
+            yield return new CiphertextUploadMessage { Chunk = new CiphertextChunk { Round = header.Round, ChunkIndex = (uint)index, Ciphertext = UnsafeByteOperations.UnsafeWrap(chunk) } };
+            counter.Value = (counter.Value.Count + 1, counter.Value.Bytes + chunk.Length);
         }
 
+        yield return new CiphertextUploadMessage { Commitment = StatementContract.ToContract(upload.SignedCommitment) };
         await Task.CompletedTask.ConfigureAwait(false);
     }
 }

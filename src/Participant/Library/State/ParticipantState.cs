@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using SecAgg.Crypto.Multiparty;
 using SecAgg.Participant.Tensors.Internal;
 
 namespace SecAgg.Participant.State;
@@ -10,11 +9,13 @@ namespace SecAgg.Participant.State;
 /// <param name="UploadId">The 16-byte upload id sent in every header of the upload (hex).</param>
 /// <param name="TotalChunks">Chunks the upload declares.</param>
 /// <param name="Complete">Whether the aggregator reported the upload complete and counted.</param>
-public sealed record UploadProgressRecord(ulong Round, string UploadId, int TotalChunks, bool Complete);
+/// <param name="UpdateDigest">SHA-256 (hex) of the submitted update's float32 values and weight: a second submit of a different update for the round is refused.</param>
+/// <param name="StartedUtc">When the upload was encrypted (for the refusal message).</param>
+public sealed record UploadProgressRecord(ulong Round, string UploadId, int TotalChunks, bool Complete, string UpdateDigest, DateTimeOffset StartedUtc);
 
 /// <summary>
-/// A participant's local state directory: its secret-key share for the key epoch, its threshold share, the
-/// answered-decryption-share ledger and upload progress. The directory is mode 0700 and every file 0600; every
+/// A participant's local state directory: its key epoch state and epoch keys, its approval record, privacy ledger and
+/// decryption ledger (each written by its own class through this directory), and its uploads in progress. The directory is mode 0700 and every file 0600; every
 /// write is atomic (temporary file, fsync, rename), so a crash leaves either the old or the new file, and the state
 /// survives restarts. Secret bytes read from disk are zeroed once parsed.
 /// </summary>
@@ -22,19 +23,11 @@ public sealed class ParticipantState
 {
     private const UnixFileMode FileMode0600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode DirectoryMode0700 = FileMode0600 | UnixFileMode.UserExecute;
-    private readonly object _gate = new();
-    private FileShareLedger? _ledger;
 
     private ParticipantState(string directory) => Directory = directory;
 
     /// <summary>The absolute path of the state directory.</summary>
     public string Directory { get; }
-
-    /// <summary>The secret-key share file (mode 0600).</summary>
-    public string SecretPath => Path.Combine(Directory, "party-secret.bin");
-
-    /// <summary>The threshold (Shamir-combined) share file (mode 0600).</summary>
-    public string ThresholdSharePath => Path.Combine(Directory, "threshold-share.bin");
 
     /// <summary>Opens (creating when absent) a state directory.</summary>
     /// <exception cref="ArgumentException">The path is empty.</exception>
@@ -52,74 +45,6 @@ public sealed class ParticipantState
         }
 
         return new ParticipantState(full);
-    }
-
-    /// <summary>The ledger of decryption shares already released (one share per ciphertext, ever; persisted).</summary>
-    public IShareLedger Ledger
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _ledger ??= new FileShareLedger(Path.Combine(Directory, "share-ledger"));
-            }
-        }
-    }
-
-    /// <summary>Whether a secret-key share was saved.</summary>
-    public bool HasSecret => File.Exists(SecretPath);
-
-    /// <summary>Saves the secret-key share (once per key epoch: refuses to replace an existing one).</summary>
-    /// <exception cref="InvalidOperationException">A secret is already stored; a second one would orphan the uploaded public-key share.</exception>
-    public void SaveSecret(PartySecret secret)
-    {
-        ArgumentNullException.ThrowIfNull(secret);
-        if (HasSecret)
-        {
-            throw new InvalidOperationException($"'{SecretPath}' already holds this participant's secret-key share; a key epoch has exactly one. Use a new state directory for a new epoch.");
-        }
-
-        WriteSecret(SecretPath, secret.Serialize());
-    }
-
-    /// <summary>Loads the secret-key share saved by <see cref="SaveSecret"/>.</summary>
-    /// <exception cref="FileNotFoundException">None was saved (join the key epoch first).</exception>
-    public PartySecret LoadSecret(MultipartyParameters parameters)
-    {
-        byte[] bytes = ReadSecret(SecretPath, "join the key epoch first (secagg participant join)");
-        try
-        {
-            return PartySecret.Deserialize(parameters, bytes);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(bytes);
-        }
-    }
-
-    /// <summary>Whether a threshold share was saved.</summary>
-    public bool HasThresholdShare => File.Exists(ThresholdSharePath);
-
-    /// <summary>Saves the threshold share (the sum of the Shamir shares dealt to this participant).</summary>
-    public void SaveThresholdShare(ThresholdSecretShare share)
-    {
-        ArgumentNullException.ThrowIfNull(share);
-        WriteSecret(ThresholdSharePath, share.Serialize());
-    }
-
-    /// <summary>Loads the threshold share.</summary>
-    /// <exception cref="FileNotFoundException">None was saved.</exception>
-    public ThresholdSecretShare LoadThresholdShare(MultipartyParameters parameters)
-    {
-        byte[] bytes = ReadSecret(ThresholdSharePath, "the threshold shares of the key epoch have not been received yet");
-        try
-        {
-            return ThresholdSecretShare.Deserialize(parameters, bytes);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(bytes);
-        }
     }
 
     /// <summary>Records upload progress (atomically).</summary>
@@ -175,6 +100,9 @@ public sealed class ParticipantState
         string path = FilePath(name);
         return File.Exists(path) ? ReadSecret(path, "absent") : null;
     }
+
+    /// <summary>Deletes a named file of the state directory (no error when absent).</summary>
+    public void DeleteFile(string name) => File.Delete(FilePath(name));
 
     private string FilePath(string name)
     {

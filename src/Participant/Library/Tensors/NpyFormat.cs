@@ -67,13 +67,8 @@ public static partial class NpyFormat
             throw new TensorFormatException($"{sourceName}: the array is in Fortran order; save it with numpy.ascontiguousarray(...) first.");
         }
 
-        long count = 1;
-        foreach (int d in shape)
-        {
-            count = checked(count * d);
-        }
-
-        int byteCount = checked((int)(count * ElementCodec.SizeOf(type)));
+        int byteCount = DataBytes(shape, ElementCodec.SizeOf(type), stream, sourceName);
+        int count = byteCount / ElementCodec.SizeOf(type);
         byte[] data = new byte[byteCount];
         ReadExactly(stream, data, sourceName, $"the {byteCount} data bytes");
         float[] values = new float[count];
@@ -217,6 +212,32 @@ public static partial class NpyFormat
 
     [GeneratedRegex(@"'shape'\s*:\s*\(([^)]*)\)")]
     private static partial Regex ShapePattern();
+
+    /// <summary>
+    /// The data size the header's shape claims, refused before anything is allocated when it cannot be an array this
+    /// reader holds (over <see cref="Array.MaxLength"/> bytes) or when the file is shorter than the claim.
+    /// </summary>
+    private static int DataBytes(int[] shape, int elementSize, Stream stream, string sourceName)
+    {
+        string claimed = $"({string.Join(", ", shape)})";
+        long bytes = elementSize;
+        foreach (int d in shape)
+        {
+            if (d != 0 && bytes > Array.MaxLength / d)
+            {
+                throw new TensorFormatException($"{sourceName}: the header claims shape {claimed}, more than {Array.MaxLength:N0} bytes of data; an update this large is not supported (split the model into several tensors in a .safetensors or .npz file).");
+            }
+
+            bytes *= d;
+        }
+
+        if (stream.CanSeek && bytes > stream.Length - stream.Position)
+        {
+            throw new TensorFormatException($"{sourceName}: the header claims shape {claimed} ({bytes:N0} data bytes) but only {stream.Length - stream.Position:N0} bytes follow it; the file is truncated or its header is wrong.");
+        }
+
+        return (int)bytes;
+    }
 
     private static void ReadExactly(Stream stream, Span<byte> destination, string sourceName, string what)
     {

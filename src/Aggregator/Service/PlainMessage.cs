@@ -1,0 +1,16 @@
+namespace SecAgg.Aggregator.Service;
+
+/// <summary>Exception messages as a person reads them: without .NET's " (Parameter 'x')" suffix.</summary>
+internal static class PlainMessage
+{
+    public static string Of(Exception e)
+    {
+        string message = e.Message;
+        if (e is ArgumentException { ParamName: { } name } && message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal))
+        {
+            message = message[..^($" (Parameter '{name}')".Length)];
+        }
+
+        return message;
+    }
+}
