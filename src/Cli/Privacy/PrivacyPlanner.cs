@@ -13,8 +13,12 @@ namespace SecAgg.Cli.Privacy;
 /// <param name="NoiseMultiplier">z (null: search it for <paramref name="TargetEpsilon"/>).</param>
 /// <param name="TargetEpsilon">ε over R rounds (null: report ε for <paramref name="NoiseMultiplier"/>).</param>
 /// <param name="SamplingRate">Fraction of participants sampled per round (1 = all).</param>
-internal sealed record PrivacyPlanRequest(int Participants, int Dimension, int Bits, double Clip, int Rounds, double Delta, double? NoiseMultiplier, double? TargetEpsilon, double SamplingRate = 1.0)
+/// <param name="MaxColluders">max-colluders c: participants whose noise the adversary knows; ε counts the n − c others (null: min(1, n − 1), the consortium file's default).</param>
+internal sealed record PrivacyPlanRequest(int Participants, int Dimension, int Bits, double Clip, int Rounds, double Delta, double? NoiseMultiplier, double? TargetEpsilon, double SamplingRate = 1.0, int? MaxColluders = null)
 {
+    /// <summary>c as used: the given value, or min(1, n − 1).</summary>
+    public int Colluders => MaxColluders ?? Math.Min(1, Math.Max(0, Participants - 1));
+
     /// <summary>The DDG literal for a noise multiplier z.</summary>
     public DdgParameterLiteral Literal(double z) => new()
     {
@@ -84,6 +88,11 @@ internal static class PrivacyPlanner
             errors.Add($"--target-epsilon is {e}; use a positive number.");
         }
 
+        if (r.MaxColluders is int c && (c < 0 || c > r.Participants - 1))
+        {
+            errors.Add($"--max-colluders is {c}; use 0 to {Math.Max(0, r.Participants - 1)} (at least one of the {r.Participants} participants' noise must be honest).");
+        }
+
         if (!(r.SamplingRate > 0 && r.SamplingRate <= 1))
         {
             errors.Add($"--sampling-rate is {r.SamplingRate}; use a number in (0, 1].");
@@ -104,13 +113,13 @@ internal static class PrivacyPlanner
 
         bool searched = request.NoiseMultiplier is null;
         double z = request.NoiseMultiplier
-            ?? PrivacyAccountant.FindDdgNoiseMultiplier(request.Literal(1.0), request.TargetEpsilon!.Value, request.Delta, request.Rounds, request.SamplingRate);
+            ?? PrivacyAccountant.FindDdgNoiseMultiplier(request.Literal(1.0), request.TargetEpsilon!.Value, request.Delta, request.Rounds, request.SamplingRate, request.Colluders);
         DdgParameters parameters = DdgParameters.Create(request.Literal(z));
         var cumulative = new List<PrivacySpent>(request.Rounds);
         var accountant = new PrivacyAccountant();
         for (int round = 1; round <= request.Rounds; round++)
         {
-            accountant.ComposeDdg(parameters, 1, request.SamplingRate);
+            accountant.ComposeDdgHonest(parameters, PrivacyAccountant.HonestSummands(request.Participants, request.Colluders), 1, request.SamplingRate);
             cumulative.Add(accountant.GetEpsilon(request.Delta));
         }
 

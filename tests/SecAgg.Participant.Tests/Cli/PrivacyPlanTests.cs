@@ -20,9 +20,33 @@ public sealed class PrivacyPlanTests
         Assert.True(exit == 0, output.ToString());
         var p = DdgParameters.Create(new DdgParameterLiteral { Bits = 16, ExpectedParticipants = 5, Dimension = 31, ClipNorm = 1, NoiseMultiplier = 1.2 });
         var accountant = new PrivacyAccountant();
-        accountant.ComposeDdg(p, 10);
+        accountant.ComposeDdgHonest(p, honestSummands: 4, rounds: 10); // default max-colluders c = min(1, n - 1) = 1
         double expected = accountant.GetEpsilon(1e-5).Epsilon;
         Assert.Contains(FormattableString.Invariant($"epsilon = {expected:G6} over 10 rounds"), output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("max-colluders c = 1", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EpsilonCountsOnlyTheHonestNoiseSoMoreColludersSpendMore()
+    {
+        PrivacyPlanResult Plan(int c) => PrivacyPlanner.Plan(new PrivacyPlanRequest(5, 31, 16, 1, 10, 1e-5, 1.2, null, MaxColluders: c));
+        var p = DdgParameters.Create(new DdgParameterLiteral { Bits = 16, ExpectedParticipants = 5, Dimension = 31, ClipNorm = 1, NoiseMultiplier = 1.2 });
+        var all = new PrivacyAccountant();
+        all.ComposeDdg(p, 10);
+        Assert.Equal(all.GetEpsilon(1e-5).Epsilon, Plan(0).Total.Epsilon, 12);
+        Assert.True(Plan(1).Total.Epsilon > Plan(0).Total.Epsilon);
+        Assert.True(Plan(2).Total.Epsilon > Plan(1).Total.Epsilon);
+    }
+
+    [Fact]
+    public async Task AsManyColludersAsParticipantsIsRefused()
+    {
+        var (console, output) = TestConsole.Create();
+        int exit = await new RootCommand { PrivacyCommand.Create(console) }
+            .Parse("privacy plan --participants 3 --noise-multiplier 1 --max-colluders 3")
+            .InvokeAsync();
+        Assert.Equal(2, exit);
+        Assert.Contains("--max-colluders is 3; use 0 to 2", output.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -31,7 +55,7 @@ public sealed class PrivacyPlanTests
         var request = new PrivacyPlanRequest(Participants: 4, Dimension: 100, Bits: 16, Clip: 0.5, Rounds: 20, Delta: 1e-6, NoiseMultiplier: null, TargetEpsilon: 3.0);
         PrivacyPlanResult result = PrivacyPlanner.Plan(request);
 
-        double z = PrivacyAccountant.FindDdgNoiseMultiplier(request.Literal(1.0), 3.0, 1e-6, 20);
+        double z = PrivacyAccountant.FindDdgNoiseMultiplier(request.Literal(1.0), 3.0, 1e-6, 20, colluders: 1);
         Assert.Equal(z, result.Parameters.NoiseMultiplier);
         Assert.True(result.Total.Epsilon <= 3.0 * (1 + 1e-5), $"{result.Total.Epsilon}");
         Assert.True(result.Total.Epsilon > 2.9, $"{result.Total.Epsilon}");
