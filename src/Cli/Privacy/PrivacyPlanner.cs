@@ -1,3 +1,4 @@
+using SecAgg.Protocol.Consortium;
 using SecAgg.Quantize.Accounting;
 using SecAgg.Quantize.Ddg;
 
@@ -13,11 +14,11 @@ namespace SecAgg.Cli.Privacy;
 /// <param name="NoiseMultiplier">z (null: search it for <paramref name="TargetEpsilon"/>).</param>
 /// <param name="TargetEpsilon">ε over R rounds (null: report ε for <paramref name="NoiseMultiplier"/>).</param>
 /// <param name="SamplingRate">Fraction of participants sampled per round (1 = all).</param>
-/// <param name="MaxColluders">max-colluders c: participants whose noise the adversary knows; ε counts the n − c others (null: min(1, n − 1), the consortium file's default).</param>
+/// <param name="MaxColluders">max-colluders c: participants whose noise the adversary knows; ε counts the n − c others (null: the consortium file's default with t = m = n, i.e. min(1, n − 1)).</param>
 internal sealed record PrivacyPlanRequest(int Participants, int Dimension, int Bits, double Clip, int Rounds, double Delta, double? NoiseMultiplier, double? TargetEpsilon, double SamplingRate = 1.0, int? MaxColluders = null)
 {
     /// <summary>c as used: the given value, or min(1, n − 1).</summary>
-    public int Colluders => MaxColluders ?? Math.Min(1, Math.Max(0, Participants - 1));
+    public int Colluders => MaxColluders ?? ConsortiumConfigLoader.DefaultMaxColluders(threshold: Participants, minParticipants: Participants);
 
     /// <summary>The DDG literal for a noise multiplier z.</summary>
     public DdgParameterLiteral Literal(double z) => new()
