@@ -1,0 +1,73 @@
+using SecAgg.Crypto.Ring.Internal;
+
+namespace SecAgg.Crypto.Ring;
+
+public sealed partial class RingQ
+{
+    /// <summary>Below this many residues (n·ℓ) an NTT runs on one core: waking a helper costs more than it saves.
+    /// Measured with perf/SecAgg.Benchmarks (RingParallelBenchmarks); see perf/RESULTS.md.</summary>
+    internal const long NttMinResidues = 1 << 16;
+
+    /// <summary>Below this many residues (n·ℓ) an element-wise operation (add, products, lifts) runs on one core.</summary>
+    internal const long ElementwiseMinResidues = 1 << 18;
+
+    // 0: automatic (RingParallelism); k ≥ 1: every multi-limb operation uses exactly k threads (tests pin it).
+    private readonly int _pinnedDegree;
+
+    /// <summary>Runs <paramref name="body"/>(args, l) for every limb l &lt; <paramref name="limbs"/>, on as many
+    /// threads as <see cref="RingParallelism"/> allows for an operation of this size. The body must be a static
+    /// lambda (no allocation per call) that writes only limb l of its result.</summary>
+    internal void ForEachLimb<TArgs>(int limbs, bool ntt, in TArgs args, Action<TArgs, int> body)
+    {
+        int degree = _pinnedDegree != 0
+            ? _pinnedDegree
+            : RingParallelism.DegreeFor(limbs, (long)N * limbs, ntt ? NttMinResidues : ElementwiseMinResidues);
+        LimbScheduler.For(limbs, degree, args, body);
+    }
+
+    /// <summary>The operands of one per-limb operation (a struct stored in the pooled job: no allocation).</summary>
+    private readonly struct LimbArgs
+    {
+        public LimbArgs(RingQ ring, Poly a, Poly? b, Poly? c, Poly result, ulong scalar = 0)
+        {
+            Ring = ring;
+            A = a;
+            B = b;
+            C = c;
+            Result = result;
+            Scalar = scalar;
+        }
+
+        public RingQ Ring { get; }
+
+        public Poly A { get; }
+
+        public Poly? B { get; }
+
+        public Poly? C { get; }
+
+        public Poly Result { get; }
+
+        public ulong Scalar { get; }
+    }
+
+    /// <summary>A pinned signed-integer vector of length n and its target (AddSigned/SetSigned).</summary>
+    private readonly unsafe struct LiftArgs
+    {
+        public LiftArgs(RingQ ring, long* values, Poly result, bool accumulate)
+        {
+            Ring = ring;
+            Values = values;
+            Result = result;
+            Accumulate = accumulate;
+        }
+
+        public RingQ Ring { get; }
+
+        public long* Values { get; }
+
+        public Poly Result { get; }
+
+        public bool Accumulate { get; }
+    }
+}
