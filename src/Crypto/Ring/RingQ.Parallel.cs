@@ -5,7 +5,7 @@ namespace SecAgg.Crypto.Ring;
 public sealed partial class RingQ
 {
     /// <summary>Below this many residues (n·ℓ) an NTT runs on one core: waking a helper costs more than it saves.
-    /// Measured with perf/SecAgg.Benchmarks (RingParallelBenchmarks); see perf/RESULTS.md.</summary>
+    /// Measured with perf/SecAgg.Benchmarks (RingParallelBenchmarks).</summary>
     internal const long NttMinResidues = 1 << 16;
 
     /// <summary>Below this many residues (n·ℓ) an element-wise operation (add, products, lifts) runs on one core.</summary>
