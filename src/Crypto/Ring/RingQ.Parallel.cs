@@ -26,30 +26,7 @@ public sealed partial class RingQ
     }
 
     /// <summary>The operands of one per-limb operation (a struct stored in the pooled job: no allocation).</summary>
-    private readonly struct LimbArgs
-    {
-        public LimbArgs(RingQ ring, Poly a, Poly? b, Poly? c, Poly result, ulong scalar = 0)
-        {
-            Ring = ring;
-            A = a;
-            B = b;
-            C = c;
-            Result = result;
-            Scalar = scalar;
-        }
-
-        public RingQ Ring { get; }
-
-        public Poly A { get; }
-
-        public Poly? B { get; }
-
-        public Poly? C { get; }
-
-        public Poly Result { get; }
-
-        public ulong Scalar { get; }
-    }
+    private readonly record struct LimbArgs(RingQ Ring, Poly A, Poly? B, Poly? C, Poly Result, ulong Scalar = 0);
 
     /// <summary>A pinned signed-integer vector of length n and its target (AddSigned/SetSigned).</summary>
     private readonly unsafe struct LiftArgs
