@@ -15,7 +15,6 @@ namespace SecAgg.Benchmarks.Crypto;
 /// </summary>
 [Config(typeof(ProcessCpuTimeConfig))]
 [MemoryDiagnoser]
-[ThreadingDiagnoser]
 public class RingParallelBenchmarks
 {
     private RingQ _ring = null!;
