@@ -4,11 +4,13 @@ namespace SecAgg.Crypto.Ring;
 
 public sealed partial class RingQ
 {
-    /// <summary>Below this many residues (n·ℓ) an NTT runs on one core: waking a helper costs more than it saves.
-    /// Measured with perf/SecAgg.Benchmarks (RingParallelBenchmarks).</summary>
+    /// <summary>Below this many residues (n·ℓ) an NTT runs on one core: waking a helper (tens of µs) costs more than
+    /// it saves. An estimate from the per-limb costs (one NTT limb at n = 4096 is ~10 µs of CPU), not yet located on a
+    /// quiet multi-core machine: RingParallelBenchmarks (shapes 4096x4, 8192x8, 32768x13) is the way to do it.</summary>
     internal const long NttMinResidues = 1 << 16;
 
-    /// <summary>Below this many residues (n·ℓ) an element-wise operation (add, products, lifts) runs on one core.</summary>
+    /// <summary>Below this many residues (n·ℓ) an element-wise operation (add, products, lifts) runs on one core
+    /// (an estimate, as <see cref="NttMinResidues"/>; a 13-limb add at n = 32768 is ~0.1 ms of CPU).</summary>
     internal const long ElementwiseMinResidues = 1 << 18;
 
     // 0: automatic (RingParallelism); k ≥ 1: every multi-limb operation uses exactly k threads (tests pin it).
