@@ -5,8 +5,8 @@ namespace SecAgg.Crypto.Ring;
 public sealed partial class RingQ
 {
     // Per source limb count ℓ: p_{ℓ−1}^−1 mod p_i and its Shoup companion, for i < ℓ−1 (built on first use; a race
-    // only computes the same values twice).
-    private (ulong[] Inverse, ulong[] InverseShoup)?[]? _lastPrimeInverses;
+    // only computes the same values twice; entries are references, so a reader never sees half an entry).
+    private LastPrimeInverse?[]? _lastPrimeInverses;
 
     /// <summary>
     /// Division by the last prime with rounding (the RNS step of modulus switching): for a coefficient-form
@@ -16,7 +16,6 @@ public sealed partial class RingQ
     /// </summary>
     /// <exception cref="ArgumentException">source is in NTT form, has a single limb, or destination does not have
     /// exactly one limb fewer.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void DivideRoundByLastModulus(Poly source, Poly destination)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -38,26 +37,31 @@ public sealed partial class RingQ
             throw new ArgumentException($"The destination must have n = {N} and {limbs - 1} limbs.", nameof(destination));
         }
 
+        ForEachLimb(limbs - 1, ntt: false, new LimbArgs(this, source, null, null, destination), static (x, l) =>
+            x.Ring.DivideRoundLimb(x.A, x.Result, l));
+        destination.IsNtt = false;
+    }
+
+    /// <summary>Limb <paramref name="l"/> of <see cref="DivideRoundByLastModulus"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void DivideRoundLimb(Poly source, Poly destination, int l)
+    {
+        int limbs = source.LimbCount;
         (ulong[] inverse, ulong[] inverseShoup) = LastPrimeInverses(limbs);
         ulong pLast = _moduli[limbs - 1].Value;
         ulong half = pLast >> 1;
         Span<ulong> last = source.Limb(limbs - 1);
-        for (int l = 0; l < limbs - 1; l++)
+        Modulus m = _moduli[l];
+        ulong pLastModP = m.Reduce(pLast);
+        ulong inv = inverse[l], invShoup = inverseShoup[l];
+        Span<ulong> src = source.Limb(l), dst = destination.Limb(l);
+        for (int j = 0; j < src.Length; j++)
         {
-            Modulus m = _moduli[l];
-            ulong pLastModP = m.Reduce(pLast);
-            ulong inv = inverse[l], invShoup = inverseShoup[l];
-            Span<ulong> src = source.Limb(l), dst = destination.Limb(l);
-            for (int j = 0; j < src.Length; j++)
-            {
-                ulong c = last[j];
-                // δ = c if c ≤ p_last/2, else c − p_last (reduced mod p), branch-free.
-                ulong d = m.Subtract(m.Reduce(c), pLastModP & (ulong)((long)(half - c) >> 63));
-                dst[j] = m.MultiplyShoup(m.Subtract(src[j], d), inv, invShoup);
-            }
+            ulong c = last[j];
+            // δ = c if c ≤ p_last/2, else c − p_last (reduced mod p), branch-free.
+            ulong d = m.Subtract(m.Reduce(c), pLastModP & (ulong)((long)(half - c) >> 63));
+            dst[j] = m.MultiplyShoup(m.Subtract(src[j], d), inv, invShoup);
         }
-
-        destination.IsNtt = false;
     }
 
     private (ulong[] Inverse, ulong[] InverseShoup) LastPrimeInverses(int limbs)
@@ -65,13 +69,13 @@ public sealed partial class RingQ
         var cache = Volatile.Read(ref _lastPrimeInverses);
         if (cache is null)
         {
-            cache = new (ulong[], ulong[])?[_moduli.Length + 1];
+            cache = new LastPrimeInverse?[_moduli.Length + 1];
             cache = Interlocked.CompareExchange(ref _lastPrimeInverses, cache, null) ?? cache;
         }
 
-        if (cache[limbs] is { } known)
+        if (Volatile.Read(ref cache[limbs]) is { } known)
         {
-            return known;
+            return (known.Inverse, known.InverseShoup);
         }
 
         var inverse = new ulong[limbs - 1];
@@ -84,7 +88,9 @@ public sealed partial class RingQ
             inverseShoup[i] = m.ShoupPrecompute(inverse[i]);
         }
 
-        cache[limbs] = (inverse, inverseShoup);
+        Volatile.Write(ref cache[limbs], new LastPrimeInverse(inverse, inverseShoup));
         return (inverse, inverseShoup);
     }
+
+    private sealed record LastPrimeInverse(ulong[] Inverse, ulong[] InverseShoup);
 }

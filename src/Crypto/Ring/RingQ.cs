@@ -26,7 +26,17 @@ public sealed partial class RingQ
     }
 
     internal RingQ(int n, IReadOnlyList<ulong> primes, SimdMode simd)
+        : this(n, primes, simd, pinnedDegree: 0)
     {
+    }
+
+    /// <summary>As the public constructor, with the instruction set and, when <paramref name="pinnedDegree"/> ≥ 1,
+    /// the exact number of threads every multi-limb operation uses (thresholds and <see cref="RingParallelism"/>
+    /// ignored; tests compare 1 against several).</summary>
+    internal RingQ(int n, IReadOnlyList<ulong> primes, SimdMode simd, int pinnedDegree)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(pinnedDegree);
+        _pinnedDegree = pinnedDegree;
         ArgumentNullException.ThrowIfNull(primes);
         if (n < 2 || n > (1 << 17) || (n & (n - 1)) != 0)
         {
@@ -106,16 +116,15 @@ public sealed partial class RingQ
     }
 
     // ------------------------------------------------------------------ element-wise operations
+    // Every operation below runs its limbs through ForEachLimb (RingQ.Parallel.cs): in parallel for large
+    // polynomials, with the same per-limb kernel (RingQ.Kernels.cs) either way, so results are bit-identical.
 
     /// <summary>result = a + b (mod q), in whichever domain a and b share.</summary>
     public void Add(Poly a, Poly b, Poly result)
     {
         CheckSameDomain(a, b, result);
-        for (int l = 0; l < a.LimbCount; l++)
-        {
-            AddLimb(a.Limb(l), b.Limb(l), result.Limb(l), _moduli[l].Value);
-        }
-
+        ForEachLimb(a.LimbCount, ntt: false, new LimbArgs(this, a, b, null, result), static (x, l) =>
+            x.Ring.AddLimb(x.A.Limb(l), x.B!.Limb(l), x.Result.Limb(l), x.Ring._moduli[l].Value));
         result.IsNtt = a.IsNtt;
     }
 
@@ -123,54 +132,32 @@ public sealed partial class RingQ
     public void Subtract(Poly a, Poly b, Poly result)
     {
         CheckSameDomain(a, b, result);
-        for (int l = 0; l < a.LimbCount; l++)
-        {
-            SubtractLimb(a.Limb(l), b.Limb(l), result.Limb(l), _moduli[l].Value);
-        }
-
+        ForEachLimb(a.LimbCount, ntt: false, new LimbArgs(this, a, b, null, result), static (x, l) =>
+            x.Ring.SubtractLimb(x.A.Limb(l), x.B!.Limb(l), x.Result.Limb(l), x.Ring._moduli[l].Value));
         result.IsNtt = a.IsNtt;
     }
 
     /// <summary>result = −a (mod q).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Negate(Poly a, Poly result)
     {
         CheckShape(a, result);
-        for (int l = 0; l < a.LimbCount; l++)
-        {
-            ulong p = _moduli[l].Value;
-            Span<ulong> x = a.Limb(l), r = result.Limb(l);
-            for (int j = 0; j < x.Length; j++)
-            {
-                r[j] = x[j] == 0 ? 0 : p - x[j];
-            }
-        }
-
+        ForEachLimb(a.LimbCount, ntt: false, new LimbArgs(this, a, null, null, result), static (x, l) =>
+            NegateLimb(x.A.Limb(l), x.Result.Limb(l), x.Ring._moduli[l].Value));
         result.IsNtt = a.IsNtt;
     }
 
     /// <summary>result = a ⊙ b, the coefficient-wise product; with both in NTT form this is the ring product.</summary>
     /// <exception cref="ArgumentException">An operand is not in NTT form.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void MultiplyCoefficients(Poly a, Poly b, Poly result)
     {
         CheckNtt(a, b, result);
-        for (int l = 0; l < a.LimbCount; l++)
-        {
-            Modulus m = _moduli[l];
-            Span<ulong> x = a.Limb(l), y = b.Limb(l), r = result.Limb(l);
-            for (int j = 0; j < x.Length; j++)
-            {
-                r[j] = m.Multiply(x[j], y[j]);
-            }
-        }
-
+        ForEachLimb(a.LimbCount, ntt: false, new LimbArgs(this, a, b, null, result), static (x, l) =>
+            MultiplyLimb(x.A.Limb(l), x.B!.Limb(l), x.Result.Limb(l), x.Ring._moduli[l]));
         result.IsNtt = true;
     }
 
     /// <summary>result += a ⊙ b (NTT form).</summary>
     /// <exception cref="ArgumentException">An operand is not in NTT form.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void MultiplyCoefficientsThenAdd(Poly a, Poly b, Poly result)
     {
         CheckNtt(a, b, result);
@@ -179,15 +166,8 @@ public sealed partial class RingQ
             throw new ArgumentException("The accumulator must be in NTT form.", nameof(result));
         }
 
-        for (int l = 0; l < a.LimbCount; l++)
-        {
-            Modulus m = _moduli[l];
-            Span<ulong> x = a.Limb(l), y = b.Limb(l), r = result.Limb(l);
-            for (int j = 0; j < x.Length; j++)
-            {
-                r[j] = m.Add(r[j], m.Multiply(x[j], y[j]));
-            }
-        }
+        ForEachLimb(a.LimbCount, ntt: false, new LimbArgs(this, a, b, null, result), static (x, l) =>
+            MultiplyAddLimb(x.A.Limb(l), x.B!.Limb(l), x.Result.Limb(l), x.Ring._moduli[l]));
     }
 
     /// <summary>result = a ⊙ b where <paramref name="bShoup"/> holds the Shoup companions of b (see
@@ -196,11 +176,8 @@ public sealed partial class RingQ
     {
         CheckNtt(a, b, result);
         CheckShape(b, bShoup);
-        for (int l = 0; l < a.LimbCount; l++)
-        {
-            MulShoupLimb(a.Limb(l), b.Limb(l), bShoup.Limb(l), result.Limb(l), _moduli[l].Value);
-        }
-
+        ForEachLimb(a.LimbCount, ntt: false, new LimbArgs(this, a, b, bShoup, result), static (x, l) =>
+            x.Ring.MulShoupLimb(x.A.Limb(l), x.B!.Limb(l), x.C!.Limb(l), x.Result.Limb(l), x.Ring._moduli[l].Value));
         result.IsNtt = true;
     }
 
@@ -210,36 +187,17 @@ public sealed partial class RingQ
         ArgumentNullException.ThrowIfNull(b);
         CheckLimbs(b);
         var r = new Poly(N, b.LimbCount) { IsNtt = b.IsNtt };
-        for (int l = 0; l < b.LimbCount; l++)
-        {
-            Modulus m = _moduli[l];
-            Span<ulong> x = b.Limb(l), y = r.Limb(l);
-            for (int j = 0; j < x.Length; j++)
-            {
-                y[j] = m.ShoupPrecompute(x[j]);
-            }
-        }
-
+        ForEachLimb(b.LimbCount, ntt: false, new LimbArgs(this, b, null, null, r), static (x, l) =>
+            ShoupLimb(x.A.Limb(l), x.Result.Limb(l), x.Ring._moduli[l]));
         return r;
     }
 
     /// <summary>result = c·a for an integer scalar c (reduced into each limb).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void MultiplyScalar(Poly a, ulong scalar, Poly result)
     {
         CheckShape(a, result);
-        for (int l = 0; l < a.LimbCount; l++)
-        {
-            Modulus m = _moduli[l];
-            ulong c = m.Reduce(scalar);
-            ulong cs = m.ShoupPrecompute(c);
-            Span<ulong> x = a.Limb(l), r = result.Limb(l);
-            for (int j = 0; j < x.Length; j++)
-            {
-                r[j] = m.MultiplyShoup(x[j], c, cs);
-            }
-        }
-
+        ForEachLimb(a.LimbCount, ntt: false, new LimbArgs(this, a, null, null, result, scalar), static (x, l) =>
+            ScalarLimb(x.A.Limb(l), x.Scalar, x.Result.Limb(l), x.Ring._moduli[l]));
         result.IsNtt = a.IsNtt;
     }
 
@@ -255,16 +213,15 @@ public sealed partial class RingQ
             throw new ArgumentException("The polynomial is already in NTT form.", nameof(a));
         }
 
-        for (int l = 0; l < a.LimbCount; l++)
+        ForEachLimb(a.LimbCount, ntt: true, new LimbArgs(this, a, null, null, result), static (x, l) =>
         {
-            if (!ReferenceEquals(a, result))
+            if (!ReferenceEquals(x.A, x.Result))
             {
-                a.Limb(l).CopyTo(result.Limb(l));
+                x.A.Limb(l).CopyTo(x.Result.Limb(l));
             }
 
-            Internal.Ntt.Forward(result.Limb(l), _tables[l], Simd);
-        }
-
+            Internal.Ntt.Forward(x.Result.Limb(l), x.Ring._tables[l], x.Ring.Simd);
+        });
         result.IsNtt = true;
     }
 
@@ -278,16 +235,15 @@ public sealed partial class RingQ
             throw new ArgumentException("The polynomial is not in NTT form.", nameof(a));
         }
 
-        for (int l = 0; l < a.LimbCount; l++)
+        ForEachLimb(a.LimbCount, ntt: true, new LimbArgs(this, a, null, null, result), static (x, l) =>
         {
-            if (!ReferenceEquals(a, result))
+            if (!ReferenceEquals(x.A, x.Result))
             {
-                a.Limb(l).CopyTo(result.Limb(l));
+                x.A.Limb(l).CopyTo(x.Result.Limb(l));
             }
 
-            Internal.Ntt.Inverse(result.Limb(l), _tables[l], Simd);
-        }
-
+            Internal.Ntt.Inverse(x.Result.Limb(l), x.Ring._tables[l], x.Ring.Simd);
+        });
         result.IsNtt = false;
     }
 
@@ -296,8 +252,7 @@ public sealed partial class RingQ
 
     /// <summary>Reduces the signed values into every limb of <paramref name="result"/>, adding them to it when
     /// <paramref name="accumulate"/>, else overwriting it. Shared by <see cref="SetSigned"/> and <see cref="AddSigned"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void LiftSigned(ReadOnlySpan<long> values, Poly result, bool accumulate)
+    private unsafe void LiftSigned(ReadOnlySpan<long> values, Poly result, bool accumulate)
     {
         ArgumentNullException.ThrowIfNull(result);
         CheckLimbs(result);
@@ -306,55 +261,12 @@ public sealed partial class RingQ
             throw new ArgumentException($"Expected {N} values, got {values.Length}.", nameof(values));
         }
 
-        for (int l = 0; l < result.LimbCount; l++)
+        // Pinned for the duration of the call: every limb (on whichever thread) finishes before ForEachLimb returns.
+        fixed (long* v = values)
         {
-            Modulus m = _moduli[l];
-            ulong p = m.Value;
-            Span<ulong> r = result.Limb(l);
-            int start = LiftSmallVector(values, r, p, accumulate);
-            for (int j = start; j < values.Length; j++)
-            {
-                long v = values[j];
-                // Fast path for |v| < p, which covers every small sampler.
-                ulong x = v >= 0 ? ((ulong)v < p ? (ulong)v : m.Reduce((ulong)v)) : m.ReduceSigned(v);
-                r[j] = accumulate ? Modulus.SubtractIfAtLeast(r[j] + x, p) : x;
-            }
+            ForEachLimb(result.LimbCount, ntt: false, new LiftArgs(this, v, result, accumulate), static (x, l) =>
+                x.Ring.LiftLimb(new ReadOnlySpan<long>(x.Values, x.Ring.N), x.Result.Limb(l), x.Ring._moduli[l], x.Accumulate));
         }
-    }
-
-    /// <summary>Vector path of SetSigned/AddSigned: handles 8-lane chunks whose values all satisfy |v| &lt; p and
-    /// returns the index where it stopped (the scalar loop finishes from there).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int LiftSmallVector(ReadOnlySpan<long> values, Span<ulong> r, ulong p, bool accumulate)
-    {
-        if (Simd != SimdMode.Vector512)
-        {
-            return 0;
-        }
-
-        var vp = Vector512.Create(p);
-        var limit = Vector512.Create((long)p);
-        ref long rv = ref MemoryMarshal.GetReference(values);
-        ref ulong rr = ref MemoryMarshal.GetReference(r);
-        int j = 0;
-        for (; j + 8 <= values.Length; j += 8)
-        {
-            var v = Vector512.LoadUnsafe(ref rv, (nuint)j);
-            if (!Vector512.LessThanAll(Vector512.Abs(v), limit) || Vector512.EqualsAny(v, Vector512.Create(long.MinValue)))
-            {
-                return j;
-            }
-
-            var x = v.AsUInt64() + (vp & Vector512.ShiftRightArithmetic(v, 63).AsUInt64()); // v or v + p, in [0, p)
-            if (accumulate)
-            {
-                x = Internal.Ntt.ReduceOnce(x + Vector512.LoadUnsafe(ref rr, (nuint)j), vp);
-            }
-
-            x.StoreUnsafe(ref rr, (nuint)j);
-        }
-
-        return j;
     }
 
     // ------------------------------------------------------------------ conversions
@@ -435,114 +347,6 @@ public sealed partial class RingQ
         }
 
         return r;
-    }
-
-    // ------------------------------------------------------------------ kernels
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void AddLimb(Span<ulong> a, Span<ulong> b, Span<ulong> r, ulong p)
-    {
-        int j = 0;
-        ref ulong ra = ref MemoryMarshal.GetReference(a);
-        ref ulong rb = ref MemoryMarshal.GetReference(b);
-        ref ulong rr = ref MemoryMarshal.GetReference(r);
-        if (Simd == SimdMode.Vector512)
-        {
-            var vp = Vector512.Create(p);
-            for (; j + 8 <= a.Length; j += 8)
-            {
-                var s = Vector512.LoadUnsafe(ref ra, (nuint)j) + Vector512.LoadUnsafe(ref rb, (nuint)j);
-                Internal.Ntt.ReduceOnce(s, vp).StoreUnsafe(ref rr, (nuint)j);
-            }
-        }
-        else if (Simd == SimdMode.Vector256)
-        {
-            var vp = Vector256.Create(p);
-            for (; j + 4 <= a.Length; j += 4)
-            {
-                var s = Vector256.LoadUnsafe(ref ra, (nuint)j) + Vector256.LoadUnsafe(ref rb, (nuint)j);
-                Internal.Ntt.ReduceOnce(s, vp).StoreUnsafe(ref rr, (nuint)j);
-            }
-        }
-
-        for (; j < a.Length; j++)
-        {
-            ulong s = Unsafe.Add(ref ra, j) + Unsafe.Add(ref rb, j);
-            Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(s, p);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void SubtractLimb(Span<ulong> a, Span<ulong> b, Span<ulong> r, ulong p)
-    {
-        int j = 0;
-        ref ulong ra = ref MemoryMarshal.GetReference(a);
-        ref ulong rb = ref MemoryMarshal.GetReference(b);
-        ref ulong rr = ref MemoryMarshal.GetReference(r);
-        if (Simd == SimdMode.Vector512)
-        {
-            var vp = Vector512.Create(p);
-            for (; j + 8 <= a.Length; j += 8)
-            {
-                var s = Vector512.LoadUnsafe(ref ra, (nuint)j) + vp - Vector512.LoadUnsafe(ref rb, (nuint)j);
-                Internal.Ntt.ReduceOnce(s, vp).StoreUnsafe(ref rr, (nuint)j);
-            }
-        }
-        else if (Simd == SimdMode.Vector256)
-        {
-            var vp = Vector256.Create(p);
-            for (; j + 4 <= a.Length; j += 4)
-            {
-                var s = Vector256.LoadUnsafe(ref ra, (nuint)j) + vp - Vector256.LoadUnsafe(ref rb, (nuint)j);
-                Internal.Ntt.ReduceOnce(s, vp).StoreUnsafe(ref rr, (nuint)j);
-            }
-        }
-
-        for (; j < a.Length; j++)
-        {
-            ulong s = Unsafe.Add(ref ra, j) + p - Unsafe.Add(ref rb, j);
-            Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(s, p);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void MulShoupLimb(Span<ulong> a, Span<ulong> b, Span<ulong> bs, Span<ulong> r, ulong p)
-    {
-        int j = 0;
-        ref ulong ra = ref MemoryMarshal.GetReference(a);
-        ref ulong rb = ref MemoryMarshal.GetReference(b);
-        ref ulong rbs = ref MemoryMarshal.GetReference(bs);
-        ref ulong rr = ref MemoryMarshal.GetReference(r);
-        if (Simd == SimdMode.Vector512)
-        {
-            var vp = Vector512.Create(p);
-            for (; j + 8 <= a.Length; j += 8)
-            {
-                var x = Vector512.LoadUnsafe(ref ra, (nuint)j);
-                var w = Vector512.LoadUnsafe(ref rb, (nuint)j);
-                var ws = Vector512.LoadUnsafe(ref rbs, (nuint)j);
-                var q = (x * w) - (Internal.Ntt.MulHi(x, ws, Vector512.ShiftRightLogical(ws, 32)) * vp);
-                Internal.Ntt.ReduceOnce(q, vp).StoreUnsafe(ref rr, (nuint)j);
-            }
-        }
-        else if (Simd == SimdMode.Vector256)
-        {
-            var vp = Vector256.Create(p);
-            for (; j + 4 <= a.Length; j += 4)
-            {
-                var x = Vector256.LoadUnsafe(ref ra, (nuint)j);
-                var w = Vector256.LoadUnsafe(ref rb, (nuint)j);
-                var ws = Vector256.LoadUnsafe(ref rbs, (nuint)j);
-                var q = (x * w) - (Internal.Ntt.MulHi(x, ws, Vector256.ShiftRightLogical(ws, 32)) * vp);
-                Internal.Ntt.ReduceOnce(q, vp).StoreUnsafe(ref rr, (nuint)j);
-            }
-        }
-
-        for (; j < a.Length; j++)
-        {
-            ulong q = Modulus.MultiplyShoupLazy(Unsafe.Add(ref ra, j), Unsafe.Add(ref rb, j), Unsafe.Add(ref rbs, j), p);
-            Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(q, p);
-        }
     }
 
     // ------------------------------------------------------------------ checks

@@ -1,0 +1,213 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace SecAgg.Crypto.Ring;
+
+/// <summary>The per-limb kernels of <see cref="RingQ"/>'s operations: each reads and writes one limb (n residues
+/// mod one prime), so the operations can run limbs on several threads (RingQ.Parallel.cs).</summary>
+public sealed partial class RingQ
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void NegateLimb(Span<ulong> x, Span<ulong> r, ulong p)
+    {
+        for (int j = 0; j < x.Length; j++)
+        {
+            r[j] = x[j] == 0 ? 0 : p - x[j];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyLimb(Span<ulong> x, Span<ulong> y, Span<ulong> r, Modulus m)
+    {
+        for (int j = 0; j < x.Length; j++)
+        {
+            r[j] = m.Multiply(x[j], y[j]);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyAddLimb(Span<ulong> x, Span<ulong> y, Span<ulong> r, Modulus m)
+    {
+        for (int j = 0; j < x.Length; j++)
+        {
+            r[j] = m.Add(r[j], m.Multiply(x[j], y[j]));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ShoupLimb(Span<ulong> x, Span<ulong> y, Modulus m)
+    {
+        for (int j = 0; j < x.Length; j++)
+        {
+            y[j] = m.ShoupPrecompute(x[j]);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScalarLimb(Span<ulong> x, ulong scalar, Span<ulong> r, Modulus m)
+    {
+        ulong c = m.Reduce(scalar);
+        ulong cs = m.ShoupPrecompute(c);
+        for (int j = 0; j < x.Length; j++)
+        {
+            r[j] = m.MultiplyShoup(x[j], c, cs);
+        }
+    }
+
+    /// <summary>One limb of SetSigned/AddSigned: r = values mod p (or r += values mod p).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void LiftLimb(ReadOnlySpan<long> values, Span<ulong> r, Modulus m, bool accumulate)
+    {
+        ulong p = m.Value;
+        int start = LiftSmallVector(values, r, p, accumulate);
+        for (int j = start; j < values.Length; j++)
+        {
+            long v = values[j];
+            // Fast path for |v| < p, which covers every small sampler.
+            ulong x = v >= 0 ? ((ulong)v < p ? (ulong)v : m.Reduce((ulong)v)) : m.ReduceSigned(v);
+            r[j] = accumulate ? Modulus.SubtractIfAtLeast(r[j] + x, p) : x;
+        }
+    }
+
+    /// <summary>Vector path of SetSigned/AddSigned: handles 8-lane chunks whose values all satisfy |v| &lt; p and
+    /// returns the index where it stopped (the scalar loop finishes from there).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int LiftSmallVector(ReadOnlySpan<long> values, Span<ulong> r, ulong p, bool accumulate)
+    {
+        if (Simd != SimdMode.Vector512)
+        {
+            return 0;
+        }
+
+        var vp = Vector512.Create(p);
+        var limit = Vector512.Create((long)p);
+        ref long rv = ref MemoryMarshal.GetReference(values);
+        ref ulong rr = ref MemoryMarshal.GetReference(r);
+        int j = 0;
+        for (; j + 8 <= values.Length; j += 8)
+        {
+            var v = Vector512.LoadUnsafe(ref rv, (nuint)j);
+            if (!Vector512.LessThanAll(Vector512.Abs(v), limit) || Vector512.EqualsAny(v, Vector512.Create(long.MinValue)))
+            {
+                return j;
+            }
+
+            var x = v.AsUInt64() + (vp & Vector512.ShiftRightArithmetic(v, 63).AsUInt64()); // v or v + p, in [0, p)
+            if (accumulate)
+            {
+                x = Internal.Ntt.ReduceOnce(x + Vector512.LoadUnsafe(ref rr, (nuint)j), vp);
+            }
+
+            x.StoreUnsafe(ref rr, (nuint)j);
+        }
+
+        return j;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void AddLimb(Span<ulong> a, Span<ulong> b, Span<ulong> r, ulong p)
+    {
+        int j = 0;
+        ref ulong ra = ref MemoryMarshal.GetReference(a);
+        ref ulong rb = ref MemoryMarshal.GetReference(b);
+        ref ulong rr = ref MemoryMarshal.GetReference(r);
+        if (Simd == SimdMode.Vector512)
+        {
+            var vp = Vector512.Create(p);
+            for (; j + 8 <= a.Length; j += 8)
+            {
+                var s = Vector512.LoadUnsafe(ref ra, (nuint)j) + Vector512.LoadUnsafe(ref rb, (nuint)j);
+                Internal.Ntt.ReduceOnce(s, vp).StoreUnsafe(ref rr, (nuint)j);
+            }
+        }
+        else if (Simd == SimdMode.Vector256)
+        {
+            var vp = Vector256.Create(p);
+            for (; j + 4 <= a.Length; j += 4)
+            {
+                var s = Vector256.LoadUnsafe(ref ra, (nuint)j) + Vector256.LoadUnsafe(ref rb, (nuint)j);
+                Internal.Ntt.ReduceOnce(s, vp).StoreUnsafe(ref rr, (nuint)j);
+            }
+        }
+
+        for (; j < a.Length; j++)
+        {
+            ulong s = Unsafe.Add(ref ra, j) + Unsafe.Add(ref rb, j);
+            Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(s, p);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void SubtractLimb(Span<ulong> a, Span<ulong> b, Span<ulong> r, ulong p)
+    {
+        int j = 0;
+        ref ulong ra = ref MemoryMarshal.GetReference(a);
+        ref ulong rb = ref MemoryMarshal.GetReference(b);
+        ref ulong rr = ref MemoryMarshal.GetReference(r);
+        if (Simd == SimdMode.Vector512)
+        {
+            var vp = Vector512.Create(p);
+            for (; j + 8 <= a.Length; j += 8)
+            {
+                var s = Vector512.LoadUnsafe(ref ra, (nuint)j) + vp - Vector512.LoadUnsafe(ref rb, (nuint)j);
+                Internal.Ntt.ReduceOnce(s, vp).StoreUnsafe(ref rr, (nuint)j);
+            }
+        }
+        else if (Simd == SimdMode.Vector256)
+        {
+            var vp = Vector256.Create(p);
+            for (; j + 4 <= a.Length; j += 4)
+            {
+                var s = Vector256.LoadUnsafe(ref ra, (nuint)j) + vp - Vector256.LoadUnsafe(ref rb, (nuint)j);
+                Internal.Ntt.ReduceOnce(s, vp).StoreUnsafe(ref rr, (nuint)j);
+            }
+        }
+
+        for (; j < a.Length; j++)
+        {
+            ulong s = Unsafe.Add(ref ra, j) + p - Unsafe.Add(ref rb, j);
+            Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(s, p);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void MulShoupLimb(Span<ulong> a, Span<ulong> b, Span<ulong> bs, Span<ulong> r, ulong p)
+    {
+        int j = 0;
+        ref ulong ra = ref MemoryMarshal.GetReference(a);
+        ref ulong rb = ref MemoryMarshal.GetReference(b);
+        ref ulong rbs = ref MemoryMarshal.GetReference(bs);
+        ref ulong rr = ref MemoryMarshal.GetReference(r);
+        if (Simd == SimdMode.Vector512)
+        {
+            var vp = Vector512.Create(p);
+            for (; j + 8 <= a.Length; j += 8)
+            {
+                var x = Vector512.LoadUnsafe(ref ra, (nuint)j);
+                var w = Vector512.LoadUnsafe(ref rb, (nuint)j);
+                var ws = Vector512.LoadUnsafe(ref rbs, (nuint)j);
+                var q = (x * w) - (Internal.Ntt.MulHi(x, ws, Vector512.ShiftRightLogical(ws, 32)) * vp);
+                Internal.Ntt.ReduceOnce(q, vp).StoreUnsafe(ref rr, (nuint)j);
+            }
+        }
+        else if (Simd == SimdMode.Vector256)
+        {
+            var vp = Vector256.Create(p);
+            for (; j + 4 <= a.Length; j += 4)
+            {
+                var x = Vector256.LoadUnsafe(ref ra, (nuint)j);
+                var w = Vector256.LoadUnsafe(ref rb, (nuint)j);
+                var ws = Vector256.LoadUnsafe(ref rbs, (nuint)j);
+                var q = (x * w) - (Internal.Ntt.MulHi(x, ws, Vector256.ShiftRightLogical(ws, 32)) * vp);
+                Internal.Ntt.ReduceOnce(q, vp).StoreUnsafe(ref rr, (nuint)j);
+            }
+        }
+
+        for (; j < a.Length; j++)
+        {
+            ulong q = Modulus.MultiplyShoupLazy(Unsafe.Add(ref ra, j), Unsafe.Add(ref rb, j), Unsafe.Add(ref rbs, j), p);
+            Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(q, p);
+        }
+    }
+}
