@@ -7,6 +7,7 @@ using System.Globalization;
 using SecAgg.Perf.Reporting;
 using SecAgg.RoundBench.Orchestration;
 using SecAgg.RoundBench.Roles;
+using SecAgg.RoundBench.Wan;
 using Spectre.Console;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -52,6 +53,14 @@ try
             return await PlainFedAvg.RunServerAsync(options);
         case "role-plain-participant":
             return await PlainFedAvg.RunParticipantAsync(options);
+        case "role-delay-proxy":
+            return await DelayProxy.RunAsync(options);
+        case "role-tcp-echo":
+            return await TcpProbe.RunServerAsync(options);
+        case "role-wan-probe":
+            return await TcpProbe.RunClientAsync(options);
+        case "wan-check":
+            return await WanCheck.RunAsync(options);
         case "sweep":
             return await SweepAsync(options, args);
         case "report":

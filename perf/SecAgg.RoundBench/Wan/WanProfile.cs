@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace SecAgg.RoundBench.Wan;
+
+/// <summary>
+/// The WAN profile (issue 17): every site in its own network namespace, joined to the aggregator's namespace by a veth
+/// link shaped to <see cref="Rate"/> in both directions (perf/wan/wan-net.sh, copied next to this executable), and a
+/// delaying proxy (<see cref="DelayProxy"/>) in the aggregator's namespace adding <see cref="RttMs"/>/2 each way in front
+/// of the aggregator's and the plaintext server's ports. Both paths of a round cross the same links and the same proxy.
+/// </summary>
+internal sealed partial record WanProfile(string Rate, double RttMs)
+{
+    /// <summary>The aggregator's namespace (the aggregator, the plaintext server and the proxy run there).</summary>
+    public const string AggregatorNamespace = "sawan-agg";
+
+    /// <summary>The aggregator namespace's address on the sites' bridge (named in the aggregator's certificate).</summary>
+    public const string AggregatorAddress = "10.77.0.1";
+
+    /// <summary>Parses <c>--network wan --rate RATE --rtt-ms MS</c>; null without <c>--network</c> or with <c>--network loopback</c>.</summary>
+    public static WanProfile? FromOptions(IReadOnlyDictionary<string, string> o, List<string> errors)
+    {
+        string network = o.GetValueOrDefault("network", "loopback");
+        if (network == "loopback")
+        {
+            if (o.ContainsKey("rate") || o.ContainsKey("rtt-ms"))
+            {
+                errors.Add("--rate and --rtt-ms shape the WAN profile: add --network wan.");
+            }
+
+            return null;
+        }
+
+        if (network != "wan")
+        {
+            errors.Add($"--network '{network}': use loopback (the default) or wan.");
+            return null;
+        }
+
+        string rate = o.GetValueOrDefault("rate", "1gbit").ToLowerInvariant();
+        if (!RateText().IsMatch(rate))
+        {
+            errors.Add($"--rate '{rate}': use a tc rate such as 1gbit, 100mbit or 500kbit.");
+        }
+
+        double rtt = 20;
+        if (o.TryGetValue("rtt-ms", out string? text) && (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out rtt) || rtt < 0 || rtt > 2000))
+        {
+            errors.Add($"--rtt-ms '{text}': give the round-trip time in milliseconds, 0 to 2000.");
+        }
+
+        return new WanProfile(rate, rtt);
+    }
+
+    /// <summary>Site <paramref name="index"/>'s namespace (0-based index, namespaces are numbered from 1).</summary>
+    public static string SiteNamespace(int index) => $"sawan-p{index + 1}";
+
+    /// <summary>The proxy's one-way delay in milliseconds.</summary>
+    public double OneWayMs => RttMs / 2;
+
+    /// <summary>How the profile reads in reports, e.g. "WAN 1gbit, 20 ms RTT".</summary>
+    public string Label => string.Create(CultureInfo.InvariantCulture, $"WAN {Rate}, {RttMs:0.#} ms RTT");
+
+    /// <summary>Creates the topology for <paramref name="sites"/> sites (an earlier one is torn down first).</summary>
+    public Task UpAsync(int sites, CancellationToken token) => ScriptAsync(token, "up", "--sites", sites.ToString(CultureInfo.InvariantCulture), "--rate", Rate);
+
+    /// <summary>Removes every namespace of the topology (idempotent).</summary>
+    public static Task DownAsync() => ScriptAsync(CancellationToken.None, "down");
+
+    private static async Task ScriptAsync(CancellationToken token, params string[] args)
+    {
+        string script = Path.Combine(AppContext.BaseDirectory, "wan-net.sh");
+        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(script);
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using Process p = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {script}.");
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync(token), stderr = p.StandardError.ReadToEndAsync(token);
+        await p.WaitForExitAsync(token);
+        if (p.ExitCode != 0)
+        {
+            throw new Orchestration.BenchmarkFailedException($"{script} {string.Join(' ', args)} exited {p.ExitCode} (it needs root for ip netns and tc): {await stderr}{await stdout}");
+        }
+    }
+
+    [GeneratedRegex("^[0-9]+(k|m|g)?bit$")]
+    private static partial Regex RateText();
+}
