@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using SecAgg.Perf.Reporting;
 using SecAgg.Protocol;
+using SecAgg.RoundBench.Wan;
 using Spectre.Console;
 
 namespace SecAgg.RoundBench.Orchestration;
@@ -40,6 +41,9 @@ internal sealed record SweepOptions
     public required string Command { get; init; }
 
     public string Sdk { get; init; } = "";
+
+    /// <summary>The WAN profile (namespaces, shaped links, delay proxy); null: every process on this namespace's loopback.</summary>
+    public WanProfile? Wan { get; init; }
 }
 
 /// <summary>
@@ -69,6 +73,30 @@ internal sealed class SweepRunner(SweepOptions options)
         }
 
         Directory.CreateDirectory(options.OutputDirectory);
+        if (options.Wan is { } wan)
+        {
+            await wan.UpAsync(options.Participants.Max(), token);
+        }
+
+        try
+        {
+            await RunConfigsAsync(configs, results, started, wall, loadStart, token);
+        }
+        finally
+        {
+            if (options.Wan is not null)
+            {
+                await WanProfile.DownAsync();
+            }
+        }
+
+        var sweep = new SweepResult { Command = options.Command, StartedUtc = started, TotalSeconds = wall.Elapsed.TotalSeconds, RoundsRequested = options.Rounds, Machine = Machine(loadStart, LoadAverage()), Configs = results };
+        Save(sweep);
+        return sweep;
+    }
+
+    private async Task RunConfigsAsync(List<(int N, int D, bool Dp)> configs, List<ConfigResult> results, DateTime started, Stopwatch wall, string loadStart, CancellationToken token)
+    {
         await AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
@@ -91,9 +119,6 @@ internal sealed class SweepRunner(SweepOptions options)
 
                 overall.Description = "sweep done";
             });
-        var sweep = new SweepResult { Command = options.Command, StartedUtc = started, TotalSeconds = wall.Elapsed.TotalSeconds, RoundsRequested = options.Rounds, Machine = Machine(loadStart, LoadAverage()), Configs = results };
-        Save(sweep);
-        return sweep;
     }
 
     private void Save(SweepResult sweep)
@@ -135,18 +160,29 @@ internal sealed class SweepRunner(SweepOptions options)
 
             status("starting processes, joining the key epoch");
             double setupStart = Clock.Now();
-            var aggregator = Start(children, "aggregator", ["role-aggregator", "--consortium", Path.Combine(consortium, "consortium.yaml"), "--cert", Path.Combine(consortium, "aggregator", "aggregator.pem"), "--key", Path.Combine(consortium, "aggregator", "aggregator.key"), "--dimension", Num(d), "--rounds", Num(rounds)]);
-            var plainServer = Start(children, "plaintext server", ["role-plain-server", "--consortium", consortium, "--participants", Num(n), "--dimension", Num(d)]);
+            string? serverSide = options.Wan is null ? null : WanProfile.AggregatorNamespace;
+            var aggregator = Start(children, serverSide, "aggregator", ["role-aggregator", "--consortium", Path.Combine(consortium, "consortium.yaml"), "--cert", Path.Combine(consortium, "aggregator", "aggregator.pem"), "--key", Path.Combine(consortium, "aggregator", "aggregator.key"), "--dimension", Num(d), "--rounds", Num(rounds)]);
+            var plainServer = Start(children, serverSide, "plaintext server", ["role-plain-server", "--consortium", consortium, "--participants", Num(n), "--dimension", Num(d)]);
             string aggregatorUrl = await aggregator.ReadAsync("listening", token);
             string plainUrl = await plainServer.ReadAsync("listening", token);
-            ChildProcess[] participants = [.. ids.Select((id, i) => Start(children, $"participant {id}", ["role-participant", "--consortium", consortium, "--id", id, "--index", Num(i), "--aggregator", aggregatorUrl, "--dimension", Num(d), "--state", Path.Combine(root, "state", id)]))];
+            ChildProcess? proxy = null;
+            if (options.Wan is { } wan)
+            {
+                // Both servers listen on the aggregator namespace's loopback; the sites reach them through the proxy.
+                proxy = Start(children, serverSide, "delay proxy", ["role-delay-proxy", "--listen", WanProfile.AggregatorAddress, "--to", $"127.0.0.1:{new Uri(aggregatorUrl).Port},127.0.0.1:{new Uri(plainUrl).Port}", "--delay-ms", wan.OneWayMs.ToString("R", CultureInfo.InvariantCulture)]);
+                string[] ports = (await proxy.ReadAsync("listening", token)).Split(',');
+                aggregatorUrl = $"https://{WanProfile.AggregatorAddress}:{ports[0]}";
+                plainUrl = $"https://{WanProfile.AggregatorAddress}:{ports[1]}";
+            }
+
+            ChildProcess[] participants = [.. ids.Select((id, i) => Start(children, Site(i), $"participant {id}", ["role-participant", "--consortium", consortium, "--id", id, "--index", Num(i), "--aggregator", aggregatorUrl, "--dimension", Num(d), "--state", Path.Combine(root, "state", id)]))];
             Task<double>[] joining = [.. participants.Select(async p => double.Parse(await p.ReadAsync("joined", token), CultureInfo.InvariantCulture))];
             await AllOrFirstFailureAsync(joining);
             double[] joins = [.. joining.Select(t => t.Result)];
 
             // The plaintext participants start once the secure ones have joined (not all 2N processes at once: on two
             // shared cores the start-up storm made TLS connections time out).
-            ChildProcess[] plain = [.. ids.Select((id, i) => Start(children, $"plaintext participant {id}", ["role-plain-participant", "--consortium", consortium, "--id", id, "--index", Num(i), "--server", plainUrl, "--dimension", Num(d)]))];
+            ChildProcess[] plain = [.. ids.Select((id, i) => Start(children, Site(i), $"plaintext participant {id}", ["role-plain-participant", "--consortium", consortium, "--id", id, "--index", Num(i), "--server", plainUrl, "--dimension", Num(d)]))];
             await AllOrFirstFailureAsync(plain.Select(p => p.ReadAsync("joined", token)));
             result = result with { JoinSeconds = joins.Max(), SetupSeconds = Clock.Now() - setupStart };
 
@@ -159,6 +195,13 @@ internal sealed class SweepRunner(SweepOptions options)
             }
 
             result = result with { Chunks = _lastChunks };
+            if (proxy is not null)
+            {
+                await proxy.SendAsync("stats");
+                string[] stats = (await proxy.ReadAsync("stats", token)).Split(' ');
+                AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"delay proxy: {double.Parse(stats[0], CultureInfo.InvariantCulture):0.0} CPU-s over the configuration (join and {rounds} + {rounds} rounds), {stats[1]} connections"));
+            }
+
             status("stopping");
             await Task.WhenAll(children.Select(c => c.StopAsync(Grace)));
             return result;
@@ -293,9 +336,11 @@ internal sealed class SweepRunner(SweepOptions options)
 
     private static double Median(IEnumerable<double> values) => Spread.Of(values).Median;
 
-    private static ChildProcess Start(List<ChildProcess> children, string name, string[] arguments)
+    private string? Site(int index) => options.Wan is null ? null : WanProfile.SiteNamespace(index);
+
+    private static ChildProcess Start(List<ChildProcess> children, string? networkNamespace, string name, string[] arguments)
     {
-        ChildProcess child = ChildProcess.Start(name, [.. arguments, "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)]);
+        ChildProcess child = ChildProcess.Start(name, [.. arguments, "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)], networkNamespace);
         children.Add(child);
         return child;
     }
@@ -304,7 +349,7 @@ internal sealed class SweepRunner(SweepOptions options)
     {
         string secagg = Path.Combine(AppContext.BaseDirectory, "secagg");
         var psi = new ProcessStartInfo(secagg) { RedirectStandardOutput = true, RedirectStandardError = true };
-        List<string> args = ["consortium", "init", "--demo-keys", "--out", directory, "--model-dimension", Num(d), "--name", "roundbench", "--participants", string.Join(',', ids), "--aggregator-host", "localhost", "--bits", Num(options.Bits), "--rounds", Num(rounds)];
+        List<string> args = ["consortium", "init", "--demo-keys", "--out", directory, "--model-dimension", Num(d), "--name", "roundbench", "--participants", string.Join(',', ids), "--aggregator-host", "localhost", .. (options.Wan is null ? (string[])[] : [WanProfile.AggregatorAddress]), "--bits", Num(options.Bits), "--rounds", Num(rounds)];
         if (dp)
         {
             args.AddRange(["--target-epsilon", options.TargetEpsilon.ToString("R", CultureInfo.InvariantCulture), "--budget-epsilon", options.TargetEpsilon.ToString("R", CultureInfo.InvariantCulture)]);
