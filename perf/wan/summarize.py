@@ -42,6 +42,12 @@ def main(folder: Path) -> None:
         print("Secure stages, median [min–max] of rounds 2+ (s): " + ", ".join(
             f"{k} {statistics.median(s['stages'][k] for s in warm_secure):.3f} [{min(s['stages'][k] for s in warm_secure):.3f}–{max(s['stages'][k] for s in warm_secure):.3f}]"
             for k in stages) + "\n")
+    warm_plain = [p for p in config["plaintext"] if p["round"] >= 2]
+    if warm_plain:
+        keys = [k for k in ("encrypt", "upload", "download") if k in warm_plain[0]["stages"]]
+        print("Plaintext stages, median [min–max] of rounds 2+ (s; 'encrypt' is the plaintext participant's preparation): " + ", ".join(
+            f"{k} {statistics.median(p['stages'][k] for p in warm_plain):.3f} [{min(p['stages'][k] for p in warm_plain):.3f}–{max(p['stages'][k] for p in warm_plain):.3f}]"
+            for k in keys) + "\n")
     last = config["secure"][-1]
     n = config["participants"]
     print(f"Client-counted bytes per round: masked upload {last['bytesPerParticipant']:,} B per participant "

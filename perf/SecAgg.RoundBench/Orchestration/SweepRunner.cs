@@ -126,6 +126,10 @@ internal sealed class SweepRunner(SweepOptions options)
         File.WriteAllText(Path.Combine(options.OutputDirectory, "roundbench.json"), sweep.ToJson());
         File.WriteAllText(Path.Combine(options.OutputDirectory, "roundbench-rounds.csv"), RoundBenchCsv.Rounds(sweep));
         File.WriteAllText(Path.Combine(options.OutputDirectory, "roundbench-summary.csv"), RoundBenchCsv.Summary(sweep));
+        if (options.Wan is not null)
+        {
+            File.WriteAllLines(Path.Combine(options.OutputDirectory, "wan-links.csv"), ["participants,dimension,dp,path,round,site_to_aggregator_bytes,aggregator_to_site_bytes", .. _linkRows]);
+        }
     }
 
     private static void Report(ConfigResult r)
@@ -189,9 +193,9 @@ internal sealed class SweepRunner(SweepOptions options)
             for (int r = 1; r <= rounds; r++)
             {
                 status($"round {r}/{rounds} secure");
-                result.Secure.Add(await RoundAsync(aggregator, participants, r, secure: true, token));
+                result.Secure.Add(await WithLinkBytesAsync(n, d, dp, r, "secure", () => RoundAsync(aggregator, participants, r, secure: true, token), token));
                 status($"round {r}/{rounds} plaintext");
-                result.Plaintext.Add(await RoundAsync(plainServer, plain, r, secure: false, token));
+                result.Plaintext.Add(await WithLinkBytesAsync(n, d, dp, r, "plaintext", () => RoundAsync(plainServer, plain, r, secure: false, token), token));
             }
 
             result = result with { Chunks = _lastChunks };
@@ -225,6 +229,24 @@ internal sealed class SweepRunner(SweepOptions options)
     }
 
     private int _lastChunks;
+
+    /// <summary>WAN profile: per round and path, the bytes on the site links (wan-links.csv).</summary>
+    private readonly List<string> _linkRows = [];
+
+    /// <summary>Runs one round; in the WAN profile, also the bytes the site links carried from before its reset to after its end.</summary>
+    private async Task<RoundRecord> WithLinkBytesAsync(int n, int d, bool dp, int round, string path, Func<Task<RoundRecord>> run, CancellationToken token)
+    {
+        if (options.Wan is null)
+        {
+            return await run();
+        }
+
+        var before = await WanProfile.LinkBytesAsync(n, token);
+        RoundRecord record = await run();
+        var after = await WanProfile.LinkBytesAsync(n, token);
+        _linkRows.Add(string.Create(CultureInfo.InvariantCulture, $"{n},{d},{(dp ? "on" : "off")},{path},{round},{after.Up - before.Up},{after.Down - before.Down}"));
+        return record;
+    }
 
     private async Task<RoundRecord> RoundAsync(ChildProcess server, ChildProcess[] participants, int round, bool secure, CancellationToken token)
     {

@@ -19,37 +19,50 @@ namespace SecAgg.RoundBench.Wan;
 /// it listens on the WAN address and forwards to the servers on that namespace's loopback.
 /// Role arguments: <c>--listen IP --to HOST:PORT[,HOST:PORT...] --delay-ms ONE_WAY</c>; reports
 /// "@listening PORT[,PORT...]" (one port per target, same order). Commands: "stats" ("@stats CPU-seconds connections"), "quit".
+/// In-process: <see cref="Start"/>.
 /// </summary>
-internal static class DelayProxy
+internal sealed class DelayProxy : IDisposable
 {
     private const int SegmentBytes = 64 * 1024;
     private const int QueueSegments = 1024;
-    private static int _connections;
+    private readonly List<Socket> _listeners = [];
+    private readonly CancellationTokenSource _stop = new();
+    private int _connections;
 
-    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string> args)
+    private DelayProxy(IPAddress listen, IReadOnlyList<IPEndPoint> targets, TimeSpan oneWay)
     {
-        IPAddress listen = IPAddress.Parse(args["listen"]);
-        double delayMs = double.Parse(args["delay-ms"], CultureInfo.InvariantCulture);
-        long delayTicks = (long)(delayMs / 1000 * Stopwatch.Frequency);
-        IPEndPoint[] targets = [.. args["to"].Split(',').Select(IPEndPoint.Parse)];
-        var listeners = new List<Socket>();
-        foreach (IPEndPoint _ in targets)
+        long delayTicks = (long)(oneWay.TotalSeconds * Stopwatch.Frequency);
+        foreach (IPEndPoint target in targets)
         {
             var socket = new Socket(listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             socket.Bind(new IPEndPoint(listen, 0));
             socket.Listen(512);
-            listeners.Add(socket);
+            _listeners.Add(socket);
+            _ = AcceptAsync(socket, target, delayTicks, _stop.Token);
         }
+    }
 
-        using var stop = new CancellationTokenSource();
-        Task[] accepting = [.. listeners.Select((l, i) => AcceptAsync(l, targets[i], delayTicks, stop.Token))];
-        RoleIo.Send("listening", string.Join(',', listeners.Select(l => ((IPEndPoint)l.LocalEndPoint!).Port.ToString(CultureInfo.InvariantCulture))));
+    /// <summary>The port listening in front of each target, in the targets' order.</summary>
+    public IReadOnlyList<int> Ports => [.. _listeners.Select(l => ((IPEndPoint)l.LocalEndPoint!).Port)];
+
+    /// <summary>Connections accepted so far.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>Listens on <paramref name="listen"/> (a new port per target) and forwards to the targets, <paramref name="oneWay"/> later each way.</summary>
+    public static DelayProxy Start(IPAddress listen, IReadOnlyList<IPEndPoint> targets, TimeSpan oneWay) => new(listen, targets, oneWay);
+
+    /// <summary>The role process: <c>role-delay-proxy --listen IP --to HOST:PORT[,...] --delay-ms ONE_WAY</c>.</summary>
+    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string> args)
+    {
+        double delayMs = double.Parse(args["delay-ms"], CultureInfo.InvariantCulture);
+        using DelayProxy proxy = Start(IPAddress.Parse(args["listen"]), [.. args["to"].Split(',').Select(IPEndPoint.Parse)], TimeSpan.FromMilliseconds(delayMs));
+        RoleIo.Send("listening", string.Join(',', proxy.Ports.Select(p => p.ToString(CultureInfo.InvariantCulture))));
         ProcessCpu.Reset();
         await RoleIo.RunCommandsAsync((command, _) =>
         {
             if (command == "stats")
             {
-                RoleIo.Send("stats", string.Create(CultureInfo.InvariantCulture, $"{ProcessCpu.Seconds():R} {Volatile.Read(ref _connections)}"));
+                RoleIo.Send("stats", string.Create(CultureInfo.InvariantCulture, $"{ProcessCpu.Seconds():R} {proxy.Connections}"));
             }
             else
             {
@@ -58,12 +71,18 @@ internal static class DelayProxy
 
             return Task.CompletedTask;
         });
-        await stop.CancelAsync();
-        listeners.ForEach(l => l.Dispose());
         return 0;
     }
 
-    private static async Task AcceptAsync(Socket listener, IPEndPoint target, long delayTicks, CancellationToken token)
+    /// <summary>Stops listening (connections already open are left to end).</summary>
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listeners.ForEach(l => l.Dispose());
+        _stop.Dispose();
+    }
+
+    private async Task AcceptAsync(Socket listener, IPEndPoint target, long delayTicks, CancellationToken token)
     {
         while (!token.IsCancellationRequested)
         {

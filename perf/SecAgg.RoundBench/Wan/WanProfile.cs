@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace SecAgg.RoundBench.Wan;
@@ -67,6 +68,51 @@ internal sealed partial record WanProfile(string Rate, double RttMs)
 
     /// <summary>Removes every namespace of the topology (idempotent).</summary>
     public static Task DownAsync() => ScriptAsync(CancellationToken.None, "down");
+
+    /// <summary>
+    /// Bytes sent so far on the site links (Ethernet frames: IP, TCP, TLS and HTTP/2 framing included, acknowledgements
+    /// too): <c>Up</c> sums each site's wan0 (site to aggregator), <c>Down</c> the aggregator's bridge ports (to the sites).
+    /// </summary>
+    public static async Task<(long Up, long Down)> LinkBytesAsync(int sites, CancellationToken token)
+    {
+        long up = 0, down = 0;
+        for (int i = 0; i < sites; i++)
+        {
+            up += TxBytes(await IpJsonAsync(token, "-n", SiteNamespace(i), "-s", "-j", "link", "show", "dev", "wan0"), "wan0");
+        }
+
+        JsonElement ports = await IpJsonAsync(token, "-n", AggregatorNamespace, "-s", "-j", "link", "show");
+        for (int i = 0; i < sites; i++)
+        {
+            down += TxBytes(ports, $"sw-p{i + 1}");
+        }
+
+        return (up, down);
+    }
+
+    private static long TxBytes(JsonElement links, string name) =>
+        links.EnumerateArray().Where(l => l.GetProperty("ifname").GetString() == name)
+            .Select(l => l.GetProperty("stats64").GetProperty("tx").GetProperty("bytes").GetInt64())
+            .DefaultIfEmpty(-1).First() is var bytes and >= 0 ? bytes : throw new Orchestration.BenchmarkFailedException($"The WAN link {name} is missing (perf/wan/wan-net.sh status shows the topology).");
+
+    private static async Task<JsonElement> IpJsonAsync(CancellationToken token, params string[] args)
+    {
+        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using Process p = Process.Start(psi) ?? throw new InvalidOperationException("Could not start ip.");
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync(token), stderr = p.StandardError.ReadToEndAsync(token);
+        await p.WaitForExitAsync(token);
+        if (p.ExitCode != 0)
+        {
+            throw new Orchestration.BenchmarkFailedException($"ip {string.Join(' ', args)} exited {p.ExitCode}: {await stderr}");
+        }
+
+        return JsonDocument.Parse(await stdout).RootElement.Clone();
+    }
 
     private static async Task ScriptAsync(CancellationToken token, params string[] args)
     {
