@@ -14,7 +14,8 @@ cd "$(dirname "$0")/../.."
 rate=$1 rtt=$2 out=$3; shift 3
 rb=perf/SecAgg.RoundBench/bin/Release/net10.0/SecAgg.RoundBench
 [[ -x $rb ]] || { echo "build the RoundBench first: dotnet build perf/SecAgg.RoundBench -c Release" >&2; exit 2; }
-trap 'perf/wan/wan-net.sh down' EXIT INT TERM
+trap 'perf/wan/wan-net.sh down' EXIT
+trap 'exit 130' INT TERM
 while pgrep -f 'SecAgg.RoundBench sweep' >/dev/null; do echo "another sweep is running; waiting"; sleep 20; done
 mkdir -p "$out"
 { echo "date: $(date -u +%FT%TZ)"; echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"; echo "commit: $(git rev-parse --short HEAD)"; } > "$out/run-info.txt"

@@ -108,7 +108,8 @@ case "$cmd" in
   status) status;;
   run)
     [[ -n $sites && -n $rate && $# -gt 0 ]] || usage
-    trap down EXIT INT TERM
+    trap down EXIT
+    trap "exit 130" INT TERM
     up "$sites" "$rate"
     "$@";;
   *) usage;;

@@ -370,7 +370,6 @@ internal sealed class SweepRunner(SweepOptions options)
     private async Task InitConsortiumAsync(string directory, string[] ids, int d, bool dp, double z, int rounds, CancellationToken token)
     {
         string secagg = Path.Combine(AppContext.BaseDirectory, "secagg");
-        var psi = new ProcessStartInfo(secagg) { RedirectStandardOutput = true, RedirectStandardError = true };
         List<string> args = ["consortium", "init", "--demo-keys", "--out", directory, "--model-dimension", Num(d), "--name", "roundbench", "--participants", string.Join(',', ids), "--aggregator-host", "localhost", .. (options.Wan is null ? (string[])[] : [WanProfile.AggregatorAddress]), "--bits", Num(options.Bits), "--rounds", Num(rounds)];
         if (dp)
         {
@@ -381,18 +380,7 @@ internal sealed class SweepRunner(SweepOptions options)
             args.AddRange(["--noise-multiplier", z.ToString("R", CultureInfo.InvariantCulture), "--budget-epsilon", "1e300"]);
         }
 
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using Process p = Process.Start(psi) ?? throw new BenchmarkFailedException($"Could not start {secagg}.");
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync(token), stderr = p.StandardError.ReadToEndAsync(token);
-        await p.WaitForExitAsync(token);
-        if (p.ExitCode != 0)
-        {
-            throw new BenchmarkFailedException($"secagg consortium init exited {p.ExitCode}: {await stderr}{await stdout}");
-        }
+        await ToolProcess.RunAsync("secagg consortium init", secagg, args, token);
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -95,42 +94,13 @@ internal sealed partial record WanProfile(string Rate, double RttMs)
             .Select(l => l.GetProperty("stats64").GetProperty("tx").GetProperty("bytes").GetInt64())
             .DefaultIfEmpty(-1).First() is var bytes and >= 0 ? bytes : throw new Orchestration.BenchmarkFailedException($"The WAN link {name} is missing (perf/wan/wan-net.sh status shows the topology).");
 
-    private static async Task<JsonElement> IpJsonAsync(CancellationToken token, params string[] args)
-    {
-        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
+    private static async Task<JsonElement> IpJsonAsync(CancellationToken token, params string[] args) =>
+        JsonDocument.Parse(await Orchestration.ToolProcess.RunAsync($"ip {string.Join(' ', args)}", "ip", args, token)).RootElement.Clone();
 
-        using Process p = Process.Start(psi) ?? throw new InvalidOperationException("Could not start ip.");
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync(token), stderr = p.StandardError.ReadToEndAsync(token);
-        await p.WaitForExitAsync(token);
-        if (p.ExitCode != 0)
-        {
-            throw new Orchestration.BenchmarkFailedException($"ip {string.Join(' ', args)} exited {p.ExitCode}: {await stderr}");
-        }
-
-        return JsonDocument.Parse(await stdout).RootElement.Clone();
-    }
-
-    private static async Task ScriptAsync(CancellationToken token, params string[] args)
+    private static Task ScriptAsync(CancellationToken token, params string[] args)
     {
         string script = Path.Combine(AppContext.BaseDirectory, "wan-net.sh");
-        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(script);
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using Process p = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {script}.");
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync(token), stderr = p.StandardError.ReadToEndAsync(token);
-        await p.WaitForExitAsync(token);
-        if (p.ExitCode != 0)
-        {
-            throw new Orchestration.BenchmarkFailedException($"{script} {string.Join(' ', args)} exited {p.ExitCode} (it needs root for ip netns and tc): {await stderr}{await stdout}");
-        }
+        return Orchestration.ToolProcess.RunAsync($"{script} {string.Join(' ', args)} (it needs root for ip netns and tc)", "bash", [script, .. args], token);
     }
 
     [GeneratedRegex("^[0-9]+(k|m|g)?bit$")]
