@@ -1,12 +1,16 @@
 // End-to-end round benchmark (issue 8): see perf/RESULTS.md and perf/run-benchmarks.sh.
 //   sweep  [--quick | --full] [--participants 2,10] [--dimensions 100000,1000000] [--dp on,off] [--rounds 3]
 //          [--large-rounds 2] [--config-timeout-min 15] [--out perf/results] [--sdk VERSION]
+//          [--network wan --rate 1gbit --rtt-ms 20]   (WAN profile, issue 17: perf/wan/)
 //   report --in perf/results/roundbench.json [--micro DIR] [--markdown perf/RESULTS.md] [--charts perf/results/charts]
-// Hidden roles (started by sweep): role-aggregator, role-participant, role-plain-server, role-plain-participant.
+//   wan-check --rate 1gbit --rtt-ms 20   (measures the WAN profile's link: RTT and rate)
+// Hidden roles (started by sweep): role-aggregator, role-participant, role-plain-server, role-plain-participant,
+// role-delay-proxy; by wan-check: role-tcp-echo, role-wan-probe.
 using System.Globalization;
 using SecAgg.Perf.Reporting;
 using SecAgg.RoundBench.Orchestration;
 using SecAgg.RoundBench.Roles;
+using SecAgg.RoundBench.Wan;
 using Spectre.Console;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -15,10 +19,16 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
         SecAgg round benchmark.
           sweep  [--quick | --full] [--participants 2,10] [--dimensions 100000,1000000] [--dp on,off] [--rounds 3]
                  [--large-rounds 2] [--config-timeout-min 15] [--out perf/results] [--sdk VERSION] [--append]
+                 [--network loopback | --network wan --rate 1gbit --rtt-ms 20]
                  --append keeps the other configurations already in the output folder.
+                 --network wan (root): the aggregator, the plaintext server and each participant site in their own
+                   network namespace, each site on its own veth link shaped to --rate both ways (perf/wan/wan-net.sh),
+                   a delay proxy adding --rtt-ms/2 each way in front of both servers; torn down at the end.
                  --quick: N in {2,10}, d in {1e5,1e6}, DP on and off (default).
                  --full: N in {2,5,10,20}, d in {1e5,1e6,1e7}, DP on; DP off at d = 1e6 only (unless --dp is given).
           report --in perf/results/roundbench.json [--micro DIR] [--markdown perf/RESULTS.md] [--charts perf/results/charts]
+          wan-check --rate 1gbit --rtt-ms 20 [--pings 50] [--bulk-mb 50] [--out FILE]
+                 (root) one WAN site: ping RTT and bulk rate each way, on the shaped link and through the delay proxy.
         """);
     return args.Length == 0 ? 2 : 0;
 }
@@ -52,6 +62,14 @@ try
             return await PlainFedAvg.RunServerAsync(options);
         case "role-plain-participant":
             return await PlainFedAvg.RunParticipantAsync(options);
+        case "role-delay-proxy":
+            return await DelayProxy.RunAsync(options);
+        case "role-tcp-echo":
+            return await TcpProbe.RunServerAsync(options);
+        case "role-wan-probe":
+            return await TcpProbe.RunClientAsync(options);
+        case "wan-check":
+            return await WanCheck.RunAsync(options);
         case "sweep":
             return await SweepAsync(options, args);
         case "report":
@@ -80,6 +98,7 @@ static async Task<int> SweepAsync(Dictionary<string, string> o, string[] all)
     int rounds = Ints(o, "rounds", [3], errors)[0];
     int largeRounds = Ints(o, "large-rounds", [2], errors)[0];
     int timeout = Ints(o, "config-timeout-min", [15], errors)[0];
+    WanProfile? wan = WanProfile.FromOptions(o, errors);
     if (participants.Any(n => n < 2))
     {
         errors.Add("--participants: every N must be at least 2.");
@@ -120,6 +139,7 @@ static async Task<int> SweepAsync(Dictionary<string, string> o, string[] all)
         OutputDirectory = o.GetValueOrDefault("out", Path.Combine("perf", "results")),
         Command = "roundbench " + string.Join(' ', all),
         Sdk = o.GetValueOrDefault("sdk", ""),
+        Wan = wan,
     });
     try
     {

@@ -28,17 +28,28 @@ internal sealed class ChildProcess : IAsyncDisposable
     /// <summary>The OS process id.</summary>
     public int Id => _process.Id;
 
-    /// <summary>Starts this executable with a role and its arguments.</summary>
-    public static ChildProcess Start(string name, IReadOnlyList<string> arguments)
+    /// <summary>
+    /// Starts this executable with a role and its arguments; with <paramref name="networkNamespace"/>, inside that network
+    /// namespace (<c>ip netns exec</c>, which execs the command: the process id, and so killing the tree, are unchanged).
+    /// </summary>
+    public static ChildProcess Start(string name, IReadOnlyList<string> arguments, string? networkNamespace = null)
     {
         string self = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot find this executable's path to start role processes.");
-        var psi = new ProcessStartInfo(self)
+        var psi = new ProcessStartInfo(networkNamespace is null ? self : "ip")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (networkNamespace is not null)
+        {
+            foreach (string a in (string[])["netns", "exec", networkNamespace, self])
+            {
+                psi.ArgumentList.Add(a);
+            }
+        }
+
         if (self.EndsWith("dotnet", StringComparison.Ordinal) || self.EndsWith("dotnet.exe", StringComparison.Ordinal))
         {
             psi.ArgumentList.Add(typeof(ChildProcess).Assembly.Location);

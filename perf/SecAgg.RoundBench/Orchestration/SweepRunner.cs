@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using SecAgg.Perf.Reporting;
 using SecAgg.Protocol;
+using SecAgg.RoundBench.Wan;
 using Spectre.Console;
 
 namespace SecAgg.RoundBench.Orchestration;
@@ -40,6 +41,9 @@ internal sealed record SweepOptions
     public required string Command { get; init; }
 
     public string Sdk { get; init; } = "";
+
+    /// <summary>The WAN profile (namespaces, shaped links, delay proxy); null: every process on this namespace's loopback.</summary>
+    public WanProfile? Wan { get; init; }
 }
 
 /// <summary>
@@ -69,6 +73,30 @@ internal sealed class SweepRunner(SweepOptions options)
         }
 
         Directory.CreateDirectory(options.OutputDirectory);
+        if (options.Wan is { } wan)
+        {
+            await wan.UpAsync(options.Participants.Max(), token);
+        }
+
+        try
+        {
+            await RunConfigsAsync(configs, results, started, wall, loadStart, token);
+        }
+        finally
+        {
+            if (options.Wan is not null)
+            {
+                await WanProfile.DownAsync();
+            }
+        }
+
+        var sweep = new SweepResult { Command = options.Command, StartedUtc = started, TotalSeconds = wall.Elapsed.TotalSeconds, RoundsRequested = options.Rounds, Machine = Machine(loadStart, LoadAverage()), Configs = results };
+        Save(sweep);
+        return sweep;
+    }
+
+    private async Task RunConfigsAsync(List<(int N, int D, bool Dp)> configs, List<ConfigResult> results, DateTime started, Stopwatch wall, string loadStart, CancellationToken token)
+    {
         await AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
@@ -91,9 +119,6 @@ internal sealed class SweepRunner(SweepOptions options)
 
                 overall.Description = "sweep done";
             });
-        var sweep = new SweepResult { Command = options.Command, StartedUtc = started, TotalSeconds = wall.Elapsed.TotalSeconds, RoundsRequested = options.Rounds, Machine = Machine(loadStart, LoadAverage()), Configs = results };
-        Save(sweep);
-        return sweep;
     }
 
     private void Save(SweepResult sweep)
@@ -101,6 +126,10 @@ internal sealed class SweepRunner(SweepOptions options)
         File.WriteAllText(Path.Combine(options.OutputDirectory, "roundbench.json"), sweep.ToJson());
         File.WriteAllText(Path.Combine(options.OutputDirectory, "roundbench-rounds.csv"), RoundBenchCsv.Rounds(sweep));
         File.WriteAllText(Path.Combine(options.OutputDirectory, "roundbench-summary.csv"), RoundBenchCsv.Summary(sweep));
+        if (options.Wan is not null)
+        {
+            File.WriteAllLines(Path.Combine(options.OutputDirectory, "wan-links.csv"), ["participants,dimension,dp,path,round,site_to_aggregator_bytes,aggregator_to_site_bytes", .. _linkRows]);
+        }
     }
 
     private static void Report(ConfigResult r)
@@ -135,30 +164,48 @@ internal sealed class SweepRunner(SweepOptions options)
 
             status("starting processes, joining the key epoch");
             double setupStart = Clock.Now();
-            var aggregator = Start(children, "aggregator", ["role-aggregator", "--consortium", Path.Combine(consortium, "consortium.yaml"), "--cert", Path.Combine(consortium, "aggregator", "aggregator.pem"), "--key", Path.Combine(consortium, "aggregator", "aggregator.key"), "--dimension", Num(d), "--rounds", Num(rounds)]);
-            var plainServer = Start(children, "plaintext server", ["role-plain-server", "--consortium", consortium, "--participants", Num(n), "--dimension", Num(d)]);
+            string? serverSide = options.Wan is null ? null : WanProfile.AggregatorNamespace;
+            var aggregator = Start(children, serverSide, "aggregator", ["role-aggregator", "--consortium", Path.Combine(consortium, "consortium.yaml"), "--cert", Path.Combine(consortium, "aggregator", "aggregator.pem"), "--key", Path.Combine(consortium, "aggregator", "aggregator.key"), "--dimension", Num(d), "--rounds", Num(rounds)]);
+            var plainServer = Start(children, serverSide, "plaintext server", ["role-plain-server", "--consortium", consortium, "--participants", Num(n), "--dimension", Num(d)]);
             string aggregatorUrl = await aggregator.ReadAsync("listening", token);
             string plainUrl = await plainServer.ReadAsync("listening", token);
-            ChildProcess[] participants = [.. ids.Select((id, i) => Start(children, $"participant {id}", ["role-participant", "--consortium", consortium, "--id", id, "--index", Num(i), "--aggregator", aggregatorUrl, "--dimension", Num(d), "--state", Path.Combine(root, "state", id)]))];
+            ChildProcess? proxy = null;
+            if (options.Wan is { } wan)
+            {
+                // Both servers listen on the aggregator namespace's loopback; the sites reach them through the proxy.
+                proxy = Start(children, serverSide, "delay proxy", ["role-delay-proxy", "--listen", WanProfile.AggregatorAddress, "--to", $"127.0.0.1:{new Uri(aggregatorUrl).Port},127.0.0.1:{new Uri(plainUrl).Port}", "--delay-ms", wan.OneWayMs.ToString("R", CultureInfo.InvariantCulture)]);
+                string[] ports = (await proxy.ReadAsync("listening", token)).Split(',');
+                aggregatorUrl = $"https://{WanProfile.AggregatorAddress}:{ports[0]}";
+                plainUrl = $"https://{WanProfile.AggregatorAddress}:{ports[1]}";
+            }
+
+            ChildProcess[] participants = [.. ids.Select((id, i) => Start(children, Site(i), $"participant {id}", ["role-participant", "--consortium", consortium, "--id", id, "--index", Num(i), "--aggregator", aggregatorUrl, "--dimension", Num(d), "--state", Path.Combine(root, "state", id)]))];
             Task<double>[] joining = [.. participants.Select(async p => double.Parse(await p.ReadAsync("joined", token), CultureInfo.InvariantCulture))];
             await AllOrFirstFailureAsync(joining);
             double[] joins = [.. joining.Select(t => t.Result)];
 
             // The plaintext participants start once the secure ones have joined (not all 2N processes at once: on two
             // shared cores the start-up storm made TLS connections time out).
-            ChildProcess[] plain = [.. ids.Select((id, i) => Start(children, $"plaintext participant {id}", ["role-plain-participant", "--consortium", consortium, "--id", id, "--index", Num(i), "--server", plainUrl, "--dimension", Num(d)]))];
+            ChildProcess[] plain = [.. ids.Select((id, i) => Start(children, Site(i), $"plaintext participant {id}", ["role-plain-participant", "--consortium", consortium, "--id", id, "--index", Num(i), "--server", plainUrl, "--dimension", Num(d)]))];
             await AllOrFirstFailureAsync(plain.Select(p => p.ReadAsync("joined", token)));
             result = result with { JoinSeconds = joins.Max(), SetupSeconds = Clock.Now() - setupStart };
 
             for (int r = 1; r <= rounds; r++)
             {
                 status($"round {r}/{rounds} secure");
-                result.Secure.Add(await RoundAsync(aggregator, participants, r, secure: true, token));
+                result.Secure.Add(await WithLinkBytesAsync(n, d, dp, r, "secure", () => RoundAsync(aggregator, participants, r, secure: true, token), token));
                 status($"round {r}/{rounds} plaintext");
-                result.Plaintext.Add(await RoundAsync(plainServer, plain, r, secure: false, token));
+                result.Plaintext.Add(await WithLinkBytesAsync(n, d, dp, r, "plaintext", () => RoundAsync(plainServer, plain, r, secure: false, token), token));
             }
 
             result = result with { Chunks = _lastChunks };
+            if (proxy is not null)
+            {
+                await proxy.SendAsync("stats");
+                string[] stats = (await proxy.ReadAsync("stats", token)).Split(' ');
+                AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"delay proxy: {double.Parse(stats[0], CultureInfo.InvariantCulture):0.0} CPU-s over the configuration (join and {rounds} + {rounds} rounds), {stats[1]} connections"));
+            }
+
             status("stopping");
             await Task.WhenAll(children.Select(c => c.StopAsync(Grace)));
             return result;
@@ -182,6 +229,24 @@ internal sealed class SweepRunner(SweepOptions options)
     }
 
     private int _lastChunks;
+
+    /// <summary>WAN profile: per round and path, the bytes on the site links (wan-links.csv).</summary>
+    private readonly List<string> _linkRows = [];
+
+    /// <summary>Runs one round; in the WAN profile, also the bytes the site links carried from before its reset to after its end.</summary>
+    private async Task<RoundRecord> WithLinkBytesAsync(int n, int d, bool dp, int round, string path, Func<Task<RoundRecord>> run, CancellationToken token)
+    {
+        if (options.Wan is null)
+        {
+            return await run();
+        }
+
+        var before = await WanProfile.LinkBytesAsync(n, token);
+        RoundRecord record = await run();
+        var after = await WanProfile.LinkBytesAsync(n, token);
+        _linkRows.Add(string.Create(CultureInfo.InvariantCulture, $"{n},{d},{(dp ? "on" : "off")},{path},{round},{after.Up - before.Up},{after.Down - before.Down}"));
+        return record;
+    }
 
     private async Task<RoundRecord> RoundAsync(ChildProcess server, ChildProcess[] participants, int round, bool secure, CancellationToken token)
     {
@@ -293,9 +358,11 @@ internal sealed class SweepRunner(SweepOptions options)
 
     private static double Median(IEnumerable<double> values) => Spread.Of(values).Median;
 
-    private static ChildProcess Start(List<ChildProcess> children, string name, string[] arguments)
+    private string? Site(int index) => options.Wan is null ? null : WanProfile.SiteNamespace(index);
+
+    private static ChildProcess Start(List<ChildProcess> children, string? networkNamespace, string name, string[] arguments)
     {
-        ChildProcess child = ChildProcess.Start(name, [.. arguments, "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)]);
+        ChildProcess child = ChildProcess.Start(name, [.. arguments, "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture)], networkNamespace);
         children.Add(child);
         return child;
     }
@@ -303,8 +370,7 @@ internal sealed class SweepRunner(SweepOptions options)
     private async Task InitConsortiumAsync(string directory, string[] ids, int d, bool dp, double z, int rounds, CancellationToken token)
     {
         string secagg = Path.Combine(AppContext.BaseDirectory, "secagg");
-        var psi = new ProcessStartInfo(secagg) { RedirectStandardOutput = true, RedirectStandardError = true };
-        List<string> args = ["consortium", "init", "--demo-keys", "--out", directory, "--model-dimension", Num(d), "--name", "roundbench", "--participants", string.Join(',', ids), "--aggregator-host", "localhost", "--bits", Num(options.Bits), "--rounds", Num(rounds)];
+        List<string> args = ["consortium", "init", "--demo-keys", "--out", directory, "--model-dimension", Num(d), "--name", "roundbench", "--participants", string.Join(',', ids), "--aggregator-host", "localhost", .. (options.Wan is null ? (string[])[] : [WanProfile.AggregatorAddress]), "--bits", Num(options.Bits), "--rounds", Num(rounds)];
         if (dp)
         {
             args.AddRange(["--target-epsilon", options.TargetEpsilon.ToString("R", CultureInfo.InvariantCulture), "--budget-epsilon", options.TargetEpsilon.ToString("R", CultureInfo.InvariantCulture)]);
@@ -314,18 +380,7 @@ internal sealed class SweepRunner(SweepOptions options)
             args.AddRange(["--noise-multiplier", z.ToString("R", CultureInfo.InvariantCulture), "--budget-epsilon", "1e300"]);
         }
 
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using Process p = Process.Start(psi) ?? throw new BenchmarkFailedException($"Could not start {secagg}.");
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync(token), stderr = p.StandardError.ReadToEndAsync(token);
-        await p.WaitForExitAsync(token);
-        if (p.ExitCode != 0)
-        {
-            throw new BenchmarkFailedException($"secagg consortium init exited {p.ExitCode}: {await stderr}{await stdout}");
-        }
+        await ToolProcess.RunAsync("secagg consortium init", secagg, args, token);
     }
 
     /// <summary>
