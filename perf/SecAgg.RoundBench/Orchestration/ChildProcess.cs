@@ -42,6 +42,14 @@ internal sealed class ChildProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // Every role shares this machine's cores with the N other processes of the sweep, so one ring operation must not
+        // spread its RNS limbs over them (on the 2-core box: +2–15 % CPU and no wall-clock gain, RingParallelBenchmarks,
+        // 2026-12-06). Setting the variable before the sweep overrides this.
+        if (Environment.GetEnvironmentVariable(SecAgg.Crypto.Ring.RingParallelism.EnvironmentVariable) is null)
+        {
+            psi.Environment[SecAgg.Crypto.Ring.RingParallelism.EnvironmentVariable] = "1";
+        }
+
         if (networkNamespace is not null)
         {
             foreach (string a in (string[])["netns", "exec", networkNamespace, self])
