@@ -8,7 +8,7 @@ namespace SecAgg.Aggregator.Cluster;
 /// <summary>
 /// What every silo of one consortium's cluster knows from its own configuration (the same on all silos): the pinned
 /// roster that verifies statements, the key epoch, the ciphertext scheme that validates and folds chunks, the round
-/// policy, and how many sum partitions a round's chunks are spread over.
+/// policy, the clock, and how many sum partitions a round's chunks are spread over.
 /// </summary>
 public sealed class ClusterConsortium
 {
@@ -18,7 +18,8 @@ public sealed class ClusterConsortium
     /// <param name="scheme">The aggregation parameters' ciphertext scheme.</param>
     /// <param name="policy">The round rules (enrolled ids, min-participants, t, deadlines).</param>
     /// <param name="partitions">P: sum partitions per round (a round of C chunks uses min(P, C)).</param>
-    public ClusterConsortium(PinnedRoster roster, ulong epochId, CiphertextScheme scheme, RoundPolicy policy, int partitions)
+    /// <param name="clock">The clock deadlines are read from (default: the system clock).</param>
+    public ClusterConsortium(PinnedRoster roster, ulong epochId, CiphertextScheme scheme, RoundPolicy policy, int partitions, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(roster);
         ArgumentNullException.ThrowIfNull(scheme);
@@ -29,6 +30,7 @@ public sealed class ClusterConsortium
         Scheme = scheme;
         Policy = policy;
         Partitions = partitions;
+        Clock = clock ?? TimeProvider.System;
         Verifier = new StatementVerifier(roster, epochId);
     }
 
@@ -46,6 +48,9 @@ public sealed class ClusterConsortium
 
     /// <summary>P: sum partitions per round.</summary>
     public int Partitions { get; }
+
+    /// <summary>The clock deadlines are read from.</summary>
+    public TimeProvider Clock { get; }
 
     /// <summary>Verifies statements of <see cref="EpochId"/> under the roster's pinned keys.</summary>
     public StatementVerifier Verifier { get; }

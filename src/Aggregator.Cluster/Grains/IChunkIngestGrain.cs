@@ -8,8 +8,9 @@ public interface IChunkIngestGrain : IGrainWithIntegerKey
 {
     /// <summary>
     /// Stages chunk <paramref name="index"/> of <paramref name="participant"/>'s upload <paramref name="uploadId"/> in round
-    /// <paramref name="round"/>: enrolled, round collecting, index below C, well-formed; the same bytes again are accepted
-    /// as a repeat, other bytes at a held index are refused.
+    /// <paramref name="round"/>: enrolled, index below C, well-formed, the round open or collecting when this worker first
+    /// saw it (the deadline itself is enforced when the upload is completed); the same bytes again are accepted as a
+    /// repeat, other bytes at a held index are refused.
     /// </summary>
     Task<UploadOutcome> StageChunkAsync(long round, string participant, Guid uploadId, int index, byte[] payload);
 }

@@ -20,7 +20,6 @@ internal sealed partial class RoundGrain(
     [PersistentState("round", ClusterHosting.StorageName)] IPersistentState<RoundGrainState> state,
     ClusterConsortium consortium,
     IStagedChunks staged,
-    TimeProvider clock,
     ILogger<RoundGrain> logger) : Grain, IRoundGrain
 {
     private static readonly TimeSpan RedrivePeriod = TimeSpan.FromSeconds(2);
@@ -28,6 +27,8 @@ internal sealed partial class RoundGrain(
     private IGrainTimer? _redrive;
 
     private RoundGrainState S => state.State;
+
+    private TimeProvider Clock => consortium.Clock;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -45,7 +46,7 @@ internal sealed partial class RoundGrain(
                 : throw new RoundRefusedException(RoundError.BadSequence, $"round {held.Number} is already open with other parameters");
         }
 
-        RoundState opened = Transition(() => _lifecycle.Open(null, clock.GetUtcNow(), opening.ParameterDigest, opening.ChunkCount)) with { Number = this.GetPrimaryKeyLong() };
+        RoundState opened = Transition(() => _lifecycle.Open(null, Clock.GetUtcNow(), opening.ParameterDigest, opening.ChunkCount)) with { Number = this.GetPrimaryKeyLong() };
         S.Round = RoundRecord.From(opened);
         S.Partitions = ChunkRange.Split(opening.ChunkCount, consortium.Partitions).Length;
         await state.WriteStateAsync().ConfigureAwait(true);
@@ -86,7 +87,7 @@ internal sealed partial class RoundGrain(
             return UploadOutcome.Accept(repeated: true);
         }
 
-        if (!RoundLifecycle.IsAcceptingUploads(round, clock.GetUtcNow()))
+        if (!RoundLifecycle.IsAcceptingUploads(round, Clock.GetUtcNow()))
         {
             return UploadOutcome.Refuse(UploadRefusal.Late, $"round {round.Number} is {RoundStages.Name(round.Stage)} and no longer counts uploads (collect deadline {round.CollectDeadline:O})");
         }
@@ -109,7 +110,7 @@ internal sealed partial class RoundGrain(
             UploadId = commitment.UploadId,
             SignedCommitment = signedCommitment,
             ChunkDigests = [.. digests.Select(d => d.Sha256)],
-            AdmittedAt = clock.GetUtcNow(),
+            AdmittedAt = Clock.GetUtcNow(),
         };
         S.Uploads[who] = admitted;
         await state.WriteStateAsync().ConfigureAwait(true);
@@ -122,7 +123,7 @@ internal sealed partial class RoundGrain(
     {
         await DrivePendingAsync().ConfigureAwait(true);
         RoundState round = Current();
-        DateTimeOffset now = clock.GetUtcNow();
+        DateTimeOffset now = Clock.GetUtcNow();
         switch (_lifecycle.DecideCollection(round, now))
         {
             case CollectionDecision.Close:
@@ -160,7 +161,7 @@ internal sealed partial class RoundGrain(
             throw new RoundRefusedException(RoundError.InvalidArgument, $"the approval is not of round {round.Number}'s upload list U; approve the list you were sent");
         }
 
-        RoundState next = Transition(() => RoundLifecycle.RecordApproval(round, approval.ParticipantId, clock.GetUtcNow()));
+        RoundState next = Transition(() => RoundLifecycle.RecordApproval(round, approval.ParticipantId, Clock.GetUtcNow()));
         S.Approvals.TryAdd(approval.ParticipantId, signedApproval);
         await SaveAsync(next).ConfigureAwait(true);
         return View();
@@ -169,28 +170,28 @@ internal sealed partial class RoundGrain(
     public async Task<RoundView> BeginDecryptionAsync(string[] decryptionSet)
     {
         RoundState round = Current();
-        await SaveAsync(Transition(() => _lifecycle.BeginDecryption(round, decryptionSet, clock.GetUtcNow()))).ConfigureAwait(true);
+        await SaveAsync(Transition(() => _lifecycle.BeginDecryption(round, decryptionSet, Clock.GetUtcNow()))).ConfigureAwait(true);
         return View();
     }
 
     public async Task<RoundView> ReceiveSharesAsync(string member)
     {
         RoundState round = Current();
-        await SaveAsync(Transition(() => _lifecycle.ReceiveShare(round, member, clock.GetUtcNow()))).ConfigureAwait(true);
+        await SaveAsync(Transition(() => _lifecycle.ReceiveShare(round, member, Clock.GetUtcNow()))).ConfigureAwait(true);
         return View();
     }
 
     public async Task<RoundView> PublishAsync(long modelVersion)
     {
         RoundState round = Current();
-        await SaveAsync(Transition(() => RoundLifecycle.Publish(round, modelVersion, clock.GetUtcNow()))).ConfigureAwait(true);
+        await SaveAsync(Transition(() => RoundLifecycle.Publish(round, modelVersion, Clock.GetUtcNow()))).ConfigureAwait(true);
         return View();
     }
 
     public async Task<RoundView> AbortAsync(string reason)
     {
         RoundState round = Current();
-        await SaveAsync(Transition(() => RoundLifecycle.Abort(round, reason, clock.GetUtcNow()))).ConfigureAwait(true);
+        await SaveAsync(Transition(() => RoundLifecycle.Abort(round, reason, Clock.GetUtcNow()))).ConfigureAwait(true);
         return View();
     }
 

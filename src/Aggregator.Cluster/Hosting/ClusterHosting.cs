@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Serialization;
@@ -17,13 +16,12 @@ public static class ClusterHosting
     /// <summary>The ADO.NET invariant of Npgsql, as Orleans' providers name it.</summary>
     public const string PostgresInvariant = "Npgsql";
 
-    /// <summary>Registers what the round and partition grains need: the consortium context and the clock (system clock unless one is registered).</summary>
+    /// <summary>Registers what the SecAgg grains need: the consortium context.</summary>
     public static ISiloBuilder AddSecAggGrains(this ISiloBuilder silo, ClusterConsortium consortium)
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(consortium);
         silo.Services.AddSingleton(consortium);
-        silo.Services.TryAddSingleton(TimeProvider.System);
         return silo;
     }
 

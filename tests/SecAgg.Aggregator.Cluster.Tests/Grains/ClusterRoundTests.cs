@@ -56,8 +56,9 @@ public sealed class ClusterRoundTests
         await h.UploadAsync((long)Round, uploads[0].Upload);
         await h.UploadAsync((long)Round, uploads[1].Upload);
 
-        // The third upload is half staged when a silo dies; it is resent in full (staging the same bytes again is a no-op).
-        await h.StageAsync((long)Round, uploads[2].Upload);
+        // The third upload has one chunk staged when a silo dies; it is resent in full (staging the same bytes again is a no-op).
+        EncryptedUpload third = uploads[2].Upload;
+        Assert.True((await h.Cluster.Client.GetGrain<IChunkIngestGrain>(0).StageChunkAsync((long)Round, third.Commitment.ParticipantId, third.UploadId, 0, third.Chunks[0])).Accepted);
         await h.Cluster.KillSiloAsync(h.Cluster.Silos[1]);
         await h.UploadAsync((long)Round, uploads[2].Upload);
         await h.UploadAsync((long)Round, uploads[3].Upload);

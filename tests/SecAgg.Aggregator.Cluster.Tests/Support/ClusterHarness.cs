@@ -17,6 +17,9 @@ namespace SecAgg.Aggregator.Cluster.Tests.Support;
 /// </summary>
 internal sealed class ClusterHarness : IAsyncDisposable
 {
+    /// <summary>The collect deadline of the test rounds.</summary>
+    public static readonly TimeSpan CollectDeadline = TimeSpan.FromMinutes(30);
+
     private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(60);
 
     private ClusterHarness(InProcessTestCluster cluster, ClusterBackend backend, FoldGate gate, ClusterConsortium consortium)
@@ -35,11 +38,11 @@ internal sealed class ClusterHarness : IAsyncDisposable
 
     public ClusterConsortium Consortium { get; }
 
-    public static async Task<ClusterHarness> StartAsync(InProcessRound r, string backendName, short silos = 3, int partitions = 4)
+    public static async Task<ClusterHarness> StartAsync(InProcessRound r, string backendName, short silos = 3, int partitions = 4, TimeProvider? clock = null)
     {
         var descriptor = r.Consortium.Descriptor;
-        var policy = new RoundPolicy(r.Consortium.Ids, descriptor.MinParticipants, descriptor.Threshold, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(30));
-        var consortium = new ClusterConsortium(r.AggregatorRoster, InProcessRound.EpochId, r.AggregatorPreset.Scheme, policy, partitions);
+        var policy = new RoundPolicy(r.Consortium.Ids, descriptor.MinParticipants, descriptor.Threshold, CollectDeadline, TimeSpan.FromMinutes(30));
+        var consortium = new ClusterConsortium(r.AggregatorRoster, InProcessRound.EpochId, r.AggregatorPreset.Scheme, policy, partitions, clock);
         ClusterBackend backend = await ClusterBackend.CreateAsync(backendName);
         var gate = new FoldGate();
         var builder = new InProcessTestClusterBuilder(silos);
