@@ -22,6 +22,9 @@ internal abstract class ClusterBackend : IAsyncDisposable
     /// <summary>The staged chunks every silo shares.</summary>
     public abstract IStagedChunks Chunks { get; }
 
+    /// <summary>The database's connection string, its schema on the search path (null for memory).</summary>
+    public virtual string? ConnectionString => null;
+
     public static async Task<ClusterBackend> CreateAsync(string name) => name switch
     {
         "memory" => new Memory(),
@@ -62,6 +65,8 @@ internal abstract class ClusterBackend : IAsyncDisposable
         }
 
         public override IStagedChunks Chunks { get; }
+
+        public override string? ConnectionString => new NpgsqlConnectionStringBuilder(_admin) { SearchPath = _schema }.ToString();
 
         public static async Task<ClusterBackend> CreateAsync()
         {
