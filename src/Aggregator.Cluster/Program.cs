@@ -21,9 +21,10 @@ internal static class Program
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Client gateway port.", DefaultValueFactory = _ => 30000 };
         var clusterId = new Option<string>("--cluster-id") { Description = "Orleans cluster id shared by the silos of one deployment.", DefaultValueFactory = _ => "secagg" };
         var serviceId = new Option<string?>("--service-id") { Description = "Orleans service id (default: the consortium's name)." };
+        var kubernetes = new Option<bool>("--kubernetes") { Description = "Running in a Kubernetes pod: address, cluster and service ids from the pod's environment (deploy/kubernetes)." };
         var root = new RootCommand("One silo of the SecAgg aggregator cluster (Orleans over PostgreSQL).")
         {
-            consortium, certificates, postgres, epoch, partitions, address, siloPort, gatewayPort, clusterId, serviceId,
+            consortium, certificates, postgres, epoch, partitions, address, siloPort, gatewayPort, clusterId, serviceId, kubernetes,
         };
         root.SetAction(async (parse, token) =>
         {
@@ -39,6 +40,7 @@ internal static class Program
                 GatewayPort = parse.GetValue(gatewayPort),
                 ClusterId = parse.GetValue(clusterId)!,
                 ServiceId = parse.GetValue(serviceId),
+                Kubernetes = parse.GetValue(kubernetes),
             };
             try
             {

@@ -51,6 +51,10 @@ public static class ClusterNode
             silo.UsePostgresClustering(dataSource);
             silo.UsePostgresStorage(dataSource);
             silo.AddSecAggGrains(consortium);
+            if (options.Kubernetes)
+            {
+                silo.UseKubernetesHosting();
+            }
         });
         return builder.Build();
     }

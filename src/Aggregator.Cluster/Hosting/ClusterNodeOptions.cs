@@ -32,4 +32,10 @@ public sealed record ClusterNodeOptions
 
     /// <summary>Orleans service id (grain state is keyed by it; default: the consortium's name).</summary>
     public string? ServiceId { get; init; }
+
+    /// <summary>
+    /// Running in a Kubernetes pod: the address, cluster and service ids come from the pod (POD_IP, ORLEANS_CLUSTER_ID,
+    /// ORLEANS_SERVICE_ID, set by the manifest), and silos whose pods are gone are declared dead at once.
+    /// </summary>
+    public bool Kubernetes { get; init; }
 }

@@ -5,8 +5,6 @@ using SecAgg.Aggregator.Rounds;
 using SecAgg.Aggregator.Tests.Support;
 using SecAgg.Protocol;
 using SecAgg.Protocol.Statements;
-using SecAgg.Protocol.Tests.V2;
-using Site = SecAgg.Protocol.Tests.V2.InProcessRound.Site;
 
 namespace SecAgg.Aggregator.Cluster.Tests.Grains;
 
@@ -16,30 +14,25 @@ namespace SecAgg.Aggregator.Cluster.Tests.Grains;
 /// </summary>
 public sealed class ClusterRefusalTests
 {
-    private const long Round = 1;
+    private const long Round = ClusterRound.Number;
 
     [Fact]
     public async Task ChunksAndCommitmentsThatAreNotACommittedUploadAreRefusedAndTheSumHoldsOnlyCountedUploads()
     {
-        using InProcessRound r = InProcessRound.Create(4, 3, 1, 2, HeScheme.Bfv);
         var clock = new ManualTimeProvider(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
-        await using ClusterHarness h = await ClusterHarness.StartAsync(r, "memory", clock: clock);
-        RoundParameters round = r.Announce(Round);
-        float[][] updates = Support.Rounds.Updates(4, seed: 24);
-        (Site Site, EncryptedUpload Upload)[] uploads = InProcessRound.UploadAll(round, r.Sites, updates);
-        IChunkIngestGrain ingest = h.Cluster.Client.GetGrain<IChunkIngestGrain>(0);
-        EncryptedUpload first = uploads[0].Upload;
-        EncryptedUpload last = uploads[3].Upload;
+        await using ClusterRound c = await ClusterRound.OpenAsync("memory", seed: 24, clock);
+        IChunkIngestGrain ingest = c.Driver.Ingest;
+        EncryptedUpload first = c.Upload(0);
+        EncryptedUpload last = c.Upload(3);
 
-        Assert.Equal(UploadRefusal.NoSuchRound, (await ingest.StageChunkAsync(Round, "hospital-1", first.UploadId, 0, first.Chunks[0])).Refusal);
-        await h.Driver.OpenAsync(round);
+        Assert.Equal(UploadRefusal.NoSuchRound, (await ingest.StageChunkAsync(Round + 1, "hospital-1", first.UploadId, 0, first.Chunks[0])).Refusal);
         Assert.Equal(UploadRefusal.NotEnrolled, (await ingest.StageChunkAsync(Round, "mallory", first.UploadId, 0, first.Chunks[0])).Refusal);
         Assert.Equal(UploadRefusal.Malformed, (await ingest.StageChunkAsync(Round, "hospital-1", first.UploadId, 0, first.Chunks[0][..^1])).Refusal);
-        Assert.Equal(UploadRefusal.Malformed, (await ingest.StageChunkAsync(Round, "hospital-1", first.UploadId, round.TotalChunks, first.Chunks[0])).Refusal);
+        Assert.Equal(UploadRefusal.Malformed, (await ingest.StageChunkAsync(Round, "hospital-1", first.UploadId, c.Round.TotalChunks, first.Chunks[0])).Refusal);
 
         // Completing before every chunk is staged names the chunk to send next.
         Assert.True((await ingest.StageChunkAsync(Round, "hospital-1", first.UploadId, 0, first.Chunks[0])).Accepted);
-        UploadOutcome early = await h.Driver.CompleteAsync(Round, first);
+        UploadOutcome early = await c.Driver.CompleteAsync(Round, first);
         Assert.Equal(UploadRefusal.OutOfOrder, early.Refusal);
         Assert.Contains("send chunk 1", early.Message, StringComparison.Ordinal);
         UploadOutcome conflicting = await ingest.StageChunkAsync(Round, "hospital-1", first.UploadId, 0, first.Chunks[1]);
@@ -50,40 +43,39 @@ public sealed class ClusterRefusalTests
         byte[] signature = first.SignedCommitment.Signature.ToArray();
         signature[5] ^= 1;
         byte[] forged = new SignedStatement(first.SignedCommitment.Statement.Span, signature).Serialize();
-        await h.Driver.StageAsync(Round, first);
-        Assert.Equal(UploadRefusal.NotEnrolled, (await h.Driver.Round(Round).CompleteUploadAsync(forged)).Refusal);
+        await c.Driver.StageAsync(Round, first);
+        Assert.Equal(UploadRefusal.NotEnrolled, (await c.Driver.Round(Round).CompleteUploadAsync(forged)).Refusal);
 
         // hospital-4 stages hospital-3's chunks under its own upload id: they are not what it committed to, and never count.
-        for (int k = 0; k < round.TotalChunks; k++)
+        for (int k = 0; k < c.Round.TotalChunks; k++)
         {
-            Assert.True((await ingest.StageChunkAsync(Round, "hospital-4", last.UploadId, k, uploads[2].Upload.Chunks[k])).Accepted);
+            Assert.True((await ingest.StageChunkAsync(Round, "hospital-4", last.UploadId, k, c.Upload(2).Chunks[k])).Accepted);
         }
 
-        Assert.Equal(UploadRefusal.Malformed, (await h.Driver.CompleteAsync(Round, last)).Refusal);
-        Assert.Empty((await h.Driver.Round(Round).GetAsync()).Contributors);
+        Assert.Equal(UploadRefusal.Malformed, (await c.Driver.CompleteAsync(Round, last)).Refusal);
+        Assert.Empty((await c.Driver.Round(Round).GetAsync()).Contributors);
 
-        foreach (var u in uploads[..3])
+        foreach (var u in c.Uploads[..3])
         {
-            await h.Driver.UploadAsync(Round, u.Upload);
+            await c.Driver.UploadAsync(Round, u.Upload);
         }
 
         // A second upload by a counted participant (another id, its own valid signature) is a duplicate.
-        (_, SignedStatement second) = r.Consortium.Upload("hospital-1", Round, chunks: round.TotalChunks, salt: 1);
-        Assert.Equal(UploadRefusal.Duplicate, (await h.Driver.Round(Round).CompleteUploadAsync(second.Serialize())).Refusal);
+        (_, SignedStatement second) = c.Consortium.Consortium.Upload("hospital-1", Round, chunks: c.Round.TotalChunks, salt: 1);
+        Assert.Equal(UploadRefusal.Duplicate, (await c.Driver.Round(Round).CompleteUploadAsync(second.Serialize())).Refusal);
 
-        RoundView view = await h.Driver.Round(Round).GetAsync();
+        RoundView view = await c.Driver.Round(Round).GetAsync();
         Assert.Equal(["hospital-1", "hospital-2", "hospital-3"], view.Contributors);
-        await Assert.ThrowsAsync<RoundRefusedException>(() => h.Driver.Round(Round).GetAggregateAsync());
-        RoundRefusedException refused = await Assert.ThrowsAsync<RoundRefusedException>(() => h.Driver.Round(Round).BeginDecryptionAsync(["hospital-1", "hospital-2", "hospital-3"]));
+        await Assert.ThrowsAsync<RoundRefusedException>(() => c.Driver.Round(Round).GetAggregateAsync());
+        RoundRefusedException refused = await Assert.ThrowsAsync<RoundRefusedException>(() => c.Driver.Round(Round).BeginDecryptionAsync(["hospital-1", "hospital-2", "hospital-3"]));
         Assert.Equal(RoundError.WrongStage, refused.Error);
 
         // Closing needs everyone in or the deadline: with hospital-4 missing and time left, the round keeps collecting.
-        Assert.Equal(RoundError.WrongStage, (await Assert.ThrowsAsync<RoundRefusedException>(() => h.Driver.Round(Round).CloseCollectionAsync())).Error);
+        Assert.Equal(RoundError.WrongStage, (await Assert.ThrowsAsync<RoundRefusedException>(() => c.Driver.Round(Round).CloseCollectionAsync())).Error);
 
         // At the deadline hospital-4 is late whatever it sends; the round closes with U = the three counted uploads.
         clock.Advance(ClusterHarness.CollectDeadline);
-        Assert.Equal(UploadRefusal.Late, (await h.Driver.CompleteAsync(Round, last)).Refusal);
-        (byte[][] aggregate, uint[][] values) = await h.Driver.FinishAsync(r, round, uploads[..3], ["hospital-1", "hospital-2", "hospital-4"]);
-        Support.Rounds.AssertSumOfExactly(r, round, uploads[..3], updates[..3], aggregate, values);
+        Assert.Equal(UploadRefusal.Late, (await c.Driver.CompleteAsync(Round, last)).Refusal);
+        await c.FinishAndCheckAsync(["hospital-1", "hospital-2", "hospital-4"], counted: 3);
     }
 }

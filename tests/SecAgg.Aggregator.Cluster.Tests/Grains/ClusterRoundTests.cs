@@ -2,8 +2,6 @@ using SecAgg.Aggregator.Cluster.Grains;
 using SecAgg.Aggregator.Cluster.Tests.Support;
 using SecAgg.Aggregator.Rounds;
 using SecAgg.Protocol;
-using SecAgg.Protocol.Tests.V2;
-using Site = SecAgg.Protocol.Tests.V2.InProcessRound.Site;
 
 namespace SecAgg.Aggregator.Cluster.Tests.Grains;
 
@@ -14,7 +12,7 @@ namespace SecAgg.Aggregator.Cluster.Tests.Grains;
 /// </summary>
 public sealed class ClusterRoundTests
 {
-    private const ulong Round = 1;
+    private const long Round = ClusterRound.Number;
 
     public static TheoryData<string> Backends => Support.Backends.All;
 
@@ -22,143 +20,113 @@ public sealed class ClusterRoundTests
     [MemberData(nameof(Backends))]
     public async Task ThreeSilosRunAWholeRoundWhoseAggregateDecryptsToThePlaintextMean(string backend)
     {
-        using InProcessRound r = InProcessRound.Create(4, 3, 1, 2, HeScheme.Bfv);
-        await using ClusterHarness h = await ClusterHarness.StartAsync(r, backend);
-        RoundParameters round = r.Announce(Round);
-        Assert.True(round.TotalChunks >= 2, $"the test needs several sum partitions; the round has {round.TotalChunks} chunks");
-        float[][] updates = Support.Rounds.Updates(4, seed: 19);
-        (Site Site, EncryptedUpload Upload)[] uploads = InProcessRound.UploadAll(round, r.Sites, updates);
-
-        await h.Driver.OpenAsync(round);
-        foreach (var u in uploads)
+        await using ClusterRound c = await ClusterRound.OpenAsync(backend, seed: 19);
+        Assert.True(c.Round.TotalChunks >= 2, $"the test needs several sum partitions; the round has {c.Round.TotalChunks} chunks");
+        foreach (var u in c.Uploads)
         {
-            await h.Driver.UploadAsync((long)Round, u.Upload);
+            await c.Driver.UploadAsync(Round, u.Upload);
         }
 
-        RoundView view = await h.Driver.Round((long)Round).GetAsync();
-        Assert.Equal(r.Consortium.Ids.Order(StringComparer.Ordinal), view.Contributors);
+        RoundView view = await c.Driver.Round(Round).GetAsync();
+        Assert.Equal(c.Consortium.Consortium.Ids.Order(StringComparer.Ordinal), view.Contributors);
         Assert.Equal(0, view.PendingFolds);
-        Assert.Equal(Math.Min(round.TotalChunks, h.Consortium.Partitions), view.Partitions);
-        (byte[][] aggregate, uint[][] values) = await h.Driver.FinishAsync(r, round, uploads, ["hospital-2", "hospital-3", "hospital-4"]);
-        Support.Rounds.AssertSumOfExactly(r, round, uploads, updates, aggregate, values);
+        Assert.Equal(Math.Min(c.Round.TotalChunks, c.Harness.Consortium.Partitions), view.Partitions);
+        await c.FinishAndCheckAsync(["hospital-2", "hospital-3", "hospital-4"]);
     }
 
     [Theory]
     [MemberData(nameof(Backends))]
     public async Task ASiloKilledMidUploadLosesNoAcceptedUploadAndCountsNoneTwice(string backend)
     {
-        using InProcessRound r = InProcessRound.Create(4, 3, 1, 2, HeScheme.Bfv);
-        await using ClusterHarness h = await ClusterHarness.StartAsync(r, backend);
-        RoundParameters round = r.Announce(Round);
-        float[][] updates = Support.Rounds.Updates(4, seed: 20);
-        (Site Site, EncryptedUpload Upload)[] uploads = InProcessRound.UploadAll(round, r.Sites, updates);
-        await h.Driver.OpenAsync(round);
-        await h.Driver.UploadAsync((long)Round, uploads[0].Upload);
-        await h.Driver.UploadAsync((long)Round, uploads[1].Upload);
+        await using ClusterRound c = await ClusterRound.OpenAsync(backend, seed: 20);
+        await c.Driver.UploadAsync(Round, c.Upload(0));
+        await c.Driver.UploadAsync(Round, c.Upload(1));
 
         // The third upload has one chunk staged when a silo dies; it is resent in full (staging the same bytes again is a no-op).
-        EncryptedUpload third = uploads[2].Upload;
-        Assert.True((await h.Cluster.Client.GetGrain<IChunkIngestGrain>(0).StageChunkAsync((long)Round, third.Commitment.ParticipantId, third.UploadId, 0, third.Chunks[0])).Accepted);
-        await h.Cluster.KillSiloAsync(h.Cluster.Silos[1]);
-        await h.Driver.UploadAsync((long)Round, uploads[2].Upload);
-        await h.Driver.UploadAsync((long)Round, uploads[3].Upload);
+        EncryptedUpload third = c.Upload(2);
+        Assert.True((await c.Driver.Ingest.StageChunkAsync(Round, third.Commitment.ParticipantId, third.UploadId, 0, third.Chunks[0])).Accepted);
+        await c.Harness.Cluster.KillSiloAsync(c.Harness.Cluster.Silos[1]);
+        await c.Driver.UploadAsync(Round, third);
+        await c.Driver.UploadAsync(Round, c.Upload(3));
 
         // Resending a counted upload is acknowledged as a repeat and counts nothing.
-        UploadOutcome again = await h.Driver.CompleteAsync((long)Round, uploads[0].Upload);
+        UploadOutcome again = await c.Driver.CompleteAsync(Round, c.Upload(0));
         Assert.True(again.Accepted && again.Repeated);
-        Assert.Equal(4, (await h.Driver.Round((long)Round).GetAsync()).Contributors.Length);
-        (byte[][] aggregate, uint[][] values) = await h.Driver.FinishAsync(r, round, uploads, ["hospital-1", "hospital-2", "hospital-3"]);
-        Support.Rounds.AssertSumOfExactly(r, round, uploads, updates, aggregate, values);
+        Assert.Equal(4, (await c.Driver.Round(Round).GetAsync()).Contributors.Length);
+        await c.FinishAndCheckAsync(["hospital-1", "hospital-2", "hospital-3"]);
     }
 
     [Theory]
     [MemberData(nameof(Backends))]
     public async Task AFoldCutOffByItsSiloDyingIsRedrivenElsewhereAndCountedOnce(string backend)
     {
-        using InProcessRound r = InProcessRound.Create(4, 3, 1, 2, HeScheme.Bfv);
-        await using ClusterHarness h = await ClusterHarness.StartAsync(r, backend);
-        RoundParameters round = r.Announce(Round);
-        float[][] updates = Support.Rounds.Updates(4, seed: 21);
-        (Site Site, EncryptedUpload Upload)[] uploads = InProcessRound.UploadAll(round, r.Sites, updates);
-        await h.Driver.OpenAsync(round);
-        await h.Driver.UploadAsync((long)Round, uploads[0].Upload);
+        await using ClusterRound c = await ClusterRound.OpenAsync(backend, seed: 21);
+        await c.Driver.UploadAsync(Round, c.Upload(0));
 
         // One partition's fold of the second upload has read the chunks and not yet written when its silo is killed.
-        await h.Driver.StageAsync((long)Round, uploads[1].Upload);
-        h.Gate.Arm(uploads[1].Upload.UploadId);
-        Task<UploadOutcome> completing = h.Driver.Round((long)Round).CompleteUploadAsync(uploads[1].Upload.SignedCommitment.Serialize());
-        string silo = await h.Gate.Blocked.WaitAsync(TimeSpan.FromSeconds(30));
-        await h.Cluster.KillSiloAsync(h.Cluster.Silos.Single(s => s.Name == silo));
+        EncryptedUpload second = c.Upload(1);
+        await c.Driver.StageAsync(Round, second);
+        c.Harness.Gate.Arm(second.UploadId);
+        Task<UploadOutcome> completing = c.Driver.Round(Round).CompleteUploadAsync(second.SignedCommitment.Serialize());
+        string silo = await c.Harness.Gate.Blocked.WaitAsync(TimeSpan.FromSeconds(30));
+        await c.Harness.Cluster.KillSiloAsync(c.Harness.Cluster.Silos.Single(s => s.Name == silo));
         await Assert.ThrowsAnyAsync<Exception>(() => completing);
-        Assert.DoesNotContain(uploads[1].Site.Id, (await ClusterDriver.RetryAsync(() => h.Driver.Round((long)Round).GetAsync())).Contributors);
+        Assert.DoesNotContain(c.Uploads[1].Site.Id, (await ClusterDriver.RetryAsync(() => c.Driver.Round(Round).GetAsync())).Contributors);
 
         // The participant resends; the round grain re-drives the missing fold on a live silo.
-        UploadOutcome resent = await h.Driver.CompleteAsync((long)Round, uploads[1].Upload);
+        UploadOutcome resent = await c.Driver.CompleteAsync(Round, second);
         Assert.True(resent.Accepted, resent.Message);
-        await h.Driver.UploadAsync((long)Round, uploads[2].Upload);
-        await h.Driver.UploadAsync((long)Round, uploads[3].Upload);
-        (byte[][] aggregate, uint[][] values) = await h.Driver.FinishAsync(r, round, uploads, ["hospital-2", "hospital-3", "hospital-4"]);
-        Support.Rounds.AssertSumOfExactly(r, round, uploads, updates, aggregate, values);
+        await c.Driver.UploadAsync(Round, c.Upload(2));
+        await c.Driver.UploadAsync(Round, c.Upload(3));
+        await c.FinishAndCheckAsync(["hospital-2", "hospital-3", "hospital-4"]);
     }
 
     [Theory]
     [MemberData(nameof(Backends))]
     public async Task AFoldWhoseAcknowledgementWasLostIsNotAddedTwice(string backend)
     {
-        using InProcessRound r = InProcessRound.Create(4, 3, 1, 2, HeScheme.Bfv);
-        await using ClusterHarness h = await ClusterHarness.StartAsync(r, backend);
-        RoundParameters round = r.Announce(Round);
-        float[][] updates = Support.Rounds.Updates(4, seed: 22);
-        (Site Site, EncryptedUpload Upload)[] uploads = InProcessRound.UploadAll(round, r.Sites, updates);
-        await h.Driver.OpenAsync(round);
-        foreach (var u in uploads)
+        await using ClusterRound c = await ClusterRound.OpenAsync(backend, seed: 22);
+        foreach (var u in c.Uploads)
         {
-            await h.Driver.StageAsync((long)Round, u.Upload);
+            await c.Driver.StageAsync(Round, u.Upload);
         }
 
         // Every partition already folded the first upload (persisted) but the round grain never heard: it asks again.
-        EncryptedUpload first = uploads[0].Upload;
-        foreach (ChunkRange range in ChunkRange.Split(round.TotalChunks, h.Consortium.Partitions))
+        EncryptedUpload first = c.Upload(0);
+        foreach (ChunkRange range in ChunkRange.Split(c.Round.TotalChunks, c.Harness.Consortium.Partitions))
         {
             byte[][] digests = [.. first.ChunkDigests.Skip(range.Start).Take(range.Count).Select(d => d.ToArray())];
-            Assert.Equal(FoldOutcome.Folded, await h.Driver.Partition((long)Round, range).FoldAsync(first.UploadId, digests));
-            Assert.Equal(FoldOutcome.AlreadyFolded, await h.Driver.Partition((long)Round, range).FoldAsync(first.UploadId, digests));
+            Assert.Equal(FoldOutcome.Folded, await c.Driver.Partition(Round, range).FoldAsync(first.UploadId, digests));
+            Assert.Equal(FoldOutcome.AlreadyFolded, await c.Driver.Partition(Round, range).FoldAsync(first.UploadId, digests));
         }
 
-        foreach (var u in uploads)
+        foreach (var u in c.Uploads)
         {
-            UploadOutcome outcome = await h.Driver.CompleteAsync((long)Round, u.Upload);
+            UploadOutcome outcome = await c.Driver.CompleteAsync(Round, u.Upload);
             Assert.True(outcome.Accepted, outcome.Message);
         }
 
-        (byte[][] aggregate, uint[][] values) = await h.Driver.FinishAsync(r, round, uploads, ["hospital-1", "hospital-3", "hospital-4"]);
-        Support.Rounds.AssertSumOfExactly(r, round, uploads, updates, aggregate, values);
+        await c.FinishAndCheckAsync(["hospital-1", "hospital-3", "hospital-4"]);
     }
 
     [Theory]
     [MemberData(nameof(Backends))]
     public async Task ASiloStartedMidRoundCarriesTheRoundOnceTheSilosThatBeganItAllDie(string backend)
     {
-        using InProcessRound r = InProcessRound.Create(4, 3, 1, 2, HeScheme.Bfv);
-        await using ClusterHarness h = await ClusterHarness.StartAsync(r, backend);
-        RoundParameters round = r.Announce(Round);
-        float[][] updates = Support.Rounds.Updates(4, seed: 23);
-        (Site Site, EncryptedUpload Upload)[] uploads = InProcessRound.UploadAll(round, r.Sites, updates);
-        await h.Driver.OpenAsync(round);
-        await h.Driver.UploadAsync((long)Round, uploads[0].Upload);
-        await h.Driver.UploadAsync((long)Round, uploads[1].Upload);
+        await using ClusterRound c = await ClusterRound.OpenAsync(backend, seed: 23);
+        await c.Driver.UploadAsync(Round, c.Upload(0));
+        await c.Driver.UploadAsync(Round, c.Upload(1));
 
-        var joined = await h.Cluster.StartAdditionalSiloAsync();
-        foreach (var original in h.Cluster.Silos.Where(s => s != joined).ToArray())
+        var joined = await c.Harness.Cluster.StartAdditionalSiloAsync();
+        foreach (var original in c.Harness.Cluster.Silos.Where(s => s != joined).ToArray())
         {
-            await h.Cluster.KillSiloAsync(original);
+            await c.Harness.Cluster.KillSiloAsync(original);
         }
 
         // Every grain of the round (round, partitions, ingest) now runs on the silo that joined, from the stored state.
-        Assert.Equal(joined, Assert.Single(h.Cluster.Silos));
-        await h.Driver.UploadAsync((long)Round, uploads[2].Upload);
-        await h.Driver.UploadAsync((long)Round, uploads[3].Upload);
-        (byte[][] aggregate, uint[][] values) = await h.Driver.FinishAsync(r, round, uploads, ["hospital-1", "hospital-2", "hospital-4"]);
-        Support.Rounds.AssertSumOfExactly(r, round, uploads, updates, aggregate, values);
+        Assert.Equal(joined, Assert.Single(c.Harness.Cluster.Silos));
+        await c.Driver.UploadAsync(Round, c.Upload(2));
+        await c.Driver.UploadAsync(Round, c.Upload(3));
+        await c.FinishAndCheckAsync(["hospital-1", "hospital-2", "hospital-4"]);
     }
 }

@@ -30,6 +30,7 @@ public sealed class ClusterProcessTests
         try
         {
             string consortiumFile = ConsortiumFiles.Write(r, dir.FullName);
+
             // The first silo creates the membership version row; the other two join it together.
             string certificates = Path.Combine(dir.FullName, "certificates");
             nodes.Add(await NodeProcess.StartAsync(consortiumFile, certificates, db.ConnectionString!, clusterId));
@@ -43,7 +44,6 @@ public sealed class ClusterProcessTests
                 nodes.AddRange(joining.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
             }
 
-
             await using NpgsqlDataSource dataSource = NpgsqlDataSource.Create(db.ConnectionString!);
             using IHost client = await ConnectAsync(dataSource, clusterId, r.Consortium.Descriptor.ConsortiumId);
             var driver = new ClusterDriver(client.Services.GetRequiredService<IClusterClient>());
@@ -55,8 +55,7 @@ public sealed class ClusterProcessTests
             await driver.UploadAsync((long)Round, uploads[0].Upload);
             await driver.UploadAsync((long)Round, uploads[1].Upload);
             EncryptedUpload third = uploads[2].Upload;
-            UploadOutcome staged = await client.Services.GetRequiredService<IClusterClient>().GetGrain<IChunkIngestGrain>(0)
-                .StageChunkAsync((long)Round, third.Commitment.ParticipantId, third.UploadId, 0, third.Chunks[0]);
+            UploadOutcome staged = await driver.Ingest.StageChunkAsync((long)Round, third.Commitment.ParticipantId, third.UploadId, 0, third.Chunks[0]);
             Assert.True(staged.Accepted, staged.Message);
 
             nodes[1].Kill();

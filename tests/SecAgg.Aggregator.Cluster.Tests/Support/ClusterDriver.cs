@@ -14,6 +14,8 @@ internal sealed class ClusterDriver(IClusterClient client)
 {
     private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(60);
 
+    public IChunkIngestGrain Ingest => client.GetGrain<IChunkIngestGrain>(0);
+
     public IRoundGrain Round(long number) => client.GetGrain<IRoundGrain>(number);
 
     public ISumPartitionGrain Partition(long round, ChunkRange range) => client.GetGrain<ISumPartitionGrain>(range.Key(round));
@@ -42,7 +44,7 @@ internal sealed class ClusterDriver(IClusterClient client)
     /// <summary>Stages every chunk of <paramref name="upload"/> through the ingest workers.</summary>
     public async Task StageAsync(long round, EncryptedUpload upload)
     {
-        IChunkIngestGrain ingest = client.GetGrain<IChunkIngestGrain>(0);
+        IChunkIngestGrain ingest = Ingest;
         for (int k = 0; k < upload.Chunks.Count; k++)
         {
             int index = k;

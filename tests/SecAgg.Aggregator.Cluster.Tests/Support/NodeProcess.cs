@@ -21,12 +21,12 @@ internal sealed class NodeProcess : IDisposable
         {
             lock (_output)
             {
-                return string.Join('\n', _output.TakeLast(40));
+                return string.Join('\n', _output.Count <= 60 ? _output : [.. _output.Take(30), "...", .. _output.TakeLast(30)]);
             }
         }
     }
 
-    /// <summary>Starts a silo with these arguments (ports are chosen free) and fast failure detection; returns once it says it is ready.</summary>
+    /// <summary>Starts a silo with these arguments (ports are chosen free) and faster failure detection; returns once it says it is ready.</summary>
     public static async Task<NodeProcess> StartAsync(string consortiumFile, string certificates, string postgres, string clusterId)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -42,8 +42,9 @@ internal sealed class NodeProcess : IDisposable
             start.ArgumentList.Add(arg);
         }
 
-        start.Environment["Orleans__Membership__ProbeTimeout"] = "00:00:01";
-        start.Environment["Orleans__Membership__NumMissedProbesLimit"] = "1";
+        // Faster than the defaults (a death is declared within ~5 s), slow enough that a loaded machine's stalls are not taken for deaths.
+        start.Environment["Orleans__Membership__ProbeTimeout"] = "00:00:02";
+        start.Environment["Orleans__Membership__NumMissedProbesLimit"] = "2";
         start.Environment["Orleans__Membership__NumVotesForDeathDeclaration"] = "1";
         start.Environment["Orleans__Membership__TableRefreshTimeout"] = "00:00:01";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
