@@ -10,7 +10,7 @@ public interface IRoundGrain : IGrainWithIntegerKey
     /// <summary>Opens the round (Open stage, collect deadline from the policy). Opening it again with the same parameters is a no-op.</summary>
     Task<RoundView> OpenAsync(RoundOpening opening);
 
-    /// <summary>The round as it stands (deadlines applied).</summary>
+    /// <summary>The round as it stands (deadlines are applied by the transitions, e.g. <see cref="CloseCollectionAsync"/>).</summary>
     Task<RoundView> GetAsync();
 
     /// <summary>

@@ -266,6 +266,12 @@ internal sealed partial class RoundGrain(
 
     private async Task DrivePendingAsync()
     {
+        // Pending uploads exist only while collecting: closing finishes them, and an aborted round counts nothing more.
+        if (S.Round is null || Current().Stage is not (RoundStage.Open or RoundStage.Collecting))
+        {
+            return;
+        }
+
         foreach (AdmittedUpload upload in S.Uploads.Values.Where(u => !u.Counted).ToArray())
         {
             await DriveAsync(upload).ConfigureAwait(true);

@@ -1,11 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.TestingHost;
-using SecAgg.Aggregator.Cluster.Grains;
 using SecAgg.Aggregator.Cluster.Hosting;
 using SecAgg.Aggregator.Cluster.Staging;
 using SecAgg.Aggregator.Rounds;
-using SecAgg.Protocol;
 using SecAgg.Protocol.Tests.V2;
 
 namespace SecAgg.Aggregator.Cluster.Tests.Support;
