@@ -4,6 +4,7 @@ using SecAgg.Aggregator.Cluster.Hosting;
 using SecAgg.Aggregator.Cluster.Staging;
 using SecAgg.Aggregator.Cluster.State;
 using SecAgg.Aggregator.Rounds;
+using SecAgg.Aggregator.Service;
 using SecAgg.Crypto.Multiparty;
 using SecAgg.Protocol.Statements;
 
@@ -66,7 +67,7 @@ internal sealed partial class RoundGrain(
         }
         catch (Exception e) when (e is StatementRejectedException or InvalidDataException or ArgumentException)
         {
-            return UploadOutcome.Refuse(UploadRefusal.NotEnrolled, e.Message);
+            return UploadOutcome.Refuse(UploadRefusal.NotEnrolled, PlainMessage.Of(e));
         }
 
         string who = commitment.ParticipantId;
@@ -153,7 +154,7 @@ internal sealed partial class RoundGrain(
         }
         catch (Exception e) when (e is StatementRejectedException or InvalidDataException or ArgumentException)
         {
-            throw new RoundRefusedException(RoundError.InvalidArgument, e.Message);
+            throw new RoundRefusedException(RoundError.InvalidArgument, PlainMessage.Of(e));
         }
 
         if (approval.Round != (ulong)round.Number || !approval.ListDigest.Span.SequenceEqual(round.ListDigest.AsSpan()))
@@ -350,7 +351,7 @@ internal sealed partial class RoundGrain(
         }
         catch (ArgumentException e)
         {
-            throw new RoundRefusedException(RoundError.InvalidArgument, e.Message);
+            throw new RoundRefusedException(RoundError.InvalidArgument, PlainMessage.Of(e));
         }
     }
 
