@@ -1,8 +1,9 @@
 namespace SecAgg.Aggregator.Service;
 
 /// <summary>Exception messages as a person reads them: without .NET's " (Parameter 'x')" suffix.</summary>
-internal static class PlainMessage
+public static class PlainMessage
 {
+    /// <summary>The message of <paramref name="e"/>, without the parameter-name suffix of an <see cref="ArgumentException"/>.</summary>
     public static string Of(Exception e)
     {
         string message = e.Message;

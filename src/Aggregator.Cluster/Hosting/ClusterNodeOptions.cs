@@ -1,0 +1,41 @@
+namespace SecAgg.Aggregator.Cluster.Hosting;
+
+/// <summary>What one silo process of the cluster is started with (<c>SecAgg.Aggregator.Cluster --help</c>).</summary>
+public sealed record ClusterNodeOptions
+{
+    /// <summary>The consortium file (the same on every silo): roster pins, CA, t, m, deadlines, HE preset, storage.</summary>
+    public required string ConsortiumFile { get; init; }
+
+    /// <summary>A folder holding each enrolled participant's certificate as ID.pem (admitted against the file's pins).</summary>
+    public required string CertificatesDirectory { get; init; }
+
+    /// <summary>The PostgreSQL connection string (default: the consortium file's storage section, which must then be postgres).</summary>
+    public string? Postgres { get; init; }
+
+    /// <summary>The key epoch whose statements are accepted.</summary>
+    public ulong Epoch { get; init; } = 1;
+
+    /// <summary>P: sum partitions per round.</summary>
+    public int Partitions { get; init; } = 16;
+
+    /// <summary>The address other silos and clients reach this silo at.</summary>
+    public string Address { get; init; } = "127.0.0.1";
+
+    /// <summary>Silo-to-silo port.</summary>
+    public int SiloPort { get; init; } = 11111;
+
+    /// <summary>Client gateway port.</summary>
+    public int GatewayPort { get; init; } = 30000;
+
+    /// <summary>Orleans cluster id (silos of one deployment share it).</summary>
+    public string ClusterId { get; init; } = "secagg";
+
+    /// <summary>Orleans service id (grain state is keyed by it; default: the consortium's name).</summary>
+    public string? ServiceId { get; init; }
+
+    /// <summary>
+    /// Running in a Kubernetes pod: the address, cluster and service ids come from the pod (POD_IP, ORLEANS_CLUSTER_ID,
+    /// ORLEANS_SERVICE_ID, set by the manifest), and silos whose pods are gone are declared dead at once.
+    /// </summary>
+    public bool Kubernetes { get; init; }
+}

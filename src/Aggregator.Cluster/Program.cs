@@ -1,0 +1,66 @@
+using System.CommandLine;
+using Microsoft.Extensions.Hosting;
+using SecAgg.Aggregator.Cluster.Hosting;
+using SecAgg.Protocol.Consortium;
+using SecAgg.Protocol.Identity;
+
+namespace SecAgg.Aggregator.Cluster;
+
+/// <summary><c>SecAgg.Aggregator.Cluster</c>: runs one silo of the aggregator cluster until SIGTERM or Ctrl+C.</summary>
+internal static class Program
+{
+    private static Task<int> Main(string[] args)
+    {
+        var consortium = new Option<string>("--consortium") { Description = "The consortium file (the same on every silo).", Required = true };
+        var certificates = new Option<string>("--certificates") { Description = "Folder with each enrolled participant's certificate as ID.pem.", Required = true };
+        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string (default: the consortium file's storage section)." };
+        var epoch = new Option<ulong>("--epoch") { Description = "Key epoch whose statements are accepted.", DefaultValueFactory = _ => 1 };
+        var partitions = new Option<int>("--partitions") { Description = "Sum partitions per round (P).", DefaultValueFactory = _ => 16 };
+        var address = new Option<string>("--address") { Description = "Address other silos and clients reach this silo at.", DefaultValueFactory = _ => "127.0.0.1" };
+        var siloPort = new Option<int>("--silo-port") { Description = "Silo-to-silo port.", DefaultValueFactory = _ => 11111 };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "Client gateway port.", DefaultValueFactory = _ => 30000 };
+        var clusterId = new Option<string>("--cluster-id") { Description = "Orleans cluster id shared by the silos of one deployment.", DefaultValueFactory = _ => "secagg" };
+        var serviceId = new Option<string?>("--service-id") { Description = "Orleans service id (default: the consortium's name)." };
+        var kubernetes = new Option<bool>("--kubernetes") { Description = "Running in a Kubernetes pod: address, cluster and service ids from the pod's environment (deploy/kubernetes)." };
+        var root = new RootCommand("One silo of the SecAgg aggregator cluster (Orleans over PostgreSQL).")
+        {
+            consortium, certificates, postgres, epoch, partitions, address, siloPort, gatewayPort, clusterId, serviceId, kubernetes,
+        };
+        root.SetAction(async (parse, token) =>
+        {
+            var options = new ClusterNodeOptions
+            {
+                ConsortiumFile = parse.GetValue(consortium)!,
+                CertificatesDirectory = parse.GetValue(certificates)!,
+                Postgres = parse.GetValue(postgres),
+                Epoch = parse.GetValue(epoch),
+                Partitions = parse.GetValue(partitions),
+                Address = parse.GetValue(address)!,
+                SiloPort = parse.GetValue(siloPort),
+                GatewayPort = parse.GetValue(gatewayPort),
+                ClusterId = parse.GetValue(clusterId)!,
+                ServiceId = parse.GetValue(serviceId),
+                Kubernetes = parse.GetValue(kubernetes),
+            };
+            try
+            {
+                using IHost host = await ClusterNode.BuildAsync(options, token).ConfigureAwait(false);
+                await host.StartAsync(token).ConfigureAwait(false);
+                await Console.Out.WriteLineAsync($"secagg cluster node ready: silo {options.Address}:{options.SiloPort}, gateway {options.GatewayPort}").ConfigureAwait(false);
+                await host.WaitForShutdownAsync(token).ConfigureAwait(false);
+                return 0;
+            }
+            catch (ConsortiumConfigException e)
+            {
+                await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+                return 2;
+            }
+            catch (Exception e) when (e is ArgumentException or IdentityRejectedException or IOException)
+            {
+                await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+                return 2;
+            }
+        });
+        return root.Parse(args).InvokeAsync();
+    }
+}

@@ -1,0 +1,96 @@
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Orleans.Serialization;
+using Orleans.Storage;
+using SecAgg.Aggregator.Cluster.Hosting;
+using SecAgg.Aggregator.Cluster.Schema;
+using SecAgg.Aggregator.Cluster.Staging;
+
+namespace SecAgg.Aggregator.Cluster.Tests.Support;
+
+/// <summary>
+/// Where a test cluster keeps grain state and staged chunks: "memory" (a store shared by the in-process silos, outside
+/// each of them) or "postgres" (Orleans' ADO.NET provider and the staged-chunk table, in a fresh schema of the database
+/// SECAGG_TEST_POSTGRES names, dropped afterwards).
+/// </summary>
+internal abstract class ClusterBackend : IAsyncDisposable
+{
+    public const string PostgresVariable = "SECAGG_TEST_POSTGRES";
+
+    public static string? PostgresConnectionString => Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } s ? s : null;
+
+    /// <summary>The staged chunks every silo shares.</summary>
+    public abstract IStagedChunks Chunks { get; }
+
+    /// <summary>The database's connection string, its schema on the search path (null for memory).</summary>
+    public virtual string? ConnectionString => null;
+
+    public static async Task<ClusterBackend> CreateAsync(string name) => name switch
+    {
+        "memory" => new Memory(),
+        "postgres" => await Postgres.CreateAsync(),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown backend"),
+    };
+
+    /// <summary>Configures one silo's grain storage.</summary>
+    public abstract void Configure(ISiloBuilder silo);
+
+    public abstract ValueTask DisposeAsync();
+
+    private sealed class Memory : ClusterBackend
+    {
+        private readonly SharedGrainStorage _storage = new();
+        private readonly MemoryStagedChunks _chunks = new();
+
+        public override IStagedChunks Chunks => _chunks;
+
+        public override void Configure(ISiloBuilder silo) =>
+            silo.Services.AddKeyedSingleton<IGrainStorage>(ClusterHosting.StorageName, (sp, _) => _storage.For(sp.GetRequiredService<Serializer>()));
+
+        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    private sealed class Postgres : ClusterBackend
+    {
+        private readonly string _admin;
+        private readonly string _schema;
+        private readonly NpgsqlDataSource _dataSource;
+
+        private Postgres(string admin, string schema)
+        {
+            _admin = admin;
+            _schema = schema;
+            _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema }.ToString());
+            Chunks = new PostgresStagedChunks(_dataSource);
+        }
+
+        public override IStagedChunks Chunks { get; }
+
+        public override string? ConnectionString => new NpgsqlConnectionStringBuilder(_admin) { SearchPath = _schema }.ToString();
+
+        public static async Task<ClusterBackend> CreateAsync()
+        {
+            string admin = PostgresConnectionString ?? throw new InvalidOperationException($"{PostgresVariable} is not set");
+            var backend = new Postgres(admin, "secagg_cluster_" + Guid.NewGuid().ToString("N"));
+            await backend.AdminAsync($"CREATE SCHEMA {backend._schema}");
+            await ClusterSchema.EnsureAsync(backend._dataSource);
+            return backend;
+        }
+
+        public override void Configure(ISiloBuilder silo) => silo.UsePostgresStorage(_dataSource);
+
+        public override async ValueTask DisposeAsync()
+        {
+            await _dataSource.DisposeAsync();
+            await AdminAsync($"DROP SCHEMA IF EXISTS {_schema} CASCADE");
+        }
+
+        private async Task AdminAsync(string sql)
+        {
+            await using var connection = new NpgsqlConnection(_admin);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+}
