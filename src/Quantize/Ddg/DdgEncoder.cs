@@ -37,7 +37,8 @@ public sealed class DdgEncoder
     private readonly ExactDiscreteGaussianSampler _sampler;
     private readonly long _normBoundSquared;
 
-    /// <summary>Builds the encoder and the exact sampler's table for σ_int² (milliseconds to about a second for σ_int = 10^4).</summary>
+    /// <summary>Builds the encoder; the exact sampler for σ_int² comes from <see cref="ExactDiscreteGaussianSampler.FromVariance"/>,
+    /// whose table is built once per process and σ_int² (milliseconds to about a second for σ_int = 10^4) and shared.</summary>
     public DdgEncoder(DdgParameters parameters, ExactDiscreteGaussianSampler? sampler = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
