@@ -126,45 +126,28 @@ public sealed class UpdateEncryptor
         return new EncryptedUpload(commitment, _signer.Sign(commitment), chunks);
     }
 
+    /// <summary>DDG-encodes the update; a weight below max-weight scales it by clip(‖x‖)·w/max-weight inside the encoder
+    /// (x_i = (float)(update_i·factor), as a scaled copy would hold, without making one).</summary>
     private void Quantize(ReadOnlySpan<float> update, ulong weight, Span<uint> destination)
     {
         DdgParameters ddg = _round.Ddg;
-        float[]? scaled = null;
-        try
+        double factor = 1.0;
+        if (weight != _round.MaxWeight)
         {
-            ReadOnlySpan<float> input = update;
-            if (weight != _round.MaxWeight)
+            double norm = 0;
+            foreach (float x in update)
             {
-                scaled = ArrayPool<float>.Shared.Rent(update.Length);
-                double norm = 0;
-                foreach (float x in update)
-                {
-                    norm += (double)x * x;
-                }
-
-                norm = Math.Sqrt(norm);
-                double factor = (norm > ddg.ClipNorm ? ddg.ClipNorm / norm : 1.0) * weight / _round.MaxWeight;
-                for (int i = 0; i < update.Length; i++)
-                {
-                    scaled[i] = (float)(update[i] * factor);
-                }
-
-                input = scaled.AsSpan(0, update.Length);
+                norm += (double)x * x;
             }
 
-            using Prng random = Prng.CreateSecure();
-            lock (_gate)
-            {
-                _encoder.Encode(input, _round.RotationSeed.Span, random, destination);
-            }
+            norm = Math.Sqrt(norm);
+            factor = (norm > ddg.ClipNorm ? ddg.ClipNorm / norm : 1.0) * weight / _round.MaxWeight;
         }
-        finally
+
+        using Prng random = Prng.CreateSecure();
+        lock (_gate)
         {
-            if (scaled is not null)
-            {
-                scaled.AsSpan(0, update.Length).Clear();
-                ArrayPool<float>.Shared.Return(scaled);
-            }
+            _encoder.Encode(update, factor, _round.RotationSeed.Span, random, destination);
         }
     }
 }
