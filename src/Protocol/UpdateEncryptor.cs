@@ -103,16 +103,18 @@ public sealed class UpdateEncryptor
                 0,
                 ChunkCount,
                 new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism },
-                () => new MaskedEncryptor(_round.Aggregation, _secret),
-                (index, _, encryptor) =>
+                () => (Encryptor: new MaskedEncryptor(_round.Aggregation, _secret), Upload: MaskedUpload.CreateEmptySum(_round.Aggregation)),
+                (index, _, local) =>
                 {
+                    // One encryptor and one ciphertext buffer per thread, reused for every chunk it takes.
                     int start = index * perChunk;
                     int length = Math.Max(0, Math.Min(perChunk, padded - start));
-                    chunks[index] = encryptor.Encrypt(values.AsSpan(start, length), _round.Polynomial(index)).Serialize();
+                    local.Encryptor.Encrypt(values.AsSpan(start, length), _round.Polynomial(index), local.Upload);
+                    chunks[index] = local.Upload.Serialize();
                     onChunk?.Invoke(index, chunks[index]);
-                    return encryptor;
+                    return local;
                 },
-                encryptor => encryptor.Dispose());
+                local => local.Encryptor.Dispose());
         }
         finally
         {
