@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using SecAgg.Crypto.Multiparty;
 using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Protocol.Statements;
@@ -93,10 +94,11 @@ public sealed class UpdateEncryptor
         }
 
         var chunks = new byte[ChunkCount][];
-        uint[] values = ArrayPool<uint>.Shared.Rent(ddg.PaddedDimension);
+        // One buffer of 8 bytes per padded coordinate: the encoder's work, then (its first half) the b-bit values.
+        long[] workspace = ArrayPool<long>.Shared.Rent(ddg.PaddedDimension);
         try
         {
-            Quantize(update, weight, values.AsSpan(0, ddg.PaddedDimension));
+            Quantize(update, weight, workspace);
             int perChunk = _round.Aggregation.ValuesPerChunk;
             int padded = ddg.PaddedDimension;
             Parallel.For(
@@ -109,7 +111,8 @@ public sealed class UpdateEncryptor
                     // One encryptor and one ciphertext buffer per thread, reused for every chunk it takes.
                     int start = index * perChunk;
                     int length = Math.Max(0, Math.Min(perChunk, padded - start));
-                    local.Encryptor.Encrypt(values.AsSpan(start, length), _round.Polynomial(index), local.Upload);
+                    ReadOnlySpan<uint> values = MemoryMarshal.Cast<long, uint>(workspace.AsSpan(0, padded)).Slice(start, length);
+                    local.Encryptor.Encrypt(values, _round.Polynomial(index), local.Upload);
                     chunks[index] = local.Upload.Serialize();
                     onChunk?.Invoke(index, chunks[index]);
                     return local;
@@ -118,8 +121,8 @@ public sealed class UpdateEncryptor
         }
         finally
         {
-            values.AsSpan(0, ddg.PaddedDimension).Clear();
-            ArrayPool<uint>.Shared.Return(values);
+            workspace.AsSpan(0, ddg.PaddedDimension).Clear();
+            ArrayPool<long>.Shared.Return(workspace);
         }
 
         ReadOnlyMemory<byte>[] digests = [.. chunks.Select(c => (ReadOnlyMemory<byte>)UploadCommitment.DigestChunk(c))];
@@ -130,7 +133,7 @@ public sealed class UpdateEncryptor
 
     /// <summary>DDG-encodes the update; a weight below max-weight scales it by clip(‖x‖)·w/max-weight inside the encoder
     /// (x_i = (float)(update_i·factor), as a scaled copy would hold, without making one).</summary>
-    private void Quantize(ReadOnlySpan<float> update, ulong weight, Span<uint> destination)
+    private void Quantize(ReadOnlySpan<float> update, ulong weight, long[] workspace)
     {
         DdgParameters ddg = _round.Ddg;
         double factor = 1.0;
@@ -149,7 +152,7 @@ public sealed class UpdateEncryptor
         using Prng random = Prng.CreateSecure();
         lock (_gate)
         {
-            _encoder.Encode(update, factor, _round.RotationSeed.Span, random, destination);
+            _encoder.EncodeInPlace(update, factor, _round.RotationSeed.Span, random, workspace);
         }
     }
 }

@@ -130,19 +130,55 @@ public sealed class DdgEncoder
         long[] ints = ArrayPool<long>.Shared.Rent(Parameters.PaddedDimension);
         try
         {
-            DdgEncodeReport report = EncodeToIntegers(update, inputScale, roundSeed, random, ints);
-            ulong mask = Parameters.Modulus - 1;
-            for (int i = 0; i < destination.Length; i++)
-            {
-                destination[i] = (uint)((ulong)ints[i] & mask);
-            }
-
+            DdgEncodeReport report = EncodeInPlace(update, inputScale, roundSeed, random, ints);
+            MemoryMarshal.Cast<long, uint>(ints.AsSpan())[..destination.Length].CopyTo(destination);
             return report;
         }
         finally
         {
             Release(ints);
         }
+    }
+
+    /// <summary>
+    /// Encodes x_i = (float)(<paramref name="update"/>_i·<paramref name="inputScale"/>) into 32-bit coefficients mod 2^b
+    /// (b ≤ 32) inside <paramref name="workspace"/> alone: on return
+    /// <c>MemoryMarshal.Cast&lt;long, uint&gt;(workspace)[..PaddedDimension]</c> holds the coefficients and the rest of
+    /// the first PaddedDimension longs is zero. One buffer of 8 bytes per padded coordinate is then all the encoding
+    /// needs besides the input (the coefficients are as secret as the update: wipe the workspace when done).
+    /// </summary>
+    /// <param name="update">The flattened update, length d.</param>
+    /// <param name="inputScale">The factor applied to every value first (positive, finite; 1 for none).</param>
+    /// <param name="roundSeed">The round's public 32-byte rotation seed.</param>
+    /// <param name="random">The secret randomness for rounding and noise (never a public-seed stream).</param>
+    /// <param name="workspace">At least PaddedDimension longs (e.g. rented from <see cref="ArrayPool{T}"/>); its content is overwritten.</param>
+    public DdgEncodeReport EncodeInPlace(ReadOnlySpan<float> update, double inputScale, ReadOnlySpan<byte> roundSeed, Prng random, long[] workspace)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        int padded = Parameters.PaddedDimension;
+        if (Parameters.Bits > 32)
+        {
+            throw new InvalidOperationException($"Bits (b) = {Parameters.Bits} does not fit 32-bit coefficients; use the ulong overload.");
+        }
+
+        if (workspace.Length < padded)
+        {
+            throw new ArgumentException($"The workspace must hold at least PaddedDimension = {padded} longs, got {workspace.Length}.", nameof(workspace));
+        }
+
+        DdgEncodeReport report = EncodeToIntegers(update, inputScale, roundSeed, random, workspace);
+        // Compact in place, ascending: the uint of coordinate i lands in bytes [4i, 4i + 4), inside the long i/2 ≤ i
+        // already read, so no integer is overwritten before it is used.
+        uint mask = (uint)(Parameters.Modulus - 1);
+        Span<long> ints = workspace.AsSpan(0, padded);
+        Span<uint> coefficients = MemoryMarshal.Cast<long, uint>(ints);
+        for (int i = 0; i < padded; i++)
+        {
+            coefficients[i] = (uint)ints[i] & mask;
+        }
+
+        coefficients[padded..].Clear();
+        return report;
     }
 
     /// <summary>Allocating convenience overload.</summary>
