@@ -16,6 +16,7 @@ public sealed class EncryptedUpload
 {
     private static readonly byte[] Magic = "SAEU"u8.ToArray();
     private readonly byte[][] _chunks;
+    private byte[]? _signedBytes;
 
     internal EncryptedUpload(UploadCommitment commitment, SignedStatement signedCommitment, byte[][] chunks)
     {
@@ -43,25 +44,49 @@ public sealed class EncryptedUpload
     /// <summary>SHA-256 of each chunk, in index order.</summary>
     public IReadOnlyList<ReadOnlyMemory<byte>> ChunkDigests { get; }
 
+    /// <summary>Bytes of <see cref="Serialize"/>'s output.</summary>
+    public long SerializedBytes => 4 + 1 + 2 + SignedCommitmentBytes.Length + 4 + 4 + ((long)_chunks.Length * ChunkBytes) + 32;
+
+    private int ChunkBytes => _chunks.Length == 0 ? 0 : _chunks[0].Length;
+
+    private byte[] SignedCommitmentBytes => _signedBytes ??= SignedCommitment.Serialize();
+
     /// <summary>The whole upload as bytes for the participant's 0600 state (format in the class summary).</summary>
     public byte[] Serialize()
     {
-        byte[] signed = SignedCommitment.Serialize();
-        int chunkBytes = _chunks.Length == 0 ? 0 : _chunks[0].Length;
-        var w = new ByteWriter(16 + signed.Length + (_chunks.Length * chunkBytes) + 32);
+        var bytes = new byte[SerializedBytes];
+        using var stream = new MemoryStream(bytes);
+        WriteTo(stream);
+        return bytes;
+    }
+
+    /// <summary>Writes <see cref="Serialize"/>'s bytes to <paramref name="destination"/> chunk by chunk (a file in the
+    /// participant's 0600 state), with no copy of the whole upload in memory.</summary>
+    public void WriteTo(Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        byte[] signed = SignedCommitmentBytes;
+        var w = new ByteWriter(16 + signed.Length);
         w.Bytes(Magic);
         w.U8(1);
         w.U16(signed.Length);
         w.Bytes(signed);
         w.U32((uint)_chunks.Length);
-        w.U32((uint)chunkBytes);
+        w.U32((uint)ChunkBytes);
+        Write(w.WrittenSpan);
         foreach (byte[] chunk in _chunks)
         {
-            w.Bytes(chunk);
+            Write(chunk);
         }
 
-        w.Bytes(SHA256.HashData(w.WrittenSpan));
-        return w.ToArray();
+        destination.Write(sha.GetHashAndReset());
+
+        void Write(ReadOnlySpan<byte> bytes)
+        {
+            sha.AppendData(bytes);
+            destination.Write(bytes);
+        }
     }
 
     /// <summary>

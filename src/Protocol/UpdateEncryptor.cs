@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using SecAgg.Crypto.Multiparty;
 using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Protocol.Statements;
@@ -93,31 +94,35 @@ public sealed class UpdateEncryptor
         }
 
         var chunks = new byte[ChunkCount][];
-        uint[] values = ArrayPool<uint>.Shared.Rent(ddg.PaddedDimension);
+        // One buffer of 8 bytes per padded coordinate: the encoder's work, then (its first half) the b-bit values.
+        long[] workspace = ArrayPool<long>.Shared.Rent(ddg.PaddedDimension);
         try
         {
-            Quantize(update, weight, values.AsSpan(0, ddg.PaddedDimension));
+            Quantize(update, weight, workspace);
             int perChunk = _round.Aggregation.ValuesPerChunk;
             int padded = ddg.PaddedDimension;
             Parallel.For(
                 0,
                 ChunkCount,
                 new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism },
-                () => new MaskedEncryptor(_round.Aggregation, _secret),
-                (index, _, encryptor) =>
+                () => (Encryptor: new MaskedEncryptor(_round.Aggregation, _secret), Upload: MaskedUpload.CreateEmptySum(_round.Aggregation)),
+                (index, _, local) =>
                 {
+                    // One encryptor and one ciphertext buffer per thread, reused for every chunk it takes.
                     int start = index * perChunk;
                     int length = Math.Max(0, Math.Min(perChunk, padded - start));
-                    chunks[index] = encryptor.Encrypt(values.AsSpan(start, length), _round.Polynomial(index)).Serialize();
+                    ReadOnlySpan<uint> values = MemoryMarshal.Cast<long, uint>(workspace.AsSpan(0, padded)).Slice(start, length);
+                    local.Encryptor.Encrypt(values, _round.Polynomial(index), local.Upload);
+                    chunks[index] = local.Upload.Serialize();
                     onChunk?.Invoke(index, chunks[index]);
-                    return encryptor;
+                    return local;
                 },
-                encryptor => encryptor.Dispose());
+                local => local.Encryptor.Dispose());
         }
         finally
         {
-            values.AsSpan(0, ddg.PaddedDimension).Clear();
-            ArrayPool<uint>.Shared.Return(values);
+            workspace.AsSpan(0, ddg.PaddedDimension).Clear();
+            ArrayPool<long>.Shared.Return(workspace);
         }
 
         ReadOnlyMemory<byte>[] digests = [.. chunks.Select(c => (ReadOnlyMemory<byte>)UploadCommitment.DigestChunk(c))];
@@ -126,45 +131,28 @@ public sealed class UpdateEncryptor
         return new EncryptedUpload(commitment, _signer.Sign(commitment), chunks);
     }
 
-    private void Quantize(ReadOnlySpan<float> update, ulong weight, Span<uint> destination)
+    /// <summary>DDG-encodes the update; a weight below max-weight scales it by clip(‖x‖)·w/max-weight inside the encoder
+    /// (x_i = (float)(update_i·factor), as a scaled copy would hold, without making one).</summary>
+    private void Quantize(ReadOnlySpan<float> update, ulong weight, long[] workspace)
     {
         DdgParameters ddg = _round.Ddg;
-        float[]? scaled = null;
-        try
+        double factor = 1.0;
+        if (weight != _round.MaxWeight)
         {
-            ReadOnlySpan<float> input = update;
-            if (weight != _round.MaxWeight)
+            double norm = 0;
+            foreach (float x in update)
             {
-                scaled = ArrayPool<float>.Shared.Rent(update.Length);
-                double norm = 0;
-                foreach (float x in update)
-                {
-                    norm += (double)x * x;
-                }
-
-                norm = Math.Sqrt(norm);
-                double factor = (norm > ddg.ClipNorm ? ddg.ClipNorm / norm : 1.0) * weight / _round.MaxWeight;
-                for (int i = 0; i < update.Length; i++)
-                {
-                    scaled[i] = (float)(update[i] * factor);
-                }
-
-                input = scaled.AsSpan(0, update.Length);
+                norm += (double)x * x;
             }
 
-            using Prng random = Prng.CreateSecure();
-            lock (_gate)
-            {
-                _encoder.Encode(input, _round.RotationSeed.Span, random, destination);
-            }
+            norm = Math.Sqrt(norm);
+            factor = (norm > ddg.ClipNorm ? ddg.ClipNorm / norm : 1.0) * weight / _round.MaxWeight;
         }
-        finally
+
+        using Prng random = Prng.CreateSecure();
+        lock (_gate)
         {
-            if (scaled is not null)
-            {
-                scaled.AsSpan(0, update.Length).Clear();
-                ArrayPool<float>.Shared.Return(scaled);
-            }
+            _encoder.EncodeInPlace(update, factor, _round.RotationSeed.Span, random, workspace);
         }
     }
 }

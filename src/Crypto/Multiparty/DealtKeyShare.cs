@@ -16,12 +16,21 @@ public sealed class DealtKeyShare : IDisposable
     /// <see cref="Prng.FromSeed(ReadOnlySpan{byte}, string)"/>(seed, this label).</summary>
     public const string SeedLabel = "secagg/v2/shamir-seeded-share";
 
-    internal DealtKeyShare(AggregationParameters parameters, int dealer, int recipient, Poly value, byte[]? seed)
+    private Poly? _value;
+
+    /// <summary>A share held as its value (<paramref name="seed"/> null) or as the seed that <paramref name="value"/>
+    /// expands from; with a seed, <paramref name="value"/> may be null and is then expanded when first read.</summary>
+    internal DealtKeyShare(AggregationParameters parameters, int dealer, int recipient, Poly? value, byte[]? seed)
     {
+        if (value is null && seed is null)
+        {
+            throw new ArgumentException("A dealt share needs its value or its seed.", nameof(value));
+        }
+
         Parameters = parameters;
         DealerId = dealer;
         RecipientId = recipient;
-        Value = value;
+        _value = value;
         Seed = seed;
     }
 
@@ -37,8 +46,8 @@ public sealed class DealtKeyShare : IDisposable
     /// <summary>Whether the share travels as a 32-byte seed rather than a full polynomial.</summary>
     public bool IsSeeded => Seed is not null;
 
-    /// <summary>f_i(j), NTT form, every prime.</summary>
-    internal Poly Value { get; }
+    /// <summary>f_i(j), NTT form, every prime (a seeded share read from bytes is expanded on first use).</summary>
+    internal Poly Value => _value ??= ExpandSeed(Parameters, Seed!);
 
     internal byte[]? Seed { get; }
 
@@ -89,8 +98,8 @@ public sealed class DealtKeyShare : IDisposable
 
         if (seeded)
         {
-            byte[] seed = data.Slice(HeaderBytes, Prng.SeedLength).ToArray();
-            return new DealtKeyShare(parameters, dealer, recipient, ExpandSeed(parameters, seed), seed);
+            // The seed is the share: it is expanded only where the value is needed (a kept share stays a seed).
+            return new DealtKeyShare(parameters, dealer, recipient, null, data.Slice(HeaderBytes, Prng.SeedLength).ToArray());
         }
 
         Poly value = parameters.Ring.NewPoly();
@@ -103,15 +112,23 @@ public sealed class DealtKeyShare : IDisposable
     internal static Poly ExpandSeed(AggregationParameters parameters, ReadOnlySpan<byte> seed)
     {
         Poly value = parameters.Ring.NewPoly();
-        using Prng prng = Prng.FromSeed(seed, SeedLabel);
-        UniformSampler.Sample(prng, parameters.Ring, value);
+        ExpandSeed(parameters, seed, value);
         return value;
+    }
+
+    /// <summary><see cref="ExpandSeed(AggregationParameters, ReadOnlySpan{byte})"/> into <paramref name="destination"/>
+    /// (a full-limb polynomial of the ring, overwritten and marked NTT form).</summary>
+    internal static void ExpandSeed(AggregationParameters parameters, ReadOnlySpan<byte> seed, Poly destination)
+    {
+        using Prng prng = Prng.FromSeed(seed, SeedLabel);
+        UniformSampler.Sample(prng, parameters.Ring, destination);
+        destination.IsNtt = true;
     }
 
     /// <summary>Zeroes the share.</summary>
     public void Dispose()
     {
-        Value.Clear();
+        _value?.Clear();
         if (Seed is not null)
         {
             Array.Clear(Seed);

@@ -63,8 +63,8 @@ public sealed class KeyShareDealer
     private ulong[] ExpandSeedWords(byte[] seed) => DealtKeyShare.ExpandSeed(_p, seed).Coefficients.ToArray();
 
     /// <summary>
-    /// Keeps the shares addressed to <paramref name="ownId"/>: exactly one from every dealer 1..N. The shares are
-    /// copied (the caller disposes its own).
+    /// Keeps the shares addressed to <paramref name="ownId"/>: exactly one from every dealer 1..N, copied in their compact
+    /// form (a seeded share stays its seed; the caller disposes its own).
     /// </summary>
     /// <exception cref="ArgumentException">A share is for another recipient or other parameters, a dealer sent two, or
     /// dealers are missing (named).</exception>
@@ -96,6 +96,6 @@ public sealed class KeyShareDealer
             throw new ArgumentException($"Shares from dealer(s) {string.Join(", ", missing)} are missing; all {_p.Parties} are needed.", nameof(received));
         }
 
-        return new ThresholdKeyShares(_p, ownId, [.. byDealer.Select(s => s!.Value.Clone())], [.. byDealer.Select(s => s!.Seed?.ToArray())]);
+        return ThresholdKeyShares.FromShares(_p, ownId, byDealer!);
     }
 }

@@ -72,11 +72,21 @@ public sealed class SessionKeyShare : IDisposable
         }
 
         ulong[] lambda = ShamirSharing.LagrangeAtZero(session.Decryptors, ring.Moduli)[index];
+        // One dealer's share expanded at a time into one scratch buffer: never |U| polynomials alive.
         Poly key = ring.NewPoly();
         key.IsNtt = true;
-        foreach (int i in session.Uploaders)
+        Poly share = ring.NewPoly();
+        try
         {
-            ring.Add(key, mine.ShareFrom(i), key);
+            foreach (int i in session.Uploaders)
+            {
+                mine.CopyShareTo(i, share);
+                ring.Add(key, share, key);
+            }
+        }
+        finally
+        {
+            share.Clear();
         }
 
         ring.MulScalarPerLimb(key, lambda, key);

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using SecAgg.Crypto.Multiparty.Internal;
 using SecAgg.Crypto.Ring;
 using SecAgg.Crypto.Ring.Sampling;
@@ -8,20 +9,28 @@ namespace SecAgg.Crypto.Multiparty;
 /// What member j keeps for a protocol-v2 key epoch: the N Shamir shares f_i(j), one per dealer i (its own included),
 /// in NTT form, separately (a decryption session combines Σ_{i∈U} f_i(j) for its own U;
 /// <see cref="SetDecryptionProtocol.PrepareSession"/>). Secret: keep <see cref="Serialize"/>'s bytes in a 0600 file
-/// (seeded shares stay 32-byte seeds there) and <see cref="Dispose"/> to zero them. Memory: N·n·L words.
+/// (seeded shares stay 32-byte seeds there) and <see cref="Dispose"/> to zero them.
+/// <para>Memory: the shares are held in their compact wire form (a 32-byte seed, or the bit-packed limbs) and expanded
+/// one at a time when used (<see cref="CopyShareTo"/>): N·(packed poly or seed) bytes, never N polynomials.</para>
 /// </summary>
 public sealed class ThresholdKeyShares : IDisposable
 {
-    private readonly Poly[] _shares;
-    private readonly byte[]?[] _seeds;
+    private const string What = "threshold key shares";
+    private const int EntriesStart = MpWire.PrefixBytes + 4;
+
+    /// <summary><see cref="Serialize"/>'s bytes (validated); entry i − 1 (after its tag byte) at _offsets[i − 1].</summary>
+    private readonly byte[] _blob;
+    private readonly int[] _offsets;
+    private readonly bool[] _seeded;
     private bool _disposed;
 
-    internal ThresholdKeyShares(AggregationParameters parameters, int partyId, Poly[] shares, byte[]?[] seeds)
+    private ThresholdKeyShares(AggregationParameters parameters, int partyId, byte[] blob, int[] offsets, bool[] seeded)
     {
         Parameters = parameters;
         PartyId = partyId;
-        _shares = shares;
-        _seeds = seeds;
+        _blob = blob;
+        _offsets = offsets;
+        _seeded = seeded;
     }
 
     /// <summary>The parameters.</summary>
@@ -30,98 +39,138 @@ public sealed class ThresholdKeyShares : IDisposable
     /// <summary>The owner j.</summary>
     public int PartyId { get; }
 
-    /// <summary>f_i(j) for dealer i (NTT form).</summary>
-    internal Poly ShareFrom(int dealer)
+    /// <summary>Bytes of <see cref="Serialize"/>'s output.</summary>
+    public int SerializedBytes => _blob.Length;
+
+    /// <summary>Writes f_i(j) for dealer <paramref name="dealer"/> (NTT form, every prime) into <paramref name="destination"/>
+    /// (a full-limb polynomial of the ring, overwritten; the caller wipes it): a seed is expanded
+    /// (<see cref="DealtKeyShare.ExpandSeed(AggregationParameters, ReadOnlySpan{byte}, Poly)"/>), packed limbs are unpacked.</summary>
+    internal void CopyShareTo(int dealer, Poly destination)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _shares[dealer - 1];
+        Parameters.CheckPartyId(dealer, nameof(dealer));
+        ReadOnlySpan<byte> entry = _blob.AsSpan(_offsets[dealer - 1]);
+        if (_seeded[dealer - 1])
+        {
+            DealtKeyShare.ExpandSeed(Parameters, entry[..Prng.SeedLength], destination);
+        }
+        else
+        {
+            MpWire.ReadPoly(entry[..Parameters.PolyBytes], Parameters.Ring, destination, isNtt: true, What);
+        }
     }
 
-    /// <summary>Bytes of <see cref="Serialize"/>'s output.</summary>
-    public int SerializedBytes => MpWire.PrefixBytes + 4 + _seeds.Sum(s => 1 + (s is null ? Parameters.PolyBytes : Prng.SeedLength));
+    /// <summary>f_i(j) for dealer <paramref name="dealer"/> as a fresh polynomial the caller wipes (tests and references;
+    /// production code expands into a reused buffer with <see cref="CopyShareTo"/>).</summary>
+    internal Poly ShareFrom(int dealer)
+    {
+        Poly value = Parameters.Ring.NewPoly();
+        CopyShareTo(dealer, value);
+        return value;
+    }
+
+    /// <summary>The stored wire form (tests: wiping).</summary>
+    internal ReadOnlySpan<byte> StoredBytes => _blob;
 
     /// <summary>Writes prefix (kind 19), owner, then per dealer 1..N a tag byte (0: bit-packed NTT-form limbs follow;
     /// 1: the 32-byte seed follows).</summary>
     public byte[] Serialize()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var buf = new byte[SerializedBytes];
-        MpWire.WritePrefix(buf, MpKind.ThresholdKeyShares, Parameters.Digest.Span);
-        MpWire.WriteInt(buf.AsSpan(MpWire.PrefixBytes), PartyId);
-        int pos = MpWire.PrefixBytes + 4;
-        for (int i = 0; i < _shares.Length; i++)
+        return (byte[])_blob.Clone();
+    }
+
+    /// <summary>The kept shares of <paramref name="ownId"/>, one per dealer 1..N in order (checked by the caller):
+    /// seeded ones stay seeds, others are packed.</summary>
+    internal static ThresholdKeyShares FromShares(AggregationParameters parameters, int ownId, IReadOnlyList<DealtKeyShare> byDealer)
+    {
+        int size = EntriesStart + byDealer.Sum(s => 1 + (s.IsSeeded ? Prng.SeedLength : parameters.PolyBytes));
+        var blob = new byte[size];
+        var offsets = new int[byDealer.Count];
+        var seeded = new bool[byDealer.Count];
+        MpWire.WritePrefix(blob, MpKind.ThresholdKeyShares, parameters.Digest.Span);
+        MpWire.WriteInt(blob.AsSpan(MpWire.PrefixBytes), ownId);
+        int pos = EntriesStart;
+        for (int i = 0; i < byDealer.Count; i++)
         {
-            if (_seeds[i] is byte[] seed)
+            DealtKeyShare share = byDealer[i];
+            seeded[i] = share.IsSeeded;
+            blob[pos++] = share.IsSeeded ? (byte)1 : (byte)0;
+            offsets[i] = pos;
+            if (share.Seed is byte[] seed)
             {
-                buf[pos++] = 1;
-                seed.CopyTo(buf, pos);
+                seed.CopyTo(blob, pos);
                 pos += seed.Length;
             }
             else
             {
-                buf[pos++] = 0;
-                pos += MpWire.WritePoly(buf.AsSpan(pos), Parameters.Ring, _shares[i]);
+                pos += MpWire.WritePoly(blob.AsSpan(pos), parameters.Ring, share.Value);
             }
         }
 
-        return buf;
+        return new ThresholdKeyShares(parameters, ownId, blob, offsets, seeded);
     }
 
-    /// <summary>Reads what <see cref="Serialize"/> wrote (seeds are expanded again).</summary>
+    /// <summary>Reads what <see cref="Serialize"/> wrote and checks every byte (packed limbs are unpacked once into one
+    /// scratch polynomial to check each residue against its prime, then wiped); seeds are expanded only when used.</summary>
     /// <exception cref="InvalidDataException">Any malformed byte (length, prefix, owner, tag, residue, padding).</exception>
     public static ThresholdKeyShares Deserialize(AggregationParameters parameters, ReadOnlySpan<byte> data)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        const string what = "threshold key shares";
-        MpWire.ReadPrefix(data, MpKind.ThresholdKeyShares, parameters.Digest.Span, "aggregation parameters", what);
-        if (data.Length < MpWire.PrefixBytes + 4)
+        MpWire.ReadPrefix(data, MpKind.ThresholdKeyShares, parameters.Digest.Span, "aggregation parameters", What);
+        if (data.Length < EntriesStart)
         {
-            throw new InvalidDataException($"The {what} are truncated ({data.Length} bytes).");
+            throw new InvalidDataException($"The {What} are truncated ({data.Length} bytes).");
         }
 
         int owner = MpWire.ReadInt(data[MpWire.PrefixBytes..]);
         if (owner < 1 || owner > parameters.Parties)
         {
-            throw new InvalidDataException($"The {what} name party {owner}, outside 1..{parameters.Parties}.");
+            throw new InvalidDataException($"The {What} name party {owner}, outside 1..{parameters.Parties}.");
         }
 
-        var shares = new Poly[parameters.Parties];
-        var seeds = new byte[]?[parameters.Parties];
-        int pos = MpWire.PrefixBytes + 4;
-        for (int i = 0; i < shares.Length; i++)
+        var offsets = new int[parameters.Parties];
+        var seeded = new bool[parameters.Parties];
+        Poly? scratch = null;
+        try
         {
-            int tag = pos < data.Length ? data[pos++] : throw new InvalidDataException($"The {what} are truncated at dealer {i + 1}.");
-            int size = tag switch
+            int pos = EntriesStart;
+            for (int i = 0; i < offsets.Length; i++)
             {
-                0 => parameters.PolyBytes,
-                1 => Prng.SeedLength,
-                _ => throw new InvalidDataException($"The {what} have tag {tag} for dealer {i + 1}; expected 0 (full) or 1 (seed)."),
-            };
-            if (data.Length - pos < size)
-            {
-                throw new InvalidDataException($"The {what} are truncated at dealer {i + 1}.");
+                int tag = pos < data.Length ? data[pos++] : throw new InvalidDataException($"The {What} are truncated at dealer {i + 1}.");
+                int size = tag switch
+                {
+                    0 => parameters.PolyBytes,
+                    1 => Prng.SeedLength,
+                    _ => throw new InvalidDataException($"The {What} have tag {tag} for dealer {i + 1}; expected 0 (full) or 1 (seed)."),
+                };
+                if (data.Length - pos < size)
+                {
+                    throw new InvalidDataException($"The {What} are truncated at dealer {i + 1}.");
+                }
+
+                offsets[i] = pos;
+                seeded[i] = tag == 1;
+                if (tag == 0)
+                {
+                    scratch ??= parameters.Ring.NewPoly();
+                    MpWire.ReadPoly(data.Slice(pos, size), parameters.Ring, scratch, isNtt: true, What);
+                }
+
+                pos += size;
             }
 
-            if (tag == 1)
+            if (pos != data.Length)
             {
-                seeds[i] = data.Slice(pos, size).ToArray();
-                shares[i] = DealtKeyShare.ExpandSeed(parameters, seeds[i]);
+                throw new InvalidDataException($"The {What} have {data.Length - pos} trailing bytes.");
             }
-            else
-            {
-                shares[i] = parameters.Ring.NewPoly();
-                MpWire.ReadPoly(data.Slice(pos, size), parameters.Ring, shares[i], isNtt: true, what);
-            }
-
-            pos += size;
         }
-
-        if (pos != data.Length)
+        finally
         {
-            throw new InvalidDataException($"The {what} have {data.Length - pos} trailing bytes.");
+            scratch?.Clear();
         }
 
-        return new ThresholdKeyShares(parameters, owner, shares, seeds);
+        return new ThresholdKeyShares(parameters, owner, data.ToArray(), offsets, seeded);
     }
 
     /// <summary>Zeroes every share and seed.</summary>
@@ -132,19 +181,7 @@ public sealed class ThresholdKeyShares : IDisposable
             return;
         }
 
-        foreach (Poly p in _shares)
-        {
-            p.Clear();
-        }
-
-        foreach (byte[]? s in _seeds)
-        {
-            if (s is not null)
-            {
-                Array.Clear(s);
-            }
-        }
-
+        CryptographicOperations.ZeroMemory(_blob);
         _disposed = true;
     }
 }

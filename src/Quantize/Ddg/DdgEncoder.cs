@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SecAgg.Quantize.Internal;
@@ -20,16 +21,17 @@ public readonly record struct DdgEncodeReport(double InputNorm, double ClipFacto
 /// <remarks>
 /// The output coefficients are in [0, 2^b): the BFV plaintext coefficients for t = 2^b. The noise
 /// is integer and exact; floating point is used only on the data before rounding (clip, scale,
-/// rotation), never on the noise or on the sum. Scratch buffers are allocated once: steady-state
-/// encoding allocates nothing. Not thread-safe (one encoder per thread).
+/// rotation), never on the noise or on the sum. Memory: one pooled buffer of 8 bytes per padded
+/// coordinate per call (the rotated doubles are rounded in place into the integers, and a rare
+/// second rounding attempt recomputes the rotation from the input), wiped and returned to
+/// <see cref="ArrayPool{T}.Shared"/> before the call returns: steady-state encoding allocates
+/// nothing and keeps nothing. Not thread-safe (one encoder per thread).
 /// </remarks>
 public sealed class DdgEncoder
 {
     /// <summary>TFF gives up conditional rounding after this many draws.</summary>
     public const int MaxRoundingAttempts = 1000;
 
-    private readonly double[] _work;
-    private readonly long[] _ints;
     private readonly byte[] _signs;
     private readonly byte[] _signSeed = new byte[32];
     private bool _signSeedValid;
@@ -37,7 +39,8 @@ public sealed class DdgEncoder
     private readonly ExactDiscreteGaussianSampler _sampler;
     private readonly long _normBoundSquared;
 
-    /// <summary>Builds the encoder and the exact sampler's table for σ_int² (milliseconds to about a second for σ_int = 10^4).</summary>
+    /// <summary>Builds the encoder; the exact sampler for σ_int² comes from <see cref="ExactDiscreteGaussianSampler.FromVariance"/>,
+    /// whose table is built once per process and σ_int² (milliseconds to about a second for σ_int = 10^4) and shared.</summary>
     public DdgEncoder(DdgParameters parameters, ExactDiscreteGaussianSampler? sampler = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -48,10 +51,7 @@ public sealed class DdgEncoder
         }
 
         _sampler = sampler ?? ExactDiscreteGaussianSampler.FromVariance(parameters.NoiseVariance);
-        int padded = parameters.PaddedDimension;
-        _work = new double[padded];
-        _ints = new long[padded];
-        _signs = new byte[(padded + 7) / 8];
+        _signs = new byte[(parameters.PaddedDimension + 7) / 8];
         double b2 = parameters.NormBound * parameters.NormBound;
         // conservative integer threshold: sum of squares <= floor(B^2 (1 - 2^-40)) implies norm <= B
         _normBoundSquared = (long)Math.Floor(b2 * (1 - Math.Pow(2, -40)));
@@ -81,21 +81,45 @@ public sealed class DdgEncoder
     /// <param name="random">The secret randomness for rounding and noise (never a public-seed stream).</param>
     /// <param name="destination">Length PaddedDimension.</param>
     public DdgEncodeReport Encode(ReadOnlySpan<float> update, ReadOnlySpan<byte> roundSeed, Prng random, Span<ulong> destination)
+        => Encode(update, 1.0, roundSeed, random, destination);
+
+    /// <summary>Encodes x_i = (float)(<paramref name="update"/>_i·<paramref name="inputScale"/>) into 64-bit
+    /// coefficients mod 2^b, exactly as <see cref="Encode(ReadOnlySpan{float}, ReadOnlySpan{byte}, Prng, Span{ulong})"/>
+    /// of that scaled copy would, without making the copy (a participant's weight factor).</summary>
+    /// <param name="update">The flattened update, length d.</param>
+    /// <param name="inputScale">The factor applied to every value first (positive, finite).</param>
+    /// <param name="roundSeed">The round's public 32-byte rotation seed.</param>
+    /// <param name="random">The secret randomness for rounding and noise (never a public-seed stream).</param>
+    /// <param name="destination">Length PaddedDimension.</param>
+    public DdgEncodeReport Encode(ReadOnlySpan<float> update, double inputScale, ReadOnlySpan<byte> roundSeed, Prng random, Span<ulong> destination)
     {
         CheckDestination(destination.Length);
-        DdgEncodeReport report = EncodeToIntegers(update, roundSeed, random);
-        ulong mask = Parameters.Modulus - 1;
-        ref long src = ref MemoryMarshal.GetArrayDataReference(_ints);
-        for (int i = 0; i < destination.Length; i++)
+        long[] ints = ArrayPool<long>.Shared.Rent(Parameters.PaddedDimension);
+        try
         {
-            destination[i] = (ulong)Unsafe.Add(ref src, i) & mask;
-        }
+            DdgEncodeReport report = EncodeToIntegers(update, inputScale, roundSeed, random, ints);
+            ulong mask = Parameters.Modulus - 1;
+            ref long src = ref MemoryMarshal.GetArrayDataReference(ints);
+            for (int i = 0; i < destination.Length; i++)
+            {
+                destination[i] = (ulong)Unsafe.Add(ref src, i) & mask;
+            }
 
-        return report;
+            return report;
+        }
+        finally
+        {
+            Release(ints);
+        }
     }
 
     /// <summary>Encodes into 32-bit coefficients mod 2^b (b ≤ 32).</summary>
     public DdgEncodeReport Encode(ReadOnlySpan<float> update, ReadOnlySpan<byte> roundSeed, Prng random, Span<uint> destination)
+        => Encode(update, 1.0, roundSeed, random, destination);
+
+    /// <summary>Encodes x_i = (float)(<paramref name="update"/>_i·<paramref name="inputScale"/>) into 32-bit
+    /// coefficients mod 2^b (b ≤ 32), without making the scaled copy (see the ulong overload).</summary>
+    public DdgEncodeReport Encode(ReadOnlySpan<float> update, double inputScale, ReadOnlySpan<byte> roundSeed, Prng random, Span<uint> destination)
     {
         if (Parameters.Bits > 32)
         {
@@ -103,13 +127,57 @@ public sealed class DdgEncoder
         }
 
         CheckDestination(destination.Length);
-        DdgEncodeReport report = EncodeToIntegers(update, roundSeed, random);
-        ulong mask = Parameters.Modulus - 1;
-        for (int i = 0; i < destination.Length; i++)
+        long[] ints = ArrayPool<long>.Shared.Rent(Parameters.PaddedDimension);
+        try
         {
-            destination[i] = (uint)((ulong)_ints[i] & mask);
+            DdgEncodeReport report = EncodeInPlace(update, inputScale, roundSeed, random, ints);
+            MemoryMarshal.Cast<long, uint>(ints.AsSpan())[..destination.Length].CopyTo(destination);
+            return report;
+        }
+        finally
+        {
+            Release(ints);
+        }
+    }
+
+    /// <summary>
+    /// Encodes x_i = (float)(<paramref name="update"/>_i·<paramref name="inputScale"/>) into 32-bit coefficients mod 2^b
+    /// (b ≤ 32) inside <paramref name="workspace"/> alone: on return
+    /// <c>MemoryMarshal.Cast&lt;long, uint&gt;(workspace)[..PaddedDimension]</c> holds the coefficients and the rest of
+    /// the first PaddedDimension longs is zero. One buffer of 8 bytes per padded coordinate is then all the encoding
+    /// needs besides the input (the coefficients are as secret as the update: wipe the workspace when done).
+    /// </summary>
+    /// <param name="update">The flattened update, length d.</param>
+    /// <param name="inputScale">The factor applied to every value first (positive, finite; 1 for none).</param>
+    /// <param name="roundSeed">The round's public 32-byte rotation seed.</param>
+    /// <param name="random">The secret randomness for rounding and noise (never a public-seed stream).</param>
+    /// <param name="workspace">At least PaddedDimension longs (e.g. rented from <see cref="ArrayPool{T}"/>); its content is overwritten.</param>
+    public DdgEncodeReport EncodeInPlace(ReadOnlySpan<float> update, double inputScale, ReadOnlySpan<byte> roundSeed, Prng random, long[] workspace)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        int padded = Parameters.PaddedDimension;
+        if (Parameters.Bits > 32)
+        {
+            throw new InvalidOperationException($"Bits (b) = {Parameters.Bits} does not fit 32-bit coefficients; use the ulong overload.");
         }
 
+        if (workspace.Length < padded)
+        {
+            throw new ArgumentException($"The workspace must hold at least PaddedDimension = {padded} longs, got {workspace.Length}.", nameof(workspace));
+        }
+
+        DdgEncodeReport report = EncodeToIntegers(update, inputScale, roundSeed, random, workspace);
+        // Compact in place, ascending: the uint of coordinate i lands in bytes [4i, 4i + 4), inside the long i/2 ≤ i
+        // already read, so no integer is overwritten before it is used.
+        uint mask = (uint)(Parameters.Modulus - 1);
+        Span<long> ints = workspace.AsSpan(0, padded);
+        Span<uint> coefficients = MemoryMarshal.Cast<long, uint>(ints);
+        for (int i = 0; i < padded; i++)
+        {
+            coefficients[i] = (uint)ints[i] & mask;
+        }
+
+        coefficients[padded..].Clear();
         return report;
     }
 
@@ -121,6 +189,12 @@ public sealed class DdgEncoder
         return result;
     }
 
+    private void Release(long[] ints)
+    {
+        ints.AsSpan(0, Parameters.PaddedDimension).Clear(); // the noised integers are as secret as the update
+        ArrayPool<long>.Shared.Return(ints);
+    }
+
     private void CheckDestination(int length)
     {
         if (length != Parameters.PaddedDimension)
@@ -129,7 +203,9 @@ public sealed class DdgEncoder
         }
     }
 
-    private DdgEncodeReport EncodeToIntegers(ReadOnlySpan<float> update, ReadOnlySpan<byte> roundSeed, Prng random)
+    /// <summary>The noised integers in <paramref name="buffer"/>[..PaddedDimension]: the rotation is computed there as
+    /// doubles and rounded in place (each double is read before its slot is written), so one buffer serves both.</summary>
+    private DdgEncodeReport EncodeToIntegers(ReadOnlySpan<float> update, double inputScale, ReadOnlySpan<byte> roundSeed, Prng random, long[] buffer)
     {
         ArgumentNullException.ThrowIfNull(random);
         DdgParameters p = Parameters;
@@ -138,15 +214,19 @@ public sealed class DdgEncoder
             throw new ArgumentException($"The update has {update.Length} values but the round's layout has Dimension = {p.Dimension}.", nameof(update));
         }
 
-        double norm = Math.Sqrt(SumOfSquares(update));
+        if (!double.IsFinite(inputScale) || inputScale <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(inputScale), $"The input scale must be positive and finite, got {inputScale}.");
+        }
+
+        double norm = Math.Sqrt(SumOfSquares(update, inputScale));
         if (!double.IsFinite(norm))
         {
             throw new ArgumentException("The update contains NaN or infinity.", nameof(update));
         }
 
         double clip = norm > p.ClipNorm ? p.ClipNorm / norm : 1.0;
-        int s = p.RotationBlockSize;
-        double scale = clip / p.Gamma / Math.Sqrt(s);
+        double scale = clip / p.Gamma / Math.Sqrt(p.RotationBlockSize);
         if (!_signSeedValid || !roundSeed.SequenceEqual(_signSeed))
         {
             RotationSigns.Generate(roundSeed, _signs);
@@ -154,19 +234,14 @@ public sealed class DdgEncoder
             _signSeedValid = true;
         }
 
-        Span<double> w = _work;
-        ApplySigns(update, scale, _signs, w);
-        w[update.Length..].Clear();
-        for (int start = 0; start < w.Length; start += s)
-        {
-            Fwht.Transform(w.Slice(start, s));
-        }
-
+        Span<long> ints = buffer.AsSpan(0, p.PaddedDimension);
+        Span<double> w = MemoryMarshal.Cast<long, double>(ints);
         int attempts = 0;
         while (true)
         {
             attempts++;
-            if (RandomizedRounding.RoundWithin(w, _ints, random, _normBoundSquared))
+            Rotate(update, inputScale, scale, w);
+            if (RandomizedRounding.RoundWithin(w, ints, random, _normBoundSquared))
             {
                 break;
             }
@@ -179,21 +254,32 @@ public sealed class DdgEncoder
 
         if (DegreeOfParallelism == 1)
         {
-            _sampler.AddTo(_ints, random);
+            _sampler.AddTo(ints, random);
         }
         else
         {
-            AddNoiseParallel(random);
+            AddNoiseParallel(buffer, p.PaddedDimension, random);
         }
 
         return new DdgEncodeReport(norm, clip, attempts);
     }
 
-    private void AddNoiseParallel(Prng random)
+    /// <summary>w = H·D·(scale·x) per block of s (D the round's signs, H the Walsh-Hadamard transform), zero-padded.</summary>
+    private void Rotate(ReadOnlySpan<float> update, double inputScale, double scale, Span<double> w)
+    {
+        ApplySigns(update, inputScale, scale, _signs, w);
+        w[update.Length..].Clear();
+        int s = Parameters.RotationBlockSize;
+        for (int start = 0; start < w.Length; start += s)
+        {
+            Fwht.Transform(w.Slice(start, s));
+        }
+    }
+
+    private void AddNoiseParallel(long[] ints, int length, Prng random)
     {
         const int Chunk = 1 << 16;
-        int chunks = (_ints.Length + Chunk - 1) / Chunk;
-        long[] ints = _ints;
+        int chunks = (length + Chunk - 1) / Chunk;
         ExactDiscreteGaussianSampler sampler = _sampler;
         // one child of the secret stream per chunk, forked in order (same output for any parallelism)
         var forks = new Prng[chunks];
@@ -206,8 +292,36 @@ public sealed class DdgEncoder
         {
             using Prng r = forks[c];
             int start = c * Chunk;
-            sampler.AddTo(ints.AsSpan(start, Math.Min(Chunk, ints.Length - start)), r);
+            sampler.AddTo(ints.AsSpan(start, Math.Min(Chunk, length - start)), r);
         });
+    }
+
+    /// <summary>Σ x_i² of x_i = (float)(update_i·inputScale) (inputScale = 1: the values themselves).</summary>
+    private static double SumOfSquares(ReadOnlySpan<float> x, double inputScale)
+    {
+        if (inputScale == 1.0)
+        {
+            return SumOfSquares(x);
+        }
+
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        int i = 0;
+        for (; i + 4 <= x.Length; i += 4)
+        {
+            double v0 = (float)(x[i] * inputScale), v1 = (float)(x[i + 1] * inputScale), v2 = (float)(x[i + 2] * inputScale), v3 = (float)(x[i + 3] * inputScale);
+            a0 += v0 * v0;
+            a1 += v1 * v1;
+            a2 += v2 * v2;
+            a3 += v3 * v3;
+        }
+
+        for (; i < x.Length; i++)
+        {
+            double v = (float)(x[i] * inputScale);
+            a0 += v * v;
+        }
+
+        return a0 + a1 + a2 + a3;
     }
 
     internal static double SumOfSquares(ReadOnlySpan<float> x)
@@ -232,12 +346,14 @@ public sealed class DdgEncoder
         return a0 + a1 + a2 + a3;
     }
 
-    private static void ApplySigns(ReadOnlySpan<float> x, double scale, byte[] signs, Span<double> w)
+    private static void ApplySigns(ReadOnlySpan<float> x, double inputScale, double scale, byte[] signs, Span<double> w)
     {
+        bool scaled = inputScale != 1.0;
         for (int i = 0; i < x.Length; i++)
         {
             ulong bit = (ulong)(signs[i >> 3] >> (i & 7)) & 1;
-            w[i] = BitConverter.UInt64BitsToDouble(BitConverter.DoubleToUInt64Bits(x[i] * scale) ^ (bit << 63));
+            float xi = scaled ? (float)(x[i] * inputScale) : x[i];
+            w[i] = BitConverter.UInt64BitsToDouble(BitConverter.DoubleToUInt64Bits(xi * scale) ^ (bit << 63));
         }
     }
 }

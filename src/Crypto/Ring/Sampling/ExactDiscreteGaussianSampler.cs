@@ -116,8 +116,19 @@ public sealed class ExactDiscreteGaussianSampler
     /// and a tie (probability &lt; 2^−46) still takes the slow path. false (default): guide-table
     /// lookup, faster and value-dependent.
     /// </param>
+    /// <remarks>Samplers are cached process-wide per (σ², search), so a second call for the same σ² returns the
+    /// same immutable instance instead of rebuilding its table (<see cref="ExactSamplerCache"/>; the table is a
+    /// function of the public σ² only, no secret).</remarks>
     public static ExactDiscreteGaussianSampler Create(BigInteger numerator, BigInteger denominator, bool fixedStepSearch = false)
-        => Create(numerator, denominator, 64, fixedStepSearch);
+    {
+        CheckVariance(numerator, denominator);
+        BigInteger gcd = BigInteger.GreatestCommonDivisor(numerator, denominator);
+        return ExactSamplerCache.GetOrCreate(
+            numerator / gcd,
+            denominator / gcd,
+            fixedStepSearch,
+            static (n, d, fixedStep) => new ExactDiscreteGaussianSampler(n, d, 64, fixedStep));
+    }
 
     /// <summary>
     /// Builds the sampler for σ² equal to the exact value of the double <paramref name="variance"/>
@@ -125,14 +136,32 @@ public sealed class ExactDiscreteGaussianSampler
     /// </summary>
     /// <param name="variance">σ² (positive, finite, at most 2^40).</param>
     /// <param name="fixedStepSearch">See <see cref="Create(BigInteger, BigInteger, bool)"/>.</param>
+    /// <remarks>Cached process-wide like <see cref="Create(BigInteger, BigInteger, bool)"/>.</remarks>
     public static ExactDiscreteGaussianSampler FromVariance(double variance, bool fixedStepSearch = false)
     {
         (BigInteger n, BigInteger d) = ExactRational(variance, nameof(variance));
-        return Create(n, d, 64, fixedStepSearch);
+        return Create(n, d, fixedStepSearch);
     }
 
-    /// <summary>Test hook: the same algorithm comparing only <paramref name="wordBits"/> bits on the fast path, so that ties (the exact slow path) are frequent.</summary>
+    /// <summary>Test hook: the same algorithm comparing only <paramref name="wordBits"/> bits on the fast path, so that
+    /// ties (the exact slow path) are frequent. Never cached: each call builds a fresh instance (its own
+    /// <see cref="SlowPathCount"/>).</summary>
     internal static ExactDiscreteGaussianSampler Create(BigInteger numerator, BigInteger denominator, int wordBits, bool fixedStepSearch = false)
+    {
+        CheckVariance(numerator, denominator);
+        if (wordBits is < 4 or > 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(wordBits));
+        }
+
+        BigInteger gcd = BigInteger.GreatestCommonDivisor(numerator, denominator);
+        return new ExactDiscreteGaussianSampler(numerator / gcd, denominator / gcd, wordBits, fixedStepSearch);
+    }
+
+    /// <summary>Bytes the sampler's tables hold (the CDF words, their padded copy and the guide), for the cache's bound.</summary>
+    internal long TableBytes => (8L * (_table.Length + _padded.Length)) + (4L * _guide.Length);
+
+    private static void CheckVariance(BigInteger numerator, BigInteger denominator)
     {
         if (numerator.Sign <= 0 || denominator.Sign <= 0)
         {
@@ -143,14 +172,6 @@ public sealed class ExactDiscreteGaussianSampler
         {
             throw new ArgumentOutOfRangeException(nameof(numerator), $"sigma^2 = {numerator}/{denominator} exceeds the supported maximum 2^40 (sigma <= 2^20); lower the noise or the scale.");
         }
-
-        if (wordBits is < 4 or > 64)
-        {
-            throw new ArgumentOutOfRangeException(nameof(wordBits));
-        }
-
-        BigInteger gcd = BigInteger.GreatestCommonDivisor(numerator, denominator);
-        return new ExactDiscreteGaussianSampler(numerator / gcd, denominator / gcd, wordBits, fixedStepSearch);
     }
 
     /// <summary>The exact rational value of a positive finite double.</summary>

@@ -50,7 +50,6 @@ public static class LargeDiscreteGaussianSampler
     private const int MaxBaseLog2Sigma = 20; // the base sampler's limit σ² ≤ 2^40
     private const int MaxLog2K = 90;
     private const int Chunk = 256;
-    private static readonly ExactDiscreteGaussianSampler?[] BaseSamplers = new ExactDiscreteGaussianSampler?[MaxBaseLog2Sigma + 1];
 
     /// <summary>
     /// Fills <paramref name="destination"/> with independent samples of D_{Z,σ}, σ = 2^<paramref name="log2Sigma"/>,
@@ -160,17 +159,9 @@ public static class LargeDiscreteGaussianSampler
         return ((UInt128)high << 64) | prng.NextUInt64();
     }
 
-    private static ExactDiscreteGaussianSampler BaseSampler(int log2Base)
-    {
-        ExactDiscreteGaussianSampler? sampler = Volatile.Read(ref BaseSamplers[log2Base]);
-        if (sampler is null)
-        {
-            sampler = ExactDiscreteGaussianSampler.Create(BigInteger.One << (2 * log2Base), BigInteger.One);
-            sampler = Interlocked.CompareExchange(ref BaseSamplers[log2Base], sampler, null) ?? sampler;
-        }
-
-        return sampler;
-    }
+    /// <summary>The base sampler for s = 2^<paramref name="log2Base"/> (built once per process: <see cref="ExactDiscreteGaussianSampler.Create(BigInteger, BigInteger, bool)"/> caches it).</summary>
+    private static ExactDiscreteGaussianSampler BaseSampler(int log2Base) =>
+        ExactDiscreteGaussianSampler.Create(BigInteger.One << (2 * log2Base), BigInteger.One);
 
     private static void CheckLog2Sigma(int log2Sigma)
     {

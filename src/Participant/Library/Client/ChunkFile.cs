@@ -13,8 +13,8 @@ internal static class ChunkFile
     /// <summary>The file name for a round.</summary>
     public static string Name(ulong round) => $"upload-round-{round}.chunks";
 
-    /// <summary>Saves a round's upload.</summary>
-    public static void Save(ParticipantState state, EncryptedUpload upload) => state.WriteFile(Name(upload.Commitment.Round), upload.Serialize());
+    /// <summary>Saves a round's upload (streamed to the file chunk by chunk).</summary>
+    public static void Save(ParticipantState state, EncryptedUpload upload) => state.WriteFile(Name(upload.Commitment.Round), upload.WriteTo);
 
     /// <summary>The upload saved for a round, or null.</summary>
     /// <exception cref="InvalidDataException">The file is damaged (the message says how to start afresh).</exception>

@@ -94,6 +94,16 @@ public sealed class ParticipantState
         }
     }
 
+    /// <summary>Writes a named file of the state directory atomically with mode 0600 through <paramref name="write"/>
+    /// (streamed: large content need not be one array in memory).</summary>
+    /// <param name="name">A plain file name (no folders).</param>
+    /// <param name="write">Writes the content to the temporary file's stream.</param>
+    public void WriteFile(string name, Action<Stream> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        AtomicFile.Write(FilePath(name), write, FileMode0600);
+    }
+
     /// <summary>Reads a named file of the state directory, or null when absent (refuses group/other-readable files).</summary>
     public byte[]? ReadFile(string name)
     {

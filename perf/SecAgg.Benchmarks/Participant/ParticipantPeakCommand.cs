@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Globalization;
+using SecAgg.Benchmarks.Protocol;
+using SecAgg.Protocol;
+
+namespace SecAgg.Benchmarks.Participant;
+
+/// <summary>
+/// <c>participant-peak [d]</c>: a participant's peak resident memory while it uploads (issue 17's goal: at most 4× the
+/// float32 update): site 1 of a 10-party consortium on the planned preset encrypts a d-value update (weight below
+/// max-weight, so the weight scaling runs) and writes its 0600 state file as the client does, for three rounds in one
+/// process. Before each round the kernel's peak counter is reset (/proc/self/clear_refs = 5), so each line gives that
+/// round's peak RSS (VmHWM) over the process; the update array itself (4·d bytes) is part of it. Linux only.
+/// Run: dotnet perf/SecAgg.Benchmarks/bin/Release/net10.0/SecAgg.Benchmarks.dll participant-peak 1e7
+/// </summary>
+internal static class ParticipantPeakCommand
+{
+    public static int Run(string[] args)
+    {
+        int d = args.Length > 0 ? (int)double.Parse(args[0], CultureInfo.InvariantCulture) : 10_000_000;
+        using BenchmarkRound round = BenchmarkRound.ForUploads(10, d);
+        float[] update = [.. Enumerable.Range(0, d).Select(i => (float)Math.Sin(i) * 1e-4f)];
+        string file = Path.Combine(Path.GetTempPath(), $"secagg-peak-{Environment.ProcessId}.chunks");
+        Console.WriteLine($"d = {d}, float32 update = {4.0 * d / 1e6:F1} MB, chunks = {round.Round.TotalChunks}, server GC = {System.Runtime.GCSettings.IsServerGC}");
+        Console.WriteLine($"before round 1: RSS {Kb("VmRSS") / 1e3:F1} MB, peak {Kb("VmHWM") / 1e3:F1} MB");
+        for (int r = 1; r <= 3; r++)
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            long allocated = GC.GetTotalAllocatedBytes(precise: true);
+            var clock = Stopwatch.StartNew();
+            UpdateEncryptor encryptor = round.CreateEncryptor();
+            EncryptedUpload upload = encryptor.Encrypt(update, 1, Guid.NewGuid());
+            Save(upload, file);
+            clock.Stop();
+            allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+            double peak = Kb("VmHWM") / 1e3;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"round {r}: peak RSS {peak:F1} MB = {peak / (4.0 * d / 1e6):F2}x the update, allocated {allocated / 1e6:F1} MB, {clock.Elapsed.TotalSeconds:F2} s, upload {upload.Chunks.Sum(c => (long)c.Length) / 1e6:F1} MB"));
+            File.Delete(file);
+        }
+
+        return 0;
+    }
+
+    private static void Save(EncryptedUpload upload, string path)
+    {
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write);
+        upload.WriteTo(stream);
+    }
+
+    private static long Kb(string field)
+    {
+        string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+    }
+}
