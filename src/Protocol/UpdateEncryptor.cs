@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using SecAgg.Crypto.Multiparty;
+using SecAgg.Crypto.Ring;
 using SecAgg.Crypto.Ring.Sampling;
 using SecAgg.Protocol.Statements;
 using SecAgg.Quantize.Ddg;
@@ -101,6 +102,10 @@ public sealed class UpdateEncryptor
             Quantize(update, weight, workspace);
             int perChunk = _round.Aggregation.ValuesPerChunk;
             int padded = ddg.PaddedDimension;
+            // Chunks run side by side on the cores; each chunk's ring operations get the cores left over (all of them
+            // for a single chunk, d = 10^6 at n = 32768; one each once there are as many chunks as cores).
+            int cores = MaxDegreeOfParallelism > 0 ? MaxDegreeOfParallelism : Environment.ProcessorCount;
+            using RingParallelism.LimitScope ringLimit = RingParallelism.Limit(Math.Max(1, cores / Math.Max(1, Math.Min(ChunkCount, cores))));
             Parallel.For(
                 0,
                 ChunkCount,
