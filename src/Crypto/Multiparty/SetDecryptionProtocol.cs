@@ -145,6 +145,42 @@ public sealed class SetDecryptionProtocol
         result.ContributorIds = contributors;
     }
 
+    /// <summary>
+    /// aggregate += the serialized share <paramref name="share"/>, decoded straight into the aggregate's value (no share
+    /// is materialised), with the checks of <see cref="AggregateShares"/> (same session and chunk, disjoint
+    /// contributors) and of <see cref="SetDecryptionShare.Deserialize"/>. When it fails the aggregate is unchanged.
+    /// Returns the added share's header.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The share is malformed.</exception>
+    /// <exception cref="ArgumentException">Another session or chunk, or a member counted twice.</exception>
+    public SetDecryptionShareHeader AggregateShare(SetDecryptionShare aggregate, ReadOnlySpan<byte> share)
+    {
+        ArgumentNullException.ThrowIfNull(aggregate);
+        _p.CheckSame(aggregate.Parameters, nameof(aggregate));
+        SetDecryptionShareHeader header = SetDecryptionShare.ReadHeader(_p, share);
+        if (aggregate.ContributorIds.Length > 0)
+        {
+            if (!aggregate.SessionDigestBytes.AsSpan().SequenceEqual(header.SessionDigest.Span))
+            {
+                throw new ArgumentException("The shares were made for different decryption sessions.", nameof(share));
+            }
+
+            if (aggregate.Chunk != header.Chunk)
+            {
+                throw new ArgumentException($"The shares are for chunks {aggregate.Chunk} and {header.Chunk}.", nameof(share));
+            }
+
+            int[] overlap = [.. aggregate.ContributorIds.Intersect(header.Contributors)];
+            if (overlap.Length > 0)
+            {
+                throw new ArgumentException($"Member {overlap[0]}'s decryption share would be counted twice.", nameof(share));
+            }
+        }
+
+        aggregate.AddValue(share, header);
+        return header;
+    }
+
     /// <summary>Decrypts Σ_{i∈U} c0_i with the aggregated shares of D: the sums of the uploads' values mod 2^b.</summary>
     /// <exception cref="InvalidOperationException">A member of D is missing, the sum's summand count is not |U|, or
     /// (CKKS) the tracked error bound reaches 1/2; the message names what is wrong.</exception>
