@@ -101,8 +101,8 @@ public sealed class CiphertextScheme
 
         try
         {
-            MaskedUpload upload = MaskedUpload.Deserialize(Parameters, chunk);
-            problem = upload.SummandCount == 1 ? null : $"The chunk claims {upload.SummandCount} summands; an upload is exactly one.";
+            int summands = MaskedUpload.Validate(Parameters, chunk); // checked in one pass, nothing allocated
+            problem = summands == 1 ? null : $"The chunk claims {summands} summands; an upload is exactly one.";
         }
         catch (InvalidDataException e)
         {
@@ -115,7 +115,14 @@ public sealed class CiphertextScheme
     /// <summary>An empty sum (no summands) to fold a chunk index's uploads into.</summary>
     public MaskedUpload CreateEmptySum() => MaskedUpload.CreateEmptySum(Parameters);
 
-    /// <summary>sum += the serialized upload (or sum) <paramref name="upload"/>, parsed and checked as it is added, in place.</summary>
+    /// <summary>A running sum started from the serialized upload or sum <paramref name="first"/> (parsed and checked);
+    /// fold further uploads into it with <see cref="Fold(MaskedUpload, ReadOnlySpan{byte})"/>, write it with
+    /// <see cref="MaskedUpload.Serialize(Span{byte})"/>.</summary>
+    /// <exception cref="InvalidDataException">The bytes are malformed.</exception>
+    public MaskedUpload StartSum(ReadOnlySpan<byte> first) => MaskedUpload.Deserialize(Parameters, first);
+
+    /// <summary>sum += the serialized upload (or sum) <paramref name="upload"/>, checked as it is decoded straight into the
+    /// sum (no polynomial allocated; the sum is unchanged when the bytes are malformed).</summary>
     /// <exception cref="InvalidDataException">The bytes are malformed.</exception>
     /// <exception cref="InvalidOperationException">The sum would exceed N summands.</exception>
     public void Fold(MaskedUpload sum, ReadOnlySpan<byte> upload)
@@ -143,7 +150,7 @@ public sealed class CiphertextScheme
         ArgumentNullException.ThrowIfNull(session);
         try
         {
-            problem = Problem(SetDecryptionShare.Deserialize(Parameters, share), session, chunk, party);
+            problem = Problem(SetDecryptionShare.Validate(Parameters, share), session, chunk, party); // one pass, nothing allocated
         }
         catch (InvalidDataException e)
         {
@@ -171,7 +178,7 @@ public sealed class CiphertextScheme
         var seen = new HashSet<int>();
         foreach (ReadOnlyMemory<byte> bytes in shares)
         {
-            SetDecryptionShare share = SetDecryptionShare.Deserialize(Parameters, bytes.Span);
+            SetDecryptionShareHeader share = SetDecryptionShare.ReadHeader(Parameters, bytes.Span);
             if (share.Contributors.Count != 1)
             {
                 throw new InvalidDataException($"A share for chunk {chunk} names contributors {string.Join(", ", share.Contributors)}; each member's share is its own alone.");
@@ -188,13 +195,13 @@ public sealed class CiphertextScheme
                 throw new InvalidOperationException($"Member {party}'s share for chunk {chunk} is given twice.");
             }
 
-            protocol.AggregateShares(aggregate, share, aggregate);
+            protocol.AggregateShare(aggregate, bytes.Span); // residues checked as they are added: no share is materialised
         }
 
         return protocol.Finalize(session, total, aggregate);
     }
 
-    private static string? Problem(SetDecryptionShare share, SetDecryptionSession session, int chunk, int party)
+    private static string? Problem(SetDecryptionShareHeader share, SetDecryptionSession session, int chunk, int party)
     {
         if (!session.Decryptors.Contains(party))
         {
