@@ -170,38 +170,28 @@ public sealed class CiphertextScheme
     /// or (CKKS) the error bound does not allow exact rounding; the message says which.</exception>
     public uint[] Combine(SetDecryptionSession session, int chunk, ReadOnlySpan<byte> sum, IEnumerable<ReadOnlyMemory<byte>> shares)
     {
-        ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(shares);
-        MaskedUpload total = MaskedUpload.Deserialize(Parameters, sum);
-        var protocol = new SetDecryptionProtocol(Parameters);
-        SetDecryptionShare aggregate = protocol.AllocateShare();
-        var seen = new HashSet<int>();
-        foreach (ReadOnlyMemory<byte> bytes in shares)
+        MaskedUpload.Validate(Parameters, sum); // a malformed sum is named before any share
+        ShareCombiner combiner = StartCombine(session, chunk);
+        foreach (ReadOnlyMemory<byte> share in shares)
         {
-            SetDecryptionShareHeader share = SetDecryptionShare.ReadHeader(Parameters, bytes.Span);
-            if (share.Contributors.Count != 1)
-            {
-                throw new InvalidDataException($"A share for chunk {chunk} names contributors {string.Join(", ", share.Contributors)}; each member's share is its own alone.");
-            }
-
-            int party = share.Contributors[0];
-            if (Problem(share, session, chunk, party) is { } problem)
-            {
-                throw new InvalidDataException(problem);
-            }
-
-            if (!seen.Add(party))
-            {
-                throw new InvalidOperationException($"Member {party}'s share for chunk {chunk} is given twice.");
-            }
-
-            protocol.AggregateShare(aggregate, bytes.Span); // residues checked as they are added: no share is materialised
+            combiner.Add(share.Span);
         }
 
-        return protocol.Finalize(session, total, aggregate);
+        return combiner.Finish(sum);
     }
 
-    private static string? Problem(SetDecryptionShareHeader share, SetDecryptionSession session, int chunk, int party)
+    /// <summary>
+    /// <see cref="Combine"/> one share at a time: add each member's share as it is read (<see cref="ShareCombiner.Add"/>),
+    /// then decrypt the sum (<see cref="ShareCombiner.Finish"/>). Memory: one aggregate share, whatever |D|.
+    /// </summary>
+    public ShareCombiner StartCombine(SetDecryptionSession session, int chunk)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return new ShareCombiner(Parameters, session, chunk);
+    }
+
+    internal static string? Problem(SetDecryptionShareHeader share, SetDecryptionSession session, int chunk, int party)
     {
         if (!session.Decryptors.Contains(party))
         {
