@@ -171,14 +171,14 @@ public sealed class CiphertextScheme
     public uint[] Combine(SetDecryptionSession session, int chunk, ReadOnlySpan<byte> sum, IEnumerable<ReadOnlyMemory<byte>> shares)
     {
         ArgumentNullException.ThrowIfNull(shares);
-        MaskedUpload.Validate(Parameters, sum); // a malformed sum is named before any share
+        MaskedUpload total = MaskedUpload.Deserialize(Parameters, sum); // a malformed sum is named before any share
         ShareCombiner combiner = StartCombine(session, chunk);
         foreach (ReadOnlyMemory<byte> share in shares)
         {
             combiner.Add(share.Span);
         }
 
-        return combiner.Finish(sum);
+        return combiner.Finish(total);
     }
 
     /// <summary>

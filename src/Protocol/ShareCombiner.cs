@@ -56,5 +56,13 @@ public sealed class ShareCombiner
     /// <exception cref="InvalidDataException">The sum is malformed.</exception>
     /// <exception cref="InvalidOperationException">A member of D is missing, the sum's summand count is not |U|, or (CKKS)
     /// the error bound does not allow exact rounding; the message says which.</exception>
-    public uint[] Finish(ReadOnlySpan<byte> sum) => _protocol.Finalize(_session, MaskedUpload.Deserialize(_parameters, sum), _aggregate);
+    public uint[] Finish(ReadOnlySpan<byte> sum) => Finish(MaskedUpload.Deserialize(_parameters, sum));
+
+    /// <summary>As <see cref="Finish(ReadOnlySpan{byte})"/>, with the sum already parsed.</summary>
+    /// <exception cref="InvalidOperationException">As <see cref="Finish(ReadOnlySpan{byte})"/>.</exception>
+    public uint[] Finish(MaskedUpload sum)
+    {
+        ArgumentNullException.ThrowIfNull(sum);
+        return _protocol.Finalize(_session, sum, _aggregate);
+    }
 }
