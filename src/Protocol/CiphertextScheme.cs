@@ -101,8 +101,8 @@ public sealed class CiphertextScheme
 
         try
         {
-            MaskedUpload upload = MaskedUpload.Deserialize(Parameters, chunk);
-            problem = upload.SummandCount == 1 ? null : $"The chunk claims {upload.SummandCount} summands; an upload is exactly one.";
+            int summands = MaskedUpload.Validate(Parameters, chunk); // checked in one pass, nothing allocated
+            problem = summands == 1 ? null : $"The chunk claims {summands} summands; an upload is exactly one.";
         }
         catch (InvalidDataException e)
         {
@@ -115,7 +115,14 @@ public sealed class CiphertextScheme
     /// <summary>An empty sum (no summands) to fold a chunk index's uploads into.</summary>
     public MaskedUpload CreateEmptySum() => MaskedUpload.CreateEmptySum(Parameters);
 
-    /// <summary>sum += the serialized upload (or sum) <paramref name="upload"/>, parsed and checked as it is added, in place.</summary>
+    /// <summary>A running sum started from the serialized upload or sum <paramref name="first"/> (parsed and checked);
+    /// fold further uploads into it with <see cref="Fold(MaskedUpload, ReadOnlySpan{byte})"/>, write it with
+    /// <see cref="MaskedUpload.Serialize(Span{byte})"/>.</summary>
+    /// <exception cref="InvalidDataException">The bytes are malformed.</exception>
+    public MaskedUpload StartSum(ReadOnlySpan<byte> first) => MaskedUpload.Deserialize(Parameters, first);
+
+    /// <summary>sum += the serialized upload (or sum) <paramref name="upload"/>, checked as it is decoded straight into the
+    /// sum (no polynomial allocated; the sum is unchanged when the bytes are malformed).</summary>
     /// <exception cref="InvalidDataException">The bytes are malformed.</exception>
     /// <exception cref="InvalidOperationException">The sum would exceed N summands.</exception>
     public void Fold(MaskedUpload sum, ReadOnlySpan<byte> upload)
@@ -143,7 +150,7 @@ public sealed class CiphertextScheme
         ArgumentNullException.ThrowIfNull(session);
         try
         {
-            problem = Problem(SetDecryptionShare.Deserialize(Parameters, share), session, chunk, party);
+            problem = Problem(SetDecryptionShare.Validate(Parameters, share), session, chunk, party); // one pass, nothing allocated
         }
         catch (InvalidDataException e)
         {
@@ -163,38 +170,28 @@ public sealed class CiphertextScheme
     /// or (CKKS) the error bound does not allow exact rounding; the message says which.</exception>
     public uint[] Combine(SetDecryptionSession session, int chunk, ReadOnlySpan<byte> sum, IEnumerable<ReadOnlyMemory<byte>> shares)
     {
-        ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(shares);
-        MaskedUpload total = MaskedUpload.Deserialize(Parameters, sum);
-        var protocol = new SetDecryptionProtocol(Parameters);
-        SetDecryptionShare aggregate = protocol.AllocateShare();
-        var seen = new HashSet<int>();
-        foreach (ReadOnlyMemory<byte> bytes in shares)
+        MaskedUpload total = MaskedUpload.Deserialize(Parameters, sum); // a malformed sum is named before any share
+        ShareCombiner combiner = StartCombine(session, chunk);
+        foreach (ReadOnlyMemory<byte> share in shares)
         {
-            SetDecryptionShare share = SetDecryptionShare.Deserialize(Parameters, bytes.Span);
-            if (share.Contributors.Count != 1)
-            {
-                throw new InvalidDataException($"A share for chunk {chunk} names contributors {string.Join(", ", share.Contributors)}; each member's share is its own alone.");
-            }
-
-            int party = share.Contributors[0];
-            if (Problem(share, session, chunk, party) is { } problem)
-            {
-                throw new InvalidDataException(problem);
-            }
-
-            if (!seen.Add(party))
-            {
-                throw new InvalidOperationException($"Member {party}'s share for chunk {chunk} is given twice.");
-            }
-
-            protocol.AggregateShares(aggregate, share, aggregate);
+            combiner.Add(share.Span);
         }
 
-        return protocol.Finalize(session, total, aggregate);
+        return combiner.Finish(total);
     }
 
-    private static string? Problem(SetDecryptionShare share, SetDecryptionSession session, int chunk, int party)
+    /// <summary>
+    /// <see cref="Combine"/> one share at a time: add each member's share as it is read (<see cref="ShareCombiner.Add"/>),
+    /// then decrypt the sum (<see cref="ShareCombiner.Finish"/>). Memory: one aggregate share, whatever |D|.
+    /// </summary>
+    public ShareCombiner StartCombine(SetDecryptionSession session, int chunk)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return new ShareCombiner(Parameters, session, chunk);
+    }
+
+    internal static string? Problem(SetDecryptionShareHeader share, SetDecryptionSession session, int chunk, int party)
     {
         if (!session.Decryptors.Contains(party))
         {

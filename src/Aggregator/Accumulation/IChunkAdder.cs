@@ -1,10 +1,10 @@
 namespace SecAgg.Aggregator.Accumulation;
 
 /// <summary>
-/// Adds one ciphertext chunk into the running sum of that chunk index. The crypto layer implements it as
-/// limb-wise modular addition of RNS polynomials (c0 += c0', c1 += c1'); the aggregator only moves bytes
-/// and never interprets them, so it cannot decrypt anything.
-/// Implementations must be deterministic and pure (no state between calls): a fold that crashes half-way is
+/// The crypto layer's operations on ciphertext chunks, for the aggregator that only moves bytes and never interprets
+/// them (so it cannot decrypt anything): check one uploaded chunk, and start a chunk index's running sum
+/// (<see cref="IChunkSum"/>) that further chunks are added into (limb-wise modular addition of RNS polynomials,
+/// c0 += c0'). Implementations must be deterministic and pure (no state between calls): a fold that crashes half-way is
 /// rolled back and replayed from the stored bytes.
 /// </summary>
 public interface IChunkAdder
@@ -17,8 +17,9 @@ public interface IChunkAdder
     bool TryValidate(int chunkIndex, ReadOnlySpan<byte> payload, out string? problem);
 
     /// <summary>
-    /// <c>sum += addend</c> in place. Both are validated chunks of the same index and length; the first summand of an
-    /// index is stored as is (the sum of one ciphertext is itself).
+    /// A running sum of chunk index <paramref name="chunkIndex"/> holding <paramref name="first"/> (a validated chunk, or a
+    /// durable sum's bytes): the sum of one ciphertext is itself.
     /// </summary>
-    void Add(int chunkIndex, Span<byte> sum, ReadOnlySpan<byte> addend);
+    /// <exception cref="InvalidDataException">The bytes are malformed.</exception>
+    IChunkSum StartSum(int chunkIndex, ReadOnlySpan<byte> first);
 }

@@ -4,13 +4,13 @@ namespace SecAgg.Aggregator.Accumulation;
 
 /// <summary>
 /// One round's ciphertext sum in memory: the round's durable sum as it was read (<see cref="SealedSummands"/> uploads)
-/// plus the counted uploads folded since (<see cref="Members"/>), chunk index by chunk index, each added in place with
-/// <see cref="IChunkAdder.Add"/> (the first summand of an index is copied). Memory: one sum, whatever the number of
-/// uploads. Not thread-safe.
+/// plus the counted uploads folded since (<see cref="Members"/>), chunk index by chunk index, each index an
+/// <see cref="IChunkSum"/> that addends are added into (the first summand of an index starts it). Memory: one sum,
+/// whatever the number of uploads; it is serialized only when it is written (<see cref="Chunks"/>). Not thread-safe.
 /// </summary>
 internal sealed class RunningSum
 {
-    private readonly byte[]?[] _chunks;
+    private readonly IChunkSum?[] _chunks;
     private readonly HashSet<string> _members = new(StringComparer.Ordinal);
 
     public RunningSum(long round, int chunkCount, int sealedSummands)
@@ -18,7 +18,7 @@ internal sealed class RunningSum
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkCount, 1);
         Round = round;
         SealedSummands = sealedSummands;
-        _chunks = new byte[chunkCount][];
+        _chunks = new IChunkSum?[chunkCount];
     }
 
     public long Round { get; }
@@ -38,40 +38,51 @@ internal sealed class RunningSum
         contents.SealedSummands == SealedSummands && contents.ChunkCount == ChunkCount && _members.IsSubsetOf(contents.Pending);
 
     /// <summary>Starts chunk <paramref name="index"/> from the durable sum's bytes.</summary>
-    public void Start(int index, ReadOnlySpan<byte> sealedSum)
+    public void Start(IChunkAdder adder, int index, ReadOnlySpan<byte> sealedSum)
     {
         if (_chunks[index] is not null)
         {
             throw new InvalidOperationException($"chunk {index} of round {Round}'s running sum already holds uploads");
         }
 
-        _chunks[index] = sealedSum.ToArray();
+        _chunks[index] = adder.StartSum(index, sealedSum);
     }
 
     /// <summary><c>sum[index] += addend</c> (a copy when it is the index's first summand).</summary>
     /// <exception cref="InvalidOperationException">The addend's length differs from the sum's.</exception>
     public void Add(IChunkAdder adder, int index, ReadOnlySpan<byte> addend)
     {
-        byte[]? sum = _chunks[index];
+        IChunkSum? sum = _chunks[index];
         if (sum is null)
         {
-            _chunks[index] = addend.ToArray();
+            _chunks[index] = adder.StartSum(index, addend);
         }
-        else if (sum.Length != addend.Length)
+        else if (sum.Bytes != addend.Length)
         {
-            throw new InvalidOperationException($"a chunk {index} of round {Round} has {addend.Length} bytes but the round's sum has {sum.Length}");
+            throw new InvalidOperationException($"a chunk {index} of round {Round} has {addend.Length} bytes but the round's sum has {sum.Bytes}");
         }
         else
         {
-            adder.Add(index, sum, addend);
+            sum.Add(addend);
         }
     }
 
     /// <summary>Records that every chunk of <paramref name="participant"/>'s upload was added.</summary>
     public void Commit(string participant) => _members.Add(participant);
 
-    /// <summary>The sum's chunks, in index order.</summary>
+    /// <summary>The sum's chunks serialized, in index order (one buffer each, written now).</summary>
     /// <exception cref="InvalidOperationException">The sum holds no upload.</exception>
-    public IReadOnlyList<ReadOnlyMemory<byte>> Chunks =>
-        [.. _chunks.Select((c, i) => c is null ? throw new InvalidOperationException($"round {Round}'s running sum has nothing at chunk {i}") : (ReadOnlyMemory<byte>)c)];
+    public IReadOnlyList<ReadOnlyMemory<byte>> Chunks => [.. _chunks.Select((c, i) => Serialize(c, i))];
+
+    private ReadOnlyMemory<byte> Serialize(IChunkSum? sum, int index)
+    {
+        if (sum is null)
+        {
+            throw new InvalidOperationException($"round {Round}'s running sum has nothing at chunk {index}");
+        }
+
+        var bytes = new byte[sum.Bytes];
+        sum.WriteTo(bytes);
+        return bytes;
+    }
 }

@@ -108,7 +108,7 @@ internal sealed class SumFolder(IAggregatorStore store, IChunkAdder adder)
                 throw new StoreConflictException($"round {contents.Round}'s durable sum changed while it was read");
             }
 
-            sum.Start(i, s.Sum);
+            sum.Start(adder, i, s.Sum);
         }
 
         _sums[contents.Round] = sum;
@@ -117,10 +117,18 @@ internal sealed class SumFolder(IAggregatorStore store, IChunkAdder adder)
 
     private async Task FoldAsync(RunningSum sum, string participant, CancellationToken ct)
     {
-        for (int i = 0; i < sum.ChunkCount; i++)
+        try
         {
-            int index = i;
-            await store.ReadStagedChunkAsync(sum.Round, participant, index, addend => sum.Add(adder, index, addend), ct).ConfigureAwait(false);
+            for (int i = 0; i < sum.ChunkCount; i++)
+            {
+                int index = i;
+                await store.ReadStagedChunkAsync(sum.Round, participant, index, addend => sum.Add(adder, index, addend), ct).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            _sums.Remove(sum.Round); // part of this upload is in it: the next catch-up rebuilds it from the stored bytes
+            throw;
         }
 
         sum.Commit(participant);

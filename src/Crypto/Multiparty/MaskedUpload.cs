@@ -17,7 +17,6 @@ public sealed class MaskedUpload
     public const int HeaderBytes = MpWire.PrefixBytes + 4;
 
     private const string What = "masked upload";
-    private Poly? _scratch;
 
     internal MaskedUpload(AggregationParameters parameters, Poly c0, int summands)
     {
@@ -69,17 +68,27 @@ public sealed class MaskedUpload
     }
 
     /// <summary>this += the serialized upload (or sum) <paramref name="data"/>, validated exactly as
-    /// <see cref="Deserialize"/> does, without allocating per call (one scratch polynomial per sum).</summary>
+    /// <see cref="Deserialize"/> does, decoded straight into c0 (<see cref="Serialization.PolyCodec.ReadAdd"/>: no
+    /// polynomial is allocated). When the bytes are malformed this is left unchanged.</summary>
     /// <exception cref="InvalidDataException">The bytes are malformed.</exception>
     /// <exception cref="InvalidOperationException">The sum would exceed MaxSummands.</exception>
     public void AddInplace(ReadOnlySpan<byte> data)
     {
         int count = ReadHeader(Parameters, data);
         int total = CheckedTotal(count);
-        _scratch ??= Parameters.Ring.NewPoly();
-        MpWire.ReadPoly(data[HeaderBytes..], Parameters.Ring, _scratch, isNtt: true, What);
-        Parameters.Ring.Add(C0, _scratch, C0);
+        MpWire.AddPoly(data[HeaderBytes..], Parameters.Ring, C0, What);
         SummandCount = total;
+    }
+
+    /// <summary>Checks a serialized upload or sum exactly as <see cref="Deserialize"/> does, without materialising it;
+    /// returns its summand count.</summary>
+    /// <exception cref="InvalidDataException">Any check fails; the message names it.</exception>
+    public static int Validate(AggregationParameters parameters, ReadOnlySpan<byte> data)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        int count = ReadHeader(parameters, data);
+        MpWire.ValidatePoly(data[HeaderBytes..], parameters.Ring, parameters.Ring.MaxLimbCount, What);
+        return count;
     }
 
     /// <summary>Marks this as one fresh upload (after the encryptor overwrote c0).</summary>

@@ -119,21 +119,7 @@ public sealed class SetDecryptionProtocol
         SetDecryptionShare other = ReferenceEquals(reference, a) ? b : a;
         if (other.ContributorIds.Length > 0)
         {
-            if (!reference.SessionDigestBytes.AsSpan().SequenceEqual(other.SessionDigestBytes))
-            {
-                throw new ArgumentException("The shares were made for different decryption sessions.", nameof(b));
-            }
-
-            if (reference.Chunk != other.Chunk)
-            {
-                throw new ArgumentException($"The shares are for chunks {reference.Chunk} and {other.Chunk}.", nameof(b));
-            }
-
-            int[] overlap = [.. reference.ContributorIds.Intersect(other.ContributorIds)];
-            if (overlap.Length > 0)
-            {
-                throw new ArgumentException($"Member {overlap[0]}'s decryption share would be counted twice.", nameof(b));
-            }
+            CheckJoinable(reference, other.SessionDigestBytes, other.Chunk, other.ContributorIds, nameof(b));
         }
 
         byte[] digest = reference.SessionDigestBytes;
@@ -143,6 +129,48 @@ public sealed class SetDecryptionProtocol
         result.SessionDigestBytes = digest;
         result.Chunk = chunk;
         result.ContributorIds = contributors;
+    }
+
+    /// <summary>
+    /// aggregate += the serialized share <paramref name="share"/>, decoded straight into the aggregate's value (no share
+    /// is materialised), with the checks of <see cref="AggregateShares"/> (same session and chunk, disjoint
+    /// contributors) and of <see cref="SetDecryptionShare.Deserialize"/>. When it fails the aggregate is unchanged.
+    /// Returns the added share's header.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The share is malformed.</exception>
+    /// <exception cref="ArgumentException">Another session or chunk, or a member counted twice.</exception>
+    public SetDecryptionShareHeader AggregateShare(SetDecryptionShare aggregate, ReadOnlySpan<byte> share)
+    {
+        ArgumentNullException.ThrowIfNull(aggregate);
+        _p.CheckSame(aggregate.Parameters, nameof(aggregate));
+        SetDecryptionShareHeader header = SetDecryptionShare.ReadHeader(_p, share);
+        if (aggregate.ContributorIds.Length > 0)
+        {
+            CheckJoinable(aggregate, header.SessionDigest.Span, header.Chunk, header.Contributors, nameof(share));
+        }
+
+        aggregate.AddValue(share, header);
+        return header;
+    }
+
+    /// <summary>A share (session digest, chunk, contributors) may join <paramref name="reference"/>: same session, same chunk, no member twice.</summary>
+    private static void CheckJoinable(SetDecryptionShare reference, ReadOnlySpan<byte> digest, int chunk, IEnumerable<int> contributors, string parameter)
+    {
+        if (!reference.SessionDigestBytes.AsSpan().SequenceEqual(digest))
+        {
+            throw new ArgumentException("The shares were made for different decryption sessions.", parameter);
+        }
+
+        if (reference.Chunk != chunk)
+        {
+            throw new ArgumentException($"The shares are for chunks {reference.Chunk} and {chunk}.", parameter);
+        }
+
+        int[] overlap = [.. reference.ContributorIds.Intersect(contributors)];
+        if (overlap.Length > 0)
+        {
+            throw new ArgumentException($"Member {overlap[0]}'s decryption share would be counted twice.", parameter);
+        }
     }
 
     /// <summary>Decrypts Σ_{i∈U} c0_i with the aggregated shares of D: the sums of the uploads' values mod 2^b.</summary>

@@ -84,6 +84,26 @@ public sealed class SetDecryptionShare
     /// <exception cref="InvalidDataException">Any check fails; the message names it.</exception>
     public static SetDecryptionShare Deserialize(AggregationParameters parameters, ReadOnlySpan<byte> data)
     {
+        SetDecryptionShareHeader header = ReadHeader(parameters, data);
+        Poly value = parameters.Ring.NewPoly();
+        MpWire.ReadPoly(data[HeaderSize(parameters)..], parameters.Ring, value, isNtt: true, What);
+        return new SetDecryptionShare(parameters, value, header.SessionDigest.ToArray(), header.Chunk, [.. header.Contributors]);
+    }
+
+    /// <summary>Checks a share exactly as <see cref="Deserialize"/> does without materialising its value; returns its header.</summary>
+    /// <exception cref="InvalidDataException">Any check fails; the message names it.</exception>
+    public static SetDecryptionShareHeader Validate(AggregationParameters parameters, ReadOnlySpan<byte> data)
+    {
+        SetDecryptionShareHeader header = ReadHeader(parameters, data);
+        MpWire.ValidatePoly(data[HeaderSize(parameters)..], parameters.Ring, parameters.Ring.MaxLimbCount, What);
+        return header;
+    }
+
+    /// <summary>Reads and checks a share's framing only (length, prefix, chunk ≥ 0, a non-empty contributor set within
+    /// 1..N); its residues are checked by <see cref="Validate"/>, <see cref="Deserialize"/> or when it is aggregated.</summary>
+    /// <exception cref="InvalidDataException">A check fails; the message names it.</exception>
+    public static SetDecryptionShareHeader ReadHeader(AggregationParameters parameters, ReadOnlySpan<byte> data)
+    {
         ArgumentNullException.ThrowIfNull(parameters);
         MpWire.ReadPrefix(data, MpKind.SetDecryptionShare, parameters.Digest.Span, "aggregation parameters", What);
         if (data.Length != parameters.ShareBytes)
@@ -107,9 +127,16 @@ public sealed class SetDecryptionShare
             throw new InvalidDataException($"The {What} names no contributor.");
         }
 
-        pos += MpWire.SetBytes(parameters.Parties);
-        Poly value = parameters.Ring.NewPoly();
-        MpWire.ReadPoly(data[pos..], parameters.Ring, value, isNtt: true, What);
-        return new SetDecryptionShare(parameters, value, digest, chunk, contributors);
+        return new SetDecryptionShareHeader(digest, chunk, contributors);
+    }
+
+    /// <summary>this += the serialized share <paramref name="data"/> (residues checked while they are added; unchanged
+    /// when malformed). The caller has checked <paramref name="header"/> against this share.</summary>
+    internal void AddValue(ReadOnlySpan<byte> data, SetDecryptionShareHeader header)
+    {
+        MpWire.AddPoly(data[HeaderSize(Parameters)..], Parameters.Ring, Value, What);
+        SessionDigestBytes = header.SessionDigest.ToArray();
+        Chunk = header.Chunk;
+        ContributorIds = [.. ContributorIds.Concat(header.Contributors).Order()];
     }
 }

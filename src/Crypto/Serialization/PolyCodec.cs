@@ -87,34 +87,95 @@ public static class PolyCodec
     /// <summary>Reads <paramref name="destinations"/>.Length polynomials of <paramref name="limbCount"/> limbs from
     /// exactly <see cref="GetSize"/> bytes, validating every residue; marks them with <paramref name="isNtt"/>.</summary>
     /// <exception cref="InvalidEncodingException">Wrong length, a residue ≥ its prime, or non-zero padding.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Read(RingQ ring, ReadOnlySpan<byte> source, int limbCount, bool isNtt, Span<Poly> destinations)
     {
         ArgumentNullException.ThrowIfNull(ring);
-        int size = GetSize(ring, limbCount, destinations.Length);
+        CheckShape(ring, limbCount, destinations);
+        if (Decode<Store>(ring, source, limbCount, destinations.Length, destinations, long.MaxValue, out _) is { } problem)
+        {
+            throw new InvalidEncodingException(problem);
+        }
+
+        foreach (Poly poly in destinations)
+        {
+            poly.IsNtt = isNtt;
+        }
+    }
+
+    /// <summary>Checks <paramref name="polyCount"/> encoded polynomials of <paramref name="limbCount"/> limbs exactly as
+    /// <see cref="Read"/> does (length, every residue below its prime, zero padding) without storing them.</summary>
+    /// <exception cref="InvalidEncodingException">Wrong length, a residue ≥ its prime, or non-zero padding.</exception>
+    public static void Validate(RingQ ring, ReadOnlySpan<byte> source, int limbCount, int polyCount = 1)
+    {
+        ArgumentNullException.ThrowIfNull(ring);
+        ArgumentOutOfRangeException.ThrowIfLessThan(polyCount, 1);
+        if (Decode<Discard>(ring, source, limbCount, polyCount, [], long.MaxValue, out _) is { } problem)
+        {
+            throw new InvalidEncodingException(problem);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="accumulator"/> += the one encoded polynomial in <paramref name="source"/> (of the accumulator's limb
+    /// count), limb-wise mod p_l, decoded straight into the sum: no polynomial is materialised. The encoding is validated
+    /// as <see cref="Read"/> does; when it is malformed the residues already added are subtracted again, so the
+    /// accumulator is unchanged. The domain flag is the caller's to match (both NTT or both coefficient form).
+    /// </summary>
+    /// <exception cref="InvalidEncodingException">Wrong length, a residue ≥ its prime, or non-zero padding.</exception>
+    public static void ReadAdd(RingQ ring, ReadOnlySpan<byte> source, Poly accumulator)
+    {
+        ArgumentNullException.ThrowIfNull(ring);
+        ArgumentNullException.ThrowIfNull(accumulator);
+        Span<Poly> target = [accumulator];
+        CheckShape(ring, accumulator.LimbCount, target);
+        if (Decode<AddMod>(ring, source, accumulator.LimbCount, 1, target, long.MaxValue, out long added) is { } problem)
+        {
+            Decode<SubMod>(ring, source, accumulator.LimbCount, 1, target, added, out _);
+            throw new InvalidEncodingException(problem);
+        }
+    }
+
+    private static void CheckShape(RingQ ring, int limbCount, ReadOnlySpan<Poly> polys)
+    {
+        foreach (Poly poly in polys)
+        {
+            if (poly.N != ring.N || poly.LimbCount != limbCount)
+            {
+                throw new ArgumentException("Destination polynomials must match the ring and limb count.", nameof(polys));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The one decoding loop: hands the first <paramref name="limit"/> residues (limb after limb, polynomial after
+    /// polynomial) to <typeparamref name="TSink"/> and stops at the first residue ≥ its prime. Returns the problem, or
+    /// null when every residue and the padding are valid; <paramref name="handed"/> counts the residues handed over.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static string? Decode<TSink>(
+        RingQ ring, ReadOnlySpan<byte> source, int limbCount, int polyCount, ReadOnlySpan<Poly> polys, long limit, out long handed)
+        where TSink : struct, IResidueSink
+    {
+        handed = 0;
+        int size = GetSize(ring, limbCount, polyCount);
         if (source.Length != size)
         {
-            throw new InvalidEncodingException($"Expected {size} bytes of packed coefficients, got {source.Length}.");
+            return $"Expected {size} bytes of packed coefficients, got {source.Length}.";
         }
 
         int pos = 0;
         ulong acc = 0;
         int avail = 0;
-        for (int k = 0; k < destinations.Length; k++)
+        for (int k = 0; k < polyCount; k++)
         {
-            Poly poly = destinations[k];
-            if (poly.N != ring.N || poly.LimbCount != limbCount)
-            {
-                throw new ArgumentException("Destination polynomials must match the ring and limb count.", nameof(destinations));
-            }
-
             for (int l = 0; l < limbCount; l++)
             {
                 int b = ring.Moduli[l].BitLength;
                 ulong p = ring.Moduli[l].Value;
                 ulong mask = (1UL << b) - 1;
-                Span<ulong> row = poly.Limb(l);
-                for (int j = 0; j < row.Length; j++)
+                Span<ulong> row = polys.IsEmpty ? default : polys[k].Limb(l);
+                int n = (int)Math.Min(ring.N, limit - handed);
+                for (int j = 0; j < n; j++)
                 {
                     ulong v;
                     if (avail >= b)
@@ -134,22 +195,23 @@ public static class PolyCodec
 
                     if (v >= p)
                     {
-                        throw new InvalidEncodingException(
-                            $"Coefficient {j} of limb {l} of polynomial {k} is {v}, not below its prime {p}.");
+                        handed += j;
+                        return $"Coefficient {j} of limb {l} of polynomial {k} is {v}, not below its prime {p}.";
                     }
 
-                    row[j] = v;
+                    TSink.Put(row, j, v, p);
+                }
+
+                handed += n;
+                if (handed == limit)
+                {
+                    return null;
                 }
             }
-
-            poly.IsNtt = isNtt;
         }
 
         // The bits left in the last word read are the padding (or zero fill past the end): they must be zero.
-        if (acc != 0)
-        {
-            throw new InvalidEncodingException("The padding bits after the last coefficient are not zero.");
-        }
+        return acc != 0 ? "The padding bits after the last coefficient are not zero." : null;
     }
 
     private static ulong ReadWord(ReadOnlySpan<byte> source, ref int pos)
@@ -170,5 +232,41 @@ public static class PolyCodec
 
         pos += 8;
         return w;
+    }
+
+    /// <summary>What <see cref="Decode{TSink}"/> does with each valid residue v of row[j] (mod p).</summary>
+    private interface IResidueSink
+    {
+        static abstract void Put(Span<ulong> row, int j, ulong v, ulong p);
+    }
+
+    private readonly struct Store : IResidueSink
+    {
+        public static void Put(Span<ulong> row, int j, ulong v, ulong p) => row[j] = v;
+    }
+
+    private readonly struct Discard : IResidueSink
+    {
+        public static void Put(Span<ulong> row, int j, ulong v, ulong p)
+        {
+        }
+    }
+
+    private readonly struct AddMod : IResidueSink
+    {
+        public static void Put(Span<ulong> row, int j, ulong v, ulong p)
+        {
+            ulong s = row[j] + v; // both < p < 2^61: no overflow
+            row[j] = s >= p ? s - p : s;
+        }
+    }
+
+    private readonly struct SubMod : IResidueSink
+    {
+        public static void Put(Span<ulong> row, int j, ulong v, ulong p)
+        {
+            ulong r = row[j];
+            row[j] = r >= v ? r - v : r + p - v;
+        }
     }
 }

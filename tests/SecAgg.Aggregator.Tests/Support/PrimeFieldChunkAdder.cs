@@ -38,7 +38,10 @@ internal sealed class PrimeFieldChunkAdder(int elements, ulong prime = PrimeFiel
         return true;
     }
 
-    public void Add(int chunkIndex, Span<byte> sum, ReadOnlySpan<byte> addend)
+    public IChunkSum StartSum(int chunkIndex, ReadOnlySpan<byte> first) => new Sum(this, first.ToArray());
+
+    /// <summary>sum += addend element-wise mod the prime, in place.</summary>
+    public void Add(Span<byte> sum, ReadOnlySpan<byte> addend)
     {
         for (int i = 0; i < Elements; i++)
         {
@@ -87,5 +90,14 @@ internal sealed class PrimeFieldChunkAdder(int elements, ulong prime = PrimeFiel
         }
 
         return result;
+    }
+
+    private sealed class Sum(PrimeFieldChunkAdder adder, byte[] bytes) : IChunkSum
+    {
+        public int Bytes => bytes.Length;
+
+        public void Add(ReadOnlySpan<byte> addend) => adder.Add(bytes, addend);
+
+        public void WriteTo(Span<byte> destination) => bytes.CopyTo(destination);
     }
 }

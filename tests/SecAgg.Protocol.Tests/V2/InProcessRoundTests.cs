@@ -61,6 +61,39 @@ public sealed class InProcessRoundTests
     }
 
     [Fact]
+    public void CombiningSharesOneAtATimeEqualsCombiningThemTogetherAndRefusesRepeatsAndGaps()
+    {
+        using InProcessRound r = InProcessRound.Create(3, 2, 1, 2, HeScheme.Bfv);
+        RoundParameters round = r.Announce(Round);
+        float[][] updates = Updates(3, seed: 77);
+        (Site Site, EncryptedUpload Upload)[] uploads = InProcessRound.UploadAll(round, r.Sites, updates);
+        byte[][] sums = r.Fold(round, uploads.Select(u => u.Upload));
+        SignedStatement[] approvals = r.Approvals(Round, uploads);
+        SignedStatement[] commitments = [.. uploads.Select(u => u.Upload.SignedCommitment)];
+        string[] d = [.. r.Sites[^2..].Select(s => s.Id)];
+        Dictionary<string, byte[][]> shares = d.ToDictionary(id => id, id => InProcessRound.Answer(r[id], Round, commitments, approvals, d));
+        SetDecryptionSession session = round.CreateSession(r.Sites.Select(s => s.Id), d);
+        CiphertextScheme scheme = round.Scheme;
+
+        for (int k = 0; k < round.TotalChunks; k++)
+        {
+            ShareCombiner combiner = scheme.StartCombine(session, k);
+            foreach (byte[][] member in shares.Values)
+            {
+                combiner.Add(member[k]);
+            }
+
+            Assert.Equal(scheme.Combine(session, k, sums[k], shares.Values.Select(s => (ReadOnlyMemory<byte>)s[k])), combiner.Finish(sums[k]));
+        }
+
+        ShareCombiner twice = scheme.StartCombine(session, 0);
+        twice.Add(shares[d[0]][0]);
+        Assert.Contains("given twice", Assert.Throws<InvalidOperationException>(() => twice.Add(shares[d[0]][0])).Message);
+        Assert.Throws<InvalidOperationException>(() => twice.Finish(sums[0])); // a member of D is missing
+        Assert.Contains("chunk", Assert.Throws<InvalidDataException>(() => scheme.StartCombine(session, 1).Add(shares[d[0]][0])).Message);
+    }
+
+    [Fact]
     public void TheWeightedMeanDividesByTheTotalWeight()
     {
         using InProcessRound r = InProcessRound.Create(3, 2, 1, 2, HeScheme.Bfv, maxWeight: 4);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
@@ -98,7 +99,7 @@ internal sealed class DecryptionDesk(
                 throw RefusalException.Invalid($"the share for chunk {msg.ChunkIndex} is refused: {problem}", msg.Round, msg.ChunkIndex);
             }
 
-            byte[] bytes = msg.Share.ToByteArray();
+            byte[] bytes = WholeArray(msg.Share);
             byte[] kept = await uploads.Docs.InsertIfAbsentAsync(DocumentKeys.Share(r.Number, caller, (int)msg.ChunkIndex), bytes, ct).ConfigureAwait(false);
             if (!kept.AsSpan().SequenceEqual(bytes))
             {
@@ -111,6 +112,12 @@ internal sealed class DecryptionDesk(
 
         return r is null ? new UploadDecryptionSharesResponse() : await AnsweredAsync(r, caller, ct).ConfigureAwait(false);
     }
+
+    /// <summary>The share's bytes as an array: the message's own when it holds exactly them (as parsed off the wire), else a copy.</summary>
+    private static byte[] WholeArray(Google.Protobuf.ByteString share) =>
+        MemoryMarshal.TryGetArray(share.Memory, out ArraySegment<byte> segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : share.ToByteArray();
 
     private static void CheckAnswering(RoundState r, string caller, ulong wireRound)
     {

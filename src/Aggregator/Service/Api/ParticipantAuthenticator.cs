@@ -12,7 +12,8 @@ namespace SecAgg.Aggregator.Service.Api;
 /// Who is calling: the connection's client certificate (TLS requires one) must chain to the consortium CA (the only
 /// trust anchor, client-auth usage), and its SHA-256 must equal an enrolled participant's <c>certificate-sha256</c>
 /// pin; a subject or common name alone never authenticates. A certificate whose <c>urn:secagg:participant:</c> SAN
-/// names another participant is refused too. Each authenticated call counts as liveness.
+/// names another participant is refused too. Each authenticated call counts as liveness. The chain is built once per
+/// certificate (<see cref="VerifiedCertificates"/>); the pin, the claimed id and the admission are checked on every call.
 /// </summary>
 internal sealed class ParticipantAuthenticator
 {
@@ -21,10 +22,12 @@ internal sealed class ParticipantAuthenticator
     private readonly LivenessTracker _liveness;
     private readonly ConsortiumRoster _roster;
     private readonly Dictionary<string, ParticipantConfig> _byPin;
+    private readonly VerifiedCertificates _verified;
 
     public ParticipantAuthenticator(X509Certificate2 ca, ConsortiumRoster roster, LivenessTracker liveness)
     {
         _ca = ca;
+        _verified = new VerifiedCertificates(ca);
         _roster = roster;
         _config = roster.Config;
         _liveness = liveness;
@@ -41,19 +44,17 @@ internal sealed class ParticipantAuthenticator
             throw new RefusalException(StatusCode.Unauthenticated, ErrorReason.IdentityMismatch, "a client certificate issued by the consortium CA is required") { Participant = "(anonymous)" };
         }
 
-        PeerIdentity peer = PeerIdentity.FromCertificate(certificate);
-        string presented = peer.ParticipantId ?? peer.CommonName ?? peer.Subject;
-        if (!CertificateAuthority.ChainsTo(certificate, _ca, X509KeyUsageForPeer.ClientAuthentication))
+        if (!_verified.TryVerify(certificate, out PeerIdentity peer))
         {
             throw new RefusalException(StatusCode.Unauthenticated, ErrorReason.IdentityMismatch,
                 $"the client certificate (subject '{peer.Subject}', issuer '{certificate.Issuer}') is not a valid client certificate of consortium '{_config.Name}': "
                 + $"it must be issued by the consortium CA '{_ca.Subject}', be within its validity period and allow client authentication; use the certificate made for this consortium")
-            { Participant = presented };
+            { Participant = Presented(peer) };
         }
 
         if (!_byPin.TryGetValue(peer.Sha256Fingerprint, out ParticipantConfig? participant))
         {
-            throw new RefusalException(StatusCode.PermissionDenied, ErrorReason.IdentityMismatch, NotEnrolled(peer)) { Participant = presented };
+            throw new RefusalException(StatusCode.PermissionDenied, ErrorReason.IdentityMismatch, NotEnrolled(peer)) { Participant = Presented(peer) };
         }
 
         if (peer.ParticipantId is { } claimed && !string.Equals(claimed, participant.Id, StringComparison.Ordinal))
@@ -87,6 +88,8 @@ internal sealed class ParticipantAuthenticator
                 $"the request names participant '{claimedId}', but the client certificate belongs to '{caller}'");
         }
     }
+
+    private static string Presented(PeerIdentity peer) => peer.ParticipantId ?? peer.CommonName ?? peer.Subject;
 
     private string NotEnrolled(PeerIdentity peer)
     {

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -118,12 +117,11 @@ internal sealed class RoundsService(
     {
         CancellationToken ct = context.CallToken();
         long version = request.ModelVersion == 0 ? await models.LatestVersionAsync(ct).ConfigureAwait(false) : (long)request.ModelVersion;
-        PublishedModel model = await models.GetAsync(version, ct).ConfigureAwait(false)
+        ModelBytes model = await models.GetBytesAsync(version, ct).ConfigureAwait(false)
             ?? throw new RefusalException(StatusCode.NotFound, ErrorReason.NotFound, $"model version {request.ModelVersion} has not been published");
-        float[] values = model.Values;
-        if (request.FirstElement > (ulong)values.Length)
+        if (request.FirstElement > (ulong)model.Count)
         {
-            throw new RefusalException(StatusCode.OutOfRange, ErrorReason.ChunkOutOfRange, $"first_element {request.FirstElement} is beyond the model's {values.Length} values");
+            throw new RefusalException(StatusCode.OutOfRange, ErrorReason.ChunkOutOfRange, $"first_element {request.FirstElement} is beyond the model's {model.Count} values");
         }
 
         await responseStream.WriteAsync(new GlobalModelMessage
@@ -134,20 +132,14 @@ internal sealed class RoundsService(
                 Round = (ulong)model.Round,
                 Layout = ContractMapping.ToContract(layout),
                 ParticipantsCounted = (uint)model.Participants,
-                DataDigest = ByteString.CopyFrom(model.Digest),
+                DataDigest = UnsafeByteOperations.UnsafeWrap(model.Digest),
             },
         }, ct).ConfigureAwait(false);
-        for (int i = (int)request.FirstElement; i < values.Length; i += ModelRunLength)
+        for (int i = (int)request.FirstElement; i < model.Count; i += ModelRunLength)
         {
-            ReadOnlySpan<float> run = values.AsSpan(i, Math.Min(ModelRunLength, values.Length - i));
-
-            byte[] raw = new byte[run.Length * sizeof(float)];
-            for (int k = 0; k < run.Length; k++)
-            {
-                BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan(k * sizeof(float)), run[k]);
-            }
-
-            var data = new GlobalModelData { Offset = (ulong)i, Data = UnsafeByteOperations.UnsafeWrap(raw) };
+            // The held bytes are already float32 little-endian and never change: each message wraps a slice of them.
+            int run = Math.Min(ModelRunLength, model.Count - i);
+            var data = new GlobalModelData { Offset = (ulong)i, Data = UnsafeByteOperations.UnsafeWrap(model.Values.Slice(i * sizeof(float), run * sizeof(float))) };
             await responseStream.WriteAsync(new GlobalModelMessage { Data = data }, ct).ConfigureAwait(false);
         }
     }

@@ -205,15 +205,15 @@ internal sealed class RoundDriver(
             {
                 var sum = await rounds.Store.ReadSumChunkAsync(r.Number, i, ct).ConfigureAwait(false)
                     ?? throw new InvalidDataException($"round {r.Number} has no sum at chunk {i}");
-                var shares = new List<ReadOnlyMemory<byte>>();
+                ShareCombiner combiner = preset.Scheme.StartCombine(session, i); // one share in memory at a time, whatever |D|
                 foreach (string member in r.DecryptionSet)
                 {
                     byte[] share = await uploads.Docs.GetAsync(DocumentKeys.Share(r.Number, member, i), ct).ConfigureAwait(false)
                         ?? throw new InvalidDataException($"member '{member}' has no share for chunk {i}");
-                    shares.Add(share);
+                    combiner.Add(share);
                 }
 
-                decrypted.Add(preset.Scheme.Combine(session, i, sum.Sum, shares));
+                decrypted.Add(combiner.Finish(sum.Sum));
             }
 
             // Unweighted rounds: the mean over the actual count. Weighted: the sum divided by Σw/max_weight.

@@ -15,10 +15,15 @@ internal sealed record PublishedModel(long Version, long Round, int Participants
 /// <summary>
 /// The published models, one document each (<c>model/{version}</c>): round (8 bytes), participants (4), then the
 /// float32 values, little-endian. Version 0 is the initial model; round r publishes its base version + 1.
+/// A version, once published, never changes (a republish after a crash writes the same values), so the last version
+/// written or read is kept in memory (<see cref="ModelBytes"/>: the stored bytes and their digest) and every
+/// participant's download of it is served from there; the database stays the durable copy and a restart reads it again.
 /// </summary>
 internal sealed class ModelStore(ServiceStateStore docs)
 {
     private const int HeaderBytes = 12;
+
+    private volatile ModelBytes? _held;
 
     /// <summary>Stores model version 0 unless one is stored (a restart keeps the first).</summary>
     public Task StoreInitialAsync(ReadOnlySpan<float> values, CancellationToken ct) =>
@@ -32,16 +37,35 @@ internal sealed class ModelStore(ServiceStateStore docs)
         return long.Parse(key.AsSpan(DocumentKeys.ModelPrefix.Length), CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Model <paramref name="version"/> (0 is the initial model), or null when it has not been published.</summary>
+    /// <summary>Model <paramref name="version"/> (0 is the initial model) as new values the caller may change, or null when it has not been published.</summary>
     public async Task<PublishedModel?> GetAsync(long version, CancellationToken ct)
     {
+        ModelBytes? held = await GetBytesAsync(version, ct).ConfigureAwait(false);
+        return held is null ? null : Decode(held);
+    }
+
+    /// <summary>
+    /// Model <paramref name="version"/> as stored (shared, immutable: to serve), or null when it has not been published.
+    /// The last version asked for or published is answered from memory; another is read from the database once.
+    /// </summary>
+    public async Task<ModelBytes?> GetBytesAsync(long version, CancellationToken ct)
+    {
+        if (_held is { } held && held.Version == version)
+        {
+            return held;
+        }
+
         byte[]? doc = await docs.GetAsync(DocumentKeys.Model(version), ct).ConfigureAwait(false);
-        return doc is null ? null : Decode(version, doc);
+        return doc is null ? null : _held = Hold(version, doc);
     }
 
     /// <summary>Publishes <paramref name="values"/> as <paramref name="version"/>, produced by <paramref name="round"/> from <paramref name="participants"/> uploads.</summary>
-    public Task PutAsync(long version, long round, int participants, ReadOnlySpan<float> values, CancellationToken ct) =>
-        docs.PutAsync(DocumentKeys.Model(version), Encode(round, participants, values), ct);
+    public async Task PutAsync(long version, long round, int participants, ReadOnlyMemory<float> values, CancellationToken ct)
+    {
+        byte[] doc = Encode(round, participants, values.Span);
+        await docs.PutAsync(DocumentKeys.Model(version), doc, ct).ConfigureAwait(false);
+        _held = Hold(version, doc); // only once it is durable
+    }
 
     private static byte[] Encode(long round, int participants, ReadOnlySpan<float> values)
     {
@@ -56,15 +80,19 @@ internal sealed class ModelStore(ServiceStateStore docs)
         return bytes;
     }
 
-    private static PublishedModel Decode(long version, byte[] bytes)
+    private static ModelBytes Hold(long version, byte[] doc) => new(
+        version, BinaryPrimitives.ReadInt64LittleEndian(doc), BinaryPrimitives.ReadInt32LittleEndian(doc.AsSpan(8)),
+        doc.AsMemory(HeaderBytes), SHA256.HashData(doc.AsSpan(HeaderBytes)));
+
+    private static PublishedModel Decode(ModelBytes held)
     {
-        var values = new float[(bytes.Length - HeaderBytes) / 4];
+        ReadOnlySpan<byte> bytes = held.Values.Span;
+        var values = new float[held.Count];
         for (int i = 0; i < values.Length; i++)
         {
-            values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(HeaderBytes + (4 * i)));
+            values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(4 * i)..]);
         }
 
-        return new PublishedModel(
-            version, BinaryPrimitives.ReadInt64LittleEndian(bytes), BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8)), values, SHA256.HashData(bytes.AsSpan(HeaderBytes)));
+        return new PublishedModel(held.Version, held.Round, held.Participants, values, held.Digest.ToArray());
     }
 }

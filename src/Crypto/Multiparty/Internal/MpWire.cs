@@ -90,9 +90,21 @@ internal static class MpWire
 
     /// <summary>Reads one polynomial of <paramref name="destination"/>'s limb count into it, marked
     /// <paramref name="isNtt"/>; problems as in <see cref="ReadPoly(ReadOnlySpan{byte}, RingQ, int, string)"/>.</summary>
-    public static void ReadPoly(ReadOnlySpan<byte> src, RingQ ring, Poly destination, bool isNtt, string what)
+    public static void ReadPoly(ReadOnlySpan<byte> src, RingQ ring, Poly destination, bool isNtt, string what) =>
+        Decode(src, ring, destination.LimbCount, what, (bytes, r) => PolyCodec.Read(r, bytes, destination.LimbCount, isNtt, [destination]));
+
+    /// <summary>Checks one polynomial of <paramref name="limbs"/> limbs as <see cref="ReadPoly(ReadOnlySpan{byte}, RingQ, int, string)"/>
+    /// does, without storing it.</summary>
+    public static void ValidatePoly(ReadOnlySpan<byte> src, RingQ ring, int limbs, string what) =>
+        Decode(src, ring, limbs, what, (bytes, r) => PolyCodec.Validate(r, bytes, limbs));
+
+    /// <summary><paramref name="accumulator"/> += one polynomial read from <paramref name="src"/> (checked as
+    /// <see cref="ReadPoly(ReadOnlySpan{byte}, RingQ, int, string)"/> does; unchanged when it is malformed).</summary>
+    public static void AddPoly(ReadOnlySpan<byte> src, RingQ ring, Poly accumulator, string what) =>
+        Decode(src, ring, accumulator.LimbCount, what, (bytes, r) => PolyCodec.ReadAdd(r, bytes, accumulator));
+
+    private static void Decode(ReadOnlySpan<byte> src, RingQ ring, int limbs, string what, SpanDecoder decode)
     {
-        int limbs = destination.LimbCount;
         int bytes = PolyBytes(ring, limbs);
         if (src.Length < bytes)
         {
@@ -101,13 +113,15 @@ internal static class MpWire
 
         try
         {
-            PolyCodec.Read(ring, src[..bytes], limbs, isNtt, [destination]);
+            decode(src[..bytes], ring);
         }
         catch (InvalidEncodingException e)
         {
             throw new InvalidDataException($"The {what} is malformed: {e.Message} (a residue ≥ its prime or non-zero padding).", e);
         }
     }
+
+    private delegate void SpanDecoder(ReadOnlySpan<byte> bytes, RingQ ring);
 
     public static void WriteInt(Span<byte> dst, int v) => BinaryPrimitives.WriteInt32LittleEndian(dst, v);
 

@@ -97,6 +97,75 @@ public sealed class AggregationSerializationTests
     }
 
     [Fact]
+    public void ValidatingUploadsAndSharesWithoutParsingRefusesWhatDeserializeRefuses()
+    {
+        RoundPolynomial a = F.A(3);
+        byte[] upload = F.Encrypt(1, F.RandomValues(), a).Serialize();
+        Assert.Equal(1, MaskedUpload.Validate(P, upload));
+        AssertRefusesTampering(upload, b => MaskedUpload.Validate(P, b));
+        byte[] large = (byte[])upload.Clone();
+        large.AsSpan(large.Length - 16).Fill(0xFF); // 128 one bits hold a whole residue of the last limb: ≥ its prime
+        Assert.Throws<InvalidDataException>(() => MaskedUpload.Deserialize(P, large));
+        Assert.Contains("not below its prime", Assert.Throws<InvalidDataException>(() => MaskedUpload.Validate(P, large)).Message);
+
+        SetDecryptionSession session = F.Session(3, [1, 2], [1, 2, 4]);
+        byte[] share = F.Answer(session, a, [4]).Serialize();
+        SetDecryptionShareHeader header = SetDecryptionShare.Validate(P, share);
+        Assert.Equal([4], header.Contributors);
+        Assert.Equal(session.Digest.ToArray(), header.SessionDigest.ToArray());
+        AssertRefusesTampering(share, b => SetDecryptionShare.Validate(P, b));
+        byte[] badShare = (byte[])share.Clone();
+        badShare.AsSpan(badShare.Length - 16).Fill(0xFF);
+        Assert.Throws<InvalidDataException>(() => SetDecryptionShare.Deserialize(P, badShare));
+        Assert.Throws<InvalidDataException>(() => SetDecryptionShare.Validate(P, badShare));
+        Assert.Equal([4], SetDecryptionShare.ReadHeader(P, badShare).Contributors); // the framing alone is fine
+    }
+
+    [Fact]
+    public void FoldingMalformedUploadBytesLeavesTheSumUnchanged()
+    {
+        RoundPolynomial a = F.A(4);
+        (MaskedUpload[] uploads, _) = F.UploadAll(a);
+        MaskedUpload sum = MaskedUpload.Deserialize(P, uploads[0].Serialize());
+        byte[] before = sum.Serialize();
+        byte[] bad = uploads[1].Serialize();
+        bad.AsSpan(bad.Length - 16).Fill(0xFF); // late in the last limb: most residues were already added
+        Assert.Throws<InvalidDataException>(() => sum.AddInplace(bad));
+        Assert.Equal(1, sum.SummandCount);
+        Assert.Equal(before, sum.Serialize());
+    }
+
+    [Fact]
+    public void AggregatingShareBytesEqualsAggregatingDeserializedShares()
+    {
+        RoundPolynomial a = F.A(5);
+        SetDecryptionSession session = F.Session(5, [1, 2, 3], [1, 2, 4]);
+        byte[][] shares = [.. new[] { 1, 2, 4 }.Select(j => F.Answer(session, a, [j]).Serialize())];
+        SetDecryptionShare fromBytes = F.Protocol.AllocateShare();
+        SetDecryptionShare fromObjects = F.Protocol.AllocateShare();
+        foreach (byte[] s in shares)
+        {
+            F.Protocol.AggregateShare(fromBytes, s);
+            F.Protocol.AggregateShares(fromObjects, SetDecryptionShare.Deserialize(P, s), fromObjects);
+        }
+
+        Assert.Equal([1, 2, 4], fromBytes.Contributors);
+        Assert.Equal(fromObjects.Serialize(), fromBytes.Serialize());
+        Assert.Contains("counted twice", Assert.Throws<ArgumentException>(() => F.Protocol.AggregateShare(fromBytes, shares[0])).Message);
+        byte[] otherSession = F.Answer(F.Session(6, [1, 2, 3], [1, 2, 4]), F.A(6), [4]).Serialize();
+        Assert.Contains("different decryption sessions", Assert.Throws<ArgumentException>(() => F.Protocol.AggregateShare(fromBytes, otherSession)).Message);
+
+        SetDecryptionShare partial = F.Protocol.AllocateShare();
+        F.Protocol.AggregateShare(partial, shares[0]);
+        byte[] before = partial.Serialize();
+        byte[] bad = (byte[])shares[1].Clone();
+        bad.AsSpan(bad.Length - 16).Fill(0xFF);
+        Assert.Throws<InvalidDataException>(() => F.Protocol.AggregateShare(partial, bad));
+        Assert.Equal(before, partial.Serialize());
+        Assert.Equal([1], partial.Contributors);
+    }
+
+    [Fact]
     public void SecretsAndKeySharesRoundTripAndRefuseTampering()
     {
         byte[] secret = F.Secrets[2].Serialize();
