@@ -11,6 +11,7 @@ that round's build, each under /usr/bin/time (wall, user + system CPU, peak RSS 
 
   /usr/bin/python3 perf/cold-submit/run.py                          # N in {3,4,5}, d in {1e5,1e6}, 5 pairs
   /usr/bin/python3 perf/cold-submit/run.py --participants 3 --dimensions 1e5 --pairs 1 --out /tmp/cs   # smoke run
+  --a/--b NAME=ARGS compare two other publishes, e.g. --a r2r= --b r2r-nopgo=-p:TieredPGO=false
 
 Writes OUT/cold-submit.csv (one row per submit process), OUT/summary.md (medians and same-pair B/A ratios) and
 OUT/cold-submit.svg. Needs the .NET SDK, /usr/bin/time and python3-numpy.
@@ -35,16 +36,22 @@ from privacy_evidence import product, tensors  # noqa: E402
 
 import chart  # noqa: E402
 
-BUILDS = {"A": ("jit", ["-p:PublishReadyToRun=false"]), "B": ("r2r", [])}
+DEFAULT_BUILDS = {"A": "jit=-p:PublishReadyToRun=false", "B": "r2r="}
 RUSAGE = re.compile(r"^@@rusage (\S+) (\S+) (\S+) (\d+)\s*$", re.M)
 COLUMNS = ["n", "d", "round", "pair", "build", "participant", "wall_s", "cpu_s", "user_s", "sys_s", "max_rss_mb",
            "round_wall_s", "load1"]
 
 
-def publish(repo, work):
+def build_spec(text):
+    """"name=publish arguments" (space-separated) -> (name, [arguments])."""
+    name, _, arguments = text.partition("=")
+    return name, arguments.split()
+
+
+def publish(repo, work, builds):
     """Both builds, published side by side; returns {side: path of the secagg executable}."""
     paths = {}
-    for side, (name, extra) in BUILDS.items():
+    for side, (name, extra) in builds.items():
         out = os.path.join(work, name)
         shutil.rmtree(out, ignore_errors=True)
         started = time.monotonic()
@@ -159,12 +166,12 @@ def summarize(rows, points):
     return out
 
 
-def markdown(summary, command, started, finished, loads):
+def markdown(summary, command, started, finished, loads, names):
     lines = [f"Command: `{command}`; {started:%Y-%m-%d %H:%M}–{finished:%H:%M} UTC; load average (1 min) "
              f"{min(loads):.1f}–{max(loads):.1f} at round starts; {os.cpu_count()} cores.", "",
              "Per `submit` process (median over the N sites and the rounds of each build); B/A: median [min–max] over the "
              "pairs of the ratio of each pair's medians.", "",
-             "| N | d | wall A jit (s) | wall B r2r (s) | B/A wall | CPU-s A | CPU-s B | B/A CPU-s | peak RSS A / B (MB) |",
+             f"| N | d | wall A {names['A']} (s) | wall B {names['B']} (s) | B/A wall | CPU-s A | CPU-s B | B/A CPU-s | peak RSS A / B (MB) |",
              "|---|---|---|---|---|---|---|---|---|"]
     for e in summary:
         rw, rc = e["ratio_wall_s"], e["ratio_cpu_s"]
@@ -185,11 +192,14 @@ def main():
     p.add_argument("--pairs", type=int, default=5, help="A/B round pairs per point (after one warm-up round)")
     p.add_argument("--out", default=os.path.join(HERE, "..", "results", "cold-submit"))
     p.add_argument("--work", help="folder for the builds and consortia (default: a temporary folder, removed at the end)")
-    p.add_argument("--builds", help="folder already holding jit/secagg and r2r/secagg (skips publishing)")
+    p.add_argument("--a", default=DEFAULT_BUILDS["A"], help="build A as NAME=dotnet publish arguments (default: %(default)s)")
+    p.add_argument("--b", default=DEFAULT_BUILDS["B"], help="build B likewise (default: %(default)s, the project's ReadyToRun publish)")
+    p.add_argument("--builds", help="folder already holding NAME_A/secagg and NAME_B/secagg (skips publishing)")
     p.add_argument("--report-only", action="store_true", help="only redraw summary.md and the chart from OUT/cold-submit.csv")
     p.add_argument("--append", action="store_true", help="keep the other points already in OUT/cold-submit.csv (same session only)")
     a = p.parse_args()
     repo = product.repository_root()
+    builds = {"A": build_spec(a.a), "B": build_spec(a.b)}
     work = a.work or tempfile.mkdtemp(prefix="cold-submit-")
     os.makedirs(a.out, exist_ok=True)
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -197,9 +207,9 @@ def main():
         if a.report_only:
             paths = {}
         elif a.builds:
-            paths = {side: os.path.join(a.builds, name, "secagg") for side, (name, _) in BUILDS.items()}
+            paths = {side: os.path.join(a.builds, name, "secagg") for side, (name, _) in builds.items()}
         else:
-            paths = publish(repo, os.path.join(work, "builds"))
+            paths = publish(repo, os.path.join(work, "builds"), builds)
         clis = {side: timed_cli(path) for side, path in paths.items()}
         plain_cli = product.Cli([paths.get("A", "secagg")])
         points = [] if a.report_only else [(n, d) for d in number_list(a.dimensions) for n in number_list(a.participants)]
@@ -214,16 +224,17 @@ def main():
         summary = summarize(rows, points)
         command = "/usr/bin/python3 perf/cold-submit/run.py " + " ".join(sys.argv[1:])
         if keep:
-            command += " (summary over every point in the CSV; the header's start time is this invocation's)"
-        text = markdown(summary, command.strip(), started, finished, [r["load1"] for r in rows])
+            command += " (summary over every point in the CSV; the times are this invocation's, not the measurement's)"
+        names = {side: name for side, (name, _) in builds.items()}
+        text = markdown(summary, command.strip(), started, finished, [r["load1"] for r in rows], names)
         with open(os.path.join(a.out, "summary.md"), "w") as f:
             f.write(text)
         with open(os.path.join(a.out, "cold-submit.svg"), "w") as f:
             f.write(chart.grouped_bars(
                 "Fresh `secagg participant submit`: median per process",
                 [f"N={e['n']} d={e['d']:.0e}" for e in summary],
-                {"wall, JIT only (s)": [e["A_wall_s"] for e in summary], "wall, ReadyToRun (s)": [e["B_wall_s"] for e in summary],
-                 "CPU, JIT only (s)": [e["A_cpu_s"] for e in summary], "CPU, ReadyToRun (s)": [e["B_cpu_s"] for e in summary]},
+                {f"wall, A {names['A']} (s)": [e["A_wall_s"] for e in summary], f"wall, B {names['B']} (s)": [e["B_wall_s"] for e in summary],
+                 f"CPU, A {names['A']} (s)": [e["A_cpu_s"] for e in summary], f"CPU, B {names['B']} (s)": [e["B_cpu_s"] for e in summary]},
                 "seconds"))
         print(text)
     finally:
