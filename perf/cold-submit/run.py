@@ -11,7 +11,8 @@ that round's build, each under /usr/bin/time (wall, user + system CPU, peak RSS 
 
   /usr/bin/python3 perf/cold-submit/run.py                          # N in {3,4,5}, d in {1e5,1e6}, 5 pairs
   /usr/bin/python3 perf/cold-submit/run.py --participants 3 --dimensions 1e5 --pairs 1 --out /tmp/cs   # smoke run
-  --a/--b NAME=ARGS compare two other publishes, e.g. --a r2r= --b r2r-nopgo=-p:TieredPGO=false
+  --a/--b NAME=ARGS compare two other publishes; --a-env/--b-env "KEY=VALUE ..." a runtime setting, e.g.
+  --a r2r= --b r2r-nopgo= --b-env DOTNET_TieredPGO=0   (the same ReadyToRun binaries, TieredPGO off in B)
 
 Writes OUT/cold-submit.csv (one row per submit process), OUT/summary.md (medians and same-pair B/A ratios) and
 OUT/cold-submit.svg. Needs the .NET SDK, /usr/bin/time and python3-numpy.
@@ -62,8 +63,11 @@ def publish(repo, work, builds):
     return paths
 
 
-def timed_cli(secagg):
-    return product.Cli(["/usr/bin/time", "-f", "@@rusage %e %U %S %M", secagg])
+def timed_cli(secagg, environment):
+    """`secagg` under /usr/bin/time; `environment`: "KEY=VALUE ..." added to its environment (e.g. DOTNET_TieredPGO=0)."""
+    cli = product.Cli(["/usr/bin/time", "-f", "@@rusage %e %U %S %M", secagg])
+    cli.env.update(item.split("=", 1) for item in environment.split())
+    return cli
 
 
 def submit_round(clis, consortium, side, number, updates):
@@ -194,6 +198,8 @@ def main():
     p.add_argument("--work", help="folder for the builds and consortia (default: a temporary folder, removed at the end)")
     p.add_argument("--a", default=DEFAULT_BUILDS["A"], help="build A as NAME=dotnet publish arguments (default: %(default)s)")
     p.add_argument("--b", default=DEFAULT_BUILDS["B"], help="build B likewise (default: %(default)s, the project's ReadyToRun publish)")
+    p.add_argument("--a-env", default="", help="environment of build A's submit processes, e.g. DOTNET_TieredPGO=0")
+    p.add_argument("--b-env", default="", help="environment of build B's submit processes")
     p.add_argument("--builds", help="folder already holding NAME_A/secagg and NAME_B/secagg (skips publishing)")
     p.add_argument("--report-only", action="store_true", help="only redraw summary.md and the chart from OUT/cold-submit.csv")
     p.add_argument("--append", action="store_true", help="keep the other points already in OUT/cold-submit.csv (same session only)")
@@ -210,7 +216,7 @@ def main():
             paths = {side: os.path.join(a.builds, name, "secagg") for side, (name, _) in builds.items()}
         else:
             paths = publish(repo, os.path.join(work, "builds"), builds)
-        clis = {side: timed_cli(path) for side, path in paths.items()}
+        clis = {side: timed_cli(path, a.a_env if side == "A" else a.b_env) for side, path in paths.items()}
         plain_cli = product.Cli([paths.get("A", "secagg")])
         points = [] if a.report_only else [(n, d) for d in number_list(a.dimensions) for n in number_list(a.participants)]
         keep = a.append or a.report_only
