@@ -56,8 +56,19 @@ public sealed class PythonExampleTests : IDisposable
         using Process process = Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(100));
-        await process.WaitForExitAsync(timeout.Token);
+        // 52 s alone on the 2-core box; 100 s ran out twice at load average ~100 (2026-12-06). A job that hangs still fails,
+        // and with its output instead of a bare cancellation.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(300));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{Path.GetFileName(script)} did not finish in 300 s; its output so far:\n{await stdout}{await stderr}");
+        }
+
         return (process.ExitCode, await stdout + await stderr);
     }
 
