@@ -57,7 +57,7 @@ public sealed class ClusterBenchmarkTests
     [Fact]
     public void SyntheticChunksAreValidUploadsWhoseFoldIsTheResidueSumModEachPrime()
     {
-        AggregationParameters parameters = AggregationParameters.CreateInsecureForTests(parties: 3, threshold: 2, maxSummands: 4);
+        AggregationParameters parameters = AggregationParameters.CreateInsecureForTests(parties: 3, threshold: 2);
         var scheme = new CiphertextScheme(parameters);
         var synthetic = new SyntheticUpload(parameters);
         byte[][] a = synthetic.Chunks(2, seed: 1);
