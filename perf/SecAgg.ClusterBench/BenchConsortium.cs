@@ -5,13 +5,15 @@ using System.Text;
 using SecAgg.Protocol;
 using SecAgg.Protocol.Identity;
 using SecAgg.Protocol.Statements;
+using SecAgg.Security;
 
 namespace SecAgg.ClusterBench;
 
 /// <summary>
-/// The benchmark's consortium: a CA made here (ECDSA P-256), N sites "site-1".."site-N" with their own certificates and
-/// statement signers, BFV on the planned preset for d parameters (b = 16, clip 1, z = 1), written as the files a silo
-/// reads (consortium.yaml, ca.pem, certificates/ID.pem). Benchmark keys only: made fresh per run, deleted with the folder.
+/// The benchmark's consortium: a CA made here (<see cref="CertificateAuthority"/>), N sites "site-1".."site-N" with their
+/// own certificates and statement signers, BFV on the planned preset for d parameters (t = ⌊N/2⌋ + 1, c = max(1, ⌊N/4⌋),
+/// m = max(2, ⌊N/2⌋), b = 16, clip 1, z = 1), written as the files a silo reads (consortium.yaml, ca.pem,
+/// certificates/ID.pem). Benchmark keys only: made fresh per run, deleted with the folder.
 /// </summary>
 internal sealed class BenchConsortium : IDisposable
 {
@@ -45,16 +47,9 @@ internal sealed class BenchConsortium : IDisposable
     /// <summary>Creates <paramref name="sites"/> sites for d = <paramref name="dimension"/> and writes the silo's files under <paramref name="directory"/>.</summary>
     public static BenchConsortium Create(int sites, long dimension, string directory)
     {
-        using ECDsa caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=SecAgg ClusterBench CA", caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, critical: true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, critical: true));
-        caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, critical: false));
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        using X509Certificate2 ca = caRequest.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
-
+        using var ca = CertificateAuthority.Create("SecAgg ClusterBench CA");
         string[] ids = [.. Enumerable.Range(1, sites).Select(i => $"site-{i}")];
-        X509Certificate2[] certificates = [.. ids.Select((id, i) => Issue(ca, caKey, id, i + 1000, now))];
+        X509Certificate2[] certificates = [.. ids.Select(id => ca.IssueClientCertificate(id))];
         ConsortiumDescriptor descriptor = ConsortiumDescriptor.Create(new ConsortiumDescriptorLiteral
         {
             ConsortiumId = "cluster-bench",
@@ -96,18 +91,6 @@ internal sealed class BenchConsortium : IDisposable
         {
             s.Dispose();
         }
-    }
-
-    private static X509Certificate2 Issue(X509Certificate2 ca, ECDsa caKey, string id, int serial, DateTimeOffset now)
-    {
-        using ECDsa key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=" + id, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyAgreement, critical: true));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, includeKeyIdentifier: true, includeIssuerAndSerial: false));
-        using X509Certificate2 publicOnly = request.Create(ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), now.AddDays(-1), now.AddYears(1), BitConverter.GetBytes(serial));
-        return publicOnly.CopyWithPrivateKey(key);
     }
 
     private static string Yaml(ConsortiumDescriptor d)
