@@ -49,7 +49,7 @@ internal sealed class SiloProcess : IDisposable
             start.ArgumentList.Add(arg);
         }
 
-        // A loaded machine's stalls must not look like deaths (the defaults: 10 s probes, 3 missed).
+        // Orleans' default failure detection (10 s probes, 3 missed): a loaded machine's stalls must not look like deaths.
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         var silo = new SiloProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"));
         silo._process.OutputDataReceived += (_, e) => silo.Record(e.Data);
