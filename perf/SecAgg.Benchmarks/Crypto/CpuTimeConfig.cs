@@ -27,16 +27,20 @@ public sealed class CpuTimeConfig : ManualConfig
     }
 }
 
-/// <summary>Thread CPU-time clock (nanoseconds).</summary>
-public sealed class ThreadCpuClock : IClock
+/// <summary>A CPU-time clock (clock_gettime, nanoseconds): <see cref="ThreadCpuClock.Instance"/> counts the benchmark
+/// thread only, <see cref="ProcessCpuClock.Instance"/> every thread of the process (for benchmarks that fan out).</summary>
+public class CpuClock : IClock
 {
-    private const int ClockThreadCpuTimeId = 3;
+    private readonly int _clockId;
 
-    /// <summary>The single instance.</summary>
-    public static ThreadCpuClock Instance { get; } = new();
+    private protected CpuClock(int clockId, string title)
+    {
+        _clockId = clockId;
+        Title = title;
+    }
 
     /// <inheritdoc />
-    public string Title => "ThreadCpuTime";
+    public string Title { get; }
 
     /// <inheritdoc />
     public bool IsAvailable
@@ -50,7 +54,7 @@ public sealed class ThreadCpuClock : IClock
 
             try
             {
-                return ClockGetTime(ClockThreadCpuTimeId, out _) == 0;
+                return ClockGetTime(_clockId, out _) == 0;
             }
             catch (DllNotFoundException)
             {
@@ -69,7 +73,7 @@ public sealed class ThreadCpuClock : IClock
     /// <inheritdoc />
     public long GetTimestamp()
     {
-        ClockGetTime(ClockThreadCpuTimeId, out Timespec ts);
+        ClockGetTime(_clockId, out Timespec ts);
         return (ts.Seconds * 1_000_000_000L) + ts.Nanoseconds;
     }
 
@@ -82,6 +86,30 @@ public sealed class ThreadCpuClock : IClock
         public long Seconds;
         public long Nanoseconds;
     }
+}
+
+/// <summary>Thread CPU-time clock (CLOCK_THREAD_CPUTIME_ID).</summary>
+public sealed class ThreadCpuClock : CpuClock
+{
+    private ThreadCpuClock()
+        : base(3, "ThreadCpuTime")
+    {
+    }
+
+    /// <summary>The single instance.</summary>
+    public static ThreadCpuClock Instance { get; } = new();
+}
+
+/// <summary>Process CPU-time clock (CLOCK_PROCESS_CPUTIME_ID: every thread counted).</summary>
+public sealed class ProcessCpuClock : CpuClock
+{
+    private ProcessCpuClock()
+        : base(2, "ProcessCpuTime")
+    {
+    }
+
+    /// <summary>The single instance.</summary>
+    public static ProcessCpuClock Instance { get; } = new();
 }
 
 /// <summary>

@@ -1,8 +1,6 @@
-using System.Runtime.InteropServices;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
-using Perfolizer.Horology;
 
 namespace SecAgg.Benchmarks.Crypto;
 
@@ -23,62 +21,5 @@ public sealed class ProcessCpuTimeConfig : ManualConfig
         {
             AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithClock(ProcessCpuClock.Instance).WithId("ShortRun-ProcessCpuTime"));
         }
-    }
-}
-
-/// <summary>Process CPU-time clock (nanoseconds, all threads).</summary>
-public sealed class ProcessCpuClock : IClock
-{
-    private const int ClockProcessCpuTimeId = 2;
-
-    /// <summary>The single instance.</summary>
-    public static ProcessCpuClock Instance { get; } = new();
-
-    /// <inheritdoc />
-    public string Title => "ProcessCpuTime";
-
-    /// <inheritdoc />
-    public bool IsAvailable
-    {
-        get
-        {
-            if (!OperatingSystem.IsLinux())
-            {
-                return false;
-            }
-
-            try
-            {
-                return ClockGetTime(ClockProcessCpuTimeId, out _) == 0;
-            }
-            catch (DllNotFoundException)
-            {
-                return false;
-            }
-            catch (EntryPointNotFoundException)
-            {
-                return false;
-            }
-        }
-    }
-
-    /// <inheritdoc />
-    public Frequency Frequency => Frequency.GHz;
-
-    /// <inheritdoc />
-    public long GetTimestamp()
-    {
-        ClockGetTime(ClockProcessCpuTimeId, out Timespec ts);
-        return (ts.Seconds * 1_000_000_000L) + ts.Nanoseconds;
-    }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGetTime(int clockId, out Timespec ts);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
     }
 }
