@@ -4,6 +4,7 @@ using SecAgg.Aggregator.Storage;
 using SecAgg.Aggregator.Tests.Support;
 
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 // Usage: CrashChild sqlite|postgres PATH-OR-CONNECTION-STRING ROUND CHUNKS ELEMENTS ID[,ID...] [STEP#N]
 //    or: CrashChild serve CONSORTIUM.yaml SERVER-CERT.pem SERVER-KEY.pem sqlite|postgres PATH-OR-CONNECTION-STRING
@@ -25,6 +26,12 @@ if (args.Length == 6 && args[0] == "serve")
             : new SecAgg.Protocol.Consortium.StorageConfig(SecAgg.Protocol.Consortium.StorageProvider.Sqlite, args[5], null),
         AllowInsecureParameters = true,
         TickInterval = TimeSpan.FromMilliseconds(100),
+        // Warnings and errors (e.g. grpc-dotnet's "Error when executing service method" with its exception) go to stderr,
+        // which ServiceHarness keeps for the test's failure message.
+        LoggerFactory = LoggerFactory.Create(b => b
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)),
     });
     Console.Out.WriteLine("listening " + host.Address);
     Console.Out.Flush();

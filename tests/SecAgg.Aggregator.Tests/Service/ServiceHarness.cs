@@ -56,6 +56,10 @@ internal sealed class ServiceHarness : IAsyncDisposable
 
     public AggregatorHost? Host { get; private set; }
 
+    /// <summary>What the aggregator processes started by <see cref="StartProcessAsync"/> wrote to stderr (their warnings and
+    /// errors), across restarts: a test that fails against the process shows it.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> ChildErrors { get; } = new();
+
     /// <summary>Every log line the service wrote (formatted), for checks that no secret or ciphertext leaks.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> Logs { get; } = new();
 
@@ -246,7 +250,15 @@ internal sealed class ServiceHarness : IAsyncDisposable
 
         var child = System.Diagnostics.Process.Start(psi)!;
         var stderr = new System.Text.StringBuilder();
-        child.ErrorDataReceived += (_, e) => { lock (stderr) { stderr.AppendLine(e.Data); } };
+        child.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr)
+            {
+                stderr.AppendLine(e.Data);
+            }
+
+            ChildErrors.Enqueue(e.Data ?? "");
+        };
         child.BeginErrorReadLine();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         string? line;

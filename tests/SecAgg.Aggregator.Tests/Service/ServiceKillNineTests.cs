@@ -20,6 +20,18 @@ public sealed class ServiceKillNineTests
     public async Task KilledServiceResumesTheRoundAndCountsEveryUploadOnce(string engine)
     {
         await using ServiceHarness h = await ServiceHarness.CreateAsync(engine);
+        try
+        {
+            await RunAsync(h);
+        }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException || !h.ChildErrors.IsEmpty)
+        {
+            throw new Xunit.Sdk.XunitException($"{e}{Environment.NewLine}--- the aggregator process's stderr ---{Environment.NewLine}{string.Join(Environment.NewLine, h.ChildErrors)}");
+        }
+    }
+
+    private static async Task RunAsync(ServiceHarness h)
+    {
         await h.StartProcessAsync();
         TestParticipant[] ps = h.Ids.Select(h.Participant).ToArray();
         await h.JoinEpochAsync();
