@@ -49,9 +49,10 @@ public sealed class ClusterProcessTests
             var driver = new ClusterDriver(client.Services.GetRequiredService<IClusterClient>());
             RoundParameters round = r.Announce(Round);
             float[][] updates = Support.Rounds.Updates(4, seed: 25);
+            float[] initial = Support.Rounds.Updates(1, seed: 1025)[0];
             (Site Site, EncryptedUpload Upload)[] uploads = InProcessRound.UploadAll(round, r.Sites, updates);
 
-            await driver.OpenAsync(round);
+            await driver.OpenAsync(round, initial);
             await driver.UploadAsync((long)Round, uploads[0].Upload);
             await driver.UploadAsync((long)Round, uploads[1].Upload);
             EncryptedUpload third = uploads[2].Upload;
@@ -63,8 +64,9 @@ public sealed class ClusterProcessTests
             await driver.UploadAsync((long)Round, uploads[3].Upload);
 
             Assert.Equal(4, (await ClusterDriver.RetryAsync(() => driver.Round((long)Round).GetAsync())).Contributors.Length);
-            (byte[][] aggregate, uint[][] values) = await driver.FinishAsync(r, round, uploads, ["hospital-1", "hospital-3", "hospital-4"]);
+            (byte[][] aggregate, uint[][] values, PublishedModel model) = await driver.FinishAsync(r, round, uploads);
             Support.Rounds.AssertSumOfExactly(r, round, uploads, updates, aggregate, values);
+            Support.Rounds.AssertPublished(round, initial, updates, values, model);
         }
         catch (Exception e) when (nodes.Count > 0)
         {

@@ -1,3 +1,4 @@
+using SecAgg.Aggregator.Cluster.Grains;
 using SecAgg.Protocol;
 using SecAgg.Protocol.Tests.V2;
 
@@ -5,14 +6,16 @@ namespace SecAgg.Aggregator.Cluster.Tests.Support;
 
 /// <summary>
 /// Round 1 of a 4-site consortium (t = 3, c = 1, m = 2, BFV, the insecure test preset) on a 3-silo cluster: every site's
-/// masked upload is made up front from seeded updates, the round is open; the test drives the rest.
+/// masked upload is made up front from seeded updates, the initial model (version 0, seeded) is held and the round is
+/// open; the test drives the rest.
 /// </summary>
 internal sealed class ClusterRound : IAsyncDisposable
 {
     public const long Number = 1;
 
-    private ClusterRound(InProcessRound consortium, ClusterHarness harness, RoundParameters round, float[][] updates, (InProcessRound.Site Site, EncryptedUpload Upload)[] uploads)
+    private ClusterRound(InProcessRound consortium, ClusterHarness harness, RoundParameters round, float[] initialModel, float[][] updates, (InProcessRound.Site Site, EncryptedUpload Upload)[] uploads)
     {
+        InitialModel = initialModel;
         Consortium = consortium;
         Harness = harness;
         Round = round;
@@ -28,6 +31,8 @@ internal sealed class ClusterRound : IAsyncDisposable
 
     public RoundParameters Round { get; }
 
+    public float[] InitialModel { get; }
+
     public float[][] Updates { get; }
 
     public (InProcessRound.Site Site, EncryptedUpload Upload)[] Uploads { get; }
@@ -42,8 +47,9 @@ internal sealed class ClusterRound : IAsyncDisposable
             ClusterHarness harness = await ClusterHarness.StartAsync(r, backend, clock: clock);
             RoundParameters round = r.Announce((ulong)Number);
             float[][] updates = Rounds.Updates(4, seed);
-            var result = new ClusterRound(r, harness, round, updates, InProcessRound.UploadAll(round, r.Sites, updates));
-            await result.Driver.OpenAsync(round);
+            float[] initial = Rounds.Updates(1, seed + 1000)[0];
+            var result = new ClusterRound(r, harness, round, initial, updates, InProcessRound.UploadAll(round, r.Sites, updates));
+            await result.Driver.OpenAsync(round, initial);
             return result;
         }
         catch
@@ -53,12 +59,17 @@ internal sealed class ClusterRound : IAsyncDisposable
         }
     }
 
-    /// <summary>Closes, approves, decrypts with <paramref name="decryptionSet"/>, publishes; the aggregate must be exactly the first <paramref name="counted"/> sites' uploads.</summary>
+    /// <summary>
+    /// Closes, approves, D (which the cluster fixes: <paramref name="decryptionSet"/>) answers, the cluster publishes; the
+    /// aggregate must be exactly the first <paramref name="counted"/> sites' uploads and the model the initial one plus their mean.
+    /// </summary>
     public async Task FinishAndCheckAsync(string[] decryptionSet, int counted = 4)
     {
         var uploads = Uploads[..counted];
-        (byte[][] aggregate, uint[][] values) = await Driver.FinishAsync(Consortium, Round, uploads, decryptionSet);
+        (byte[][] aggregate, uint[][] values, PublishedModel model) = await Driver.FinishAsync(Consortium, Round, uploads);
+        Assert.Equal(decryptionSet, (await Driver.Round(Number).GetAsync()).DecryptionSet);
         Rounds.AssertSumOfExactly(Consortium, Round, uploads, Updates[..counted], aggregate, values);
+        Rounds.AssertPublished(Round, InitialModel, Updates[..counted], values, model);
     }
 
     public async ValueTask DisposeAsync()
