@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.TestingHost;
+using SecAgg.Aggregator.Cluster.Grains;
 using SecAgg.Aggregator.Cluster.Hosting;
 using SecAgg.Aggregator.Cluster.Staging;
 using SecAgg.Aggregator.Rounds;
@@ -74,6 +75,15 @@ internal sealed class ClusterHarness : IAsyncDisposable
         InProcessTestCluster cluster = builder.Build();
         await cluster.DeployAsync();
         return new ClusterHarness(cluster, backend, gate, consortium);
+    }
+
+    /// <summary>The silo the round grain of <paramref name="round"/> is active on (it is activated first).</summary>
+    public async Task<InProcessSiloHandle> SiloOfRoundAsync(long round)
+    {
+        IRoundGrain grain = Cluster.Client.GetGrain<IRoundGrain>(round);
+        await ClusterDriver.RetryAsync(() => grain.GetAsync());
+        SiloAddress? address = await Cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
+        return Cluster.Silos.Single(s => s.SiloAddress.Equals(address));
     }
 
     public async ValueTask DisposeAsync()
