@@ -25,6 +25,8 @@ internal sealed class ClusterDriver(IClusterClient client)
 
     public IModelGrain Model(long version) => client.GetGrain<IModelGrain>(version);
 
+    public IManagementGrain Management => client.GetGrain<IManagementGrain>(0);
+
     /// <summary>Calls <paramref name="call"/> until it answers: what a dying silo causes (timeouts, Orleans' messaging and
     /// state-version errors) is retried for a minute, anything else is an answer.</summary>
     public static async Task<T> RetryAsync<T>(Func<Task<T>> call)

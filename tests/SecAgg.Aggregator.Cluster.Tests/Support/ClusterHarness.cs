@@ -82,7 +82,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
     {
         IRoundGrain grain = Cluster.Client.GetGrain<IRoundGrain>(round);
         await ClusterDriver.RetryAsync(() => grain.GetAsync());
-        SiloAddress? address = await Cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
+        SiloAddress? address = await Driver.Management.GetActivationAddress(grain);
         return Cluster.Silos.Single(s => s.SiloAddress.Equals(address));
     }
 
