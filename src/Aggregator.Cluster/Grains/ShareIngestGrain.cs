@@ -24,6 +24,7 @@ internal sealed class ShareIngestGrain(ClusterConsortium consortium, IStoredShar
         RoundView view = await grain.GetAsync().ConfigureAwait(true);
         if (view.Stage != RoundStages.Decrypting)
         {
+            _sessions.Remove(round);
             return ShareOutcome.Refuse(ShareRefusal.WrongStage, $"round {round} is {view.Stage}, not decrypting; shares are accepted only while it decrypts");
         }
 

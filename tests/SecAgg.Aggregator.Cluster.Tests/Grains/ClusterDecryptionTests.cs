@@ -130,6 +130,36 @@ public sealed class ClusterDecryptionTests
     }
 
     [Fact]
+    public async Task TheRoundAbortsItselfAtTheDecryptDeadlineWhenAMembersSharesDidNotArriveAndDeletesWhatItHeld()
+    {
+        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
+        await using ClusterRound c = await ClusterRound.OpenAsync("memory", seed: 34, clock);
+        foreach (var u in c.Uploads)
+        {
+            await c.Driver.UploadAsync(Round, u.Upload);
+        }
+
+        (SignedStatement[] approvals, string[] decryptionSet) = await c.Driver.ApproveAsync(c.Consortium, c.Round, c.Uploads);
+        Dictionary<string, byte[][]> shares = ClusterDriver.Answer(c.Consortium, c.Round, c.Uploads, approvals, decryptionSet);
+        await c.Driver.SendSharesAsync(Round, decryptionSet[0], shares[decryptionSet[0]]);
+        await c.Driver.SendSharesAsync(Round, decryptionSet[1], shares[decryptionSet[1]], to: 1);
+
+        // Nobody calls the round: at the decrypt deadline its reminder aborts it, naming who did not answer.
+        clock.Advance(ClusterHarness.CollectDeadline);
+        RoundView aborted = await c.Driver.WaitForAsync(Round, v => v.Stage != RoundStages.Decrypting, "aborted by its reminder");
+        Assert.Equal(RoundStages.Aborted, aborted.Stage);
+        Assert.StartsWith(RoundLifecycle.MemberDroppedPrefix, aborted.AbortReason, StringComparison.Ordinal);
+        Assert.Contains($"{decryptionSet[1]}, {decryptionSet[2]}", aborted.AbortReason, StringComparison.Ordinal);
+        Assert.Null(await c.Driver.Model(1).GetAsync());
+
+        // Nothing of it is decrypted afterwards: shares are refused, and its chunks and shares are deleted.
+        Assert.Equal(ShareRefusal.WrongStage, (await c.Driver.Shares.SubmitShareAsync(Round, decryptionSet[2], 0, shares[decryptionSet[2]][0])).Refusal);
+        await EventuallyAsync(async () =>
+            (await Task.WhenAll(c.Uploads.Select(u => c.Harness.Backend.Chunks.DigestsAsync(Round, u.Upload.UploadId)))).All(d => d.Count == 0)
+            && (await Task.WhenAll(decryptionSet.Select(m => c.Harness.Backend.Shares.CountAsync(Round, m)))).All(n => n == 0), "the round's chunks and shares deleted");
+    }
+
+    [Fact]
     public async Task SharesThatAreNotAMemberOfDsOwnAnswerAreRefusedAndChangeNothing()
     {
         await using ClusterRound c = await ClusterRound.OpenAsync("memory", seed: 33);
