@@ -50,14 +50,10 @@ public sealed class ClusterDecryptionTests
             Assert.True(outcomes[^1].Complete && outcomes[..^1].All(o => !o.Complete));
         }
 
-        (byte[][] aggregate, uint[][] values, PublishedModel model) = await c.Driver.PublishedAsync(c.Round, uploads, decryptionSet, shares);
-        Support.Rounds.AssertSumOfExactly(c.Consortium, c.Round, uploads, [c.Updates[0], c.Updates[1], c.Updates[3]], aggregate, values);
-        Support.Rounds.AssertPublished(c.Round, c.InitialModel, [c.Updates[0], c.Updates[1], c.Updates[3]], values, model);
+        await c.CheckPublishedAsync(decryptionSet, shares, 0, 1, 3);
 
         // Once published, the round's staged chunks and shares are deleted.
-        await EventuallyAsync(async () =>
-            (await Task.WhenAll(uploads.Select(u => c.Harness.Backend.Chunks.DigestsAsync(Round, u.Upload.UploadId)))).All(d => d.Count == 0)
-            && (await Task.WhenAll(decryptionSet.Select(m => c.Harness.Backend.Shares.CountAsync(Round, m)))).All(n => n == 0), "the round's chunks and shares deleted");
+        await c.AssertDeletedAsync(decryptionSet);
     }
 
     [Theory]
@@ -65,13 +61,7 @@ public sealed class ClusterDecryptionTests
     public async Task ASiloKilledMidDecryptionLosesNoStoredShareCountsNoneTwiceAndTheRoundPublishesTheRightModel(string backend)
     {
         await using ClusterRound c = await ClusterRound.OpenAsync(backend, seed: 31);
-        foreach (var u in c.Uploads)
-        {
-            await c.Driver.UploadAsync(Round, u.Upload);
-        }
-
-        (SignedStatement[] approvals, string[] decryptionSet) = await c.Driver.ApproveAsync(c.Consortium, c.Round, c.Uploads);
-        Dictionary<string, byte[][]> shares = ClusterDriver.Answer(c.Consortium, c.Round, c.Uploads, approvals, decryptionSet);
+        (_, string[] decryptionSet, Dictionary<string, byte[][]> shares) = await c.DecryptingAsync();
         (string first, string second, string third) = (decryptionSet[0], decryptionSet[1], decryptionSet[2]);
         int half = c.Round.TotalChunks / 2;
         await c.Driver.SendSharesAsync(Round, first, shares[first]);
@@ -88,9 +78,7 @@ public sealed class ClusterDecryptionTests
         Assert.Equal(Enumerable.Range(0, rest.Length).Select(k => k < half), rest.Select(o => o.Repeated));
         await c.Driver.SendSharesAsync(Round, third, shares[third]);
 
-        (byte[][] aggregate, uint[][] values, PublishedModel model) = await c.Driver.PublishedAsync(c.Round, c.Uploads, decryptionSet, shares);
-        Support.Rounds.AssertSumOfExactly(c.Consortium, c.Round, c.Uploads, c.Updates, aggregate, values);
-        Support.Rounds.AssertPublished(c.Round, c.InitialModel, c.Updates, values, model);
+        PublishedModel model = await c.CheckPublishedAsync(decryptionSet, shares, 0, 1, 2, 3);
 
         // The published model is in the store: readable after the silo that combined it died too.
         await c.Harness.Cluster.KillSiloAsync(await c.Harness.SiloOfRoundAsync(Round));
@@ -103,30 +91,18 @@ public sealed class ClusterDecryptionTests
     public async Task ACombineCutOffByItsSiloDyingIsFinishedByTheRoundsReminderOnAnotherSilo(string backend)
     {
         await using ClusterRound c = await ClusterRound.OpenAsync(backend, seed: 32);
-        foreach (var u in c.Uploads)
-        {
-            await c.Driver.UploadAsync(Round, u.Upload);
-        }
-
-        (SignedStatement[] approvals, string[] decryptionSet) = await c.Driver.ApproveAsync(c.Consortium, c.Round, c.Uploads);
-        Dictionary<string, byte[][]> shares = ClusterDriver.Answer(c.Consortium, c.Round, c.Uploads, approvals, decryptionSet);
+        (_, string[] decryptionSet, Dictionary<string, byte[][]> shares) = await c.DecryptingAsync();
 
         // The last share starts the combine; it has read shares and not yet published when its silo is killed.
         c.Harness.Gate.ArmCombine();
-        foreach ((string member, byte[][] answer) in shares)
-        {
-            await c.Driver.SendSharesAsync(Round, member, answer);
-        }
+        await c.Driver.SendAllSharesAsync(Round, shares);
 
         string silo = await c.Harness.Gate.Blocked.WaitAsync(TimeSpan.FromSeconds(30));
         await c.Harness.Cluster.KillSiloAsync(c.Harness.Cluster.Silos.Single(s => s.Name == silo));
 
         // Nobody calls the round: its reminder fires on a surviving silo, which reactivates it and publishes.
         PublishedModel published = await c.Driver.WaitForModelAsync(1);
-        (byte[][] aggregate, uint[][] values, PublishedModel model) = await c.Driver.PublishedAsync(c.Round, c.Uploads, decryptionSet, shares);
-        Assert.Equal(published.Values, model.Values);
-        Support.Rounds.AssertSumOfExactly(c.Consortium, c.Round, c.Uploads, c.Updates, aggregate, values);
-        Support.Rounds.AssertPublished(c.Round, c.InitialModel, c.Updates, values, model);
+        Assert.Equal(published.Values, (await c.CheckPublishedAsync(decryptionSet, shares, 0, 1, 2, 3)).Values);
     }
 
     [Fact]
@@ -134,13 +110,7 @@ public sealed class ClusterDecryptionTests
     {
         var clock = new ManualTimeProvider(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
         await using ClusterRound c = await ClusterRound.OpenAsync("memory", seed: 34, clock);
-        foreach (var u in c.Uploads)
-        {
-            await c.Driver.UploadAsync(Round, u.Upload);
-        }
-
-        (SignedStatement[] approvals, string[] decryptionSet) = await c.Driver.ApproveAsync(c.Consortium, c.Round, c.Uploads);
-        Dictionary<string, byte[][]> shares = ClusterDriver.Answer(c.Consortium, c.Round, c.Uploads, approvals, decryptionSet);
+        (_, string[] decryptionSet, Dictionary<string, byte[][]> shares) = await c.DecryptingAsync();
         await c.Driver.SendSharesAsync(Round, decryptionSet[0], shares[decryptionSet[0]]);
         await c.Driver.SendSharesAsync(Round, decryptionSet[1], shares[decryptionSet[1]], to: 1);
 
@@ -154,9 +124,7 @@ public sealed class ClusterDecryptionTests
 
         // Nothing of it is decrypted afterwards: shares are refused, and its chunks and shares are deleted.
         Assert.Equal(ShareRefusal.WrongStage, (await c.Driver.Shares.SubmitShareAsync(Round, decryptionSet[2], 0, shares[decryptionSet[2]][0])).Refusal);
-        await EventuallyAsync(async () =>
-            (await Task.WhenAll(c.Uploads.Select(u => c.Harness.Backend.Chunks.DigestsAsync(Round, u.Upload.UploadId)))).All(d => d.Count == 0)
-            && (await Task.WhenAll(decryptionSet.Select(m => c.Harness.Backend.Shares.CountAsync(Round, m)))).All(n => n == 0), "the round's chunks and shares deleted");
+        await c.AssertDeletedAsync(decryptionSet);
     }
 
     [Fact]
@@ -164,14 +132,8 @@ public sealed class ClusterDecryptionTests
     {
         await using ClusterRound c = await ClusterRound.OpenAsync("memory", seed: 33);
         IShareIngestGrain ingest = c.Driver.Shares;
-        foreach (var u in c.Uploads)
-        {
-            await c.Driver.UploadAsync(Round, u.Upload);
-        }
-
-        (SignedStatement[] approvals, string[] decryptionSet) = await c.Driver.ApproveAsync(c.Consortium, c.Round, c.Uploads);
+        (_, string[] decryptionSet, Dictionary<string, byte[][]> shares) = await c.DecryptingAsync();
         Assert.Equal(["hospital-1", "hospital-2", "hospital-3"], decryptionSet);
-        Dictionary<string, byte[][]> shares = ClusterDriver.Answer(c.Consortium, c.Round, c.Uploads, approvals, decryptionSet);
         byte[][] mine = shares["hospital-1"];
         Assert.True(c.Round.TotalChunks >= 2, $"the test needs two chunks; the round has {c.Round.TotalChunks}");
 
@@ -201,14 +163,9 @@ public sealed class ClusterDecryptionTests
         Assert.Empty((await c.Driver.Round(Round).GetAsync()).SharesReceived);
 
         // D answers in full and the round publishes the right model; a share after that is refused.
-        foreach ((string member, byte[][] answer) in shares)
-        {
-            await c.Driver.SendSharesAsync(Round, member, answer);
-        }
+        await c.Driver.SendAllSharesAsync(Round, shares);
 
-        (byte[][] aggregate, uint[][] values, PublishedModel model) = await c.Driver.PublishedAsync(c.Round, c.Uploads, decryptionSet, shares);
-        Support.Rounds.AssertSumOfExactly(c.Consortium, c.Round, c.Uploads, c.Updates, aggregate, values);
-        Support.Rounds.AssertPublished(c.Round, c.InitialModel, c.Updates, values, model);
+        await c.CheckPublishedAsync(decryptionSet, shares, 0, 1, 2, 3);
         Assert.Equal(ShareRefusal.WrongStage, (await ingest.SubmitShareAsync(Round, "hospital-1", 0, mine[0])).Refusal);
     }
 
@@ -223,15 +180,5 @@ public sealed class ClusterDecryptionTests
         byte[] forged = [.. share];
         other.CopyTo(forged, at);
         return forged;
-    }
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        DateTime until = DateTime.UtcNow + ClusterDriver.WaitFor;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < until, $"not {what} within {ClusterDriver.WaitFor.TotalSeconds} s");
-            await Task.Delay(200);
-        }
     }
 }

@@ -162,13 +162,18 @@ internal sealed class ClusterDriver(IClusterClient client)
     {
         (SignedStatement[] approvals, string[] decryptionSet) = await ApproveAsync(r, round, uploads);
         Dictionary<string, byte[][]> shares = Answer(r, round, uploads, approvals, decryptionSet);
+        await SendAllSharesAsync((long)round.Round, shares);
+        return await PublishedAsync(round, uploads, decryptionSet, shares);
+    }
+
+    /// <summary>Sends every member's shares; each member's last one must complete it.</summary>
+    public async Task SendAllSharesAsync(long round, Dictionary<string, byte[][]> shares)
+    {
         foreach ((string member, byte[][] answer) in shares)
         {
-            ShareOutcome[] outcomes = await SendSharesAsync((long)round.Round, member, answer);
+            ShareOutcome[] outcomes = await SendSharesAsync(round, member, answer);
             Assert.True(outcomes[^1].Complete, $"{member}'s shares were not recorded complete: {outcomes[^1].Message}");
         }
-
-        return await PublishedAsync(round, uploads, decryptionSet, shares);
     }
 
     /// <summary>Waits for the round to be published; returns the aggregate, the values D's shares decrypt it to (here) and the published model.</summary>

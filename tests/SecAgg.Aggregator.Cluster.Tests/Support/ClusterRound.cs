@@ -1,3 +1,4 @@
+using SecAgg.Protocol.Statements;
 using SecAgg.Aggregator.Cluster.Grains;
 using SecAgg.Protocol;
 using SecAgg.Protocol.Tests.V2;
@@ -66,10 +67,50 @@ internal sealed class ClusterRound : IAsyncDisposable
     public async Task FinishAndCheckAsync(string[] decryptionSet, int counted = 4)
     {
         var uploads = Uploads[..counted];
-        (byte[][] aggregate, uint[][] values, PublishedModel model) = await Driver.FinishAsync(Consortium, Round, uploads);
-        Assert.Equal(decryptionSet, (await Driver.Round(Number).GetAsync()).DecryptionSet);
-        Rounds.AssertSumOfExactly(Consortium, Round, uploads, Updates[..counted], aggregate, values);
-        Rounds.AssertPublished(Round, InitialModel, Updates[..counted], values, model);
+        (SignedStatement[] approvals, string[] fixedSet) = await Driver.ApproveAsync(Consortium, Round, uploads);
+        Assert.Equal(decryptionSet, fixedSet);
+        Dictionary<string, byte[][]> shares = ClusterDriver.Answer(Consortium, Round, uploads, approvals, fixedSet);
+        await Driver.SendAllSharesAsync(Number, shares);
+
+        await CheckPublishedAsync(fixedSet, shares, [.. Enumerable.Range(0, counted)]);
+    }
+
+    /// <summary>Every site uploads, every member of U approves and the cluster fixes D: the approvals, D and each member of D's shares.</summary>
+    public async Task<(SignedStatement[] Approvals, string[] DecryptionSet, Dictionary<string, byte[][]> Shares)> DecryptingAsync()
+    {
+        foreach (var u in Uploads)
+        {
+            await Driver.UploadAsync(Number, u.Upload);
+        }
+
+        (SignedStatement[] approvals, string[] decryptionSet) = await Driver.ApproveAsync(Consortium, Round, Uploads);
+        return (approvals, decryptionSet, ClusterDriver.Answer(Consortium, Round, Uploads, approvals, decryptionSet));
+    }
+
+    /// <summary>
+    /// Waits for the cluster to publish; the aggregate must be exactly the uploads of <paramref name="sites"/> (indexes) and
+    /// the model the initial one plus their mean. Returns the model.
+    /// </summary>
+    public async Task<PublishedModel> CheckPublishedAsync(string[] decryptionSet, Dictionary<string, byte[][]> shares, params int[] sites)
+    {
+        var uploads = sites.Select(i => Uploads[i]).ToArray();
+        float[][] updates = [.. sites.Select(i => Updates[i])];
+        (byte[][] aggregate, uint[][] values, PublishedModel model) = await Driver.PublishedAsync(Round, uploads, decryptionSet, shares);
+        Rounds.AssertSumOfExactly(Consortium, Round, uploads, updates, aggregate, values);
+        Rounds.AssertPublished(Round, InitialModel, updates, values, model);
+        return model;
+    }
+
+    /// <summary>Waits until the store holds none of the round's staged chunks and none of its shares.</summary>
+    public async Task AssertDeletedAsync(string[] decryptionSet)
+    {
+        DateTime until = DateTime.UtcNow + ClusterDriver.WaitFor;
+        while ((await Task.WhenAll(Uploads.Select(u => Harness.Backend.Chunks.DigestsAsync(Number, u.Upload.UploadId)))).Any(d => d.Count > 0)
+            || (await Task.WhenAll(decryptionSet.Select(m => Harness.Backend.Shares.CountAsync(Number, m)))).Any(n => n > 0))
+        {
+            Assert.True(DateTime.UtcNow < until, $"round {Number}'s staged chunks and shares were not deleted within {ClusterDriver.WaitFor.TotalSeconds} s");
+            await Task.Delay(200);
+        }
     }
 
     public async ValueTask DisposeAsync()
