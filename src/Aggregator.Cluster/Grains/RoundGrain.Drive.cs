@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SecAgg.Aggregator.Cluster.State;
 using SecAgg.Aggregator.Rounds;
 
 namespace SecAgg.Aggregator.Cluster.Grains;
@@ -7,7 +8,8 @@ namespace SecAgg.Aggregator.Cluster.Grains;
 /// The round drives itself, without any external caller and after a silo died: an Orleans reminder ("drive", every
 /// <see cref="ClusterConsortium.DrivePeriod"/>, stored with the cluster's state, so a surviving silo's reminder service
 /// fires it and reactivates the grain there) and a one-shot timer after each call that can move the round run
-/// <see cref="StepAsync"/>, which does whatever the stored state calls for next.
+/// <see cref="StepAsync"/>, which does whatever the stored state calls for next. Admitted uploads whose folds were cut off
+/// are also re-driven by a timer while the activation lives.
 /// </summary>
 internal sealed partial class RoundGrain
 {
@@ -95,6 +97,44 @@ internal sealed partial class RoundGrain
             _stepSoon = null;
             await StepGuardedAsync().ConfigureAwait(true);
         }, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+
+    private async Task DrivePendingAsync()
+    {
+        // Pending uploads exist only while collecting: closing finishes them, and an aborted round counts nothing more.
+        if (S.Round is null || Current().Stage is not (RoundStage.Open or RoundStage.Collecting))
+        {
+            return;
+        }
+
+        foreach (AdmittedUpload upload in S.Uploads.Values.Where(u => !u.Counted).ToArray())
+        {
+            await DriveAsync(upload).ConfigureAwait(true);
+        }
+    }
+
+    private void ArmRedrive()
+    {
+        if (_redrive is null && S.Uploads.Values.Any(u => !u.Counted))
+        {
+            _redrive = this.RegisterGrainTimer(RedriveAsync, new GrainTimerCreationOptions(RedrivePeriod, RedrivePeriod));
+        }
+    }
+
+    private async Task RedriveAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DrivePendingAsync().ConfigureAwait(true);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            RedriveFailed(logger, Current().Number, e.Message);
+            return;
+        }
+
+        _redrive?.Dispose();
+        _redrive = null;
+    }
 
     private async Task ArmDriveAsync() =>
         await this.RegisterOrUpdateReminder(DriveReminder, consortium.DrivePeriod, consortium.DrivePeriod).ConfigureAwait(true);

@@ -290,44 +290,6 @@ internal sealed partial class RoundGrain(
         await all.ConfigureAwait(true);
     }
 
-    private async Task DrivePendingAsync()
-    {
-        // Pending uploads exist only while collecting: closing finishes them, and an aborted round counts nothing more.
-        if (S.Round is null || Current().Stage is not (RoundStage.Open or RoundStage.Collecting))
-        {
-            return;
-        }
-
-        foreach (AdmittedUpload upload in S.Uploads.Values.Where(u => !u.Counted).ToArray())
-        {
-            await DriveAsync(upload).ConfigureAwait(true);
-        }
-    }
-
-    private void ArmRedrive()
-    {
-        if (_redrive is null && S.Uploads.Values.Any(u => !u.Counted))
-        {
-            _redrive = this.RegisterGrainTimer(RedriveAsync, new GrainTimerCreationOptions(RedrivePeriod, RedrivePeriod));
-        }
-    }
-
-    private async Task RedriveAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await DrivePendingAsync().ConfigureAwait(true);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            RedriveFailed(logger, Current().Number, e.Message);
-            return;
-        }
-
-        _redrive?.Dispose();
-        _redrive = null;
-    }
-
     private async Task SaveAsync(RoundState next)
     {
         S.Round = RoundRecord.From(next);
