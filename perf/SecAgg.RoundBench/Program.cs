@@ -13,7 +13,7 @@ using SecAgg.RoundBench.Roles;
 using SecAgg.RoundBench.Wan;
 using Spectre.Console;
 
-if (args.Length == 0 || args[0] is "-h" or "--help")
+if (args.Length == 0 || args.Any(a => a is "-h" or "--help"))
 {
     Console.WriteLine("""
         SecAgg round benchmark.
@@ -90,6 +90,8 @@ static async Task<int> SweepAsync(Dictionary<string, string> o, string[] all)
 {
     bool full = o.ContainsKey("full");
     List<string> errors = [];
+    string[] known = ["quick", "full", "participants", "dimensions", "dp", "rounds", "large-rounds", "config-timeout-min", "out", "sdk", "append", "network", "rate", "rtt-ms"];
+    errors.AddRange(o.Keys.Where(k => !known.Contains(k)).Select(k => $"sweep: unknown option --{k} (--help lists the options)."));
     IReadOnlyList<int> participants = Ints(o, "participants", full ? [2, 5, 10, 20] : [2, 10], errors);
     IReadOnlyList<int> dimensions = Ints(o, "dimensions", full ? [100_000, 1_000_000, 10_000_000] : [100_000, 1_000_000], errors);
     IReadOnlyList<bool> dp = o.TryGetValue("dp", out string? dpText)
