@@ -3,15 +3,25 @@ namespace SecAgg.Aggregator.Cluster.Grains;
 /// <summary>
 /// One round (key: the round number): its stage machine (<see cref="Rounds.RoundLifecycle"/>), the admitted and counted
 /// uploads with their signed commitments, the approvals, and the fold fan-out to the round's sum partitions. An upload is
-/// counted only after every partition acknowledged folding it. Calls are refused with <see cref="RoundRefusedException"/>.
+/// counted only after every partition acknowledged folding it. The round drives itself (an Orleans reminder, and a step
+/// after each call that can move it): it closes collection when everyone is in or at the deadline, fixes D once every
+/// member of U approved, combines and publishes once every member of D's shares are held, aborts at a deadline, and
+/// deletes its staged chunks and shares once it finished. Calls are refused with <see cref="RoundRefusedException"/>.
 /// </summary>
 public interface IRoundGrain : IGrainWithIntegerKey
 {
-    /// <summary>Opens the round (Open stage, collect deadline from the policy). Opening it again with the same parameters is a no-op.</summary>
+    /// <summary>
+    /// Opens the round (Open stage, collect deadline from the policy) and registers the reminder that drives it. When the
+    /// opening carries the round's configuration (<see cref="RoundOpening.For"/>), it must rebuild the same parameter digest
+    /// and chunk count on this silo. Opening it again with the same parameters is a no-op.
+    /// </summary>
     Task<RoundView> OpenAsync(RoundOpening opening);
 
-    /// <summary>The round as it stands (deadlines are applied by the transitions, e.g. <see cref="CloseCollectionAsync"/>).</summary>
+    /// <summary>The round as it stands (deadlines are applied by its steps: each reminder tick and each call that moves it).</summary>
     Task<RoundView> GetAsync();
+
+    /// <summary>What opened the round (a share worker rebuilds the round's parameters from it).</summary>
+    Task<RoundOpening> GetOpeningAsync();
 
     /// <summary>
     /// Counts the upload that <paramref name="signedCommitment"/> (a serialized signed UploadCommitment) commits to: verified
@@ -22,24 +32,26 @@ public interface IRoundGrain : IGrainWithIntegerKey
 
     /// <summary>
     /// Finishes the folds of admitted uploads, then closes collection when everyone is in or the deadline passed
-    /// (Approving, with U's list digest) or aborts the round (too few by the deadline).
+    /// (Approving, with U's list digest) or aborts the round (too few by the deadline). The round does this itself; a
+    /// round that closed already is returned as it stands.
     /// </summary>
     Task<RoundView> CloseCollectionAsync();
 
     /// <summary>The serialized signed commitments of U, in U's order (what each member of U is asked to approve).</summary>
     Task<byte[][]> GetCommitmentsAsync();
 
-    /// <summary>Records a member of U's serialized signed RoundApproval of U's list digest.</summary>
+    /// <summary>
+    /// Records a member of U's serialized signed RoundApproval of U's list digest. With the last one the round fixes D:
+    /// exactly t enrolled participants, members of U first, then Shamir point order.
+    /// </summary>
     Task<RoundView> SubmitApprovalAsync(byte[] signedApproval);
 
-    /// <summary>Fixes the decryption set D once every member of U approved.</summary>
-    Task<RoundView> BeginDecryptionAsync(string[] decryptionSet);
-
-    /// <summary>Records that <paramref name="member"/>'s decryption shares arrived.</summary>
-    Task<RoundView> ReceiveSharesAsync(string member);
-
-    /// <summary>Publishes the round as model version <paramref name="modelVersion"/> once every share arrived.</summary>
-    Task<RoundView> PublishAsync(long modelVersion);
+    /// <summary>
+    /// Records <paramref name="member"/>'s shares complete once the shared store holds its share of every chunk (recounted
+    /// there, so a resend or a re-drive after a silo died records it once). With the last member of D the round combines
+    /// and publishes. Already recorded: the round as it stands.
+    /// </summary>
+    Task<RoundView> RecordSharesAsync(string member);
 
     /// <summary>Aborts the round; nothing of it is decrypted afterwards.</summary>
     Task<RoundView> AbortAsync(string reason);

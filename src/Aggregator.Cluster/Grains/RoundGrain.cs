@@ -15,13 +15,16 @@ namespace SecAgg.Aggregator.Cluster.Grains;
 /// matching, before the deadline; written with the commitment) then <b>count</b> (every partition acknowledged the fold;
 /// the acknowledgements and the new <see cref="RoundState"/> written together). An admitted upload whose folds were
 /// interrupted (a silo died) is re-driven on the next call that needs it, by a timer while the activation lives, and
-/// before collection closes; partitions answer "already folded" for what they hold, so nothing is folded twice.
+/// before collection closes; partitions answer "already folded" for what they hold, so nothing is folded twice. What
+/// follows collection (approvals, D, shares, publication, clean-up) is in RoundGrain.Decryption.cs; how the round steps
+/// itself in RoundGrain.Drive.cs.
 /// </summary>
 internal sealed partial class RoundGrain(
     [PersistentState("round", ClusterHosting.StorageName)] IPersistentState<RoundGrainState> state,
     ClusterConsortium consortium,
     IStagedChunks staged,
-    ILogger<RoundGrain> logger) : Grain, IRoundGrain
+    IStoredShares shares,
+    ILogger<RoundGrain> logger) : Grain, IRoundGrain, IRemindable
 {
     private static readonly TimeSpan RedrivePeriod = TimeSpan.FromSeconds(2);
     private readonly RoundLifecycle _lifecycle = new(consortium.Policy);
@@ -34,6 +37,11 @@ internal sealed partial class RoundGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         ArmRedrive();
+        if (S.Round is not null && (!Current().Stage.IsTerminal() || !S.Cleaned))
+        {
+            StepSoon(); // reactivated (after a silo died, by a reminder or a call): catch up at once
+        }
+
         return Task.CompletedTask;
     }
 
@@ -42,20 +50,39 @@ internal sealed partial class RoundGrain(
         ArgumentNullException.ThrowIfNull(opening);
         if (S.Round is { } held)
         {
-            return held.ParameterDigest.AsSpan().SequenceEqual(opening.ParameterDigest) && held.ChunkCount == opening.ChunkCount
-                ? View()
-                : throw new RoundRefusedException(RoundError.BadSequence, $"round {held.Number} is already open with other parameters");
+            if (!held.ParameterDigest.AsSpan().SequenceEqual(opening.ParameterDigest) || held.ChunkCount != opening.ChunkCount)
+            {
+                throw new RoundRefusedException(RoundError.BadSequence, $"round {held.Number} is already open with other parameters");
+            }
+
+            await ArmDriveAsync().ConfigureAwait(true);
+            return View();
         }
 
-        RoundState opened = Transition(() => _lifecycle.Open(null, Clock.GetUtcNow(), opening.ParameterDigest, opening.ChunkCount)) with { Number = this.GetPrimaryKeyLong() };
+        long number = this.GetPrimaryKeyLong();
+        if (opening.Configuration.Length > 0 || opening.EpochSeed.Length > 0)
+        {
+            _ = RoundConfiguration.Rebuild(consortium, number, opening.Configuration, opening.EpochSeed, opening.ParameterDigest, opening.ChunkCount);
+        }
+
+        RoundState opened = Transition(() => _lifecycle.Open(null, Clock.GetUtcNow(), opening.ParameterDigest, opening.ChunkCount)) with { Number = number };
         S.Round = RoundRecord.From(opened);
         S.Partitions = ChunkRange.Split(opening.ChunkCount, consortium.Partitions).Length;
+        S.Configuration = opening.Configuration;
+        S.EpochSeed = opening.EpochSeed;
         await state.WriteStateAsync().ConfigureAwait(true);
+        await ArmDriveAsync().ConfigureAwait(true);
         Opened(logger, opened.Number, opened.ChunkCount, S.Partitions);
         return View();
     }
 
     public Task<RoundView> GetAsync() => Task.FromResult(View());
+
+    public Task<RoundOpening> GetOpeningAsync()
+    {
+        RoundRecord round = S.Round ?? throw new RoundRefusedException(RoundError.WrongStage, $"round {this.GetPrimaryKeyLong()} has not been opened");
+        return Task.FromResult(new RoundOpening(round.ParameterDigest, round.ChunkCount) { Configuration = S.Configuration, EpochSeed = S.EpochSeed });
+    }
 
     public async Task<UploadOutcome> CompleteUploadAsync(byte[] signedCommitment)
     {
@@ -124,15 +151,20 @@ internal sealed partial class RoundGrain(
     {
         await DrivePendingAsync().ConfigureAwait(true);
         RoundState round = Current();
+        if (round.Stage is not (RoundStage.Open or RoundStage.Collecting))
+        {
+            return View();
+        }
+
         DateTimeOffset now = Clock.GetUtcNow();
         switch (_lifecycle.DecideCollection(round, now))
         {
             case CollectionDecision.Close:
-                byte[] digest = UploadList.Digest(consortium.Roster.Descriptor, Counted().Select(u => UploadCommitment.Parse(SignedStatement.Deserialize(u.SignedCommitment).Statement.Span)));
-                await SaveAsync(Transition(() => _lifecycle.BeginApproval(round, digest, now))).ConfigureAwait(true);
+                await CloseAsync(round, now).ConfigureAwait(true);
                 break;
             case CollectionDecision.Abort:
                 await SaveAsync(_lifecycle.ApplyDeadlines(round, now)).ConfigureAwait(true);
+                StepSoon(); // the clean-up
                 break;
             default:
                 throw new RoundRefusedException(RoundError.WrongStage,
@@ -165,27 +197,11 @@ internal sealed partial class RoundGrain(
         RoundState next = Transition(() => RoundLifecycle.RecordApproval(round, approval.ParticipantId, Clock.GetUtcNow()));
         S.Approvals.TryAdd(approval.ParticipantId, signedApproval);
         await SaveAsync(next).ConfigureAwait(true);
-        return View();
-    }
+        if (next.AllApproved)
+        {
+            StepSoon(); // fixes D
+        }
 
-    public async Task<RoundView> BeginDecryptionAsync(string[] decryptionSet)
-    {
-        RoundState round = Current();
-        await SaveAsync(Transition(() => _lifecycle.BeginDecryption(round, decryptionSet, Clock.GetUtcNow()))).ConfigureAwait(true);
-        return View();
-    }
-
-    public async Task<RoundView> ReceiveSharesAsync(string member)
-    {
-        RoundState round = Current();
-        await SaveAsync(Transition(() => _lifecycle.ReceiveShare(round, member, Clock.GetUtcNow()))).ConfigureAwait(true);
-        return View();
-    }
-
-    public async Task<RoundView> PublishAsync(long modelVersion)
-    {
-        RoundState round = Current();
-        await SaveAsync(Transition(() => RoundLifecycle.Publish(round, modelVersion, Clock.GetUtcNow()))).ConfigureAwait(true);
         return View();
     }
 
@@ -193,17 +209,21 @@ internal sealed partial class RoundGrain(
     {
         RoundState round = Current();
         await SaveAsync(Transition(() => RoundLifecycle.Abort(round, reason, Clock.GetUtcNow()))).ConfigureAwait(true);
+        StepSoon(); // the clean-up
         return View();
     }
 
     public async Task<byte[][]> GetAggregateAsync()
     {
         RoundState round = Current();
-        if (round.Stage is not (RoundStage.Approving or RoundStage.Decrypting or RoundStage.Published))
-        {
-            throw new RoundRefusedException(RoundError.WrongStage, $"round {round.Number} is {RoundStages.Name(round.Stage)}; its aggregate exists once collection closed and until it aborts");
-        }
+        return round.Stage is RoundStage.Approving or RoundStage.Decrypting or RoundStage.Published
+            ? await GatherAsync(round).ConfigureAwait(true)
+            : throw new RoundRefusedException(RoundError.WrongStage, $"round {round.Number} is {RoundStages.Name(round.Stage)}; its aggregate exists once collection closed and until it aborts");
+    }
 
+    /// <summary>The C sums from the partitions, each partition holding exactly U's uploads and each sum exactly |U| summands.</summary>
+    private async Task<byte[][]> GatherAsync(RoundState round)
+    {
         HashSet<Guid> u = [.. Counted().Select(a => a.UploadId)];
         PartitionSnapshot[] parts = await Task.WhenAll(Ranges().Select(r => Partition(r).GetAsync())).ConfigureAwait(true);
         var sums = new byte[round.ChunkCount][];
@@ -253,6 +273,11 @@ internal sealed partial class RoundGrain(
             upload.Counted = true;
             await SaveAsync(counted).ConfigureAwait(true);
             UploadCounted(logger, counted.Number, upload.Participant, counted.Summands);
+            if (counted.Summands == consortium.Policy.Enrolled.Length)
+            {
+                StepSoon(); // everyone is in: close collection
+            }
+
             return;
         }
 
@@ -265,48 +290,24 @@ internal sealed partial class RoundGrain(
         await all.ConfigureAwait(true);
     }
 
-    private async Task DrivePendingAsync()
-    {
-        // Pending uploads exist only while collecting: closing finishes them, and an aborted round counts nothing more.
-        if (S.Round is null || Current().Stage is not (RoundStage.Open or RoundStage.Collecting))
-        {
-            return;
-        }
-
-        foreach (AdmittedUpload upload in S.Uploads.Values.Where(u => !u.Counted).ToArray())
-        {
-            await DriveAsync(upload).ConfigureAwait(true);
-        }
-    }
-
-    private void ArmRedrive()
-    {
-        if (_redrive is null && S.Uploads.Values.Any(u => !u.Counted))
-        {
-            _redrive = this.RegisterGrainTimer(RedriveAsync, new GrainTimerCreationOptions(RedrivePeriod, RedrivePeriod));
-        }
-    }
-
-    private async Task RedriveAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await DrivePendingAsync().ConfigureAwait(true);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            RedriveFailed(logger, Current().Number, e.Message);
-            return;
-        }
-
-        _redrive?.Dispose();
-        _redrive = null;
-    }
-
     private async Task SaveAsync(RoundState next)
     {
         S.Round = RoundRecord.From(next);
-        await state.WriteStateAsync().ConfigureAwait(true);
+        await WriteAsync().ConfigureAwait(true);
+    }
+
+    /// <summary>Writes the state; after a failed write the activation ends, so the next one reads whatever the store holds.</summary>
+    private async Task WriteAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync().ConfigureAwait(true);
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     private RoundState Current() => S.Round?.ToState() ?? throw new RoundRefusedException(RoundError.WrongStage, $"round {this.GetPrimaryKeyLong()} has not been opened");

@@ -27,7 +27,8 @@ public static class ClusterHosting
 
     /// <summary>
     /// Grain state in PostgreSQL through Orleans' ADO.NET provider (<see cref="StorageName"/>, Orleans' binary serializer, so a
-    /// sum is stored as its bytes) and the staged chunks in the same database (<see cref="PostgresStagedChunks"/>). The schema
+    /// sum is stored as its bytes), the rounds' reminders (Orleans' ADO.NET reminder table), the staged chunks and the
+    /// decryption shares in the same database (<see cref="PostgresStagedChunks"/>, <see cref="PostgresStoredShares"/>). The schema
     /// must exist (<see cref="Schema.ClusterSchema.EnsureAsync"/>).
     /// </summary>
     public static ISiloBuilder UsePostgresStorage(this ISiloBuilder silo, NpgsqlDataSource dataSource)
@@ -41,6 +42,8 @@ public static class ClusterHosting
             o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
         }));
         silo.Services.AddSingleton<IStagedChunks>(new PostgresStagedChunks(dataSource));
+        silo.Services.AddSingleton<IStoredShares>(new PostgresStoredShares(dataSource));
+        silo.UseAdoNetReminderService(o => (o.Invariant, o.DataSource) = (PostgresInvariant, dataSource));
         return silo;
     }
 

@@ -5,14 +5,17 @@ namespace SecAgg.Aggregator.Cluster.Schema;
 
 /// <summary>
 /// Creates, once per PostgreSQL database (or schema on the connection's search path), the tables and queries Orleans'
-/// ADO.NET clustering and persistence providers expect (the scripts checked in next to this file, from the Orleans
-/// repository) and SecAgg's staged-chunk table. Idempotent and safe to call from several silos at once: one transaction
-/// under an advisory lock runs the Orleans scripts only when their query table is absent.
+/// ADO.NET clustering, persistence and reminder providers expect (the scripts checked in next to this file, from the
+/// Orleans repository) and SecAgg's staged-chunk and decryption-share tables. Idempotent and safe to call from several
+/// silos at once: one transaction under an advisory lock runs the Orleans scripts only when their tables are absent (the
+/// reminders script on its own, so a database created before the cluster used reminders gets it too).
 /// </summary>
 public static class ClusterSchema
 {
     // pg_advisory_xact_lock key: the first 8 bytes of "secagg/cluster/schema" in ASCII.
     private const long LockKey = 0x7365636167672f63;
+
+    private const string RemindersScript = "PostgreSQL-Reminders.sql";
 
     private static readonly string[] OrleansScripts = ["PostgreSQL-Main.sql", "PostgreSQL-Clustering.sql", "PostgreSQL-Persistence.sql"];
 
@@ -32,6 +35,14 @@ public static class ClusterSchema
                 {
                     await ExecuteAsync(connection, transaction, Read(script), cancellationToken).ConfigureAwait(false);
                 }
+            }
+        }
+
+        await using (var probe = new NpgsqlCommand("SELECT to_regclass('orleansreminderstable') IS NOT NULL", connection, transaction))
+        {
+            if (!(bool)(await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                await ExecuteAsync(connection, transaction, Read(RemindersScript), cancellationToken).ConfigureAwait(false);
             }
         }
 

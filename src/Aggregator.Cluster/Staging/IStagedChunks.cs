@@ -34,4 +34,7 @@ public interface IStagedChunks
     /// <summary>The payloads of chunks [<paramref name="start"/>, <paramref name="end"/>) of the upload, by index.</summary>
     /// <exception cref="InvalidDataException">A chunk of the range is not held.</exception>
     Task<byte[][]> ReadAsync(long round, Guid uploadId, int start, int end, CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets every chunk staged for <paramref name="round"/> (once it was published or aborted); a no-op when none is held.</summary>
+    Task DeleteRoundAsync(long round, CancellationToken cancellationToken = default);
 }

@@ -86,4 +86,13 @@ public sealed class PostgresStagedChunks(NpgsqlDataSource dataSource) : IStagedC
         int missing = Array.IndexOf(chunks, null);
         return missing < 0 ? chunks : throw new InvalidDataException($"Chunk {start + missing} of upload {uploadId} in round {round} is not staged.");
     }
+
+    /// <inheritdoc/>
+    public async Task DeleteRoundAsync(long round, CancellationToken cancellationToken = default)
+    {
+        await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("DELETE FROM secagg_staged_chunk WHERE round = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = round });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 }

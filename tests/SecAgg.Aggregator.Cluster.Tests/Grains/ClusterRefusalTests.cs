@@ -67,8 +67,7 @@ public sealed class ClusterRefusalTests
         RoundView view = await c.Driver.Round(Round).GetAsync();
         Assert.Equal(["hospital-1", "hospital-2", "hospital-3"], view.Contributors);
         await Assert.ThrowsAsync<RoundRefusedException>(() => c.Driver.Round(Round).GetAggregateAsync());
-        RoundRefusedException refused = await Assert.ThrowsAsync<RoundRefusedException>(() => c.Driver.Round(Round).BeginDecryptionAsync(["hospital-1", "hospital-2", "hospital-3"]));
-        Assert.Equal(RoundError.WrongStage, refused.Error);
+        Assert.Equal(ShareRefusal.WrongStage, (await c.Driver.Shares.SubmitShareAsync(Round, "hospital-1", 0, [1, 2, 3])).Refusal);
 
         // Closing needs everyone in or the deadline: with hospital-4 missing and time left, the round keeps collecting.
         Assert.Equal(RoundError.WrongStage, (await Assert.ThrowsAsync<RoundRefusedException>(() => c.Driver.Round(Round).CloseCollectionAsync())).Error);
@@ -76,6 +75,6 @@ public sealed class ClusterRefusalTests
         // At the deadline hospital-4 is late whatever it sends; the round closes with U = the three counted uploads.
         clock.Advance(ClusterHarness.CollectDeadline);
         Assert.Equal(UploadRefusal.Late, (await c.Driver.CompleteAsync(Round, last)).Refusal);
-        await c.FinishAndCheckAsync(["hospital-1", "hospital-2", "hospital-4"], counted: 3);
+        await c.FinishAndCheckAsync(["hospital-1", "hospital-2", "hospital-3"], counted: 3);
     }
 }

@@ -20,10 +20,10 @@ public sealed class ClusterSchemaTests
 
             await using NpgsqlCommand count = db.CreateCommand(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN " +
-                "('orleansquery', 'orleansmembershiptable', 'orleansmembershipversiontable', 'orleansstorage', 'secagg_staged_chunk')");
-            Assert.Equal(5L, (long)(await count.ExecuteScalarAsync())!);
-            await using NpgsqlCommand queries = db.CreateCommand("SELECT count(*) FROM orleansquery WHERE querykey IN ('WriteToStorageKey', 'InsertMembershipKey')");
-            Assert.Equal(2L, (long)(await queries.ExecuteScalarAsync())!);
+                "('orleansquery', 'orleansmembershiptable', 'orleansmembershipversiontable', 'orleansstorage', 'orleansreminderstable', 'secagg_staged_chunk', 'secagg_decryption_share')");
+            Assert.Equal(7L, (long)(await count.ExecuteScalarAsync())!);
+            await using NpgsqlCommand queries = db.CreateCommand("SELECT count(*) FROM orleansquery WHERE querykey IN ('WriteToStorageKey', 'InsertMembershipKey', 'UpsertReminderRowKey')");
+            Assert.Equal(3L, (long)(await queries.ExecuteScalarAsync())!);
         }
         finally
         {

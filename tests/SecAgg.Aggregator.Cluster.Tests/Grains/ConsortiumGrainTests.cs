@@ -151,6 +151,8 @@ public sealed class ConsortiumGrainTests
             var privacy = new ClusterPrivacy(new PrivacyBudget(budget, 1e-5), new HarmonicCost());
             var storage = new SharedGrainStorage();
             var chunks = new MemoryStagedChunks();
+            var shares = new MemoryStoredShares();
+            var reminders = new SharedReminderTable();
             var builder = new InProcessTestClusterBuilder(2);
             builder.Options.ConfigureFileLogging = false;
             builder.ConfigureSilo((_, silo) =>
@@ -158,6 +160,9 @@ public sealed class ConsortiumGrainTests
                 silo.AddSecAggGrains(consortium);
                 silo.Services.AddSingleton(privacy);
                 silo.Services.AddSingleton<IStagedChunks>(chunks);
+                silo.Services.AddSingleton<IStoredShares>(shares);
+                silo.AddReminders();
+                silo.Services.AddSingleton<IReminderTable>(reminders);
                 silo.Services.AddKeyedSingleton<IGrainStorage>(ClusterHosting.StorageName, (sp, _) => storage.For(sp.GetRequiredService<Serializer>()));
                 silo.Configure<ClusterMembershipOptions>(o =>
                 {

@@ -22,6 +22,9 @@ internal abstract class ClusterBackend : IAsyncDisposable
     /// <summary>The staged chunks every silo shares.</summary>
     public abstract IStagedChunks Chunks { get; }
 
+    /// <summary>The decryption shares every silo shares.</summary>
+    public abstract IStoredShares Shares { get; }
+
     /// <summary>The database's connection string, its schema on the search path (null for memory).</summary>
     public virtual string? ConnectionString => null;
 
@@ -37,12 +40,27 @@ internal abstract class ClusterBackend : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
+    /// <summary>Configures one silo's reminder service (PostgreSQL: set up by <see cref="Configure"/> with the storage).</summary>
+    public virtual void ConfigureReminders(ISiloBuilder silo)
+    {
+    }
+
     private sealed class Memory : ClusterBackend
     {
         private readonly SharedGrainStorage _storage = new();
         private readonly MemoryStagedChunks _chunks = new();
 
         public override IStagedChunks Chunks => _chunks;
+
+        public override IStoredShares Shares { get; } = new MemoryStoredShares();
+
+        public SharedReminderTable Reminders { get; } = new();
+
+        public override void ConfigureReminders(ISiloBuilder silo)
+        {
+            silo.AddReminders();
+            silo.Services.AddSingleton<IReminderTable>(Reminders);
+        }
 
         public override void Configure(ISiloBuilder silo) =>
             silo.Services.AddKeyedSingleton<IGrainStorage>(ClusterHosting.StorageName, (sp, _) => _storage.For(sp.GetRequiredService<Serializer>()));
@@ -65,6 +83,8 @@ internal abstract class ClusterBackend : IAsyncDisposable
         }
 
         public override IStagedChunks Chunks { get; }
+
+        public override IStoredShares Shares => new PostgresStoredShares(_dataSource);
 
         public override string? ConnectionString => new NpgsqlConnectionStringBuilder(_admin) { SearchPath = _schema }.ToString();
 

@@ -7,8 +7,9 @@ using SecAgg.Protocol.Tests.V2;
 namespace SecAgg.Aggregator.Cluster.Tests.Support;
 
 /// <summary>
-/// Drives rounds of an <see cref="InProcessRound"/> consortium through a cluster client, retrying, as a front end would,
-/// what fails while the cluster notices a dead silo.
+/// Drives rounds of an <see cref="InProcessRound"/> consortium through a cluster client as its participants would (uploads,
+/// approvals, decryption shares), retrying, as a front end would, what fails while the cluster notices a dead silo. The
+/// round closes, fixes D, combines and publishes by itself; the driver only waits for it.
 /// </summary>
 internal sealed class ClusterDriver(IClusterClient client)
 {
@@ -19,6 +20,12 @@ internal sealed class ClusterDriver(IClusterClient client)
     public IRoundGrain Round(long number) => client.GetGrain<IRoundGrain>(number);
 
     public ISumPartitionGrain Partition(long round, ChunkRange range) => client.GetGrain<ISumPartitionGrain>(range.Key(round));
+
+    public IShareIngestGrain Shares => client.GetGrain<IShareIngestGrain>(0);
+
+    public IModelGrain Model(long version) => client.GetGrain<IModelGrain>(version);
+
+    public IManagementGrain Management => client.GetGrain<IManagementGrain>(0);
 
     /// <summary>Calls <paramref name="call"/> until it answers: what a dying silo causes (timeouts, Orleans' messaging and
     /// state-version errors) is retried for a minute, anything else is an answer.</summary>
@@ -38,8 +45,18 @@ internal sealed class ClusterDriver(IClusterClient client)
         }
     }
 
-    public async Task OpenAsync(RoundParameters round) =>
-        Assert.Equal(RoundStages.Open, (await RetryAsync(() => Round((long)round.Round).OpenAsync(new RoundOpening(round.ParameterDigest, round.TotalChunks)))).Stage);
+    /// <summary>How long <see cref="WaitForAsync"/> waits for the cluster to move a round (several reminder periods, a silo's death).</summary>
+    public static readonly TimeSpan WaitFor = TimeSpan.FromSeconds(90);
+
+    public async Task OpenAsync(RoundParameters round, float[] initialModel)
+    {
+        await RetryAsync(async () =>
+        {
+            await Model(0).PutInitialAsync(initialModel);
+            return true;
+        });
+        Assert.Equal(RoundStages.Open, (await RetryAsync(() => Round((long)round.Round).OpenAsync(RoundOpening.For(round)))).Stage);
+    }
 
     /// <summary>Stages every chunk of <paramref name="upload"/> through the ingest workers.</summary>
     public async Task StageAsync(long round, EncryptedUpload upload)
@@ -65,34 +82,112 @@ internal sealed class ClusterDriver(IClusterClient client)
         Assert.True(outcome.Accepted, outcome.Message);
     }
 
+    /// <summary>Polls the round until <paramref name="reached"/> holds (the cluster moves it by itself); fails after <see cref="WaitFor"/>.</summary>
+    public async Task<RoundView> WaitForAsync(long round, Func<RoundView, bool> reached, string what)
+    {
+        DateTime until = DateTime.UtcNow + WaitFor;
+        RoundView view;
+        while (!reached(view = await RetryAsync(() => Round(round).GetAsync())))
+        {
+            Assert.True(DateTime.UtcNow < until, $"round {round} did not get {what} within {WaitFor.TotalSeconds} s; it is {view.Stage} ({view.AbortReason})");
+            await Task.Delay(200);
+        }
+
+        return view;
+    }
+
+    /// <summary>Polls model version <paramref name="version"/> until the cluster holds it.</summary>
+    public async Task<PublishedModel> WaitForModelAsync(long version)
+    {
+        DateTime until = DateTime.UtcNow + WaitFor;
+        while (true)
+        {
+            if (await RetryAsync(() => Model(version).GetAsync()) is { } model)
+            {
+                return model;
+            }
+
+            Assert.True(DateTime.UtcNow < until, $"model version {version} was not published within {WaitFor.TotalSeconds} s");
+            await Task.Delay(200);
+        }
+    }
+
     /// <summary>
-    /// The rest of the round once every upload is in: close, every member of U approves, D answers, the cluster's aggregate
-    /// is combined with D's shares and the round published. Returns the aggregate and the decrypted values mod 2^b.
+    /// Once every upload is in: collection closes (the cluster closes it when everyone is in; else at the deadline, here
+    /// asked for), every member of U approves, and the cluster fixes D. Returns the approvals and D.
     /// </summary>
-    public async Task<(byte[][] Aggregate, uint[][] Values)> FinishAsync(InProcessRound r, RoundParameters round, (InProcessRound.Site Site, EncryptedUpload Upload)[] uploads, string[] decryptionSet)
+    public async Task<(SignedStatement[] Approvals, string[] DecryptionSet)> ApproveAsync(InProcessRound r, RoundParameters round, (InProcessRound.Site Site, EncryptedUpload Upload)[] uploads)
     {
         IRoundGrain grain = Round((long)round.Round);
-        RoundView closed = await RetryAsync(() => grain.CloseCollectionAsync());
-        Assert.Equal(RoundStages.Approving, closed.Stage);
+        Assert.Equal(RoundStages.Approving, (await RetryAsync(() => grain.CloseCollectionAsync())).Stage);
         SignedStatement[] approvals = r.Approvals(round.Round, uploads);
         foreach (var approval in approvals)
         {
             await RetryAsync(() => grain.SubmitApprovalAsync(approval.Serialize()));
         }
 
-        await RetryAsync(() => grain.BeginDecryptionAsync(decryptionSet));
-        SignedStatement[] commitments = [.. uploads.Select(u => u.Upload.SignedCommitment)];
-        var shares = new Dictionary<string, byte[][]>();
-        foreach (string member in decryptionSet)
-        {
-            shares[member] = InProcessRound.Answer(r[member], round.Round, commitments, approvals, decryptionSet);
-            await RetryAsync(() => grain.ReceiveSharesAsync(member));
-        }
-
-        byte[][] aggregate = await RetryAsync(() => grain.GetAggregateAsync());
-        uint[][] values = InProcessRound.Combine(round, round.CreateSession(uploads.Select(u => u.Site.Id), decryptionSet), aggregate, shares);
-        Assert.Equal(RoundStages.Published, (await RetryAsync(() => grain.PublishAsync((long)round.Round))).Stage);
-        return (aggregate, values);
+        RoundView decrypting = await WaitForAsync((long)round.Round, v => v.Stage != RoundStages.Approving, "its decryption set D");
+        Assert.Equal(RoundStages.Decrypting, decrypting.Stage);
+        return (approvals, decrypting.DecryptionSet);
     }
 
+    /// <summary>Each member of D's shares (one per chunk), made by the member from U's commitments and approvals.</summary>
+    public static Dictionary<string, byte[][]> Answer(InProcessRound r, RoundParameters round, (InProcessRound.Site Site, EncryptedUpload Upload)[] uploads, SignedStatement[] approvals, string[] decryptionSet)
+    {
+        SignedStatement[] commitments = [.. uploads.Select(u => u.Upload.SignedCommitment)];
+        return decryptionSet.ToDictionary(m => m, m => InProcessRound.Answer(r[m], round.Round, commitments, approvals, decryptionSet));
+    }
+
+    /// <summary>Sends <paramref name="member"/>'s shares of chunks [<paramref name="from"/>, <paramref name="to"/>); each must be held. Returns the outcomes.</summary>
+    public async Task<ShareOutcome[]> SendSharesAsync(long round, string member, byte[][] shares, int from = 0, int? to = null)
+    {
+        var outcomes = new List<ShareOutcome>();
+        for (int k = from; k < (to ?? shares.Length); k++)
+        {
+            int index = k;
+            ShareOutcome outcome = await RetryAsync(() => Shares.SubmitShareAsync(round, member, index, shares[index]));
+            Assert.True(outcome.Accepted, outcome.Message);
+            outcomes.Add(outcome);
+        }
+
+        return [.. outcomes];
+    }
+
+    /// <summary>
+    /// The rest of the round once every upload is in: close, approve, D answers through the share workers; the cluster
+    /// combines and publishes by itself. Returns the aggregate, the values it decrypts to with D's shares (combined here,
+    /// independently of the cluster) and the model the cluster published.
+    /// </summary>
+    public async Task<(byte[][] Aggregate, uint[][] Values, PublishedModel Model)> FinishAsync(InProcessRound r, RoundParameters round, (InProcessRound.Site Site, EncryptedUpload Upload)[] uploads)
+    {
+        (SignedStatement[] approvals, string[] decryptionSet) = await ApproveAsync(r, round, uploads);
+        Dictionary<string, byte[][]> shares = Answer(r, round, uploads, approvals, decryptionSet);
+        await SendAllSharesAsync((long)round.Round, shares);
+        return await PublishedAsync(round, uploads, decryptionSet, shares);
+    }
+
+    /// <summary>Sends every member's shares; each member's last one must complete it.</summary>
+    public async Task SendAllSharesAsync(long round, Dictionary<string, byte[][]> shares)
+    {
+        foreach ((string member, byte[][] answer) in shares)
+        {
+            ShareOutcome[] outcomes = await SendSharesAsync(round, member, answer);
+            Assert.True(outcomes[^1].Complete, $"{member}'s shares were not recorded complete: {outcomes[^1].Message}");
+        }
+    }
+
+    /// <summary>Waits for the round to be published; returns the aggregate, the values D's shares decrypt it to (here) and the published model.</summary>
+    public async Task<(byte[][] Aggregate, uint[][] Values, PublishedModel Model)> PublishedAsync(
+        RoundParameters round, (InProcessRound.Site Site, EncryptedUpload Upload)[] uploads, string[] decryptionSet, Dictionary<string, byte[][]> shares)
+    {
+        RoundView published = await WaitForAsync((long)round.Round, v => v.Stage != RoundStages.Decrypting, "published");
+        Assert.True(published.Stage == RoundStages.Published, $"round {round.Round} is {published.Stage}: {published.AbortReason}");
+        Assert.Equal((long)round.ModelVersion + 1, published.ModelVersion);
+        Assert.Equal(decryptionSet, published.SharesReceived);
+        byte[][] aggregate = await RetryAsync(() => Round((long)round.Round).GetAggregateAsync());
+        uint[][] values = InProcessRound.Combine(round, round.CreateSession(uploads.Select(u => u.Site.Id), decryptionSet), aggregate, shares);
+        PublishedModel model = await WaitForModelAsync(published.ModelVersion!.Value);
+        Assert.Equal(((long)round.Round, uploads.Length), (model.Round, model.Participants));
+        return (aggregate, values, model);
+    }
 }

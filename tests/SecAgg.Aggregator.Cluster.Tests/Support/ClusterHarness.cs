@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.TestingHost;
+using SecAgg.Aggregator.Cluster.Grains;
 using SecAgg.Aggregator.Cluster.Hosting;
 using SecAgg.Aggregator.Cluster.Staging;
 using SecAgg.Aggregator.Rounds;
@@ -15,8 +16,11 @@ namespace SecAgg.Aggregator.Cluster.Tests.Support;
 /// </summary>
 internal sealed class ClusterHarness : IAsyncDisposable
 {
-    /// <summary>The collect deadline of the test rounds.</summary>
+    /// <summary>The collect deadline of the test rounds (the approve and decrypt deadlines are the same).</summary>
     public static readonly TimeSpan CollectDeadline = TimeSpan.FromMinutes(30);
+
+    /// <summary>How often a test round's reminder steps it.</summary>
+    public static readonly TimeSpan DrivePeriod = TimeSpan.FromSeconds(2);
 
     private ClusterHarness(InProcessTestCluster cluster, ClusterBackend backend, FoldGate gate, ClusterConsortium consortium)
     {
@@ -41,7 +45,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
     {
         var descriptor = r.Consortium.Descriptor;
         var policy = new RoundPolicy(r.Consortium.Ids, descriptor.MinParticipants, descriptor.Threshold, CollectDeadline, TimeSpan.FromMinutes(30));
-        var consortium = new ClusterConsortium(r.AggregatorRoster, InProcessRound.EpochId, r.AggregatorPreset.Scheme, policy, partitions, clock);
+        var consortium = new ClusterConsortium(r.AggregatorRoster, InProcessRound.EpochId, r.AggregatorPreset.Scheme, policy, partitions, clock) { DrivePeriod = DrivePeriod };
         ClusterBackend backend = await ClusterBackend.CreateAsync(backendName);
         var gate = new FoldGate();
         var builder = new InProcessTestClusterBuilder(silos);
@@ -50,7 +54,10 @@ internal sealed class ClusterHarness : IAsyncDisposable
         {
             silo.AddSecAggGrains(consortium);
             backend.Configure(silo);
+            backend.ConfigureReminders(silo);
             silo.Services.AddSingleton<IStagedChunks>(gate.On(options.SiloName, backend.Chunks));
+            silo.Services.AddSingleton<IStoredShares>(gate.On(options.SiloName, backend.Shares));
+            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromSeconds(2);
@@ -68,6 +75,15 @@ internal sealed class ClusterHarness : IAsyncDisposable
         InProcessTestCluster cluster = builder.Build();
         await cluster.DeployAsync();
         return new ClusterHarness(cluster, backend, gate, consortium);
+    }
+
+    /// <summary>The silo the round grain of <paramref name="round"/> is active on (it is activated first).</summary>
+    public async Task<InProcessSiloHandle> SiloOfRoundAsync(long round)
+    {
+        IRoundGrain grain = Cluster.Client.GetGrain<IRoundGrain>(round);
+        await ClusterDriver.RetryAsync(() => grain.GetAsync());
+        SiloAddress? address = await Driver.Management.GetActivationAddress(grain);
+        return Cluster.Silos.Single(s => s.SiloAddress.Equals(address));
     }
 
     public async ValueTask DisposeAsync()

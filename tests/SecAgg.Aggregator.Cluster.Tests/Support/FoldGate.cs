@@ -3,14 +3,16 @@ using SecAgg.Aggregator.Cluster.Staging;
 namespace SecAgg.Aggregator.Cluster.Tests.Support;
 
 /// <summary>
-/// Fault injection at the one place every fold passes: reading the staged chunks. Armed for an upload, the first read of
-/// it (on whichever silo the partition lives) reports that silo and never returns, so the test can kill the silo while
-/// the fold is between reading and writing.
+/// Fault injection at the one place every fold passes, reading the staged chunks, and the one place every combine
+/// passes, reading the stored shares. Armed for an upload (or for the combine), the first such read (on whichever silo
+/// the partition, or the round grain, lives) reports that silo and never returns, so the test can kill the silo while
+/// the fold is between reading and writing, or the round is between combining and publishing.
 /// </summary>
 internal sealed class FoldGate : IDisposable
 {
     private readonly CancellationTokenSource _released = new();
     private Guid? _armed;
+    private bool _combineArmed;
     private TaskCompletionSource<string> _blocked = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The silo name of the fold that blocked.</summary>
@@ -26,8 +28,36 @@ internal sealed class FoldGate : IDisposable
         }
     }
 
+    /// <summary>Blocks the next read of stored shares (the round grain combining).</summary>
+    public void ArmCombine()
+    {
+        lock (_released)
+        {
+            _blocked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            _combineArmed = true;
+        }
+    }
+
     /// <summary>The staged chunks as silo <paramref name="silo"/> sees them.</summary>
     public IStagedChunks On(string silo, IStagedChunks inner) => new Gated(this, silo, inner);
+
+    /// <summary>The stored shares as silo <paramref name="silo"/> sees them.</summary>
+    public IStoredShares On(string silo, IStoredShares inner) => new GatedShares(this, silo, inner);
+
+    private bool TripCombine(string silo)
+    {
+        lock (_released)
+        {
+            if (!_combineArmed)
+            {
+                return false;
+            }
+
+            _combineArmed = false;
+            _blocked.TrySetResult(silo);
+            return true;
+        }
+    }
 
     private bool Trip(Guid uploadId, string silo)
     {
@@ -68,5 +98,28 @@ internal sealed class FoldGate : IDisposable
 
             return chunks;
         }
+
+        public Task DeleteRoundAsync(long round, CancellationToken cancellationToken = default) => inner.DeleteRoundAsync(round, cancellationToken);
+    }
+
+    private sealed class GatedShares(FoldGate gate, string silo, IStoredShares inner) : IStoredShares
+    {
+        public Task<StageResult> StoreAsync(long round, string member, int index, ReadOnlyMemory<byte> share, CancellationToken cancellationToken = default) =>
+            inner.StoreAsync(round, member, index, share, cancellationToken);
+
+        public Task<int> CountAsync(long round, string member, CancellationToken cancellationToken = default) => inner.CountAsync(round, member, cancellationToken);
+
+        public async Task<byte[][]> ReadAsync(long round, int index, IReadOnlyList<string> members, CancellationToken cancellationToken = default)
+        {
+            byte[][] shares = await inner.ReadAsync(round, index, members, cancellationToken);
+            if (gate.TripCombine(silo))
+            {
+                await Task.Delay(Timeout.Infinite, gate._released.Token);
+            }
+
+            return shares;
+        }
+
+        public Task DeleteRoundAsync(long round, CancellationToken cancellationToken = default) => inner.DeleteRoundAsync(round, cancellationToken);
     }
 }

@@ -30,4 +30,14 @@ internal sealed class MemoryStagedChunks : IStagedChunks
         Task.FromResult<byte[][]>([.. Enumerable.Range(start, end - start).Select(k => _rows.TryGetValue((round, uploadId, k), out var row)
             ? row.Payload
             : throw new InvalidDataException($"Chunk {k} of upload {uploadId} in round {round} is not staged."))]);
+
+    public Task DeleteRoundAsync(long round, CancellationToken cancellationToken = default)
+    {
+        foreach (var key in _rows.Keys.Where(k => k.Round == round))
+        {
+            _rows.TryRemove(key, out _);
+        }
+
+        return Task.CompletedTask;
+    }
 }

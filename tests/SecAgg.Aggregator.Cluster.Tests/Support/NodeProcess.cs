@@ -12,7 +12,14 @@ internal sealed class NodeProcess : IDisposable
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<string> _output = [];
 
-    private NodeProcess(Process process) => _process = process;
+    private NodeProcess(Process process, int siloPort)
+    {
+        _process = process;
+        SiloPort = siloPort;
+    }
+
+    /// <summary>The silo-to-silo port (what identifies the silo in Orleans' silo address).</summary>
+    public int SiloPort { get; }
 
     /// <summary>The process's output so far (for failure messages).</summary>
     public string Output
@@ -35,8 +42,9 @@ internal sealed class NodeProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        int siloPort = FreePort();
         foreach (string arg in (string[])[typeof(ClusterNode).Assembly.Location, "--consortium", consortiumFile, "--certificates", certificates, "--postgres", postgres,
-            "--partitions", "2", "--cluster-id", clusterId, "--silo-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--partitions", "2", "--cluster-id", clusterId, "--silo-port", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--gateway-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)])
         {
             start.ArgumentList.Add(arg);
@@ -48,7 +56,7 @@ internal sealed class NodeProcess : IDisposable
         start.Environment["Orleans__Membership__NumVotesForDeathDeclaration"] = "1";
         start.Environment["Orleans__Membership__TableRefreshTimeout"] = "00:00:01";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
-        var node = new NodeProcess(Process.Start(start)!);
+        var node = new NodeProcess(Process.Start(start)!, siloPort);
         node._process.OutputDataReceived += (_, e) => node.Record(e.Data);
         node._process.ErrorDataReceived += (_, e) => node.Record(e.Data);
         node._process.BeginOutputReadLine();
