@@ -23,7 +23,7 @@ namespace SecAgg.Participant.Client;
 /// does not hold yet (GetUploadProgress), then the commitment; a broken stream is resumed up to
 /// <see cref="ParticipantClientOptions.MaxUploadAttempts"/> times, each resume logged.
 /// </summary>
-internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join)
+internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join, RoundKeys roundKeys)
 {
     /// <summary>Submits a flat update for a round (0 = the newest) with a public weight (1..max_weight).</summary>
     /// <exception cref="ParameterMismatchException">The announced round differs from what the own file gives (the field is named).</exception>
@@ -47,7 +47,8 @@ internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join
         }
 
         // Checked on every submit, a resumed one included: the announcement must be what the own file gives.
-        using EpochKeys keys = join.LoadKeys(config.KeyEpochId);
+        using RoundKeys.Lease lease = roundKeys.ForUpload(config.KeyEpochId, config.Round);
+        EpochKeys keys = lease.Keys;
         RoundParameters parameters = RoundParameters.FromContract(config, session.Preset, keys.Epoch, keys.EpochSeed.Span);
         EncryptedUpload? saved = progress is null ? null : ChunkFile.Load(state, config.Round);
         EncryptedUpload upload = saved ?? await EncryptAsync(parameters, keys, update, weight, ct).ConfigureAwait(false);
