@@ -17,7 +17,8 @@ namespace SecAgg.Benchmarks.Participant;
 /// each call is deleted by the next;</item>
 /// <item><see cref="ReplayFromFileLedger"/>: a repeated request answered from the recorded file.</item>
 /// </list>
-/// Allocated bytes (MemoryDiagnoser) are the churn figure; times are wall-clock on a shared machine.
+/// Each call disposes its round polynomial as <c>MemberSession.Share</c> does (from issue 17's pooling on, that gives its
+/// buffer back). Allocated bytes (MemoryDiagnoser) are the churn figure; times are wall-clock on a shared machine.
 /// Run: dotnet run -c Release --project perf/SecAgg.Benchmarks -- --filter '*MemberShare*'
 /// </summary>
 [Config(typeof(SecAgg.Benchmarks.Crypto.InProcessShortConfig))]
@@ -49,7 +50,11 @@ public class MemberShareBenchmarks
         _unrecorded = new PassThroughLedger();
         _root = Path.Combine(Path.GetTempPath(), $"secagg-member-share-{Environment.ProcessId}");
         _recorded = new FileDecryptionLedger(Path.Combine(_root, "recorded"), p);
-        _protocol.GetOrCreateShare(_recorded, _key, Expand());
+        using (RoundPolynomial a = Expand())
+        {
+            _protocol.GetOrCreateShare(_recorded, _key, a);
+        }
+
         Console.WriteLine($"// n = {p.RingDegree}, primes = {p.Primes.Count}, share = {p.ShareBytes} bytes");
     }
 
@@ -62,10 +67,18 @@ public class MemberShareBenchmarks
     }
 
     [Benchmark]
-    public int ExpandRoundPolynomial() => Expand().Chunk;
+    public int ExpandRoundPolynomial()
+    {
+        using RoundPolynomial a = Expand();
+        return a.Chunk;
+    }
 
     [Benchmark]
-    public int GenerateShare() => _protocol.GetOrCreateShare(_unrecorded, _key, Expand()).Length;
+    public int GenerateShare()
+    {
+        using RoundPolynomial a = Expand();
+        return _protocol.GetOrCreateShare(_unrecorded, _key, a).Length;
+    }
 
     [Benchmark]
     public int ShareThroughFileLedger()
@@ -77,11 +90,16 @@ public class MemberShareBenchmarks
         }
 
         var ledger = new FileDecryptionLedger(Path.Combine(_root, $"fresh-{++_calls}"), _round.Preset.Aggregation);
-        return _protocol.GetOrCreateShare(ledger, _key, Expand()).Length;
+        using RoundPolynomial a = Expand();
+        return _protocol.GetOrCreateShare(ledger, _key, a).Length;
     }
 
     [Benchmark]
-    public int ReplayFromFileLedger() => _protocol.GetOrCreateShare(_recorded, _key, Expand()).Length;
+    public int ReplayFromFileLedger()
+    {
+        using RoundPolynomial a = Expand();
+        return _protocol.GetOrCreateShare(_recorded, _key, a).Length;
+    }
 
     private RoundPolynomial Expand() => RoundPolynomial.Expand(_round.Preset.Aggregation, _epochSeed, _round.Round.Round, 0);
 
