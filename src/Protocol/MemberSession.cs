@@ -44,7 +44,7 @@ public sealed class MemberSession : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(chunk);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(chunk, ChunkCount);
-        RoundPolynomial a = RoundPolynomial.Expand(Session.Parameters, _epochSeed, Session.Round, chunk);
+        using RoundPolynomial a = RoundPolynomial.Expand(Session.Parameters, _epochSeed, Session.Round, chunk);
         return _protocol.GetOrCreateShare(_ledger, _key, a);
     }
 

@@ -117,7 +117,11 @@ public sealed class UpdateEncryptor
                     int start = index * perChunk;
                     int length = Math.Max(0, Math.Min(perChunk, padded - start));
                     ReadOnlySpan<uint> values = MemoryMarshal.Cast<long, uint>(workspace.AsSpan(0, padded)).Slice(start, length);
-                    local.Encryptor.Encrypt(values, _round.Polynomial(index), local.Upload);
+                    using (RoundPolynomial a = _round.Polynomial(index))
+                    {
+                        local.Encryptor.Encrypt(values, a, local.Upload);
+                    }
+
                     chunks[index] = local.Upload.Serialize();
                     onChunk?.Invoke(index, chunks[index]);
                     return local;

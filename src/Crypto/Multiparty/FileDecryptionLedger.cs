@@ -13,16 +13,25 @@ namespace SecAgg.Crypto.Multiparty;
 /// <para>File: "SADL" | version 1 | epoch (u64 LE) | round (u64 LE) | chunk (int32 LE) | session digest (32) |
 /// length (int32 LE) | share bytes | SHA-256 of everything before. Reading is strict (magic, version, the key against
 /// the file name, length, checksum): anything else throws <see cref="InvalidDataException"/> naming the file.</para>
+/// <para>Cost (issue 17): the record is streamed into the temporary file (header, the caller's share array, the hash
+/// computed incrementally: no copy of the share is made), with one fsync of the file and one of the directory per
+/// entry; a replay reads the share straight into the returned array. The session digest of each (epoch, round) is kept
+/// in memory once written or read back verified, so the later chunks of a session do not re-read a recorded entry: the
+/// entries are write-once (rename without overwrite), so a digest read once stays the round's.</para>
 /// </summary>
 public sealed class FileDecryptionLedger : IDecryptionLedger
 {
     private const int DigestBytes = 32;
-    private const int FixedBytes = 4 + 1 + 8 + 8 + 4 + DigestBytes + 4 + 32;
-    private static readonly byte[] Magic = "SADL"u8.ToArray();
+    private const int HashBytes = 32;
+    private const byte Version = 1;
+    private const int HeaderBytes = 4 + 1 + 8 + 8 + 4 + DigestBytes + 4;
+    private const int FixedBytes = HeaderBytes + HashBytes;
+    private static ReadOnlySpan<byte> Magic => "SADL"u8;
     private readonly string _directory;
     private readonly AggregationParameters _parameters;
     private readonly long _cap;
     private readonly Dictionary<ulong, long> _counts = [];
+    private readonly Dictionary<(ulong Epoch, ulong Round), byte[]> _sessions = [];
     private readonly Lock _gate = new();
 
     /// <summary>Opens (creating with mode 0700 if needed) the ledger directory for <paramref name="parameters"/>' share cap.</summary>
@@ -71,6 +80,7 @@ public sealed class FileDecryptionLedger : IDecryptionLedger
             if (File.Exists(path))
             {
                 (byte[] digest, byte[] share) = Read(path, session.Epoch, session.Round, chunk);
+                _sessions[(session.Epoch, session.Round)] = digest;
                 ThrowIfOtherSession(digest, session);
                 return share;
             }
@@ -85,12 +95,13 @@ public sealed class FileDecryptionLedger : IDecryptionLedger
             byte[] bytes = create();
             CreatePrivateDirectory(Path.GetDirectoryName(path)!);
             UnixFileMode? mode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            if (!DurableFile.Write(path, Format(session, chunk, bytes), mode, overwrite: false))
+            if (!DurableFile.Write(path, stream => WriteEntry(stream, session, chunk, bytes), mode, overwrite: false))
             {
                 throw new IOException($"Decryption ledger file '{path}' appeared while this share was being recorded; another process is using the ledger. Nothing was released.");
             }
 
             _counts[session.Epoch] = issued + 1;
+            _sessions[(session.Epoch, session.Round)] = session.Digest.ToArray();
             return bytes;
         }
     }
@@ -106,6 +117,12 @@ public sealed class FileDecryptionLedger : IDecryptionLedger
 
     private void CheckRound(SetDecryptionSession session)
     {
+        if (_sessions.TryGetValue((session.Epoch, session.Round), out byte[]? known))
+        {
+            ThrowIfOtherSession(known, session);
+            return;
+        }
+
         string directory = EpochDirectory(session.Epoch);
         if (!Directory.Exists(directory))
         {
@@ -122,6 +139,7 @@ public sealed class FileDecryptionLedger : IDecryptionLedger
             }
 
             (byte[] digest, _) = Read(file, session.Epoch, session.Round, chunk);
+            _sessions[(session.Epoch, session.Round)] = digest;
             ThrowIfOtherSession(digest, session);
             return; // every entry of one (epoch, round) carries the same session: one suffices
         }
@@ -176,53 +194,76 @@ public sealed class FileDecryptionLedger : IDecryptionLedger
         DurableFile.FlushDirectory(Path.GetDirectoryName(directory)!);
     }
 
-    private static byte[] Format(SetDecryptionSession session, int chunk, byte[] share)
+    /// <summary>Streams the entry: header, share, SHA-256 of both (the format of the class summary).</summary>
+    private static void WriteEntry(Stream stream, SetDecryptionSession session, int chunk, byte[] share)
     {
-        var buf = new byte[FixedBytes + share.Length];
-        Magic.CopyTo(buf, 0);
-        buf[4] = 1;
-        BinaryPrimitives.WriteUInt64LittleEndian(buf.AsSpan(5), session.Epoch);
-        BinaryPrimitives.WriteUInt64LittleEndian(buf.AsSpan(13), session.Round);
-        BinaryPrimitives.WriteInt32LittleEndian(buf.AsSpan(21), chunk);
-        session.Digest.Span.CopyTo(buf.AsSpan(25));
-        BinaryPrimitives.WriteInt32LittleEndian(buf.AsSpan(25 + DigestBytes), share.Length);
-        share.CopyTo(buf, 29 + DigestBytes);
-        SHA256.HashData(buf.AsSpan(0, buf.Length - 32), buf.AsSpan(buf.Length - 32));
-        return buf;
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        Magic.CopyTo(header);
+        header[4] = Version;
+        BinaryPrimitives.WriteUInt64LittleEndian(header[5..], session.Epoch);
+        BinaryPrimitives.WriteUInt64LittleEndian(header[13..], session.Round);
+        BinaryPrimitives.WriteInt32LittleEndian(header[21..], chunk);
+        session.Digest.Span.CopyTo(header[25..]);
+        BinaryPrimitives.WriteInt32LittleEndian(header[(25 + DigestBytes)..], share.Length);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(header);
+        sha.AppendData(share);
+        Span<byte> hash = stackalloc byte[HashBytes];
+        sha.GetHashAndReset(hash);
+        stream.Write(header);
+        stream.Write(share);
+        stream.Write(hash);
     }
 
+    /// <summary>Reads and verifies an entry: the share is read straight into the returned array (no whole-file copy).</summary>
     private static (byte[] Digest, byte[] Share) Read(string path, ulong epoch, ulong round, int chunk)
     {
-        byte[] file = File.ReadAllBytes(path);
-        if (file.Length < FixedBytes)
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        long size = stream.Length;
+        if (size < FixedBytes)
         {
             throw new InvalidDataException($"Decryption ledger file '{path}' is truncated.");
         }
 
-        if (!file.AsSpan(0, 4).SequenceEqual(Magic) || file[4] != 1)
+        if (size - FixedBytes > Array.MaxLength)
+        {
+            throw new InvalidDataException($"Decryption ledger file '{path}' is larger than any share.");
+        }
+
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        stream.ReadExactly(header);
+        if (!header[..4].SequenceEqual(Magic) || header[4] != Version)
         {
             throw new InvalidDataException($"Decryption ledger file '{path}' has a wrong magic or version.");
         }
 
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(file.AsSpan(0, file.Length - 32), hash);
-        if (!CryptographicOperations.FixedTimeEquals(hash, file.AsSpan(file.Length - 32)))
+        // The share's extent comes from the file size; the length field is checked after the checksum.
+        byte[] share = new byte[(int)(size - FixedBytes)];
+        stream.ReadExactly(share);
+        Span<byte> recorded = stackalloc byte[HashBytes];
+        stream.ReadExactly(recorded);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(header);
+        sha.AppendData(share);
+        Span<byte> hash = stackalloc byte[HashBytes];
+        sha.GetHashAndReset(hash);
+        if (!CryptographicOperations.FixedTimeEquals(hash, recorded))
         {
             throw new InvalidDataException($"Decryption ledger file '{path}' fails its checksum (corrupted).");
         }
 
-        if (BinaryPrimitives.ReadUInt64LittleEndian(file.AsSpan(5)) != epoch || BinaryPrimitives.ReadUInt64LittleEndian(file.AsSpan(13)) != round
-            || BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(21)) != chunk)
+        if (BinaryPrimitives.ReadUInt64LittleEndian(header[5..]) != epoch || BinaryPrimitives.ReadUInt64LittleEndian(header[13..]) != round
+            || BinaryPrimitives.ReadInt32LittleEndian(header[21..]) != chunk)
         {
             throw new InvalidDataException($"Decryption ledger file '{path}' records another (epoch, round, chunk) than its name.");
         }
 
-        int length = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(25 + DigestBytes));
-        if (length <= 0 || length != file.Length - FixedBytes)
+        int length = BinaryPrimitives.ReadInt32LittleEndian(header[(25 + DigestBytes)..]);
+        if (length <= 0 || length != share.Length)
         {
             throw new InvalidDataException($"Decryption ledger file '{path}' has a length field that does not match its size.");
         }
 
-        return (file.AsSpan(25, DigestBytes).ToArray(), file.AsSpan(29 + DigestBytes, length).ToArray());
+        return (header.Slice(25, DigestBytes).ToArray(), share);
     }
 }

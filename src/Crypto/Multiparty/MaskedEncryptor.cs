@@ -28,11 +28,13 @@ public sealed class MaskedEncryptor : IDisposable
         ArgumentNullException.ThrowIfNull(secret);
         parameters.CheckSame(secret.Parameters, nameof(secret));
         _p = parameters;
-        _s = secret.Ntt.Clone();
+        // ŝ_i and the scratch come from the pool of per-round polynomials (issue 17); Dispose gives them back wiped.
+        _s = PolyPool.Rent(parameters.Ring);
+        secret.Ntt.CopyTo(_s);
         _sShoup = parameters.Ring.ComputeShoup(_s);
         _codec = parameters.CreateCodec();
         _error = new long[parameters.RingDegree];
-        _scratch = parameters.Ring.NewPoly();
+        _scratch = PolyPool.Rent(parameters.Ring);
     }
 
     /// <summary>Encrypts up to <see cref="AggregationParameters.ValuesPerChunk"/> values, each below 2^b (missing
@@ -84,9 +86,9 @@ public sealed class MaskedEncryptor : IDisposable
             return;
         }
 
-        _s.Clear();
-        _sShoup.Clear();
-        _scratch.Clear();
         _disposed = true;
+        PolyPool.Return(_s);
+        PolyPool.Return(_sShoup);
+        PolyPool.Return(_scratch);
     }
 }

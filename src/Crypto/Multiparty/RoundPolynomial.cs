@@ -1,4 +1,5 @@
 using System.Globalization;
+using SecAgg.Crypto.Multiparty.Internal;
 using SecAgg.Crypto.Ring;
 using SecAgg.Crypto.Ring.Sampling;
 
@@ -15,8 +16,12 @@ namespace SecAgg.Crypto.Multiparty;
 /// HMAC-SHA256(seed, label); then for limb l = 0, 1, … and j = 0 … n−1 the first 8-byte little-endian word w with
 /// w mod 2^bits(q_l) &lt; q_l (<see cref="UniformSampler.Sample"/>). The values are taken as NTT evaluations.
 /// </para>
+/// <para>
+/// Its buffer comes from a pool of the member's per-round polynomials: <see cref="Dispose"/> gives it back (the object
+/// refuses use afterwards); not disposing is fine (the collector takes it).
+/// </para>
 /// </summary>
-public sealed class RoundPolynomial
+public sealed class RoundPolynomial : IDisposable
 {
     /// <summary>Length of an epoch seed in bytes.</summary>
     public const int SeedBytes = 32;
@@ -24,12 +29,14 @@ public sealed class RoundPolynomial
     /// <summary>The domain label prefix.</summary>
     public const string Label = "secagg/v2/round-poly";
 
+    private Poly? _a;
+
     private RoundPolynomial(AggregationParameters parameters, ulong round, int chunk, Poly a)
     {
         Parameters = parameters;
         Round = round;
         Chunk = chunk;
-        A = a;
+        _a = a;
     }
 
     /// <summary>The parameters.</summary>
@@ -42,7 +49,16 @@ public sealed class RoundPolynomial
     public int Chunk { get; }
 
     /// <summary>a_{r,k} in NTT form (never modify it).</summary>
-    internal Poly A { get; }
+    internal Poly A => _a ?? throw new ObjectDisposedException(nameof(RoundPolynomial));
+
+    /// <summary>Gives the buffer back for reuse; the polynomial cannot be used afterwards.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _a, null) is { } a)
+        {
+            PolyPool.Return(a);
+        }
+    }
 
     /// <summary>Expands a_{r,k} from the 32-byte epoch seed.</summary>
     /// <exception cref="ArgumentException">The seed is not 32 bytes or the chunk is negative.</exception>
@@ -56,7 +72,7 @@ public sealed class RoundPolynomial
 
         ArgumentOutOfRangeException.ThrowIfNegative(chunk);
         using Prng prng = Prng.FromSeed(epochSeed, string.Create(CultureInfo.InvariantCulture, $"{Label}/{round}/{chunk}"));
-        Poly a = parameters.Ring.NewPoly();
+        Poly a = PolyPool.Rent(parameters.Ring);
         UniformSampler.Sample(prng, parameters.Ring, a);
         return new RoundPolynomial(parameters, round, chunk, a);
     }

@@ -21,6 +21,7 @@ public sealed class SessionKeyShare : IDisposable
         PartyId = partyId;
         _key = key;
         _keyShoup = keyShoup;
+        FloodingLog2Sigma = session.Parameters.FloodingLog2Sigma(session.Uploaders.Count);
     }
 
     /// <summary>The session.</summary>
@@ -28,6 +29,9 @@ public sealed class SessionKeyShare : IDisposable
 
     /// <summary>The member j.</summary>
     public int PartyId { get; }
+
+    /// <summary>log2 σ_flood(|U|) of the session's shares (computed once per session).</summary>
+    internal int FloodingLog2Sigma { get; }
 
     internal Poly KeyNtt
     {
@@ -47,7 +51,7 @@ public sealed class SessionKeyShare : IDisposable
         }
     }
 
-    /// <summary>Wipes the key.</summary>
+    /// <summary>Wipes the key (its buffers go back to the pool wiped).</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -55,9 +59,9 @@ public sealed class SessionKeyShare : IDisposable
             return;
         }
 
-        _key.Clear();
-        _keyShoup.Clear();
         _disposed = true;
+        PolyPool.Return(_key);
+        PolyPool.Return(_keyShoup);
     }
 
     /// <summary>K_j for member <paramref name="mine"/>.PartyId ∈ D.</summary>
@@ -73,9 +77,9 @@ public sealed class SessionKeyShare : IDisposable
 
         ulong[] lambda = ShamirSharing.LagrangeAtZero(session.Decryptors, ring.Moduli)[index];
         // One dealer's share expanded at a time into one scratch buffer: never |U| polynomials alive.
-        Poly key = ring.NewPoly();
+        Poly key = PolyPool.Rent(ring);
         key.IsNtt = true;
-        Poly share = ring.NewPoly();
+        Poly share = PolyPool.Rent(ring);
         try
         {
             foreach (int i in session.Uploaders)
@@ -86,7 +90,7 @@ public sealed class SessionKeyShare : IDisposable
         }
         finally
         {
-            share.Clear();
+            PolyPool.Return(share);
         }
 
         ring.MulScalarPerLimb(key, lambda, key);

@@ -77,8 +77,16 @@ public sealed class SetDecryptionProtocol
         session.CheckChunk(a.Chunk, nameof(a));
         RingQ ring = _p.Ring;
         ring.MultiplyCoefficientsShoup(a.A, key.KeyNtt, key.KeyShoup, share.Value);
-        Poly scratch = ring.NewPoly();
-        StatisticalFlooding.AddNtt(ring, prng, _p.FloodingLog2Sigma(session.Uploaders.Count), share.Value, scratch);
+        Poly scratch = PolyPool.Rent(ring);
+        try
+        {
+            StatisticalFlooding.AddNtt(ring, prng, key.FloodingLog2Sigma, share.Value, scratch);
+        }
+        finally
+        {
+            PolyPool.Return(scratch);
+        }
+
         share.SessionDigestBytes = session.Digest.ToArray();
         share.Chunk = a.Chunk;
         share.ContributorIds = [key.PartyId];
@@ -99,9 +107,19 @@ public sealed class SetDecryptionProtocol
         key.Session.CheckChunk(a.Chunk, nameof(a));
         return ledger.GetOrCreate(key.Session, a.Chunk, () =>
         {
-            SetDecryptionShare share = AllocateShare();
-            GenerateShare(key, a, share);
-            return share.Serialize();
+            // The share's value lives only until it is serialized: a pooled buffer, wiped and given back.
+            Poly value = PolyPool.Rent(_p.Ring);
+            try
+            {
+                value.IsNtt = true;
+                var share = new SetDecryptionShare(_p, value, new byte[32], 0, []);
+                GenerateShare(key, a, share);
+                return share.Serialize();
+            }
+            finally
+            {
+                PolyPool.Return(value);
+            }
         });
     }
 

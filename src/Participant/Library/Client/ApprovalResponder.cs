@@ -22,7 +22,7 @@ internal sealed class ApprovalResponder(AggregatorSession session, UploadSession
     /// <exception cref="InvalidOperationException">This participant has no upload for the round.</exception>
     public async Task<RoundAnswer> ApproveAsync(ulong round, CancellationToken ct)
     {
-        EncryptedUpload own = uploads.SavedUpload(round);
+        UploadCommitment own = uploads.SavedCommitment(round);
         ApprovalRequest request;
         try
         {
@@ -43,10 +43,10 @@ internal sealed class ApprovalResponder(AggregatorSession session, UploadSession
             return new RoundAnswer(round, false, 0, $"round {round} is {request.Stage}; there is nothing to approve");
         }
 
-        session.CheckAndAdmit(await session.EpochInfoAsync(own.Commitment.Epoch, ct).ConfigureAwait(false));
+        session.CheckAndAdmit(await session.EpochInfoAsync(own.Epoch, ct).ConfigureAwait(false));
         _approval ??= new ParticipantRoundApproval(session.Preset, session.Roster, session.Signer, session.Id, session.State.Directory);
         SignedStatement[] list = StatementContract.FromContract(request.Commitments);
-        RoundDecision<SignedStatement> decision = _approval.Decide(own.Commitment.Epoch, round, own.Commitment, list);
+        RoundDecision<SignedStatement> decision = _approval.Decide(own.Epoch, round, own, list);
         if (decision.Value is not SignedStatement approval)
         {
             ParticipantLog.ApprovalRefused(session.Logger, round, decision.Refusal?.ToString() ?? "", decision.Reason);

@@ -17,7 +17,7 @@ namespace SecAgg.Participant.Client;
 /// round), within Q_cap) and streams its shares h_j chunk by chunk, each recorded in the ledger before it is sent (a
 /// resumed stream re-sends the recorded bytes). A refusal is logged with its reason and nothing is computed.
 /// </summary>
-internal sealed class DecryptionResponder(AggregatorSession session, KeyEpochJoin join)
+internal sealed class DecryptionResponder(AggregatorSession session, RoundKeys roundKeys)
 {
     private const uint LongPollMillis = 20_000;
 
@@ -25,7 +25,20 @@ internal sealed class DecryptionResponder(AggregatorSession session, KeyEpochJoi
     public const string LedgerFolder = "decryption-ledger";
 
     /// <summary>Answers the session of a round (a non-member, or a round that ended, gets Done = false with the reason).</summary>
+    /// <remarks>The epoch keys the round's upload kept (<see cref="RoundKeys"/>) are used and then wiped, whatever the outcome.</remarks>
     public async Task<RoundAnswer> AnswerAsync(ulong round, CancellationToken ct)
+    {
+        try
+        {
+            return await AnswerKeptAsync(round, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            roundKeys.Release(round);
+        }
+    }
+
+    private async Task<RoundAnswer> AnswerKeptAsync(ulong round, CancellationToken ct)
     {
         await ReportPresenceAsync(round, leaving: false, ct).ConfigureAwait(false);
         V1.DecryptionSession s;
@@ -51,8 +64,8 @@ internal sealed class DecryptionResponder(AggregatorSession session, KeyEpochJoi
         }
 
         session.CheckAndAdmit(await session.EpochInfoAsync(s.KeyEpochId, ct).ConfigureAwait(false));
-        using EpochKeys keys = join.LoadKeys(s.KeyEpochId);
-        var member = new MemberDecryption(session.Preset, session.Roster, keys, new FileDecryptionLedger(Path.Combine(session.State.Directory, LedgerFolder), session.Preset.Aggregation));
+        using RoundKeys.Lease keys = roundKeys.ForDecryption(s.KeyEpochId, round);
+        var member = new MemberDecryption(session.Preset, session.Roster, keys.Keys, new FileDecryptionLedger(Path.Combine(session.State.Directory, LedgerFolder), session.Preset.Aggregation));
         RoundDecision<MemberSession> decision = member.Open(round, StatementContract.FromContract(s.Commitments), StatementContract.FromContract(s.Approvals), [.. s.DecryptionSet]);
         if (decision.Value is not MemberSession opened)
         {

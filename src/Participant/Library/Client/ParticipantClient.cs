@@ -17,6 +17,7 @@ public sealed class ParticipantClient : IDisposable
 {
     private readonly AggregatorSession _session;
     private readonly KeyEpochJoin _join;
+    private readonly RoundKeys _roundKeys;
     private readonly UploadSession _upload;
     private readonly ApprovalResponder _approval;
     private readonly DecryptionResponder _decryption;
@@ -32,9 +33,10 @@ public sealed class ParticipantClient : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ParticipantId, nameof(options));
         _session = new AggregatorSession(options);
         _join = new KeyEpochJoin(_session);
-        _upload = new UploadSession(_session, _join);
+        _roundKeys = new RoundKeys(_join.LoadKeys);
+        _upload = new UploadSession(_session, _join, _roundKeys);
         _approval = new ApprovalResponder(_session, _upload);
-        _decryption = new DecryptionResponder(_session, _join);
+        _decryption = new DecryptionResponder(_session, _roundKeys);
         _models = new ModelFetcher(_session);
     }
 
@@ -82,5 +84,9 @@ public sealed class ParticipantClient : IDisposable
     public Task<GlobalModel> FetchGlobalModelAsync(ulong modelVersion = 0, CancellationToken cancellationToken = default) => _models.FetchAsync(modelVersion, cancellationToken);
 
     /// <inheritdoc/>
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _roundKeys.Dispose();
+        _session.Dispose();
+    }
 }

@@ -9,6 +9,7 @@ using SecAgg.Participant.Tensors;
 using SecAgg.Proto.V1;
 using SecAgg.Protocol;
 using SecAgg.Protocol.Epoch;
+using SecAgg.Protocol.Statements;
 using SecAgg.Quantize.Ddg;
 
 namespace SecAgg.Participant.Client;
@@ -22,7 +23,7 @@ namespace SecAgg.Participant.Client;
 /// does not hold yet (GetUploadProgress), then the commitment; a broken stream is resumed up to
 /// <see cref="ParticipantClientOptions.MaxUploadAttempts"/> times, each resume logged.
 /// </summary>
-internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join)
+internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join, RoundKeys roundKeys)
 {
     /// <summary>Submits a flat update for a round (0 = the newest) with a public weight (1..max_weight).</summary>
     /// <exception cref="ParameterMismatchException">The announced round differs from what the own file gives (the field is named).</exception>
@@ -46,7 +47,8 @@ internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join
         }
 
         // Checked on every submit, a resumed one included: the announcement must be what the own file gives.
-        using EpochKeys keys = join.LoadKeys(config.KeyEpochId);
+        using RoundKeys.Lease lease = roundKeys.ForUpload(config.KeyEpochId, config.Round);
+        EpochKeys keys = lease.Keys;
         RoundParameters parameters = RoundParameters.FromContract(config, session.Preset, keys.Epoch, keys.EpochSeed.Span);
         EncryptedUpload? saved = progress is null ? null : ChunkFile.Load(state, config.Round);
         EncryptedUpload upload = saved ?? await EncryptAsync(parameters, keys, update, weight, ct).ConfigureAwait(false);
@@ -87,10 +89,26 @@ internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join
         return await SubmitAsync(flat, weight, config.Round, ct).ConfigureAwait(false);
     }
 
-    /// <summary>The own upload's commitment for a round (what the approval checks U against).</summary>
+    /// <summary>
+    /// The own upload's commitment for a round (what the approval checks U against), from its small verified file
+    /// (<see cref="CommitmentFile"/>); state written before that file existed falls back to the saved upload (read and
+    /// checked whole), and the small file is written then for the next time.
+    /// </summary>
     /// <exception cref="InvalidOperationException">This participant has no upload for the round in its state directory.</exception>
-    public EncryptedUpload SavedUpload(ulong round) =>
-        ChunkFile.Load(session.State, round) ?? throw new InvalidOperationException($"'{session.Id}' has no upload for round {round} in '{session.State.Directory}'; submit first.");
+    /// <exception cref="InvalidDataException">The commitment file or the saved upload is damaged or altered.</exception>
+    public UploadCommitment SavedCommitment(ulong round)
+    {
+        ParticipantState state = session.State;
+        if (CommitmentFile.Load(state, round, session.Roster, session.Id) is { } commitment)
+        {
+            return commitment;
+        }
+
+        EncryptedUpload upload = ChunkFile.Load(state, round)
+            ?? throw new InvalidOperationException($"'{session.Id}' has no upload for round {round} in '{state.Directory}'; submit first.");
+        CommitmentFile.Save(state, upload);
+        return upload.Commitment;
+    }
 
     /// <summary>SHA-256 of the update's float32 values (little-endian) and the weight, hex.</summary>
     internal static string UpdateDigest(ReadOnlySpan<float> update, ulong weight)
@@ -116,6 +134,7 @@ internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join
         var uploadId = new Guid(RandomNumberGenerator.GetBytes(16));
         EncryptedUpload upload = await Task.Run(() => encryptor.Encrypt(update.Span, weight, uploadId), ct).ConfigureAwait(false);
         ChunkFile.Save(session.State, upload);
+        CommitmentFile.Save(session.State, upload);
         return upload;
     }
 

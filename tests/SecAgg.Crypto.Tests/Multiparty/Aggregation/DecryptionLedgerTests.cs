@@ -126,6 +126,41 @@ public sealed class DecryptionLedgerTests : IDisposable
     }
 
     [Fact]
+    public void AnEntryIsTheDocumentedRecordByteForByte()
+    {
+        var session = new SetDecryptionSession(P, 7, 5, 2, [1, 2], [1, 2]);
+        byte[] share = [.. Enumerable.Range(0, 1000).Select(i => (byte)(i * 7))];
+        new FileDecryptionLedger(_dir, P).GetOrCreate(session, 1, () => share);
+
+        // "SADL" | 1 | epoch | round | chunk | session digest | length | share | SHA-256 of everything before, built here by hand.
+        var expected = new List<byte>();
+        expected.AddRange("SADL"u8.ToArray());
+        expected.Add(1);
+        expected.AddRange(BitConverter.GetBytes(7UL));
+        expected.AddRange(BitConverter.GetBytes(5UL));
+        expected.AddRange(BitConverter.GetBytes(1));
+        expected.AddRange(session.Digest.ToArray());
+        expected.AddRange(BitConverter.GetBytes(share.Length));
+        expected.AddRange(share);
+        expected.AddRange(System.Security.Cryptography.SHA256.HashData([.. expected]));
+        Assert.Equal([.. expected], File.ReadAllBytes(Path.Combine(_dir, "epoch-7", "r5-c1.share")));
+    }
+
+    [Fact]
+    public void ALaterChunkOfAnotherSessionIsRefusedByTheLedgerThatRecordedTheFirst()
+    {
+        var ledger = new FileDecryptionLedger(_dir, P);
+        ledger.GetOrCreate(new SetDecryptionSession(P, 7, 3, 2, [1, 2, 4], [1, 3]), 0, () => [1, 2, 3]);
+        int generated = 0;
+        var other = new SetDecryptionSession(P, 7, 3, 2, [1, 2, 4], [1, 2]);
+        Assert.Throws<ShareAlreadyIssuedException>(() => ledger.GetOrCreate(other, 1, () => { generated++; return [9]; }));
+        Assert.Throws<ShareAlreadyIssuedException>(() => ledger.CheckSession(other));
+        Assert.Throws<ShareAlreadyIssuedException>(() => new FileDecryptionLedger(_dir, P).GetOrCreate(other, 1, () => { generated++; return [9]; }));
+        Assert.Equal(0, generated);
+        Assert.Equal(1, ledger.IssuedCount(7));
+    }
+
+    [Fact]
     public void LedgerFilesAreOwnerOnly()
     {
         if (OperatingSystem.IsWindows())

@@ -31,6 +31,25 @@ public sealed class RoundPolynomialTests
         Assert.Equal(KnownLimb1, a.A.Limb(1)[..4].ToArray());
     }
 
+    [Fact]
+    public void ADisposedPolynomialRefusesUseAndItsReusedBufferGivesTheSameExpansions()
+    {
+        RoundPolynomial first = RoundPolynomial.Expand(P, Seed(), 1, 0);
+        ulong[] expected = first.A.Coefficients.ToArray();
+        first.Dispose();
+        first.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => first.A);
+
+        using (RoundPolynomial other = RoundPolynomial.Expand(P, Seed(), 2, 0))
+        {
+            Assert.NotEqual(expected, other.A.Coefficients.ToArray());
+        }
+
+        using RoundPolynomial again = RoundPolynomial.Expand(P, Seed(), 1, 0);
+        Assert.Equal(expected, again.A.Coefficients.ToArray());
+        Assert.Equal(KnownLimb0, again.A.Limb(0)[..4].ToArray());
+    }
+
     // Computed independently (Python: hmac + AES-ECB over big-endian counters, the rejection rule below).
     private static readonly ulong[] KnownLimb0 = [428044227417033, 44271127786723, 94011165601143, 495695089900023];
     private static readonly ulong[] KnownLimb1 = [674620912957, 749415182264, 810160058575, 703265221233];
