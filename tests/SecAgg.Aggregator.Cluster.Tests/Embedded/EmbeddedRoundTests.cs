@@ -9,34 +9,18 @@ namespace SecAgg.Aggregator.Cluster.Tests.Embedded;
 /// <summary>
 /// The one-machine node's shape in process: one silo, the grains' state, chunks and shares in one SQLite file. Whole
 /// rounds of real masked uploads (4 sites, t = 3, the insecure test preset) give the single-process fold of exactly the
-/// counted uploads, also when the only silo dies mid-upload or mid-fold and a new one is started on the same file.
+/// counted uploads when the only silo dies mid-upload or mid-fold and a new one is started on the same file (a whole
+/// round without failures runs on 3 in-process silos over the same kind of file in ClusterRoundTests, backend "sqlite").
 /// </summary>
 public sealed class EmbeddedRoundTests
 {
     private const long Round = ClusterRound.Number;
 
     [Fact]
-    public async Task OneSiloOverSqliteRunsAWholeRoundWhoseAggregateDecryptsToThePlaintextMean()
-    {
-        await using ClusterRound c = await ClusterRound.OpenAsync("embedded", seed: 31);
-        Assert.Single(c.Harness.Cluster.Silos);
-        Assert.True(c.Round.TotalChunks >= 2, $"the test needs several sum partitions; the round has {c.Round.TotalChunks} chunks");
-        foreach (var u in c.Uploads)
-        {
-            await c.Driver.UploadAsync(Round, u.Upload);
-        }
-
-        RoundView view = await c.Driver.Round(Round).GetAsync();
-        Assert.Equal(c.Consortium.Consortium.Ids.Order(StringComparer.Ordinal), view.Contributors);
-        Assert.Equal(0, view.PendingFolds);
-        Assert.Equal(Math.Min(c.Round.TotalChunks, c.Harness.Consortium.Partitions), view.Partitions);
-        await c.FinishAndCheckAsync(["hospital-1", "hospital-2", "hospital-4"]);
-    }
-
-    [Fact]
     public async Task TheOnlySiloKilledMidUploadAndStartedAgainLosesNoAcceptedChunkOrUploadAndCountsNoneTwice()
     {
         await using ClusterRound c = await ClusterRound.OpenAsync("embedded", seed: 32);
+        Assert.Single(c.Harness.Cluster.Silos);
         await c.Driver.UploadAsync(Round, c.Upload(0));
         await c.Driver.UploadAsync(Round, c.Upload(1));
         EncryptedUpload third = c.Upload(2);
@@ -56,7 +40,9 @@ public sealed class EmbeddedRoundTests
         await c.Driver.UploadAsync(Round, c.Upload(3));
         UploadOutcome again = await c.Driver.CompleteAsync(Round, c.Upload(0));
         Assert.True(again.Accepted && again.Repeated);
-        Assert.Equal(4, (await c.Driver.Round(Round).GetAsync()).Contributors.Length);
+        RoundView view = await c.Driver.Round(Round).GetAsync();
+        Assert.Equal(c.Consortium.Consortium.Ids.Order(StringComparer.Ordinal), view.Contributors);
+        Assert.Equal(0, view.PendingFolds);
         await c.FinishAndCheckAsync(["hospital-2", "hospital-3", "hospital-4"]);
     }
 
