@@ -63,8 +63,9 @@ public static class ClusterHosting
     }
 
     /// <summary>
-    /// Grain state, staged chunks and decryption shares in the node's SQLite file (<see cref="SqliteGrainStorage"/> under
-    /// <see cref="StorageName"/> with Orleans' binary serializer, <see cref="SqliteStagedChunks"/>, <see cref="SqliteStoredShares"/>).
+    /// Grain state, reminders, staged chunks and decryption shares in the node's SQLite file (<see cref="SqliteGrainStorage"/>
+    /// under <see cref="StorageName"/> with Orleans' binary serializer, <see cref="SqliteReminderTable"/>,
+    /// <see cref="SqliteStagedChunks"/>, <see cref="SqliteStoredShares"/>), so a reminder outlives a restart of the node.
     /// For one silo: the file is on this machine, so a second silo elsewhere could not reach it.
     /// </summary>
     public static ISiloBuilder UseSqliteStorage(this ISiloBuilder silo, SqliteClusterDatabase database)
@@ -76,6 +77,8 @@ public static class ClusterHosting
             services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
             new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>()),
             services.GetRequiredService<IActivatorProvider>()));
+        silo.AddReminders();
+        silo.Services.AddSingleton<IReminderTable>(services => new SqliteReminderTable(database, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
         silo.Services.AddSingleton<IStagedChunks>(new SqliteStagedChunks(database));
         silo.Services.AddSingleton<IStoredShares>(new SqliteStoredShares(database));
         return silo;

@@ -4,7 +4,8 @@ namespace SecAgg.Aggregator.Cluster.Storage;
 
 /// <summary>
 /// The one-machine node's durable state: one SQLite file, <c>DIR/cluster.db</c>, holding the grain states
-/// (<see cref="SqliteGrainStorage"/>), the staged chunks and the decryption shares. WAL journal and
+/// (<see cref="SqliteGrainStorage"/>), the reminders (<see cref="SqliteReminderTable"/>), the staged chunks and the
+/// decryption shares. WAL journal and
 /// <c>synchronous=FULL</c> on every connection: a committed write is in the fsynced WAL before the call returns, so it
 /// survives kill -9 and a power cut. One node per folder: the node holds an exclusive lock on <c>DIR/node.lock</c> while it
 /// runs (released by the kernel when the process dies, kill -9 included).
@@ -50,6 +51,18 @@ public sealed class SqliteClusterDatabase : IDisposable
             share BLOB NOT NULL,
             PRIMARY KEY (round, member, chunk_index)
         );
+        CREATE TABLE IF NOT EXISTS secagg_reminder
+        (
+            service_id TEXT NOT NULL,
+            grain_id TEXT NOT NULL,
+            reminder_name TEXT NOT NULL,
+            grain_hash INTEGER NOT NULL,
+            start_at INTEGER NOT NULL,
+            period INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            PRIMARY KEY (service_id, grain_id, reminder_name)
+        );
+        CREATE INDEX IF NOT EXISTS secagg_reminder_hash ON secagg_reminder (service_id, grain_hash);
         """;
 
     private readonly string _connectionString;
