@@ -13,7 +13,8 @@ internal static class Program
     {
         var consortium = new Option<string>("--consortium") { Description = "The consortium file (the same on every silo).", Required = true };
         var certificates = new Option<string>("--certificates") { Description = "Folder with each enrolled participant's certificate as ID.pem.", Required = true };
-        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string (default: the consortium file's storage section)." };
+        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string: a cluster of silos sharing it (default: the consortium file's storage section when it is postgres)." };
+        var sqlite = new Option<string?>("--sqlite") { Description = "Folder of the one-machine node: one silo, localhost clustering, state in FOLDER/cluster.db (default when the consortium file's storage is sqlite: PATH.cluster next to its path)." };
         var epoch = new Option<ulong>("--epoch") { Description = "Key epoch whose statements are accepted.", DefaultValueFactory = _ => 1 };
         var partitions = new Option<int>("--partitions") { Description = "Sum partitions per round (P).", DefaultValueFactory = _ => 16 };
         var address = new Option<string>("--address") { Description = "Address other silos and clients reach this silo at.", DefaultValueFactory = _ => "127.0.0.1" };
@@ -22,9 +23,9 @@ internal static class Program
         var clusterId = new Option<string>("--cluster-id") { Description = "Orleans cluster id shared by the silos of one deployment.", DefaultValueFactory = _ => "secagg" };
         var serviceId = new Option<string?>("--service-id") { Description = "Orleans service id (default: the consortium's name)." };
         var kubernetes = new Option<bool>("--kubernetes") { Description = "Running in a Kubernetes pod: address, cluster and service ids from the pod's environment (deploy/kubernetes)." };
-        var root = new RootCommand("One silo of the SecAgg aggregator cluster (Orleans over PostgreSQL).")
+        var root = new RootCommand("One silo of the SecAgg aggregator cluster (Orleans over PostgreSQL), or the one-machine node (one silo over SQLite).")
         {
-            consortium, certificates, postgres, epoch, partitions, address, siloPort, gatewayPort, clusterId, serviceId, kubernetes,
+            consortium, certificates, postgres, sqlite, epoch, partitions, address, siloPort, gatewayPort, clusterId, serviceId, kubernetes,
         };
         root.SetAction(async (parse, token) =>
         {
@@ -33,6 +34,7 @@ internal static class Program
                 ConsortiumFile = parse.GetValue(consortium)!,
                 CertificatesDirectory = parse.GetValue(certificates)!,
                 Postgres = parse.GetValue(postgres),
+                Sqlite = parse.GetValue(sqlite),
                 Epoch = parse.GetValue(epoch),
                 Partitions = parse.GetValue(partitions),
                 Address = parse.GetValue(address)!,

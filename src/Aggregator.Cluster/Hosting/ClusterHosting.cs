@@ -1,13 +1,19 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Serialization;
+using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 using SecAgg.Aggregator.Cluster.Staging;
+using SecAgg.Aggregator.Cluster.Storage;
 
 namespace SecAgg.Aggregator.Cluster.Hosting;
 
-/// <summary>Silo set-up: the SecAgg grains' services, and PostgreSQL for membership, grain state and staged chunks.</summary>
+/// <summary>
+/// Silo set-up: the SecAgg grains' services, and where they keep membership, grain state and the payload: PostgreSQL (a
+/// cluster) or one SQLite file (the one-machine node).
+/// </summary>
 public static class ClusterHosting
 {
     /// <summary>The grain storage provider every SecAgg grain's state lives in.</summary>
@@ -57,5 +63,27 @@ public static class ClusterHosting
             o.Invariant = PostgresInvariant;
             o.DataSource = dataSource;
         });
+    }
+
+    /// <summary>
+    /// Grain state, reminders, staged chunks and decryption shares in the node's SQLite file (<see cref="SqliteGrainStorage"/>
+    /// under <see cref="StorageName"/> with Orleans' binary serializer, <see cref="SqliteReminderTable"/>,
+    /// <see cref="SqliteStagedChunks"/>, <see cref="SqliteStoredShares"/>), so a reminder outlives a restart of the node.
+    /// For one silo: the file is on this machine, so a second silo elsewhere could not reach it.
+    /// </summary>
+    public static ISiloBuilder UseSqliteStorage(this ISiloBuilder silo, SqliteClusterDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(database);
+        silo.Services.AddKeyedSingleton<IGrainStorage>(StorageName, (services, _) => new SqliteGrainStorage(
+            database,
+            services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+            new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>()),
+            services.GetRequiredService<IActivatorProvider>()));
+        silo.AddReminders();
+        silo.Services.AddSingleton<IReminderTable>(services => new SqliteReminderTable(database, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+        silo.Services.AddSingleton<IStagedChunks>(new SqliteStagedChunks(database));
+        silo.Services.AddSingleton<IStoredShares>(new SqliteStoredShares(database));
+        return silo;
     }
 }

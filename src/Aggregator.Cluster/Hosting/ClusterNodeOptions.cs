@@ -9,8 +9,14 @@ public sealed record ClusterNodeOptions
     /// <summary>A folder holding each enrolled participant's certificate as ID.pem (admitted against the file's pins).</summary>
     public required string CertificatesDirectory { get; init; }
 
-    /// <summary>The PostgreSQL connection string (default: the consortium file's storage section, which must then be postgres).</summary>
+    /// <summary>The PostgreSQL connection string: a cluster of silos sharing that database (default: the consortium file's storage section when it is postgres).</summary>
     public string? Postgres { get; init; }
+
+    /// <summary>
+    /// A folder for the one-machine node: one silo, localhost clustering, everything durable in <c>FOLDER/cluster.db</c>
+    /// (default when the consortium file's storage section is sqlite: <c>PATH.cluster</c> next to its <c>path</c>).
+    /// </summary>
+    public string? Sqlite { get; init; }
 
     /// <summary>The key epoch whose statements are accepted.</summary>
     public ulong Epoch { get; init; } = 1;
@@ -18,7 +24,7 @@ public sealed record ClusterNodeOptions
     /// <summary>P: sum partitions per round.</summary>
     public int Partitions { get; init; } = 16;
 
-    /// <summary>The address other silos and clients reach this silo at.</summary>
+    /// <summary>The address other silos and clients reach this silo at (the one-machine node listens on loopback only).</summary>
     public string Address { get; init; } = "127.0.0.1";
 
     /// <summary>Silo-to-silo port.</summary>

@@ -1,13 +1,16 @@
 namespace SecAgg.Aggregator.Cluster.Tests.Support;
 
-/// <summary>The backends every cluster test runs on: "memory" always, "postgres" when SECAGG_TEST_POSTGRES is set (CI sets it).</summary>
+/// <summary>
+/// The backends every cluster test runs on: "memory" and "sqlite" (the one-machine node's file, shared by the in-process
+/// silos) always, "postgres" when SECAGG_TEST_POSTGRES is set (CI sets it).
+/// </summary>
 internal static class Backends
 {
     public static TheoryData<string> All
     {
         get
         {
-            var data = new TheoryData<string> { "memory" };
+            var data = new TheoryData<string> { "memory", "sqlite" };
             if (ClusterBackend.PostgresConnectionString is not null)
             {
                 data.Add("postgres");

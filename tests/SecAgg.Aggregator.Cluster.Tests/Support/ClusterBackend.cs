@@ -5,13 +5,15 @@ using Orleans.Storage;
 using SecAgg.Aggregator.Cluster.Hosting;
 using SecAgg.Aggregator.Cluster.Schema;
 using SecAgg.Aggregator.Cluster.Staging;
+using SecAgg.Aggregator.Cluster.Storage;
 
 namespace SecAgg.Aggregator.Cluster.Tests.Support;
 
 /// <summary>
 /// Where a test cluster keeps grain state and staged chunks: "memory" (a store shared by the in-process silos, outside
-/// each of them) or "postgres" (Orleans' ADO.NET provider and the staged-chunk table, in a fresh schema of the database
-/// SECAGG_TEST_POSTGRES names, dropped afterwards).
+/// each of them), "postgres" (Orleans' ADO.NET provider and the staged-chunk table, in a fresh schema of the database
+/// SECAGG_TEST_POSTGRES names, dropped afterwards), "sqlite" (the one-machine node's SQLite file in a temporary folder,
+/// shared by the in-process silos) or "embedded" (the same file, one silo: the one-machine node's shape).
 /// </summary>
 internal abstract class ClusterBackend : IAsyncDisposable
 {
@@ -28,10 +30,15 @@ internal abstract class ClusterBackend : IAsyncDisposable
     /// <summary>The database's connection string, its schema on the search path (null for memory).</summary>
     public virtual string? ConnectionString => null;
 
+    /// <summary>The silo count this backend runs with, whatever the test asked (null: as asked).</summary>
+    public virtual short? Silos => null;
+
     public static async Task<ClusterBackend> CreateAsync(string name) => name switch
     {
         "memory" => new Memory(),
         "postgres" => await Postgres.CreateAsync(),
+        "sqlite" => await Sqlite.CreateAsync(silos: null),
+        "embedded" => await Sqlite.CreateAsync(silos: 1),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown backend"),
     };
 
@@ -40,7 +47,7 @@ internal abstract class ClusterBackend : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
-    /// <summary>Configures one silo's reminder service (PostgreSQL: set up by <see cref="Configure"/> with the storage).</summary>
+    /// <summary>Configures one silo's reminder service (PostgreSQL and SQLite: set up by <see cref="Configure"/> with the storage).</summary>
     public virtual void ConfigureReminders(ISiloBuilder silo)
     {
     }
@@ -111,6 +118,42 @@ internal abstract class ClusterBackend : IAsyncDisposable
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(sql, connection);
             await command.ExecuteNonQueryAsync();
+        }
+    }
+
+    private sealed class Sqlite : ClusterBackend
+    {
+        private readonly DirectoryInfo _folder;
+        private readonly SqliteClusterDatabase _database;
+        private readonly short? _silos;
+
+        private Sqlite(DirectoryInfo folder, SqliteClusterDatabase database, short? silos)
+        {
+            _folder = folder;
+            _database = database;
+            _silos = silos;
+            Chunks = new SqliteStagedChunks(database);
+        }
+
+        public override IStagedChunks Chunks { get; }
+
+        public override IStoredShares Shares => new SqliteStoredShares(_database);
+
+        public override short? Silos => _silos;
+
+        public static async Task<ClusterBackend> CreateAsync(short? silos)
+        {
+            DirectoryInfo folder = Directory.CreateTempSubdirectory("secagg-cluster-sqlite-");
+            return new Sqlite(folder, await SqliteClusterDatabase.OpenAsync(folder.FullName), silos);
+        }
+
+        public override void Configure(ISiloBuilder silo) => silo.UseSqliteStorage(_database);
+
+        public override ValueTask DisposeAsync()
+        {
+            _database.Dispose();
+            _folder.Delete(recursive: true);
+            return ValueTask.CompletedTask;
         }
     }
 }

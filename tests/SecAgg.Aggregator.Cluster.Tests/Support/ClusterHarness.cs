@@ -48,7 +48,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
         var consortium = new ClusterConsortium(r.AggregatorRoster, InProcessRound.EpochId, r.AggregatorPreset.Scheme, policy, partitions, clock) { DrivePeriod = DrivePeriod };
         ClusterBackend backend = await ClusterBackend.CreateAsync(backendName);
         var gate = new FoldGate();
-        var builder = new InProcessTestClusterBuilder(silos);
+        var builder = new InProcessTestClusterBuilder(backend.Silos ?? silos);
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((options, silo) =>
         {

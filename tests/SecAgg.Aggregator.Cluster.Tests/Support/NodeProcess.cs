@@ -12,14 +12,18 @@ internal sealed class NodeProcess : IDisposable
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<string> _output = [];
 
-    private NodeProcess(Process process, int siloPort)
+    private NodeProcess(Process process, int siloPort, int gatewayPort)
     {
         _process = process;
         SiloPort = siloPort;
+        GatewayPort = gatewayPort;
     }
 
-    /// <summary>The silo-to-silo port (what identifies the silo in Orleans' silo address).</summary>
+    /// <summary>The silo-to-silo port.</summary>
     public int SiloPort { get; }
+
+    /// <summary>The client gateway port.</summary>
+    public int GatewayPort { get; }
 
     /// <summary>The process's output so far (for failure messages).</summary>
     public string Output
@@ -33,30 +37,35 @@ internal sealed class NodeProcess : IDisposable
         }
     }
 
-    /// <summary>Starts a silo with these arguments (ports are chosen free) and faster failure detection; returns once it says it is ready.</summary>
-    public static async Task<NodeProcess> StartAsync(string consortiumFile, string certificates, string postgres, string clusterId)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        int siloPort = FreePort();
-        foreach (string arg in (string[])[typeof(ClusterNode).Assembly.Location, "--consortium", consortiumFile, "--certificates", certificates, "--postgres", postgres,
-            "--partitions", "2", "--cluster-id", clusterId, "--silo-port", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--gateway-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)])
-        {
-            start.ArgumentList.Add(arg);
-        }
+    /// <summary>Starts a silo of a PostgreSQL cluster (ports chosen free) with faster failure detection; returns once it says it is ready.</summary>
+    public static Task<NodeProcess> StartAsync(string consortiumFile, string certificates, string postgres, string clusterId) =>
+        StartAsync(consortiumFile, certificates, ["--postgres", postgres, "--partitions", "2", "--cluster-id", clusterId], FreePort(), FreePort());
 
-        // Faster than the defaults (a death is declared within ~5 s), slow enough that a loaded machine's stalls are not taken for deaths.
-        start.Environment["Orleans__Membership__ProbeTimeout"] = "00:00:02";
-        start.Environment["Orleans__Membership__NumMissedProbesLimit"] = "2";
-        start.Environment["Orleans__Membership__NumVotesForDeathDeclaration"] = "1";
-        start.Environment["Orleans__Membership__TableRefreshTimeout"] = "00:00:01";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        var node = new NodeProcess(Process.Start(start)!, siloPort);
+    /// <summary>
+    /// Starts the one-machine node (one silo, localhost clustering, SQLite) with <paramref name="storage"/> as its storage
+    /// arguments (none: the consortium file's default), on the given ports or free ones; returns once it says it is ready.
+    /// </summary>
+    public static Task<NodeProcess> StartEmbeddedAsync(string consortiumFile, string certificates, string[] storage, int? siloPort = null, int? gatewayPort = null) =>
+        StartAsync(consortiumFile, certificates, [.. storage, "--partitions", "2"], siloPort ?? FreePort(), gatewayPort ?? FreePort());
+
+    /// <summary>Runs the node with <paramref name="arguments"/> until it exits (for arguments it refuses); its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(params string[] arguments)
+    {
+        ProcessStartInfo start = StartInfo([typeof(ClusterNode).Assembly.Location, .. arguments]);
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, (await stdout) + (await stderr));
+    }
+
+    private static async Task<NodeProcess> StartAsync(string consortiumFile, string certificates, string[] arguments, int siloPort, int gatewayPort)
+    {
+        ProcessStartInfo start = StartInfo([typeof(ClusterNode).Assembly.Location, "--consortium", consortiumFile, "--certificates", certificates, .. arguments,
+            "--silo-port", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--gateway-port", gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var node = new NodeProcess(Process.Start(start)!, siloPort, gatewayPort);
         node._process.OutputDataReceived += (_, e) => node.Record(e.Data);
         node._process.ErrorDataReceived += (_, e) => node.Record(e.Data);
         node._process.BeginOutputReadLine();
@@ -73,8 +82,34 @@ internal sealed class NodeProcess : IDisposable
         return node;
     }
 
-    /// <summary>kill -9.</summary>
-    public void Kill() => _process.Kill(entireProcessTree: true);
+    private static ProcessStartInfo StartInfo(string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in arguments)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // Faster than the defaults (a death is declared within ~5 s), slow enough that a loaded machine's stalls are not taken for deaths.
+        start.Environment["Orleans__Membership__ProbeTimeout"] = "00:00:02";
+        start.Environment["Orleans__Membership__NumMissedProbesLimit"] = "2";
+        start.Environment["Orleans__Membership__NumVotesForDeathDeclaration"] = "1";
+        start.Environment["Orleans__Membership__TableRefreshTimeout"] = "00:00:01";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        return start;
+    }
+
+    /// <summary>kill -9, and waits until the process is gone.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
 
     public void Dispose()
     {
