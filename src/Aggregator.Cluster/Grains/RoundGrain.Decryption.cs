@@ -80,7 +80,9 @@ internal sealed partial class RoundGrain
     }
 
     /// <summary>
-    /// Combines the aggregate with D's shares, decodes the mean, adds it to the base model and stores model version base + 1
+    /// Combines the aggregate with D's shares, decodes the mean, adds it to the base model, records the round's spend in the
+    /// consortium's privacy ledger (<see cref="IConsortiumGrain.RecordSpendAsync"/>: a round not opened through the consortium
+    /// is refused there and aborts unreleased), stores model version base + 1
     /// (<see cref="IModelGrain.PublishAsync"/>: once per version), then persists Published. A crash anywhere before that last
     /// write re-runs all of it: the combine reads only stored data and the model grain keeps the version it holds. A round
     /// that cannot be decrypted (a share or a sum that does not fit) is aborted, saying why.
@@ -121,6 +123,17 @@ internal sealed partial class RoundGrain
         }
 
         long version = (long)parameters.ModelVersion + 1;
+        try
+        {
+            // The spend goes into the consortium's privacy ledger before anything is released (idempotent per round).
+            await GrainFactory.GetGrain<IConsortiumGrain>(0).RecordSpendAsync(round.Number, round.Summands).ConfigureAwait(true);
+        }
+        catch (RoundRefusedException e)
+        {
+            await AbortAsync(round, $"the privacy ledger refused the round's spend, so nothing is released: {e.Message}").ConfigureAwait(true);
+            return;
+        }
+
         try
         {
             await Model(version).PublishAsync(round.Number, round.Summands, model).ConfigureAwait(true);

@@ -22,12 +22,14 @@ public static class ClusterHosting
     /// <summary>The ADO.NET invariant of Npgsql, as Orleans' providers name it.</summary>
     public const string PostgresInvariant = "Npgsql";
 
-    /// <summary>Registers what the SecAgg grains need: the consortium context.</summary>
-    public static ISiloBuilder AddSecAggGrains(this ISiloBuilder silo, ClusterConsortium consortium)
+    /// <summary>Registers what the SecAgg grains need: the consortium context and its privacy ledger's budget and accountant.</summary>
+    public static ISiloBuilder AddSecAggGrains(this ISiloBuilder silo, ClusterConsortium consortium, ClusterPrivacy privacy)
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(consortium);
+        ArgumentNullException.ThrowIfNull(privacy);
         silo.Services.AddSingleton(consortium);
+        silo.Services.AddSingleton(privacy);
         return silo;
     }
 

@@ -74,7 +74,7 @@ public static class ClusterNode
         {
             silo.Services.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Orleans:Membership"));
             storage(silo);
-            silo.AddSecAggGrains(consortium);
+            silo.AddSecAggGrains(consortium, ClusterPrivacy.For(config.Preset, config.PrivacyBudget));
             if (options.Kubernetes)
             {
                 silo.UseKubernetesHosting();

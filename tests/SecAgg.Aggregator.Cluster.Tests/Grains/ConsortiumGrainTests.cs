@@ -157,8 +157,7 @@ public sealed class ConsortiumGrainTests
             builder.Options.ConfigureFileLogging = false;
             builder.ConfigureSilo((_, silo) =>
             {
-                silo.AddSecAggGrains(consortium);
-                silo.Services.AddSingleton(privacy);
+                silo.AddSecAggGrains(consortium, privacy);
                 silo.Services.AddSingleton<IStagedChunks>(chunks);
                 silo.Services.AddSingleton<IStoredShares>(shares);
                 silo.AddReminders();

@@ -19,6 +19,9 @@ internal sealed class ClusterDriver(IClusterClient client)
 
     public IRoundGrain Round(long number) => client.GetGrain<IRoundGrain>(number);
 
+    /// <summary>The consortium: round sequence and privacy ledger (rounds are opened through it, as a front end would).</summary>
+    public IConsortiumGrain Consortium => client.GetGrain<IConsortiumGrain>(0);
+
     public ISumPartitionGrain Partition(long round, ChunkRange range) => client.GetGrain<ISumPartitionGrain>(range.Key(round));
 
     public IShareIngestGrain Shares => client.GetGrain<IShareIngestGrain>(0);
@@ -55,7 +58,8 @@ internal sealed class ClusterDriver(IClusterClient client)
             await Model(0).PutInitialAsync(initialModel);
             return true;
         });
-        Assert.Equal(RoundStages.Open, (await RetryAsync(() => Round((long)round.Round).OpenAsync(RoundOpening.For(round)))).Stage);
+        Assert.Equal((long)round.Round, await RetryAsync(Consortium.NextRoundAsync));
+        Assert.Equal(RoundStages.Open, (await RetryAsync(() => Consortium.OpenRoundAsync((long)round.Round, RoundOpening.For(round)))).Stage);
     }
 
     /// <summary>Stages every chunk of <paramref name="upload"/> through the ingest workers.</summary>

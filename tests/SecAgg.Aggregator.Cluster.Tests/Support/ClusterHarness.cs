@@ -5,6 +5,7 @@ using SecAgg.Aggregator.Cluster.Grains;
 using SecAgg.Aggregator.Cluster.Hosting;
 using SecAgg.Aggregator.Cluster.Staging;
 using SecAgg.Aggregator.Rounds;
+using SecAgg.Protocol.Consortium;
 using SecAgg.Protocol.Tests.V2;
 
 namespace SecAgg.Aggregator.Cluster.Tests.Support;
@@ -21,6 +22,12 @@ internal sealed class ClusterHarness : IAsyncDisposable
 
     /// <summary>How often a test round's reminder steps it.</summary>
     public static readonly TimeSpan DrivePeriod = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The privacy budget of the test consortium: wide enough that no test round is refused for it (the insecure test preset's
+    /// noise is small, so ε per round is large); the ledger's refusals are tested in ConsortiumGrainTests.
+    /// </summary>
+    public static readonly PrivacyBudget Budget = new(1e12, 1e-5);
 
     private ClusterHarness(InProcessTestCluster cluster, ClusterBackend backend, FoldGate gate, ClusterConsortium consortium)
     {
@@ -52,7 +59,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((options, silo) =>
         {
-            silo.AddSecAggGrains(consortium);
+            silo.AddSecAggGrains(consortium, ClusterPrivacy.For(r.AggregatorPreset, Budget));
             backend.Configure(silo);
             backend.ConfigureReminders(silo);
             silo.Services.AddSingleton<IStagedChunks>(gate.On(options.SiloName, backend.Chunks));

@@ -98,6 +98,11 @@ internal sealed class ClusterRound : IAsyncDisposable
         (byte[][] aggregate, uint[][] values, PublishedModel model) = await Driver.PublishedAsync(Round, uploads, decryptionSet, shares);
         Rounds.AssertSumOfExactly(Consortium, Round, uploads, updates, aggregate, values);
         Rounds.AssertPublished(Round, InitialModel, updates, values, model);
+
+        // The privacy ledger recorded the round's spend with its actual summand count, once, before the model was released.
+        SpentRound spent = Assert.Single(await ClusterDriver.RetryAsync(Driver.Consortium.GetLedgerAsync));
+        Assert.Equal((Number, sites.Length), (spent.Round, spent.Summands));
+        Assert.Equal(spent.EpsilonRound, spent.EpsilonTotal);
         return model;
     }
 
