@@ -104,6 +104,7 @@ internal sealed class DecryptionDesk(
             }
 
             metrics.SharesReceived.Add(1);
+            PooledPayloads.Release(msg); // stored: nothing refers to its bytes any more
         }
 
         return r is null ? new UploadDecryptionSharesResponse() : await AnsweredAsync(r, caller, ct).ConfigureAwait(false);
