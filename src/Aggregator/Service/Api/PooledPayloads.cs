@@ -59,80 +59,81 @@ internal static class PooledPayloads
         var reader = new SequenceReader<byte>(payload);
 
         // The upload message: exactly field 2 (chunk), length-delimited, and nothing after it.
-        if (!TryReadVarint(ref reader, out ulong tag) || tag != ((2 << 3) | 2) || !TryReadVarint(ref reader, out ulong length) || length != (ulong)reader.Remaining)
+        if (!TryReadVarint(ref reader, out ulong tag) || tag != ((2 << 3) | 2) || !TryReadVarint(ref reader, out ulong length) || length != (ulong)reader.Remaining
+            || !TryReadFields(ref reader, payloadField: 3, textField: 0, out Fields f))
         {
             return null;
         }
 
-        ulong round = 0, index = 0;
-        byte[]? array = null;
-        int size = 0;
-        bool seenRound = false, seenIndex = false, seenPayload = false;
-        while (!reader.End)
-        {
-            if (!TryReadVarint(ref reader, out tag))
-            {
-                return Abandon<CiphertextUploadMessage>(array);
-            }
-
-            switch (tag)
-            {
-                case (1 << 3) | 0 when !seenRound && TryReadVarint(ref reader, out round):
-                    seenRound = true;
-                    break;
-                case (2 << 3) | 0 when !seenIndex && TryReadVarint(ref reader, out index) && index <= uint.MaxValue:
-                    seenIndex = true;
-                    break;
-                case (3 << 3) | 2 when !seenPayload && TryReadBytes(ref reader, out array, out size):
-                    seenPayload = true;
-                    break;
-                default:
-                    return Abandon<CiphertextUploadMessage>(array);
-            }
-        }
-
-        var message = new CiphertextUploadMessage { Chunk = new CiphertextChunk { Round = round, ChunkIndex = (uint)index, Ciphertext = Wrap(array, size) } };
-        Keep(message, array);
+        var message = new CiphertextUploadMessage { Chunk = new CiphertextChunk { Round = f.Round, ChunkIndex = (uint)f.Index, Ciphertext = Wrap(f.Array, f.Size) } };
+        Keep(message, f.Array);
         return message;
     }
 
     private static DecryptionShare? TryReadShare(ReadOnlySequence<byte> payload)
     {
         var reader = new SequenceReader<byte>(payload);
-        ulong round = 0, index = 0;
-        byte[]? array = null;
-        int size = 0;
-        string participant = "";
-        bool seenRound = false, seenIndex = false, seenPayload = false, seenParticipant = false;
+        if (!TryReadFields(ref reader, payloadField: 4, textField: 5, out Fields f))
+        {
+            return null;
+        }
+
+        var share = new DecryptionShare { Round = f.Round, ChunkIndex = (uint)f.Index, Share = Wrap(f.Array, f.Size), ParticipantId = f.Text };
+        Keep(share, f.Array);
+        return share;
+    }
+
+    /// <summary>The fields both messages share: round = 1 and chunk_index = 2 (varints), the payload (bytes) and optionally a string.</summary>
+    private struct Fields
+    {
+        public ulong Round;
+        public ulong Index;
+        public byte[]? Array;
+        public int Size;
+        public string Text;
+    }
+
+    /// <summary>
+    /// Reads the rest of <paramref name="reader"/> as round (1), chunk_index (2), the payload (<paramref name="payloadField"/>)
+    /// and, unless <paramref name="textField"/> is 0, a string; each at most once, nothing else. False (any array given back)
+    /// for any other content.
+    /// </summary>
+    private static bool TryReadFields(ref SequenceReader<byte> reader, int payloadField, int textField, out Fields f)
+    {
+        f = new Fields { Text = "" };
+        bool seenRound = false, seenIndex = false, seenPayload = false, seenText = false;
         while (!reader.End)
         {
-            if (!TryReadVarint(ref reader, out ulong tag))
+            bool ok = TryReadVarint(ref reader, out ulong tag);
+            if (ok && tag == ((1 << 3) | 0) && !seenRound)
             {
-                return Abandon<DecryptionShare>(array);
+                ok = seenRound = TryReadVarint(ref reader, out f.Round);
+            }
+            else if (ok && tag == ((2 << 3) | 0) && !seenIndex)
+            {
+                ok = seenIndex = TryReadVarint(ref reader, out f.Index) && f.Index <= uint.MaxValue;
+            }
+            else if (ok && tag == (((ulong)payloadField << 3) | 2) && !seenPayload)
+            {
+                ok = seenPayload = TryReadBytes(ref reader, out f.Array, out f.Size);
+            }
+            else if (ok && textField != 0 && tag == (((ulong)textField << 3) | 2) && !seenText)
+            {
+                ok = seenText = TryReadString(ref reader, out f.Text);
+            }
+            else
+            {
+                ok = false;
             }
 
-            switch (tag)
+            if (!ok)
             {
-                case (1 << 3) | 0 when !seenRound && TryReadVarint(ref reader, out round):
-                    seenRound = true;
-                    break;
-                case (2 << 3) | 0 when !seenIndex && TryReadVarint(ref reader, out index) && index <= uint.MaxValue:
-                    seenIndex = true;
-                    break;
-                case (4 << 3) | 2 when !seenPayload && TryReadBytes(ref reader, out array, out size):
-                    seenPayload = true;
-                    break;
-                case (5 << 3) | 2 when !seenParticipant && TryReadString(ref reader, out participant):
-                    seenParticipant = true;
-                    break;
-                default:
-                    return Abandon<DecryptionShare>(array);
+                Abandon(f.Array);
+                return false;
             }
         }
 
-        var share = new DecryptionShare { Round = round, ChunkIndex = (uint)index, Share = Wrap(array, size), ParticipantId = participant };
-        Keep(share, array);
-        return share;
+        return true;
     }
 
     private static ByteString Wrap(byte[]? array, int size) =>
@@ -146,16 +147,13 @@ internal static class PooledPayloads
         }
     }
 
-    /// <summary>Gives a rented array back and answers "not this shape" (the generated parser reads the message instead).</summary>
-    private static T? Abandon<T>(byte[]? array)
-        where T : class
+    /// <summary>Gives back the array of a message that turned out not to be of the shape read here (the generated parser reads it instead).</summary>
+    private static void Abandon(byte[]? array)
     {
         if (array is not null && array.Length >= MinPooledBytes)
         {
             Pool.Return(array);
         }
-
-        return null;
     }
 
     /// <summary>A length-delimited field into an array: rented when large, else a fresh one of the exact size.</summary>
