@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using SecAgg.Aggregator.Accumulation;
-using SecAgg.Aggregator.Privacy;
 using SecAgg.Aggregator.Rounds;
 using Google.Protobuf;
 using Grpc.Core;
@@ -119,10 +118,5 @@ internal static class AggregatorPeakCommand
         public override byte[] PayloadAsNewBuffer() => bytes.ToArray();
 
         public override System.Buffers.ReadOnlySequence<byte> PayloadAsReadOnlySequence() => new(bytes);
-    }
-
-    private sealed class NoPrivacyCost : IPrivacyCost
-    {
-        public double ComposedEpsilon(IReadOnlyList<int> summandsPerRound, double delta) => 0;
     }
 }

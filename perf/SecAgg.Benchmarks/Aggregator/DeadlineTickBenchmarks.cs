@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using SecAgg.Aggregator.Privacy;
 using SecAgg.Aggregator.Rounds;
 using SecAgg.Aggregator.Storage;
 using SecAgg.Protocol.Consortium;
@@ -57,9 +56,4 @@ public class DeadlineTickBenchmarks
 
     [Benchmark]
     public async Task<int> DecidedOnTheStateRead() => (await _coordinator.ApplyDeadlinesAsync()).Count;
-
-    private sealed class NoPrivacyCost : IPrivacyCost
-    {
-        public double ComposedEpsilon(IReadOnlyList<int> summandsPerRound, double delta) => 0;
-    }
 }
