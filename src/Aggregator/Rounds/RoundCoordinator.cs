@@ -63,6 +63,15 @@ public sealed class RoundCoordinator
         var result = new List<RoundState>();
         foreach (var r in await _store.GetUnfinishedRoundsAsync(cancellationToken).ConfigureAwait(false))
         {
+            // Most ticks no deadline has passed: decided on the state just read, without taking the write lock. When one
+            // may have, the transition runs again under the round's lock on the stored state (a stage that moved on
+            // meanwhile is then judged by its own deadline; one this read missed is caught at the next tick).
+            if (ReferenceEquals(_lifecycle.ApplyDeadlines(r, _time.GetUtcNow()), r))
+            {
+                result.Add(r);
+                continue;
+            }
+
             var after = await _store.UpdateRoundAsync(r.Number, s => _lifecycle.ApplyDeadlines(s, _time.GetUtcNow()), null, cancellationToken).ConfigureAwait(false);
             if (after.Stage == RoundStage.Aborted)
             {

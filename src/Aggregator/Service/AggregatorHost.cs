@@ -222,6 +222,7 @@ public sealed class AggregatorHost : IAsyncDisposable
         IServiceCollection s = builder.Services;
         s.AddSingleton(options).AddSingleton(config).AddSingleton(preset).AddSingleton(options.ModelLayout).AddSingleton(lifecycle).AddSingleton(roster);
         s.AddSingleton(store).AddSingleton(docs).AddSingleton(liveness).AddSingleton(authenticator);
+        s.AddSingleton(new ShareVault(docs, (store as SqlAggregatorStore)?.DataDirectory));
         s.AddSingleton<DriverSignal>().AddSingleton<ModelStore>().AddSingleton<RoundCatalog>().AddSingleton<OpeningReasons>().AddSingleton<UploadDocuments>();
         s.AddSingleton(sp => new KeyEpochState(docs, roster, sp.GetRequiredService<DriverSignal>(), loggers.CreateLogger("SecAgg.Aggregator.Service")));
         s.AddSingleton<IPrivacyCost>(new RoundPrivacyCost(preset));
@@ -290,7 +291,9 @@ public sealed class AggregatorHost : IAsyncDisposable
             ServiceLog.Recovered(services.GetRequiredService<ILoggerFactory>().CreateLogger("SecAgg.Aggregator.Service"), recovered);
         }
 
-        RoundState? latest = await services.GetRequiredService<IAggregatorStore>().GetLatestRoundAsync(ct).ConfigureAwait(false);
+        IAggregatorStore store = services.GetRequiredService<IAggregatorStore>();
+        services.GetRequiredService<ShareVault>().SweepFinished([.. (await store.GetUnfinishedRoundsAsync(ct).ConfigureAwait(false)).Select(r => r.Number)]);
+        RoundState? latest = await store.GetLatestRoundAsync(ct).ConfigureAwait(false);
         services.GetRequiredService<RoundCatalog>().Current = latest;
         services.GetRequiredService<RoundObserver>().Resume(latest);
     }

@@ -19,26 +19,32 @@ internal sealed class ServiceStateStore : IAsyncDisposable
     private readonly Func<DbConnection> _connect;
     private readonly bool _postgres;
     private readonly NpgsqlDataSource? _dataSource;
+    private readonly string? _sqlite;
 
-    private ServiceStateStore(Func<DbConnection> connect, bool postgres, NpgsqlDataSource? dataSource)
+    private ServiceStateStore(Func<DbConnection> connect, bool postgres, NpgsqlDataSource? dataSource, string? sqlite)
     {
         _connect = connect;
         _postgres = postgres;
         _dataSource = dataSource;
+        _sqlite = sqlite;
     }
 
-    public static async Task<ServiceStateStore> OpenAsync(StorageConfig storage, CancellationToken ct)
+    /// <summary>Opens the documents table of <paramref name="storage"/> (creating it); SQLite connections are pooled and closed at <see cref="DisposeAsync"/>.</summary>
+    public static Task<ServiceStateStore> OpenAsync(StorageConfig storage, CancellationToken ct) => OpenAsync(storage, pooling: true, ct);
+
+    /// <summary>As <see cref="OpenAsync(StorageConfig, CancellationToken)"/>; <paramref name="pooling"/> false opens a new SQLite connection per call (the layout before p17a2, kept for the benchmark's baseline).</summary>
+    internal static async Task<ServiceStateStore> OpenAsync(StorageConfig storage, bool pooling, CancellationToken ct)
     {
         ServiceStateStore store;
         if (storage.Provider == StorageProvider.Postgres)
         {
             var ds = NpgsqlDataSource.Create(storage.PostgresConnectionString!);
-            store = new ServiceStateStore(() => ds.CreateConnection(), true, ds);
+            store = new ServiceStateStore(() => ds.CreateConnection(), true, ds, null);
         }
         else
         {
-            string cs = new SqliteConnectionStringBuilder { DataSource = storage.SqlitePath, Pooling = false, DefaultTimeout = 30 }.ToString();
-            store = new ServiceStateStore(() => new SqliteConnection(cs), false, null);
+            string cs = new SqliteConnectionStringBuilder { DataSource = storage.SqlitePath, Pooling = pooling, DefaultTimeout = 30 }.ToString();
+            store = new ServiceStateStore(() => new SqliteConnection(cs), false, null, cs);
         }
 
         await store.ExecuteAsync(
@@ -126,6 +132,12 @@ internal sealed class ServiceStateStore : IAsyncDisposable
         if (_dataSource is not null)
         {
             await _dataSource.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_sqlite is not null)
+        {
+            using var c = new SqliteConnection(_sqlite);
+            SqliteConnection.ClearPool(c); // the pooled connections close, so the file is released
         }
     }
 

@@ -1,3 +1,4 @@
+using SecAgg.Aggregator.Storage;
 using SecAgg.Proto.V1;
 using SecAgg.Protocol;
 
@@ -31,7 +32,7 @@ public sealed class RestartTests
     }
 
     [Fact]
-    public async Task RestartWhileDecryptingKeepsTheSessionAndTheSharesAlreadyIn()
+    public async Task RestartWhileDecryptingKeepsTheSessionAndTheSharesAlreadyInAsFilesDeletedOncePublished()
     {
         await using var h = await ServiceHarness.CreateAsync("sqlite", parties: 3, threshold: 3);
         await h.StartWithEpochAsync();
@@ -47,6 +48,8 @@ public sealed class RestartTests
 
         await h.WaitForStageAsync(1, Proto.V1.RoundStage.Decrypting);
         Assert.True((await all[0].DecryptAsync(1))!.Complete);
+        string shares = Path.Combine(SqliteAggregatorStore.DefaultDataDirectory(h.Storage.SqlitePath!), "shares", "round-1");
+        Assert.Equal(p.TotalChunks, Directory.GetFiles(shares, all[0].Id + ".*.share").Length);
 
         await h.StopAsync();
         await h.StartAsync();
@@ -58,6 +61,8 @@ public sealed class RestartTests
         RoundStatus published = await h.WaitForStageAsync(1, Proto.V1.RoundStage.Published);
         (_, float[] model) = await all[0].DownloadModelAsync(published.PublishedModelVersion);
         WholeRoundTests.AssertMeanWithinBound(p, updates, model);
+        await h.StopAsync(); // the driver's step that published has finished
+        Assert.False(Directory.Exists(shares)); // the published round's shares are deleted
     }
 
     private static async Task FinishAsync(ServiceHarness h, TestParticipant[] all, RoundParameters p, float[][] updates)

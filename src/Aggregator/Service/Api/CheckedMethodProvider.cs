@@ -78,7 +78,7 @@ internal sealed class CheckedMethodProvider<TService>(RefusalJournal journal) : 
             where TRequest : class
             where TResponse : class
         {
-            Func<DeserializationContext, TRequest> parse = method.RequestMarshaller.ContextualDeserializer;
+            Func<DeserializationContext, TRequest> parse = PooledPayloads.Parse(method.RequestMarshaller.ContextualDeserializer);
             var requests = new Marshaller<TRequest>(method.RequestMarshaller.ContextualSerializer, c =>
             {
                 try

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Runtime.InteropServices;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
@@ -21,8 +19,8 @@ namespace SecAgg.Aggregator.Service.Api;
 /// <see cref="CiphertextScheme.TryCheckShare"/> against the session the aggregator fixed and stored once.
 /// </summary>
 internal sealed class DecryptionDesk(
-    RoundCatalog rounds, OpeningReasons reasons, ProtocolPreset preset, UploadDocuments uploads, ApprovalDesk approvals, ConsortiumRoster roster, RoundCoordinator coordinator,
-    DriverSignal driver, AggregatorMetrics metrics, ILoggerFactory loggers)
+    RoundCatalog rounds, OpeningReasons reasons, ProtocolPreset preset, UploadDocuments uploads, ApprovalDesk approvals, ShareVault shares, ConsortiumRoster roster,
+    RoundCoordinator coordinator, DriverSignal driver, AggregatorMetrics metrics, ILoggerFactory loggers)
 {
     private readonly ConcurrentDictionary<long, SetDecryptionSession> _sessions = new();
     private readonly ILogger _logger = loggers.CreateLogger("SecAgg.Aggregator.Service");
@@ -99,25 +97,18 @@ internal sealed class DecryptionDesk(
                 throw RefusalException.Invalid($"the share for chunk {msg.ChunkIndex} is refused: {problem}", msg.Round, msg.ChunkIndex);
             }
 
-            byte[] bytes = WholeArray(msg.Share);
-            byte[] kept = await uploads.Docs.InsertIfAbsentAsync(DocumentKeys.Share(r.Number, caller, (int)msg.ChunkIndex), bytes, ct).ConfigureAwait(false);
-            if (!kept.AsSpan().SequenceEqual(bytes))
+            if (!await shares.StoreAsync(r.Number, caller, (int)msg.ChunkIndex, msg.Share.Memory, ct).ConfigureAwait(false))
             {
                 throw new RefusalException(StatusCode.AlreadyExists, ErrorReason.Duplicate,
                     $"a different share for chunk {msg.ChunkIndex} is already recorded; a member answers each chunk of a session once", msg.Round, msg.ChunkIndex);
             }
 
             metrics.SharesReceived.Add(1);
+            PooledPayloads.Release(msg); // stored: nothing refers to its bytes any more
         }
 
         return r is null ? new UploadDecryptionSharesResponse() : await AnsweredAsync(r, caller, ct).ConfigureAwait(false);
     }
-
-    /// <summary>The share's bytes as an array: the message's own when it holds exactly them (as parsed off the wire), else a copy.</summary>
-    private static byte[] WholeArray(Google.Protobuf.ByteString share) =>
-        MemoryMarshal.TryGetArray(share.Memory, out ArraySegment<byte> segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : share.ToByteArray();
 
     private static void CheckAnswering(RoundState r, string caller, ulong wireRound)
     {
@@ -142,8 +133,7 @@ internal sealed class DecryptionDesk(
     /// <summary>The caller's answered chunks; records its shares complete (once) when every chunk is answered.</summary>
     private async Task<UploadDecryptionSharesResponse> AnsweredAsync(RoundState r, string caller, CancellationToken ct)
     {
-        var held = (await uploads.Docs.ListKeysAsync(DocumentKeys.SharePrefix(r.Number, caller), ct).ConfigureAwait(false))
-            .Select(k => int.Parse(k.AsSpan(k.LastIndexOf('/') + 1), CultureInfo.InvariantCulture)).ToList();
+        List<int> held = await shares.HeldAsync(r.Number, caller, ct).ConfigureAwait(false);
         var response = new UploadDecryptionSharesResponse { AcceptedCount = (uint)held.Count, Complete = held.Count == r.ChunkCount };
         response.Accepted.AddRange(RoundCatalog.Ranges(held));
         if (response.Complete && !RoundState.Has(r.SharesReceived, caller))

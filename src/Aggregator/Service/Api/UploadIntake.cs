@@ -53,6 +53,7 @@ internal sealed class UploadIntake(
             CiphertextUploadMessage message = requests.Current;
             if (alreadyCounted)
             {
+                PooledPayloads.Release(message);
                 continue; // an identical re-send of a counted upload: answered as before, nothing changes
             }
 
@@ -60,6 +61,7 @@ internal sealed class UploadIntake(
             {
                 case CiphertextUploadMessage.KindOneofCase.Chunk:
                     counted |= await ReceiveChunkAsync(message.Chunk, header, n, caller, ct).ConfigureAwait(false);
+                    PooledPayloads.Release(message); // staged (or refused): nothing refers to its bytes any more
                     break;
                 case CiphertextUploadMessage.KindOneofCase.Commitment:
                     counted |= await ReceiveCommitmentAsync(message.Commitment, header, n, caller, ct).ConfigureAwait(false);

@@ -26,6 +26,7 @@ internal sealed class RoundDriver(
     UploadDocuments uploads,
     UploadAccumulator accumulator,
     DecryptionDesk decryption,
+    ShareVault shares,
     OpeningReasons reasons,
     ProtocolPreset preset,
     ConsortiumRoster roster,
@@ -119,6 +120,7 @@ internal sealed class RoundDriver(
     {
         rounds.Current = r;
         decryption.Forget(r.Number);
+        shares.ForgetRound(r.Number);
         metrics.RoundDuration.Record(((r.ClosedAt ?? _time.GetUtcNow()) - r.OpenedAt).TotalSeconds, new KeyValuePair<string, object?>("outcome", RoundStages.Name(r.Stage)));
     }
 
@@ -208,9 +210,7 @@ internal sealed class RoundDriver(
                 ShareCombiner combiner = preset.Scheme.StartCombine(session, i); // one share in memory at a time, whatever |D|
                 foreach (string member in r.DecryptionSet)
                 {
-                    byte[] share = await uploads.Docs.GetAsync(DocumentKeys.Share(r.Number, member, i), ct).ConfigureAwait(false)
-                        ?? throw new InvalidDataException($"member '{member}' has no share for chunk {i}");
-                    combiner.Add(share);
+                    await shares.ReadAsync(r.Number, member, i, share => combiner.Add(share.Span), ct).ConfigureAwait(false);
                 }
 
                 decrypted.Add(combiner.Finish(sum.Sum));
