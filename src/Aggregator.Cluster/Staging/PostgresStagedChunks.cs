@@ -54,14 +54,8 @@ public sealed class PostgresStagedChunks(NpgsqlDataSource dataSource) : IStagedC
             "SELECT chunk_index, participant, sha256 FROM secagg_staged_chunk WHERE round = $1 AND upload_id = $2 ORDER BY chunk_index", connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = round });
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = uploadId });
-        var digests = new List<StagedDigest>();
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            digests.Add(new StagedDigest(reader.GetInt32(0), reader.GetString(1), reader.GetFieldValue<byte[]>(2)));
-        }
-
-        return digests;
+        return await StagedRows.DigestsAsync(reader, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -69,7 +63,6 @@ public sealed class PostgresStagedChunks(NpgsqlDataSource dataSource) : IStagedC
     {
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(end, start);
-        var chunks = new byte[end - start][];
         await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
             "SELECT chunk_index, payload FROM secagg_staged_chunk WHERE round = $1 AND upload_id = $2 AND chunk_index >= $3 AND chunk_index < $4", connection);
@@ -78,13 +71,7 @@ public sealed class PostgresStagedChunks(NpgsqlDataSource dataSource) : IStagedC
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = start });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = end });
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            chunks[reader.GetInt32(0) - start] = reader.GetFieldValue<byte[]>(1);
-        }
-
-        int missing = Array.IndexOf(chunks, null);
-        return missing < 0 ? chunks : throw new InvalidDataException($"Chunk {start + missing} of upload {uploadId} in round {round} is not staged.");
+        return await StagedRows.PayloadsAsync(reader, round, uploadId, start, end, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

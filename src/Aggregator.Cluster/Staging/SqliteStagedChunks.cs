@@ -49,14 +49,8 @@ public sealed class SqliteStagedChunks(SqliteClusterDatabase database) : IStaged
         await using SqliteConnection connection = await _database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using SqliteCommand command = Command(connection,
             "SELECT chunk_index, participant, sha256 FROM secagg_staged_chunk WHERE round = $round AND upload_id = $upload ORDER BY chunk_index", round, uploadId);
-        var digests = new List<StagedDigest>();
         await using SqliteDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            digests.Add(new StagedDigest(reader.GetInt32(0), reader.GetString(1), reader.GetFieldValue<byte[]>(2)));
-        }
-
-        return digests;
+        return await StagedRows.DigestsAsync(reader, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -64,20 +58,13 @@ public sealed class SqliteStagedChunks(SqliteClusterDatabase database) : IStaged
     {
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(end, start);
-        var chunks = new byte[end - start][];
         await using SqliteConnection connection = await _database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using SqliteCommand command = Command(connection,
             "SELECT chunk_index, payload FROM secagg_staged_chunk WHERE round = $round AND upload_id = $upload AND chunk_index >= $start AND chunk_index < $end", round, uploadId);
         command.Parameters.AddWithValue("$start", start);
         command.Parameters.AddWithValue("$end", end);
         await using SqliteDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            chunks[reader.GetInt32(0) - start] = reader.GetFieldValue<byte[]>(1);
-        }
-
-        int missing = Array.IndexOf(chunks, null);
-        return missing < 0 ? chunks : throw new InvalidDataException($"Chunk {start + missing} of upload {uploadId} in round {round} is not staged.");
+        return await StagedRows.PayloadsAsync(reader, round, uploadId, start, end, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Forgets every chunk staged in <paramref name="round"/> (after it was published or aborted); a no-op when none is held.</summary>

@@ -163,20 +163,9 @@ public sealed class ConsortiumGrainTests
                 silo.AddReminders();
                 silo.Services.AddSingleton<IReminderTable>(reminders);
                 silo.Services.AddKeyedSingleton<IGrainStorage>(ClusterHosting.StorageName, (sp, _) => storage.For(sp.GetRequiredService<Serializer>()));
-                silo.Configure<ClusterMembershipOptions>(o =>
-                {
-                    o.ProbeTimeout = TimeSpan.FromSeconds(2);
-                    o.NumMissedProbesLimit = 2;
-                    o.NumVotesForDeathDeclaration = 1;
-                    o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
-                });
-                silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+                ClusterHarness.DetectDeathsFast(silo);
             });
-            builder.ConfigureClient(client =>
-            {
-                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
-                client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
-            });
+            builder.ConfigureClient(ClusterHarness.FollowDeathsFast);
             InProcessTestCluster cluster = builder.Build();
             try
             {

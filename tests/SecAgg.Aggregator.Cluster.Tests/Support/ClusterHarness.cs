@@ -65,20 +65,9 @@ internal sealed class ClusterHarness : IAsyncDisposable
             silo.Services.AddSingleton<IStagedChunks>(gate.On(options.SiloName, backend.Chunks));
             silo.Services.AddSingleton<IStoredShares>(gate.On(options.SiloName, backend.Shares));
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
-            silo.Configure<ClusterMembershipOptions>(o =>
-            {
-                o.ProbeTimeout = TimeSpan.FromSeconds(2);
-                o.NumMissedProbesLimit = 2;
-                o.NumVotesForDeathDeclaration = 1;
-                o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
-            });
-            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+            DetectDeathsFast(silo);
         });
-        builder.ConfigureClient(client =>
-        {
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
-            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
-        });
+        builder.ConfigureClient(FollowDeathsFast);
         InProcessTestCluster cluster = builder.Build();
         await cluster.DeployAsync();
         return new ClusterHarness(cluster, backend, gate, consortium);
@@ -91,6 +80,26 @@ internal sealed class ClusterHarness : IAsyncDisposable
         await ClusterDriver.RetryAsync(() => grain.GetAsync());
         SiloAddress? address = await Driver.Management.GetActivationAddress(grain);
         return Cluster.Silos.Single(s => s.SiloAddress.Equals(address));
+    }
+
+    /// <summary>A silo that declares a dead peer within ~5 s (defaults take about a minute) and times calls out after 5 s.</summary>
+    public static void DetectDeathsFast(ISiloBuilder silo)
+    {
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = TimeSpan.FromSeconds(2);
+            o.NumMissedProbesLimit = 2;
+            o.NumVotesForDeathDeclaration = 1;
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
+        });
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>A client that times calls out after 5 s and refreshes its gateway list every second.</summary>
+    public static void FollowDeathsFast(IClientBuilder client)
+    {
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+        client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
     }
 
     public async ValueTask DisposeAsync()
