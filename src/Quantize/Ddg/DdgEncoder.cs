@@ -267,7 +267,7 @@ public sealed class DdgEncoder
     /// <summary>w = H·D·(scale·x) per block of s (D the round's signs, H the Walsh-Hadamard transform), zero-padded.</summary>
     private void Rotate(ReadOnlySpan<float> update, double inputScale, double scale, Span<double> w)
     {
-        ApplySigns(update, inputScale, scale, _signs, w);
+        SignScaling.Apply(update, inputScale, scale, _signs, w);
         w[update.Length..].Clear();
         int s = Parameters.RotationBlockSize;
         for (int start = 0; start < w.Length; start += s)
@@ -344,16 +344,5 @@ public sealed class DdgEncoder
         }
 
         return a0 + a1 + a2 + a3;
-    }
-
-    private static void ApplySigns(ReadOnlySpan<float> x, double inputScale, double scale, byte[] signs, Span<double> w)
-    {
-        bool scaled = inputScale != 1.0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            ulong bit = (ulong)(signs[i >> 3] >> (i & 7)) & 1;
-            float xi = scaled ? (float)(x[i] * inputScale) : x[i];
-            w[i] = BitConverter.UInt64BitsToDouble(BitConverter.DoubleToUInt64Bits(xi * scale) ^ (bit << 63));
-        }
     }
 }
