@@ -1,5 +1,6 @@
 using SecAgg.Crypto.Ring;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace SecAgg.Crypto.Multiparty.Internal;
 
@@ -89,6 +90,7 @@ internal sealed class PackedEncoder
     /// round(Q·M/t) = A + [R ≥ t/2] and, since q_i | Q, A ≡ −R·t^-1 (mod q_i). Only R = (Q mod t)·M mod t is
     /// needed: a truncated multi-word product.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void ScaledResidues(ReadOnlySpan<ulong> m, Span<ulong> r, Span<ulong> residues)
     {
         int words = _words, logT = _p.PlaintextModulusBits;
