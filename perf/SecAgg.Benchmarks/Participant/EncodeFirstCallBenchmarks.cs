@@ -1,7 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
-using SecAgg.Crypto.Ring.Sampling;
-using SecAgg.Quantize.Ddg;
 
 namespace SecAgg.Benchmarks.Participant;
 
@@ -15,36 +13,15 @@ namespace SecAgg.Benchmarks.Participant;
 [SimpleJob(RunStrategy.ColdStart, launchCount: 7, warmupCount: 0, iterationCount: 1)]
 public class EncodeFirstCallBenchmarks
 {
-    private DdgEncoder _ddg = null!;
-    private float[] _update = null!;
-    private long[] _workspace = null!;
-    private Prng _rng = null!;
-    private readonly byte[] _roundSeed = new byte[32];
+    private DdgEncodeInput _input = null!;
 
     [GlobalSetup]
-    public void Setup()
-    {
-        DdgParameters ddg = DdgParameters.Create(new DdgParameterLiteral { Bits = 16, ExpectedParticipants = 10, Dimension = 1_000_000, NoiseMultiplier = 1 });
-        _ddg = new DdgEncoder(ddg);
-        _update = new float[ddg.Dimension];
-        for (int i = 0; i < _update.Length; i++)
-        {
-            _update[i] = (float)Math.Sin(i);
-        }
-
-        _workspace = new long[ddg.PaddedDimension];
-        Array.Fill(_workspace, 1); // touched: the first call measures code, not page faults
-        _rng = Prng.CreateSecure();
-    }
+    public void Setup() => _input = new DdgEncodeInput();
 
     [GlobalCleanup]
-    public void Cleanup() => _rng.Dispose();
+    public void Cleanup() => _input.Dispose();
 
     /// <summary>The first DDG encode of the process.</summary>
     [Benchmark]
-    public long DdgEncodeScaledFirstCall()
-    {
-        _ddg.EncodeInPlace(_update, 0.75, _roundSeed, _rng, _workspace);
-        return _workspace[0];
-    }
+    public long DdgEncodeScaledFirstCall() => _input.Encode();
 }

@@ -2,8 +2,6 @@ using BenchmarkDotNet.Attributes;
 using SecAgg.Crypto.Multiparty;
 using SecAgg.Crypto.Multiparty.Internal;
 using SecAgg.Crypto.Ring;
-using SecAgg.Crypto.Ring.Sampling;
-using SecAgg.Quantize.Ddg;
 
 namespace SecAgg.Benchmarks.Participant;
 
@@ -21,11 +19,7 @@ public class EncodeKernelBenchmarks
     private IAggregationCodec _codec = null!;
     private uint[] _values = null!;
     private Poly _plain = null!;
-    private DdgEncoder _ddg = null!;
-    private float[] _update = null!;
-    private long[] _workspace = null!;
-    private Prng _rng = null!;
-    private readonly byte[] _roundSeed = new byte[32];
+    private DdgEncodeInput _ddg = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -33,28 +27,17 @@ public class EncodeKernelBenchmarks
         _p = AggregationPlanner.Plan(new AggregationPlanRequest { Parties = 10, ValueBits = 16, MaxRingDegree = 32768 }).Parameters;
         _codec = _p.CreateCodec();
         _values = new uint[_p.ValuesPerChunk];
-        var rng = new Random(17);
         for (int i = 0; i < _values.Length; i++)
         {
-            _values[i] = (uint)rng.Next(1 << 16);
+            _values[i] = ((uint)i * 2654435761u) >> 16; // spread over [0, 2^16)
         }
 
         _plain = _p.Ring.NewPoly();
-
-        DdgParameters ddg = DdgParameters.Create(new DdgParameterLiteral { Bits = 16, ExpectedParticipants = 10, Dimension = 1_000_000, NoiseMultiplier = 1 });
-        _ddg = new DdgEncoder(ddg);
-        _update = new float[ddg.Dimension];
-        for (int i = 0; i < _update.Length; i++)
-        {
-            _update[i] = (float)Math.Sin(i);
-        }
-
-        _workspace = new long[ddg.PaddedDimension];
-        _rng = Prng.CreateSecure();
+        _ddg = new DdgEncodeInput();
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _rng.Dispose();
+    public void Cleanup() => _ddg.Dispose();
 
     /// <summary>One chunk's packed encoding (the participant does this once per upload).</summary>
     [Benchmark]
@@ -67,11 +50,7 @@ public class EncodeKernelBenchmarks
     /// <summary>The whole DDG encode of d = 10^6 values on one core, with a weight factor (inputScale ≠ 1, as a
     /// participant below max-weight does): clip, scale, signs, FWHT, rounding, exact noise, wrap.</summary>
     [Benchmark]
-    public long DdgEncodeScaled()
-    {
-        _ddg.EncodeInPlace(_update, 0.75, _roundSeed, _rng, _workspace);
-        return _workspace[0];
-    }
+    public long DdgEncodeScaled() => _ddg.Encode();
 
     /// <summary>σ_flood for all N summands (asked once per decryption session).</summary>
     [Benchmark]
