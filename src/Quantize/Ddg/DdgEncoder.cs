@@ -169,16 +169,21 @@ public sealed class DdgEncoder
         DdgEncodeReport report = EncodeToIntegers(update, inputScale, roundSeed, random, workspace);
         // Compact in place, ascending: the uint of coordinate i lands in bytes [4i, 4i + 4), inside the long i/2 ≤ i
         // already read, so no integer is overwritten before it is used.
-        uint mask = (uint)(Parameters.Modulus - 1);
-        Span<long> ints = workspace.AsSpan(0, padded);
+        CompactInPlace(workspace.AsSpan(0, padded), (uint)(Parameters.Modulus - 1));
+        return report;
+    }
+
+    /// <summary>uint i of <paramref name="ints"/> (read as uints) = ints[i] mod 2^b, the rest of its bytes zero; once per round.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CompactInPlace(Span<long> ints, uint mask)
+    {
         Span<uint> coefficients = MemoryMarshal.Cast<long, uint>(ints);
-        for (int i = 0; i < padded; i++)
+        for (int i = 0; i < ints.Length; i++)
         {
             coefficients[i] = (uint)ints[i] & mask;
         }
 
-        coefficients[padded..].Clear();
-        return report;
+        coefficients[ints.Length..].Clear();
     }
 
     /// <summary>Allocating convenience overload.</summary>
@@ -267,7 +272,7 @@ public sealed class DdgEncoder
     /// <summary>w = H·D·(scale·x) per block of s (D the round's signs, H the Walsh-Hadamard transform), zero-padded.</summary>
     private void Rotate(ReadOnlySpan<float> update, double inputScale, double scale, Span<double> w)
     {
-        ApplySigns(update, inputScale, scale, _signs, w);
+        SignScaling.Apply(update, inputScale, scale, _signs, w);
         w[update.Length..].Clear();
         int s = Parameters.RotationBlockSize;
         for (int start = 0; start < w.Length; start += s)
@@ -297,6 +302,7 @@ public sealed class DdgEncoder
     }
 
     /// <summary>Σ x_i² of x_i = (float)(update_i·inputScale) (inputScale = 1: the values themselves).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SumOfSquares(ReadOnlySpan<float> x, double inputScale)
     {
         if (inputScale == 1.0)
@@ -324,6 +330,7 @@ public sealed class DdgEncoder
         return a0 + a1 + a2 + a3;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static double SumOfSquares(ReadOnlySpan<float> x)
     {
         double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
@@ -344,16 +351,5 @@ public sealed class DdgEncoder
         }
 
         return a0 + a1 + a2 + a3;
-    }
-
-    private static void ApplySigns(ReadOnlySpan<float> x, double inputScale, double scale, byte[] signs, Span<double> w)
-    {
-        bool scaled = inputScale != 1.0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            ulong bit = (ulong)(signs[i >> 3] >> (i & 7)) & 1;
-            float xi = scaled ? (float)(x[i] * inputScale) : x[i];
-            w[i] = BitConverter.UInt64BitsToDouble(BitConverter.DoubleToUInt64Bits(xi * scale) ^ (bit << 63));
-        }
     }
 }

@@ -55,6 +55,7 @@ internal static class Fwht
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Radix4(Span<double> x)
     {
         ref double r = ref MemoryMarshal.GetReference(x);
@@ -69,6 +70,7 @@ internal static class Fwht
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Level(Span<double> x, int h)
     {
         ref double r = ref MemoryMarshal.GetReference(x);

@@ -192,6 +192,8 @@ public sealed class PackedEncoderTests
     [InlineData(12, 5)]
     [InlineData(20, 9)]
     [InlineData(32, 2)]
+    [InlineData(32, 20)] // T = 720 bits: 12 words, as in the production layouts (the per-limb sum passes 2^128)
+    [InlineData(60, 16)]
     public void WordLevelScaledEncodingMatchesBigIntegerRounding(int bits, int k)
     {
         PackedEncoder.Layout p = TestLayout.Create(bits, k, wirePrimes: 7);

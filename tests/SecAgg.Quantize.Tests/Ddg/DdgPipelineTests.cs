@@ -166,6 +166,40 @@ public sealed class DdgPipelineTests
         Assert.Equal(a, b);
     }
 
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.3)] // x_i = (float)(update_i·0.3): the rounding to float happens in the vector path too
+    public void VectorAndScalarSignScalingAgreeBitForBit(double inputScale)
+    {
+        var x = new float[1003]; // not a multiple of 8: the scalar tail runs as well
+        var signs = new byte[(x.Length + 7) / 8];
+        using (var g = TestRandom.Rng(67))
+        {
+            for (int i = 0; i < x.Length; i++) x[i] = (float)(((g.NextUInt32() / 4294967296.0) - 0.5) * 1000);
+            g.Fill(signs);
+        }
+
+        var a = new double[x.Length];
+        var b = new double[x.Length];
+        bool saved = SignScaling.UseVectors;
+        try
+        {
+            SignScaling.UseVectors = true;
+            SignScaling.Apply(x, inputScale, 0.0123, signs, a);
+            SignScaling.UseVectors = false;
+            SignScaling.Apply(x, inputScale, 0.0123, signs, b);
+        }
+        finally
+        {
+            SignScaling.UseVectors = saved;
+        }
+
+        Assert.Equal(b.Select(BitConverter.DoubleToInt64Bits), a.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal((double)(float)(x[8] * inputScale) * 0.0123 * (((signs[1] & 1) == 0) ? 1 : -1), b[8]);
+        Assert.Contains(a, v => v < 0);
+        Assert.Contains(a, v => v > 0);
+    }
+
     [Fact]
     public void NormBoundMatchesTheFormula()
     {

@@ -1,5 +1,6 @@
 using SecAgg.Crypto.Ring;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace SecAgg.Crypto.Multiparty.Internal;
 
@@ -17,7 +18,7 @@ internal sealed class PackedEncoder
     private readonly BigInteger _halfWire;
     private readonly int _words;
     private readonly ulong[] _qLow;      // Q mod 2^T, little-endian words
-    private readonly ulong[] _tInverse;  // (2^T)^-1 mod q_i, key level
+    private readonly ulong[] _rowWeights; // c_{l,i} = −2^(64·i)·(2^T)^-1 mod q_l, key level, row l = words [l·W, (l+1)·W)
 
     /// <summary>An encoder for <paramref name="layout"/>: encoding at the key ring's modulus, decoding at the wire
     /// ring's (the same ring when there is one level).</summary>
@@ -41,10 +42,17 @@ internal sealed class PackedEncoder
         _words = (logT + 63) / 64;
         _qLow = ToWords(layout.KeyModulus & ((BigInteger.One << logT) - 1), _words);
         IReadOnlyList<Modulus> moduli = layout.KeyRing.Moduli;
-        _tInverse = new ulong[moduli.Count];
-        for (int i = 0; i < moduli.Count; i++)
+        _rowWeights = new ulong[moduli.Count * _words];
+        for (int l = 0; l < moduli.Count; l++)
         {
-            _tInverse[i] = moduli[i].Inverse(moduli[i].Pow(2, (ulong)logT));
+            Modulus mod = moduli[l];
+            ulong weight = mod.Negate(mod.Inverse(mod.Pow(2, (ulong)logT))); // −t^-1 mod q_l
+            ulong wordShift = mod.Pow(2, 64);
+            for (int i = 0; i < _words; i++)
+            {
+                _rowWeights[l * _words + i] = weight;
+                weight = mod.Multiply(weight, wordShift);
+            }
         }
     }
 
@@ -82,6 +90,7 @@ internal sealed class PackedEncoder
     /// round(Q·M/t) = A + [R ≥ t/2] and, since q_i | Q, A ≡ −R·t^-1 (mod q_i). Only R = (Q mod t)·M mod t is
     /// needed: a truncated multi-word product.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void ScaledResidues(ReadOnlySpan<ulong> m, Span<ulong> r, Span<ulong> residues)
     {
         int words = _words, logT = _p.PlaintextModulusBits;
@@ -115,16 +124,24 @@ internal sealed class PackedEncoder
 
         ulong half = (r[words - 1] >> (topBits - 1)) & 1;
         IReadOnlyList<Modulus> moduli = _p.KeyRing.Moduli;
+        ReadOnlySpan<ulong> weights = _rowWeights;
         for (int l = 0; l < residues.Length; l++)
         {
-            Modulus mod = moduli[l];
-            ulong acc = 0;
-            for (int i = words - 1; i >= 0; i--)
+            // −R·t^-1 mod q_l = Σ_i r_i·c_{l,i} mod q_l: a 192-bit sum (each product < 2^125), then two reductions.
+            ReadOnlySpan<ulong> c = weights.Slice(l * words, words);
+            ulong lo = 0, hi = 0, top = 0;
+            for (int i = 0; i < words; i++)
             {
-                acc = mod.Reduce128(acc, r[i]);
+                ulong pHi = Math.BigMul(r[i], c[i], out ulong pLo);
+                lo += pLo;
+                pHi += lo < pLo ? 1UL : 0UL; // pHi < 2^61: no overflow
+                hi += pHi;
+                top += hi < pHi ? 1UL : 0UL;
             }
 
-            residues[l] = mod.Add(mod.Multiply(mod.Negate(acc), _tInverse[l]), half);
+            Modulus mod = moduli[l];
+            ulong acc = mod.Reduce128(mod.Reduce128(top, hi), lo);
+            residues[l] = mod.Add(acc, half);
         }
     }
 
