@@ -105,8 +105,19 @@ public sealed partial class RingQ
         return j;
     }
 
+    /// <summary>r = a + b mod p, per residue (inputs in [0, p)).</summary>
+    internal void AddLimb(Span<ulong> a, Span<ulong> b, Span<ulong> r, ulong p) => CombineLimb<AddResidues>(a, b, r, p);
+
+    /// <summary>r = a − b mod p, per residue, as a + (p − b) (inputs in [0, p)).</summary>
+    internal void SubtractLimb(Span<ulong> a, Span<ulong> b, Span<ulong> r, ulong p) => CombineLimb<SubtractResidues>(a, b, r, p);
+
+    /// <summary>
+    /// r = TOp(a, b) reduced once into [0, p): TOp gives a value in [0, 2p) for a, b in [0, p). One loop for addition and
+    /// subtraction; the JIT compiles each struct instantiation separately, so each runs its own specialised loop.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void AddLimb(Span<ulong> a, Span<ulong> b, Span<ulong> r, ulong p)
+    private void CombineLimb<TOp>(Span<ulong> a, Span<ulong> b, Span<ulong> r, ulong p)
+        where TOp : struct, IResidueCombination
     {
         int j = 0;
         ref ulong ra = ref MemoryMarshal.GetReference(a);
@@ -117,7 +128,7 @@ public sealed partial class RingQ
             var vp = Vector512.Create(p);
             for (; j + 8 <= a.Length; j += 8)
             {
-                var s = Vector512.LoadUnsafe(ref ra, (nuint)j) + Vector512.LoadUnsafe(ref rb, (nuint)j);
+                var s = TOp.Combine(Vector512.LoadUnsafe(ref ra, (nuint)j), Vector512.LoadUnsafe(ref rb, (nuint)j), vp);
                 Internal.Ntt.ReduceOnce(s, vp).StoreUnsafe(ref rr, (nuint)j);
             }
         }
@@ -126,47 +137,14 @@ public sealed partial class RingQ
             var vp = Vector256.Create(p);
             for (; j + 4 <= a.Length; j += 4)
             {
-                var s = Vector256.LoadUnsafe(ref ra, (nuint)j) + Vector256.LoadUnsafe(ref rb, (nuint)j);
+                var s = TOp.Combine(Vector256.LoadUnsafe(ref ra, (nuint)j), Vector256.LoadUnsafe(ref rb, (nuint)j), vp);
                 Internal.Ntt.ReduceOnce(s, vp).StoreUnsafe(ref rr, (nuint)j);
             }
         }
 
         for (; j < a.Length; j++)
         {
-            ulong s = Unsafe.Add(ref ra, j) + Unsafe.Add(ref rb, j);
-            Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(s, p);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void SubtractLimb(Span<ulong> a, Span<ulong> b, Span<ulong> r, ulong p)
-    {
-        int j = 0;
-        ref ulong ra = ref MemoryMarshal.GetReference(a);
-        ref ulong rb = ref MemoryMarshal.GetReference(b);
-        ref ulong rr = ref MemoryMarshal.GetReference(r);
-        if (Simd == SimdMode.Vector512)
-        {
-            var vp = Vector512.Create(p);
-            for (; j + 8 <= a.Length; j += 8)
-            {
-                var s = Vector512.LoadUnsafe(ref ra, (nuint)j) + vp - Vector512.LoadUnsafe(ref rb, (nuint)j);
-                Internal.Ntt.ReduceOnce(s, vp).StoreUnsafe(ref rr, (nuint)j);
-            }
-        }
-        else if (Simd == SimdMode.Vector256)
-        {
-            var vp = Vector256.Create(p);
-            for (; j + 4 <= a.Length; j += 4)
-            {
-                var s = Vector256.LoadUnsafe(ref ra, (nuint)j) + vp - Vector256.LoadUnsafe(ref rb, (nuint)j);
-                Internal.Ntt.ReduceOnce(s, vp).StoreUnsafe(ref rr, (nuint)j);
-            }
-        }
-
-        for (; j < a.Length; j++)
-        {
-            ulong s = Unsafe.Add(ref ra, j) + p - Unsafe.Add(ref rb, j);
+            ulong s = TOp.Combine(Unsafe.Add(ref ra, j), Unsafe.Add(ref rb, j), p);
             Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(s, p);
         }
     }
@@ -210,4 +188,40 @@ public sealed partial class RingQ
             Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(q, p);
         }
     }
+}
+
+/// <summary>A residue-wise combination of two values in [0, p) into [0, 2p) (then reduced once by the caller).</summary>
+internal interface IResidueCombination
+{
+    static abstract Vector512<ulong> Combine(Vector512<ulong> a, Vector512<ulong> b, Vector512<ulong> p);
+
+    static abstract Vector256<ulong> Combine(Vector256<ulong> a, Vector256<ulong> b, Vector256<ulong> p);
+
+    static abstract ulong Combine(ulong a, ulong b, ulong p);
+}
+
+/// <summary>a + b.</summary>
+internal readonly struct AddResidues : IResidueCombination
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<ulong> Combine(Vector512<ulong> a, Vector512<ulong> b, Vector512<ulong> p) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<ulong> Combine(Vector256<ulong> a, Vector256<ulong> b, Vector256<ulong> p) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Combine(ulong a, ulong b, ulong p) => a + b;
+}
+
+/// <summary>a + (p − b).</summary>
+internal readonly struct SubtractResidues : IResidueCombination
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<ulong> Combine(Vector512<ulong> a, Vector512<ulong> b, Vector512<ulong> p) => a + p - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<ulong> Combine(Vector256<ulong> a, Vector256<ulong> b, Vector256<ulong> p) => a + p - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Combine(ulong a, ulong b, ulong p) => a + p - b;
 }
