@@ -68,6 +68,29 @@ public sealed class HostileDecryptionTests
         Assert.Equal(before, HostileConsortium.Snapshot(c.VictimState));
     }
 
+    [Fact]
+    public async Task HostileReplayOfTheSameSessionGetsTheSameShareNeverFreshNoise()
+    {
+        // Two shares of one ciphertext with independent flooding noise would let the aggregator average the noise away;
+        // the decryption ledger must answer a replay with the recorded bytes, also after the member's keys of the round
+        // were wiped (RoundKeys) and with its share buffers reused (PolyPool).
+        await using HostileConsortium c = await HostileConsortium.StartAsync(threshold: 2);
+        using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(90));
+        await c.JoinAndSubmitAllAsync(1, timeout.Token);
+        await c.Clients[1].ReportLeavingAsync(1, timeout.Token); // D = {hospital-1, hospital-3}
+        await ApproveAllAsync(c, 1, timeout.Token);
+        RoundAnswer first = await c.VictimClient.AnswerDecryptionAsync(1, timeout.Token);
+        Assert.True(first.Done, first.Detail);
+        byte[][] sent = [.. c.Hostile.Sent<DecryptionShare>(Victim, "UploadDecryptionShares").Select(m => m.Share.ToByteArray())];
+        Assert.NotEmpty(sent);
+
+        RoundAnswer replay = await c.VictimClient.AnswerDecryptionAsync(1, timeout.Token);
+        Assert.True(replay.Done, replay.Detail);
+        byte[][] all = [.. c.Hostile.Sent<DecryptionShare>(Victim, "UploadDecryptionShares").Select(m => m.Share.ToByteArray())];
+        Assert.Equal(2 * sent.Length, all.Length);
+        Assert.Equal(sent, all[sent.Length..]);
+    }
+
     internal static async Task ApproveAllAsync(HostileConsortium c, ulong round, CancellationToken ct)
     {
         RoundAnswer[] approvals = await Task.WhenAll(c.Clients.Select(x => x.ApproveAsync(round, ct)));
