@@ -10,7 +10,7 @@ namespace SecAgg.Aggregator.Service;
 /// as an <see cref="RpcException"/> with the detail in the <c>secagg-error-bin</c> trailer. Nothing that was
 /// accepted before changes.
 /// </summary>
-internal sealed class RefusalException(StatusCode code, ErrorReason reason, string message, ulong round = 0, uint? chunk = null) : Exception(message)
+public sealed class RefusalException(StatusCode code, ErrorReason reason, string message, ulong round = 0, uint? chunk = null) : Exception(message)
 {
     /// <summary>The gRPC status code.</summary>
     public StatusCode Code { get; } = code;

@@ -15,7 +15,7 @@ namespace SecAgg.Aggregator.Service.State;
 /// reveals are in. Stage: COMMITTING until N commits, REVEALING until the seed and N acknowledgements, then READY.
 /// Every document is insert-once, so the caches never go stale; after a restart they are rebuilt from the database.
 /// </summary>
-internal sealed class KeyEpochState(ServiceStateStore docs, ConsortiumRoster roster, DriverSignal driver, ILogger logger)
+internal sealed class KeyEpochState(ServiceStateStore docs, ConsortiumRoster roster, DriverSignal driver, ILogger logger) : IKeyEpochReadiness
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<string, SignedStatement> _commits = new(StringComparer.Ordinal);
@@ -36,6 +36,9 @@ internal sealed class KeyEpochState(ServiceStateStore docs, ConsortiumRoster ros
 
     /// <summary>Whether rounds may open.</summary>
     public bool IsReady => Stage == KeyEpochStage.Ready;
+
+    /// <inheritdoc/>
+    public Task<byte[]?> ReadySeedAsync(CancellationToken cancellationToken) => Task.FromResult(IsReady ? _seed : null);
 
     /// <summary>Whether all N commits are in (reveals and blobs are accepted from then on).</summary>
     public bool AllCommitsIn => _commits.Count == roster.Count;
