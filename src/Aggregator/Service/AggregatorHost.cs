@@ -37,9 +37,6 @@ namespace SecAgg.Aggregator.Service;
 /// </summary>
 public sealed class AggregatorHost : IAsyncDisposable
 {
-    /// <summary>The names health answers for: the whole server ("") and each secagg service.</summary>
-    private static readonly string[] HealthNames = ["", WireKeys.KeyEpochService, WireKeys.RoundsService];
-
     private readonly WebApplication _app;
     private readonly WebApplication? _operator;
     private readonly IAggregatorStore _store;
@@ -120,7 +117,7 @@ public sealed class AggregatorHost : IAsyncDisposable
                 await @operator.StartAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            SetHealth(app, HealthCheckResponse.Types.ServingStatus.Serving);
+            ParticipantPipeline.SetHealth(app.Services, HealthCheckResponse.Types.ServingStatus.Serving);
             ILogger logger = loggers.CreateLogger("SecAgg.Aggregator.Service");
             var host = new AggregatorHost(app, @operator, store, docs, options.ShutdownGrace, logger, port);
             ServiceLog.Started(logger, host.Address.ToString(), config.Name, config.Participants.Length, config.Threshold, preset.Name);
@@ -169,7 +166,7 @@ public sealed class AggregatorHost : IAsyncDisposable
         }
 
         ServiceLog.Stopping(_logger, _grace.TotalSeconds);
-        SetHealth(_app, HealthCheckResponse.Types.ServingStatus.NotServing);
+        ParticipantPipeline.SetHealth(_app.Services, HealthCheckResponse.Types.ServingStatus.NotServing);
         using (var grace = new CancellationTokenSource(_grace))
         {
             try
@@ -198,33 +195,19 @@ public sealed class AggregatorHost : IAsyncDisposable
 
     private static string BoundAddress(WebApplication app) => app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
-    private static void SetHealth(WebApplication app, HealthCheckResponse.Types.ServingStatus status)
-    {
-        HealthServiceImpl health = app.Services.GetRequiredService<HealthServiceImpl>();
-        foreach (string name in HealthNames)
-        {
-            health.SetStatus(name, status);
-        }
-    }
-
     private static WebApplication Build(
         AggregatorHostOptions options, ConsortiumConfig config, ProtocolPreset preset, ConsortiumRoster roster, IAggregatorStore store, ServiceStateStore docs,
         LivenessTracker liveness, ParticipantAuthenticator authenticator, ILoggerFactory loggers)
     {
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Services.AddLogging();
-        builder.Services.AddSingleton(loggers);
-        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownGrace);
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => ConsortiumEndpoint.Configure(k, options));
+        ParticipantPipeline.Add<RoundsService>(builder, options, config, roster, docs, liveness, authenticator, loggers, sharedEpoch: false);
 
-        // Shared state: small singletons, built once.
+        // The rounds behind the pipeline: this process's store and in-memory sums, driven by the round driver.
         var lifecycle = new RoundLifecycle(RoundPolicy.FromConfig(config));
         IServiceCollection s = builder.Services;
-        s.AddSingleton(options).AddSingleton(config).AddSingleton(preset).AddSingleton(options.ModelLayout).AddSingleton(lifecycle).AddSingleton(roster);
-        s.AddSingleton(store).AddSingleton(docs).AddSingleton(liveness).AddSingleton(authenticator);
+        s.AddSingleton(lifecycle).AddSingleton(store);
         s.AddSingleton(new ShareVault(docs, (store as SqlAggregatorStore)?.DataDirectory));
-        s.AddSingleton<DriverSignal>().AddSingleton<ModelStore>().AddSingleton<RoundCatalog>().AddSingleton<OpeningReasons>().AddSingleton<UploadDocuments>();
-        s.AddSingleton(sp => new KeyEpochState(docs, roster, sp.GetRequiredService<DriverSignal>(), loggers.CreateLogger("SecAgg.Aggregator.Service")));
+        s.AddSingleton<ModelStore>().AddSingleton<RoundCatalog>().AddSingleton<OpeningReasons>().AddSingleton<UploadDocuments>();
         s.AddSingleton<IPrivacyCost>(new RoundPrivacyCost(preset));
         s.AddSingleton(sp => new RoundCoordinator(store, lifecycle, sp.GetRequiredService<IPrivacyCost>(), config.PrivacyBudget, options.Time, loggers.CreateLogger<RoundCoordinator>()));
         s.AddSingleton(sp =>
@@ -232,44 +215,13 @@ public sealed class AggregatorHost : IAsyncDisposable
             UploadDocuments uploads = sp.GetRequiredService<UploadDocuments>();
             return new UploadAccumulator(store, new SchemeChunkAdder(preset.Scheme), lifecycle, options.Time, loggers.CreateLogger<UploadAccumulator>(), uploads.HasCommitmentAsync);
         });
-        s.AddSingleton<PrivacySpent>().AddSingleton<RefusalJournal>().AddSingleton<RoundObserver>().AddSingleton<StatusSources>();
-        var meter = new System.Diagnostics.Metrics.Meter(AggregatorMetrics.MeterName, "1.0");
-        s.AddSingleton(sp => new AggregatorMetrics(meter, sp.GetRequiredService<RoundCatalog>(), sp.GetRequiredService<PrivacySpent>()));
-        AggregatorTelemetry.Add(s, options, meter);
+        s.AddSingleton<PrivacySpent>().AddSingleton<RoundObserver>().AddSingleton<StatusSources>();
         s.AddSingleton<UploadIntake>().AddSingleton<ApprovalDesk>().AddSingleton<DecryptionDesk>();
         s.AddSingleton<RoundDriver>().AddHostedService(sp => sp.GetRequiredService<RoundDriver>());
 
-        // The services and their cross-cutting concerns (outermost first): refusals answered with their status and
-        // trailer and logged; authentication by certificate pin; a default deadline; KeyEpoch's join steps logged. Each
-        // is mapped as a CheckedService, whose request marshallers answer unparsable messages INVALID_ARGUMENT.
-        s.AddSingleton<KeyEpochService>().AddSingleton<RoundsService>().AddSingleton<HealthServiceImpl>();
-        s.AddSingleton<CheckedService<KeyEpochService>>().AddSingleton<CheckedService<RoundsService>>();
-        s.AddSingleton<IServiceMethodProvider<CheckedService<KeyEpochService>>, CheckedMethodProvider<KeyEpochService>>();
-        s.AddSingleton<IServiceMethodProvider<CheckedService<RoundsService>>, CheckedMethodProvider<RoundsService>>();
-        s.AddSingleton<RefusalInterceptor>().AddSingleton<AuthenticationInterceptor>().AddSingleton<CallDeadlineInterceptor>().AddSingleton<JoinLogInterceptor>();
-        int roundsLimit = Math.Max(Math.Max(preset.Scheme.UploadBytes, preset.Scheme.ShareBytes), 64 * 1024) + 4096;
-        int keyEpochLimit = KeyEpochService.MaxThresholdBlobBytes + 8192;
-        s.AddGrpc(g => g.EnableDetailedErrors = false)
-            .AddServiceOptions<CheckedService<KeyEpochService>>(g =>
-            {
-                Secure(g, keyEpochLimit);
-                g.Interceptors.Add<JoinLogInterceptor>();
-            })
-            .AddServiceOptions<CheckedService<RoundsService>>(g => Secure(g, roundsLimit));
-
         WebApplication app = builder.Build();
-        app.MapGrpcService<CheckedService<KeyEpochService>>();
-        app.MapGrpcService<CheckedService<RoundsService>>();
-        app.MapGrpcService<HealthServiceImpl>();
+        ParticipantPipeline.Map<RoundsService>(app);
         return app;
-
-        static void Secure(Grpc.AspNetCore.Server.GrpcServiceOptions g, int maxReceive)
-        {
-            g.MaxReceiveMessageSize = maxReceive;
-            g.Interceptors.Add<RefusalInterceptor>();
-            g.Interceptors.Add<AuthenticationInterceptor>();
-            g.Interceptors.Add<CallDeadlineInterceptor>();
-        }
     }
 
     /// <summary>Creates or checks the key epoch and the initial model, recovers staged uploads, and reads the current round.</summary>
@@ -277,6 +229,7 @@ public sealed class AggregatorHost : IAsyncDisposable
     {
         services.GetRequiredService<RoundObserver>(); // watches the current round from its first state on
         await services.GetRequiredService<PrivacySpent>().RefreshAsync(ct).ConfigureAwait(false);
+        services.GetRequiredService<AggregatorMetrics>().ObserveRounds(services.GetRequiredService<RoundCatalog>(), services.GetRequiredService<PrivacySpent>());
         await services.GetRequiredService<KeyEpochState>().InitializeAsync(ct).ConfigureAwait(false);
         float[] model = options.InitialModel ?? new float[options.ModelLayout.TotalLength];
         if (model.Length != options.ModelLayout.TotalLength)

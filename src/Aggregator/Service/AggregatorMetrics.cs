@@ -32,8 +32,11 @@ public sealed class AggregatorMetrics : IDisposable
 
     private readonly Meter _meter;
 
-    /// <summary>Creates the instruments on <paramref name="meter"/> (named <see cref="MeterName"/>; this instance disposes it).</summary>
-    internal AggregatorMetrics(Meter meter, RoundCatalog rounds, PrivacySpent privacy)
+    /// <summary>
+    /// Creates the counters and histograms on <paramref name="meter"/> (named <see cref="MeterName"/>; this instance
+    /// disposes it); the round and privacy gauges come with <see cref="ObserveRounds"/>, where the process holds rounds.
+    /// </summary>
+    internal AggregatorMetrics(Meter meter)
     {
         _meter = meter;
         UploadsCounted = _meter.CreateCounter<long>("secagg.aggregator.uploads_counted", "{upload}", "Complete uploads added to a round's sum.");
@@ -42,6 +45,11 @@ public sealed class AggregatorMetrics : IDisposable
         Refusals = _meter.CreateCounter<long>("secagg.aggregator.refusals", "{call}", "Refused calls by rpc, gRPC status and reason.");
         RoundDuration = _meter.CreateHistogram<double>("secagg.aggregator.round.duration", "s", "Time from a round's opening to its publication or abort.");
         StageDuration = _meter.CreateHistogram<double>("secagg.aggregator.stage.duration", "s", "Time a round spent in a stage, recorded when it leaves the stage.");
+    }
+
+    /// <summary>Adds the gauges of the current round (number, stage, participants per stage) and of the privacy ledger.</summary>
+    internal void ObserveRounds(RoundCatalog rounds, PrivacySpent privacy)
+    {
         _meter.CreateObservableGauge("secagg.aggregator.round.number", () => rounds.Current?.Number ?? 0, "{round}", "The current round (0 before the first).");
         _meter.CreateObservableGauge("secagg.aggregator.round.stage", () => StageMeasurements(rounds.Current), null, "1 for the current round's stage, 0 for the other stages.");
         _meter.CreateObservableGauge("secagg.aggregator.participants", rounds.ParticipantsPerStage, "{participant}", "Participants per stage of the current round (submitted, decryption answered).");

@@ -294,7 +294,25 @@ internal sealed class ServiceHarness : IAsyncDisposable
 
     /// <summary>The generated clients over one channel per certificate and aggregator address (null: no client certificate).</summary>
     public TestClient Client(X509Certificate2? certificate) =>
-        _clients.GetOrAdd((Address, certificate), key => new TestClient(TestChannel.Create(key.Item1, key.Item2, Ca.Certificate)));
+        _clients.GetOrAdd((Route?.Invoke(certificate) ?? Address, certificate), key => new TestClient(TestChannel.Create(key.Item1, key.Item2, Ca.Certificate)));
+
+    /// <summary>Which endpoint a certificate's calls go to when there are several (front ends of one cluster); null: <see cref="Address"/>.</summary>
+    public Func<X509Certificate2?, Uri?>? Route { get; set; }
+
+    /// <summary>Starts a front end over this harness's database with <typeparamref name="TRounds"/> as its Rounds service.</summary>
+    public Task<ParticipantFrontEnd> StartFrontEndAsync<TRounds>(Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null)
+        where TRounds : Proto.V1.Rounds.RoundsBase =>
+        ParticipantFrontEnd.StartAsync<TRounds>(
+            new AggregatorHostOptions
+            {
+                ConfigPath = ConfigPath,
+                ServerCertificate = ServerCertificate,
+                ModelLayout = Layout,
+                Storage = Storage,
+                AllowInsecureParameters = true,
+                LoggerFactory = new CapturingLoggerFactory(Logs),
+            },
+            configure ?? (_ => { }));
 
     /// <summary>
     /// A handler for the operator port: TLS that trusts the consortium CA for the server, no client certificate, HTTP/2

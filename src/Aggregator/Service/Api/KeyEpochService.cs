@@ -21,9 +21,10 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
     /// <summary>Largest threshold-share blob relayed (bytes).</summary>
     public const int MaxThresholdBlobBytes = 4 << 20;
 
-    public override Task<EpochInfo> GetEpochInfo(GetEpochInfoRequest request, ServerCallContext context)
+    public override async Task<EpochInfo> GetEpochInfo(GetEpochInfoRequest request, ServerCallContext context)
     {
         CheckEpochExists(request.EpochId);
+        await epoch.SyncAsync(context.CallToken()).ConfigureAwait(false);
         var info = new EpochInfo
         {
             EpochId = ConsortiumRoster.EpochId,
@@ -52,7 +53,7 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
         }
 
         info.WaitingFor.AddRange(epoch.WaitingFor());
-        return Task.FromResult(info);
+        return info;
     }
 
     public override async Task<SubmitStatementResponse> SubmitCommit(SubmitStatementRequest request, ServerCallContext context)
@@ -76,6 +77,7 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
     {
         string caller = context.Caller();
         CheckCurrentEpoch(request.EpochId);
+        await epoch.SyncAsync(context.CallToken()).ConfigureAwait(false);
         RequireAllCommits("reveals");
 
         SignedStatement signed = SignedStatements.FromWire(request.Statement, "statement");
@@ -115,6 +117,7 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
             ThresholdShareBlob blob = requestStream.Current;
             ParticipantAuthenticator.RequireSelf(context, blob.SenderId);
             CheckCurrentEpoch(blob.EpochId);
+            await epoch.SyncAsync(ct).ConfigureAwait(false);
             RequireAllCommits("threshold-share blobs");
 
             if (!roster.IsEnrolled(blob.RecipientId) || blob.RecipientId == caller)
@@ -169,7 +172,7 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
                 return;
             }
 
-            await WaitAsync(arrived, left, ct).ConfigureAwait(false);
+            await WaitAsync(arrived, Shorter(left, epoch.Recheck), ct).ConfigureAwait(false);
         }
     }
 
@@ -177,6 +180,7 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
     {
         string caller = context.Caller();
         CheckCurrentEpoch(request.EpochId);
+        await epoch.SyncAsync(context.CallToken()).ConfigureAwait(false);
         if (!epoch.AllRevealsIn)
         {
             throw new RefusalException(StatusCode.FailedPrecondition, ErrorReason.WrongStage,
@@ -197,6 +201,7 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
         while (true)
         {
             Task changed = epoch.NextChange;
+            await epoch.SyncAsync(ct).ConfigureAwait(false);
             if (complete())
             {
                 var list = new StatementList { Complete = true };
@@ -213,7 +218,7 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
                 return partial;
             }
 
-            await WaitAsync(changed, left, ct).ConfigureAwait(false);
+            await WaitAsync(changed, Shorter(left, epoch.Recheck), ct).ConfigureAwait(false);
         }
     }
 
@@ -225,6 +230,8 @@ internal sealed class KeyEpochService(KeyEpochState epoch, ConsortiumRoster rost
                 $"{what} are accepted once all {roster.Count} commits are in; waiting for commits from {string.Join(", ", epoch.WaitingFor())}");
         }
     }
+
+    private static TimeSpan Shorter(TimeSpan left, TimeSpan recheck) => recheck == Timeout.InfiniteTimeSpan || left < recheck ? left : recheck;
 
     private static async Task WaitAsync(Task signal, TimeSpan left, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using SecAgg.Proto.V1;
@@ -14,10 +15,18 @@ namespace SecAgg.Aggregator.Service.State;
 /// it relays, the acknowledgements, and the public epoch seed it derives with <see cref="EpochSeed.Derive"/> once all N
 /// reveals are in. Stage: COMMITTING until N commits, REVEALING until the seed and N acknowledgements, then READY.
 /// Every document is insert-once, so the caches never go stale; after a restart they are rebuilt from the database.
+/// <paramref name="shared"/>: other processes (the silos of a cluster) record into the same documents, so
+/// <see cref="SyncAsync"/> re-reads what they recorded (at most every <see cref="SyncInterval"/>, until READY) and waits
+/// are re-checked that often (<see cref="Recheck"/>): any silo answers as the one that took the call.
 /// </summary>
-internal sealed class KeyEpochState(ServiceStateStore docs, ConsortiumRoster roster, DriverSignal driver, ILogger logger) : IKeyEpochReadiness
+internal sealed class KeyEpochState(ServiceStateStore docs, ConsortiumRoster roster, DriverSignal driver, ILogger logger, bool shared = false) : IKeyEpochReadiness
 {
+    /// <summary>How often a shared epoch is re-read from the store while calls ask (and waits re-checked).</summary>
+    public static readonly TimeSpan SyncInterval = TimeSpan.FromMilliseconds(250);
+
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SemaphoreSlim _sync = new(1, 1);
+    private long _syncedAt;
     private readonly ConcurrentDictionary<string, SignedStatement> _commits = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SignedStatement> _reveals = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _acks = new(StringComparer.Ordinal);
@@ -37,8 +46,53 @@ internal sealed class KeyEpochState(ServiceStateStore docs, ConsortiumRoster ros
     /// <summary>Whether rounds may open.</summary>
     public bool IsReady => Stage == KeyEpochStage.Ready;
 
+    /// <summary>The longest a wait for the next change may last before the state is read again: <see cref="SyncInterval"/> when shared, else unbounded.</summary>
+    public TimeSpan Recheck => shared ? SyncInterval : Timeout.InfiniteTimeSpan;
+
     /// <inheritdoc/>
-    public Task<byte[]?> ReadySeedAsync(CancellationToken cancellationToken) => Task.FromResult(IsReady ? _seed : null);
+    public async Task<byte[]?> ReadySeedAsync(CancellationToken cancellationToken)
+    {
+        await SyncAsync(cancellationToken).ConfigureAwait(false);
+        return IsReady ? _seed : null;
+    }
+
+    /// <summary>
+    /// Shared: reads the commits, reveals, acknowledgements, certificates and seed other processes recorded since the last
+    /// read (at most every <see cref="SyncInterval"/>; nothing once READY, when only blobs still arrive and those are read
+    /// from the store on every fetch) and wakes the waits when something new arrived. Not shared: nothing to do.
+    /// </summary>
+    public async ValueTask SyncAsync(CancellationToken ct) => await SyncAsync(force: false, ct).ConfigureAwait(false);
+
+    /// <summary>As <see cref="SyncAsync(CancellationToken)"/>; <paramref name="force"/> reads now (after this process recorded something, so its counts include every process's).</summary>
+    private async ValueTask SyncAsync(bool force, CancellationToken ct)
+    {
+        if (!shared || IsReady || (!force && Stopwatch.GetElapsedTime(Volatile.Read(ref _syncedAt)) < SyncInterval))
+        {
+            return;
+        }
+
+        await _sync.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (force || Stopwatch.GetElapsedTime(Volatile.Read(ref _syncedAt)) >= SyncInterval)
+            {
+                bool changed = await LoadAsync(ct).ConfigureAwait(false);
+                Volatile.Write(ref _syncedAt, Stopwatch.GetTimestamp());
+                if (changed)
+                {
+                    Changed();
+                    if (IsReady)
+                    {
+                        driver.Wake();
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _sync.Release();
+        }
+    }
 
     /// <summary>Whether all N commits are in (reveals and blobs are accepted from then on).</summary>
     public bool AllCommitsIn => _commits.Count == roster.Count;
@@ -91,32 +145,51 @@ internal sealed class KeyEpochState(ServiceStateStore docs, ConsortiumRoster ros
                 $"The database holds a key epoch of another consortium (digest {Convert.ToHexString(stored)[..16]}…, the file gives {roster.Descriptor.FormatDigest()}); restore the file, or start a new database for a new key epoch.");
         }
 
+        await LoadAsync(ct).ConfigureAwait(false);
+        Volatile.Write(ref _syncedAt, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>Reads the recorded documents into the caches (the certificates into the roster); derives a missing seed once all reveals are in. True when something was new.</summary>
+    private async Task<bool> LoadAsync(CancellationToken ct)
+    {
+        bool changed = false;
         foreach (var (key, der) in await docs.ListAsync(DocumentKeys.CertificatePrefix, ct).ConfigureAwait(false))
         {
-            using X509Certificate2 certificate = X509CertificateLoader.LoadCertificate(der);
-            roster.Admit(key[DocumentKeys.CertificatePrefix.Length..], certificate);
+            string id = key[DocumentKeys.CertificatePrefix.Length..];
+            if (roster.CertificateOf(id) is null)
+            {
+                using X509Certificate2 certificate = X509CertificateLoader.LoadCertificate(der);
+                roster.Admit(id, certificate);
+            }
         }
 
         foreach (var (key, value) in await docs.ListAsync(DocumentKeys.CommitPrefix, ct).ConfigureAwait(false))
         {
-            _commits[key[DocumentKeys.CommitPrefix.Length..]] = SignedStatement.Deserialize(value);
+            changed |= _commits.TryAdd(key[DocumentKeys.CommitPrefix.Length..], SignedStatement.Deserialize(value));
         }
 
         foreach (var (key, value) in await docs.ListAsync(DocumentKeys.RevealPrefix, ct).ConfigureAwait(false))
         {
-            _reveals[key[DocumentKeys.RevealPrefix.Length..]] = SignedStatement.Deserialize(value);
+            changed |= _reveals.TryAdd(key[DocumentKeys.RevealPrefix.Length..], SignedStatement.Deserialize(value));
         }
 
         foreach (string key in await docs.ListKeysAsync(DocumentKeys.AckPrefix, ct).ConfigureAwait(false))
         {
-            _acks[key[DocumentKeys.AckPrefix.Length..]] = true;
+            changed |= _acks.TryAdd(key[DocumentKeys.AckPrefix.Length..], true);
         }
 
-        _seed = await docs.GetAsync(DocumentKeys.EpochSeed, ct).ConfigureAwait(false);
-        if (_seed is null && AllRevealsIn)
+        if (_seed is null)
         {
-            await DeriveSeedAsync(ct).ConfigureAwait(false); // a crash between the last reveal and the seed
+            _seed = await docs.GetAsync(DocumentKeys.EpochSeed, ct).ConfigureAwait(false);
+            if (_seed is null && AllRevealsIn)
+            {
+                await DeriveSeedAsync(ct).ConfigureAwait(false); // a crash between the last reveal and the seed, or another silo's
+            }
+
+            changed |= _seed is not null;
         }
+
+        return changed;
     }
 
     /// <summary>Persists the caller's certificate (DER) once, so its statements verify after a restart.</summary>
@@ -163,6 +236,7 @@ internal sealed class KeyEpochState(ServiceStateStore docs, ConsortiumRoster ros
     {
         await docs.InsertIfAbsentAsync(DocumentKeys.Ack(caller), [1], ct).ConfigureAwait(false);
         _acks[caller] = true;
+        await SyncAsync(force: true, ct).ConfigureAwait(false);
         ServiceLog.EpochStepAccepted(logger, ConsortiumRoster.EpochId, "acknowledgement", caller, _acks.Count, roster.Count);
         Changed();
         if (IsReady)
@@ -221,6 +295,7 @@ internal sealed class KeyEpochState(ServiceStateStore docs, ConsortiumRoster ros
         }
 
         bool added = cache.TryAdd(caller, statement);
+        await SyncAsync(force: true, ct).ConfigureAwait(false);
         int count = cache.Count;
         if (added)
         {

@@ -1,0 +1,137 @@
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Health.V1;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SecAgg.Aggregator.Service.Api;
+using SecAgg.Aggregator.Service.State;
+using SecAgg.Protocol.Consortium;
+using SecAgg.Protocol.Identity;
+using RoundsApi = SecAgg.Proto.V1.Rounds;
+
+namespace SecAgg.Aggregator.Service;
+
+/// <summary>
+/// A participant-facing aggregator endpoint over rounds held elsewhere (a cluster silo's grains): the same pipeline as
+/// the single-process <see cref="AggregatorHost"/> (Kestrel HTTP/2 + TLS 1.3 + a client certificate pinned in the
+/// consortium file, the refusal / authentication / deadline interceptors, grpc.health.v1, the metrics), the key epoch
+/// (secagg.v1.KeyEpoch) over the document store of <see cref="AggregatorHostOptions.Storage"/> — which every front end
+/// of the consortium shares, so any of them serves the ceremony — and the given secagg.v1.Rounds implementation.
+/// Its handlers read the caller and the call token with <see cref="ParticipantCalls"/> and refuse with
+/// <see cref="RefusalException"/>; it finds <see cref="IKeyEpochReadiness"/> and the host's services in DI.
+/// </summary>
+public sealed class ParticipantFrontEnd : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ServiceStateStore _docs;
+    private readonly ConsortiumRoster _roster;
+    private readonly TimeSpan _grace;
+    private int _disposed;
+
+    private ParticipantFrontEnd(WebApplication app, ServiceStateStore docs, ConsortiumRoster roster, TimeSpan grace, int port)
+    {
+        _app = app;
+        _docs = docs;
+        _roster = roster;
+        _grace = grace;
+        Port = port;
+        Address = new Uri($"https://localhost:{port}");
+    }
+
+    /// <summary>The address participants on this machine use (https://localhost:port).</summary>
+    public Uri Address { get; }
+
+    /// <summary>The port listened on.</summary>
+    public int Port { get; }
+
+    /// <summary>The host's services (what <c>configure</c> added, <see cref="IKeyEpochReadiness"/>, the logger factory).</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>
+    /// Builds and starts the endpoint: loads and checks the consortium file (as <see cref="AggregatorHost"/> does), opens
+    /// the shared key-epoch documents, registers the pipeline with <typeparamref name="TRounds"/> (constructed from DI),
+    /// lets <paramref name="configure"/> add the rounds' back end (e.g. an Orleans silo and its services), checks the key
+    /// epoch belongs to this consortium, and starts every hosted service.
+    /// </summary>
+    /// <exception cref="ConsortiumConfigException">The consortium file is invalid.</exception>
+    /// <exception cref="InvalidOperationException">Insecure parameters without permission, or the store holds another consortium's key epoch.</exception>
+    public static async Task<ParticipantFrontEnd> StartAsync<TRounds>(AggregatorHostOptions options, Action<WebApplicationBuilder> configure, CancellationToken cancellationToken = default)
+        where TRounds : RoundsApi.RoundsBase
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(configure);
+        options.Validate();
+        ILoggerFactory loggers = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        ConsortiumConfig config = ConsortiumConfigLoader.Load(options.ConfigPath);
+        if (config.Preset.IsInsecureForTests && !options.AllowInsecureParameters)
+        {
+            throw new InvalidOperationException($"he.preset '{config.HePreset}' is NOT SECURE (tests only) and AllowInsecureParameters is off; use '{Protocol.ProtocolPresets.PlannedName}'.");
+        }
+
+        X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(config.CaCertificatePath));
+        var liveness = new LivenessTracker(options.Time, options.LivenessWindow);
+        var roster = new ConsortiumRoster(config, new PinnedRoster(config.Descriptor, ca));
+        var authenticator = new ParticipantAuthenticator(ca, roster, liveness);
+        ServiceStateStore? docs = null;
+        WebApplication? app = null;
+        try
+        {
+            docs = await ServiceStateStore.OpenAsync(options.Storage ?? config.Storage, cancellationToken).ConfigureAwait(false);
+            WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+            ParticipantPipeline.Add<TRounds>(builder, options, config, roster, docs, liveness, authenticator, loggers, sharedEpoch: true);
+            configure(builder);
+            app = builder.Build();
+            ParticipantPipeline.Map<TRounds>(app);
+            await app.Services.GetRequiredService<KeyEpochState>().InitializeAsync(cancellationToken).ConfigureAwait(false);
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            int port = new Uri(bound.Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
+            ParticipantPipeline.SetHealth(app.Services, HealthCheckResponse.Types.ServingStatus.Serving);
+            ServiceLog.Started(loggers.CreateLogger("SecAgg.Aggregator.Service"), $"https://localhost:{port}", config.Name, config.Participants.Length, config.Threshold, config.Preset.Name);
+            return new ParticipantFrontEnd(app, docs, roster, options.ShutdownGrace, port);
+        }
+        catch
+        {
+            if (app is not null)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (docs is not null)
+            {
+                await docs.DisposeAsync().ConfigureAwait(false);
+            }
+
+            roster.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Graceful shutdown: health turns NOT_SERVING, running calls get the shutdown grace, then the hosted services stop.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        ParticipantPipeline.SetHealth(_app.Services, HealthCheckResponse.Types.ServingStatus.NotServing);
+        using (var grace = new CancellationTokenSource(_grace))
+        {
+            try
+            {
+                await _app.StopAsync(grace.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        await _app.DisposeAsync().ConfigureAwait(false);
+        await _docs.DisposeAsync().ConfigureAwait(false);
+        _roster.Dispose();
+    }
+}
