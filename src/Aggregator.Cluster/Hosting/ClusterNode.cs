@@ -3,13 +3,11 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
-using Orleans.Configuration;
-using SecAgg.Aggregator.Cluster.Schema;
 using SecAgg.Aggregator.Cluster.Storage;
-using SecAgg.Aggregator.Rounds;
+using SecAgg.Aggregator.Service;
 using SecAgg.Protocol.Consortium;
 using SecAgg.Protocol.Identity;
+using SecAgg.Quantize.Ddg;
 
 namespace SecAgg.Aggregator.Cluster.Hosting;
 
@@ -31,55 +29,10 @@ public static class ClusterNode
     public static async Task<IHost> BuildAsync(ClusterNodeOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ConsortiumConfig config = ConsortiumConfigLoader.Load(options.ConsortiumFile);
-        (string? postgres, string? sqlite) = ChooseStorage(options, config);
-        PinnedRoster roster = AdmitAll(config, options.CertificatesDirectory);
-        var consortium = new ClusterConsortium(roster, options.Epoch, config.Preset.Scheme, RoundPolicy.FromConfig(config), options.Partitions);
-        string serviceId = options.ServiceId ?? config.Name;
-
+        SiloPlan plan = await SiloPlan.CreateAsync(options, cancellationToken).ConfigureAwait(false);
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = false, Args = [] });
-        builder.Services.AddSingleton(roster);
-        Action<ISiloBuilder> storage;
-        SqliteClusterDatabase? database = null;
-        if (sqlite is not null)
-        {
-            database = await SqliteClusterDatabase.OpenAsync(sqlite, cancellationToken).ConfigureAwait(false);
-            // Created by a factory, so the host's container owns it: disposing the host closes the file and releases the folder's lock.
-            builder.Services.AddSingleton(_ => database);
-            storage = silo =>
-            {
-                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: serviceId, clusterId: options.ClusterId);
-                silo.UseSqliteStorage(database);
-            };
-        }
-        else
-        {
-            NpgsqlDataSource dataSource = NpgsqlDataSource.Create(postgres!);
-            await ClusterSchema.EnsureAsync(dataSource, cancellationToken).ConfigureAwait(false);
-            builder.Services.AddSingleton(dataSource);
-            storage = silo =>
-            {
-                silo.Configure<ClusterOptions>(o =>
-                {
-                    o.ClusterId = options.ClusterId;
-                    o.ServiceId = serviceId;
-                });
-                silo.ConfigureEndpoints(IPAddress.Parse(options.Address), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
-                silo.UsePostgresClustering(dataSource);
-                silo.UsePostgresStorage(dataSource);
-            };
-        }
-
-        builder.UseOrleans(silo =>
-        {
-            silo.Services.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Orleans:Membership"));
-            storage(silo);
-            silo.AddSecAggGrains(consortium, ClusterPrivacy.For(config.Preset, config.PrivacyBudget));
-            if (options.Kubernetes)
-            {
-                silo.UseKubernetesHosting();
-            }
-        });
+        plan.Register(builder.Services);
+        builder.UseOrleans(silo => plan.Configure(silo, builder.Configuration));
         try
         {
             IHost host = builder.Build();
@@ -88,7 +41,49 @@ public static class ClusterNode
         }
         catch
         {
-            database?.Dispose();
+            plan.Database?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts a silo that also serves participants on <see cref="ClusterNodeOptions.Listen"/>: the participant pipeline of
+    /// <see cref="ParticipantFrontEnd"/> (mTLS with <see cref="ClusterNodeOptions.ServerCertificate"/>, the participant's id
+    /// from its pinned client certificate, the key epoch over documents every silo shares: the cluster's PostgreSQL, or
+    /// <c>FOLDER/documents.db</c> on one machine) with <typeparamref name="TRounds"/> as secagg.v1.Rounds over the grains,
+    /// whose services <paramref name="addRounds"/> registers; the Orleans silo runs in the same host.
+    /// </summary>
+    internal static async Task<ParticipantFrontEnd> StartWithFrontEndAsync<TRounds>(ClusterNodeOptions options, Action<IServiceCollection> addRounds, CancellationToken cancellationToken)
+        where TRounds : Proto.V1.Rounds.RoundsBase
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        IPEndPoint listen = options.Listen ?? throw new ArgumentException("The participant endpoint needs an address to listen on (--listen).");
+        X509Certificate2 certificate = options.ServerCertificate ?? throw new ArgumentException("The participant endpoint needs the aggregator's server certificate and key (--cert, --key).");
+        SiloPlan plan = await SiloPlan.CreateAsync(options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var host = new AggregatorHostOptions
+            {
+                ConfigPath = options.ConsortiumFile,
+                ServerCertificate = certificate,
+                ModelLayout = options.ModelLayout ?? new TensorLayout([new TensorSpec("model", [plan.Config.ModelDimension])]),
+                Listen = listen,
+                OperatorListen = null,
+                Storage = plan.Documents,
+                AllowInsecureParameters = options.AllowInsecureParameters,
+                LoggerFactory = options.LoggerFactory,
+            };
+            return await ParticipantFrontEnd.StartAsync<TRounds>(host, builder =>
+            {
+                builder.Configuration.AddEnvironmentVariables();
+                plan.Register(builder.Services);
+                builder.UseOrleans(silo => plan.Configure(silo, builder.Configuration));
+                addRounds(builder.Services);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            plan.Database?.Dispose();
             throw;
         }
     }
@@ -98,50 +93,5 @@ public static class ClusterNode
     {
         ArgumentException.ThrowIfNullOrEmpty(sqlitePath);
         return Path.GetFullPath(sqlitePath) + ".cluster";
-    }
-
-    /// <summary>PostgreSQL (a cluster) or a SQLite folder (one machine): the options first, else the consortium file's storage section.</summary>
-    private static (string? Postgres, string? Sqlite) ChooseStorage(ClusterNodeOptions options, ConsortiumConfig config)
-    {
-        if (options.Postgres is not null && options.Sqlite is not null)
-        {
-            throw new ArgumentException("Give --postgres (a cluster of silos) or --sqlite (one machine), not both.");
-        }
-
-        (string? postgres, string? sqlite) = options.Postgres is not null || options.Sqlite is not null
-            ? (options.Postgres, options.Sqlite)
-            : config.Storage.Provider == StorageProvider.Postgres
-                ? (config.Storage.PostgresConnectionString, null)
-                : (null, DefaultSqliteFolder(config.Storage.SqlitePath ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.ConsortiumFile))!, "aggregator.db")));
-        if (sqlite is not null && options.Kubernetes)
-        {
-            throw new ArgumentException("--kubernetes runs silos in several pods, which must share PostgreSQL (--postgres or a postgres storage section); a SQLite folder is one machine's.");
-        }
-
-        if (sqlite is not null && !(IPAddress.TryParse(options.Address, out IPAddress? address) && IPAddress.IsLoopback(address)))
-        {
-            throw new ArgumentException($"The one-machine node (SQLite) listens on loopback only; --address {options.Address} is for a cluster (--postgres).");
-        }
-
-        return (postgres, sqlite);
-    }
-
-    private static PinnedRoster AdmitAll(ConsortiumConfig config, string directory)
-    {
-        X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(config.CaCertificatePath));
-        var roster = new PinnedRoster(config.Descriptor, ca);
-        foreach (ParticipantConfig participant in config.Participants)
-        {
-            string path = Path.Combine(directory, participant.Id + ".pem");
-            if (!File.Exists(path))
-            {
-                throw new ArgumentException($"Participant '{participant.Id}' has no certificate at {path}; every enrolled participant's certificate is needed to verify its statements.");
-            }
-
-            using X509Certificate2 certificate = X509Certificate2.CreateFromPem(File.ReadAllText(path));
-            roster.Admit(participant.Id, certificate);
-        }
-
-        return roster;
     }
 }

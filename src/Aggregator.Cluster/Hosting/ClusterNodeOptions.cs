@@ -1,3 +1,8 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using SecAgg.Quantize.Ddg;
+
 namespace SecAgg.Aggregator.Cluster.Hosting;
 
 /// <summary>What one silo process of the cluster is started with (<c>SecAgg.Aggregator.Cluster --help</c>).</summary>
@@ -44,4 +49,19 @@ public sealed record ClusterNodeOptions
     /// ORLEANS_SERVICE_ID, set by the manifest), and silos whose pods are gone are declared dead at once.
     /// </summary>
     public bool Kubernetes { get; init; }
+
+    /// <summary>Where this silo serves participants (secagg.v1 over mTLS); null: grains only, no participant endpoint.</summary>
+    public IPEndPoint? Listen { get; init; }
+
+    /// <summary>The aggregator's server certificate with its private key (the same on every silo; its names cover the addresses participants use).</summary>
+    public X509Certificate2? ServerCertificate { get; init; }
+
+    /// <summary>The model's tensor layout (what participants encode; part of each round's parameter digest); default one flat tensor "model" of the file's model-dimension.</summary>
+    public TensorLayout? ModelLayout { get; init; }
+
+    /// <summary>Accept the NOT SECURE test preset (tests only).</summary>
+    public bool AllowInsecureParameters { get; init; }
+
+    /// <summary>The participant endpoint's loggers (null: none).</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
 }
