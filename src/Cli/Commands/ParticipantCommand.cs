@@ -143,7 +143,11 @@ internal static class ParticipantCommand
     /// <summary>Options every participant verb shares.</summary>
     private sealed class CommonOptions
     {
-        public Option<string> Aggregator { get; } = new("--aggregator") { Description = "The aggregator's address, e.g. https://aggregator.example:7443.", Required = true };
+        public Option<string> Aggregator { get; } = new("--aggregator")
+        {
+            Description = "The aggregator's address, e.g. https://aggregator.example:7443; for an aggregator cluster, its front ends separated by commas (tried in order, the next when one is down).",
+            Required = true,
+        };
         public Option<string> Id { get; } = new("--id") { Description = "This hospital's consortium id.", Required = true };
         public Option<string> Certificate { get; } = new("--cert") { Description = "This hospital's enrollment certificate (PEM, issued by the consortium CA from its CSR).", Required = true };
         public Option<string> Key { get; } = new("--key") { Description = "Its enrollment key (PEM, mode 0600; from 'participant enroll').", Required = true };
@@ -170,14 +174,26 @@ internal static class ParticipantCommand
                 throw new IOException($"--consortium '{consortium}' does not exist; the coordinator sends the consortium file (keep your own copy).");
             }
 
-            if (!Uri.TryCreate(parse.GetValue(Aggregator), UriKind.Absolute, out Uri? address) || address.Scheme != Uri.UriSchemeHttps)
+            var addresses = new List<Uri>();
+            foreach (string given in parse.GetValue(Aggregator)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                throw new ArgumentException($"--aggregator '{parse.GetValue(Aggregator)}' must be an https:// address, e.g. https://localhost:7443.");
+                if (!Uri.TryCreate(given, UriKind.Absolute, out Uri? address) || address.Scheme != Uri.UriSchemeHttps)
+                {
+                    throw new ArgumentException($"--aggregator '{given}' must be an https:// address, e.g. https://localhost:7443.");
+                }
+
+                addresses.Add(address);
+            }
+
+            if (addresses.Count == 0)
+            {
+                throw new ArgumentException("--aggregator is empty; give the aggregator's https:// address, e.g. https://localhost:7443.");
             }
 
             return new ParticipantClient(new ParticipantClientOptions
             {
-                Aggregator = address,
+                Aggregator = addresses[0],
+                AlternateAggregators = addresses[1..],
                 ClientCertificate = PemCertificate.LoadWithKey(parse.GetValue(Certificate)!, parse.GetValue(Key)!),
                 ConsortiumFile = consortium,
                 StateDirectory = parse.GetValue(State)!,

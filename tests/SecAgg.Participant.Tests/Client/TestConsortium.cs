@@ -30,10 +30,11 @@ internal static class TestConsortium
     });
 
     /// <summary>A participant client with its certificate, the consortium file and its own state folder under <paramref name="root"/>.</summary>
-    public static ParticipantClient Client(ConsortiumLayout files, string root, string id, Uri aggregator, int maxTransientAttempts = 5, Microsoft.Extensions.Logging.ILoggerFactory? log = null) =>
+    public static ParticipantClient Client(ConsortiumLayout files, string root, string id, Uri aggregator, int maxTransientAttempts = 5, Microsoft.Extensions.Logging.ILoggerFactory? log = null, Uri[]? alternates = null) =>
         new(new ParticipantClientOptions
         {
             Aggregator = aggregator,
+            AlternateAggregators = alternates ?? [],
             ClientCertificate = AggregatorHostOptions.LoadCertificate(files.Participants[id].Certificate, files.Participants[id].Key!),
             ConsortiumFile = files.ConsortiumFile,
             StateDirectory = Path.Combine(root, "state", id),

@@ -57,7 +57,7 @@ internal sealed class AggregatorSession : IDisposable
 
         State = ParticipantState.Open(options.StateDirectory);
         Logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("SecAgg.Participant");
-        _channel = AggregatorChannel.Create(options.Aggregator, options.ClientCertificate, _ca, options.Channel with { DefaultCallDeadline = options.CallTimeout });
+        _channel = AggregatorChannel.Create([options.Aggregator, .. options.AlternateAggregators], options.ClientCertificate, _ca, options.Channel with { DefaultCallDeadline = options.CallTimeout });
         CallInvoker invoker = options.TestInterceptor is { } tamper ? _channel.CallInvoker.Intercept(tamper) : _channel.CallInvoker;
         KeyEpoch = new KeyEpoch.KeyEpochClient(invoker);
         Rounds = new Proto.V1.Rounds.RoundsClient(invoker);

@@ -10,6 +10,12 @@ public sealed class ParticipantClientOptions
     public required Uri Aggregator { get; init; }
 
     /// <summary>
+    /// Other front ends of the same aggregator cluster (any of them accepts any call), tried after <see cref="Aggregator"/>
+    /// when it cannot be reached or its connection is lost; empty for a single-process aggregator.
+    /// </summary>
+    public IReadOnlyList<Uri> AlternateAggregators { get; init; } = [];
+
+    /// <summary>
     /// This participant's enrollment certificate with its private key (issued by the consortium CA from the site's CSR,
     /// pinned by its SHA-256 in the consortium file): the TLS client certificate, and the key every statement is signed with.
     /// </summary>
