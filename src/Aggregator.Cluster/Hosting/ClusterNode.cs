@@ -68,7 +68,7 @@ public static class ClusterNode
                 ServerCertificate = certificate,
                 ModelLayout = options.ModelLayout ?? new TensorLayout([new TensorSpec("model", [plan.Config.ModelDimension])]),
                 Listen = listen,
-                OperatorListen = null,
+                OperatorListen = options.OperatorListen,
                 Storage = plan.Documents,
                 AllowInsecureParameters = options.AllowInsecureParameters,
                 LoggerFactory = options.LoggerFactory,

@@ -53,6 +53,9 @@ public sealed record ClusterNodeOptions
     /// <summary>Where this silo serves participants (secagg.v1 over mTLS); null: grains only, no participant endpoint.</summary>
     public IPEndPoint? Listen { get; init; }
 
+    /// <summary>The operator port beside <see cref="Listen"/> (gRPC health, reflection, /metrics; TLS with the server certificate, no client certificate); null: none.</summary>
+    public IPEndPoint? OperatorListen { get; init; }
+
     /// <summary>The aggregator's server certificate with its private key (the same on every silo; its names cover the addresses participants use).</summary>
     public X509Certificate2? ServerCertificate { get; init; }
 

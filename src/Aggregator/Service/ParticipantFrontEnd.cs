@@ -26,14 +26,17 @@ namespace SecAgg.Aggregator.Service;
 public sealed class ParticipantFrontEnd : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly WebApplication? _operator;
     private readonly ServiceStateStore _docs;
     private readonly ConsortiumRoster _roster;
     private readonly TimeSpan _grace;
     private int _disposed;
 
-    private ParticipantFrontEnd(WebApplication app, ServiceStateStore docs, ConsortiumRoster roster, TimeSpan grace, int port)
+    private ParticipantFrontEnd(WebApplication app, WebApplication? @operator, ServiceStateStore docs, ConsortiumRoster roster, TimeSpan grace, int port)
     {
         _app = app;
+        _operator = @operator;
+        OperatorAddress = @operator is null ? null : new Uri($"https://localhost:{BoundPort(@operator)}/");
         _docs = docs;
         _roster = roster;
         _grace = grace;
@@ -46,6 +49,9 @@ public sealed class ParticipantFrontEnd : IAsyncDisposable
 
     /// <summary>The port listened on.</summary>
     public int Port { get; }
+
+    /// <summary>The operator port (https://localhost:port: gRPC health, reflection, /metrics; no client certificate), or null without one.</summary>
+    public Uri? OperatorAddress { get; }
 
     /// <summary>The host's services (what <c>configure</c> added, <see cref="IKeyEpochReadiness"/>, the logger factory).</summary>
     public IServiceProvider Services => _app.Services;
@@ -77,6 +83,7 @@ public sealed class ParticipantFrontEnd : IAsyncDisposable
         var authenticator = new ParticipantAuthenticator(ca, roster, liveness);
         ServiceStateStore? docs = null;
         WebApplication? app = null;
+        WebApplication? @operator = null;
         try
         {
             docs = await ServiceStateStore.OpenAsync(options.Storage ?? config.Storage, cancellationToken).ConfigureAwait(false);
@@ -87,14 +94,31 @@ public sealed class ParticipantFrontEnd : IAsyncDisposable
             ParticipantPipeline.Map<TRounds>(app);
             await app.Services.GetRequiredService<KeyEpochState>().InitializeAsync(cancellationToken).ConfigureAwait(false);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            int port = new Uri(bound.Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
+            int port = BoundPort(app);
+            if (options.OperatorListen is not null)
+            {
+                @operator = Operator.OperatorEndpoint.Build(options, app.Services);
+                await @operator.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             ParticipantPipeline.SetHealth(app.Services, HealthCheckResponse.Types.ServingStatus.Serving);
-            ServiceLog.Started(loggers.CreateLogger("SecAgg.Aggregator.Service"), $"https://localhost:{port}", config.Name, config.Participants.Length, config.Threshold, config.Preset.Name);
-            return new ParticipantFrontEnd(app, docs, roster, options.ShutdownGrace, port);
+            var frontEnd = new ParticipantFrontEnd(app, @operator, docs, roster, options.ShutdownGrace, port);
+            ILogger logger = loggers.CreateLogger("SecAgg.Aggregator.Service");
+            ServiceLog.Started(logger, frontEnd.Address.ToString(), config.Name, config.Participants.Length, config.Threshold, config.Preset.Name);
+            if (frontEnd.OperatorAddress is { } operatorAddress)
+            {
+                ServiceLog.OperatorListening(logger, operatorAddress.ToString());
+            }
+
+            return frontEnd;
         }
         catch
         {
+            if (@operator is not null)
+            {
+                await @operator.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (app is not null)
             {
                 await app.DisposeAsync().ConfigureAwait(false);
@@ -130,8 +154,18 @@ public sealed class ParticipantFrontEnd : IAsyncDisposable
             }
         }
 
+        // The operator port closes last: probes see NOT_SERVING while calls drain.
+        if (_operator is not null)
+        {
+            await _operator.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await _operator.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _app.DisposeAsync().ConfigureAwait(false);
         await _docs.DisposeAsync().ConfigureAwait(false);
         _roster.Dispose();
     }
+
+    private static int BoundPort(WebApplication app) =>
+        new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
 }

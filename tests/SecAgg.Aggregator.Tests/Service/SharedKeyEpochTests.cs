@@ -14,9 +14,10 @@ public sealed class SharedKeyEpochTests
     /// <summary>A Rounds service that holds no rounds: every rpc answers UNIMPLEMENTED (the key epoch is what is tested).</summary>
     internal sealed class NoRounds : Proto.V1.Rounds.RoundsBase;
 
+    public static TheoryData<string> Engines => Support.StoreFactory.Engines;
+
     [Theory]
-    [InlineData("sqlite")]
-    [InlineData("postgres")]
+    [MemberData(nameof(Engines))]
     public async Task KeyEpochCompletesWithParticipantsSpreadOverTwoFrontEnds(string engine)
     {
         await using ServiceHarness h = await ServiceHarness.CreateAsync(engine, parties: 3);
@@ -62,6 +63,15 @@ public sealed class SharedKeyEpochTests
         using var intruder = new TestClient(Support.TestChannel.Create(a.Address, h.Intruder, h.Ca.Certificate));
         var refused = await Assert.ThrowsAsync<RpcException>(async () => await intruder.Rounds.GetRoundStatusAsync(new GetRoundStatusRequest()));
         Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+
+        // Its operator port: health SERVING, the refusal counted in /metrics, no status page (the rounds are not held here).
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(a.OperatorAddress!, new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = h.OperatorHandler() });
+        var health = await new Grpc.Health.V1.Health.HealthClient(channel).CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = "secagg.v1.Rounds" });
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        using var http = new HttpClient(h.OperatorHandler());
+        string scrape = await http.GetStringAsync(new Uri(a.OperatorAddress!, "/metrics"));
+        Assert.Contains("secagg_aggregator_refusals_total", scrape, StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync(a.OperatorAddress!)).StatusCode);
     }
 
     private static async Task<byte[]?> WaitForSeedAsync(IKeyEpochReadiness ready)

@@ -21,7 +21,8 @@ namespace SecAgg.Aggregator.Service.Operator;
 /// <c>grpc.health.v1.Health</c> (the same statuses as the main port: SERVING per service name, NOT_SERVING while
 /// shutting down), gRPC server reflection (describing the whole contract; the secagg.v1 services themselves answer only
 /// on the mutual-TLS port, here UNIMPLEMENTED), the Prometheus scrape endpoint <c>/metrics</c> and the read-only status
-/// page <c>/</c>. It shares the main host's state; it maps nothing that accepts or changes anything.
+/// page <c>/</c> (where the process holds the rounds: the single-process aggregator). It shares the main host's state;
+/// it maps nothing that accepts or changes anything.
 /// </summary>
 internal static class OperatorEndpoint
 {
@@ -58,7 +59,11 @@ internal static class OperatorEndpoint
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService();
         app.MapPrometheusScrapingEndpoint("/metrics", main.GetRequiredService<MeterProvider>(), null, null);
-        StatusSources sources = main.GetRequiredService<StatusSources>();
+        if (main.GetService<StatusSources>() is not { } sources)
+        {
+            return app;
+        }
+
         app.MapGet("/", async context =>
         {
             string html = StatusPage.Render(await StatusSnapshot.ReadAsync(sources, context.RequestAborted).ConfigureAwait(false));
