@@ -72,7 +72,7 @@ internal sealed class ClusterDecryptionDesk(ClusterRoundBook book, ClusterApprov
                 throw new RefusalException(StatusCode.OutOfRange, ErrorReason.ChunkOutOfRange, $"chunk {msg.ChunkIndex} is outside 0..{r.ChunkCount - 1}", msg.Round, msg.ChunkIndex);
             }
 
-            ShareOutcome outcome = await Shares.SubmitShareAsync(r.Number, caller, (int)msg.ChunkIndex, ClusterPayloads.ArrayOf(msg.Share)).ConfigureAwait(false);
+            ShareOutcome outcome = await Shares.SubmitShareAsync(r.Number, caller, (int)msg.ChunkIndex, msg.Share.Memory).ConfigureAwait(false);
             if (!outcome.Accepted)
             {
                 throw ClusterRefusals.From(outcome, msg.Round, msg.ChunkIndex);

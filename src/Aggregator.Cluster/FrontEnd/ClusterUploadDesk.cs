@@ -127,7 +127,7 @@ internal sealed partial class ClusterUploadDesk(ClusterRoundBook book, IGrainFac
             throw new RefusalException(StatusCode.OutOfRange, ErrorReason.ChunkOutOfRange, $"chunk index {chunk.ChunkIndex} is outside 0..{header.TotalChunks - 1}", wireRound, chunk.ChunkIndex);
         }
 
-        UploadOutcome outcome = await Ingest.StageChunkAsync(round, caller, uploadId, (int)chunk.ChunkIndex, ClusterPayloads.ArrayOf(chunk.Ciphertext)).ConfigureAwait(false);
+        UploadOutcome outcome = await Ingest.StageChunkAsync(round, caller, uploadId, (int)chunk.ChunkIndex, chunk.Ciphertext.Memory).ConfigureAwait(false);
         if (!outcome.Accepted)
         {
             throw ClusterRefusals.From(outcome, wireRound, chunk.ChunkIndex);
