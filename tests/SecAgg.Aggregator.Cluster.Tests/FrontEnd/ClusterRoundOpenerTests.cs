@@ -6,6 +6,7 @@ using SecAgg.Proto.V1;
 using SecAgg.Protocol;
 using SecAgg.Protocol.Tests.V2;
 using HeScheme = SecAgg.Protocol.HeScheme;
+using PrivacyBudget = SecAgg.Protocol.Consortium.PrivacyBudget;
 using RoundStage = SecAgg.Proto.V1.RoundStage;
 using RoundStages = SecAgg.Aggregator.Rounds.RoundStages;
 
@@ -64,6 +65,24 @@ public sealed class ClusterRoundOpenerTests
         RoundConfig config = await rig.Service.GetRoundConfig(new GetRoundConfigRequest { Round = 2 }, FrontEndRig.As("hospital-2"));
         Assert.Equal((2ul, 1ul), (config.Round, config.ModelVersion));
         Assert.Equal(c.Consortium.Announce(2, modelVersion: 1).ParameterDigest, config.ParameterDigest.ToByteArray());
+    }
+
+    [Fact]
+    public async Task AnExhaustedPrivacyBudgetOpensNoRoundAndEveryAnswerSaysSo()
+    {
+        using InProcessRound r = InProcessRound.Create(4, 3, 1, 2, HeScheme.Bfv);
+        await using ClusterHarness harness = await ClusterHarness.StartAsync(r, "memory", budget: new PrivacyBudget(1e-9, 1e-5));
+        var rig = new FrontEndRig(harness, r);
+        ClusterRoundOpener opener = rig.Opener();
+
+        Assert.Null(await opener.TryOpenAsync(CancellationToken.None));
+        Assert.Null(await opener.TryOpenAsync(CancellationToken.None)); // an answer, not an error: asked again, the same
+        Assert.Equal(0, await rig.Book.LatestAsync());
+        Assert.StartsWith("privacy budget exhausted: opening round 1 could bring the total epsilon to", rig.Notes.BudgetExhausted, StringComparison.Ordinal);
+        RoundStatus status = await rig.Service.GetRoundStatus(new GetRoundStatusRequest(), FrontEndRig.As("hospital-1"));
+        Assert.Equal(rig.Notes.BudgetExhausted, status.NotOpenReason);
+        await FrontEndRig.RefusedAsync(() => rig.Service.GetRoundConfig(new GetRoundConfigRequest(), FrontEndRig.As("hospital-1")),
+            StatusCode.NotFound, ErrorReason.NotFound, "no round is open: privacy budget exhausted");
     }
 
     [Fact]
