@@ -21,8 +21,9 @@ namespace SecAgg.Aggregator.Cluster.FrontEnd;
 /// </summary>
 internal sealed partial class ClusterRoundOpener(
     ClusterRoundBook book, IGrainFactory grains, ClusterConsortium consortium, TensorLayout layout, IKeyEpochReadiness readiness, OpeningNotes notes,
-    ClusterRoundsSettings settings, ILogger<ClusterRoundOpener> logger) : BackgroundService
+    ClusterRoundsSettings settings, ILoggerFactory loggers) : BackgroundService
 {
+    private readonly ILogger _logger = loggers.CreateLogger("SecAgg.Aggregator.Cluster.FrontEnd");
     private bool _initialHeld;
     private string? _waitingFor;
 
@@ -92,7 +93,7 @@ internal sealed partial class ClusterRoundOpener(
         {
             RoundView opened = await book.Consortium.OpenRoundAsync(next, RoundOpening.For(parameters)).ConfigureAwait(false);
             _waitingFor = null;
-            Opened(logger, opened.Number, baseVersion, opened.ChunkCount, opened.Stage);
+            Opened(_logger, opened.Number, baseVersion, opened.ChunkCount, opened.Stage);
             return opened.Number;
         }
         catch (RoundRefusedException e) when (e.Error is RoundError.BadSequence or RoundError.PrivacyBudgetExceeded)
@@ -116,11 +117,11 @@ internal sealed partial class ClusterRoundOpener(
             try
             {
                 await initial.PutInitialAsync(settings.InitialModel ?? new float[layout.TotalLength]).ConfigureAwait(false);
-                InitialModelHeld(logger, layout.TotalLength);
+                InitialModelHeld(_logger, layout.TotalLength);
             }
             catch (InvalidOperationException e)
             {
-                InitialModelKept(logger, e.Message);
+                InitialModelKept(_logger, e.Message);
             }
         }
 
@@ -133,7 +134,7 @@ internal sealed partial class ClusterRoundOpener(
         if (what != _waitingFor)
         {
             _waitingFor = what;
-            WaitingFor(logger, what);
+            WaitingFor(_logger, what);
         }
     }
 

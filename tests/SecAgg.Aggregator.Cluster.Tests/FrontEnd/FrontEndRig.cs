@@ -58,7 +58,7 @@ internal sealed class FrontEndRig
     /// <summary>A silo's round opener (its own book, as on another silo), trying every 100 ms when run.</summary>
     public ClusterRoundOpener Opener(float[]? initialModel = null) => new(
         new ClusterRoundBook(Harness.Cluster.Client, Harness.Consortium, Readiness, Notes), Harness.Cluster.Client, Harness.Consortium, InProcessRound.Layout,
-        Readiness, Notes, new ClusterRoundsSettings(initialModel, TimeSpan.FromMilliseconds(100)), NullLogger<ClusterRoundOpener>.Instance);
+        Readiness, Notes, new ClusterRoundsSettings(initialModel, TimeSpan.FromMilliseconds(100)), NullLoggerFactory.Instance);
 
     public static TestCallContext As(string caller) => new(caller);
 
