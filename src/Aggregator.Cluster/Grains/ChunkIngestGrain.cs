@@ -14,9 +14,11 @@ internal sealed class ChunkIngestGrain(ClusterConsortium consortium, IStagedChun
 {
     private readonly Dictionary<long, int> _chunkCounts = [];
 
-    public async Task<UploadOutcome> StageChunkAsync(long round, string participant, Guid uploadId, int index, byte[] payload)
+    public async Task<int[]> GetStagedAsync(long round, string participant, Guid uploadId) =>
+        [.. (await staged.DigestsAsync(round, uploadId).ConfigureAwait(true)).Where(d => d.Participant == participant).Select(d => d.Index)];
+
+    public async Task<UploadOutcome> StageChunkAsync(long round, string participant, Guid uploadId, int index, [Immutable] ReadOnlyMemory<byte> payload)
     {
-        ArgumentNullException.ThrowIfNull(payload);
         if (string.IsNullOrEmpty(participant) || !consortium.Policy.IsEnrolled(participant))
         {
             return UploadOutcome.Refuse(UploadRefusal.NotEnrolled, $"'{participant}' is not enrolled in the consortium");
@@ -40,7 +42,7 @@ internal sealed class ChunkIngestGrain(ClusterConsortium consortium, IStagedChun
             return UploadOutcome.Refuse(UploadRefusal.Malformed, $"chunk index {index} is outside round {round}'s chunks 0..{chunks - 1}");
         }
 
-        if (!consortium.Scheme.TryValidateUpload(payload, out string? problem))
+        if (!consortium.Scheme.TryValidateUpload(payload.Span, out string? problem))
         {
             return UploadOutcome.Refuse(UploadRefusal.Malformed, $"chunk {index}: {problem}");
         }

@@ -17,9 +17,8 @@ internal sealed class ShareIngestGrain(ClusterConsortium consortium, IStoredShar
 {
     private readonly Dictionary<long, SetDecryptionSession> _sessions = [];
 
-    public async Task<ShareOutcome> SubmitShareAsync(long round, string member, int index, byte[] share)
+    public async Task<ShareOutcome> SubmitShareAsync(long round, string member, int index, [Immutable] ReadOnlyMemory<byte> share)
     {
-        ArgumentNullException.ThrowIfNull(share);
         IRoundGrain grain = GrainFactory.GetGrain<IRoundGrain>(round);
         RoundView view = await grain.GetAsync().ConfigureAwait(true);
         if (view.Stage != RoundStages.Decrypting)
@@ -45,7 +44,7 @@ internal sealed class ShareIngestGrain(ClusterConsortium consortium, IStoredShar
             _sessions[round] = session = parameters.CreateSession(consortium.InPointOrder(view.Contributors), consortium.InPointOrder(view.DecryptionSet));
         }
 
-        if (!consortium.Scheme.TryCheckShare(share, session, index, consortium.PointOf(member), out string? problem))
+        if (!consortium.Scheme.TryCheckShare(share.Span, session, index, consortium.PointOf(member), out string? problem))
         {
             return ShareOutcome.Refuse(ShareRefusal.Invalid, $"the share for chunk {index} is refused: {problem}");
         }

@@ -67,7 +67,7 @@ public sealed class ClusterRefusalTests
         RoundView view = await c.Driver.Round(Round).GetAsync();
         Assert.Equal(["hospital-1", "hospital-2", "hospital-3"], view.Contributors);
         await Assert.ThrowsAsync<RoundRefusedException>(() => c.Driver.Round(Round).GetAggregateAsync());
-        Assert.Equal(ShareRefusal.WrongStage, (await c.Driver.Shares.SubmitShareAsync(Round, "hospital-1", 0, [1, 2, 3])).Refusal);
+        Assert.Equal(ShareRefusal.WrongStage, (await c.Driver.Shares.SubmitShareAsync(Round, "hospital-1", 0, new byte[] { 1, 2, 3 })).Refusal);
 
         // Closing needs everyone in or the deadline: with hospital-4 missing and time left, the round keeps collecting.
         Assert.Equal(RoundError.WrongStage, (await Assert.ThrowsAsync<RoundRefusedException>(() => c.Driver.Round(Round).CloseCollectionAsync())).Error);

@@ -48,7 +48,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
     /// <summary>Drives rounds through the cluster client.</summary>
     public ClusterDriver Driver => new(Cluster.Client);
 
-    public static async Task<ClusterHarness> StartAsync(InProcessRound r, string backendName, short silos = 3, int partitions = 4, TimeProvider? clock = null)
+    public static async Task<ClusterHarness> StartAsync(InProcessRound r, string backendName, short silos = 3, int partitions = 4, TimeProvider? clock = null, PrivacyBudget? budget = null)
     {
         var descriptor = r.Consortium.Descriptor;
         var policy = new RoundPolicy(r.Consortium.Ids, descriptor.MinParticipants, descriptor.Threshold, CollectDeadline, TimeSpan.FromMinutes(30));
@@ -59,7 +59,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((options, silo) =>
         {
-            silo.AddSecAggGrains(consortium, ClusterPrivacy.For(r.AggregatorPreset, Budget));
+            silo.AddSecAggGrains(consortium, ClusterPrivacy.For(r.AggregatorPreset, budget ?? Budget));
             backend.Configure(silo);
             backend.ConfigureReminders(silo);
             silo.Services.AddSingleton<IStagedChunks>(gate.On(options.SiloName, backend.Chunks));
