@@ -14,7 +14,10 @@ internal sealed class ChunkIngestGrain(ClusterConsortium consortium, IStagedChun
 {
     private readonly Dictionary<long, int> _chunkCounts = [];
 
-    public async Task<UploadOutcome> StageChunkAsync(long round, string participant, Guid uploadId, int index, byte[] payload)
+    public async Task<int[]> GetStagedAsync(long round, string participant, Guid uploadId) =>
+        [.. (await staged.DigestsAsync(round, uploadId).ConfigureAwait(true)).Where(d => d.Participant == participant).Select(d => d.Index)];
+
+    public async Task<UploadOutcome> StageChunkAsync(long round, string participant, Guid uploadId, int index, [Immutable] byte[] payload)
     {
         ArgumentNullException.ThrowIfNull(payload);
         if (string.IsNullOrEmpty(participant) || !consortium.Policy.IsEnrolled(participant))

@@ -113,6 +113,8 @@ internal sealed partial class ConsortiumGrain(
         return line;
     }
 
+    public Task<long> GetLatestRoundAsync() => Task.FromResult(S.LatestRound);
+
     public Task<SpentRound[]> GetLedgerAsync() => Task.FromResult(S.Ledger.ToArray());
 
     private void CheckBudget(long round)

@@ -28,6 +28,9 @@ public interface IConsortiumGrain : IGrainWithIntegerKey
     /// </summary>
     Task<SpentRound> RecordSpendAsync(long round, int summands);
 
+    /// <summary>The latest round recorded as opened; 0 before round 1.</summary>
+    Task<long> GetLatestRoundAsync();
+
     /// <summary>The ledger, oldest first.</summary>
     Task<SpentRound[]> GetLedgerAsync();
 }

@@ -10,6 +10,9 @@ public interface IModelGrain : IGrainWithIntegerKey
     /// <summary>The version; null while it is not held.</summary>
     Task<PublishedModel?> GetAsync();
 
+    /// <summary>Whether the version is held (without sending its values).</summary>
+    Task<bool> IsHeldAsync();
+
     /// <summary>Holds the initial model (version 0 only). The same values again are a no-op.</summary>
     /// <exception cref="InvalidOperationException">Another version than 0, or other values are held already.</exception>
     Task PutInitialAsync(float[] values);

@@ -30,6 +30,9 @@ public interface IRoundGrain : IGrainWithIntegerKey
     /// </summary>
     Task<UploadOutcome> CompleteUploadAsync(byte[] signedCommitment);
 
+    /// <summary>The upload <paramref name="participant"/>'s verified commitment admitted in this round (its id, whether counted); null when none was admitted.</summary>
+    Task<UploadView?> GetUploadAsync(string participant);
+
     /// <summary>
     /// Finishes the folds of admitted uploads, then closes collection when everyone is in or the deadline passed
     /// (Approving, with U's list digest) or aborts the round (too few by the deadline). The round does this itself; a
@@ -45,6 +48,16 @@ public interface IRoundGrain : IGrainWithIntegerKey
     /// exactly t enrolled participants, members of U first, then Shamir point order.
     /// </summary>
     Task<RoundView> SubmitApprovalAsync(byte[] signedApproval);
+
+    /// <summary>The serialized signed RoundApprovals recorded so far, in U's order (what a member of D checks before answering).</summary>
+    Task<byte[][]> GetApprovalsAsync();
+
+    /// <summary>
+    /// Records whether <paramref name="participant"/> is here (false) or leaving (true), until D is fixed: D then takes those
+    /// that said they are here first, those that said nothing next, those leaving last (members of U first, then Shamir point
+    /// order, within each group). After D is fixed, or for a finished round, the report changes nothing.
+    /// </summary>
+    Task ReportPresenceAsync(string participant, bool leaving);
 
     /// <summary>
     /// Records <paramref name="member"/>'s shares complete once the shared store holds its share of every chunk (recounted

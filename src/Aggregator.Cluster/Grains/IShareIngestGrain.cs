@@ -12,5 +12,6 @@ public interface IShareIngestGrain : IGrainWithIntegerKey
     /// the round decrypting, the member in D, the index in range, <see cref="Protocol.CiphertextScheme.TryCheckShare"/>
     /// against the round's session; then stored once (the same bytes again: a repeat; other bytes: refused).
     /// </summary>
-    Task<ShareOutcome> SubmitShareAsync(long round, string member, int index, byte[] share);
+    /// <remarks>The share is not copied on a call within the silo (<see cref="ImmutableAttribute"/>): the caller must not change it afterwards.</remarks>
+    Task<ShareOutcome> SubmitShareAsync(long round, string member, int index, [Immutable] byte[] share);
 }

@@ -11,6 +11,8 @@ internal sealed class ModelGrain(
         ? new PublishedModel(this.GetPrimaryKeyLong(), state.State.Round, state.State.Participants, state.State.Values)
         : null);
 
+    public Task<bool> IsHeldAsync() => Task.FromResult(state.State.Held);
+
     public Task PutInitialAsync(float[] values)
     {
         ArgumentNullException.ThrowIfNull(values);

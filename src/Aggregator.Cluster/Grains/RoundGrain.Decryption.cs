@@ -52,12 +52,14 @@ internal sealed partial class RoundGrain
     }
 
     /// <summary>
-    /// The decryption set D, exactly t enrolled participants: members of U first, then Shamir point order (the single-process
-    /// round driver's order without its liveness reports, which the cluster does not receive).
+    /// The decryption set D, exactly t enrolled participants: those that reported presence first, those that said nothing
+    /// next, those that said they are leaving last; members of U first, then Shamir point order, within each group (the
+    /// single-process round driver's order without its liveness window, which the cluster does not keep).
     /// </summary>
     private string[] ChooseDecryptionSet(RoundState round) =>
         [.. consortium.Policy.Enrolled
-            .OrderBy(id => RoundState.Has(round.Contributors, id) ? 0 : 1)
+            .OrderBy(id => S.Presence.TryGetValue(id, out bool here) ? here ? 0 : 2 : 1)
+            .ThenBy(id => RoundState.Has(round.Contributors, id) ? 0 : 1)
             .ThenBy(consortium.PointOf)
             .Take(consortium.Policy.Threshold)];
 

@@ -147,6 +147,9 @@ internal sealed partial class RoundGrain(
         return UploadOutcome.Accept();
     }
 
+    public Task<UploadView?> GetUploadAsync(string participant) =>
+        Task.FromResult(S.Uploads.TryGetValue(participant, out AdmittedUpload? u) ? new UploadView(u.UploadId, u.Counted) : null);
+
     public async Task<RoundView> CloseCollectionAsync()
     {
         await DrivePendingAsync().ConfigureAwait(true);
@@ -175,6 +178,23 @@ internal sealed partial class RoundGrain(
     }
 
     public Task<byte[][]> GetCommitmentsAsync() => Task.FromResult<byte[][]>([.. Counted().Select(u => u.SignedCommitment)]);
+
+    public Task<byte[][]> GetApprovalsAsync() =>
+        Task.FromResult<byte[][]>([.. S.Approvals.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => a.Value)]);
+
+    public async Task ReportPresenceAsync(string participant, bool leaving)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(participant);
+        RoundState round = Current();
+        bool here = !leaving;
+        if (round.Stage is RoundStage.Open or RoundStage.Collecting or RoundStage.Approving
+            && consortium.Policy.IsEnrolled(participant)
+            && !(S.Presence.TryGetValue(participant, out bool held) && held == here))
+        {
+            S.Presence[participant] = here;
+            await WriteAsync().ConfigureAwait(true);
+        }
+    }
 
     public async Task<RoundView> SubmitApprovalAsync(byte[] signedApproval)
     {
@@ -337,6 +357,9 @@ internal sealed partial class RoundGrain(
                 SharesReceived = r.SharesReceived,
                 AbortReason = r.AbortReason,
                 ModelVersion = r.ModelVersion,
+                CollectDeadline = r.CollectDeadline,
+                ApproveDeadline = r.ApproveDeadline,
+                DecryptDeadline = r.DecryptDeadline,
             };
     }
 

@@ -53,4 +53,16 @@ public sealed record RoundView
     /// <summary>Published model version; null unless published.</summary>
     [Id(11)]
     public long? ModelVersion { get; init; }
+
+    /// <summary>The upload deadline; default before the round opened.</summary>
+    [Id(12)]
+    public DateTimeOffset CollectDeadline { get; init; }
+
+    /// <summary>The approval deadline, set when collection closed; null before.</summary>
+    [Id(13)]
+    public DateTimeOffset? ApproveDeadline { get; init; }
+
+    /// <summary>The decryption deadline, set when D was fixed; null before.</summary>
+    [Id(14)]
+    public DateTimeOffset? DecryptDeadline { get; init; }
 }

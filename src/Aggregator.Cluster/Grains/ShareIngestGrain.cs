@@ -17,7 +17,7 @@ internal sealed class ShareIngestGrain(ClusterConsortium consortium, IStoredShar
 {
     private readonly Dictionary<long, SetDecryptionSession> _sessions = [];
 
-    public async Task<ShareOutcome> SubmitShareAsync(long round, string member, int index, byte[] share)
+    public async Task<ShareOutcome> SubmitShareAsync(long round, string member, int index, [Immutable] byte[] share)
     {
         ArgumentNullException.ThrowIfNull(share);
         IRoundGrain grain = GrainFactory.GetGrain<IRoundGrain>(round);

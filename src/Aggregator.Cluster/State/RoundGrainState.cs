@@ -27,4 +27,7 @@ internal sealed class RoundGrainState
 
     /// <summary>Whether the finished (published or aborted) round's staged chunks and shares were deleted.</summary>
     [Id(6)] public bool Cleaned { get; set; }
+
+    /// <summary>Participants that reported presence before D was fixed: true = here, false = leaving (the latest report counts).</summary>
+    [Id(7)] public Dictionary<string, bool> Presence { get; set; } = new(StringComparer.Ordinal);
 }
