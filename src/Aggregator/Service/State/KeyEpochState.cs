@@ -153,16 +153,6 @@ internal sealed class KeyEpochState(ServiceStateStore docs, ConsortiumRoster ros
     private async Task<bool> LoadAsync(CancellationToken ct)
     {
         bool changed = false;
-        foreach (var (key, der) in await docs.ListAsync(DocumentKeys.CertificatePrefix, ct).ConfigureAwait(false))
-        {
-            string id = key[DocumentKeys.CertificatePrefix.Length..];
-            if (roster.CertificateOf(id) is null)
-            {
-                using X509Certificate2 certificate = X509CertificateLoader.LoadCertificate(der);
-                roster.Admit(id, certificate);
-            }
-        }
-
         foreach (var (key, value) in await docs.ListAsync(DocumentKeys.CommitPrefix, ct).ConfigureAwait(false))
         {
             changed |= _commits.TryAdd(key[DocumentKeys.CommitPrefix.Length..], SignedStatement.Deserialize(value));
@@ -176,6 +166,19 @@ internal sealed class KeyEpochState(ServiceStateStore docs, ConsortiumRoster ros
         foreach (string key in await docs.ListKeysAsync(DocumentKeys.AckPrefix, ct).ConfigureAwait(false))
         {
             changed |= _acks.TryAdd(key[DocumentKeys.AckPrefix.Length..], true);
+        }
+
+        // After the statements: a certificate is recorded before its owner's first statement, so every signer read above
+        // has its certificate in this listing (read first, a commit recorded in between would arrive without it).
+        foreach (var (key, der) in await docs.ListAsync(DocumentKeys.CertificatePrefix, ct).ConfigureAwait(false))
+        {
+            string id = key[DocumentKeys.CertificatePrefix.Length..];
+            if (roster.CertificateOf(id) is null)
+            {
+                using X509Certificate2 certificate = X509CertificateLoader.LoadCertificate(der);
+                roster.Admit(id, certificate);
+                changed = true;
+            }
         }
 
         if (_seed is null)
