@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace SecAgg.Aggregator.Cluster.Grains;
 
 /// <summary>
@@ -29,8 +31,10 @@ public interface IConsortiumGrain : IGrainWithIntegerKey
     Task<SpentRound> RecordSpendAsync(long round, int summands);
 
     /// <summary>The latest round recorded as opened; 0 before round 1.</summary>
+    [AlwaysInterleave]
     Task<long> GetLatestRoundAsync();
 
     /// <summary>The ledger, oldest first.</summary>
+    [AlwaysInterleave]
     Task<SpentRound[]> GetLedgerAsync();
 }

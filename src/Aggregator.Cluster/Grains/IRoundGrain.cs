@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace SecAgg.Aggregator.Cluster.Grains;
 
 /// <summary>
@@ -8,6 +10,13 @@ namespace SecAgg.Aggregator.Cluster.Grains;
 /// member of U approved, combines and publishes once every member of D's shares are held, aborts at a deadline, and
 /// deletes its staged chunks and shares once it finished. Calls are refused with <see cref="RoundRefusedException"/>.
 /// </summary>
+/// <remarks>
+/// The reads (<see cref="GetAsync"/>, <see cref="GetOpeningAsync"/>, <see cref="GetUploadAsync"/>, <see cref="GetCommitmentsAsync"/>,
+/// <see cref="GetApprovalsAsync"/>) interleave with the round's steps: a step that awaits another grain (the consortium's
+/// ledger while publishing, the partitions while folding) neither delays the front ends' polls nor deadlocks with a grain
+/// that reads this round while this round calls it (the consortium answering NextRoundAsync). A read sees the state at
+/// one of the step's awaits: every field is whole, the step may not have reached the store yet.
+/// </remarks>
 public interface IRoundGrain : IGrainWithIntegerKey
 {
     /// <summary>
@@ -18,9 +27,11 @@ public interface IRoundGrain : IGrainWithIntegerKey
     Task<RoundView> OpenAsync(RoundOpening opening);
 
     /// <summary>The round as it stands (deadlines are applied by its steps: each reminder tick and each call that moves it).</summary>
+    [AlwaysInterleave]
     Task<RoundView> GetAsync();
 
     /// <summary>What opened the round (a share worker rebuilds the round's parameters from it).</summary>
+    [AlwaysInterleave]
     Task<RoundOpening> GetOpeningAsync();
 
     /// <summary>
@@ -31,6 +42,7 @@ public interface IRoundGrain : IGrainWithIntegerKey
     Task<UploadOutcome> CompleteUploadAsync(byte[] signedCommitment);
 
     /// <summary>The upload <paramref name="participant"/>'s verified commitment admitted in this round (its id, whether counted); null when none was admitted.</summary>
+    [AlwaysInterleave]
     Task<UploadView?> GetUploadAsync(string participant);
 
     /// <summary>
@@ -41,6 +53,7 @@ public interface IRoundGrain : IGrainWithIntegerKey
     Task<RoundView> CloseCollectionAsync();
 
     /// <summary>The serialized signed commitments of U, in U's order (what each member of U is asked to approve).</summary>
+    [AlwaysInterleave]
     Task<byte[][]> GetCommitmentsAsync();
 
     /// <summary>
@@ -50,6 +63,7 @@ public interface IRoundGrain : IGrainWithIntegerKey
     Task<RoundView> SubmitApprovalAsync(byte[] signedApproval);
 
     /// <summary>The serialized signed RoundApprovals recorded so far, in U's order (what a member of D checks before answering).</summary>
+    [AlwaysInterleave]
     Task<byte[][]> GetApprovalsAsync();
 
     /// <summary>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SecAgg.Aggregator.Cluster.Storage;
+using SecAgg.Aggregator.Cluster.FrontEnd;
 using SecAgg.Aggregator.Service;
 using SecAgg.Protocol.Consortium;
 using SecAgg.Protocol.Identity;
@@ -50,11 +51,15 @@ public static class ClusterNode
     /// Starts a silo that also serves participants on <see cref="ClusterNodeOptions.Listen"/>: the participant pipeline of
     /// <see cref="ParticipantFrontEnd"/> (mTLS with <see cref="ClusterNodeOptions.ServerCertificate"/>, the participant's id
     /// from its pinned client certificate, the key epoch over documents every silo shares: the cluster's PostgreSQL, or
-    /// <c>FOLDER/documents.db</c> on one machine) with <typeparamref name="TRounds"/> as secagg.v1.Rounds over the grains,
-    /// whose services <paramref name="addRounds"/> registers; the Orleans silo runs in the same host.
+    /// <c>FOLDER/documents.db</c> on one machine) with the cluster's secagg.v1.Rounds over the grains
+    /// over the grains (<see cref="ClusterFrontEnd"/>: any silo accepts any call; each silo's round opener opens the next
+    /// round once the key epoch is ready); the Orleans silo runs in the same host. Disposing it stops both.
     /// </summary>
-    internal static async Task<ParticipantFrontEnd> StartWithFrontEndAsync<TRounds>(ClusterNodeOptions options, Action<IServiceCollection> addRounds, CancellationToken cancellationToken)
-        where TRounds : Proto.V1.Rounds.RoundsBase
+    /// <exception cref="ConsortiumConfigException">The consortium file is invalid (every problem listed).</exception>
+    /// <exception cref="ArgumentException">No listen address or server certificate, a missing certificate, contradicting storage options.</exception>
+    /// <exception cref="IdentityRejectedException">A certificate does not match its pin or the consortium CA.</exception>
+    /// <exception cref="IOException">The SQLite folder is not writable or another node runs on it.</exception>
+    public static async Task<ParticipantFrontEnd> StartAsync(ClusterNodeOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         IPEndPoint listen = options.Listen ?? throw new ArgumentException("The participant endpoint needs an address to listen on (--listen).");
@@ -73,12 +78,12 @@ public static class ClusterNode
                 AllowInsecureParameters = options.AllowInsecureParameters,
                 LoggerFactory = options.LoggerFactory,
             };
-            return await ParticipantFrontEnd.StartAsync<TRounds>(host, builder =>
+            return await ParticipantFrontEnd.StartAsync<ClusterRoundsService>(host, builder =>
             {
                 builder.Configuration.AddEnvironmentVariables();
                 plan.Register(builder.Services);
                 builder.UseOrleans(silo => plan.Configure(silo, builder.Configuration));
-                addRounds(builder.Services);
+                builder.Services.AddClusterRounds(options.InitialModel);
             }, cancellationToken).ConfigureAwait(false);
         }
         catch

@@ -62,6 +62,9 @@ public sealed record ClusterNodeOptions
     /// <summary>The model's tensor layout (what participants encode; part of each round's parameter digest); default one flat tensor "model" of the file's model-dimension.</summary>
     public TensorLayout? ModelLayout { get; init; }
 
+    /// <summary>Model version 0 when no silo holds one yet (the layout's length); null: zeros. A silo that finds version 0 held keeps it.</summary>
+    public float[]? InitialModel { get; init; }
+
     /// <summary>Accept the NOT SECURE test preset (tests only).</summary>
     public bool AllowInsecureParameters { get; init; }
 

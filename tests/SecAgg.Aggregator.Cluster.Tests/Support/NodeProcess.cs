@@ -38,8 +38,8 @@ internal sealed class NodeProcess : IDisposable
     }
 
     /// <summary>Starts a silo of a PostgreSQL cluster (ports chosen free) with faster failure detection; returns once it says it is ready.</summary>
-    public static Task<NodeProcess> StartAsync(string consortiumFile, string certificates, string postgres, string clusterId) =>
-        StartAsync(consortiumFile, certificates, ["--postgres", postgres, "--partitions", "2", "--cluster-id", clusterId], FreePort(), FreePort());
+    public static Task<NodeProcess> StartAsync(string consortiumFile, string certificates, string postgres, string clusterId, params string[] more) =>
+        StartAsync(consortiumFile, certificates, ["--postgres", postgres, "--partitions", "2", "--cluster-id", clusterId, .. more], FreePort(), FreePort());
 
     /// <summary>
     /// Starts the one-machine node (one silo, localhost clustering, SQLite) with <paramref name="storage"/> as its storage
@@ -122,7 +122,7 @@ internal sealed class NodeProcess : IDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
