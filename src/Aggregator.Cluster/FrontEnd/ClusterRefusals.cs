@@ -30,18 +30,7 @@ internal static class ClusterRefusals
                 $"{message}: the upload commitment does not match the chunks received (SHA-256 over their digests differs); it is not counted. Re-encrypt and upload again with a new upload id", round);
         }
 
-        ErrorReason reason = refusal switch
-        {
-            UploadRefusal.Duplicate or UploadRefusal.ConflictingChunk => ErrorReason.Duplicate,
-            UploadRefusal.Replayed => ErrorReason.WrongRound,
-            UploadRefusal.NoSuchRound => ErrorReason.NotFound,
-            UploadRefusal.OutOfOrder => ErrorReason.BadStreamOrder,
-            UploadRefusal.Late => ErrorReason.RoundDeadlinePassed,
-            UploadRefusal.WrongParameters => ErrorReason.ParameterMismatch,
-            UploadRefusal.NotEnrolled => ErrorReason.IdentityMismatch,
-            _ => ErrorReason.Malformed,
-        };
-        return new RefusalException((StatusCode)refusal.GrpcStatusCode(), reason, message, round, chunk);
+        return RefusalException.ForUpload(refusal, message, round, chunk);
     }
 
     /// <summary>A refused decryption share.</summary>

@@ -26,9 +26,6 @@ internal sealed class ClusterRoundsService(
     ClusterConsortium consortium, TensorLayout layout)
     : RoundsApi.RoundsBase
 {
-    /// <summary>Values per message of the model download (64 KiB of float32), as the single-process service sends.</summary>
-    private const int ModelRunLength = 16384;
-
     public override Task<RoundConfig> GetRoundConfig(GetRoundConfigRequest request, ServerCallContext context) => Guarded(request.Round, async () =>
     {
         (RoundView? r, long latest) = await book.FindAsync(request.Round).ConfigureAwait(false);
@@ -128,30 +125,15 @@ internal sealed class ClusterRoundsService(
         ClusterModels.ModelBytes model = (version <= published ? await models.GetAsync(version).ConfigureAwait(false) : null)
             ?? throw new RefusalException(StatusCode.NotFound, ErrorReason.NotFound,
                 $"model version {request.ModelVersion} has not been published (the newest is version {published}); ask for it after its round publishes it, or 0 for the newest");
-        if (request.FirstElement > (ulong)model.Count)
+        var header = new GlobalModelHeader
         {
-            throw new RefusalException(StatusCode.OutOfRange, ErrorReason.ChunkOutOfRange, $"first_element {request.FirstElement} is beyond the model's {model.Count} values");
-        }
-
-        await responseStream.WriteAsync(new GlobalModelMessage
-        {
-            Header = new GlobalModelHeader
-            {
-                ModelVersion = (ulong)model.Version,
-                Round = (ulong)model.Round,
-                Layout = ContractMapping.ToContract(layout),
-                ParticipantsCounted = (uint)model.Participants,
-                DataDigest = UnsafeByteOperations.UnsafeWrap(model.Digest),
-            },
-        }, ct).ConfigureAwait(false);
-        for (int i = (int)request.FirstElement; i < model.Count; i += ModelRunLength)
-        {
-            // The held bytes never change: each message wraps a slice of them.
-            int run = Math.Min(ModelRunLength, model.Count - i);
-            var data = new GlobalModelData { Offset = (ulong)i, Data = UnsafeByteOperations.UnsafeWrap(model.Values.AsMemory(i * sizeof(float), run * sizeof(float))) };
-            await responseStream.WriteAsync(new GlobalModelMessage { Data = data }, ct).ConfigureAwait(false);
-        }
-
+            ModelVersion = (ulong)model.Version,
+            Round = (ulong)model.Round,
+            Layout = ContractMapping.ToContract(layout),
+            ParticipantsCounted = (uint)model.Participants,
+            DataDigest = UnsafeByteOperations.UnsafeWrap(model.Digest),
+        };
+        await ModelStream.WriteAsync(responseStream, header, model.Values, request.FirstElement, ct).ConfigureAwait(false);
         return true;
     });
 

@@ -82,23 +82,8 @@ public sealed class AggregatorHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         ILoggerFactory loggers = options.LoggerFactory ?? NullLoggerFactory.Instance;
-        ConsortiumConfig config = ConsortiumConfigLoader.Load(options.ConfigPath);
+        (ConsortiumConfig config, ConsortiumRoster roster, LivenessTracker liveness, ParticipantAuthenticator authenticator) = ParticipantPipeline.Prepare(options);
         ProtocolPreset preset = config.Preset;
-        if (preset.IsInsecureForTests && !options.AllowInsecureParameters)
-        {
-            throw new InvalidOperationException($"he.preset '{config.HePreset}' is NOT SECURE (tests only) and AllowInsecureParameters is off; use '{ProtocolPresets.PlannedName}'.");
-        }
-
-        if (options.ModelLayout.TotalLength != config.ModelDimension)
-        {
-            throw new ArgumentException(
-                $"The model layout holds {options.ModelLayout.TotalLength} values; the consortium file's model-dimension is {config.ModelDimension}. Use the layout of the consortium's model.", nameof(options));
-        }
-
-        X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(config.CaCertificatePath));
-        var liveness = new LivenessTracker(options.Time, options.LivenessWindow);
-        var roster = new ConsortiumRoster(config, new PinnedRoster(config.Descriptor, ca));
-        var authenticator = new ParticipantAuthenticator(ca, roster, liveness);
         StorageConfig storage = options.Storage ?? config.Storage;
         IAggregatorStore store = await AggregatorStores.OpenAsync(storage, loggers.CreateLogger("SecAgg.Aggregator.Storage"), cancellationToken).ConfigureAwait(false);
         ServiceStateStore? docs = null;

@@ -64,6 +64,7 @@ public sealed class ParticipantFrontEnd : IAsyncDisposable
     /// </summary>
     /// <exception cref="ConsortiumConfigException">The consortium file is invalid.</exception>
     /// <exception cref="InvalidOperationException">Insecure parameters without permission, or the store holds another consortium's key epoch.</exception>
+    /// <exception cref="ArgumentException">The model layout does not have the file's model-dimension.</exception>
     public static async Task<ParticipantFrontEnd> StartAsync<TRounds>(AggregatorHostOptions options, Action<WebApplicationBuilder> configure, CancellationToken cancellationToken = default)
         where TRounds : RoundsApi.RoundsBase
     {
@@ -71,16 +72,7 @@ public sealed class ParticipantFrontEnd : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(configure);
         options.Validate();
         ILoggerFactory loggers = options.LoggerFactory ?? NullLoggerFactory.Instance;
-        ConsortiumConfig config = ConsortiumConfigLoader.Load(options.ConfigPath);
-        if (config.Preset.IsInsecureForTests && !options.AllowInsecureParameters)
-        {
-            throw new InvalidOperationException($"he.preset '{config.HePreset}' is NOT SECURE (tests only) and AllowInsecureParameters is off; use '{Protocol.ProtocolPresets.PlannedName}'.");
-        }
-
-        X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(config.CaCertificatePath));
-        var liveness = new LivenessTracker(options.Time, options.LivenessWindow);
-        var roster = new ConsortiumRoster(config, new PinnedRoster(config.Descriptor, ca));
-        var authenticator = new ParticipantAuthenticator(ca, roster, liveness);
+        (ConsortiumConfig config, ConsortiumRoster roster, LivenessTracker liveness, ParticipantAuthenticator authenticator) = ParticipantPipeline.Prepare(options);
         ServiceStateStore? docs = null;
         WebApplication? app = null;
         WebApplication? @operator = null;

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Security.Cryptography.X509Certificates;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
@@ -13,6 +14,7 @@ using SecAgg.Aggregator.Service.State;
 using SecAgg.Proto.V1;
 using SecAgg.Protocol;
 using SecAgg.Protocol.Consortium;
+using SecAgg.Protocol.Identity;
 using RoundsApi = SecAgg.Proto.V1.Rounds;
 
 namespace SecAgg.Aggregator.Service;
@@ -28,6 +30,36 @@ namespace SecAgg.Aggregator.Service;
 /// </summary>
 internal static class ParticipantPipeline
 {
+    /// <summary>
+    /// Loads and checks the consortium file for an endpoint of <paramref name="options"/> (the preset allowed, the model
+    /// layout of the file's dimension) and makes who-is-calling: the pinned roster, liveness and the authenticator.
+    /// </summary>
+    /// <exception cref="ConsortiumConfigException">The consortium file is invalid.</exception>
+    /// <exception cref="InvalidOperationException">The NOT SECURE test preset without permission.</exception>
+    /// <exception cref="ArgumentException">The model layout does not have the file's model-dimension.</exception>
+    public static Identity Prepare(AggregatorHostOptions options)
+    {
+        ConsortiumConfig config = ConsortiumConfigLoader.Load(options.ConfigPath);
+        if (config.Preset.IsInsecureForTests && !options.AllowInsecureParameters)
+        {
+            throw new InvalidOperationException($"he.preset '{config.HePreset}' is NOT SECURE (tests only) and AllowInsecureParameters is off; use '{ProtocolPresets.PlannedName}'.");
+        }
+
+        if (options.ModelLayout.TotalLength != config.ModelDimension)
+        {
+            throw new ArgumentException(
+                $"The model layout holds {options.ModelLayout.TotalLength} values; the consortium file's model-dimension is {config.ModelDimension}. Use the layout of the consortium's model.");
+        }
+
+        X509Certificate2 ca = X509Certificate2.CreateFromPem(File.ReadAllText(config.CaCertificatePath));
+        var liveness = new LivenessTracker(options.Time, options.LivenessWindow);
+        var roster = new ConsortiumRoster(config, new PinnedRoster(config.Descriptor, ca));
+        return new Identity(config, roster, liveness, new ParticipantAuthenticator(ca, roster, liveness));
+    }
+
+    /// <summary>The checked consortium file and who-is-calling of one endpoint (<see cref="Prepare"/>).</summary>
+    public sealed record Identity(ConsortiumConfig Config, ConsortiumRoster Roster, LivenessTracker Liveness, ParticipantAuthenticator Authenticator);
+
     /// <summary>The names health answers for: the whole server ("") and each secagg service.</summary>
     public static readonly string[] HealthNames = ["", WireKeys.KeyEpochService, WireKeys.RoundsService];
 

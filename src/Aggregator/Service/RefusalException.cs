@@ -31,6 +31,20 @@ public sealed class RefusalException(StatusCode code, ErrorReason reason, string
     public static RefusalException Invalid(string message, ulong round = 0, uint? chunk = null) =>
         new(StatusCode.InvalidArgument, ErrorReason.Malformed, message, round, chunk);
 
+    /// <summary>A refused chunk or upload: the status of its <see cref="Accumulation.UploadRefusal"/> and the reason that goes with it.</summary>
+    public static RefusalException ForUpload(Accumulation.UploadRefusal refusal, string message, ulong round = 0, uint? chunk = null) =>
+        new((StatusCode)Accumulation.UploadRefusals.GrpcStatusCode(refusal), refusal switch
+        {
+            Accumulation.UploadRefusal.Duplicate or Accumulation.UploadRefusal.ConflictingChunk => ErrorReason.Duplicate,
+            Accumulation.UploadRefusal.Replayed => ErrorReason.WrongRound,
+            Accumulation.UploadRefusal.NoSuchRound => ErrorReason.NotFound,
+            Accumulation.UploadRefusal.OutOfOrder => ErrorReason.BadStreamOrder,
+            Accumulation.UploadRefusal.Late => ErrorReason.RoundDeadlinePassed,
+            Accumulation.UploadRefusal.WrongParameters => ErrorReason.ParameterMismatch,
+            Accumulation.UploadRefusal.NotEnrolled => ErrorReason.IdentityMismatch,
+            _ => ErrorReason.Malformed,
+        }, message, round, chunk);
+
     /// <summary>The status and trailer a client receives.</summary>
     public RpcException ToRpcException()
     {

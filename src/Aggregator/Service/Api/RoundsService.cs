@@ -23,9 +23,6 @@ internal sealed class RoundsService(
     UploadIntake uploads, ApprovalDesk approvals, DecryptionDesk decryption)
     : RoundsApi.RoundsBase
 {
-    /// <summary>Values per message of the model download (64 KiB of float32).</summary>
-    private const int ModelRunLength = 16384;
-
     public override async Task<RoundConfig> GetRoundConfig(GetRoundConfigRequest request, ServerCallContext context)
     {
         CancellationToken ct = context.CallToken();
@@ -119,28 +116,14 @@ internal sealed class RoundsService(
         long version = request.ModelVersion == 0 ? await models.LatestVersionAsync(ct).ConfigureAwait(false) : (long)request.ModelVersion;
         ModelBytes model = await models.GetBytesAsync(version, ct).ConfigureAwait(false)
             ?? throw new RefusalException(StatusCode.NotFound, ErrorReason.NotFound, $"model version {request.ModelVersion} has not been published");
-        if (request.FirstElement > (ulong)model.Count)
+        var header = new GlobalModelHeader
         {
-            throw new RefusalException(StatusCode.OutOfRange, ErrorReason.ChunkOutOfRange, $"first_element {request.FirstElement} is beyond the model's {model.Count} values");
-        }
-
-        await responseStream.WriteAsync(new GlobalModelMessage
-        {
-            Header = new GlobalModelHeader
-            {
-                ModelVersion = (ulong)model.Version,
-                Round = (ulong)model.Round,
-                Layout = ContractMapping.ToContract(layout),
-                ParticipantsCounted = (uint)model.Participants,
-                DataDigest = UnsafeByteOperations.UnsafeWrap(model.Digest),
-            },
-        }, ct).ConfigureAwait(false);
-        for (int i = (int)request.FirstElement; i < model.Count; i += ModelRunLength)
-        {
-            // The held bytes are already float32 little-endian and never change: each message wraps a slice of them.
-            int run = Math.Min(ModelRunLength, model.Count - i);
-            var data = new GlobalModelData { Offset = (ulong)i, Data = UnsafeByteOperations.UnsafeWrap(model.Values.Slice(i * sizeof(float), run * sizeof(float))) };
-            await responseStream.WriteAsync(new GlobalModelMessage { Data = data }, ct).ConfigureAwait(false);
-        }
+            ModelVersion = (ulong)model.Version,
+            Round = (ulong)model.Round,
+            Layout = ContractMapping.ToContract(layout),
+            ParticipantsCounted = (uint)model.Participants,
+            DataDigest = UnsafeByteOperations.UnsafeWrap(model.Digest),
+        };
+        await ModelStream.WriteAsync(responseStream, header, model.Values, request.FirstElement, ct).ConfigureAwait(false);
     }
 }

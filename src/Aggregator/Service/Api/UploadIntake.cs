@@ -302,17 +302,5 @@ internal sealed class UploadIntake(
     }
 
     private static RefusalException Refusal(UploadRefusedException e, ulong round, uint? chunk = null) =>
-        new((StatusCode)e.Refusal.GrpcStatusCode(), ReasonOf(e.Refusal), e.Message, round, chunk);
-
-    private static ErrorReason ReasonOf(UploadRefusal refusal) => refusal switch
-    {
-        UploadRefusal.Duplicate or UploadRefusal.ConflictingChunk => ErrorReason.Duplicate,
-        UploadRefusal.Replayed => ErrorReason.WrongRound,
-        UploadRefusal.NoSuchRound => ErrorReason.NotFound,
-        UploadRefusal.OutOfOrder => ErrorReason.BadStreamOrder,
-        UploadRefusal.Late => ErrorReason.RoundDeadlinePassed,
-        UploadRefusal.WrongParameters => ErrorReason.ParameterMismatch,
-        UploadRefusal.NotEnrolled => ErrorReason.IdentityMismatch,
-        _ => ErrorReason.Malformed,
-    };
+        RefusalException.ForUpload(e.Refusal, e.Message, round, chunk);
 }

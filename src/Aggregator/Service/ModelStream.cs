@@ -1,0 +1,37 @@
+using Google.Protobuf;
+using Grpc.Core;
+using SecAgg.Proto.V1;
+
+namespace SecAgg.Aggregator.Service;
+
+/// <summary>
+/// Rounds.DownloadGlobalModel's framing, the same for every back end: the header first, then the values from
+/// first_element in runs of <see cref="RunLength"/> float32 (64 KiB), each message wrapping a slice of the held
+/// little-endian bytes (which never change once published: no copy).
+/// </summary>
+public static class ModelStream
+{
+    /// <summary>Values per data message.</summary>
+    public const int RunLength = 16384;
+
+    /// <summary>Writes <paramref name="header"/> and the values of <paramref name="values"/> (float32 little-endian) from <paramref name="firstElement"/> on.</summary>
+    /// <exception cref="RefusalException">OUT_OF_RANGE: <paramref name="firstElement"/> is beyond the model.</exception>
+    public static async Task WriteAsync(IServerStreamWriter<GlobalModelMessage> stream, GlobalModelHeader header, ReadOnlyMemory<byte> values, ulong firstElement, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(header);
+        int count = values.Length / sizeof(float);
+        if (firstElement > (ulong)count)
+        {
+            throw new RefusalException(StatusCode.OutOfRange, ErrorReason.ChunkOutOfRange, $"first_element {firstElement} is beyond the model's {count} values");
+        }
+
+        await stream.WriteAsync(new GlobalModelMessage { Header = header }, ct).ConfigureAwait(false);
+        for (int i = (int)firstElement; i < count; i += RunLength)
+        {
+            int run = Math.Min(RunLength, count - i);
+            var data = new GlobalModelData { Offset = (ulong)i, Data = UnsafeByteOperations.UnsafeWrap(values.Slice(i * sizeof(float), run * sizeof(float))) };
+            await stream.WriteAsync(new GlobalModelMessage { Data = data }, ct).ConfigureAwait(false);
+        }
+    }
+}
