@@ -26,6 +26,14 @@ namespace SecAgg.Protocol;
 /// <remarks>Thread-safe: calls serialize on the (stateful) DDG encoder; encryption runs in parallel.</remarks>
 public sealed class UpdateEncryptor
 {
+    /// <summary>
+    /// The DDG workspaces (8 bytes per padded coordinate), held across rounds and wiped before each return. Not
+    /// <see cref="ArrayPool{T}.Shared"/>: that pool keeps a returned array in the returning thread's slot, where the next
+    /// round's encryption (an async continuation on another pool thread) does not find it, so every round faulted in a fresh
+    /// 2^k-long array (8 MB at d = 10^6, 134 MB at d = 10^7). This pool is shared by all threads (a lock per rent).
+    /// </summary>
+    private static readonly ArrayPool<long> Workspaces = ArrayPool<long>.Create(1 << 27, 2);
+
     private readonly RoundParameters _round;
     private readonly KeyShareSecret _secret;
     private readonly StatementSigner _signer;
@@ -96,7 +104,7 @@ public sealed class UpdateEncryptor
 
         var chunks = new byte[ChunkCount][];
         // One buffer of 8 bytes per padded coordinate: the encoder's work, then (its first half) the b-bit values.
-        long[] workspace = ArrayPool<long>.Shared.Rent(ddg.PaddedDimension);
+        long[] workspace = Workspaces.Rent(ddg.PaddedDimension);
         try
         {
             Quantize(update, weight, workspace);
@@ -130,8 +138,8 @@ public sealed class UpdateEncryptor
         }
         finally
         {
-            workspace.AsSpan(0, ddg.PaddedDimension).Clear();
-            ArrayPool<long>.Shared.Return(workspace);
+            workspace.AsSpan(0, ddg.PaddedDimension).Clear(); // the quantized update is as secret as the update
+            Workspaces.Return(workspace);
         }
 
         ReadOnlyMemory<byte>[] digests = [.. chunks.Select(c => (ReadOnlyMemory<byte>)UploadCommitment.DigestChunk(c))];

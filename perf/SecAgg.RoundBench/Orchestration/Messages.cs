@@ -76,7 +76,8 @@ internal static class ProcessCpu
 
 /// <summary>
 /// What a participant role reports after each round ("@round {json}"). Times on <see cref="Clock"/>; CpuSeconds is the
-/// process's CPU time from "reset" to the model downloaded (the quantization measured apart afterwards is not in it);
+/// process's CPU time from "reset" to the model downloaded; QuantizeSeconds is filled in by the orchestrator from the
+/// "quantize R" command it sends once the round is over (the quantization measured apart, not in CpuSeconds);
 /// ShareBytes the serialized decryption shares it sent (0 outside the decryption set and on the plaintext path).
 /// </summary>
 internal sealed record ParticipantRound(

@@ -299,6 +299,13 @@ internal sealed class SweepRunner(SweepOptions options)
         if (secure)
         {
             _lastChunks = reports[0].Chunks;
+            // The quantization alone, after the round (not beside its downloads) and one participant at a time.
+            for (int i = 0; i < participants.Length; i++)
+            {
+                await participants[i].SendAsync($"quantize {round}");
+                double alone = double.Parse(await participants[i].ReadAsync("quantize", token), CultureInfo.InvariantCulture);
+                reports[i] = reports[i] with { QuantizeSeconds = alone };
+            }
         }
 
         return new RoundRecord

@@ -17,8 +17,8 @@ namespace SecAgg.RoundBench.Roles;
 /// key epoch ("@joined seconds"); each "go R" runs one round exactly as <c>secagg participant submit</c> does (submit,
 /// answer the decryption request, wait for and download the model) and reports "@round {json}" with the time its
 /// ciphertexts were stored (the client stores them before sending: the file's appearance ends quantize+encrypt), its
-/// upload acknowledged, its shares sent and the model downloaded, its peak memory (VmHWM since "reset"), and — measured
-/// after the round, outside its timeline — the DDG quantization alone on the same update and round parameters.
+/// upload acknowledged, its shares sent and the model downloaded and its peak memory (VmHWM since "reset"); "quantize R",
+/// sent once the whole round is over, measures the DDG quantization alone on the same update and round parameters.
 /// </summary>
 internal static class ParticipantRole
 {
@@ -79,7 +79,11 @@ internal static class ParticipantRole
                     break;
                 case "go":
                     ulong round = ulong.Parse(words[0], CultureInfo.InvariantCulture);
-                    RoleIo.SendJson("round", await RoundAsync(client, rpc, preset, state, update, round));
+                    RoleIo.SendJson("round", await RoundAsync(client, state, update, round, preset.Aggregation.ShareBytes));
+                    break;
+                case "quantize":
+                    double seconds = await QuantizeAloneAsync(rpc, preset, update, ulong.Parse(words[0], CultureInfo.InvariantCulture));
+                    RoleIo.Send("quantize", seconds.ToString("R", CultureInfo.InvariantCulture));
                     break;
                 default:
                     RoleIo.Send("error", $"unknown command '{command}'");
@@ -89,7 +93,7 @@ internal static class ParticipantRole
         return 0;
     }
 
-    private static async Task<ParticipantRound> RoundAsync(ParticipantClient client, Rounds.RoundsClient rpc, ProtocolPreset preset, string state, float[] update, ulong round)
+    private static async Task<ParticipantRound> RoundAsync(ParticipantClient client, string state, float[] update, ulong round, int shareBytes)
     {
         double go = Clock.Now();
         string progressFile = Path.Combine(state, $"upload-round-{round}.json");
@@ -128,7 +132,17 @@ internal static class ParticipantRole
             throw new InvalidDataException($"The published model has {model.Values.Length} values; the update had {update.Length}.");
         }
 
-        // Quantization alone (outside the round's timeline), same update and same round parameters.
+        return new ParticipantRound((int)round, go, encrypted, uploaded, sharesSent, fetched, 0, submitted.BytesSent, submitted.Chunks, peak, cpu,
+            decryption.Done ? (long)decryption.Count * shareBytes : 0);
+    }
+
+    /// <summary>
+    /// The DDG quantization alone on the same update and round parameters ("quantize R", sent by the orchestrator once
+    /// every participant has reported the round, one participant at a time): measured outside every round's timeline, so
+    /// that it neither runs beside other participants' downloads nor counts in any round.
+    /// </summary>
+    private static async Task<double> QuantizeAloneAsync(Rounds.RoundsClient rpc, ProtocolPreset preset, float[] update, ulong round)
+    {
         RoundConfig config = await rpc.GetRoundConfigAsync(new GetRoundConfigRequest { Round = round });
         var encoder = new DdgEncoder(preset.Ddg) { DegreeOfParallelism = -1 };
         uint[] values = new uint[preset.Ddg.PaddedDimension];
@@ -140,8 +154,7 @@ internal static class ParticipantRole
 
         double quantize = Clock.Now() - quantizeStart;
         Array.Clear(values);
-        return new ParticipantRound((int)round, go, encrypted, uploaded, sharesSent, fetched, quantize, submitted.BytesSent, submitted.Chunks, peak, cpu,
-            decryption.Done ? (long)decryption.Count * preset.Aggregation.ShareBytes : 0);
+        return quantize;
     }
 
     /// <summary>

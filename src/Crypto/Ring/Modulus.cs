@@ -104,7 +104,26 @@ public readonly struct Modulus : IEquatable<Modulus>
     }
 
     /// <summary>The Shoup companion w' = floor(w·2^64 / p) of a reduced multiplicand w.</summary>
-    public ulong ShoupPrecompute(ulong w) => (ulong)(((UInt128)w << 64) / Value);
+    /// <remarks>
+    /// For w &lt; p without a 128-bit division (a software long division in .NET, tens of ns; a key's companions are
+    /// n·L of them): with μ = floor(2^128/p) = μ_h·2^64 + μ_l, the estimate e = floor(w·μ / 2^64) = w·μ_h + ⌊w·μ_l / 2^64⌋
+    /// is exact integer arithmetic and w·2^64/p − 1 &lt; w·μ/2^64 ≤ w·2^64/p (as 0 ≤ 2^128/p − μ &lt; 1 and w &lt; 2^64), so
+    /// e is w' or w' − 1; the remainder w·2^64 − e·p (below 2p &lt; 2^62, hence exact in 64 bits) decides which.
+    /// Other w (not reduced) keep the division.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong ShoupPrecompute(ulong w)
+    {
+        ulong p = Value;
+        if (w >= p)
+        {
+            return (ulong)(((UInt128)w << 64) / p);
+        }
+
+        ulong e = (w * BarrettHi) + Math.BigMul(w, BarrettLo, out _);
+        ulong remainder = 0UL - (e * p); // w·2^64 − e·p mod 2^64, the true remainder (< 2p)
+        return e + (remainder >= p ? 1UL : 0UL);
+    }
 
     /// <summary>x·w mod p in [0, 2p) for any 64-bit x, given w' = <see cref="ShoupPrecompute"/>(w).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

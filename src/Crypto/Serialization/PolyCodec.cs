@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using SecAgg.Crypto.Ring;
 
 namespace SecAgg.Crypto.Serialization;
@@ -163,9 +164,12 @@ public static class PolyCodec
             return $"Expected {size} bytes of packed coefficients, got {source.Length}.";
         }
 
-        int pos = 0;
-        ulong acc = 0;
-        int avail = 0;
+        // Residue j of a limb of b bits starts at bit o of the stream: it is bits [o mod 8, o mod 8 + b) of the bytes from
+        // o / 8 on, i.e. of one unaligned 8-byte load for b ≤ 56 (plus the next byte above that), with no state carried
+        // from one residue to the next but o. The last few residues, whose load would pass the end, read the tail bytes.
+        long bit = 0;
+        int safeEnd = source.Length - 9; // a residue whose first byte is at most here has its 9 bytes inside the source
+        ref byte s0 = ref MemoryMarshal.GetReference(source);
         for (int k = 0; k < polyCount; k++)
         {
             for (int l = 0; l < limbCount; l++)
@@ -175,28 +179,35 @@ public static class PolyCodec
                 ulong mask = (1UL << b) - 1;
                 Span<ulong> row = polys.IsEmpty ? default : polys[k].Limb(l);
                 int n = (int)Math.Min(ring.N, limit - handed);
-                for (int j = 0; j < n; j++)
+                // j < fast: the residue's bytes lie inside the source
+                long room = ((long)safeEnd * 8) - bit;
+                int fast = room < 0 ? 0 : (int)Math.Min((room / b) + 1, n);
+                int j = 0;
+                for (; j < fast; j++, bit += b)
                 {
-                    ulong v;
-                    if (avail >= b)
-                    {
-                        v = acc & mask;
-                        acc >>= b;
-                        avail -= b;
-                    }
-                    else
-                    {
-                        ulong next = ReadWord(source, ref pos);
-                        v = (acc | (next << avail)) & mask;
-                        int fromNext = b - avail;
-                        acc = next >> fromNext; // fromNext ≤ 61
-                        avail = 64 - fromNext;
-                    }
-
+                    int at = (int)(bit >> 3);
+                    int shift = (int)(bit & 7);
+                    ulong word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref s0, at));
+                    word = (BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word)) >> shift;
+                    // bits 64 − shift .. of the residue come from the next byte ((x << 1) << (63 − shift): no shift by 64)
+                    word |= ((ulong)Unsafe.Add(ref s0, at + 8) << 1) << (63 - shift);
+                    ulong v = word & mask;
                     if (v >= p)
                     {
                         handed += j;
-                        return $"Coefficient {j} of limb {l} of polynomial {k} is {v}, not below its prime {p}.";
+                        return Refused(j, l, k, v, p);
+                    }
+
+                    TSink.Put(row, j, v, p);
+                }
+
+                for (; j < n; j++, bit += b)
+                {
+                    ulong v = ReadTail(source, bit, b) & mask;
+                    if (v >= p)
+                    {
+                        handed += j;
+                        return Refused(j, l, k, v, p);
                     }
 
                     TSink.Put(row, j, v, p);
@@ -210,28 +221,28 @@ public static class PolyCodec
             }
         }
 
-        // The bits left in the last word read are the padding (or zero fill past the end): they must be zero.
-        return acc != 0 ? "The padding bits after the last coefficient are not zero." : null;
+        // The bits of the last byte after the last coefficient are the padding: they must be zero.
+        int used = (int)(bit & 7);
+        return used != 0 && (source[^1] >> used) != 0 ? "The padding bits after the last coefficient are not zero." : null;
     }
 
-    private static ulong ReadWord(ReadOnlySpan<byte> source, ref int pos)
+    private static string Refused(int j, int l, int k, ulong v, ulong p) =>
+        $"Coefficient {j} of limb {l} of polynomial {k} is {v}, not below its prime {p}.";
+
+    /// <summary>Bits [<paramref name="bit"/>, <paramref name="bit"/> + <paramref name="count"/>) of the stream (bits
+    /// past the end read as zero), for the residues near its end.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ulong ReadTail(ReadOnlySpan<byte> source, long bit, int count)
     {
-        ulong w;
-        if (pos + 8 <= source.Length)
+        int at = (int)(bit >> 3);
+        int shift = (int)(bit & 7);
+        UInt128 w = 0;
+        for (int i = 0; i < 9 && at + i < source.Length; i++)
         {
-            w = BinaryPrimitives.ReadUInt64LittleEndian(source.Slice(pos, 8));
-        }
-        else
-        {
-            w = 0;
-            for (int i = 0; pos + i < source.Length; i++)
-            {
-                w |= (ulong)source[pos + i] << (8 * i);
-            }
+            w |= (UInt128)source[at + i] << (8 * i);
         }
 
-        pos += 8;
-        return w;
+        return (ulong)(w >> shift) & (count == 64 ? ulong.MaxValue : (1UL << count) - 1);
     }
 
     /// <summary>What <see cref="Decode{TSink}"/> does with each valid residue v of row[j] (mod p).</summary>
@@ -256,8 +267,9 @@ public static class PolyCodec
     {
         public static void Put(Span<ulong> row, int j, ulong v, ulong p)
         {
-            ulong s = row[j] + v; // both < p < 2^61: no overflow
-            row[j] = s >= p ? s - p : s;
+            // both < p < 2^61: s − p is negative as a long exactly when s < p; then add p back (no branch: it is a coin flip)
+            ulong d = row[j] + v - p;
+            row[j] = d + (p & (ulong)((long)d >> 63));
         }
     }
 
@@ -265,8 +277,8 @@ public static class PolyCodec
     {
         public static void Put(Span<ulong> row, int j, ulong v, ulong p)
         {
-            ulong r = row[j];
-            row[j] = r >= v ? r - v : r + p - v;
+            ulong d = row[j] - v; // negative as a long exactly when r < v: then add p
+            row[j] = d + (p & (ulong)((long)d >> 63));
         }
     }
 }

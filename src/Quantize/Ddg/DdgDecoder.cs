@@ -1,4 +1,5 @@
 using SecAgg.Quantize.Internal;
+using System.Runtime.CompilerServices;
 
 namespace SecAgg.Quantize.Ddg;
 
@@ -33,6 +34,7 @@ public sealed class DdgDecoder
     /// <param name="roundSeed">The round's public 32-byte rotation seed.</param>
     /// <param name="divisor">Participants (mean), total weight (weighted mean) or 1 (sum); positive.</param>
     /// <param name="destination">Length Dimension.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Decode(ReadOnlySpan<ulong> aggregate, ReadOnlySpan<byte> roundSeed, double divisor, Span<float> destination)
     {
         Check(aggregate.Length, divisor, destination.Length);
@@ -45,6 +47,7 @@ public sealed class DdgDecoder
     }
 
     /// <summary>Decodes 32-bit coefficients mod 2^b (b ≤ 32).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Decode(ReadOnlySpan<uint> aggregate, ReadOnlySpan<byte> roundSeed, double divisor, Span<float> destination)
     {
         if (Parameters.Bits > 32)
@@ -95,6 +98,7 @@ public sealed class DdgDecoder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Finish(ReadOnlySpan<byte> roundSeed, double divisor, Span<float> destination)
     {
         int s = Parameters.RotationBlockSize;

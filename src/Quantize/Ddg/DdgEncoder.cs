@@ -23,14 +23,22 @@ public readonly record struct DdgEncodeReport(double InputNorm, double ClipFacto
 /// is integer and exact; floating point is used only on the data before rounding (clip, scale,
 /// rotation), never on the noise or on the sum. Memory: one pooled buffer of 8 bytes per padded
 /// coordinate per call (the rotated doubles are rounded in place into the integers, and a rare
-/// second rounding attempt recomputes the rotation from the input), wiped and returned to
-/// <see cref="ArrayPool{T}.Shared"/> before the call returns: steady-state encoding allocates
-/// nothing and keeps nothing. Not thread-safe (one encoder per thread).
+/// second rounding attempt recomputes the rotation from the input), wiped and returned to a pool
+/// shared by all threads before the call returns: steady-state encoding allocates nothing and keeps
+/// nothing secret. Not thread-safe (one encoder per thread).
 /// </remarks>
 public sealed class DdgEncoder
 {
     /// <summary>TFF gives up conditional rounding after this many draws.</summary>
     public const int MaxRoundingAttempts = 1000;
+
+    /// <summary>
+    /// The buffers of <see cref="Encode(ReadOnlySpan{float}, double, ReadOnlySpan{byte}, Prng, Span{ulong})"/> and its
+    /// uint twin, shared by all threads and kept between calls (returned wiped). Not <see cref="ArrayPool{T}.Shared"/>,
+    /// whose per-thread slot a call on another pool thread (the next round's continuation) does not find: each call then
+    /// faulted in a fresh 8-byte-per-coordinate array.
+    /// </summary>
+    private static readonly ArrayPool<long> Workspaces = ArrayPool<long>.Create(1 << 27, 2);
 
     private readonly byte[] _signs;
     private readonly byte[] _signSeed = new byte[32];
@@ -94,7 +102,7 @@ public sealed class DdgEncoder
     public DdgEncodeReport Encode(ReadOnlySpan<float> update, double inputScale, ReadOnlySpan<byte> roundSeed, Prng random, Span<ulong> destination)
     {
         CheckDestination(destination.Length);
-        long[] ints = ArrayPool<long>.Shared.Rent(Parameters.PaddedDimension);
+        long[] ints = Workspaces.Rent(Parameters.PaddedDimension);
         try
         {
             DdgEncodeReport report = EncodeToIntegers(update, inputScale, roundSeed, random, ints);
@@ -127,7 +135,7 @@ public sealed class DdgEncoder
         }
 
         CheckDestination(destination.Length);
-        long[] ints = ArrayPool<long>.Shared.Rent(Parameters.PaddedDimension);
+        long[] ints = Workspaces.Rent(Parameters.PaddedDimension);
         try
         {
             DdgEncodeReport report = EncodeInPlace(update, inputScale, roundSeed, random, ints);
@@ -197,7 +205,7 @@ public sealed class DdgEncoder
     private void Release(long[] ints)
     {
         ints.AsSpan(0, Parameters.PaddedDimension).Clear(); // the noised integers are as secret as the update
-        ArrayPool<long>.Shared.Return(ints);
+        Workspaces.Return(ints);
     }
 
     private void CheckDestination(int length)

@@ -35,6 +35,24 @@ public sealed class ModulusTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Moduli))]
+    public void ShoupCompanionIsTheFloorOfTheBigIntegerQuotient(ulong p)
+    {
+        var m = new Modulus(p);
+        using Prng prng = Prng.ForTesting(p + 1);
+        // the extremes of the reduced range, random reduced values, and unreduced ones (the division path)
+        IEnumerable<ulong> ws = [0, 1, 2, p - 2, p - 1, p, p + 1, ulong.MaxValue / 2, ..Enumerable.Range(0, 20000).Select(i => prng.NextUInt64() % (i % 100 == 0 ? ulong.MaxValue : p))];
+        foreach (ulong w in ws)
+        {
+            BigInteger expected = (new BigInteger(w) << 64) / p;
+            if (expected <= ulong.MaxValue)
+            {
+                Assert.Equal((ulong)expected, m.ShoupPrecompute(w));
+            }
+        }
+    }
+
     [Fact]
     public void ReduceSignedHandlesExtremes()
     {

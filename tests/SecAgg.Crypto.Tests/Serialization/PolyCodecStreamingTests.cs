@@ -129,4 +129,62 @@ public sealed class PolyCodecStreamingTests
         Assert.Throws<InvalidEncodingException>(() => PolyCodec.ReadAdd(Ring, good[..^1], sum));
         Assert.True(sum.ValueEquals(Ring.NewPoly()));
     }
+
+    [Fact]
+    public void ReadAndReadAddMatchABitByBitReferenceAtEveryResidueWidth()
+    {
+        // widths around the decoder's one-load limit (56 bits) and the widest primes; three polynomials in one stream
+        var wide = new RingQ(64, [NttPrimes.Generate(20, 64, 1)[0], NttPrimes.Generate(56, 64, 1)[0], NttPrimes.Generate(57, 64, 1)[0],
+            NttPrimes.Generate(58, 64, 1)[0], NttPrimes.Generate(60, 64, 1)[0], NttPrimes.Generate(61, 64, 1)[0]]);
+        var rng = new Random(23);
+        Poly[] polys = [wide.NewPoly(), wide.NewPoly(), wide.NewPoly()];
+        foreach (Poly p in polys)
+        {
+            for (int l = 0; l < wide.MaxLimbCount; l++)
+            {
+                ulong q = wide.Moduli[l].Value;
+                Span<ulong> row = p.Limb(l);
+                for (int j = 0; j < row.Length; j++)
+                {
+                    // the extremes 0 and q − 1 as well as random residues
+                    row[j] = j % 7 == 0 ? q - 1 : j % 11 == 0 ? 0 : (ulong)rng.NextInt64((long)q);
+                }
+            }
+        }
+
+        var bytes = new byte[PolyCodec.GetSize(wide, wide.MaxLimbCount, polys.Length)];
+        PolyCodec.Write(wide, polys, bytes);
+        Poly[] read = [wide.NewPoly(), wide.NewPoly(), wide.NewPoly()];
+        PolyCodec.Read(wide, bytes, wide.MaxLimbCount, false, read);
+        int bit = 0;
+        for (int k = 0; k < polys.Length; k++)
+        {
+            for (int l = 0; l < wide.MaxLimbCount; l++)
+            {
+                for (int j = 0; j < wide.N; j++)
+                {
+                    ulong expected = 0;
+                    for (int b = 0; b < wide.Moduli[l].BitLength; b++, bit++)
+                    {
+                        expected |= (ulong)((bytes[bit / 8] >> (bit % 8)) & 1) << b;
+                    }
+
+                    Assert.Equal(polys[k].Limb(l)[j], expected);
+                    Assert.Equal(expected, read[k].Limb(l)[j]);
+                }
+            }
+        }
+
+        byte[] one = bytes[..PolyCodec.GetSize(wide, wide.MaxLimbCount)];
+        Poly sum = polys[1].Clone();
+        PolyCodec.ReadAdd(wide, one, sum);
+        for (int l = 0; l < wide.MaxLimbCount; l++)
+        {
+            for (int j = 0; j < wide.N; j++)
+            {
+                BigInteger expected = ((BigInteger)polys[1].Limb(l)[j] + polys[0].Limb(l)[j]) % wide.Moduli[l].Value;
+                Assert.Equal((ulong)expected, sum.Limb(l)[j]);
+            }
+        }
+    }
 }

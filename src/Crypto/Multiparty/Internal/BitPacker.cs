@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SecAgg.Crypto.Multiparty.Internal;
 
 /// <summary>Packs words of a fixed bit width (1..62) densely, little-endian bit order.</summary>
@@ -97,6 +99,7 @@ internal static class BitPacker
 
     /// <summary>Reads what <see cref="PackTernary"/> wrote into <paramref name="coefficients"/>; returns null, or what is
     /// wrong (non-zero padding, a code that is not 0, 1 or 2), in which case the output is wiped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string? UnpackTernary(ReadOnlySpan<byte> src, Span<long> coefficients)
     {
         var codes = new ulong[coefficients.Length];

@@ -247,6 +247,7 @@ internal sealed class PackedEncoder
     /// t·x/q' ≡ Σ_i t·y_i/q_i (mod t); each term is computed as y_i·⌊2^(T+G)/q_i⌋ with G = 128 guard bits
     /// (total error &lt; L·2^(61−G) ≪ the noise margin), then rounded and reduced mod t = 2^T.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ulong[] Decode(Poly x)
     {
         EnsureDecodeTables();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SecAgg.Crypto.Ring;
 
 namespace SecAgg.Crypto.Multiparty.Internal;
@@ -104,6 +105,7 @@ internal static class RingQPrefixOps
     }
 
     /// <summary>c = a · scalars[i] in limb i (one scalar per limb, e.g. a Lagrange weight), over the limbs of c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MulScalarPerLimb(this RingQ ring, Poly a, ReadOnlySpan<ulong> scalars, Poly c)
     {
         for (int i = 0; i < c.LimbCount; i++)
