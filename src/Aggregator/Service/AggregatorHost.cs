@@ -115,23 +115,8 @@ public sealed class AggregatorHost : IAsyncDisposable
         }
         catch
         {
-            if (@operator is not null)
-            {
-                await @operator.DisposeAsync().ConfigureAwait(false);
-            }
-
-            if (app is not null)
-            {
-                await app.DisposeAsync().ConfigureAwait(false);
-            }
-
-            if (docs is not null)
-            {
-                await docs.DisposeAsync().ConfigureAwait(false);
-            }
-
+            await ParticipantPipeline.AbandonAsync(@operator, app, docs, roster).ConfigureAwait(false);
             await store.DisposeAsync().ConfigureAwait(false);
-            roster.Dispose();
             throw;
         }
     }

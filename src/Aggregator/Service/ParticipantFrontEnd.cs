@@ -106,22 +106,7 @@ public sealed class ParticipantFrontEnd : IAsyncDisposable
         }
         catch
         {
-            if (@operator is not null)
-            {
-                await @operator.DisposeAsync().ConfigureAwait(false);
-            }
-
-            if (app is not null)
-            {
-                await app.DisposeAsync().ConfigureAwait(false);
-            }
-
-            if (docs is not null)
-            {
-                await docs.DisposeAsync().ConfigureAwait(false);
-            }
-
-            roster.Dispose();
+            await ParticipantPipeline.AbandonAsync(@operator, app, docs, roster).ConfigureAwait(false);
             throw;
         }
     }

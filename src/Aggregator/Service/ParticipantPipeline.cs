@@ -121,6 +121,27 @@ internal static class ParticipantPipeline
         app.MapGrpcService<HealthServiceImpl>();
     }
 
+    /// <summary>Undoes a start that failed part way: the servers built so far, the documents, the roster.</summary>
+    public static async Task AbandonAsync(WebApplication? @operator, WebApplication? app, ServiceStateStore? docs, ConsortiumRoster roster)
+    {
+        if (@operator is not null)
+        {
+            await @operator.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (app is not null)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (docs is not null)
+        {
+            await docs.DisposeAsync().ConfigureAwait(false);
+        }
+
+        roster.Dispose();
+    }
+
     /// <summary>Sets what health answers for the server and each service.</summary>
     public static void SetHealth(IServiceProvider services, HealthCheckResponse.Types.ServingStatus status)
     {

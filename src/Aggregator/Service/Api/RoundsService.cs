@@ -76,11 +76,7 @@ internal sealed class RoundsService(
         {
             string reason = r.AbortReason ?? "";
             status.AbortMessage = reason;
-            status.AbortReason = reason.StartsWith(RoundLifecycle.ApprovalMissingPrefix, StringComparison.Ordinal) ? AbortReason.ApprovalMissing
-                : reason.StartsWith(RoundLifecycle.DecryptionFailedPrefix, StringComparison.Ordinal) ? AbortReason.DecryptionFailed
-                : reason.StartsWith(RoundLifecycle.MemberDroppedPrefix, StringComparison.Ordinal) ? AbortReason.DecryptionMemberDropped
-                : reason.StartsWith(RoundLifecycle.PrivacyBudgetPrefix, StringComparison.Ordinal) ? AbortReason.PrivacyBudget
-                : AbortReason.TooFewParticipants;
+            status.AbortReason = AbortReasons.Of(reason);
         }
 
         return status;
