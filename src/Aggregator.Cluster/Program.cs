@@ -41,13 +41,14 @@ internal static class Program
         {
             string? listenText = parse.GetValue(listen);
             string? operatorText = parse.GetValue(operatorListen);
-            if ((listenText is not null && !IPEndPoint.TryParse(listenText, out _)) || (operatorText is not null && !IPEndPoint.TryParse(operatorText, out _)))
+            IPEndPoint? listenEndpoint = null, operatorEndpoint = null;
+            if ((listenText is not null && !IPEndPoint.TryParse(listenText, out listenEndpoint)) || (operatorText is not null && !IPEndPoint.TryParse(operatorText, out operatorEndpoint)))
             {
-                await Console.Error.WriteLineAsync($"--listen/--operator-listen '{(listenText is not null && !IPEndPoint.TryParse(listenText, out _) ? listenText : operatorText)}' is not an address:port such as 127.0.0.1:7443.").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"--listen/--operator-listen '{(listenText is not null && listenEndpoint is null ? listenText : operatorText)}' is not an address:port such as 127.0.0.1:7443.").ConfigureAwait(false);
                 return 2;
             }
 
-            if (listenText is not null && (parse.GetValue(cert) is null || parse.GetValue(key) is null))
+            if (listenEndpoint is not null && (parse.GetValue(cert) is null || parse.GetValue(key) is null))
             {
                 await Console.Error.WriteLineAsync("--listen serves participants over mutual TLS: give the aggregator's server certificate and key (--cert, --key).").ConfigureAwait(false);
                 return 2;
@@ -67,8 +68,8 @@ internal static class Program
                 ClusterId = parse.GetValue(clusterId)!,
                 ServiceId = parse.GetValue(serviceId),
                 Kubernetes = parse.GetValue(kubernetes),
-                Listen = listenText is null ? null : IPEndPoint.Parse(listenText),
-                OperatorListen = operatorText is null ? null : IPEndPoint.Parse(operatorText),
+                Listen = listenEndpoint,
+                OperatorListen = operatorEndpoint,
                 AllowInsecureParameters = parse.GetValue(insecure),
             };
             try

@@ -1,5 +1,6 @@
 using System.Net;
 using SecAgg.Aggregator.Cluster.Hosting;
+using SecAgg.Aggregator.Cluster.Tests.Support;
 using SecAgg.Aggregator.Service;
 using SecAgg.Cli.Consortium;
 using SecAgg.Participant.Client;
@@ -52,8 +53,8 @@ internal sealed class ClusterSites : IDisposable
         Postgres = postgres,
         Sqlite = sqlite,
         Partitions = 2,
-        SiloPort = FreePort(),
-        GatewayPort = FreePort(),
+        SiloPort = NodeProcess.FreePort(),
+        GatewayPort = NodeProcess.FreePort(),
         ClusterId = clusterId,
         Listen = new IPEndPoint(IPAddress.Loopback, 0),
         ServerCertificate = AggregatorHostOptions.LoadCertificate(Files.AggregatorCertificate, Files.AggregatorKey),
@@ -91,13 +92,6 @@ internal sealed class ClusterSites : IDisposable
             double expected = updatesPerRound.Sum(updates => updates.Average(u => (double)u[j]));
             Assert.True(Math.Abs(model[j] - expected) < 2e-3 * updatesPerRound.Count, $"value {j}: {model[j]} vs {expected}");
         }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()
