@@ -17,5 +17,9 @@ set -e
 awk '/(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1));
        if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+# The failed tests last (CI shows the end of the log): each name and the first lines of its message.
+awk '/^  Failed [^ ]+ \[/ { print "FAILED:" substr($0, 9); n = 0; next }
+     /^  Error Message:/ { n = 4; next }
+     n > 0 { print "   " substr($0, 1, 400); n-- }' "$log"
 rm -f "$log"
 exit $rc

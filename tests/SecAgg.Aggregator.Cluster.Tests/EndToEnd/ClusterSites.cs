@@ -75,6 +75,9 @@ internal sealed class ClusterSites : IDisposable
         AllowInsecureForTests = true,
         MaxTransientAttempts = 8,
         TransientRetryDelay = TimeSpan.FromMilliseconds(250),
+
+        // A killed silo is declared dead within seconds, longer on a loaded machine: the uploads wait up to ~60 s for it.
+        MaxUploadAttempts = 10,
     });
 
     /// <summary>Participant <paramref name="i"/>'s update in round <paramref name="round"/>.</summary>

@@ -55,7 +55,8 @@ public sealed class SiloKillTests
         }
         catch (Exception e) when (e is not Xunit.Sdk.XunitException)
         {
-            Assert.Fail($"{e}\n--- silo output ---\n{string.Join("\n---\n", nodes.Select(n => n.Output))}");
+            // The failure last: a log shortened from the top still shows it.
+            Assert.Fail($"--- silo output ---\n{string.Join("\n---\n", nodes.Select(n => n.Output))}\n--- the failure ---\n{e}");
         }
         finally
         {

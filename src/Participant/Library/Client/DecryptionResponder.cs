@@ -125,8 +125,9 @@ internal sealed class DecryptionResponder(AggregatorSession session, RoundKeys r
             catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled && attempt < session.Options.MaxUploadAttempts && !ct.IsCancellationRequested)
             {
                 sent += counter.Value;
-                ParticipantLog.UploadResuming(session.Logger, round, counter.Value, e.StatusCode.ToString(), attempt + 1, session.Options.MaxUploadAttempts);
-                await Task.Delay(session.Options.PollInterval, ct).ConfigureAwait(false);
+                TimeSpan delay = Resilience.ResumeDelay(session.Options, attempt);
+                ParticipantLog.UploadResuming(session.Logger, round, counter.Value, e.StatusCode.ToString(), attempt + 1, session.Options.MaxUploadAttempts, delay.TotalSeconds);
+                await Task.Delay(delay, ct).ConfigureAwait(false);
             }
         }
     }

@@ -40,7 +40,10 @@ public sealed class ParticipantClientOptions
     /// <summary>How often to ask again while the aggregator is still collecting (default 500 ms).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>How many times a broken upload stream is resumed before giving up (default 5).</summary>
+    /// <summary>
+    /// How many upload streams are tried before giving up (default 5); between them the wait doubles from
+    /// <see cref="TransientRetryDelay"/> (at least <see cref="PollInterval"/>, at most 30 s): 7.5 s in all by default.
+    /// </summary>
     public int MaxUploadAttempts { get; init; } = 5;
 
     /// <summary>

@@ -11,8 +11,8 @@ internal static partial class ParticipantLog
     [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "{Operation}: {Waiting}; asking again in {Delay:0.0} s (check {Attempt})")]
     public static partial void Waiting(ILogger logger, string operation, string waiting, int attempt, double delay);
 
-    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Round {Round}: the upload stream broke after {Chunks} chunks ({Status}); resuming (attempt {Attempt} of {Max})")]
-    public static partial void UploadResuming(ILogger logger, ulong round, int chunks, string status, int attempt, int max);
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Round {Round}: the upload stream broke after {Chunks} chunks ({Status}); resuming in {Delay:0.#} s (attempt {Attempt} of {Max})")]
+    public static partial void UploadResuming(ILogger logger, ulong round, int chunks, string status, int attempt, int max, double delay);
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Information, Message = "Key epoch {Epoch}: resuming '{Participant}' from its saved state (no new secrets are drawn)")]
     public static partial void EpochResumed(ILogger logger, ulong epoch, string participant);

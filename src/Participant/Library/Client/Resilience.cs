@@ -65,6 +65,18 @@ internal sealed class Resilience(ParticipantClientOptions options, ILogger logge
         return pipeline.ExecuteAsync(async token => await read(token).ConfigureAwait(false), ct).AsTask();
     }
 
+    /// <summary>
+    /// The wait before resuming after the <paramref name="attempt"/>-th broken stream: the transient retry delay doubled
+    /// per attempt (at least the poll interval, at most 30 s), so an aggregator that needs seconds to come back (a restart,
+    /// a cluster noticing that a silo died) is ridden out instead of the attempts being spent in the first second.
+    /// </summary>
+    public static TimeSpan ResumeDelay(ParticipantClientOptions options, int attempt)
+    {
+        double first = Math.Max(options.TransientRetryDelay.TotalMilliseconds, options.PollInterval.TotalMilliseconds);
+        double ms = first * Math.Pow(2, Math.Clamp(attempt - 1, 0, 16));
+        return TimeSpan.FromMilliseconds(Math.Min(ms, 30_000));
+    }
+
     private ResiliencePipeline<T> Transient<T>(string operation, bool idempotentRead) =>
         AddTransient(new ResiliencePipelineBuilder<T>(), operation, idempotentRead).Build();
 

@@ -185,8 +185,9 @@ internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join
             {
                 sent += counter.Value.Count;
                 bytes += counter.Value.Bytes;
-                ParticipantLog.UploadResuming(session.Logger, round, counter.Value.Count, e.StatusCode.ToString(), attempts + 1, session.Options.MaxUploadAttempts);
-                await Task.Delay(session.Options.PollInterval, ct).ConfigureAwait(false);
+                TimeSpan delay = Resilience.ResumeDelay(session.Options, attempts);
+                ParticipantLog.UploadResuming(session.Logger, round, counter.Value.Count, e.StatusCode.ToString(), attempts + 1, session.Options.MaxUploadAttempts, delay.TotalSeconds);
+                await Task.Delay(delay, ct).ConfigureAwait(false);
             }
         }
     }
