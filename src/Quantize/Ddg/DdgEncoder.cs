@@ -399,6 +399,8 @@ public sealed class DdgEncoder
         });
     }
 
+    /// <summary>window = destination[start..] (values mod 2^b); once per window, so compiled fully optimized at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Load(ReadOnlySpan<uint> u32, ReadOnlySpan<ulong> u64, int start, Span<long> window)
     {
         if (u32.IsEmpty)
@@ -419,7 +421,8 @@ public sealed class DdgEncoder
         }
     }
 
-    /// <summary>destination[start..] = ints mod 2^b.</summary>
+    /// <summary>destination[start..] = ints mod 2^b; once per window, so compiled fully optimized at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Store(ReadOnlySpan<long> ints, int start, Span<uint> u32, Span<ulong> u64)
     {
         ulong mask = Parameters.Modulus - 1;

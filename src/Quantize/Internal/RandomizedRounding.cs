@@ -96,6 +96,7 @@ internal static class RandomizedRounding
     }
 
     /// <summary>dest_i = ⌊w_i⌋ + bit i of <paramref name="bits"/>: the integers of <see cref="RoundToBits"/>'s decisions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ApplyBits(ReadOnlySpan<double> w, ReadOnlySpan<byte> bits, Span<long> dest)
     {
         if ((w.Length & 7) != 0 || bits.Length != w.Length / 8 || dest.Length != w.Length)
@@ -128,6 +129,7 @@ internal static class RandomizedRounding
     /// <summary>For each nibble v, 4 lanes: lane j is 1 when bit j of v is set.</summary>
     private static readonly long[] NibbleOnes = [.. Enumerable.Range(0, 64).Select(k => (long)(((k / 4) >> (k % 4)) & 1))];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double RoundToBitsScalar(ReadOnlySpan<double> w, Span<byte> bits, ReadOnlySpan<uint> u)
     {
         bits.Clear();
@@ -149,6 +151,7 @@ internal static class RandomizedRounding
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double RoundToBitsVector(ReadOnlySpan<double> w, Span<byte> bits, ReadOnlySpan<uint> u)
     {
         ref double wr = ref MemoryMarshal.GetReference(w);
