@@ -27,12 +27,13 @@ namespace SecAgg.Protocol;
 public sealed class UpdateEncryptor
 {
     /// <summary>
-    /// The DDG workspaces (8 bytes per padded coordinate), held across rounds and wiped before each return. Not
-    /// <see cref="ArrayPool{T}.Shared"/>: that pool keeps a returned array in the returning thread's slot, where the next
-    /// round's encryption (an async continuation on another pool thread) does not find it, so every round faulted in a fresh
-    /// 2^k-long array (8 MB at d = 10^6, 134 MB at d = 10^7). This pool is shared by all threads (a lock per rent).
+    /// The quantized update (4 bytes per padded coordinate, exactly), kept across rounds and wiped before it is kept: the
+    /// next round of the same size takes it instead of faulting in a fresh array (42 MB at d = 10^7). One is kept; a
+    /// second concurrent encryption allocates its own. Not <see cref="ArrayPool{T}"/>: its buckets round the length up to a
+    /// power of two (67 MB at d = 10^7), and <see cref="ArrayPool{T}.Shared"/> keeps a returned array in the returning
+    /// thread's slot, where the next round's continuation on another pool thread does not find it.
     /// </summary>
-    private static readonly ArrayPool<long> Workspaces = ArrayPool<long>.Create(1 << 27, 2);
+    private static uint[]? s_kept;
 
     private readonly RoundParameters _round;
     private readonly KeyShareSecret _secret;
@@ -103,11 +104,13 @@ public sealed class UpdateEncryptor
         }
 
         var chunks = new byte[ChunkCount][];
-        // One buffer of 8 bytes per padded coordinate: the encoder's work, then (its first half) the b-bit values.
-        long[] workspace = Workspaces.Rent(ddg.PaddedDimension);
+        // The b-bit values, 4 bytes per padded coordinate; the encoder's own work needs at most one segment besides.
+        uint[] values = Interlocked.Exchange(ref s_kept, null) is { } kept && kept.Length == ddg.PaddedDimension
+            ? kept
+            : GC.AllocateUninitializedArray<uint>(ddg.PaddedDimension);
         try
         {
-            Quantize(update, weight, workspace);
+            Quantize(update, weight, values);
             int perChunk = _round.Aggregation.ValuesPerChunk;
             int padded = ddg.PaddedDimension;
             // Chunks run side by side on the cores; each chunk's ring operations get the cores left over (all of them
@@ -117,29 +120,28 @@ public sealed class UpdateEncryptor
             Parallel.For(
                 0,
                 ChunkCount,
-                new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism },
-                () => (Encryptor: new MaskedEncryptor(_round.Aggregation, _secret), Upload: MaskedUpload.CreateEmptySum(_round.Aggregation)),
+                new ParallelOptions { MaxDegreeOfParallelism = cores },
+                () => new MaskedEncryptor(_round.Aggregation, _secret),
                 (index, _, local) =>
                 {
                     // One encryptor and one ciphertext buffer per thread, reused for every chunk it takes.
                     int start = index * perChunk;
                     int length = Math.Max(0, Math.Min(perChunk, padded - start));
-                    ReadOnlySpan<uint> values = MemoryMarshal.Cast<long, uint>(workspace.AsSpan(0, padded)).Slice(start, length);
+                    chunks[index] = new byte[local.UploadBytes];
                     using (RoundPolynomial a = _round.Polynomial(index))
                     {
-                        local.Encryptor.Encrypt(values, a, local.Upload);
+                        local.EncryptTo(values.AsSpan(start, length), a, chunks[index]);
                     }
 
-                    chunks[index] = local.Upload.Serialize();
                     onChunk?.Invoke(index, chunks[index]);
                     return local;
                 },
-                local => local.Encryptor.Dispose());
+                local => local.Dispose());
         }
         finally
         {
-            workspace.AsSpan(0, ddg.PaddedDimension).Clear(); // the quantized update is as secret as the update
-            Workspaces.Return(workspace);
+            Array.Clear(values); // the quantized update is as secret as the update
+            s_kept = values;
         }
 
         ReadOnlyMemory<byte>[] digests = [.. chunks.Select(c => (ReadOnlyMemory<byte>)UploadCommitment.DigestChunk(c))];
@@ -150,7 +152,7 @@ public sealed class UpdateEncryptor
 
     /// <summary>DDG-encodes the update; a weight below max-weight scales it by clip(‖x‖)·w/max-weight inside the encoder
     /// (x_i = (float)(update_i·factor), as a scaled copy would hold, without making one).</summary>
-    private void Quantize(ReadOnlySpan<float> update, ulong weight, long[] workspace)
+    private void Quantize(ReadOnlySpan<float> update, ulong weight, uint[] values)
     {
         DdgParameters ddg = _round.Ddg;
         double factor = 1.0;
@@ -169,7 +171,7 @@ public sealed class UpdateEncryptor
         using Prng random = Prng.CreateSecure();
         lock (_gate)
         {
-            _encoder.EncodeInPlace(update, factor, _round.RotationSeed.Span, random, workspace);
+            _encoder.Encode(update, factor, _round.RotationSeed.Span, random, values);
         }
     }
 }

@@ -19,6 +19,7 @@ public sealed class MaskedEncryptor : IDisposable
     private readonly IAggregationCodec _codec;
     private readonly long[] _error;
     private readonly Poly _scratch;
+    private MaskedUpload? _own;
     private bool _disposed;
 
     /// <summary>Creates the encryptor for <paramref name="secret"/> (which stays owned by the caller).</summary>
@@ -31,7 +32,8 @@ public sealed class MaskedEncryptor : IDisposable
         // ŝ_i and the scratch come from the pool of per-round polynomials (issue 17); Dispose gives them back wiped.
         _s = PolyPool.Rent(parameters.Ring);
         secret.Ntt.CopyTo(_s);
-        _sShoup = parameters.Ring.ComputeShoup(_s);
+        _sShoup = PolyPool.Rent(parameters.Ring);
+        parameters.Ring.ComputeShoup(_s, _sShoup);
         _codec = parameters.CreateCodec();
         _error = new long[parameters.RingDegree];
         _scratch = PolyPool.Rent(parameters.Ring);
@@ -44,6 +46,28 @@ public sealed class MaskedEncryptor : IDisposable
         MaskedUpload upload = MaskedUpload.CreateEmptySum(_p);
         Encrypt(values, a, upload);
         return upload;
+    }
+
+    /// <summary>Bytes <see cref="EncryptTo"/> writes: <see cref="MaskedUpload.SerializedBytes"/>.</summary>
+    public int UploadBytes => _p.UploadBytes;
+
+    /// <summary>
+    /// Encrypts like <see cref="Encrypt(ReadOnlySpan{uint}, RoundPolynomial)"/> and writes the upload's wire form
+    /// (<see cref="MaskedUpload.Serialize(Span{byte})"/> of it) into <paramref name="destination"/>, through one
+    /// ciphertext buffer this encryptor keeps from a pool (no polynomial allocated per chunk). Returns the bytes written.
+    /// </summary>
+    public int EncryptTo(ReadOnlySpan<uint> values, RoundPolynomial a, Span<byte> destination)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_own is null)
+        {
+            Poly c0 = PolyPool.Rent(_p.Ring);
+            c0.IsNtt = true;
+            _own = new MaskedUpload(_p, c0, 0);
+        }
+
+        Encrypt(values, a, _own);
+        return _own.Serialize(destination);
     }
 
     /// <summary>Encrypts into <paramref name="destination"/> (overwritten; its summand count becomes 1).</summary>
@@ -90,5 +114,9 @@ public sealed class MaskedEncryptor : IDisposable
         PolyPool.Return(_s);
         PolyPool.Return(_sShoup);
         PolyPool.Return(_scratch);
+        if (_own is not null)
+        {
+            PolyPool.Return(_own.C0);
+        }
     }
 }

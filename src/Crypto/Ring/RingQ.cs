@@ -171,7 +171,7 @@ public sealed partial class RingQ
     }
 
     /// <summary>result = a ⊙ b where <paramref name="bShoup"/> holds the Shoup companions of b (see
-    /// <see cref="ComputeShoup"/>): faster when b is reused (public keys, secret keys).</summary>
+    /// <see cref="ComputeShoup(Poly)"/>): faster when b is reused (public keys, secret keys).</summary>
     public void MultiplyCoefficientsShoup(Poly a, Poly b, Poly bShoup, Poly result)
     {
         CheckNtt(a, b, result);
@@ -187,9 +187,17 @@ public sealed partial class RingQ
         ArgumentNullException.ThrowIfNull(b);
         CheckLimbs(b);
         var r = new Poly(N, b.LimbCount) { IsNtt = b.IsNtt };
-        ForEachLimb(b.LimbCount, ntt: false, new LimbArgs(this, b, null, null, r), static (x, l) =>
-            ShoupLimb(x.A.Limb(l), x.Result.Limb(l), x.Ring._moduli[l]));
+        ComputeShoup(b, r);
         return r;
+    }
+
+    /// <summary><see cref="ComputeShoup(Poly)"/> into <paramref name="result"/> (same shape as <paramref name="b"/>, overwritten).</summary>
+    internal void ComputeShoup(Poly b, Poly result)
+    {
+        CheckLimbs(b);
+        result.IsNtt = b.IsNtt;
+        ForEachLimb(b.LimbCount, ntt: false, new LimbArgs(this, b, null, null, result), static (x, l) =>
+            ShoupLimb(x.A.Limb(l), x.Result.Limb(l), x.Ring._moduli[l]));
     }
 
     /// <summary>result = c·a for an integer scalar c (reduced into each limb).</summary>

@@ -102,23 +102,7 @@ public sealed class DdgEncoder
     public DdgEncodeReport Encode(ReadOnlySpan<float> update, double inputScale, ReadOnlySpan<byte> roundSeed, Prng random, Span<ulong> destination)
     {
         CheckDestination(destination.Length);
-        long[] ints = Workspaces.Rent(Parameters.PaddedDimension);
-        try
-        {
-            DdgEncodeReport report = EncodeToIntegers(update, inputScale, roundSeed, random, ints);
-            ulong mask = Parameters.Modulus - 1;
-            ref long src = ref MemoryMarshal.GetArrayDataReference(ints);
-            for (int i = 0; i < destination.Length; i++)
-            {
-                destination[i] = (ulong)Unsafe.Add(ref src, i) & mask;
-            }
-
-            return report;
-        }
-        finally
-        {
-            Release(ints);
-        }
+        return EncodeCore(update, inputScale, roundSeed, random, default, destination);
     }
 
     /// <summary>Encodes into 32-bit coefficients mod 2^b (b ≤ 32).</summary>
@@ -126,34 +110,22 @@ public sealed class DdgEncoder
         => Encode(update, 1.0, roundSeed, random, destination);
 
     /// <summary>Encodes x_i = (float)(<paramref name="update"/>_i·<paramref name="inputScale"/>) into 32-bit
-    /// coefficients mod 2^b (b ≤ 32), without making the scaled copy (see the ulong overload).</summary>
+    /// coefficients mod 2^b (b ≤ 32), without making the scaled copy (see the ulong overload). Besides the input and
+    /// the destination (4 bytes per padded coordinate) it needs at most 16 bytes per coordinate of one segment
+    /// (<see cref="SegmentLength"/>) and a bit per coordinate: this is the participant's low-memory path.</summary>
     public DdgEncodeReport Encode(ReadOnlySpan<float> update, double inputScale, ReadOnlySpan<byte> roundSeed, Prng random, Span<uint> destination)
     {
-        if (Parameters.Bits > 32)
-        {
-            throw new InvalidOperationException($"Bits (b) = {Parameters.Bits} does not fit 32-bit coefficients; use the ulong overload.");
-        }
-
+        CheckBits32();
         CheckDestination(destination.Length);
-        long[] ints = Workspaces.Rent(Parameters.PaddedDimension);
-        try
-        {
-            DdgEncodeReport report = EncodeInPlace(update, inputScale, roundSeed, random, ints);
-            MemoryMarshal.Cast<long, uint>(ints.AsSpan())[..destination.Length].CopyTo(destination);
-            return report;
-        }
-        finally
-        {
-            Release(ints);
-        }
+        return EncodeCore(update, inputScale, roundSeed, random, destination, default);
     }
 
     /// <summary>
     /// Encodes x_i = (float)(<paramref name="update"/>_i·<paramref name="inputScale"/>) into 32-bit coefficients mod 2^b
-    /// (b ≤ 32) inside <paramref name="workspace"/> alone: on return
+    /// (b ≤ 32) in the first half of <paramref name="workspace"/>: on return
     /// <c>MemoryMarshal.Cast&lt;long, uint&gt;(workspace)[..PaddedDimension]</c> holds the coefficients and the rest of
-    /// the first PaddedDimension longs is zero. One buffer of 8 bytes per padded coordinate is then all the encoding
-    /// needs besides the input (the coefficients are as secret as the update: wipe the workspace when done).
+    /// the first PaddedDimension longs is zero (the coefficients are as secret as the update: wipe the workspace when done).
+    /// The encoder's own work uses its pooled buffers (see the uint overload of Encode).
     /// </summary>
     /// <param name="update">The flattened update, length d.</param>
     /// <param name="inputScale">The factor applied to every value first (positive, finite; 1 for none).</param>
@@ -164,34 +136,16 @@ public sealed class DdgEncoder
     {
         ArgumentNullException.ThrowIfNull(workspace);
         int padded = Parameters.PaddedDimension;
-        if (Parameters.Bits > 32)
-        {
-            throw new InvalidOperationException($"Bits (b) = {Parameters.Bits} does not fit 32-bit coefficients; use the ulong overload.");
-        }
-
+        CheckBits32();
         if (workspace.Length < padded)
         {
             throw new ArgumentException($"The workspace must hold at least PaddedDimension = {padded} longs, got {workspace.Length}.", nameof(workspace));
         }
 
-        DdgEncodeReport report = EncodeToIntegers(update, inputScale, roundSeed, random, workspace);
-        // Compact in place, ascending: the uint of coordinate i lands in bytes [4i, 4i + 4), inside the long i/2 ≤ i
-        // already read, so no integer is overwritten before it is used.
-        CompactInPlace(workspace.AsSpan(0, padded), (uint)(Parameters.Modulus - 1));
+        Span<uint> coefficients = MemoryMarshal.Cast<long, uint>(workspace.AsSpan(0, padded));
+        DdgEncodeReport report = EncodeCore(update, inputScale, roundSeed, random, coefficients[..padded], default);
+        coefficients[padded..].Clear();
         return report;
-    }
-
-    /// <summary>uint i of <paramref name="ints"/> (read as uints) = ints[i] mod 2^b, the rest of its bytes zero; once per round.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void CompactInPlace(Span<long> ints, uint mask)
-    {
-        Span<uint> coefficients = MemoryMarshal.Cast<long, uint>(ints);
-        for (int i = 0; i < ints.Length; i++)
-        {
-            coefficients[i] = (uint)ints[i] & mask;
-        }
-
-        coefficients[ints.Length..].Clear();
     }
 
     /// <summary>Allocating convenience overload.</summary>
@@ -202,10 +156,28 @@ public sealed class DdgEncoder
         return result;
     }
 
-    private void Release(long[] ints)
+    /// <summary>
+    /// Coordinates handled per pass over the vector: the whole padded vector up to <see cref="MaxSegment"/>
+    /// coordinates (rotated, rounded and noised in one buffer, as one piece), otherwise max(s, 2^16) for Hadamard blocks
+    /// of s (whole blocks, whole noise chunks).
+    /// </summary>
+    public int SegmentLength => Parameters.PaddedDimension <= SegmentLimit ? Parameters.PaddedDimension : Math.Max(Parameters.RotationBlockSize, NoiseChunk);
+
+    /// <summary>Test seam: the padded length above which the encoding runs by segments (<see cref="MaxSegment"/>).</summary>
+    internal int SegmentLimit { get; set; } = MaxSegment;
+
+    /// <summary>Above this many padded coordinates the encoding runs segment by segment (see <see cref="SegmentLength"/>).</summary>
+    public const int MaxSegment = 1 << 20;
+
+    /// <summary>Noise draws per forked stream in the parallel noise path.</summary>
+    private const int NoiseChunk = 1 << 16;
+
+    private void CheckBits32()
     {
-        ints.AsSpan(0, Parameters.PaddedDimension).Clear(); // the noised integers are as secret as the update
-        Workspaces.Return(ints);
+        if (Parameters.Bits > 32)
+        {
+            throw new InvalidOperationException($"Bits (b) = {Parameters.Bits} does not fit 32-bit coefficients; use the ulong overload.");
+        }
     }
 
     private void CheckDestination(int length)
@@ -216,9 +188,18 @@ public sealed class DdgEncoder
         }
     }
 
-    /// <summary>The noised integers in <paramref name="buffer"/>[..PaddedDimension]: the rotation is computed there as
-    /// doubles and rounded in place (each double is read before its slot is written), so one buffer serves both.</summary>
-    private DdgEncodeReport EncodeToIntegers(ReadOnlySpan<float> update, double inputScale, ReadOnlySpan<byte> roundSeed, Prng random, long[] buffer)
+    /// <summary>
+    /// The encoding into exactly one of <paramref name="u32"/> and <paramref name="u64"/> (the other empty), in two
+    /// stages. Rounding (floating point, on the data only): x̃ mod 2^b into the destination. Up to
+    /// <see cref="SegmentLength"/> = PaddedDimension: rotate into one buffer, round in place (each double is read before
+    /// its slot is written), redraw while ‖x̃‖₂ &gt; B. Beyond, two passes over segments so that no buffer spans the
+    /// vector: pass 1 rotates each segment and keeps only the rounding decisions (a bit per coordinate) and Σ x̃_i²,
+    /// redrawn as a whole while ‖x̃‖₂ &gt; B; pass 2 rotates each segment again (the same doubles: the same inputs
+    /// through the same code) and writes x̃ = ⌊w⌋ + bit. Noise (integers only, after every floating-point step):
+    /// (x̃ + N_Z(0, σ_int²)) mod 2^b, window by window. The random words are taken in the same order by both paths and
+    /// the noise streams forked in the same order, so with parallel noise they give the same output.
+    /// </summary>
+    private DdgEncodeReport EncodeCore(ReadOnlySpan<float> update, double inputScale, ReadOnlySpan<byte> roundSeed, Prng random, Span<uint> u32, Span<ulong> u64)
     {
         ArgumentNullException.ThrowIfNull(random);
         DdgParameters p = Parameters;
@@ -239,7 +220,6 @@ public sealed class DdgEncoder
         }
 
         double clip = norm > p.ClipNorm ? p.ClipNorm / norm : 1.0;
-        double scale = clip / p.Gamma / Math.Sqrt(p.RotationBlockSize);
         if (!_signSeedValid || !roundSeed.SequenceEqual(_signSeed))
         {
             RotationSigns.Generate(roundSeed, _signs);
@@ -247,66 +227,222 @@ public sealed class DdgEncoder
             _signSeedValid = true;
         }
 
-        Span<long> ints = buffer.AsSpan(0, p.PaddedDimension);
+        int padded = p.PaddedDimension, segment = SegmentLength;
+        bool whole = segment == padded;
+        long[] ints = Workspaces.Rent(segment);
+        long[]? rotated = whole ? null : Workspaces.Rent(segment);
+        byte[]? bits = whole ? null : ArrayPool<byte>.Shared.Rent(padded / 8);
+        try
+        {
+            var input = new RotationInput(update, inputScale, clip / p.Gamma / Math.Sqrt(p.RotationBlockSize));
+            int attempts = whole
+                ? RoundWhole(input, random, ints, u32, u64)
+                : RoundBySegments(input, random, MemoryMarshal.Cast<long, double>(rotated.AsSpan(0, segment)), ints, bits!, u32, u64);
+            AddNoise(ints, random, u32, u64);
+            return new DdgEncodeReport(norm, clip, attempts);
+        }
+        finally
+        {
+            // The rotated update, the rounding decisions and the noised integers are as secret as the update.
+            ints.AsSpan(0, segment).Clear();
+            Workspaces.Return(ints);
+            if (rotated is not null)
+            {
+                rotated.AsSpan(0, segment).Clear();
+                Workspaces.Return(rotated);
+            }
+
+            if (bits is not null)
+            {
+                bits.AsSpan(0, padded / 8).Clear();
+                ArrayPool<byte>.Shared.Return(bits);
+            }
+        }
+    }
+
+    /// <summary>The update and the factors of the rotation's first step.</summary>
+    private readonly ref struct RotationInput(ReadOnlySpan<float> update, double inputScale, double scale)
+    {
+        public readonly ReadOnlySpan<float> Update = update;
+        public readonly double InputScale = inputScale;
+        public readonly double Scale = scale;
+    }
+
+    /// <summary>The whole vector in <paramref name="buffer"/> (PaddedDimension longs): rotated as doubles, rounded in place.</summary>
+    private int RoundWhole(RotationInput input, Prng random, long[] buffer, Span<uint> u32, Span<ulong> u64)
+    {
+        int padded = Parameters.PaddedDimension;
+        Span<long> ints = buffer.AsSpan(0, padded);
         Span<double> w = MemoryMarshal.Cast<long, double>(ints);
+        int attempts = 0;
+        do
+        {
+            CheckAttempts(++attempts);
+            Rotate(input, 0, w);
+        }
+        while (!RandomizedRounding.RoundWithin(w, ints, random, _normBoundSquared));
+
+        Store(ints, 0, u32, u64);
+        return attempts;
+    }
+
+    /// <summary>Segment by segment: pass 1 keeps the decisions and the norm (redrawn while over B), pass 2 rebuilds x̃.</summary>
+    private int RoundBySegments(RotationInput input, Prng random, Span<double> w, Span<long> ints, byte[] bits, Span<uint> u32, Span<ulong> u64)
+    {
+        int padded = Parameters.PaddedDimension, segment = w.Length;
         int attempts = 0;
         while (true)
         {
-            attempts++;
-            Rotate(update, inputScale, scale, w);
-            if (RandomizedRounding.RoundWithin(w, ints, random, _normBoundSquared))
+            CheckAttempts(++attempts);
+            double approx = 0;
+            for (int start = 0; start < padded; start += segment)
+            {
+                int length = Math.Min(segment, padded - start);
+                Rotate(input, start, w[..length]);
+                approx += RandomizedRounding.RoundToBits(w[..length], bits.AsSpan(start / 8, length / 8), random);
+            }
+
+            // Double sum of n exact-or-rounded squares: relative error below n·2^−52 < 2^−20 (as RoundWithin).
+            if (approx < _normBoundSquared * (1 - 1e-5)
+                || (approx <= _normBoundSquared * (1 + 1e-5) && ExactSumOfSquares(input, bits, w, ints) <= _normBoundSquared))
             {
                 break;
             }
-
-            if (attempts == MaxRoundingAttempts)
-            {
-                throw new InvalidOperationException($"Conditional randomized rounding exceeded the norm bound B = {p.NormBound:G6} {MaxRoundingAttempts} times; raise Beta (a looser bound).");
-            }
         }
 
-        if (DegreeOfParallelism == 1)
+        for (int start = 0; start < padded; start += segment)
         {
-            _sampler.AddTo(ints, random);
-        }
-        else
-        {
-            AddNoiseParallel(buffer, p.PaddedDimension, random);
+            int length = Math.Min(segment, padded - start);
+            Rotate(input, start, w[..length]);
+            RandomizedRounding.ApplyBits(w[..length], bits.AsSpan(start / 8, length / 8), ints[..length]);
+            Store(ints[..length], start, u32, u64);
         }
 
-        return new DdgEncodeReport(norm, clip, attempts);
+        return attempts;
     }
 
-    /// <summary>w = H·D·(scale·x) per block of s (D the round's signs, H the Walsh-Hadamard transform), zero-padded.</summary>
-    private void Rotate(ReadOnlySpan<float> update, double inputScale, double scale, Span<double> w)
+    /// <summary>‖x̃‖₂² exactly, x̃ rebuilt segment by segment from the kept decisions (only when the double sum is too close to call).</summary>
+    private Int128 ExactSumOfSquares(RotationInput input, byte[] bits, Span<double> w, Span<long> ints)
     {
-        SignScaling.Apply(update, inputScale, scale, _signs, w);
-        w[update.Length..].Clear();
+        int padded = Parameters.PaddedDimension, segment = w.Length;
+        Int128 sum = 0;
+        for (int start = 0; start < padded; start += segment)
+        {
+            int length = Math.Min(segment, padded - start);
+            Rotate(input, start, w[..length]);
+            RandomizedRounding.ApplyBits(w[..length], bits.AsSpan(start / 8, length / 8), ints[..length]);
+            sum += RandomizedRounding.ExactSumOfSquares(ints[..length]);
+        }
+
+        return sum;
+    }
+
+    private static void CheckAttempts(int attempt)
+    {
+        if (attempt > MaxRoundingAttempts)
+        {
+            throw new InvalidOperationException($"Conditional randomized rounding exceeded the norm bound B {MaxRoundingAttempts} times; raise Beta (a looser bound).");
+        }
+    }
+
+    /// <summary>
+    /// w = H·D·(scale·x) on coordinates [<paramref name="start"/>, start + w.Length) (whole blocks of s; D the round's
+    /// signs, H the Walsh-Hadamard transform per block), zero past d.
+    /// </summary>
+    private void Rotate(RotationInput input, int start, Span<double> w)
+    {
+        int valued = Math.Clamp(input.Update.Length - start, 0, w.Length);
+        SignScaling.Apply(input.Update.Slice(start, valued), input.InputScale, input.Scale, _signs.AsSpan(start >> 3), w[..valued]);
+        w[valued..].Clear();
         int s = Parameters.RotationBlockSize;
-        for (int start = 0; start < w.Length; start += s)
+        for (int b = 0; b < w.Length; b += s)
         {
-            Fwht.Transform(w.Slice(start, s));
+            Fwht.Transform(w.Slice(b, s));
         }
     }
 
-    private void AddNoiseParallel(long[] ints, int length, Prng random)
+    /// <summary>
+    /// destination = (destination + N_Z(0, σ_int²)) mod 2^b, integers only, a window of <paramref name="window"/>.Length
+    /// coordinates at a time (the whole vector, or whole noise chunks): from the secret stream itself on one core,
+    /// otherwise chunk c of 2^16 coordinates from the c-th stream forked (in order) before any noise is drawn.
+    /// </summary>
+    private void AddNoise(long[] window, Prng random, Span<uint> u32, Span<ulong> u64)
     {
-        const int Chunk = 1 << 16;
-        int chunks = (length + Chunk - 1) / Chunk;
-        ExactDiscreteGaussianSampler sampler = _sampler;
-        // one child of the secret stream per chunk, forked in order (same output for any parallelism)
-        var forks = new Prng[chunks];
-        for (int c = 0; c < chunks; c++)
+        int padded = Parameters.PaddedDimension, size = SegmentLength;
+        using NoiseStreams noise = NoiseStreams.Fork(random, padded, NoiseChunk, DegreeOfParallelism);
+        for (int start = 0; start < padded; start += size)
         {
-            forks[c] = random.Fork();
+            int length = Math.Min(size, padded - start);
+            Load(u32, u64, start, window.AsSpan(0, length));
+            if (!noise.Parallel)
+            {
+                _sampler.AddTo(window.AsSpan(0, length), random);
+            }
+            else
+            {
+                AddNoiseParallel(window, length, start, noise);
+            }
+
+            Store(window.AsSpan(0, length), start, u32, u64);
+        }
+    }
+
+    /// <summary>Chunk c of the window (coordinate start + c·2^16 on) from the noise stream of its global chunk index.</summary>
+    private void AddNoiseParallel(long[] window, int length, int start, NoiseStreams noise)
+    {
+        int first = start / NoiseChunk, count = (length + NoiseChunk - 1) / NoiseChunk;
+        ExactDiscreteGaussianSampler sampler = _sampler;
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = DegreeOfParallelism }, c =>
+        {
+            int offset = c * NoiseChunk;
+            sampler.AddTo(window.AsSpan(offset, Math.Min(NoiseChunk, length - offset)), noise.Take(first + c));
+        });
+    }
+
+    /// <summary>window = destination[start..] (values mod 2^b); once per window, so compiled fully optimized at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Load(ReadOnlySpan<uint> u32, ReadOnlySpan<ulong> u64, int start, Span<long> window)
+    {
+        if (u32.IsEmpty)
+        {
+            ReadOnlySpan<ulong> s64 = u64.Slice(start, window.Length);
+            for (int i = 0; i < window.Length; i++)
+            {
+                window[i] = (long)s64[i];
+            }
+
+            return;
         }
 
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = DegreeOfParallelism }, c =>
+        ReadOnlySpan<uint> s32 = u32.Slice(start, window.Length);
+        for (int i = 0; i < window.Length; i++)
         {
-            using Prng r = forks[c];
-            int start = c * Chunk;
-            sampler.AddTo(ints.AsSpan(start, Math.Min(Chunk, length - start)), r);
-        });
+            window[i] = s32[i];
+        }
+    }
+
+    /// <summary>destination[start..] = ints mod 2^b; once per window, so compiled fully optimized at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Store(ReadOnlySpan<long> ints, int start, Span<uint> u32, Span<ulong> u64)
+    {
+        ulong mask = Parameters.Modulus - 1;
+        if (u32.IsEmpty)
+        {
+            Span<ulong> d64 = u64.Slice(start, ints.Length);
+            for (int i = 0; i < ints.Length; i++)
+            {
+                d64[i] = (ulong)ints[i] & mask;
+            }
+
+            return;
+        }
+
+        Span<uint> d32 = u32.Slice(start, ints.Length);
+        uint m32 = (uint)mask;
+        for (int i = 0; i < ints.Length; i++)
+        {
+            d32[i] = (uint)ints[i] & m32;
+        }
     }
 
     /// <summary>Σ x_i² of x_i = (float)(update_i·inputScale) (inputScale = 1: the values themselves).</summary>

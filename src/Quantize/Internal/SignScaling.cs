@@ -14,7 +14,7 @@ internal static class SignScaling
     /// the scale, the rounding to float and the sign flip are exact per element, so the vector path (8 values per sign
     /// byte) is bit-identical to the scalar one. Runs once per round, so it is compiled fully optimized at once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Apply(ReadOnlySpan<float> x, double inputScale, double scale, byte[] signs, Span<double> w)
+    public static void Apply(ReadOnlySpan<float> x, double inputScale, double scale, ReadOnlySpan<byte> signs, Span<double> w)
     {
         bool scaled = inputScale != 1.0;
         int i = 0;

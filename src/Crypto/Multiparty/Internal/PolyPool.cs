@@ -12,8 +12,12 @@ namespace SecAgg.Crypto.Multiparty.Internal;
 /// </summary>
 internal static class PolyPool
 {
-    /// <summary>How many polynomials of one shape are kept (a share needs 2 at once, a session key 2, plus a).</summary>
-    public const int MaxKeptPerShape = 6;
+    /// <summary>
+    /// How many polynomials of one shape are kept: a share needs 2 at once, a session key 2, plus a; an encryption thread
+    /// 5 (ŝ, its Shoup companion, the scratch, the ciphertext, a), and a round encrypts on every core (at most 64 kept:
+    /// 218 MB at n = 2^15 and 13 primes, on a machine that held them all at once anyway).
+    /// </summary>
+    public static readonly int MaxKeptPerShape = Math.Clamp(5 * Environment.ProcessorCount, 6, 64);
 
     private static readonly Lock Gate = new();
     private static readonly Dictionary<(int N, int Limbs), Stack<Poly>> Kept = [];

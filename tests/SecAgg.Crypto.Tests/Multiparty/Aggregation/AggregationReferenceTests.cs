@@ -17,11 +17,37 @@ public sealed class AggregationReferenceTests
         RoundPolynomial a = f.A(5, 2);
         uint[] values = f.RandomValues();
         MaskedUpload upload = f.Encrypt(2, values, a);
+        AssertEncrypts(p, f, 2, values, a, upload);
+    }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void AnUploadWrittenStraightToBytesIsTheSameEncryptionEveryTime(int valuesPerCoefficient)
+    {
+        AggregationParameters p = AggregationParameters.CreateInsecureForTests(3, 2, maxColluders: 1, ringDegree: 32, valuesPerCoefficient: valuesPerCoefficient);
+        var f = new AggregationFixture(p, $"reference-upload-to-bytes-{valuesPerCoefficient}");
+        using var encryptor = new MaskedEncryptor(p, f.Secrets[2]);
+        for (int chunk = 0; chunk < 3; chunk++)
+        {
+            // The encryptor's kept ciphertext buffer is reused: each chunk must still be exactly its own encryption.
+            RoundPolynomial a = f.A(7, chunk);
+            uint[] values = f.RandomValues();
+            byte[] bytes = new byte[encryptor.UploadBytes];
+            Assert.Equal(bytes.Length, encryptor.EncryptTo(values, a, bytes));
+            MaskedUpload upload = MaskedUpload.Deserialize(p, bytes);
+            Assert.Equal(1, upload.SummandCount);
+            AssertEncrypts(p, f, 3, values, a, upload);
+        }
+    }
+
+    /// <summary>c0 + a·s_party = round(q·M/T) + e with |e| ≤ 19, M the packed values, in BigInteger arithmetic.</summary>
+    private static void AssertEncrypts(AggregationParameters p, AggregationFixture f, int party, uint[] values, RoundPolynomial a, MaskedUpload upload)
+    {
         BigInteger q = p.Modulus;
         BigInteger[] c0 = Coefficients(p, upload.C0);
         BigInteger[] aCoeffs = Coefficients(p, a.A);
-        BigInteger[] s = [.. f.Secrets[1].Coefficients.ToArray().Select(x => (BigInteger)x)];
+        BigInteger[] s = [.. f.Secrets[party - 1].Coefficients.ToArray().Select(x => (BigInteger)x)];
         BigInteger[] aS = NegacyclicProduct(aCoeffs, s, q);
         int n = p.RingDegree, k = p.ValuesPerCoefficient, w = p.SlotBits, logT = p.PlaintextModulusBits;
         var errors = new long[n];
