@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace SecAgg.Aggregator.Accumulation;
 
 /// <summary>One chunk of a participant's upload, as it comes off the stream.</summary>
@@ -7,4 +9,14 @@ namespace SecAgg.Aggregator.Accumulation;
 /// <param name="TotalChunks">Number of chunks in the whole upload (must equal the round's).</param>
 /// <param name="ParameterDigest">Digest of the parameters the participant encrypted under (must equal the round's).</param>
 /// <param name="Payload">The ciphertext chunk's bytes.</param>
-public sealed record ChunkUpload(long Round, string ParticipantId, int ChunkIndex, int TotalChunks, ReadOnlyMemory<byte> ParameterDigest, ReadOnlyMemory<byte> Payload);
+public sealed record ChunkUpload(long Round, string ParticipantId, int ChunkIndex, int TotalChunks, ReadOnlyMemory<byte> ParameterDigest, ReadOnlyMemory<byte> Payload)
+{
+    private byte[]? _sha256;
+
+    /// <summary>
+    /// SHA-256 of <see cref="Payload"/>, computed once per chunk (issue 17: it was computed twice on the way in): the
+    /// staged row's checksum and the chunk digest an upload commitment covers (<c>UploadCommitment.DigestChunk</c>).
+    /// Not to be modified.
+    /// </summary>
+    internal byte[] Sha256 => _sha256 ??= SHA256.HashData(Payload.Span);
+}

@@ -1,7 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Health.V1;
-using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -136,27 +135,7 @@ public sealed class AggregatorHost : IAsyncDisposable
         }
 
         ServiceLog.Stopping(_logger, _grace.TotalSeconds);
-        ParticipantPipeline.SetHealth(_app.Services, HealthCheckResponse.Types.ServingStatus.NotServing);
-        using (var grace = new CancellationTokenSource(_grace))
-        {
-            try
-            {
-                await _app.StopAsync(grace.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-
-        // The operator port closes last: probes see NOT_SERVING while calls drain. Disposing the main host flushes the
-        // metrics (a last OTLP export).
-        if (_operator is not null)
-        {
-            await _operator.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            await _operator.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await _app.DisposeAsync().ConfigureAwait(false);
+        await ParticipantPipeline.ShutDownAsync(_app, _operator, _grace).ConfigureAwait(false);
         await _docs.DisposeAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
         _roster.Dispose();

@@ -119,26 +119,7 @@ public sealed class ParticipantFrontEnd : IAsyncDisposable
             return;
         }
 
-        ParticipantPipeline.SetHealth(_app.Services, HealthCheckResponse.Types.ServingStatus.NotServing);
-        using (var grace = new CancellationTokenSource(_grace))
-        {
-            try
-            {
-                await _app.StopAsync(grace.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-
-        // The operator port closes last: probes see NOT_SERVING while calls drain.
-        if (_operator is not null)
-        {
-            await _operator.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            await _operator.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await _app.DisposeAsync().ConfigureAwait(false);
+        await ParticipantPipeline.ShutDownAsync(_app, _operator, _grace).ConfigureAwait(false);
         await _docs.DisposeAsync().ConfigureAwait(false);
         _roster.Dispose();
     }

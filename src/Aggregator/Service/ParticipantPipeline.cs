@@ -142,6 +142,34 @@ internal static class ParticipantPipeline
         roster.Dispose();
     }
 
+    /// <summary>
+    /// The graceful stop both back ends share: health says NOT_SERVING, the participant endpoint stops taking calls and
+    /// lets running ones finish for up to <paramref name="grace"/>, the operator port (when there is one) closes last, so
+    /// probes see NOT_SERVING while calls drain; then the host is disposed (a last metrics export).
+    /// </summary>
+    public static async Task ShutDownAsync(WebApplication app, WebApplication? operatorPort, TimeSpan grace)
+    {
+        SetHealth(app.Services, HealthCheckResponse.Types.ServingStatus.NotServing);
+        using (var drain = new CancellationTokenSource(grace))
+        {
+            try
+            {
+                await app.StopAsync(drain.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        if (operatorPort is not null)
+        {
+            await operatorPort.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await operatorPort.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await app.DisposeAsync().ConfigureAwait(false);
+    }
+
     /// <summary>Sets what health answers for the server and each service.</summary>
     public static void SetHealth(IServiceProvider services, HealthCheckResponse.Types.ServingStatus status)
     {

@@ -110,11 +110,11 @@ internal sealed class UploadIntake(
         metrics.BytesReceived.Add(chunk.Ciphertext.Length);
         try
         {
-            ChunkReceipt receipt = await accumulator.ReceiveChunkAsync(
-                new ChunkUpload(n, caller, (int)chunk.ChunkIndex, (int)header.TotalChunks, header.ParameterDigest.Memory, chunk.Ciphertext.Memory), ct).ConfigureAwait(false);
+            var upload = new ChunkUpload(n, caller, (int)chunk.ChunkIndex, (int)header.TotalChunks, header.ParameterDigest.Memory, chunk.Ciphertext.Memory);
+            ChunkReceipt receipt = await accumulator.ReceiveChunkAsync(upload, ct).ConfigureAwait(false);
 
-            // Held (now or before, same bytes): its digest is what the commitment covers.
-            await uploads.PutChunkDigestAsync(n, caller, (int)chunk.ChunkIndex, chunk.Ciphertext.Span, ct).ConfigureAwait(false);
+            // Held (now or before, same bytes): its digest is what the commitment covers (hashed once, by the staging).
+            await uploads.PutChunkDigestAsync(n, caller, upload, ct).ConfigureAwait(false);
             return receipt.Counted;
         }
         catch (UploadRefusedException e)

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using SecAgg.Aggregator.Accumulation;
 using SecAgg.Aggregator.Rounds;
 using SecAgg.Proto.V1;
 using SecAgg.Protocol.Statements;
@@ -36,9 +37,13 @@ internal sealed class UploadDocuments(ServiceStateStore docs)
     /// <summary>The weight of an upload document.</summary>
     public static ulong Weight(byte[] doc) => BinaryPrimitives.ReadUInt64LittleEndian(doc.AsSpan(WireKeys.UploadIdLength));
 
-    /// <summary>Records the SHA-256 of an accepted chunk (the same bytes give the same digest, so a re-send is harmless).</summary>
-    public Task PutChunkDigestAsync(long round, string id, int chunk, ReadOnlySpan<byte> payload, CancellationToken ct) =>
-        docs.PutAsync(DocumentKeys.ChunkDigest(round, id, chunk), UploadCommitment.DigestChunk(payload), ct);
+    /// <summary>
+    /// Records the digest of an accepted chunk, <see cref="UploadCommitment.DigestChunk"/> of its bytes (their SHA-256,
+    /// which the staging computed: <see cref="ChunkUpload.Sha256"/>). The same bytes give the same digest, so a re-send
+    /// is harmless.
+    /// </summary>
+    public Task PutChunkDigestAsync(long round, string id, ChunkUpload chunk, CancellationToken ct) =>
+        docs.PutAsync(DocumentKeys.ChunkDigest(round, id, chunk.ChunkIndex), chunk.Sha256, ct);
 
     /// <summary>The chunk indices whose digest is recorded, ascending.</summary>
     public async Task<IReadOnlyList<int>> DigestedChunksAsync(long round, string id, CancellationToken ct)

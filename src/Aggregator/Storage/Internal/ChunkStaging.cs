@@ -20,7 +20,7 @@ internal sealed class ChunkStaging(SqlDialect dialect, ChunkFiles? files, Action
 
     public async Task<StageOutcome> StageAsync(ChunkUpload chunk, CancellationToken ct)
     {
-        byte[] sha = SHA256.HashData(chunk.Payload.Span);
+        byte[] sha = chunk.Sha256;
         string? file = null;
         if (files is not null)
         {
