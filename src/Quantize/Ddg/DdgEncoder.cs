@@ -45,7 +45,7 @@ public sealed class DdgEncoder
     private bool _signSeedValid;
     private int _degreeOfParallelism = 1;
     private readonly ExactDiscreteGaussianSampler _sampler;
-    private readonly long _normBoundSquared;
+    private readonly RotatedRounding _rounding;
 
     /// <summary>Builds the encoder; the exact sampler for σ_int² comes from <see cref="ExactDiscreteGaussianSampler.FromVariance"/>,
     /// whose table is built once per process and σ_int² (milliseconds to about a second for σ_int = 10^4) and shared.</summary>
@@ -60,9 +60,7 @@ public sealed class DdgEncoder
 
         _sampler = sampler ?? ExactDiscreteGaussianSampler.FromVariance(parameters.NoiseVariance);
         _signs = new byte[(parameters.PaddedDimension + 7) / 8];
-        double b2 = parameters.NormBound * parameters.NormBound;
-        // conservative integer threshold: sum of squares <= floor(B^2 (1 - 2^-40)) implies norm <= B
-        _normBoundSquared = (long)Math.Floor(b2 * (1 - Math.Pow(2, -40)));
+        _rounding = new RotatedRounding(parameters, _signs, MaxRoundingAttempts);
     }
 
     /// <summary>The parameters.</summary>
@@ -234,10 +232,10 @@ public sealed class DdgEncoder
         byte[]? bits = whole ? null : ArrayPool<byte>.Shared.Rent(padded / 8);
         try
         {
-            var input = new RotationInput(update, inputScale, clip / p.Gamma / Math.Sqrt(p.RotationBlockSize));
+            var input = new RotatedRounding.RotationInput(update, inputScale, clip / p.Gamma / Math.Sqrt(p.RotationBlockSize));
             int attempts = whole
-                ? RoundWhole(input, random, ints, u32, u64)
-                : RoundBySegments(input, random, MemoryMarshal.Cast<long, double>(rotated.AsSpan(0, segment)), ints, bits!, u32, u64);
+                ? _rounding.RoundWhole(input, random, ints, u32, u64)
+                : _rounding.RoundBySegments(input, random, MemoryMarshal.Cast<long, double>(rotated.AsSpan(0, segment)), ints, bits!, u32, u64);
             AddNoise(ints, random, u32, u64);
             return new DdgEncodeReport(norm, clip, attempts);
         }
@@ -260,107 +258,6 @@ public sealed class DdgEncoder
         }
     }
 
-    /// <summary>The update and the factors of the rotation's first step.</summary>
-    private readonly ref struct RotationInput(ReadOnlySpan<float> update, double inputScale, double scale)
-    {
-        public readonly ReadOnlySpan<float> Update = update;
-        public readonly double InputScale = inputScale;
-        public readonly double Scale = scale;
-    }
-
-    /// <summary>The whole vector in <paramref name="buffer"/> (PaddedDimension longs): rotated as doubles, rounded in place.</summary>
-    private int RoundWhole(RotationInput input, Prng random, long[] buffer, Span<uint> u32, Span<ulong> u64)
-    {
-        int padded = Parameters.PaddedDimension;
-        Span<long> ints = buffer.AsSpan(0, padded);
-        Span<double> w = MemoryMarshal.Cast<long, double>(ints);
-        int attempts = 0;
-        do
-        {
-            CheckAttempts(++attempts);
-            Rotate(input, 0, w);
-        }
-        while (!RandomizedRounding.RoundWithin(w, ints, random, _normBoundSquared));
-
-        Store(ints, 0, u32, u64);
-        return attempts;
-    }
-
-    /// <summary>Segment by segment: pass 1 keeps the decisions and the norm (redrawn while over B), pass 2 rebuilds x̃.</summary>
-    private int RoundBySegments(RotationInput input, Prng random, Span<double> w, Span<long> ints, byte[] bits, Span<uint> u32, Span<ulong> u64)
-    {
-        int padded = Parameters.PaddedDimension, segment = w.Length;
-        int attempts = 0;
-        while (true)
-        {
-            CheckAttempts(++attempts);
-            double approx = 0;
-            for (int start = 0; start < padded; start += segment)
-            {
-                int length = Math.Min(segment, padded - start);
-                Rotate(input, start, w[..length]);
-                approx += RandomizedRounding.RoundToBits(w[..length], bits.AsSpan(start / 8, length / 8), random);
-            }
-
-            // Double sum of n exact-or-rounded squares: relative error below n·2^−52 < 2^−20 (as RoundWithin).
-            if (approx < _normBoundSquared * (1 - 1e-5)
-                || (approx <= _normBoundSquared * (1 + 1e-5) && ExactSumOfSquares(input, bits, w, ints) <= _normBoundSquared))
-            {
-                break;
-            }
-        }
-
-        for (int start = 0; start < padded; start += segment)
-        {
-            int length = Math.Min(segment, padded - start);
-            Rotate(input, start, w[..length]);
-            RandomizedRounding.ApplyBits(w[..length], bits.AsSpan(start / 8, length / 8), ints[..length]);
-            Store(ints[..length], start, u32, u64);
-        }
-
-        return attempts;
-    }
-
-    /// <summary>‖x̃‖₂² exactly, x̃ rebuilt segment by segment from the kept decisions (only when the double sum is too close to call).</summary>
-    private Int128 ExactSumOfSquares(RotationInput input, byte[] bits, Span<double> w, Span<long> ints)
-    {
-        int padded = Parameters.PaddedDimension, segment = w.Length;
-        Int128 sum = 0;
-        for (int start = 0; start < padded; start += segment)
-        {
-            int length = Math.Min(segment, padded - start);
-            Rotate(input, start, w[..length]);
-            RandomizedRounding.ApplyBits(w[..length], bits.AsSpan(start / 8, length / 8), ints[..length]);
-            sum += RandomizedRounding.ExactSumOfSquares(ints[..length]);
-        }
-
-        return sum;
-    }
-
-    private static void CheckAttempts(int attempt)
-    {
-        if (attempt > MaxRoundingAttempts)
-        {
-            throw new InvalidOperationException($"Conditional randomized rounding exceeded the norm bound B {MaxRoundingAttempts} times; raise Beta (a looser bound).");
-        }
-    }
-
-    /// <summary>
-    /// w = H·D·(scale·x) on coordinates [<paramref name="start"/>, start + w.Length) (whole blocks of s; D the round's
-    /// signs, H the Walsh-Hadamard transform per block), zero past d.
-    /// </summary>
-    private void Rotate(RotationInput input, int start, Span<double> w)
-    {
-        int valued = Math.Clamp(input.Update.Length - start, 0, w.Length);
-        SignScaling.Apply(input.Update.Slice(start, valued), input.InputScale, input.Scale, _signs.AsSpan(start >> 3), w[..valued]);
-        w[valued..].Clear();
-        int s = Parameters.RotationBlockSize;
-        for (int b = 0; b < w.Length; b += s)
-        {
-            Fwht.Transform(w.Slice(b, s));
-        }
-    }
-
     /// <summary>
     /// destination = (destination + N_Z(0, σ_int²)) mod 2^b, integers only, a window of <paramref name="window"/>.Length
     /// coordinates at a time (the whole vector, or whole noise chunks): from the secret stream itself on one core,
@@ -373,7 +270,7 @@ public sealed class DdgEncoder
         for (int start = 0; start < padded; start += size)
         {
             int length = Math.Min(size, padded - start);
-            Load(u32, u64, start, window.AsSpan(0, length));
+            Coefficients.Load(u32, u64, start, window.AsSpan(0, length));
             if (!noise.Parallel)
             {
                 _sampler.AddTo(window.AsSpan(0, length), random);
@@ -383,7 +280,7 @@ public sealed class DdgEncoder
                 AddNoiseParallel(window, length, start, noise);
             }
 
-            Store(window.AsSpan(0, length), start, u32, u64);
+            Coefficients.Store(window.AsSpan(0, length), start, Parameters.Modulus - 1, u32, u64);
         }
     }
 
@@ -397,52 +294,6 @@ public sealed class DdgEncoder
             int offset = c * NoiseChunk;
             sampler.AddTo(window.AsSpan(offset, Math.Min(NoiseChunk, length - offset)), noise.Take(first + c));
         });
-    }
-
-    /// <summary>window = destination[start..] (values mod 2^b); once per window, so compiled fully optimized at once.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Load(ReadOnlySpan<uint> u32, ReadOnlySpan<ulong> u64, int start, Span<long> window)
-    {
-        if (u32.IsEmpty)
-        {
-            ReadOnlySpan<ulong> s64 = u64.Slice(start, window.Length);
-            for (int i = 0; i < window.Length; i++)
-            {
-                window[i] = (long)s64[i];
-            }
-
-            return;
-        }
-
-        ReadOnlySpan<uint> s32 = u32.Slice(start, window.Length);
-        for (int i = 0; i < window.Length; i++)
-        {
-            window[i] = s32[i];
-        }
-    }
-
-    /// <summary>destination[start..] = ints mod 2^b; once per window, so compiled fully optimized at once.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Store(ReadOnlySpan<long> ints, int start, Span<uint> u32, Span<ulong> u64)
-    {
-        ulong mask = Parameters.Modulus - 1;
-        if (u32.IsEmpty)
-        {
-            Span<ulong> d64 = u64.Slice(start, ints.Length);
-            for (int i = 0; i < ints.Length; i++)
-            {
-                d64[i] = (ulong)ints[i] & mask;
-            }
-
-            return;
-        }
-
-        Span<uint> d32 = u32.Slice(start, ints.Length);
-        uint m32 = (uint)mask;
-        for (int i = 0; i < ints.Length; i++)
-        {
-            d32[i] = (uint)ints[i] & m32;
-        }
     }
 
     /// <summary>Σ x_i² of x_i = (float)(update_i·inputScale) (inputScale = 1: the values themselves).</summary>
