@@ -74,6 +74,23 @@ for _ in $(seq 1 30); do
 done
 "$PGBIN/pg_isready" -h "$HOST" -p "$PORT" -q || { log "server on $HOST:$PORT is not ready"; exit 1; }
 
+# The cluster tests run several silos (each with its Orleans providers' connection pools) beside the aggregator's
+# database tests: Debian's default of 100 connections was reached once. Raise it once (a restart, only when lower).
+MAX_CONNECTIONS=${SECAGG_PG_MAX_CONNECTIONS:-300}
+if [ "$("${PSQL[@]}" -c "SHOW max_connections")" -lt "$MAX_CONNECTIONS" ]; then
+  log "raising max_connections to $MAX_CONNECTIONS (restarts the server once)"
+  "${PSQL[@]}" -c "ALTER SYSTEM SET max_connections = $MAX_CONNECTIONS" >&2
+  if [ -n "${DATA:-}" ]; then
+    as_postgres "$PGBIN/pg_ctl" -D "$DATA" -w restart >&2
+  else
+    pg_ctlcluster "$VER" main restart >&2
+  fi
+  for _ in $(seq 1 30); do
+    "$PGBIN/pg_isready" -h "$HOST" -p "$PORT" -q && break
+    sleep 1
+  done
+fi
+
 if [ "$("${PSQL[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = '$ROLE'")" != 1 ]; then
   log "creating role $ROLE"
   "${PSQL[@]}" -c "CREATE ROLE $ROLE LOGIN PASSWORD '$PASSWORD'" >&2

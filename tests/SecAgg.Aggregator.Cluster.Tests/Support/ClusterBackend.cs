@@ -85,7 +85,7 @@ internal abstract class ClusterBackend : IAsyncDisposable
         {
             _admin = admin;
             _schema = schema;
-            _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(admin) { SearchPath = schema }.ToString());
+            _dataSource = NpgsqlDataSource.Create(ConnectionString!);
             Chunks = new PostgresStagedChunks(_dataSource);
         }
 
@@ -93,7 +93,18 @@ internal abstract class ClusterBackend : IAsyncDisposable
 
         public override IStoredShares Shares => new PostgresStoredShares(_dataSource);
 
-        public override string? ConnectionString => new NpgsqlConnectionStringBuilder(_admin) { SearchPath = _schema }.ToString();
+        /// <summary>
+        /// The test schema's connection string. Idle pooled connections close after a few seconds (Npgsql keeps them
+        /// 300 s by default): the Orleans providers of every in-process test cluster open their own pool, and a test
+        /// run would otherwise hold enough idle connections to exhaust PostgreSQL's max_connections (it did: "remaining
+        /// connection slots are reserved"); <see cref="DisposeAsync"/> also clears this schema's pool in this process.
+        /// </summary>
+        public override string? ConnectionString => new NpgsqlConnectionStringBuilder(_admin)
+        {
+            SearchPath = _schema,
+            ConnectionIdleLifetime = 5,
+            ConnectionPruningInterval = 1,
+        }.ToString();
 
         public static async Task<ClusterBackend> CreateAsync()
         {
@@ -109,6 +120,11 @@ internal abstract class ClusterBackend : IAsyncDisposable
         public override async ValueTask DisposeAsync()
         {
             await _dataSource.DisposeAsync();
+            using (var pooled = new NpgsqlConnection(ConnectionString))
+            {
+                NpgsqlConnection.ClearPool(pooled);
+            }
+
             await AdminAsync($"DROP SCHEMA IF EXISTS {_schema} CASCADE");
         }
 
