@@ -129,7 +129,13 @@ internal sealed class HostileAggregator : IAsyncDisposable
         return (TResponse)(Alter(up.Caller, real) ?? real);
     }
 
-    /// <summary>Records every item of a client stream, then relays them to the real aggregator.</summary>
+    /// <summary>
+    /// Whether to swallow a client stream (caller, method): its items are recorded, then the call fails UNAVAILABLE
+    /// without anything reaching the real aggregator — a stream "broken" on purpose.
+    /// </summary>
+    public Func<string, string, bool> DropStream { get; set; } = (_, _) => false;
+
+    /// <summary>Records every item of a client stream, then relays them to the real aggregator (or drops them, <see cref="DropStream"/>).</summary>
     public async Task<TResponse> RelayStreamAsync<TItem, TResponse>(ServerCallContext context, IAsyncStreamReader<TItem> items, Func<(KeyEpoch.KeyEpochClient KeyEpoch, Rounds.RoundsClient Rounds), CallOptions, AsyncClientStreamingCall<TItem, TResponse>> open)
         where TItem : IMessage
         where TResponse : IMessage
@@ -141,6 +147,11 @@ internal sealed class HostileAggregator : IAsyncDisposable
         {
             Received.Enqueue((up.Caller, method, item));
             all.Add(item);
+        }
+
+        if (DropStream(up.Caller, method))
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "the hostile aggregator dropped this stream"));
         }
 
         using AsyncClientStreamingCall<TItem, TResponse> call = open((up.KeyEpoch, up.Rounds), Forward(context));

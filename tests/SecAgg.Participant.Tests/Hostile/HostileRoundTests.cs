@@ -56,6 +56,39 @@ public sealed class HostileRoundTests
         Assert.Empty(Directory.EnumerateFiles(c.VictimState, "upload-round-*"));
     }
 
+    /// <summary>
+    /// An aggregator that breaks a site's upload streams on purpose and asks it to send again must get the very same
+    /// ciphertext each time: a second encryption would carry a second, independent draw of the DP noise for the same
+    /// update, and averaging draws weakens the noise. The client waits longer before each new stream and the upload
+    /// then completes as one upload.
+    /// </summary>
+    [Fact]
+    public async Task HostileBrokenUploadStreamsGetTheSameBytesEveryTimeAndTheUploadCompletesOnce()
+    {
+        await using HostileConsortium c = await HostileConsortium.StartAsync();
+        using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(120));
+        await c.JoinAllAsync(timeout.Token);
+        int dropped = 0;
+        c.Hostile.DropStream = (caller, method) => caller == Victim && method == "UploadCiphertexts" && Interlocked.Increment(ref dropped) <= 2;
+
+        SubmitResult result = await c.VictimClient.SubmitAsync(HostileConsortium.Update(2), 1, 1, timeout.Token);
+
+        Assert.Equal(3, Volatile.Read(ref dropped));
+        Assert.Equal(3, result.Attempts);
+        CiphertextUploadMessage[] sent = [.. c.Hostile.Sent<CiphertextUploadMessage>(Victim, "UploadCiphertexts")];
+        var chunks = sent.Where(m => m.Chunk is not null).Select(m => m.Chunk).ToArray();
+        var headers = sent.Where(m => m.Header is not null).Select(m => m.Header).ToArray();
+        Assert.Equal(3, headers.Length);
+        Assert.Single(headers.Select(h => h.UploadId).Distinct());
+        Assert.Equal(3 * result.Chunks, chunks.Length); // nothing was accepted by the dropped streams: all sent again
+        foreach (IGrouping<uint, CiphertextChunk> byIndex in chunks.GroupBy(ch => ch.ChunkIndex))
+        {
+            Assert.Single(byIndex.Select(ch => ch.Ciphertext).Distinct());
+        }
+
+        Assert.Single(sent.Where(m => m.Commitment is not null).Select(m => m.Commitment).Distinct());
+    }
+
     [Fact]
     public async Task HostileListOfFewerThanMinParticipantsGetsNoApproval() =>
         await RefusedAsync((_, list) => list.Commitments.RemoveAt(0), "TooFewUploads");
