@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using SecAgg.Aggregator.Cluster.Grains;
+using SecAgg.Aggregator.Service.State;
 
 namespace SecAgg.Aggregator.Cluster.FrontEnd;
 
@@ -34,17 +35,5 @@ internal sealed class ClusterModels(IGrainFactory grains)
         }
 
         return _held = new ModelBytes(version, model.Round, model.Participants, bytes, SHA256.HashData(bytes));
-    }
-
-    /// <summary>A model version as served.</summary>
-    /// <param name="Version">The version.</param>
-    /// <param name="Round">The round that published it (0: the initial model).</param>
-    /// <param name="Participants">|U| of that round.</param>
-    /// <param name="Values">The values as little-endian float32, never changed.</param>
-    /// <param name="Digest">SHA-256 of <paramref name="Values"/>.</param>
-    internal sealed record ModelBytes(long Version, long Round, int Participants, byte[] Values, byte[] Digest)
-    {
-        /// <summary>Number of values.</summary>
-        public int Count => Values.Length / sizeof(float);
     }
 }

@@ -4,6 +4,7 @@ using Grpc.Core;
 using SecAgg.Aggregator.Cluster.Grains;
 using SecAgg.Aggregator.Rounds;
 using SecAgg.Aggregator.Service;
+using SecAgg.Aggregator.Service.State;
 using SecAgg.Proto.V1;
 using SecAgg.Protocol;
 using SecAgg.Quantize.Ddg;
@@ -118,18 +119,10 @@ internal sealed class ClusterRoundsService(
         long latest = await book.LatestAsync().ConfigureAwait(false);
         long published = await book.PublishedVersionAsync(latest).ConfigureAwait(false);
         long version = request.ModelVersion == 0 ? published : (long)Math.Min(request.ModelVersion, long.MaxValue);
-        ClusterModels.ModelBytes model = (version <= published ? await models.GetAsync(version).ConfigureAwait(false) : null)
+        ModelBytes model = (version <= published ? await models.GetAsync(version).ConfigureAwait(false) : null)
             ?? throw new RefusalException(StatusCode.NotFound, ErrorReason.NotFound,
                 $"model version {request.ModelVersion} has not been published (the newest is version {published}); ask for it after its round publishes it, or 0 for the newest");
-        var header = new GlobalModelHeader
-        {
-            ModelVersion = (ulong)model.Version,
-            Round = (ulong)model.Round,
-            Layout = ContractMapping.ToContract(layout),
-            ParticipantsCounted = (uint)model.Participants,
-            DataDigest = UnsafeByteOperations.UnsafeWrap(model.Digest),
-        };
-        await ModelStream.WriteAsync(responseStream, header, model.Values, request.FirstElement, ct).ConfigureAwait(false);
+        await ModelStream.WriteAsync(responseStream, model, layout, request.FirstElement, ct).ConfigureAwait(false);
         return true;
     });
 

@@ -1,6 +1,9 @@
 using Google.Protobuf;
 using Grpc.Core;
+using SecAgg.Aggregator.Service.State;
 using SecAgg.Proto.V1;
+using SecAgg.Protocol;
+using SecAgg.Quantize.Ddg;
 
 namespace SecAgg.Aggregator.Service;
 
@@ -14,12 +17,23 @@ public static class ModelStream
     /// <summary>Values per data message.</summary>
     public const int RunLength = 16384;
 
-    /// <summary>Writes <paramref name="header"/> and the values of <paramref name="values"/> (float32 little-endian) from <paramref name="firstElement"/> on.</summary>
+    /// <summary>Writes the header of <paramref name="model"/> (version, round, participants, SHA-256 of the values, the
+    /// round's <paramref name="layout"/>) and its values from <paramref name="firstElement"/> on.</summary>
     /// <exception cref="RefusalException">OUT_OF_RANGE: <paramref name="firstElement"/> is beyond the model.</exception>
-    public static async Task WriteAsync(IServerStreamWriter<GlobalModelMessage> stream, GlobalModelHeader header, ReadOnlyMemory<byte> values, ulong firstElement, CancellationToken ct)
+    public static async Task WriteAsync(IServerStreamWriter<GlobalModelMessage> stream, ModelBytes model, TensorLayout layout, ulong firstElement, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(layout);
+        var header = new GlobalModelHeader
+        {
+            ModelVersion = (ulong)model.Version,
+            Round = (ulong)model.Round,
+            Layout = ContractMapping.ToContract(layout),
+            ParticipantsCounted = (uint)model.Participants,
+            DataDigest = UnsafeByteOperations.UnsafeWrap(model.Digest),
+        };
+        ReadOnlyMemory<byte> values = model.Values;
         int count = values.Length / sizeof(float);
         if (firstElement > (ulong)count)
         {

@@ -112,14 +112,6 @@ internal sealed class RoundsService(
         long version = request.ModelVersion == 0 ? await models.LatestVersionAsync(ct).ConfigureAwait(false) : (long)request.ModelVersion;
         ModelBytes model = await models.GetBytesAsync(version, ct).ConfigureAwait(false)
             ?? throw new RefusalException(StatusCode.NotFound, ErrorReason.NotFound, $"model version {request.ModelVersion} has not been published");
-        var header = new GlobalModelHeader
-        {
-            ModelVersion = (ulong)model.Version,
-            Round = (ulong)model.Round,
-            Layout = ContractMapping.ToContract(layout),
-            ParticipantsCounted = (uint)model.Participants,
-            DataDigest = UnsafeByteOperations.UnsafeWrap(model.Digest),
-        };
-        await ModelStream.WriteAsync(responseStream, header, model.Values, request.FirstElement, ct).ConfigureAwait(false);
+        await ModelStream.WriteAsync(responseStream, model, layout, request.FirstElement, ct).ConfigureAwait(false);
     }
 }
