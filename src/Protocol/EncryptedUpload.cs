@@ -1,29 +1,46 @@
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 using SecAgg.Protocol.Internal;
 using SecAgg.Protocol.Statements;
 
 namespace SecAgg.Protocol;
 
 /// <summary>
-/// A participant's masked upload for one round (<see cref="UpdateEncryptor.Encrypt"/>): the serialized chunks in index
-/// order, their SHA-256 digests, and the <see cref="UploadCommitment"/> over them with its signature (sent after the last
-/// chunk). Keep it (<see cref="Serialize"/>, in a 0600 file) before sending anything and resume from it: a round is
-/// encrypted at most once.
-/// <para>File format: "SAEU" ‖ version 1 ‖ signed commitment (u16 length ‖ <see cref="SignedStatement.Serialize"/>) ‖
-/// chunk count (u32) ‖ chunk bytes (u32) ‖ the chunks ‖ SHA-256 of everything before it.</para>
+/// A participant's masked upload for one round: the serialized chunks in index order, their SHA-256 digests, and the
+/// <see cref="UploadCommitment"/> over them with its signature (sent after the last chunk). Keep it (a 0600 file) before
+/// sending anything and resume from it: a round is encrypted at most once. The chunks are in memory
+/// (<see cref="UpdateEncryptor.Encrypt"/>) or in such a file (<see cref="Open"/>, after
+/// <see cref="UpdateEncryptor.EncryptTo"/> wrote it as the chunks were made), read one at a time when sent.
+/// <para>File format (<see cref="StoredUploadFormat"/>), version 2: "SAEU" ‖ 2 ‖ chunk count (u32) ‖ chunk bytes (u32) ‖
+/// the chunks ‖ signed commitment (u16 length ‖ <see cref="SignedStatement.Serialize"/>) ‖ SHA-256 of everything before
+/// it. Version 1 (read only): the signed commitment came first, after the version byte.</para>
 /// </summary>
 public sealed class EncryptedUpload
 {
-    private static readonly byte[] Magic = "SAEU"u8.ToArray();
-    private readonly byte[][] _chunks;
-    private byte[]? _signedBytes;
+    private readonly byte[][]? _chunks;
+    private readonly string? _path;
+    private readonly long _chunksOffset;
 
-    internal EncryptedUpload(UploadCommitment commitment, SignedStatement signedCommitment, byte[][] chunks)
+    internal EncryptedUpload(UploadCommitment commitment, SignedStatement signedCommitment, byte[][] chunks, ReadOnlyMemory<byte>[] digests)
+        : this(commitment, signedCommitment, chunks.Length, chunks.Length == 0 ? 0 : chunks[0].Length, digests)
+    {
+        _chunks = chunks;
+    }
+
+    private EncryptedUpload(UploadCommitment commitment, SignedStatement signedCommitment, string path, long chunksOffset, int chunkCount, int chunkBytes, ReadOnlyMemory<byte>[] digests)
+        : this(commitment, signedCommitment, chunkCount, chunkBytes, digests)
+    {
+        _path = path;
+        _chunksOffset = chunksOffset;
+    }
+
+    private EncryptedUpload(UploadCommitment commitment, SignedStatement signedCommitment, int chunkCount, int chunkBytes, ReadOnlyMemory<byte>[] digests)
     {
         Commitment = commitment;
         SignedCommitment = signedCommitment;
-        _chunks = chunks;
-        ChunkDigests = [.. chunks.Select(c => (ReadOnlyMemory<byte>)UploadCommitment.DigestChunk(c))];
+        ChunkCount = chunkCount;
+        ChunkBytes = chunkBytes;
+        ChunkDigests = digests;
     }
 
     /// <summary>The commitment (round, upload id, weight, total chunks, chunks digest).</summary>
@@ -38,92 +55,84 @@ public sealed class EncryptedUpload
     /// <summary>The public weight.</summary>
     public ulong Weight => Commitment.Weight;
 
-    /// <summary>The serialized chunks (masked uploads) in index order.</summary>
-    public IReadOnlyList<byte[]> Chunks => _chunks;
+    /// <summary>Chunks of the upload.</summary>
+    public int ChunkCount { get; }
+
+    /// <summary>Bytes of each chunk.</summary>
+    public int ChunkBytes { get; }
+
+    /// <summary>Whether the chunks are read from a file (<see cref="Open"/>) rather than held in memory.</summary>
+    public bool IsStored => _path is not null;
+
+    /// <summary>The serialized chunks in index order. For a stored upload each access reads and checks the chunk into a
+    /// new array; send with <see cref="ReadChunk(int, Span{byte})"/> and one buffer instead.</summary>
+    public IReadOnlyList<byte[]> Chunks => _chunks ?? [.. Enumerable.Range(0, ChunkCount).Select(ReadChunk)];
 
     /// <summary>SHA-256 of each chunk, in index order.</summary>
     public IReadOnlyList<ReadOnlyMemory<byte>> ChunkDigests { get; }
 
-    /// <summary>Bytes of <see cref="Serialize"/>'s output.</summary>
-    public long SerializedBytes => 4 + 1 + 2 + SignedCommitmentBytes.Length + 4 + 4 + ((long)_chunks.Length * ChunkBytes) + 32;
-
-    private int ChunkBytes => _chunks.Length == 0 ? 0 : _chunks[0].Length;
-
-    private byte[] SignedCommitmentBytes => _signedBytes ??= SignedCommitment.Serialize();
-
-    /// <summary>The whole upload as bytes for the participant's 0600 state (format in the class summary).</summary>
-    public byte[] Serialize()
+    /// <summary>Chunk <paramref name="index"/> (a new array).</summary>
+    /// <exception cref="InvalidDataException">A stored chunk is no longer the one opened (the file changed).</exception>
+    public byte[] ReadChunk(int index)
     {
-        var bytes = new byte[SerializedBytes];
-        using var stream = new MemoryStream(bytes);
-        WriteTo(stream);
-        return bytes;
+        var chunk = new byte[ChunkBytes];
+        ReadChunk(index, chunk);
+        return chunk;
     }
 
-    /// <summary>Writes <see cref="Serialize"/>'s bytes to <paramref name="destination"/> chunk by chunk (a file in the
-    /// participant's 0600 state), with no copy of the whole upload in memory.</summary>
+    /// <summary>Copies chunk <paramref name="index"/> into <paramref name="destination"/> (<see cref="ChunkBytes"/> long);
+    /// a stored chunk is read from its file and checked against its digest.</summary>
+    /// <exception cref="InvalidDataException">A stored chunk is no longer the one opened (the file changed).</exception>
+    public void ReadChunk(int index, Span<byte> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, ChunkCount);
+        if (destination.Length != ChunkBytes)
+        {
+            throw new ArgumentException($"A chunk is {ChunkBytes} bytes; the destination holds {destination.Length}.", nameof(destination));
+        }
+
+        if (_chunks is not null)
+        {
+            _chunks[index].CopyTo(destination);
+            return;
+        }
+
+        using SafeFileHandle file = File.OpenHandle(_path!);
+        if (RandomAccess.Read(file, destination, _chunksOffset + ((long)index * ChunkBytes)) != ChunkBytes
+            || !SHA256.HashData(destination).AsSpan().SequenceEqual(ChunkDigests[index].Span))
+        {
+            throw new InvalidDataException($"Chunk {index} of the stored upload '{_path}' changed after it was opened; the upload cannot be resumed from it.");
+        }
+    }
+
+    /// <summary>Writes the upload in the stored format (version 2) to <paramref name="destination"/>, chunk by chunk.</summary>
     public void WriteTo(Stream destination)
     {
-        ArgumentNullException.ThrowIfNull(destination);
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        byte[] signed = SignedCommitmentBytes;
-        var w = new ByteWriter(16 + signed.Length);
-        w.Bytes(Magic);
-        w.U8(1);
-        w.U16(signed.Length);
-        w.Bytes(signed);
-        w.U32((uint)_chunks.Length);
-        w.U32((uint)ChunkBytes);
-        Write(w.WrittenSpan);
-        foreach (byte[] chunk in _chunks)
+        using var writer = new StoredUploadFormat.Writer(destination, ChunkCount, ChunkBytes);
+        byte[] chunk = new byte[ChunkBytes];
+        for (int i = 0; i < ChunkCount; i++)
         {
-            Write(chunk);
+            ReadChunk(i, chunk);
+            writer.WriteChunk(chunk);
         }
 
-        destination.Write(sha.GetHashAndReset());
-
-        void Write(ReadOnlySpan<byte> bytes)
-        {
-            sha.AppendData(bytes);
-            destination.Write(bytes);
-        }
+        writer.Finish(SignedCommitment);
     }
 
     /// <summary>
-    /// Reads <see cref="Serialize"/>'s output strictly and checks that the chunks are the committed ones (count and digest).
-    /// The signature is not verified here (the site made it; verify it with a <c>StatementVerifier</c> where it matters).
+    /// Opens a stored upload (version 2, or version 1 as written before): reads it once to check the checksum and that
+    /// the chunks are the committed ones (count and digest), and keeps only the commitment and the chunk digests; the
+    /// chunks are read again, and checked, when sent. The signature is not verified here (the site made it; verify it
+    /// with a <c>StatementVerifier</c> where it matters).
     /// </summary>
     /// <exception cref="InvalidDataException">Damaged, truncated, or chunks that do not match the commitment.</exception>
-    public static EncryptedUpload Deserialize(ReadOnlySpan<byte> data)
+    public static EncryptedUpload Open(string path)
     {
-        if (data.Length < 32 || !SHA256.HashData(data[..^32]).AsSpan().SequenceEqual(data[^32..]))
-        {
-            throw new InvalidDataException("The stored upload is damaged (checksum mismatch); it cannot be resumed. Do not encrypt the round again: abandon it.");
-        }
-
-        var r = new ByteReader(data[..^32], "stored upload");
-        if (!r.Bytes(Magic.Length, "header").SequenceEqual(Magic) || r.U8("version") != 1)
-        {
-            throw r.Fail("it is not a version-1 stored upload");
-        }
-
-        SignedStatement signed = SignedStatement.Deserialize(r.Bytes(r.U16("commitment length"), "commitment"));
-        UploadCommitment commitment = UploadCommitment.Parse(signed.Statement.Span);
-        uint count = r.U32("chunk count");
-        uint size = r.U32("chunk size");
-        if ((long)count * size != r.Remaining)
-        {
-            throw r.Fail($"{count} chunks of {size} bytes do not fill the {r.Remaining} bytes that follow");
-        }
-
-        var chunks = new byte[count][];
-        for (int i = 0; i < count; i++)
-        {
-            chunks[i] = r.Bytes((int)size, $"chunk {i}").ToArray();
-        }
-
-        r.End();
-        var upload = new EncryptedUpload(commitment, signed, chunks);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        StoredUploadFormat.Contents stored = StoredUploadFormat.Read(path);
+        UploadCommitment commitment = UploadCommitment.Parse(stored.SignedCommitment.Statement.Span);
+        var upload = new EncryptedUpload(commitment, stored.SignedCommitment, path, stored.ChunksOffset, stored.ChunkCount, stored.ChunkBytes, stored.ChunkDigests);
         if (!commitment.Matches(upload.ChunkDigests))
         {
             throw new InvalidDataException("The stored upload's chunks are not the ones its commitment covers.");

@@ -1,8 +1,7 @@
-using System.Buffers;
-using System.Runtime.InteropServices;
 using SecAgg.Crypto.Multiparty;
 using SecAgg.Crypto.Ring;
 using SecAgg.Crypto.Ring.Sampling;
+using SecAgg.Protocol.Internal;
 using SecAgg.Protocol.Statements;
 using SecAgg.Quantize.Ddg;
 
@@ -14,26 +13,26 @@ namespace SecAgg.Protocol;
 /// <see cref="AggregationParameters.ValuesPerChunk"/> values → <see cref="MaskedEncryptor"/> under the site's key share
 /// s_i and a_{r,k} = <see cref="RoundParameters.Polynomial"/> (c0 = −a_{r,k}·s_i + e_i + Encode(M), fresh e_i) → one
 /// serialized chunk per index, its SHA-256, and the signed <see cref="UploadCommitment"/> over them
-/// (<see cref="EncryptedUpload"/>). Chunks are encrypted in parallel across cores; the quantized plaintext is zeroed
+/// (<see cref="EncryptedUpload"/>). The encoder hands the quantized values over one chunk at a time and each chunk is
+/// encrypted at once (its ring operations across the cores), so no plaintext buffer spans the update; it is wiped
 /// before returning.
 /// <para>
 /// <b>Encrypt at most once per (key epoch, round).</b> Two different masked uploads for the same (epoch, round, chunk)
 /// share the mask a_{r,k}·s_i, so their difference is e − e' + Encode(M − M'): it tells the aggregator the difference of
-/// the two quantized, noised updates. Keep the <see cref="EncryptedUpload"/> (<see cref="EncryptedUpload.Serialize"/>,
-/// 0600) before sending a byte of it, and resume or re-send those bytes; never encrypt again for that round.
+/// the two quantized, noised updates. Keep the upload (<see cref="EncryptTo"/> into a 0600 file) before sending a byte
+/// of it, and resume or re-send those bytes; never encrypt again for that round.
 /// </para>
 /// </summary>
-/// <remarks>Thread-safe: calls serialize on the (stateful) DDG encoder; encryption runs in parallel.</remarks>
+/// <remarks>Thread-safe: calls serialize on the (stateful) DDG encoder.</remarks>
 public sealed class UpdateEncryptor
 {
     /// <summary>
-    /// The quantized update (4 bytes per padded coordinate, exactly), kept across rounds and wiped before it is kept: the
-    /// next round of the same size takes it instead of faulting in a fresh array (42 MB at d = 10^7). One is kept; a
-    /// second concurrent encryption allocates its own. Not <see cref="ArrayPool{T}"/>: its buckets round the length up to a
-    /// power of two (67 MB at d = 10^7), and <see cref="ArrayPool{T}.Shared"/> keeps a returned array in the returning
-    /// thread's slot, where the next round's continuation on another pool thread does not find it.
+    /// Two chunks' quantized values (4 bytes per value: the one the encoder fills and the one being encrypted), kept
+    /// across rounds, wiped before they are kept: the next round takes them instead of faulting in fresh arrays. One pair
+    /// is kept; a second concurrent encryption allocates its own.
     /// </summary>
-    private static uint[]? s_kept;
+    private static readonly uint[]?[] s_kept = new uint[]?[2];
+    public static double TEncrypt;
 
     private readonly RoundParameters _round;
     private readonly KeyShareSecret _secret;
@@ -85,12 +84,47 @@ public sealed class UpdateEncryptor
     /// <summary>
     /// Encodes, masks and commits <paramref name="update"/> (length = layout total) with public weight
     /// <paramref name="weight"/> (1 ≤ w ≤ max-weight): the update is clipped to c and multiplied by w/max-weight before
-    /// quantization. <paramref name="onChunk"/>, when given, receives each chunk (index, bytes) as soon as it is
-    /// encrypted, possibly concurrently (the result keeps them too).
+    /// quantization. The chunks are kept in memory; <paramref name="onChunk"/>, when given, receives each (index, bytes)
+    /// as soon as it is encrypted, in index order, one at a time. A participant writes its upload to its state file with
+    /// <see cref="EncryptTo"/> instead, which keeps none of it in memory.
     /// </summary>
     /// <exception cref="ArgumentException">The update has another length than the layout.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The weight is outside 1..max-weight.</exception>
     public EncryptedUpload Encrypt(ReadOnlySpan<float> update, ulong weight, Guid uploadId, Action<int, byte[]>? onChunk = null)
+    {
+        var chunks = new byte[ChunkCount][];
+        (UploadCommitment commitment, SignedStatement signed, ReadOnlyMemory<byte>[] digests) = EncryptCore(update, weight, uploadId, reuseBuffer: false, (index, chunk) =>
+        {
+            chunks[index] = chunk;
+            onChunk?.Invoke(index, chunk);
+        });
+        return new EncryptedUpload(commitment, signed, chunks, digests);
+    }
+
+    /// <summary>
+    /// Encrypts like <see cref="Encrypt"/> and writes the upload in the stored format to <paramref name="destination"/>
+    /// (a 0600 file; open it with <see cref="EncryptedUpload.Open"/>) as the chunks are made, through one chunk buffer:
+    /// besides the update, memory holds two chunks' values, one chunk and the encryptor, whatever the update's length.
+    /// </summary>
+    /// <returns>The upload's commitment (signed in the file).</returns>
+    /// <exception cref="ArgumentException">The update has another length than the layout.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The weight is outside 1..max-weight.</exception>
+    public UploadCommitment EncryptTo(ReadOnlySpan<float> update, ulong weight, Guid uploadId, Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        using var writer = new StoredUploadFormat.Writer(destination, ChunkCount, ChunkBytes);
+        (UploadCommitment commitment, SignedStatement signed, _) = EncryptCore(update, weight, uploadId, reuseBuffer: true, (_, chunk) => writer.WriteChunk(chunk));
+        writer.Finish(signed);
+        return commitment;
+    }
+
+    /// <summary>
+    /// The encryption: the encoder hands over one chunk's b-bit values at a time (4 bytes per value) as soon as they are
+    /// noised, and each chunk is encrypted while the encoder makes the next, so no plaintext buffer spans the update.
+    /// <paramref name="onChunk"/> gets the chunks in index order, one at a time, on a pool thread; with
+    /// <paramref name="reuseBuffer"/> every chunk comes in the same array (consume it before returning).
+    /// </summary>
+    private (UploadCommitment, SignedStatement, ReadOnlyMemory<byte>[]) EncryptCore(ReadOnlySpan<float> update, ulong weight, Guid uploadId, bool reuseBuffer, Action<int, byte[]> onChunk)
     {
         DdgParameters ddg = _round.Ddg;
         if (update.Length != ddg.Dimension)
@@ -103,56 +137,75 @@ public sealed class UpdateEncryptor
             throw new ArgumentOutOfRangeException(nameof(weight), $"Weight {weight} must be in [1, max-weight = {_round.MaxWeight}].");
         }
 
-        var chunks = new byte[ChunkCount][];
-        // The b-bit values, 4 bytes per padded coordinate; the encoder's own work needs at most one segment besides.
-        uint[] values = Interlocked.Exchange(ref s_kept, null) is { } kept && kept.Length == ddg.PaddedDimension
-            ? kept
-            : GC.AllocateUninitializedArray<uint>(ddg.PaddedDimension);
+        var digests = new ReadOnlyMemory<byte>[ChunkCount];
+        int perChunk = _round.Aggregation.ValuesPerChunk;
+        int pieceLength = Math.Min(perChunk, ddg.PaddedDimension);
+        uint[] piece = TakeKept(0, pieceLength), encrypting = TakeKept(1, pieceLength);
+        byte[]? buffer = reuseBuffer ? new byte[ChunkBytes] : null;
+        Task pending = Task.CompletedTask;
+        int cores = MaxDegreeOfParallelism > 0 ? MaxDegreeOfParallelism : Environment.ProcessorCount;
+        using RingParallelism.LimitScope ringLimit = RingParallelism.Limit(cores);
+        var encryptor = new MaskedEncryptor(_round.Aggregation, _secret);
         try
         {
-            Quantize(update, weight, values);
-            int perChunk = _round.Aggregation.ValuesPerChunk;
-            int padded = ddg.PaddedDimension;
-            // Chunks run side by side on the cores; each chunk's ring operations get the cores left over (all of them
-            // for a single chunk, d = 10^6 at n = 32768; one each once there are as many chunks as cores).
-            int cores = MaxDegreeOfParallelism > 0 ? MaxDegreeOfParallelism : Environment.ProcessorCount;
-            using RingParallelism.LimitScope ringLimit = RingParallelism.Limit(Math.Max(1, cores / Math.Max(1, Math.Min(ChunkCount, cores))));
-            Parallel.For(
-                0,
-                ChunkCount,
-                new ParallelOptions { MaxDegreeOfParallelism = cores },
-                () => new MaskedEncryptor(_round.Aggregation, _secret),
-                (index, _, local) =>
+            Quantize(update, weight, piece, (start, values) =>
+            {
+                pending.GetAwaiter().GetResult(); // one encryptor, one chunk at a time, in order
+                values.CopyTo(encrypting);
+                int index = start / perChunk, length = values.Length;
+                pending = Task.Run(() => EncryptChunk(encryptor, index, encrypting.AsSpan(0, length), buffer, digests, onChunk));
+            });
+            pending.GetAwaiter().GetResult();
+            // Chunks past the padded update (none with the planned presets) encrypt zeros.
+            for (int index = 0; index < ChunkCount; index++)
+            {
+                if (digests[index].IsEmpty)
                 {
-                    // One encryptor and one ciphertext buffer per thread, reused for every chunk it takes.
-                    int start = index * perChunk;
-                    int length = Math.Max(0, Math.Min(perChunk, padded - start));
-                    chunks[index] = new byte[local.UploadBytes];
-                    using (RoundPolynomial a = _round.Polynomial(index))
-                    {
-                        local.EncryptTo(values.AsSpan(start, length), a, chunks[index]);
-                    }
-
-                    onChunk?.Invoke(index, chunks[index]);
-                    return local;
-                },
-                local => local.Dispose());
+                    EncryptChunk(encryptor, index, [], buffer, digests, onChunk);
+                }
+            }
         }
         finally
         {
-            Array.Clear(values); // the quantized update is as secret as the update
-            s_kept = values;
+            // The chunk being encrypted when the encoder failed must finish before its plaintext is wiped.
+            try
+            {
+                pending.Wait();
+            }
+            catch (AggregateException)
+            {
+                // Already thrown above, or superseded by the encoder's exception.
+            }
+
+            encryptor.Dispose();
+            Array.Clear(encrypting); // the quantized values are as secret as the update (the encoder wiped the piece)
+            s_kept[0] = piece;
+            s_kept[1] = encrypting;
         }
 
-        ReadOnlyMemory<byte>[] digests = [.. chunks.Select(c => (ReadOnlyMemory<byte>)UploadCommitment.DigestChunk(c))];
         UploadCommitment commitment = UploadCommitment.Create(
             _round.Descriptor.Digest.Span, _round.KeyEpochId, ParticipantId, _round.Round, uploadId, weight, digests);
-        return new EncryptedUpload(commitment, _signer.Sign(commitment), chunks);
+        return (commitment, _signer.Sign(commitment), digests);
+    }
+
+    private static uint[] TakeKept(int slot, int length) =>
+        Interlocked.Exchange(ref s_kept[slot], null) is { } kept && kept.Length == length ? kept : GC.AllocateUninitializedArray<uint>(length);
+
+    private void EncryptChunk(MaskedEncryptor encryptor, int index, ReadOnlySpan<uint> values, byte[]? buffer, ReadOnlyMemory<byte>[] digests, Action<int, byte[]> onChunk)
+    {
+        byte[] chunk = buffer ?? new byte[encryptor.UploadBytes];
+        using (RoundPolynomial a = _round.Polynomial(index))
+        {
+            encryptor.EncryptTo(values, a, chunk);
+        }
+
+        digests[index] = UploadCommitment.DigestChunk(chunk);
+        onChunk(index, chunk);
     }
 
     /// <summary>DDG-encodes the update; a weight below max-weight scales it by clip(‖x‖)·w/max-weight inside the encoder
     /// (x_i = (float)(update_i·factor), as a scaled copy would hold, without making one).</summary>
-    private void Quantize(ReadOnlySpan<float> update, ulong weight, uint[] values)
+    private void Quantize(ReadOnlySpan<float> update, ulong weight, uint[] piece, DdgPieceHandler onPiece)
     {
         DdgParameters ddg = _round.Ddg;
         double factor = 1.0;
@@ -171,7 +224,7 @@ public sealed class UpdateEncryptor
         using Prng random = Prng.CreateSecure();
         lock (_gate)
         {
-            _encoder.Encode(update, factor, _round.RotationSeed.Span, random, values);
+            _encoder.Encode(update, factor, _round.RotationSeed.Span, random, piece, onPiece);
         }
     }
 }

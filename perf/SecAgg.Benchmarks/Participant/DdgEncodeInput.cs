@@ -4,12 +4,12 @@ using SecAgg.Quantize.Ddg;
 namespace SecAgg.Benchmarks.Participant;
 
 /// <summary>A participant's DDG encode at d = 10^6 (b = 16, 10 participants, z = 1) with a weight factor of 0.75: the
-/// encoder, a fixed update, a touched workspace and a secure stream.</summary>
+/// encoder, a fixed update, a touched destination and a secure stream.</summary>
 internal sealed class DdgEncodeInput : IDisposable
 {
     private readonly DdgEncoder _encoder;
     private readonly float[] _update;
-    private readonly long[] _workspace;
+    private readonly uint[] _coefficients;
     private readonly Prng _rng = Prng.CreateSecure();
     private readonly byte[] _roundSeed = new byte[32];
 
@@ -23,15 +23,15 @@ internal sealed class DdgEncodeInput : IDisposable
             _update[i] = (float)Math.Sin(i);
         }
 
-        _workspace = new long[ddg.PaddedDimension];
-        Array.Fill(_workspace, 1); // touched: an encode measures code, not page faults
+        _coefficients = new uint[ddg.PaddedDimension];
+        Array.Fill(_coefficients, 1u); // touched: an encode measures code, not page faults
     }
 
     /// <summary>One encode on one core; returns a coefficient.</summary>
     public long Encode()
     {
-        _encoder.EncodeInPlace(_update, 0.75, _roundSeed, _rng, _workspace);
-        return _workspace[0];
+        _encoder.Encode(_update, 0.75, _roundSeed, _rng, _coefficients);
+        return _coefficients[0];
     }
 
     public void Dispose() => _rng.Dispose();

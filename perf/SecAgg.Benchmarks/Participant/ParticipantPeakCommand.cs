@@ -8,7 +8,8 @@ namespace SecAgg.Benchmarks.Participant;
 /// <summary>
 /// <c>participant-peak [d]</c>: a participant's peak resident memory while it uploads (issue 17's goal: at most 4× the
 /// float32 update): site 1 of a 10-party consortium on the planned preset encrypts a d-value update (weight below
-/// max-weight, so the weight scaling runs) and writes its 0600 state file as the client does, for three rounds in one
+/// max-weight, so the weight scaling runs) straight into its state file as the client does
+/// (<see cref="UpdateEncryptor.EncryptTo"/>), for three rounds in one
 /// process. Before each round the kernel's peak counter is reset (/proc/self/clear_refs = 5), so each line gives that
 /// round's peak RSS (VmHWM) over the process; the update array itself (4·d bytes) is part of it. Linux only.
 /// Run: dotnet perf/SecAgg.Benchmarks/bin/Release/net10.0/SecAgg.Benchmarks.dll participant-peak 1e7
@@ -29,23 +30,20 @@ internal static class ParticipantPeakCommand
             long allocated = GC.GetTotalAllocatedBytes(precise: true);
             var clock = Stopwatch.StartNew();
             UpdateEncryptor encryptor = round.CreateEncryptor();
-            EncryptedUpload upload = encryptor.Encrypt(update, 1, Guid.NewGuid());
-            Save(upload, file);
+            using (var stream = new FileStream(file, FileMode.Create, FileAccess.Write))
+            {
+                encryptor.EncryptTo(update, 1, Guid.NewGuid(), stream);
+            }
+
             clock.Stop();
             allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
             double peak = Kb("VmHWM") / 1e3;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"round {r}: peak RSS {peak:F1} MB = {peak / (4.0 * d / 1e6):F2}x the update, allocated {allocated / 1e6:F1} MB, {clock.Elapsed.TotalSeconds:F2} s, upload {upload.Chunks.Sum(c => (long)c.Length) / 1e6:F1} MB"));
+                $"round {r}: peak RSS {peak:F1} MB = {peak / (4.0 * d / 1e6):F2}x the update, allocated {allocated / 1e6:F1} MB, {clock.Elapsed.TotalSeconds:F2} s, stored upload {new FileInfo(file).Length / 1e6:F1} MB"));
             File.Delete(file);
         }
 
         return 0;
-    }
-
-    private static void Save(EncryptedUpload upload, string path)
-    {
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write);
-        upload.WriteTo(stream);
     }
 
     private static long Kb(string field)

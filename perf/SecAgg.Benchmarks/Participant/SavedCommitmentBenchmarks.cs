@@ -30,8 +30,7 @@ public class SavedCommitmentBenchmarks
     {
         _round = BenchmarkRound.ForUploads(10, Dimension);
         _state = ParticipantState.Open(Path.Combine(Path.GetTempPath(), $"secagg-saved-commitment-{Environment.ProcessId}"));
-        EncryptedUpload upload = _round.CreateEncryptor().Encrypt(new float[Dimension], 1, Guid.NewGuid());
-        ChunkFile.Save(_state, upload);
+        EncryptedUpload upload = ChunkFile.Create(_state, _round.CreateEncryptor(), new float[Dimension], 1, Guid.NewGuid(), _round.Round.Round);
         CommitmentFile.Save(_state, upload);
     }
 

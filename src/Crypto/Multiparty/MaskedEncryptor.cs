@@ -9,7 +9,8 @@ namespace SecAgg.Crypto.Multiparty;
 /// <b>c0_i = −a_{r,k}·s_i + NTT(e_i + Encode(M))</b>, a fresh RLWE sample under s_i (so it hides M), with e_i fresh
 /// from σ = 3.2 truncated at 19 and Encode the parameters' codec (BFV: round(q·M/T) exactly, M the k-packed b-bit
 /// values; CKKS: the canonical embedding at scale Δ). Noise of one upload: |e_i| ≤ 19 plus the encoding rounding 1/2.
-/// Holds ŝ_i and its Shoup companions (secret): <see cref="Dispose"/> wipes them. Not thread-safe (one scratch buffer).
+/// Uses the secret's ŝ_i in place (keep the secret alive while encrypting) and holds its Shoup companions (secret):
+/// <see cref="Dispose"/> wipes them. Not thread-safe (one scratch buffer).
 /// </summary>
 public sealed class MaskedEncryptor : IDisposable
 {
@@ -29,9 +30,9 @@ public sealed class MaskedEncryptor : IDisposable
         ArgumentNullException.ThrowIfNull(secret);
         parameters.CheckSame(secret.Parameters, nameof(secret));
         _p = parameters;
-        // ŝ_i and the scratch come from the pool of per-round polynomials (issue 17); Dispose gives them back wiped.
-        _s = PolyPool.Rent(parameters.Ring);
-        secret.Ntt.CopyTo(_s);
+        // ŝ_i is the secret's own cached NTT form (the caller keeps the secret alive and wipes it); its Shoup companions
+        // and the scratch come from the pool of per-round polynomials (issue 17), and Dispose gives them back wiped.
+        _s = secret.Ntt;
         _sShoup = PolyPool.Rent(parameters.Ring);
         parameters.Ring.ComputeShoup(_s, _sShoup);
         _codec = parameters.CreateCodec();
@@ -102,7 +103,7 @@ public sealed class MaskedEncryptor : IDisposable
         destination.ResetToOneUpload();
     }
 
-    /// <summary>Wipes ŝ_i, its Shoup companions and the scratch buffer.</summary>
+    /// <summary>Wipes the Shoup companions of ŝ_i and the scratch buffer (ŝ_i itself is the secret's, wiped with it).</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -111,7 +112,6 @@ public sealed class MaskedEncryptor : IDisposable
         }
 
         _disposed = true;
-        PolyPool.Return(_s);
         PolyPool.Return(_sShoup);
         PolyPool.Return(_scratch);
         if (_own is not null)

@@ -21,11 +21,14 @@ public readonly record struct DdgEncodeReport(double InputNorm, double ClipFacto
 /// <remarks>
 /// The output coefficients are in [0, 2^b): the BFV plaintext coefficients for t = 2^b. The noise
 /// is integer and exact; floating point is used only on the data before rounding (clip, scale,
-/// rotation), never on the noise or on the sum. Memory: one pooled buffer of 8 bytes per padded
-/// coordinate per call (the rotated doubles are rounded in place into the integers, and a rare
-/// second rounding attempt recomputes the rotation from the input), wiped and returned to a pool
-/// shared by all threads before the call returns: steady-state encoding allocates nothing and keeps
-/// nothing secret. Not thread-safe (one encoder per thread).
+/// rotation), never on the noise or on the sum. Memory besides the input and the output: up to
+/// <see cref="MaxSegment"/> padded coordinates, one pooled buffer of 8 bytes per coordinate (the rotated
+/// doubles are rounded in place into the integers, and a rare second rounding attempt recomputes the
+/// rotation from the input); beyond, 8 bytes per coordinate of one <see cref="SegmentLength"/> and a bit
+/// per coordinate. The output is a whole destination or, with the piece overload, a caller's piece
+/// buffer handed on as it fills. The buffers are wiped and returned to a pool shared by all threads
+/// before the call returns: steady-state encoding allocates nothing and keeps nothing secret. Not
+/// thread-safe (one encoder per thread).
 /// </remarks>
 public sealed class DdgEncoder
 {
@@ -100,7 +103,8 @@ public sealed class DdgEncoder
     public DdgEncodeReport Encode(ReadOnlySpan<float> update, double inputScale, ReadOnlySpan<byte> roundSeed, Prng random, Span<ulong> destination)
     {
         CheckDestination(destination.Length);
-        return EncodeCore(update, inputScale, roundSeed, random, default, destination);
+        var sink = CoefficientSink.Whole(default, destination, Parameters.Modulus - 1);
+        return EncodeCore(update, inputScale, roundSeed, random, ref sink);
     }
 
     /// <summary>Encodes into 32-bit coefficients mod 2^b (b ≤ 32).</summary>
@@ -109,41 +113,49 @@ public sealed class DdgEncoder
 
     /// <summary>Encodes x_i = (float)(<paramref name="update"/>_i·<paramref name="inputScale"/>) into 32-bit
     /// coefficients mod 2^b (b ≤ 32), without making the scaled copy (see the ulong overload). Besides the input and
-    /// the destination (4 bytes per padded coordinate) it needs at most 16 bytes per coordinate of one segment
+    /// the destination (4 bytes per padded coordinate) it needs at most 8 bytes per coordinate of one segment
     /// (<see cref="SegmentLength"/>) and a bit per coordinate: this is the participant's low-memory path.</summary>
     public DdgEncodeReport Encode(ReadOnlySpan<float> update, double inputScale, ReadOnlySpan<byte> roundSeed, Prng random, Span<uint> destination)
     {
         CheckBits32();
         CheckDestination(destination.Length);
-        return EncodeCore(update, inputScale, roundSeed, random, destination, default);
+        var sink = CoefficientSink.Whole(destination, default, Parameters.Modulus - 1);
+        return EncodeCore(update, inputScale, roundSeed, random, ref sink);
     }
 
     /// <summary>
     /// Encodes x_i = (float)(<paramref name="update"/>_i·<paramref name="inputScale"/>) into 32-bit coefficients mod 2^b
-    /// (b ≤ 32) in the first half of <paramref name="workspace"/>: on return
-    /// <c>MemoryMarshal.Cast&lt;long, uint&gt;(workspace)[..PaddedDimension]</c> holds the coefficients and the rest of
-    /// the first PaddedDimension longs is zero (the coefficients are as secret as the update: wipe the workspace when done).
-    /// The encoder's own work uses its pooled buffers (see the uint overload of Encode).
+    /// (b ≤ 32) and hands them to <paramref name="onPiece"/> in coordinate order, <paramref name="piece"/>.Length at a
+    /// time (the last piece may be shorter), through <paramref name="piece"/> itself, which is wiped before returning:
+    /// the same coefficients as the uint overload of Encode for the same randomness, with no buffer that spans the
+    /// vector (above <see cref="MaxSegment"/> coordinates the encoder needs 8 bytes per coordinate of one
+    /// <see cref="SegmentLength"/> and a bit per coordinate). This is the participant's path: each piece is encrypted
+    /// as it is made.
     /// </summary>
     /// <param name="update">The flattened update, length d.</param>
     /// <param name="inputScale">The factor applied to every value first (positive, finite; 1 for none).</param>
     /// <param name="roundSeed">The round's public 32-byte rotation seed.</param>
     /// <param name="random">The secret randomness for rounding and noise (never a public-seed stream).</param>
-    /// <param name="workspace">At least PaddedDimension longs (e.g. rented from <see cref="ArrayPool{T}"/>); its content is overwritten.</param>
-    public DdgEncodeReport EncodeInPlace(ReadOnlySpan<float> update, double inputScale, ReadOnlySpan<byte> roundSeed, Prng random, long[] workspace)
+    /// <param name="piece">The piece buffer (any positive length up to PaddedDimension).</param>
+    /// <param name="onPiece">Receives each piece; called on this thread, in order.</param>
+    public DdgEncodeReport Encode(ReadOnlySpan<float> update, double inputScale, ReadOnlySpan<byte> roundSeed, Prng random, Span<uint> piece, DdgPieceHandler onPiece)
     {
-        ArgumentNullException.ThrowIfNull(workspace);
-        int padded = Parameters.PaddedDimension;
+        ArgumentNullException.ThrowIfNull(onPiece);
         CheckBits32();
-        if (workspace.Length < padded)
+        if (piece.IsEmpty || piece.Length > Parameters.PaddedDimension)
         {
-            throw new ArgumentException($"The workspace must hold at least PaddedDimension = {padded} longs, got {workspace.Length}.", nameof(workspace));
+            throw new ArgumentException($"The piece buffer must hold 1 to PaddedDimension = {Parameters.PaddedDimension} coefficients, got {piece.Length}.", nameof(piece));
         }
 
-        Span<uint> coefficients = MemoryMarshal.Cast<long, uint>(workspace.AsSpan(0, padded));
-        DdgEncodeReport report = EncodeCore(update, inputScale, roundSeed, random, coefficients[..padded], default);
-        coefficients[padded..].Clear();
-        return report;
+        try
+        {
+            var sink = CoefficientSink.InPieces(piece, Parameters.PaddedDimension, Parameters.Modulus - 1, onPiece);
+            return EncodeCore(update, inputScale, roundSeed, random, ref sink);
+        }
+        finally
+        {
+            piece.Clear(); // the last piece is as secret as the update
+        }
     }
 
     /// <summary>Allocating convenience overload.</summary>
@@ -187,17 +199,17 @@ public sealed class DdgEncoder
     }
 
     /// <summary>
-    /// The encoding into exactly one of <paramref name="u32"/> and <paramref name="u64"/> (the other empty), in two
-    /// stages. Rounding (floating point, on the data only): x̃ mod 2^b into the destination. Up to
+    /// The encoding into <paramref name="sink"/>, in two stages. Rounding (floating point, on the data only): x̃. Up to
     /// <see cref="SegmentLength"/> = PaddedDimension: rotate into one buffer, round in place (each double is read before
     /// its slot is written), redraw while ‖x̃‖₂ &gt; B. Beyond, two passes over segments so that no buffer spans the
     /// vector: pass 1 rotates each segment and keeps only the rounding decisions (a bit per coordinate) and Σ x̃_i²,
     /// redrawn as a whole while ‖x̃‖₂ &gt; B; pass 2 rotates each segment again (the same doubles: the same inputs
-    /// through the same code) and writes x̃ = ⌊w⌋ + bit. Noise (integers only, after every floating-point step):
-    /// (x̃ + N_Z(0, σ_int²)) mod 2^b, window by window. The random words are taken in the same order by both paths and
-    /// the noise streams forked in the same order, so with parallel noise they give the same output.
+    /// through the same code) and rebuilds x̃ = ⌊w⌋ + bit in place, in the same buffer. Noise (integers only, after every floating-point step of the
+    /// window): (x̃ + N_Z(0, σ_int²)) mod 2^b, window by window, each window written to the sink once noised. The random
+    /// words are taken in the same order by both paths and the noise streams forked in the same order (after the
+    /// rounding), so with parallel noise they give the same output.
     /// </summary>
-    private DdgEncodeReport EncodeCore(ReadOnlySpan<float> update, double inputScale, ReadOnlySpan<byte> roundSeed, Prng random, Span<uint> u32, Span<ulong> u64)
+    private DdgEncodeReport EncodeCore(ReadOnlySpan<float> update, double inputScale, ReadOnlySpan<byte> roundSeed, Prng random, ref CoefficientSink sink)
     {
         ArgumentNullException.ThrowIfNull(random);
         DdgParameters p = Parameters;
@@ -228,15 +240,26 @@ public sealed class DdgEncoder
         int padded = p.PaddedDimension, segment = SegmentLength;
         bool whole = segment == padded;
         long[] ints = Workspaces.Rent(segment);
-        long[]? rotated = whole ? null : Workspaces.Rent(segment);
         byte[]? bits = whole ? null : ArrayPool<byte>.Shared.Rent(padded / 8);
         try
         {
             var input = new RotatedRounding.RotationInput(update, inputScale, clip / p.Gamma / Math.Sqrt(p.RotationBlockSize));
             int attempts = whole
-                ? _rounding.RoundWhole(input, random, ints, u32, u64)
-                : _rounding.RoundBySegments(input, random, MemoryMarshal.Cast<long, double>(rotated.AsSpan(0, segment)), ints, bits!, u32, u64);
-            AddNoise(ints, random, u32, u64);
+                ? _rounding.RoundWhole(input, random, ints)
+                : _rounding.Decide(input, random, ints, segment, bits!);
+            using NoiseStreams noise = NoiseStreams.Fork(random, padded, NoiseChunk, DegreeOfParallelism);
+            for (int start = 0; start < padded; start += segment)
+            {
+                int length = Math.Min(segment, padded - start);
+                if (!whole)
+                {
+                    _rounding.Rebuild(input, start, ints, length, bits!);
+                }
+
+                AddNoise(ints, length, start, random, noise);
+                sink.Write(ints.AsSpan(0, length), start);
+            }
+
             return new DdgEncodeReport(norm, clip, attempts);
         }
         finally
@@ -244,11 +267,6 @@ public sealed class DdgEncoder
             // The rotated update, the rounding decisions and the noised integers are as secret as the update.
             ints.AsSpan(0, segment).Clear();
             Workspaces.Return(ints);
-            if (rotated is not null)
-            {
-                rotated.AsSpan(0, segment).Clear();
-                Workspaces.Return(rotated);
-            }
 
             if (bits is not null)
             {
@@ -259,34 +277,18 @@ public sealed class DdgEncoder
     }
 
     /// <summary>
-    /// destination = (destination + N_Z(0, σ_int²)) mod 2^b, integers only, a window of <paramref name="window"/>.Length
-    /// coordinates at a time (the whole vector, or whole noise chunks): from the secret stream itself on one core,
-    /// otherwise chunk c of 2^16 coordinates from the c-th stream forked (in order) before any noise is drawn.
+    /// window[..length] += N_Z(0, σ_int²) for coordinates [start, start + length), integers only: from the secret stream
+    /// itself on one core, otherwise chunk c of 2^16 coordinates from the c-th stream forked (in order) before any noise
+    /// is drawn.
     /// </summary>
-    private void AddNoise(long[] window, Prng random, Span<uint> u32, Span<ulong> u64)
+    private void AddNoise(long[] window, int length, int start, Prng random, NoiseStreams noise)
     {
-        int padded = Parameters.PaddedDimension, size = SegmentLength;
-        using NoiseStreams noise = NoiseStreams.Fork(random, padded, NoiseChunk, DegreeOfParallelism);
-        for (int start = 0; start < padded; start += size)
+        if (!noise.Parallel)
         {
-            int length = Math.Min(size, padded - start);
-            Coefficients.Load(u32, u64, start, window.AsSpan(0, length));
-            if (!noise.Parallel)
-            {
-                _sampler.AddTo(window.AsSpan(0, length), random);
-            }
-            else
-            {
-                AddNoiseParallel(window, length, start, noise);
-            }
-
-            Coefficients.Store(window.AsSpan(0, length), start, Parameters.Modulus - 1, u32, u64);
+            _sampler.AddTo(window.AsSpan(0, length), random);
+            return;
         }
-    }
 
-    /// <summary>Chunk c of the window (coordinate start + c·2^16 on) from the noise stream of its global chunk index.</summary>
-    private void AddNoiseParallel(long[] window, int length, int start, NoiseStreams noise)
-    {
         int first = start / NoiseChunk, count = (length + NoiseChunk - 1) / NoiseChunk;
         ExactDiscreteGaussianSampler sampler = _sampler;
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = DegreeOfParallelism }, c =>

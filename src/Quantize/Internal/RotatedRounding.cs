@@ -7,17 +7,16 @@ namespace SecAgg.Quantize.Internal;
 /// <summary>
 /// Steps 3–4 of the DDG encoding (docs/quantize.md): the rotation w = H·D·(scale·x) per Hadamard block and the
 /// conditional randomized rounding x̃ of w, redrawn while ‖x̃‖₂² exceeds T = ⌊B²(1 − 2^−40)⌋ (exactly: a double sum,
-/// and Int128 when it is within 10^−5 of T), written out mod 2^b. Floating point on the data only: the noise is added
-/// afterwards by <see cref="DdgEncoder"/>, integers only. Whole (one buffer of 8 bytes per padded coordinate) or, for
-/// long vectors, in two passes over segments with one bit per coordinate kept between them; both take the random words
-/// in the same order and give the same x̃.
+/// and Int128 when it is within 10^−5 of T). Floating point on the data only: the noise is added to x̃ afterwards by
+/// <see cref="DdgEncoder"/>, integers only. Whole (one buffer of 8 bytes per padded coordinate) or, for long vectors, in
+/// two passes over segments with one bit per coordinate kept between them (<see cref="Decide"/>, then
+/// <see cref="Rebuild"/> per segment); both take the random words in the same order and give the same x̃.
 /// </summary>
 internal sealed class RotatedRounding
 {
     private readonly byte[] _signs;
     private readonly int _maxAttempts;
     private readonly long _normBoundSquared;
-    private readonly ulong _mask;
 
     /// <param name="parameters">The DDG parameters.</param>
     /// <param name="signs">The round's rotation signs D (the encoder regenerates them in place when the round seed changes).</param>
@@ -30,7 +29,6 @@ internal sealed class RotatedRounding
         double b2 = parameters.NormBound * parameters.NormBound;
         // conservative integer threshold: sum of squares <= floor(B^2 (1 - 2^-40)) implies norm <= B
         _normBoundSquared = (long)Math.Floor(b2 * (1 - Math.Pow(2, -40)));
-        _mask = parameters.Modulus - 1;
     }
 
     public DdgParameters Parameters { get; }
@@ -43,8 +41,9 @@ internal sealed class RotatedRounding
         public readonly double Scale = scale;
     }
 
-    /// <summary>The whole vector in <paramref name="buffer"/> (PaddedDimension longs): rotated as doubles, rounded in place.</summary>
-    public int RoundWhole(RotationInput input, Prng random, long[] buffer, Span<uint> u32, Span<ulong> u64)
+    /// <summary>The whole vector in <paramref name="buffer"/> (PaddedDimension longs): rotated as doubles, rounded in place
+    /// into x̃ (not reduced mod 2^b).</summary>
+    public int RoundWhole(RotationInput input, Prng random, long[] buffer)
     {
         int padded = Parameters.PaddedDimension;
         Span<long> ints = buffer.AsSpan(0, padded);
@@ -57,14 +56,16 @@ internal sealed class RotatedRounding
         }
         while (!RandomizedRounding.RoundWithin(w, ints, random, _normBoundSquared));
 
-        Coefficients.Store(ints, 0, _mask, u32, u64);
         return attempts;
     }
 
-    /// <summary>Segment by segment: pass 1 keeps the decisions and the norm (redrawn while over B), pass 2 rebuilds x̃.</summary>
-    public int RoundBySegments(RotationInput input, Prng random, Span<double> w, Span<long> ints, byte[] bits, Span<uint> u32, Span<ulong> u64)
+    /// <summary>Pass 1 of the encoding by segments of <paramref name="segment"/> coordinates in <paramref name="buffer"/>:
+    /// keeps the rounding decisions (a bit per coordinate) and the norm, redrawn as a whole while ‖x̃‖₂ &gt; B; returns
+    /// the draws. <see cref="Rebuild"/> then gives x̃ segment by segment.</summary>
+    public int Decide(RotationInput input, Prng random, long[] buffer, int segment, byte[] bits)
     {
-        int padded = Parameters.PaddedDimension, segment = w.Length;
+        int padded = Parameters.PaddedDimension;
+        Span<double> w = MemoryMarshal.Cast<long, double>(buffer.AsSpan(0, segment));
         int attempts = 0;
         while (true)
         {
@@ -79,34 +80,34 @@ internal sealed class RotatedRounding
 
             // Double sum of n exact-or-rounded squares: relative error below n·2^−52 < 2^−20 (as RoundWithin).
             if (approx < _normBoundSquared * (1 - 1e-5)
-                || (approx <= _normBoundSquared * (1 + 1e-5) && ExactSumOfSquares(input, bits, w, ints) <= _normBoundSquared))
+                || (approx <= _normBoundSquared * (1 + 1e-5) && ExactSumOfSquares(input, bits, buffer, segment) <= _normBoundSquared))
             {
-                break;
+                return attempts;
             }
         }
+    }
 
-        for (int start = 0; start < padded; start += segment)
-        {
-            int length = Math.Min(segment, padded - start);
-            Rotate(input, start, w[..length]);
-            RandomizedRounding.ApplyBits(w[..length], bits.AsSpan(start / 8, length / 8), ints[..length]);
-            Coefficients.Store(ints[..length], start, _mask, u32, u64);
-        }
-
-        return attempts;
+    /// <summary>Pass 2 for the segment at <paramref name="start"/>: rotates it again (the same doubles: the same inputs
+    /// through the same code) into <paramref name="buffer"/>[..length] and turns them in place into x̃ = ⌊w⌋ + bit (each
+    /// double is read before its slot is written; not reduced mod 2^b).</summary>
+    public void Rebuild(RotationInput input, int start, long[] buffer, int length, byte[] bits)
+    {
+        Span<long> ints = buffer.AsSpan(0, length);
+        Span<double> w = MemoryMarshal.Cast<long, double>(ints);
+        Rotate(input, start, w);
+        RandomizedRounding.ApplyBits(w, bits.AsSpan(start / 8, length / 8), ints);
     }
 
     /// <summary>‖x̃‖₂² exactly, x̃ rebuilt segment by segment from the kept decisions (only when the double sum is too close to call).</summary>
-    private Int128 ExactSumOfSquares(RotationInput input, byte[] bits, Span<double> w, Span<long> ints)
+    private Int128 ExactSumOfSquares(RotationInput input, byte[] bits, long[] buffer, int segment)
     {
-        int padded = Parameters.PaddedDimension, segment = w.Length;
+        int padded = Parameters.PaddedDimension;
         Int128 sum = 0;
         for (int start = 0; start < padded; start += segment)
         {
             int length = Math.Min(segment, padded - start);
-            Rotate(input, start, w[..length]);
-            RandomizedRounding.ApplyBits(w[..length], bits.AsSpan(start / 8, length / 8), ints[..length]);
-            sum += RandomizedRounding.ExactSumOfSquares(ints[..length]);
+            Rebuild(input, start, buffer, length, bits);
+            sum += RandomizedRounding.ExactSumOfSquares(buffer.AsSpan(0, length));
         }
 
         return sum;

@@ -227,10 +227,19 @@ internal sealed class InProcessRound : IDisposable
         /// <summary>This site's view of the announced round (its own computation, checked against the announcement).</summary>
         public RoundParameters Join(V1.RoundConfig announced) => RoundParameters.FromContract(announced, Preset, EpochId, Keys!.EpochSeed.Span);
 
+        /// <summary>Encrypts straight into a stored upload in the site's state folder, as a participant does, and opens
+        /// it: the chunks the aggregator folds are read back from that file.</summary>
         public EncryptedUpload Upload(RoundParameters round, float[] update, ulong weight = 1)
         {
             var encryptor = new UpdateEncryptor(round, Keys!.Secret, Signer, Id) { MaxDegreeOfParallelism = 1 };
-            return encryptor.Encrypt(update, weight, Guid.NewGuid());
+            Directory.CreateDirectory(_state);
+            string path = Path.Combine(_state, $"upload-round-{round.Round}.chunks");
+            using (var file = new FileStream(path, FileMode.Create, FileAccess.Write))
+            {
+                encryptor.EncryptTo(update, weight, Guid.NewGuid(), file);
+            }
+
+            return EncryptedUpload.Open(path);
         }
 
         public void StartEpoch() => Epoch = ParticipantKeyEpoch.Start(Preset, Roster, Signer, Id, EpochId);

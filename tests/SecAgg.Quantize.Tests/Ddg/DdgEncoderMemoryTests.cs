@@ -87,28 +87,4 @@ public sealed class DdgEncoderMemoryTests
         Assert.Contains(viaScale, v => v != 0);
         Assert.Throws<ArgumentOutOfRangeException>(() => new DdgEncoder(p).Encode(x, double.NaN, Seed, TestRandom.Rng(1), viaScale));
     }
-
-    [Fact]
-    public void InPlaceEncodingLeavesExactlyTheUintCoefficientsInTheWorkspace()
-    {
-        DdgParameters p = Parameters();
-        using Prng data = TestRandom.Rng(75);
-        float[] x = Vector(data, p.Dimension, 0.05);
-        var expected = new uint[p.PaddedDimension];
-        using (Prng s = TestRandom.Rng(76))
-        {
-            new DdgEncoder(p).Encode(x, 0.8, Seed, s, expected);
-        }
-
-        long[] workspace = [.. Enumerable.Repeat(-1L, p.PaddedDimension + 5)];
-        using (Prng s = TestRandom.Rng(76))
-        {
-            new DdgEncoder(p).EncodeInPlace(x, 0.8, Seed, s, workspace);
-        }
-
-        Span<uint> view = MemoryMarshal.Cast<long, uint>(workspace.AsSpan(0, p.PaddedDimension));
-        Assert.Equal(expected, view[..p.PaddedDimension].ToArray());
-        Assert.All(view[p.PaddedDimension..].ToArray(), v => Assert.Equal(0u, v));
-        Assert.Throws<ArgumentException>(() => new DdgEncoder(p).EncodeInPlace(x, 1, Seed, TestRandom.Rng(1), new long[p.PaddedDimension - 1]));
-    }
 }

@@ -5,30 +5,36 @@ namespace SecAgg.Participant.Client;
 
 /// <summary>
 /// The state directory's file of a round's masked upload (<c>upload-round-R.chunks</c>, mode 0600): the chunks and the
-/// signed commitment (<see cref="EncryptedUpload.Serialize"/>), written before anything is sent, so that a restarted
-/// participant resumes the same upload instead of encrypting a second one, and approves its own commitment later.
+/// signed commitment (the stored format of <see cref="EncryptedUpload"/>), written as the chunks are encrypted and before
+/// anything is sent, so that a restarted participant resumes the same upload instead of encrypting a second one, and
+/// approves its own commitment later. The upload is sent from the file, a chunk at a time.
 /// </summary>
 internal static class ChunkFile
 {
     /// <summary>The file name for a round.</summary>
     public static string Name(ulong round) => $"upload-round-{round}.chunks";
 
-    /// <summary>Saves a round's upload (streamed to the file chunk by chunk).</summary>
-    public static void Save(ParticipantState state, EncryptedUpload upload) => state.WriteFile(Name(upload.Commitment.Round), upload.WriteTo);
+    /// <summary>Encrypts the round's upload straight into its file (atomically: a crash leaves no partial file) and
+    /// returns it, read back from the file.</summary>
+    public static EncryptedUpload Create(ParticipantState state, UpdateEncryptor encryptor, ReadOnlyMemory<float> update, ulong weight, Guid uploadId, ulong round)
+    {
+        state.WriteFile(Name(round), stream => encryptor.EncryptTo(update.Span, weight, uploadId, stream));
+        return Load(state, round) ?? throw new InvalidOperationException($"The upload of round {round} was not saved in '{state.Directory}'.");
+    }
 
-    /// <summary>The upload saved for a round, or null.</summary>
+    /// <summary>The upload saved for a round (read from its file when sent), or null.</summary>
     /// <exception cref="InvalidDataException">The file is damaged (the message says how to start afresh).</exception>
     public static EncryptedUpload? Load(ParticipantState state, ulong round)
     {
-        byte[]? bytes = state.ReadFile(Name(round));
-        if (bytes is null)
+        string? path = state.ExistingFile(Name(round));
+        if (path is null)
         {
             return null;
         }
 
         try
         {
-            return EncryptedUpload.Deserialize(bytes);
+            return EncryptedUpload.Open(path);
         }
         catch (InvalidDataException e)
         {

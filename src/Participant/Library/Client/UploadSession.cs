@@ -55,13 +55,13 @@ internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join
         if (saved is null)
         {
             // No saved upload (first submit, or its file was deleted): this is a new upload with a new id.
-            progress = new UploadProgressRecord(config.Round, Convert.ToHexString(UploadIdBytes(upload)), upload.Chunks.Count, false, digest, DateTimeOffset.UtcNow);
+            progress = new UploadProgressRecord(config.Round, Convert.ToHexString(UploadIdBytes(upload)), upload.ChunkCount, false, digest, DateTimeOffset.UtcNow);
             state.SaveProgress(progress);
         }
 
         (int sent, long bytes, int attempts) = await StreamAsync(config.Round, parameters.ParameterDigest, upload, ct).ConfigureAwait(false);
         state.SaveProgress(progress! with { Complete = true });
-        return new SubmitResult(config.Round, progress.UploadId, upload.Chunks.Count, sent, bytes, attempts);
+        return new SubmitResult(config.Round, progress.UploadId, upload.ChunkCount, sent, bytes, attempts);
     }
 
     /// <summary>Submits named tensors (flattened in the round's layout order; names and shapes must match it).</summary>
@@ -132,8 +132,8 @@ internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join
     {
         var encryptor = new UpdateEncryptor(parameters, keys.Secret, session.Signer, session.Id);
         var uploadId = new Guid(RandomNumberGenerator.GetBytes(16));
-        EncryptedUpload upload = await Task.Run(() => encryptor.Encrypt(update.Span, weight, uploadId), ct).ConfigureAwait(false);
-        ChunkFile.Save(session.State, upload);
+        // Straight into the 0600 state file as the chunks are made: the upload is never whole in memory.
+        EncryptedUpload upload = await Task.Run(() => ChunkFile.Create(session.State, encryptor, update, weight, uploadId, parameters.Round), ct).ConfigureAwait(false);
         CommitmentFile.Save(session.State, upload);
         return upload;
     }
@@ -144,7 +144,7 @@ internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join
         var header = new UploadHeader
         {
             Round = round,
-            TotalChunks = (uint)upload.Chunks.Count,
+            TotalChunks = (uint)upload.ChunkCount,
             UploadId = ByteString.CopyFrom(uploadId),
             ParameterDigest = ByteString.CopyFrom(parameterDigest),
             Weight = upload.Weight,
@@ -161,7 +161,7 @@ internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join
             }
 
             HashSet<int> accepted = progress is null ? [] : [.. progress.Accepted.SelectMany(r => Enumerable.Range((int)r.First, (int)r.Count))];
-            int[] missing = [.. Enumerable.Range(0, upload.Chunks.Count).Where(i => !accepted.Contains(i))];
+            int[] missing = [.. Enumerable.Range(0, upload.ChunkCount).Where(i => !accepted.Contains(i))];
             attempts++;
             var counter = new StrongBox<(int Count, long Bytes)>((0, 0));
             try
@@ -178,7 +178,7 @@ internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join
                 if (attempts >= session.Options.MaxUploadAttempts)
                 {
                     throw new InvalidOperationException(
-                        $"Round {round}: the aggregator holds {response.AcceptedCount} of {upload.Chunks.Count} chunks (commitment {(response.CommitmentReceived ? "received" : "not received")}) after {attempts} streams; run the submit again to resume.");
+                        $"Round {round}: the aggregator holds {response.AcceptedCount} of {upload.ChunkCount} chunks (commitment {(response.CommitmentReceived ? "received" : "not received")}) after {attempts} streams; run the submit again to resume.");
                 }
             }
             catch (RpcException e) when (IsBrokenStream(e.StatusCode) && attempts < session.Options.MaxUploadAttempts && !ct.IsCancellationRequested)
@@ -267,12 +267,13 @@ internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join
     private static async IAsyncEnumerable<CiphertextUploadMessage> Messages(UploadHeader header, EncryptedUpload upload, int[] missing, StrongBox<(int Count, long Bytes)> counter, [EnumeratorCancellation] CancellationToken ct)
     {
         yield return new CiphertextUploadMessage { Header = header };
+        // One buffer for the stream's chunks: the next message is pulled only when the previous one was written (HTTP/2
+        // flow control: back-pressure), so the buffer is free again by then.
+        byte[] chunk = new byte[upload.ChunkBytes];
         foreach (int index in missing)
         {
             ct.ThrowIfCancellationRequested();
-
-            // The next message is pulled only when the previous one was written (HTTP/2 flow control): back-pressure.
-            byte[] chunk = upload.Chunks[index];
+            upload.ReadChunk(index, chunk);
             yield return new CiphertextUploadMessage { Chunk = new CiphertextChunk { Round = header.Round, ChunkIndex = (uint)index, Ciphertext = UnsafeByteOperations.UnsafeWrap(chunk) } };
             counter.Value = (counter.Value.Count + 1, counter.Value.Bytes + chunk.Length);
         }

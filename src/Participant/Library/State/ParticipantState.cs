@@ -111,6 +111,20 @@ public sealed class ParticipantState
         return File.Exists(path) ? ReadSecret(path, "absent") : null;
     }
 
+    /// <summary>The path of a named file of the state directory for reading in place, or null when absent (refuses
+    /// group/other-readable files, as <see cref="ReadFile"/> does).</summary>
+    public string? ExistingFile(string name)
+    {
+        string path = FilePath(name);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        CheckPrivate(path);
+        return path;
+    }
+
     /// <summary>Deletes a named file of the state directory (no error when absent).</summary>
     public void DeleteFile(string name) => File.Delete(FilePath(name));
 
@@ -146,6 +160,12 @@ public sealed class ParticipantState
             throw new FileNotFoundException($"'{path}' does not exist: {hint}.", path);
         }
 
+        CheckPrivate(path);
+        return File.ReadAllBytes(path);
+    }
+
+    private static void CheckPrivate(string path)
+    {
         if (!OperatingSystem.IsWindows())
         {
             UnixFileMode mode = File.GetUnixFileMode(path);
@@ -154,7 +174,5 @@ public sealed class ParticipantState
                 throw new UnauthorizedAccessException($"'{path}' is readable or writable by others (mode {Convert.ToString((int)mode, 8)}); restrict it with chmod 600 before using it.");
             }
         }
-
-        return File.ReadAllBytes(path);
     }
 }
