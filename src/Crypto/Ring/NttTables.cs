@@ -35,25 +35,6 @@ internal sealed class NttTables
             InvRootPowersShoup[k] = modulus.ShoupPrecompute(InvRootPowers[k]);
         }
 
-        if (n >= 16)
-        {
-            // Twiddles of the three innermost stages (t = 4, 2, 1), laid out per lane for 8-lane vectors: the stage with
-            // half-width t uses root m + b for block b (m = n/(2t)); entry k of the expanded table is root m + k/t.
-            Forward4 = Expand(RootPowers, n / 8, 4);
-            Forward4Shoup = Expand(RootPowersShoup, n / 8, 4);
-            Forward2 = Expand(RootPowers, n / 4, 2);
-            Forward2Shoup = Expand(RootPowersShoup, n / 4, 2);
-            Inverse4 = Expand(InvRootPowers, n / 8, 4);
-            Inverse4Shoup = Expand(InvRootPowersShoup, n / 8, 4);
-            Inverse2 = Expand(InvRootPowers, n / 4, 2);
-            Inverse2Shoup = Expand(InvRootPowersShoup, n / 4, 2);
-        }
-        else
-        {
-            Forward4 = Forward4Shoup = Forward2 = Forward2Shoup = [];
-            Inverse4 = Inverse4Shoup = Inverse2 = Inverse2Shoup = [];
-        }
-
         InvN = modulus.Inverse((ulong)n);
         InvNShoup = modulus.ShoupPrecompute(InvN);
     }
@@ -77,36 +58,9 @@ internal sealed class NttTables
 
     public ulong[] InvRootPowersShoup { get; }
 
-    public ulong[] Forward4 { get; }
-
-    public ulong[] Forward4Shoup { get; }
-
-    public ulong[] Forward2 { get; }
-
-    public ulong[] Forward2Shoup { get; }
-
-    public ulong[] Inverse4 { get; }
-
-    public ulong[] Inverse4Shoup { get; }
-
-    public ulong[] Inverse2 { get; }
-
-    public ulong[] Inverse2Shoup { get; }
-
     public ulong InvN { get; }
 
     public ulong InvNShoup { get; }
-
-    private static ulong[] Expand(ulong[] roots, int m, int t)
-    {
-        var e = new ulong[m * t];
-        for (int k = 0; k < e.Length; k++)
-        {
-            e[k] = roots[m + (k / t)];
-        }
-
-        return e;
-    }
 
     internal static int ReverseBits(int value, int bits)
     {

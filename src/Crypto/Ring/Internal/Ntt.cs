@@ -250,6 +250,21 @@ internal static class Ntt
     private static readonly Vector512<ulong> Scatter1A = Vector512.Create(0UL, 8, 1, 9, 2, 10, 3, 11);
     private static readonly Vector512<ulong> Scatter1B = Vector512.Create(4UL, 12, 5, 13, 6, 14, 7, 15);
 
+    // Twiddles of stages t = 4 and t = 2 spread over the lanes from the bit-reversed root table itself (no expanded
+    // copies: they were 4n words per prime): lanes 0–3 and 4–7 take two consecutive roots, or lane pairs four.
+    private static readonly Vector512<ulong> Spread4 = Vector512.Create(0UL, 0, 0, 0, 1, 1, 1, 1);
+    private static readonly Vector512<ulong> Spread2 = Vector512.Create(0UL, 0, 1, 1, 2, 2, 3, 3);
+
+    /// <summary>Roots m + i, m + i + 1 of <paramref name="roots"/>, each in four lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> TwoRoots(ref ulong roots, nuint at) =>
+        Avx512F.PermuteVar8x64(Vector128.LoadUnsafe(ref roots, at).ToVector256Unsafe().ToVector512Unsafe(), Spread4);
+
+    /// <summary>Roots at, …, at + 3 of <paramref name="roots"/>, each in two lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> FourRoots(ref ulong roots, nuint at) =>
+        Avx512F.PermuteVar8x64(Vector256.LoadUnsafe(ref roots, at).ToVector512Unsafe(), Spread2);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<ulong> ShoupLazy(Vector512<ulong> x, Vector512<ulong> w, Vector512<ulong> ws, Vector512<ulong> vp) =>
         (x * w) - (MulHi(x, ws, Vector512.ShiftRightLogical(ws, 32)) * vp);
@@ -259,23 +274,21 @@ internal static class Ntt
     private static void ForwardInnerStagesVector512(ref ulong a, NttTables tables, Vector512<ulong> vp, Vector512<ulong> v2p)
     {
         int n = tables.N;
-        ref ulong w4 = ref MemoryMarshal.GetArrayDataReference(tables.Forward4);
-        ref ulong w4s = ref MemoryMarshal.GetArrayDataReference(tables.Forward4Shoup);
-        ref ulong w2 = ref MemoryMarshal.GetArrayDataReference(tables.Forward2);
-        ref ulong w2s = ref MemoryMarshal.GetArrayDataReference(tables.Forward2Shoup);
-        ref ulong w1 = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(tables.RootPowers), n / 2);
-        ref ulong w1s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(tables.RootPowersShoup), n / 2);
+        ref ulong w = ref MemoryMarshal.GetArrayDataReference(tables.RootPowers);
+        ref ulong ws = ref MemoryMarshal.GetArrayDataReference(tables.RootPowersShoup);
+        ref ulong w1 = ref Unsafe.Add(ref w, n / 2);
+        ref ulong w1s = ref Unsafe.Add(ref ws, n / 2);
         for (int j = 0; j < n; j += 16)
         {
             var A = Vector512.LoadUnsafe(ref a, (nuint)j);
             var B = Vector512.LoadUnsafe(ref a, (nuint)(j + 8));
-            nuint k = (nuint)(j / 2);
+            nuint k = (nuint)(j / 2), k4 = (nuint)((n / 8) + (j / 8)), k2 = (nuint)((n / 4) + (j / 4));
 
             // t = 4: X = [A0..3, B0..3], Y = [A4..7, B4..7]; the same permutations scatter back.
             var x = Avx512F.PermuteVar8x64x2(A, Gather4X, B);
             var y = Avx512F.PermuteVar8x64x2(A, Gather4Y, B);
             x = ReduceOnce(x, v2p);
-            var q = ShoupLazy(y, Vector512.LoadUnsafe(ref w4, k), Vector512.LoadUnsafe(ref w4s, k), vp);
+            var q = ShoupLazy(y, TwoRoots(ref w, k4), TwoRoots(ref ws, k4), vp);
             var xo = x + q;
             var yo = x - q + v2p;
             A = Avx512F.PermuteVar8x64x2(xo, Gather4X, yo);
@@ -285,7 +298,7 @@ internal static class Ntt
             x = Avx512F.PermuteVar8x64x2(A, Gather2X, B);
             y = Avx512F.PermuteVar8x64x2(A, Gather2Y, B);
             x = ReduceOnce(x, v2p);
-            q = ShoupLazy(y, Vector512.LoadUnsafe(ref w2, k), Vector512.LoadUnsafe(ref w2s, k), vp);
+            q = ShoupLazy(y, FourRoots(ref w, k2), FourRoots(ref ws, k2), vp);
             xo = x + q;
             yo = x - q + v2p;
             A = Avx512F.PermuteVar8x64x2(xo, Scatter2A, yo);
@@ -308,17 +321,15 @@ internal static class Ntt
     private static void InverseInnerStagesVector512(ref ulong a, NttTables tables, Vector512<ulong> vp, Vector512<ulong> v2p)
     {
         int n = tables.N;
-        ref ulong w4 = ref MemoryMarshal.GetArrayDataReference(tables.Inverse4);
-        ref ulong w4s = ref MemoryMarshal.GetArrayDataReference(tables.Inverse4Shoup);
-        ref ulong w2 = ref MemoryMarshal.GetArrayDataReference(tables.Inverse2);
-        ref ulong w2s = ref MemoryMarshal.GetArrayDataReference(tables.Inverse2Shoup);
-        ref ulong w1 = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(tables.InvRootPowers), n / 2);
-        ref ulong w1s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(tables.InvRootPowersShoup), n / 2);
+        ref ulong w = ref MemoryMarshal.GetArrayDataReference(tables.InvRootPowers);
+        ref ulong ws = ref MemoryMarshal.GetArrayDataReference(tables.InvRootPowersShoup);
+        ref ulong w1 = ref Unsafe.Add(ref w, n / 2);
+        ref ulong w1s = ref Unsafe.Add(ref ws, n / 2);
         for (int j = 0; j < n; j += 16)
         {
             var A = Vector512.LoadUnsafe(ref a, (nuint)j);
             var B = Vector512.LoadUnsafe(ref a, (nuint)(j + 8));
-            nuint k = (nuint)(j / 2);
+            nuint k = (nuint)(j / 2), k4 = (nuint)((n / 8) + (j / 8)), k2 = (nuint)((n / 4) + (j / 4));
 
             // t = 1
             var x = Avx512F.PermuteVar8x64x2(A, Gather1X, B);
@@ -332,7 +343,7 @@ internal static class Ntt
             x = Avx512F.PermuteVar8x64x2(A, Gather2X, B);
             y = Avx512F.PermuteVar8x64x2(A, Gather2Y, B);
             xo = ReduceOnce(x + y, v2p);
-            yo = ShoupLazy(x - y + v2p, Vector512.LoadUnsafe(ref w2, k), Vector512.LoadUnsafe(ref w2s, k), vp);
+            yo = ShoupLazy(x - y + v2p, FourRoots(ref w, k2), FourRoots(ref ws, k2), vp);
             A = Avx512F.PermuteVar8x64x2(xo, Scatter2A, yo);
             B = Avx512F.PermuteVar8x64x2(xo, Scatter2B, yo);
 
@@ -340,7 +351,7 @@ internal static class Ntt
             x = Avx512F.PermuteVar8x64x2(A, Gather4X, B);
             y = Avx512F.PermuteVar8x64x2(A, Gather4Y, B);
             xo = ReduceOnce(x + y, v2p);
-            yo = ShoupLazy(x - y + v2p, Vector512.LoadUnsafe(ref w4, k), Vector512.LoadUnsafe(ref w4s, k), vp);
+            yo = ShoupLazy(x - y + v2p, TwoRoots(ref w, k4), TwoRoots(ref ws, k4), vp);
             Avx512F.PermuteVar8x64x2(xo, Gather4X, yo).StoreUnsafe(ref a, (nuint)j);
             Avx512F.PermuteVar8x64x2(xo, Gather4Y, yo).StoreUnsafe(ref a, (nuint)(j + 8));
         }
