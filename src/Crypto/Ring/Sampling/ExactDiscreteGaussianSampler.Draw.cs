@@ -209,7 +209,7 @@ public sealed partial class ExactDiscreteGaussianSampler
         Vector256<long> ans = b + (~Vector256.GreaterThan(atB, us) & Vector256<long>.One);
         Vector256<long> before = Avx2.GatherVector256(t, (ans - Vector256<long>.One) & mask, 8) ^ flip;
         Vector256<long> tie = Vector256.Equals(before, us) & Vector256.GreaterThan(ans, Vector256<long>.Zero);
-        Vector256<long> past = Vector256.GreaterThan(ans, Vector256.Create((long)_table.Length - 1));
+        Vector256<long> past = Vector256.GreaterThan(ans, Vector256.Create((long)_length - 1));
         bad = tie | past;
         return ans;
     }
@@ -236,7 +236,7 @@ public sealed partial class ExactDiscreteGaussianSampler
         int mask = _padded.Length - 1;
         int ans = b + (Unsafe.Add(ref t, b) <= u ? 1 : 0);
         ulong before = Unsafe.Add(ref t, (ans - 1) & mask);
-        bool bad = (ans >= _table.Length) | ((ans > 0) & (before == u));
+        bool bad = (ans >= _length) | ((ans > 0) & (before == u));
         return bad ? -1 : ans;
     }
 
@@ -244,7 +244,7 @@ public sealed partial class ExactDiscreteGaussianSampler
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Find(ulong u)
     {
-        ulong[] t = _table;
+        ulong[] t = _padded;
         int h = (int)(u >> _guideShift);
         ref int g = ref MemoryMarshal.GetArrayDataReference(_guide);
         int lo = Unsafe.Add(ref g, h);
@@ -291,7 +291,7 @@ public sealed partial class ExactDiscreteGaussianSampler
         Interlocked.Increment(ref SlowPathCount);
         // Every j with f_j < u has F_j < (f_j + 1)/2^w <= U: start at the first j with f_j >= u.
         int j = 0;
-        while (j < _table.Length && _table[j] < u)
+        while (j < _length && _padded[j] < u)
         {
             j++;
         }

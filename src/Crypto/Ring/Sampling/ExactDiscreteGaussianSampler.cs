@@ -35,12 +35,12 @@ public sealed partial class ExactDiscreteGaussianSampler
     public const double MaxVariance = 1099511627776.0; // 2^40
 
     private readonly FoldedGaussianCdf _cdf;
-    private readonly ulong[] _table; // f_j >> _shift
+    private readonly int _length;     // table entries: f_j >> _shift for j < _length
     private readonly int[] _guide;   // guide[h] = min{ j : f_j > h << (w - g) }, length 2^g + 1
     private readonly int _wordBits;   // w: bits of U compared in the fast path (64 in production)
     private readonly int _guideShift; // w - g
     private readonly ulong _wordMax;
-    private readonly ulong[] _padded;   // _table padded to a power of two with 2^w − 1
+    private readonly ulong[] _padded;   // the table, padded to a power of two with 2^w − 1 (one copy serves both searches)
     private readonly int _searchSteps;  // log2(_padded.Length)
 
     private ExactDiscreteGaussianSampler(BigInteger n, BigInteger d, int wordBits, bool fixedStepSearch)
@@ -51,12 +51,19 @@ public sealed partial class ExactDiscreteGaussianSampler
         _wordBits = wordBits;
         _wordMax = wordBits == 64 ? ulong.MaxValue : (1UL << wordBits) - 1;
         _cdf = new FoldedGaussianCdf(n, d);
-        var entries = new List<ulong>();
-        int shift = 64 - wordBits;
-        for (int j = 0; ; j++)
+        // The table is built in place in its power-of-two array (doubled when full), padded with the last word for the
+        // fixed-step search; the guided search reads the first _length. No second copy: at σ ≈ 10^5 it is 8 MB.
+        ulong[] table = new ulong[1024];
+        int shift = 64 - wordBits, length = 0;
+        while (true)
         {
-            ulong f = (ulong)_cdf.FloorScaled(j, 64) >> shift;
-            entries.Add(f);
+            ulong f = (ulong)_cdf.FloorScaled(length, 64) >> shift;
+            if (length == table.Length)
+            {
+                Array.Resize(ref table, 2 * table.Length);
+            }
+
+            table[length++] = f;
             if (f == _wordMax)
             {
                 break;
@@ -64,21 +71,24 @@ public sealed partial class ExactDiscreteGaussianSampler
         }
 
         _cdf.Trim();
-        _table = entries.ToArray();
-        // power-of-two copy padded with the last word, for the fixed-step search
-        int pow = (int)BitOperations.RoundUpToPowerOf2((uint)_table.Length);
-        _padded = new ulong[pow];
-        _table.CopyTo(_padded, 0);
-        _padded.AsSpan(_table.Length).Fill(_wordMax);
+        _length = length;
+        int pow = (int)BitOperations.RoundUpToPowerOf2((uint)length);
+        if (pow != table.Length)
+        {
+            Array.Resize(ref table, pow);
+        }
+
+        table.AsSpan(length).Fill(_wordMax);
+        _padded = table;
         _searchSteps = BitOperations.Log2((uint)pow);
-        int g = Math.Min(Math.Min(16, wordBits), Math.Max(4, BitOperations.Log2((uint)_table.Length) + 3));
+        int g = Math.Min(Math.Min(16, wordBits), Math.Max(4, BitOperations.Log2((uint)_length) + 3));
         _guideShift = wordBits - g;
         _guide = new int[(1 << g) + 1];
         int k = 0;
         for (int h = 0; h < (1 << g); h++)
         {
             ulong lowU = (ulong)h << _guideShift;
-            while (k < _table.Length - 1 && _table[k] <= lowU)
+            while (k < _length - 1 && _padded[k] <= lowU)
             {
                 k++;
             }
@@ -86,7 +96,7 @@ public sealed partial class ExactDiscreteGaussianSampler
             _guide[h] = k;
         }
 
-        _guide[1 << g] = _table.Length - 1;
+        _guide[1 << g] = _length - 1;
     }
 
     /// <summary>The numerator N of σ² = N/D.</summary>
@@ -99,7 +109,7 @@ public sealed partial class ExactDiscreteGaussianSampler
     public bool FixedStepSearch { get; }
 
     /// <summary>Number of entries in the CDF table (about 9.4·σ + 1 for large σ).</summary>
-    public int TableLength => _table.Length;
+    public int TableLength => _length;
 
     /// <summary>Builds the sampler for σ² = <paramref name="numerator"/>/<paramref name="denominator"/> (exact rational).</summary>
     /// <param name="numerator">N.</param>
@@ -153,8 +163,8 @@ public sealed partial class ExactDiscreteGaussianSampler
         return new ExactDiscreteGaussianSampler(numerator / gcd, denominator / gcd, wordBits, fixedStepSearch);
     }
 
-    /// <summary>Bytes the sampler's tables hold (the CDF words, their padded copy and the guide), for the cache's bound.</summary>
-    internal long TableBytes => (8L * (_table.Length + _padded.Length)) + (4L * _guide.Length);
+    /// <summary>Bytes the sampler's tables hold (the padded CDF words and the guide), for the cache's bound.</summary>
+    internal long TableBytes => (8L * _padded.Length) + (4L * _guide.Length);
 
     private static void CheckVariance(BigInteger numerator, BigInteger denominator)
     {
