@@ -32,7 +32,10 @@ public sealed class UpdateEncryptor
     /// is kept; a second concurrent encryption allocates its own.
     /// </summary>
     private static readonly uint[]?[] s_kept = new uint[]?[2];
-    public static double TEncrypt;
+
+    /// <summary>The chunk buffer of <see cref="EncryptTo"/> (ciphertext, not secret), kept for the next round of the same
+    /// size: a fresh one each round was large-object garbage that stayed resident until a full collection.</summary>
+    private static byte[]? s_chunkBuffer;
 
     private readonly RoundParameters _round;
     private readonly KeyShareSecret _secret;
@@ -141,7 +144,8 @@ public sealed class UpdateEncryptor
         int perChunk = _round.Aggregation.ValuesPerChunk;
         int pieceLength = Math.Min(perChunk, ddg.PaddedDimension);
         uint[] piece = TakeKept(0, pieceLength), encrypting = TakeKept(1, pieceLength);
-        byte[]? buffer = reuseBuffer ? new byte[ChunkBytes] : null;
+        byte[]? buffer = !reuseBuffer ? null
+            : Interlocked.Exchange(ref s_chunkBuffer, null) is { } keptBuffer && keptBuffer.Length == ChunkBytes ? keptBuffer : new byte[ChunkBytes];
         Task pending = Task.CompletedTask;
         int cores = MaxDegreeOfParallelism > 0 ? MaxDegreeOfParallelism : Environment.ProcessorCount;
         using RingParallelism.LimitScope ringLimit = RingParallelism.Limit(cores);
@@ -181,6 +185,10 @@ public sealed class UpdateEncryptor
             Array.Clear(encrypting); // the quantized values are as secret as the update (the encoder wiped the piece)
             s_kept[0] = piece;
             s_kept[1] = encrypting;
+            if (buffer is not null)
+            {
+                s_chunkBuffer = buffer;
+            }
         }
 
         UploadCommitment commitment = UploadCommitment.Create(
