@@ -145,15 +145,16 @@ internal static class ParticipantRole
     {
         RoundConfig config = await rpc.GetRoundConfigAsync(new GetRoundConfigRequest { Round = round });
         var encoder = new DdgEncoder(preset.Ddg) { DegreeOfParallelism = -1 };
-        uint[] values = new uint[preset.Ddg.PaddedDimension];
+        // Through one chunk's piece buffer, as UpdateEncryptor quantizes: a whole-update destination here would be the
+        // largest array this process ever held, and would count in the next round's peak memory.
+        uint[] piece = new uint[Math.Min(preset.Aggregation.ValuesPerChunk, preset.Ddg.PaddedDimension)];
         double quantizeStart = Clock.Now();
         using (Prng random = Prng.CreateSecure())
         {
-            encoder.Encode(update, config.Quantization.RotationSeed.Span, random, values);
+            encoder.Encode(update, 1.0, config.Quantization.RotationSeed.Span, random, piece, static (_, _) => { });
         }
 
         double quantize = Clock.Now() - quantizeStart;
-        Array.Clear(values);
         return quantize;
     }
 

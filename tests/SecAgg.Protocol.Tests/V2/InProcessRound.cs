@@ -84,11 +84,12 @@ internal sealed class InProcessRound : IDisposable
             UploadCommitment commitment = verifier.Verify<UploadCommitment>(upload.SignedCommitment);
             Assert.Equal(round.Round, commitment.Round);
             Assert.Equal(round.TotalChunks, commitment.TotalChunks);
-            Assert.True(commitment.Matches([.. upload.Chunks.Select(c => (ReadOnlyMemory<byte>)UploadCommitment.DigestChunk(c))]));
+            byte[][] chunks = [.. Enumerable.Range(0, upload.ChunkCount).Select(upload.ReadChunk)];
+            Assert.True(commitment.Matches([.. chunks.Select(c => (ReadOnlyMemory<byte>)UploadCommitment.DigestChunk(c))]));
             for (int k = 0; k < round.TotalChunks; k++)
             {
-                Assert.True(scheme.TryValidateUpload(upload.Chunks[k], out string? problem), problem);
-                scheme.Fold(sums[k], upload.Chunks[k]);
+                Assert.True(scheme.TryValidateUpload(chunks[k], out string? problem), problem);
+                scheme.Fold(sums[k], chunks[k]);
             }
         }
 
@@ -233,10 +234,12 @@ internal sealed class InProcessRound : IDisposable
         {
             var encryptor = new UpdateEncryptor(round, Keys!.Secret, Signer, Id) { MaxDegreeOfParallelism = 1 };
             Directory.CreateDirectory(_state);
-            string path = Path.Combine(_state, $"upload-round-{round.Round}.chunks");
-            using (var file = new FileStream(path, FileMode.Create, FileAccess.Write))
+            var uploadId = Guid.NewGuid();
+            // One file per upload: some tests make a second, different upload for the same round on purpose.
+            string path = Path.Combine(_state, $"upload-round-{round.Round}-{uploadId:N}.chunks");
+            using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
             {
-                encryptor.EncryptTo(update, weight, Guid.NewGuid(), file);
+                encryptor.EncryptTo(update, weight, uploadId, file);
             }
 
             return EncryptedUpload.Open(path);
