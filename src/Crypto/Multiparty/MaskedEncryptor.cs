@@ -10,7 +10,7 @@ namespace SecAgg.Crypto.Multiparty;
 /// from σ = 3.2 truncated at 19 and Encode the parameters' codec (BFV: round(q·M/T) exactly, M the k-packed b-bit
 /// values; CKKS: the canonical embedding at scale Δ). Noise of one upload: |e_i| ≤ 19 plus the encoding rounding 1/2.
 /// Uses the secret's ŝ_i in place (keep the secret alive while encrypting) and holds its Shoup companions (secret):
-/// <see cref="Dispose"/> wipes them. Not thread-safe (one scratch buffer).
+/// <see cref="Dispose"/> wipes them. Not thread-safe (one ciphertext buffer for <see cref="EncryptTo"/>).
 /// </summary>
 public sealed class MaskedEncryptor : IDisposable
 {
@@ -19,7 +19,6 @@ public sealed class MaskedEncryptor : IDisposable
     private readonly Poly _sShoup;
     private readonly IAggregationCodec _codec;
     private readonly long[] _error;
-    private readonly Poly _scratch;
     private MaskedUpload? _own;
     private bool _disposed;
 
@@ -37,7 +36,6 @@ public sealed class MaskedEncryptor : IDisposable
         parameters.Ring.ComputeShoup(_s, _sShoup);
         _codec = parameters.CreateCodec();
         _error = new long[parameters.RingDegree];
-        _scratch = PolyPool.Rent(parameters.Ring);
     }
 
     /// <summary>Encrypts up to <see cref="AggregationParameters.ValuesPerChunk"/> values, each below 2^b (missing
@@ -90,20 +88,19 @@ public sealed class MaskedEncryptor : IDisposable
             throw new ArgumentException($"At most {_p.ValuesPerChunk} values fit in one chunk; got {values.Length}.", nameof(values));
         }
 
+        // c0 = NTT(Encode(M) + e) − a ⊙ ŝ, built in c0 itself (no scratch polynomial: issue 17's memory).
         RingQ ring = _p.Ring;
         Poly c0 = destination.C0;
-        _codec.Encode(values, _scratch);
+        _codec.Encode(values, c0);
         DiscreteGaussianSampler.StandardError.Sample(prng, _error);
-        ring.AddSigned(_error, _scratch);
+        ring.AddSigned(_error, c0);
         Array.Clear(_error);
-        ring.Ntt(_scratch, _scratch);
-        ring.MultiplyCoefficientsShoup(a.A, _s, _sShoup, c0);
-        ring.Subtract(_scratch, c0, c0);
-        _scratch.Clear();
+        ring.Ntt(c0, c0);
+        ring.SubtractProductShoup(a.A, _s, _sShoup, c0);
         destination.ResetToOneUpload();
     }
 
-    /// <summary>Wipes the Shoup companions of ŝ_i and the scratch buffer (ŝ_i itself is the secret's, wiped with it).</summary>
+    /// <summary>Wipes the Shoup companions of ŝ_i and gives back the ciphertext buffer (ŝ_i itself is the secret's, wiped with it).</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -113,7 +110,6 @@ public sealed class MaskedEncryptor : IDisposable
 
         _disposed = true;
         PolyPool.Return(_sShoup);
-        PolyPool.Return(_scratch);
         if (_own is not null)
         {
             PolyPool.Return(_own.C0);

@@ -149,8 +149,17 @@ public sealed partial class RingQ
         }
     }
 
+    /// <summary>r = a ⊙ b mod p with b's Shoup companions.</summary>
+    internal void MulShoupLimb(Span<ulong> a, Span<ulong> b, Span<ulong> bs, Span<ulong> r, ulong p) => MulShoupLimb<StoreProduct>(a, b, bs, r, p);
+
+    /// <summary>
+    /// q = a ⊙ b mod p with b's Shoup companions, then r = q (<see cref="StoreProduct"/>) or r = r − q mod p
+    /// (<see cref="SubtractProduct"/>, one pass instead of a product buffer and a subtraction). The JIT compiles each
+    /// struct instantiation separately, so the store variant never reads r.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void MulShoupLimb(Span<ulong> a, Span<ulong> b, Span<ulong> bs, Span<ulong> r, ulong p)
+    internal void MulShoupLimb<TOut>(Span<ulong> a, Span<ulong> b, Span<ulong> bs, Span<ulong> r, ulong p)
+        where TOut : struct, IShoupOutput
     {
         int j = 0;
         ref ulong ra = ref MemoryMarshal.GetReference(a);
@@ -165,8 +174,13 @@ public sealed partial class RingQ
                 var x = Vector512.LoadUnsafe(ref ra, (nuint)j);
                 var w = Vector512.LoadUnsafe(ref rb, (nuint)j);
                 var ws = Vector512.LoadUnsafe(ref rbs, (nuint)j);
-                var q = (x * w) - (Internal.Ntt.MulHi(x, ws, Vector512.ShiftRightLogical(ws, 32)) * vp);
-                Internal.Ntt.ReduceOnce(q, vp).StoreUnsafe(ref rr, (nuint)j);
+                var q = Internal.Ntt.ReduceOnce((x * w) - (Internal.Ntt.MulHi(x, ws, Vector512.ShiftRightLogical(ws, 32)) * vp), vp);
+                if (TOut.SubtractsFromResult)
+                {
+                    q = Internal.Ntt.ReduceOnce(Vector512.LoadUnsafe(ref rr, (nuint)j) + vp - q, vp);
+                }
+
+                q.StoreUnsafe(ref rr, (nuint)j);
             }
         }
         else if (Simd == SimdMode.Vector256)
@@ -177,17 +191,40 @@ public sealed partial class RingQ
                 var x = Vector256.LoadUnsafe(ref ra, (nuint)j);
                 var w = Vector256.LoadUnsafe(ref rb, (nuint)j);
                 var ws = Vector256.LoadUnsafe(ref rbs, (nuint)j);
-                var q = (x * w) - (Internal.Ntt.MulHi(x, ws, Vector256.ShiftRightLogical(ws, 32)) * vp);
-                Internal.Ntt.ReduceOnce(q, vp).StoreUnsafe(ref rr, (nuint)j);
+                var q = Internal.Ntt.ReduceOnce((x * w) - (Internal.Ntt.MulHi(x, ws, Vector256.ShiftRightLogical(ws, 32)) * vp), vp);
+                if (TOut.SubtractsFromResult)
+                {
+                    q = Internal.Ntt.ReduceOnce(Vector256.LoadUnsafe(ref rr, (nuint)j) + vp - q, vp);
+                }
+
+                q.StoreUnsafe(ref rr, (nuint)j);
             }
         }
 
         for (; j < a.Length; j++)
         {
-            ulong q = Modulus.MultiplyShoupLazy(Unsafe.Add(ref ra, j), Unsafe.Add(ref rb, j), Unsafe.Add(ref rbs, j), p);
-            Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(q, p);
+            ulong q = Modulus.SubtractIfAtLeast(Modulus.MultiplyShoupLazy(Unsafe.Add(ref ra, j), Unsafe.Add(ref rb, j), Unsafe.Add(ref rbs, j), p), p);
+            Unsafe.Add(ref rr, j) = TOut.SubtractsFromResult ? Modulus.SubtractIfAtLeast(Unsafe.Add(ref rr, j) + p - q, p) : q;
         }
     }
+}
+
+/// <summary>What <see cref="RingQ.MulShoupLimb{TOut}"/> does with the product: store it, or subtract it from the result.</summary>
+internal interface IShoupOutput
+{
+    static abstract bool SubtractsFromResult { get; }
+}
+
+/// <summary>r = a ⊙ b.</summary>
+internal readonly struct StoreProduct : IShoupOutput
+{
+    public static bool SubtractsFromResult => false;
+}
+
+/// <summary>r = r − a ⊙ b.</summary>
+internal readonly struct SubtractProduct : IShoupOutput
+{
+    public static bool SubtractsFromResult => true;
 }
 
 /// <summary>A residue-wise combination of two values in [0, p) into [0, 2p) (then reduced once by the caller).</summary>

@@ -181,6 +181,21 @@ public sealed partial class RingQ
         result.IsNtt = true;
     }
 
+    /// <summary>result = result − a ⊙ b (all in NTT form), <paramref name="bShoup"/> the Shoup companions of b: the
+    /// product and the subtraction in one pass, without a buffer for the product.</summary>
+    internal void SubtractProductShoup(Poly a, Poly b, Poly bShoup, Poly result)
+    {
+        CheckNtt(a, b, result);
+        CheckShape(b, bShoup);
+        if (!result.IsNtt)
+        {
+            throw new ArgumentException("The result must be in NTT form to subtract an NTT-domain product from it.", nameof(result));
+        }
+
+        ForEachLimb(a.LimbCount, ntt: false, new LimbArgs(this, a, b, bShoup, result), static (x, l) =>
+            x.Ring.MulShoupLimb<SubtractProduct>(x.A.Limb(l), x.B!.Limb(l), x.C!.Limb(l), x.Result.Limb(l), x.Ring._moduli[l].Value));
+    }
+
     /// <summary>Returns the Shoup companions floor(b_j·2^64 / p) of every residue of b.</summary>
     public Poly ComputeShoup(Poly b)
     {

@@ -73,6 +73,14 @@ public sealed class RingQTests
                 ring.MultiplyCoefficientsThenAdd(an, bn, acc);
                 ring.InverseNtt(acc, acc);
                 Assert.Equal(expected.Select(x => 2 * x % q).ToArray(), ring.ToBigIntegers(acc));
+
+                // The fused product-subtraction (the masked upload's c0 = NTT(m + e) − a ⊙ s): c − a·b.
+                Poly c = TestUtil.RandomPoly(ring, 3, prng);
+                BigInteger[] cExpected = [.. ring.ToBigIntegers(c).Zip(expected, (x, y) => (((x - y) % q) + q) % q)];
+                ring.Ntt(c, c);
+                ring.SubtractProductShoup(an, bn, ring.ComputeShoup(bn), c);
+                ring.InverseNtt(c, c);
+                Assert.Equal(cExpected, ring.ToBigIntegers(c));
             }
         }
     }
