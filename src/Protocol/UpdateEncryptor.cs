@@ -115,6 +115,7 @@ public sealed class UpdateEncryptor
     public UploadCommitment EncryptTo(ReadOnlySpan<float> update, ulong weight, Guid uploadId, Stream destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        CheckInput(update.Length, weight); // before the header goes out
         using var writer = new StoredUploadFormat.Writer(destination, ChunkCount, ChunkBytes);
         (UploadCommitment commitment, SignedStatement signed, _) = EncryptCore(update, weight, uploadId, reuseBuffer: true, (_, chunk) => writer.WriteChunk(chunk));
         writer.Finish(signed);
@@ -129,17 +130,8 @@ public sealed class UpdateEncryptor
     /// </summary>
     private (UploadCommitment, SignedStatement, ReadOnlyMemory<byte>[]) EncryptCore(ReadOnlySpan<float> update, ulong weight, Guid uploadId, bool reuseBuffer, Action<int, byte[]> onChunk)
     {
+        CheckInput(update.Length, weight);
         DdgParameters ddg = _round.Ddg;
-        if (update.Length != ddg.Dimension)
-        {
-            throw new ArgumentException($"The update has {update.Length} values; the round's layout holds {ddg.Dimension}.", nameof(update));
-        }
-
-        if (weight < 1 || weight > _round.MaxWeight)
-        {
-            throw new ArgumentOutOfRangeException(nameof(weight), $"Weight {weight} must be in [1, max-weight = {_round.MaxWeight}].");
-        }
-
         var digests = new ReadOnlyMemory<byte>[ChunkCount];
         int perChunk = _round.Aggregation.ValuesPerChunk;
         int pieceLength = Math.Min(perChunk, ddg.PaddedDimension);
@@ -194,6 +186,19 @@ public sealed class UpdateEncryptor
         UploadCommitment commitment = UploadCommitment.Create(
             _round.Descriptor.Digest.Span, _round.KeyEpochId, ParticipantId, _round.Round, uploadId, weight, digests);
         return (commitment, _signer.Sign(commitment), digests);
+    }
+
+    private void CheckInput(int length, ulong weight)
+    {
+        if (length != _round.Ddg.Dimension)
+        {
+            throw new ArgumentException($"The update has {length} values; the round's layout holds {_round.Ddg.Dimension}.", "update");
+        }
+
+        if (weight < 1 || weight > _round.MaxWeight)
+        {
+            throw new ArgumentOutOfRangeException(nameof(weight), $"Weight {weight} must be in [1, max-weight = {_round.MaxWeight}].");
+        }
     }
 
     private static uint[] TakeKept(int slot, int length) =>

@@ -57,6 +57,16 @@ public sealed class StoredUploadTests : IDisposable
     }
 
     [Fact]
+    public void EncryptToRefusesABadUpdateOrWeightBeforeWritingAByte()
+    {
+        using var stream = new MemoryStream();
+        var e = Assert.Throws<ArgumentException>(() => Encryptor().EncryptTo(new float[InProcessRound.Dimension - 1], 1, Guid.NewGuid(), stream));
+        Assert.Contains($"{InProcessRound.Dimension - 1} values; the round's layout holds {InProcessRound.Dimension}", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Encryptor().EncryptTo(Update(), 0, Guid.NewGuid(), stream));
+        Assert.Equal(0, stream.Length);
+    }
+
+    [Fact]
     public void AnUploadInMemoryWrittenToAFileOpensWithTheSameChunksAndCommitment()
     {
         EncryptedUpload upload = Encryptor().Encrypt(Update(), 1, Guid.NewGuid());
