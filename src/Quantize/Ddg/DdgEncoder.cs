@@ -204,10 +204,10 @@ public sealed class DdgEncoder
     /// its slot is written), redraw while ‖x̃‖₂ &gt; B. Beyond, two passes over segments so that no buffer spans the
     /// vector: pass 1 rotates each segment and keeps only the rounding decisions (a bit per coordinate) and Σ x̃_i²,
     /// redrawn as a whole while ‖x̃‖₂ &gt; B; pass 2 rotates each segment again (the same doubles: the same inputs
-    /// through the same code) and rebuilds x̃ = ⌊w⌋ + bit in place, in the same buffer. Noise (integers only, after every floating-point step of the
-    /// window): (x̃ + N_Z(0, σ_int²)) mod 2^b, window by window, each window written to the sink once noised. The random
-    /// words are taken in the same order by both paths and the noise streams forked in the same order (after the
-    /// rounding), so with parallel noise they give the same output.
+    /// through the same code) and rebuilds x̃ = ⌊w⌋ + bit in place, in the same buffer. Noise (integers only, after
+    /// every floating-point step of the window): (x̃ + N_Z(0, σ_int²)) mod 2^b, window by window, each window written
+    /// to the sink once noised. The random words are taken in the same order by both paths and the noise streams forked
+    /// in the same order (after the rounding), so with parallel noise they give the same output.
     /// </summary>
     private DdgEncodeReport EncodeCore(ReadOnlySpan<float> update, double inputScale, ReadOnlySpan<byte> roundSeed, Prng random, ref CoefficientSink sink)
     {
@@ -267,7 +267,6 @@ public sealed class DdgEncoder
             // The rotated update, the rounding decisions and the noised integers are as secret as the update.
             ints.AsSpan(0, segment).Clear();
             Workspaces.Return(ints);
-
             if (bits is not null)
             {
                 bits.AsSpan(0, padded / 8).Clear();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SecAgg.Quantize.Ddg;
 
 namespace SecAgg.Quantize.Internal;
@@ -38,7 +39,7 @@ internal ref struct CoefficientSink
     {
         if (_onPiece is null)
         {
-            Coefficients.Store(ints, start, _mask, _u32, _u64);
+            Store(ints, start, _mask, _u32, _u64);
             return;
         }
 
@@ -46,7 +47,7 @@ internal ref struct CoefficientSink
         {
             int offset = start - _pieceStart;
             int n = Math.Min(ints.Length, _u32.Length - offset);
-            Coefficients.Store(ints[..n], offset, _mask, _u32, default);
+            Store(ints[..n], offset, _mask, _u32, default);
             ints = ints[n..];
             start += n;
             int end = Math.Min(_pieceStart + _u32.Length, _total);
@@ -55,6 +56,30 @@ internal ref struct CoefficientSink
                 _onPiece(_pieceStart, _u32[..(end - _pieceStart)]);
                 _pieceStart = end;
             }
+        }
+    }
+
+    /// <summary>destination[start..] = ints mod 2^b (into exactly one of the two); once per window, so compiled fully
+    /// optimized at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Store(ReadOnlySpan<long> ints, int start, ulong mask, Span<uint> u32, Span<ulong> u64)
+    {
+        if (u32.IsEmpty)
+        {
+            Span<ulong> d64 = u64.Slice(start, ints.Length);
+            for (int i = 0; i < ints.Length; i++)
+            {
+                d64[i] = (ulong)ints[i] & mask;
+            }
+
+            return;
+        }
+
+        Span<uint> d32 = u32.Slice(start, ints.Length);
+        uint m32 = (uint)mask;
+        for (int i = 0; i < ints.Length; i++)
+        {
+            d32[i] = (uint)ints[i] & m32;
         }
     }
 }
