@@ -95,6 +95,7 @@ public sealed class UpdateEncryptor
     /// <exception cref="ArgumentOutOfRangeException">The weight is outside 1..max-weight.</exception>
     public EncryptedUpload Encrypt(ReadOnlySpan<float> update, ulong weight, Guid uploadId, Action<int, byte[]>? onChunk = null)
     {
+        CheckInput(update.Length, weight);
         var chunks = new byte[ChunkCount][];
         (UploadCommitment commitment, SignedStatement signed, ReadOnlyMemory<byte>[] digests) = EncryptCore(update, weight, uploadId, reuseBuffer: false, (index, chunk) =>
         {
@@ -126,11 +127,11 @@ public sealed class UpdateEncryptor
     /// The encryption: the encoder hands over one chunk's b-bit values at a time (4 bytes per value) as soon as they are
     /// noised, and each chunk is encrypted while the encoder makes the next, so no plaintext buffer spans the update.
     /// <paramref name="onChunk"/> gets the chunks in index order, one at a time, on a pool thread; with
-    /// <paramref name="reuseBuffer"/> every chunk comes in the same array (consume it before returning).
+    /// <paramref name="reuseBuffer"/> every chunk comes in the same array (consume it before returning). The callers
+    /// have checked the input (<see cref="CheckInput"/>).
     /// </summary>
     private (UploadCommitment, SignedStatement, ReadOnlyMemory<byte>[]) EncryptCore(ReadOnlySpan<float> update, ulong weight, Guid uploadId, bool reuseBuffer, Action<int, byte[]> onChunk)
     {
-        CheckInput(update.Length, weight);
         DdgParameters ddg = _round.Ddg;
         var digests = new ReadOnlyMemory<byte>[ChunkCount];
         int perChunk = _round.Aggregation.ValuesPerChunk;
