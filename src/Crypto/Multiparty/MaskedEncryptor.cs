@@ -30,7 +30,7 @@ public sealed class MaskedEncryptor : IDisposable
         parameters.CheckSame(secret.Parameters, nameof(secret));
         _p = parameters;
         // ŝ_i is the secret's own cached NTT form (the caller keeps the secret alive and wipes it); its Shoup companions
-        // and the scratch come from the pool of per-round polynomials (issue 17), and Dispose gives them back wiped.
+        // come from the pool of per-round polynomials (issue 17), and Dispose gives them back wiped.
         _s = secret.Ntt;
         _sShoup = PolyPool.Rent(parameters.Ring);
         parameters.Ring.ComputeShoup(_s, _sShoup);
