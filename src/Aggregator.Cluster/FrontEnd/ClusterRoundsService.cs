@@ -41,20 +41,27 @@ internal sealed class ClusterRoundsService(
         return p.ToContract(r.CollectDeadline, ClusterRoundBook.ToWire(r.Stage));
     });
 
-    public override Task<RoundStatus> GetRoundStatus(GetRoundStatusRequest request, ServerCallContext context) => Guarded(request.Round, async () =>
+    public override Task<RoundStatus> GetRoundStatus(GetRoundStatusRequest request, ServerCallContext context) => Guarded(request.Round, () =>
+        ParticipantCalls.LongPollAsync<RoundStatus>(request.WaitMillis, async waited =>
+        {
+            RoundStatus status = await StatusAsync(request.Round).ConfigureAwait(false);
+            return waited || request.KnownStage == V1.RoundStage.Unspecified || status.Stage != request.KnownStage ? status : null;
+        }, ParticipantCalls.CallToken(context)));
+
+    private async Task<RoundStatus> StatusAsync(ulong round)
     {
-        (RoundView? r, long latest) = await book.FindAsync(request.Round).ConfigureAwait(false);
+        (RoundView? r, long latest) = await book.FindAsync(round).ConfigureAwait(false);
         var status = new RoundStatus
         {
             ExpectedParticipants = (uint)consortium.Policy.Enrolled.Length,
             MinParticipants = (uint)consortium.Policy.MinParticipants,
         };
-        if (r is null || (request.Round == 0 && r.Stage is RoundStages.Published or RoundStages.Aborted))
+        if (r is null || (round == 0 && r.Stage is RoundStages.Published or RoundStages.Aborted))
         {
-            status.NotOpenReason = await book.WhyNotOpenAsync(request.Round, latest).ConfigureAwait(false) ?? "";
+            status.NotOpenReason = await book.WhyNotOpenAsync(round, latest).ConfigureAwait(false) ?? "";
             if (r is null)
             {
-                status.Round = request.Round;
+                status.Round = round;
                 return status;
             }
         }
@@ -81,7 +88,7 @@ internal sealed class ClusterRoundsService(
         }
 
         return status;
-    });
+    }
 
     public override Task<ReportPresenceResponse> ReportPresence(ReportPresenceRequest request, ServerCallContext context) => Guarded(request.Round, async () =>
     {

@@ -80,6 +80,8 @@ public sealed class ClusterRoundsServiceTests
         Assert.Equal(RoundStage.Decrypting, decrypting.Stage);
         Assert.Equal(session.DecryptionSet, decrypting.WaitingFor);
 
+        // A participant's wait for publication: the status waits while the round is in the stage it knows.
+        Task<RoundStatus> publication = service.GetRoundStatus(new GetRoundStatusRequest { Round = Round, WaitMillis = 60_000, KnownStage = RoundStage.Decrypting }, FrontEndRig.As(ids[0]));
         var shares = new Dictionary<string, byte[][]>();
         foreach (string member in session.DecryptionSet)
         {
@@ -94,6 +96,7 @@ public sealed class ClusterRoundsServiceTests
         // The cluster publishes by itself: the model is the initial one plus the mean of the four updates (checked against
         // the single-process fold and an independent combine of the same shares), and the download is exactly that model.
         RoundView view = await c.Driver.WaitForAsync(ClusterRound.Number, v => v.Stage != "decrypting", "published");
+        Assert.Equal((RoundStage.Published, 1ul), ((await publication.WaitAsync(TimeSpan.FromSeconds(30))).Stage, (await publication).PublishedModelVersion));
         PublishedModel model = await c.CheckPublishedAsync(view.DecryptionSet, shares, 0, 1, 2, 3);
         RoundStatus published = await service.GetRoundStatus(new GetRoundStatusRequest { Round = Round }, FrontEndRig.As(ids[0]));
         Assert.Equal((RoundStage.Published, 1ul, 3u), (published.Stage, published.PublishedModelVersion, published.DecryptionSharesComplete));

@@ -44,7 +44,7 @@ internal sealed class ApprovalDesk(
             }
 
             return r.Stage is CoreStage.Open or CoreStage.Collecting && !waited ? null : answer;
-        }, ct);
+        }, () => rounds.NextMove, ct);
     }
 
     /// <summary>Verifies and records the caller's approval of U's list.</summary>

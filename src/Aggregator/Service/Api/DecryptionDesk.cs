@@ -64,7 +64,7 @@ internal sealed class DecryptionDesk(
             }
 
             return r.Stage is CoreStage.Published or CoreStage.Aborted || waited ? answer : null;
-        }, ct);
+        }, () => rounds.NextMove, ct);
     }
 
     /// <summary>Rounds.UploadDecryptionShares: stores each checked share once; when the caller answered every chunk its shares count as complete.</summary>

@@ -38,22 +38,31 @@ internal sealed class RoundsService(
         return p.ToContract(r.CollectDeadline, RoundCatalog.ToWire(r.Stage));
     }
 
-    public override async Task<RoundStatus> GetRoundStatus(GetRoundStatusRequest request, ServerCallContext context)
+    public override Task<RoundStatus> GetRoundStatus(GetRoundStatusRequest request, ServerCallContext context)
     {
         CancellationToken ct = context.CallToken();
+        return LongPoll.UntilAsync<RoundStatus>(request.WaitMillis, async waited =>
+        {
+            RoundStatus status = await StatusAsync(request.Round, ct).ConfigureAwait(false);
+            return waited || request.KnownStage == V1.RoundStage.Unspecified || status.Stage != request.KnownStage ? status : null;
+        }, () => rounds.NextMove, ct);
+    }
+
+    private async Task<RoundStatus> StatusAsync(ulong round, CancellationToken ct)
+    {
         RoundState? latest = await rounds.Store.GetLatestRoundAsync(ct).ConfigureAwait(false);
-        RoundState? r = request.Round == 0 ? latest : await rounds.Store.GetRoundAsync((long)request.Round, ct).ConfigureAwait(false);
+        RoundState? r = round == 0 ? latest : await rounds.Store.GetRoundAsync((long)round, ct).ConfigureAwait(false);
         var status = new RoundStatus
         {
             ExpectedParticipants = (uint)roster.Count,
             MinParticipants = (uint)roster.Descriptor.MinParticipants,
         };
-        if (r is null || (request.Round == 0 && r.Stage.IsTerminal()))
+        if (r is null || (round == 0 && r.Stage.IsTerminal()))
         {
-            status.NotOpenReason = reasons.Why(request.Round, latest) ?? "";
+            status.NotOpenReason = reasons.Why(round, latest) ?? "";
             if (r is null)
             {
-                status.Round = request.Round;
+                status.Round = round;
                 return status;
             }
         }

@@ -22,12 +22,19 @@ internal sealed class RoundCatalog(IAggregatorStore store, ServiceStateStore doc
     private readonly ConcurrentDictionary<long, RoundParameters> _parameters = new();
     private readonly Lock _currentGate = new();
     private volatile RoundState? _current;
+    private TaskCompletionSource _moved = NewMove();
 
     /// <summary>
     /// Raised, in order and under a lock, each time <see cref="Current"/> moves to another round or stage: the state
     /// before (null at start-up) and after. Handlers must be quick (logging, metrics).
     /// </summary>
     public event Action<RoundState?, RoundState>? Advanced;
+
+    /// <summary>
+    /// A task that completes the next time <see cref="Current"/> moves to another round or stage (what the long polls wait
+    /// for). Read it before reading the state it guards, then wait on it: a move in between has completed it already.
+    /// </summary>
+    public Task NextMove => Volatile.Read(ref _moved).Task;
 
     /// <summary>The round store.</summary>
     public IAggregatorStore Store => store;
@@ -61,10 +68,15 @@ internal sealed class RoundCatalog(IAggregatorStore store, ServiceStateStore doc
                 if (before is null || before.Number != value.Number || before.Stage != value.Stage)
                 {
                     Advanced?.Invoke(before, value);
+                    TaskCompletionSource moved = _moved;
+                    Volatile.Write(ref _moved, NewMove());
+                    moved.TrySetResult(); // the waiters' continuations run on the pool, not under this lock
                 }
             }
         }
     }
+
+    private static TaskCompletionSource NewMove() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The round <paramref name="requested"/> (0 = the newest), or null.</summary>
     public async Task<RoundState?> FindAsync(ulong requested, CancellationToken ct) => requested == 0

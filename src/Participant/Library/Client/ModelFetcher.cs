@@ -9,14 +9,30 @@ namespace SecAgg.Participant.Client;
 /// <summary>Waiting for a round's publication, and downloading a published global model with its digest checked.</summary>
 internal sealed class ModelFetcher(AggregatorSession session)
 {
+    private const uint LongPollMillis = 20_000;
+
     /// <summary>Waits until a round is published and returns the model version it published.</summary>
     /// <exception cref="InvalidOperationException">The round was aborted (the message says why; nothing was decrypted).</exception>
+    /// <remarks>
+    /// A long poll: each call waits at the aggregator while the round stays in the stage last seen, so the answer comes
+    /// when the stage moves (an aggregator that does not wait answers at once and is asked again after the poll interval).
+    /// </remarks>
     public async Task<ulong> WaitForPublicationAsync(ulong round, CancellationToken ct)
     {
+        RoundStage known = RoundStage.Unspecified;
         RoundStatus status = await session.Retry.WaitAsync(
             "publication",
-            t => session.Rounds.GetRoundStatusAsync(new GetRoundStatusRequest { Round = round }, AggregatorSession.Call(t)).ResponseAsync,
-            o => o.Result is { Stage: not (RoundStage.Published or RoundStage.Aborted) } s ? Progress(s) : null,
+            t => session.Rounds.GetRoundStatusAsync(new GetRoundStatusRequest { Round = round, WaitMillis = LongPollMillis, KnownStage = known }, AggregatorSession.Call(t)).ResponseAsync,
+            o =>
+            {
+                if (o.Result is not { Stage: not (RoundStage.Published or RoundStage.Aborted) } s)
+                {
+                    return null;
+                }
+
+                known = s.Stage;
+                return Progress(s);
+            },
             int.MaxValue,
             ct).ConfigureAwait(false);
         return status.Stage == RoundStage.Aborted
