@@ -3,6 +3,7 @@ using SecAgg.Crypto.Ring.Sampling;
 using System.Numerics;
 using SecAgg.Crypto.Multiparty;
 using SecAgg.Crypto.Multiparty.Internal;
+using System.Runtime.Intrinsics.X86;
 
 namespace SecAgg.Crypto.Tests.Multiparty;
 
@@ -221,6 +222,98 @@ public sealed class PackedEncoderTests
 
             enc.ScaledResidues(m, r, res);
             Assert.Equal(enc.ScaledResiduesReference(big), res);
+        }
+    }
+}
+
+public sealed class PackedEncodingTests
+{
+    [Theory]
+    [InlineData(16, 36, 12)] // the production shape: b = 16, w = 20, T = 720 bits
+    [InlineData(16, 1, 3)]
+    [InlineData(16, 3, 5)]
+    [InlineData(12, 5, 3)]
+    [InlineData(20, 9, 7)]
+    [InlineData(8, 64, 12)]
+    [InlineData(32, 2, 3)] // b = 32: the sums do not fit 64-bit lanes, so the word-level path encodes
+    public void EncodingAChunkMatchesBigIntegerRoundingForEveryCoefficient(int bits, int k, int wirePrimes)
+    {
+        PackedEncoder.Layout p = TestLayout.Create(bits, k, wirePrimes);
+        var enc = new PackedEncoder(p);
+        Assert.Equal(bits <= 20 && Avx2.IsSupported, enc.UsesLinearForm);
+        using Prng prng = Prng.FromSeed([(byte)bits, (byte)k, (byte)wirePrimes], "packed-encoding");
+        // All coefficients but the last full: the tail of the last one and whole blocks past the values are zero.
+        uint[] values = RandomValues(prng, bits, 64 * k - k - 1);
+        values.AsSpan(0, k).Fill(bits == 32 ? uint.MaxValue : (1u << bits) - 1); // coefficient 0: every slot at its maximum
+        values.AsSpan(k, k).Clear();                                              // coefficient 1: zero
+
+        AssertMatchesReference(enc, p, values);
+    }
+
+    [Fact]
+    public void CoefficientsNearTheRoundingEdgeTakeTheExactPathAndAgree()
+    {
+        // A margin of 2^62 sends every coefficient whose fraction of F lies in (1/4, 1/2) to the word-level path.
+        PackedEncoder.Layout p = TestLayout.Create(16, 36, 12);
+        var enc = new PackedEncoder(p, roundingMargin: 1UL << 62);
+        using Prng prng = Prng.FromSeed([7], "packed-encoding-edge");
+        AssertMatchesReference(enc, p, RandomValues(prng, 16, 64 * 36));
+    }
+
+    [Theory]
+    [InlineData(16, 36, 12)]
+    [InlineData(32, 2, 3)]
+    public void AValueOf2ToTheBIsRefused(int bits, int k, int wirePrimes)
+    {
+        if (bits == 32)
+        {
+            return; // every uint is below 2^32
+        }
+
+        PackedEncoder.Layout p = TestLayout.Create(bits, k, wirePrimes);
+        var enc = new PackedEncoder(p);
+        uint[] values = new uint[64 * k];
+        values[5 * k + 3] = 1u << bits;
+        Poly dst = p.KeyRing.NewPoly();
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => enc.EncodeScaled(values, dst));
+        Assert.Contains($"Value {5 * k + 3} is {1u << bits}, not below 2^{bits}", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => enc.EncodeScaledWords(values, dst));
+    }
+
+    private static uint[] RandomValues(Prng prng, int bits, int count)
+    {
+        var values = new uint[count];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (uint)(prng.NextUInt64() & (bits == 32 ? uint.MaxValue : (1UL << bits) - 1));
+        }
+
+        return values;
+    }
+
+    private static void AssertMatchesReference(PackedEncoder enc, PackedEncoder.Layout p, uint[] values)
+    {
+        int n = p.KeyRing.N, k = p.ValuesPerCoefficient;
+        Poly fast = p.KeyRing.NewPoly();
+        Poly words = p.KeyRing.NewPoly();
+        fast.Data.AsSpan().Fill(ulong.MaxValue); // the encoder must overwrite every coefficient, zeros included
+        enc.EncodeScaled(values, fast);
+        enc.EncodeScaledWords(values, words);
+        for (int c = 0; c < n; c++)
+        {
+            BigInteger m = 0;
+            for (int j = k - 1; j >= 0; j--)
+            {
+                int index = c * k + j;
+                m = (m << p.SlotBits) | (index < values.Length ? values[index] : 0u);
+            }
+
+            ulong[] expected = enc.ScaledResiduesReference(m);
+            for (int l = 0; l < p.KeyRing.MaxLimbCount; l++)
+            {
+                Assert.True(expected[l] == fast.Data[l * n + c], $"coefficient {c}, limb {l}: {fast.Data[l * n + c]}, expected {expected[l]}");
+                Assert.Equal(expected[l], words.Data[l * n + c]);
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 using SecAgg.Crypto.Ring;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace SecAgg.Crypto.Multiparty.Internal;
 
@@ -11,7 +12,7 @@ namespace SecAgg.Crypto.Multiparty.Internal;
 /// decoding computes round(t·x/q') mod t and splits the slots. A sum of at most 2^h values per slot
 /// never carries into the next slot.
 /// </summary>
-internal sealed class PackedEncoder
+internal sealed partial class PackedEncoder
 {
     private readonly Layout _p;
     private readonly BigInteger[] _crtBasis;
@@ -19,10 +20,20 @@ internal sealed class PackedEncoder
     private readonly int _words;
     private readonly ulong[] _qLow;      // Q mod 2^T, little-endian words
     private readonly ulong[] _rowWeights; // c_{l,i} = −2^(64·i)·(2^T)^-1 mod q_l, key level, row l = words [l·W, (l+1)·W)
+    private readonly LinearForm? _linear;  // null where the layout's sums would not fit 64-bit lanes (b + log2 k > 32)
 
     /// <summary>An encoder for <paramref name="layout"/>: encoding at the key ring's modulus, decoding at the wire
     /// ring's (the same ring when there is one level).</summary>
     public PackedEncoder(Layout layout)
+        : this(layout, roundingMargin: null)
+    {
+    }
+
+    /// <summary>
+    /// As <see cref="PackedEncoder(Layout)"/>, with the linear form's rounding margin given (tests widen it so that many
+    /// coefficients take the exact word-level path); null: the error bound k·(2^b − 1).
+    /// </summary>
+    internal PackedEncoder(Layout layout, ulong? roundingMargin)
     {
         _p = layout;
         BigInteger q = layout.WireModulus;
@@ -54,6 +65,8 @@ internal sealed class PackedEncoder
                 weight = mod.Multiply(weight, wordShift);
             }
         }
+
+        _linear = LinearForm.TryCreate(layout, roundingMargin);
     }
 
     /// <summary>
@@ -146,62 +159,76 @@ internal sealed class PackedEncoder
     }
 
     /// <summary>Writes round(Q·M/t) into every key-level limb of <paramref name="dst"/> (coefficient form).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is not below 2^b (dst is then unspecified).</exception>
     public void EncodeScaled(ReadOnlySpan<uint> values, Poly dst)
     {
-        int n = _p.RingDegree, k = _p.ValuesPerCoefficient, w = _p.SlotBits;
-        uint limit = _p.ValueBits == 32 ? uint.MaxValue : (1u << _p.ValueBits) - 1;
+        if (_linear is { } linear && Avx2.IsSupported)
+        {
+            EncodeLinearVector256(linear, values, dst);
+        }
+        else
+        {
+            EncodeScaledWords(values, dst);
+        }
+    }
+
+    /// <summary><see cref="EncodeScaled"/> with the word-level product for every coefficient (the scalar path; tests).</summary>
+    internal void EncodeScaledWords(ReadOnlySpan<uint> values, Poly dst)
+    {
+        int n = _p.RingDegree;
         Array.Clear(dst.Data);
         Span<ulong> m = _words <= 64 ? stackalloc ulong[_words] : new ulong[_words];
         Span<ulong> r = _words <= 64 ? stackalloc ulong[_words] : new ulong[_words];
         Span<ulong> residues = stackalloc ulong[dst.LimbCount];
-        for (int c = 0; c < n; c++)
+        for (int c = 0; c < n && c * _p.ValuesPerCoefficient < values.Length; c++)
         {
-            int start = c * k;
-            if (start >= values.Length)
+            if (Pack(values, c, m))
             {
-                break;
-            }
-
-            m.Clear();
-            bool any = false;
-            int count = Math.Min(k, values.Length - start);
-            for (int j = 0; j < count; j++)
-            {
-                uint v = values[start + j];
-                if (v > limit)
+                ScaledResidues(m, r, residues);
+                for (int i = 0; i < dst.LimbCount; i++)
                 {
-                    throw new ArgumentOutOfRangeException(nameof(values), v, $"Value {start + j} is {v}, not below 2^{_p.ValueBits}.");
+                    dst.Data[i * n + c] = residues[i];
                 }
-
-                if (v == 0)
-                {
-                    continue;
-                }
-
-                any = true;
-                int bit = j * w;
-                int word = bit >> 6, shift = bit & 63;
-                m[word] |= (ulong)v << shift;
-                if (shift + w > 64 && shift != 0)
-                {
-                    m[word + 1] |= (ulong)v >> (64 - shift);
-                }
-            }
-
-            if (!any)
-            {
-                continue;
-            }
-
-            ScaledResidues(m, r, residues);
-            for (int i = 0; i < dst.LimbCount; i++)
-            {
-                dst.Data[i * n + c] = residues[i];
             }
         }
 
         r.Clear();
         m.Clear();
+    }
+
+    /// <summary>M_c = Σ_j v_{ck+j}·2^(j·w) as words (values past the end are 0); false when M_c = 0.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is not below 2^b.</exception>
+    private bool Pack(ReadOnlySpan<uint> values, int c, Span<ulong> m)
+    {
+        int k = _p.ValuesPerCoefficient, w = _p.SlotBits, start = c * k;
+        uint limit = _p.ValueBits == 32 ? uint.MaxValue : (1u << _p.ValueBits) - 1;
+        m.Clear();
+        bool any = false;
+        int count = Math.Min(k, values.Length - start);
+        for (int j = 0; j < count; j++)
+        {
+            uint v = values[start + j];
+            if (v > limit)
+            {
+                throw new ArgumentOutOfRangeException(nameof(values), v, $"Value {start + j} is {v}, not below 2^{_p.ValueBits}.");
+            }
+
+            if (v == 0)
+            {
+                continue;
+            }
+
+            any = true;
+            int bit = j * w;
+            int word = bit >> 6, shift = bit & 63;
+            m[word] |= (ulong)v << shift;
+            if (shift + w > 64 && shift != 0)
+            {
+                m[word + 1] |= (ulong)v >> (64 - shift);
+            }
+        }
+
+        return any;
     }
 
     /// <summary>Reference: round(Q·M/t) mod q_i with BigInteger (tests compare the word-level path against it).</summary>
