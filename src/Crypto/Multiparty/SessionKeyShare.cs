@@ -76,16 +76,32 @@ public sealed class SessionKeyShare : IDisposable
         }
 
         ulong[] lambda = ShamirSharing.LagrangeAtZero(session.Decryptors, ring.Moduli)[index];
-        // One dealer's share expanded at a time into one scratch buffer: never |U| polynomials alive.
+        // One dealer's share expanded at a time into one scratch buffer: never |U| polynomials alive. When U holds most
+        // parties, the kept total T_j minus the dealers outside U (U = everyone: T_j alone).
         Poly key = PolyPool.Rent(ring);
         key.IsNtt = true;
         Poly share = PolyPool.Rent(ring);
         try
         {
-            foreach (int i in session.Uploaders)
+            int outside = p.Parties - session.Uploaders.Count;
+            if (outside < session.Uploaders.Count && mine.TryCopyTotalTo(key))
             {
-                mine.CopyShareTo(i, share);
-                ring.Add(key, share, key);
+                for (int i = 1; i <= p.Parties; i++)
+                {
+                    if (!session.Uploaders.Contains(i))
+                    {
+                        mine.CopyShareTo(i, share);
+                        ring.Subtract(key, share, key);
+                    }
+                }
+            }
+            else
+            {
+                foreach (int i in session.Uploaders)
+                {
+                    mine.CopyShareTo(i, share);
+                    ring.Add(key, share, key);
+                }
             }
         }
         finally

@@ -12,6 +12,11 @@ namespace SecAgg.Crypto.Multiparty;
 /// (seeded shares stay 32-byte seeds there) and <see cref="Dispose"/> to zero them.
 /// <para>Memory: the shares are held in their compact wire form (a 32-byte seed, or the bit-packed limbs) and expanded
 /// one at a time when used (<see cref="CopyShareTo"/>): N·(packed poly or seed) bytes, never N polynomials.</para>
+/// <para>The total T_j = Σ_{i=1..N} f_i(j) is kept as well (one packed polynomial, computed once when the shares are
+/// kept), so that a session whose U holds most parties starts from it and subtracts the few dealers outside U instead
+/// of expanding every dealer's share each round (<see cref="TryCopyTotalTo"/>). Wire form: prefix (kind 19), owner, per
+/// dealer 1..N a tag byte (0: packed NTT-form limbs follow; 1: the 32-byte seed), then tag 2 and T_j packed. Bytes
+/// written before the total existed (no tag 2 entry) still read: their sessions sum the dealers' shares.</para>
 /// </summary>
 public sealed class ThresholdKeyShares : IDisposable
 {
@@ -22,16 +27,21 @@ public sealed class ThresholdKeyShares : IDisposable
     private readonly byte[] _blob;
     private readonly int[] _offsets;
     private readonly bool[] _seeded;
+    private readonly int _totalOffset; // of T_j's packed limbs (after its tag byte), or −1 when the bytes hold no total
     private bool _disposed;
 
-    private ThresholdKeyShares(AggregationParameters parameters, int partyId, byte[] blob, int[] offsets, bool[] seeded)
+    private ThresholdKeyShares(AggregationParameters parameters, int partyId, byte[] blob, int[] offsets, bool[] seeded, int totalOffset)
     {
         Parameters = parameters;
         PartyId = partyId;
         _blob = blob;
         _offsets = offsets;
         _seeded = seeded;
+        _totalOffset = totalOffset;
     }
+
+    /// <summary>Tag of the total's entry after the N dealers' entries.</summary>
+    private const byte TotalTag = 2;
 
     /// <summary>The parameters.</summary>
     public AggregationParameters Parameters { get; }
@@ -60,6 +70,20 @@ public sealed class ThresholdKeyShares : IDisposable
         }
     }
 
+    /// <summary>Writes T_j = Σ_{i=1..N} f_i(j) (NTT form) into <paramref name="destination"/> (overwritten; the caller
+    /// wipes it) and returns true, or returns false when these shares were read from bytes that hold no total.</summary>
+    internal bool TryCopyTotalTo(Poly destination)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_totalOffset < 0)
+        {
+            return false;
+        }
+
+        MpWire.ReadPoly(_blob.AsSpan(_totalOffset, Parameters.PolyBytes), Parameters.Ring, destination, isNtt: true, What);
+        return true;
+    }
+
     /// <summary>f_i(j) for dealer <paramref name="dealer"/> as a fresh polynomial the caller wipes (tests and references;
     /// production code expands into a reused buffer with <see cref="CopyShareTo"/>).</summary>
     internal Poly ShareFrom(int dealer)
@@ -73,7 +97,7 @@ public sealed class ThresholdKeyShares : IDisposable
     internal ReadOnlySpan<byte> StoredBytes => _blob;
 
     /// <summary>Writes prefix (kind 19), owner, then per dealer 1..N a tag byte (0: bit-packed NTT-form limbs follow;
-    /// 1: the 32-byte seed follows).</summary>
+    /// 1: the 32-byte seed follows), then tag 2 and the total T_j packed (when these shares hold it).</summary>
     public byte[] Serialize()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -81,34 +105,48 @@ public sealed class ThresholdKeyShares : IDisposable
     }
 
     /// <summary>The kept shares of <paramref name="ownId"/>, one per dealer 1..N in order (checked by the caller):
-    /// seeded ones stay seeds, others are packed.</summary>
+    /// seeded ones stay seeds, others are packed; their total T_j is computed here and packed after them.</summary>
     internal static ThresholdKeyShares FromShares(AggregationParameters parameters, int ownId, IReadOnlyList<DealtKeyShare> byDealer)
     {
-        int size = EntriesStart + byDealer.Sum(s => 1 + (s.IsSeeded ? Prng.SeedLength : parameters.PolyBytes));
+        int size = EntriesStart + byDealer.Sum(s => 1 + (s.IsSeeded ? Prng.SeedLength : parameters.PolyBytes)) + 1 + parameters.PolyBytes;
         var blob = new byte[size];
         var offsets = new int[byDealer.Count];
         var seeded = new bool[byDealer.Count];
         MpWire.WritePrefix(blob, MpKind.ThresholdKeyShares, parameters.Digest.Span);
         MpWire.WriteInt(blob.AsSpan(MpWire.PrefixBytes), ownId);
-        int pos = EntriesStart;
-        for (int i = 0; i < byDealer.Count; i++)
+        RingQ ring = parameters.Ring;
+        Poly total = ring.NewPoly();
+        total.IsNtt = true;
+        try
         {
-            DealtKeyShare share = byDealer[i];
-            seeded[i] = share.IsSeeded;
-            blob[pos++] = share.IsSeeded ? (byte)1 : (byte)0;
-            offsets[i] = pos;
-            if (share.Seed is byte[] seed)
+            int pos = EntriesStart;
+            for (int i = 0; i < byDealer.Count; i++)
             {
-                seed.CopyTo(blob, pos);
-                pos += seed.Length;
-            }
-            else
-            {
-                pos += MpWire.WritePoly(blob.AsSpan(pos), parameters.Ring, share.Value);
-            }
-        }
+                DealtKeyShare share = byDealer[i];
+                seeded[i] = share.IsSeeded;
+                blob[pos++] = share.IsSeeded ? (byte)1 : (byte)0;
+                offsets[i] = pos;
+                if (share.Seed is byte[] seed)
+                {
+                    seed.CopyTo(blob, pos);
+                    pos += seed.Length;
+                }
+                else
+                {
+                    pos += MpWire.WritePoly(blob.AsSpan(pos), ring, share.Value);
+                }
 
-        return new ThresholdKeyShares(parameters, ownId, blob, offsets, seeded);
+                ring.Add(total, share.Value, total);
+            }
+
+            blob[pos++] = TotalTag;
+            MpWire.WritePoly(blob.AsSpan(pos), ring, total);
+            return new ThresholdKeyShares(parameters, ownId, blob, offsets, seeded, pos);
+        }
+        finally
+        {
+            total.Clear();
+        }
     }
 
     /// <summary>Reads what <see cref="Serialize"/> wrote and checks every byte (packed limbs are unpacked once into one
@@ -131,6 +169,7 @@ public sealed class ThresholdKeyShares : IDisposable
 
         var offsets = new int[parameters.Parties];
         var seeded = new bool[parameters.Parties];
+        int totalOffset = -1;
         Poly? scratch = null;
         try
         {
@@ -160,6 +199,14 @@ public sealed class ThresholdKeyShares : IDisposable
                 pos += size;
             }
 
+            if (pos < data.Length && data[pos] == TotalTag && data.Length - pos - 1 == parameters.PolyBytes)
+            {
+                totalOffset = ++pos;
+                scratch ??= parameters.Ring.NewPoly();
+                MpWire.ReadPoly(data.Slice(pos, parameters.PolyBytes), parameters.Ring, scratch, isNtt: true, What);
+                pos += parameters.PolyBytes;
+            }
+
             if (pos != data.Length)
             {
                 throw new InvalidDataException($"The {What} have {data.Length - pos} trailing bytes.");
@@ -170,7 +217,7 @@ public sealed class ThresholdKeyShares : IDisposable
             scratch?.Clear();
         }
 
-        return new ThresholdKeyShares(parameters, owner, data.ToArray(), offsets, seeded);
+        return new ThresholdKeyShares(parameters, owner, data.ToArray(), offsets, seeded, totalOffset);
     }
 
     /// <summary>Zeroes every share and seed.</summary>
