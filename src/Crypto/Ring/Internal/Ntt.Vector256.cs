@@ -76,14 +76,15 @@ internal static partial class Ntt
         var v2p = Vector256.Create(2 * p);
         ref ulong a = ref MemoryMarshal.GetReference(span);
         InverseStagesScalar(span, tables, W);
+        ulong[] invPowers = tables.InvRootPowers, invShoup = tables.InvRootPowersShoup;
         int t = W;
         for (int m = n / (2 * W); m >= 1; m >>= 1)
         {
             for (int i = 0; i < m; i++)
             {
                 int j1 = 2 * i * t;
-                ulong w = tables.InvRootPowers[m + i];
-                ulong ws = tables.InvRootPowersShoup[m + i];
+                ulong w = invPowers[m + i];
+                ulong ws = invShoup[m + i];
                 var vw = Vector256.Create(w);
                 var vws = Vector256.Create(ws);
                 var vwsHi = Vector256.Create(ws >> 32);
