@@ -20,19 +20,7 @@ internal sealed class NttTables
         ulong psi = NttPrimes.FindPrimitive2NthRoot(modulus, n);
         _psiInv = modulus.Inverse(psi);
         Psi = psi;
-        RootPowers = new ulong[n];
-        RootPowersShoup = new ulong[n];
-        ulong power = 1;
-        for (int k = 0; k < n; k++)
-        {
-            RootPowers[ReverseBits(k, LogN)] = power;
-            power = modulus.Multiply(power, psi);
-        }
-
-        for (int k = 0; k < n; k++)
-        {
-            RootPowersShoup[k] = modulus.ShoupPrecompute(RootPowers[k]);
-        }
+        (RootPowers, RootPowersShoup) = BitReversedPowers(modulus, psi, n, LogN);
 
         InvN = modulus.Inverse((ulong)n);
         InvNShoup = modulus.ShoupPrecompute(InvN);
@@ -65,22 +53,29 @@ internal sealed class NttTables
 
     private InverseTables BuildInverse()
     {
-        var powers = new ulong[N];
-        var shoup = new ulong[N];
-        ulong power = 1;
-        for (int k = 0; k < N; k++)
-        {
-            powers[ReverseBits(k, LogN)] = power;
-            power = Modulus.Multiply(power, _psiInv);
-        }
-
-        for (int k = 0; k < N; k++)
-        {
-            shoup[k] = Modulus.ShoupPrecompute(powers[k]);
-        }
-
+        (ulong[] powers, ulong[] shoup) = BitReversedPowers(Modulus, _psiInv, N, LogN);
         // Two threads may both build them (identical tables); the first one stored wins.
         return Interlocked.CompareExchange(ref _inverse, new InverseTables(powers, shoup), null) ?? _inverse;
+    }
+
+    /// <summary>powers[bitrev(k)] = root^k for k &lt; n, and their Shoup companions.</summary>
+    private static (ulong[] Powers, ulong[] Shoup) BitReversedPowers(Modulus modulus, ulong root, int n, int logN)
+    {
+        var powers = new ulong[n];
+        var shoup = new ulong[n];
+        ulong power = 1;
+        for (int k = 0; k < n; k++)
+        {
+            powers[ReverseBits(k, logN)] = power;
+            power = modulus.Multiply(power, root);
+        }
+
+        for (int k = 0; k < n; k++)
+        {
+            shoup[k] = modulus.ShoupPrecompute(powers[k]);
+        }
+
+        return (powers, shoup);
     }
 
     internal static int ReverseBits(int value, int bits)
