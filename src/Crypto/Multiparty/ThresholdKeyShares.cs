@@ -149,8 +149,8 @@ public sealed class ThresholdKeyShares : IDisposable
         }
     }
 
-    /// <summary>Reads what <see cref="Serialize"/> wrote and checks every byte (packed limbs are unpacked once into one
-    /// scratch polynomial to check each residue against its prime, then wiped); seeds are expanded only when used.</summary>
+    /// <summary>Reads what <see cref="Serialize"/> wrote and checks every byte (each packed residue against its prime,
+    /// without storing it); seeds are expanded only when used.</summary>
     /// <exception cref="InvalidDataException">Any malformed byte (length, prefix, owner, tag, residue, padding).</exception>
     public static ThresholdKeyShares Deserialize(AggregationParameters parameters, ReadOnlySpan<byte> data)
     {
@@ -170,51 +170,41 @@ public sealed class ThresholdKeyShares : IDisposable
         var offsets = new int[parameters.Parties];
         var seeded = new bool[parameters.Parties];
         int totalOffset = -1;
-        Poly? scratch = null;
-        try
+        int pos = EntriesStart;
+        for (int i = 0; i < offsets.Length; i++)
         {
-            int pos = EntriesStart;
-            for (int i = 0; i < offsets.Length; i++)
+            int tag = pos < data.Length ? data[pos++] : throw new InvalidDataException($"The {What} are truncated at dealer {i + 1}.");
+            int size = tag switch
             {
-                int tag = pos < data.Length ? data[pos++] : throw new InvalidDataException($"The {What} are truncated at dealer {i + 1}.");
-                int size = tag switch
-                {
-                    0 => parameters.PolyBytes,
-                    1 => Prng.SeedLength,
-                    _ => throw new InvalidDataException($"The {What} have tag {tag} for dealer {i + 1}; expected 0 (full) or 1 (seed)."),
-                };
-                if (data.Length - pos < size)
-                {
-                    throw new InvalidDataException($"The {What} are truncated at dealer {i + 1}.");
-                }
-
-                offsets[i] = pos;
-                seeded[i] = tag == 1;
-                if (tag == 0)
-                {
-                    scratch ??= parameters.Ring.NewPoly();
-                    MpWire.ReadPoly(data.Slice(pos, size), parameters.Ring, scratch, isNtt: true, What);
-                }
-
-                pos += size;
+                0 => parameters.PolyBytes,
+                1 => Prng.SeedLength,
+                _ => throw new InvalidDataException($"The {What} have tag {tag} for dealer {i + 1}; expected 0 (full) or 1 (seed)."),
+            };
+            if (data.Length - pos < size)
+            {
+                throw new InvalidDataException($"The {What} are truncated at dealer {i + 1}.");
             }
 
-            if (pos < data.Length && data[pos] == TotalTag && data.Length - pos - 1 == parameters.PolyBytes)
+            offsets[i] = pos;
+            seeded[i] = tag == 1;
+            if (tag == 0)
             {
-                totalOffset = ++pos;
-                scratch ??= parameters.Ring.NewPoly();
-                MpWire.ReadPoly(data.Slice(pos, parameters.PolyBytes), parameters.Ring, scratch, isNtt: true, What);
-                pos += parameters.PolyBytes;
+                MpWire.ValidatePoly(data.Slice(pos, size), parameters.Ring, parameters.Ring.MaxLimbCount, What);
             }
 
-            if (pos != data.Length)
-            {
-                throw new InvalidDataException($"The {What} have {data.Length - pos} trailing bytes.");
-            }
+            pos += size;
         }
-        finally
+
+        if (pos < data.Length && data[pos] == TotalTag && data.Length - pos - 1 == parameters.PolyBytes)
         {
-            scratch?.Clear();
+            totalOffset = ++pos;
+            MpWire.ValidatePoly(data.Slice(pos, parameters.PolyBytes), parameters.Ring, parameters.Ring.MaxLimbCount, What);
+            pos += parameters.PolyBytes;
+        }
+
+        if (pos != data.Length)
+        {
+            throw new InvalidDataException($"The {What} have {data.Length - pos} trailing bytes.");
         }
 
         return new ThresholdKeyShares(parameters, owner, data.ToArray(), offsets, seeded, totalOffset);
