@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
 using SecAgg.Crypto.Ring.Sampling;
 
@@ -114,7 +115,7 @@ internal static class RandomizedRounding
             {
                 int nibble = (bits[i >> 3] >> (i & 4)) & 15;
                 Vector256<long> up = Vector256.LoadUnsafe(ref masks, (nuint)(nibble * 4));
-                (Vector256.ConvertToInt64(Vector256.Floor(Vector256.LoadUnsafe(ref wr, (nuint)i))) + up).StoreUnsafe(ref dr, (nuint)i);
+                (IntegersToInt64(Vector256.Floor(Vector256.LoadUnsafe(ref wr, (nuint)i))) + up).StoreUnsafe(ref dr, (nuint)i);
             }
 
             return;
@@ -163,8 +164,8 @@ internal static class RandomizedRounding
         {
             Vector256<double> v0 = Vector256.LoadUnsafe(ref wr, (nuint)i), v1 = Vector256.LoadUnsafe(ref wr, (nuint)(i + 4));
             Vector256<double> f0 = Vector256.Floor(v0), f1 = Vector256.Floor(v1);
-            Vector256<double> u0 = Vector256.ConvertToDouble(Vector256.WidenLower(Vector128.LoadUnsafe(ref ur, (nuint)i).ToVector256()).AsInt64());
-            Vector256<double> u1 = Vector256.ConvertToDouble(Vector256.WidenLower(Vector128.LoadUnsafe(ref ur, (nuint)(i + 4)).ToVector256()).AsInt64());
+            Vector256<double> u0 = WordsToDouble(Vector128.LoadUnsafe(ref ur, (nuint)i));
+            Vector256<double> u1 = WordsToDouble(Vector128.LoadUnsafe(ref ur, (nuint)(i + 4)));
             Vector256<double> up0 = Vector256.LessThan(u0, (v0 - f0) * two32), up1 = Vector256.LessThan(u1, (v1 - f1) * two32);
             Vector256<double> r0 = f0 + (up0 & one), r1 = f1 + (up1 & one);
             acc += (r0 * r0) + (r1 * r1);
@@ -172,6 +173,29 @@ internal static class RandomizedRounding
         }
 
         return Vector256.Sum(acc);
+    }
+
+    /// <summary>Four random words as exact doubles. AVX2 has no 64-bit integer conversion (the runtime converts
+    /// <see cref="Vector256{T}"/> of long lane by lane there): the int32 conversion of u − 2^31, plus 2^31.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> WordsToDouble(Vector128<uint> u) =>
+        Avx.IsSupported && !Avx512DQ.VL.IsSupported
+            ? Avx.ConvertToVector256Double((u ^ Vector128.Create(0x80000000u)).AsInt32()) + Vector256.Create(2147483648.0)
+            : Vector256.ConvertToDouble(Vector256.WidenLower(u.ToVector256()).AsInt64());
+
+    /// <summary>Integer-valued doubles as longs. Without AVX-512 (no vcvttpd2qq) by the magic number 1.5·2^52: for
+    /// |r| &lt; 2^51, r + 1.5·2^52 has exponent 52 and r + 2^51 in its mantissa, so its bits minus the magic's are r;
+    /// a vector with a wider lane takes the runtime's conversion.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<long> IntegersToInt64(Vector256<double> r)
+    {
+        if (Avx512DQ.VL.IsSupported || Vector256.GreaterThanOrEqualAny(Vector256.Abs(r), Vector256.Create(2251799813685248.0)))
+        {
+            return Vector256.ConvertToInt64(r);
+        }
+
+        Vector256<double> magic = Vector256.Create(6755399441055744.0);
+        return (r + magic).AsInt64() - magic.AsInt64();
     }
 
     private static double RoundScalar(ReadOnlySpan<double> w, Span<long> dest, ReadOnlySpan<uint> u)
@@ -204,9 +228,9 @@ internal static class RandomizedRounding
             Vector256<double> fl = Vector256.Floor(v);
             Vector256<double> threshold = (v - fl) * two32;
             Vector128<uint> u4 = Vector128.LoadUnsafe(ref ur, (nuint)i);
-            Vector256<double> ud = Vector256.ConvertToDouble(Vector256.WidenLower(u4.ToVector256()).AsInt64());
+            Vector256<double> ud = WordsToDouble(u4);
             Vector256<double> r = fl + (Vector256.LessThan(ud, threshold) & one);
-            Vector256.ConvertToInt64(r).StoreUnsafe(ref dr, (nuint)i);
+            IntegersToInt64(r).StoreUnsafe(ref dr, (nuint)i);
             acc += r * r;
         }
 

@@ -143,11 +143,15 @@ public sealed class DdgPipelineTests
         }
     }
 
-    [Fact]
-    public void VectorAndScalarRoundingAgreeBitForBit()
+    [Theory]
+    [InlineData(1000.0)]
+    [InlineData(1e17)] // lanes at and beyond 2^51 too: the vector path's fast integer conversion must hand them over
+    public void VectorAndScalarRoundingAgreeBitForBit(double range)
     {
         var w = new double[1003];
-        using (var g = TestRandom.Rng(65)) for (int i = 0; i < w.Length; i++) w[i] = ((g.NextUInt32() / 4294967296.0) - 0.5) * 1000;
+        using (var g = TestRandom.Rng(65)) for (int i = 0; i < w.Length; i++) w[i] = ((g.NextUInt32() / 4294967296.0) - 0.5) * range;
+        w[0] = 2251799813685248.0 - 0.5; // just below 2^51
+        w[1] = -2251799813685248.0;
         var a = new long[w.Length];
         var b = new long[w.Length];
         bool saved = RandomizedRounding.UseVectors;
