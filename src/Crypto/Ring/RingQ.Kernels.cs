@@ -75,6 +75,11 @@ public sealed partial class RingQ
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int LiftSmallVector(ReadOnlySpan<long> values, Span<ulong> r, ulong p, bool accumulate)
     {
+        if (Simd == SimdMode.Vector256)
+        {
+            return LiftSmallVector256(values, r, p, accumulate);
+        }
+
         if (Simd != SimdMode.Vector512)
         {
             return 0;
@@ -97,6 +102,37 @@ public sealed partial class RingQ
             if (accumulate)
             {
                 x = Internal.Ntt.ReduceOnce(x + Vector512.LoadUnsafe(ref rr, (nuint)j), vp);
+            }
+
+            x.StoreUnsafe(ref rr, (nuint)j);
+        }
+
+        return j;
+    }
+
+    /// <summary>The 4-lane twin of <see cref="LiftSmallVector"/> (AVX2 has no 64-bit arithmetic shift: the sign mask is a
+    /// signed compare with zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int LiftSmallVector256(ReadOnlySpan<long> values, Span<ulong> r, ulong p, bool accumulate)
+    {
+        var vp = Vector256.Create(p);
+        var limit = Vector256.Create((long)p);
+        var negativeLimit = Vector256.Create(-(long)p);
+        ref long rv = ref MemoryMarshal.GetReference(values);
+        ref ulong rr = ref MemoryMarshal.GetReference(r);
+        int j = 0;
+        for (; j + 4 <= values.Length; j += 4)
+        {
+            var v = Vector256.LoadUnsafe(ref rv, (nuint)j);
+            if (!Vector256.LessThanAll(v, limit) || !Vector256.GreaterThanAll(v, negativeLimit))
+            {
+                return j;
+            }
+
+            var x = v.AsUInt64() + (vp & Vector256.LessThan(v, Vector256<long>.Zero).AsUInt64()); // v or v + p, in [0, p)
+            if (accumulate)
+            {
+                x = Internal.Ntt.ReduceOnce(x + Vector256.LoadUnsafe(ref rr, (nuint)j), vp);
             }
 
             x.StoreUnsafe(ref rr, (nuint)j);

@@ -113,6 +113,12 @@ public sealed class RingQTests
         ring.SetSigned(small, r);
         Assert.Equal(small.Select(v => ((v % q) + q) % q).ToArray(), ring.ToBigIntegers(r));
         Assert.Equal(small.Select(v => (BigInteger)v).ToArray(), ring.ToBigIntegers(r, centered: true));
+        // r += e for an error below every prime (the vector lift) and for values past the 40-bit prime (the scalar one).
+        long[] error = Enumerable.Range(0, n).Select(i => (long)((i * 7919) % 41) - 20).ToArray();
+        error[n - 3] = (1L << 45) + 17;
+        BigInteger[] before = ring.ToBigIntegers(r);
+        ring.AddSigned(error, r);
+        Assert.Equal(before.Zip(error, (u, e) => (((u + e) % q) + q) % q).ToArray(), ring.ToBigIntegers(r));
     }
 
     [Fact]
