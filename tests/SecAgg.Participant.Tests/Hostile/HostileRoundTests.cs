@@ -90,6 +90,41 @@ public sealed class HostileRoundTests
     }
 
     [Fact]
+    public async Task HostileStatusThatIgnoresTheWaitIsAskedAgainOnlyAfterThePollIntervalAndItsAbortEndsTheWait()
+    {
+        // The wait for publication long-polls GetRoundStatus past the stage it last saw. An aggregator that answers at once
+        // (ignoring wait_millis) must not make the site hammer it, and its "aborted" ends the wait with its reason.
+        await using HostileConsortium c = await HostileConsortium.StartAsync();
+        using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(60));
+        int answered = 0;
+        c.Hostile.Script = (caller, method, _) =>
+        {
+            if (caller != Victim || method != "GetRoundStatus")
+            {
+                return null;
+            }
+
+            return Interlocked.Increment(ref answered) <= 4
+                ? new RoundStatus { Round = 1, Stage = RoundStage.Decrypting }
+                : new RoundStatus { Round = 1, Stage = RoundStage.Aborted, AbortReason = AbortReason.DecryptionFailed, AbortMessage = "hostile abort" };
+        };
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => c.VictimClient.WaitForPublicationAsync(1, timeout.Token));
+        clock.Stop();
+
+        Assert.Contains("Round 1 was aborted", e.Message, StringComparison.Ordinal);
+        Assert.Contains("hostile abort", e.Message, StringComparison.Ordinal);
+        GetRoundStatusRequest[] asked = [.. c.Hostile.Sent<GetRoundStatusRequest>(Victim, "GetRoundStatus")];
+        Assert.Equal(5, asked.Length);
+        Assert.All(asked, r => Assert.True(r.Round == 1 && r.WaitMillis > 0, r.ToString()));
+        Assert.Equal(RoundStage.Unspecified, asked[0].KnownStage);
+        Assert.All(asked[1..], r => Assert.Equal(RoundStage.Decrypting, r.KnownStage));
+        // Four immediate non-final answers, each followed by the client's poll interval (50 ms in these tests).
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(4 * 50), $"five status calls in {clock.Elapsed.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
     public async Task HostileListOfFewerThanMinParticipantsGetsNoApproval() =>
         await RefusedAsync((_, list) => list.Commitments.RemoveAt(0), "TooFewUploads");
 
