@@ -93,6 +93,10 @@ internal sealed class AggregatorSession : IDisposable
     /// <summary>Call options with the caller's cancellation (the channel adds the default deadline).</summary>
     public static CallOptions Call(CancellationToken ct) => new(cancellationToken: ct);
 
+    /// <summary>How long each long poll (approval request, decryption session, publication, key epoch statements) may
+    /// wait at the aggregator, which caps it at 60 s; the poll is asked again after it.</summary>
+    public const uint LongPollMillis = 20_000;
+
     /// <summary>The aggregator's view of an epoch (0: the current one), retried on transient failures.</summary>
     public Task<EpochInfo> EpochInfoAsync(ulong epochId, CancellationToken ct) =>
         Retry.ReadAsync("GetEpochInfo", t => KeyEpoch.GetEpochInfoAsync(new GetEpochInfoRequest { EpochId = epochId }, Call(t)).ResponseAsync, ct);

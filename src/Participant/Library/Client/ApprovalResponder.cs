@@ -15,7 +15,6 @@ namespace SecAgg.Participant.Client;
 /// </summary>
 internal sealed class ApprovalResponder(AggregatorSession session, UploadSession uploads)
 {
-    private const uint LongPollMillis = 20_000;
     private ParticipantRoundApproval? _approval;
 
     /// <summary>Approves (or refuses) U's list of a round this participant uploaded to.</summary>
@@ -28,7 +27,7 @@ internal sealed class ApprovalResponder(AggregatorSession session, UploadSession
         {
             request = await session.Retry.WaitAsync(
                 "approval request",
-                t => session.Rounds.GetApprovalRequestAsync(new GetApprovalRequestRequest { Round = round, WaitMillis = LongPollMillis }, AggregatorSession.Call(t)).ResponseAsync,
+                t => session.Rounds.GetApprovalRequestAsync(new GetApprovalRequestRequest { Round = round, WaitMillis = AggregatorSession.LongPollMillis }, AggregatorSession.Call(t)).ResponseAsync,
                 o => o.Result is { Stage: RoundStage.Open or RoundStage.Collecting or RoundStage.Unspecified } r ? $"round {round} is {r.Stage}, not approving yet" : null,
                 int.MaxValue,
                 ct).ConfigureAwait(false);

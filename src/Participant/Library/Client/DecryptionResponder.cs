@@ -19,8 +19,6 @@ namespace SecAgg.Participant.Client;
 /// </summary>
 internal sealed class DecryptionResponder(AggregatorSession session, RoundKeys roundKeys)
 {
-    private const uint LongPollMillis = 20_000;
-
     /// <summary>The decryption ledger's folder in the state directory.</summary>
     public const string LedgerFolder = "decryption-ledger";
 
@@ -46,7 +44,7 @@ internal sealed class DecryptionResponder(AggregatorSession session, RoundKeys r
         {
             s = await session.Retry.WaitAsync(
                 "decryption session",
-                t => session.Rounds.GetDecryptionSessionAsync(new GetDecryptionSessionRequest { Round = round, WaitMillis = LongPollMillis }, AggregatorSession.Call(t)).ResponseAsync,
+                t => session.Rounds.GetDecryptionSessionAsync(new GetDecryptionSessionRequest { Round = round, WaitMillis = AggregatorSession.LongPollMillis }, AggregatorSession.Call(t)).ResponseAsync,
                 o => o.Result is { } r && r.Stage is not (RoundStage.Aborted or RoundStage.Published) && (r.Stage != RoundStage.Decrypting || r.DecryptionSet.Count == 0)
                     ? $"round {round} is {r.Stage}, not decrypting yet"
                     : null,

@@ -19,8 +19,6 @@ namespace SecAgg.Participant.Client;
 /// </summary>
 internal sealed class KeyEpochJoin(AggregatorSession session)
 {
-    private const uint LongPollMillis = 20_000;
-
     /// <summary>The state file of an epoch in progress (secret: r_i, ka_i, s_i, the dealing seed, the verified commits).</summary>
     public static string StateFile(ulong epoch) => $"epoch-{epoch}.state";
 
@@ -168,7 +166,7 @@ internal sealed class KeyEpochJoin(AggregatorSession session)
     {
         StatementList list = await session.Retry.WaitAsync(
             what,
-            t => read(new GetStatementsRequest { EpochId = epoch, WaitMillis = LongPollMillis }, t),
+            t => read(new GetStatementsRequest { EpochId = epoch, WaitMillis = AggregatorSession.LongPollMillis }, t),
             o => o.Result is { Complete: false } list
                 ? $"{session.Config.Descriptor.ParticipantCount - list.WaitingFor.Count} of {session.Config.Descriptor.ParticipantCount} {what} of key epoch {epoch} in; waiting for {string.Join(", ", list.WaitingFor)}"
                 : null,
@@ -186,7 +184,7 @@ internal sealed class KeyEpochJoin(AggregatorSession session)
             "threshold shares",
             async t =>
             {
-                var request = new FetchThresholdSharesRequest { EpochId = epoch, WaitMillis = LongPollMillis };
+                var request = new FetchThresholdSharesRequest { EpochId = epoch, WaitMillis = AggregatorSession.LongPollMillis };
                 request.HaveSenderIds.AddRange(received.Keys);
                 using var call = session.KeyEpoch.FetchThresholdShares(request, AggregatorSession.Call(t));
                 await foreach (ThresholdShareBlob blob in call.ResponseStream.ReadAllAsync(t).ConfigureAwait(false))

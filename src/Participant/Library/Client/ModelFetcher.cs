@@ -9,8 +9,6 @@ namespace SecAgg.Participant.Client;
 /// <summary>Waiting for a round's publication, and downloading a published global model with its digest checked.</summary>
 internal sealed class ModelFetcher(AggregatorSession session)
 {
-    private const uint LongPollMillis = 20_000;
-
     /// <summary>Waits until a round is published and returns the model version it published.</summary>
     /// <exception cref="InvalidOperationException">The round was aborted (the message says why; nothing was decrypted).</exception>
     /// <remarks>
@@ -22,7 +20,7 @@ internal sealed class ModelFetcher(AggregatorSession session)
         RoundStage known = RoundStage.Unspecified;
         RoundStatus status = await session.Retry.WaitAsync(
             "publication",
-            t => session.Rounds.GetRoundStatusAsync(new GetRoundStatusRequest { Round = round, WaitMillis = LongPollMillis, KnownStage = known }, AggregatorSession.Call(t)).ResponseAsync,
+            t => session.Rounds.GetRoundStatusAsync(new GetRoundStatusRequest { Round = round, WaitMillis = AggregatorSession.LongPollMillis, KnownStage = known }, AggregatorSession.Call(t)).ResponseAsync,
             o =>
             {
                 if (o.Result is not { Stage: not (RoundStage.Published or RoundStage.Aborted) } s)
