@@ -76,7 +76,20 @@ public sealed class SetDecryptionProtocol
 
         session.CheckChunk(a.Chunk, nameof(a));
         RingQ ring = _p.Ring;
-        ring.MultiplyCoefficientsShoup(a.A, key.KeyNtt, key.KeyShoup, share.Value);
+        // d_j = a ⊙ K_j, a limb at a time: each limb of a is expanded into the share's own limb and multiplied in place
+        // (no whole a beside the share).
+        Poly d = share.Value;
+        using (RoundPolynomial.LimbReader limbs = a.OpenLimbs())
+        {
+            for (int l = 0; l < d.LimbCount; l++)
+            {
+                Span<ulong> row = d.Limb(l);
+                limbs.Next(row);
+                ring.MulShoupLimb(row, key.KeyNtt.Limb(l), key.KeyShoup.Limb(l), row, ring.Moduli[l].Value);
+            }
+        }
+
+        d.IsNtt = true;
         Poly scratch = PolyPool.Rent(ring);
         try
         {

@@ -35,12 +35,33 @@ public sealed partial class RingQ
         }
     }
 
+    /// <summary>y = the Shoup companions floor(x_j·2^64 / p) of reduced residues x (<see cref="Modulus.ShoupPrecompute"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ShoupLimb(Span<ulong> x, Span<ulong> y, Modulus m)
+    private void ShoupLimb(Span<ulong> x, Span<ulong> y, Modulus m)
     {
-        for (int j = 0; j < x.Length; j++)
+        int j = 0;
+        ref ulong rx = ref MemoryMarshal.GetReference(x);
+        ref ulong ry = ref MemoryMarshal.GetReference(y);
+        if (Simd == SimdMode.Vector512)
         {
-            y[j] = m.ShoupPrecompute(x[j]);
+            var c = new ShoupConstants512(m);
+            for (; j + 8 <= x.Length; j += 8)
+            {
+                c.Companion(Vector512.LoadUnsafe(ref rx, (nuint)j)).StoreUnsafe(ref ry, (nuint)j);
+            }
+        }
+        else if (Simd == SimdMode.Vector256)
+        {
+            var c = new ShoupConstants256(m);
+            for (; j + 4 <= x.Length; j += 4)
+            {
+                c.Companion(Vector256.LoadUnsafe(ref rx, (nuint)j)).StoreUnsafe(ref ry, (nuint)j);
+            }
+        }
+
+        for (; j < x.Length; j++)
+        {
+            Unsafe.Add(ref ry, j) = m.ShoupPrecompute(Unsafe.Add(ref rx, j));
         }
     }
 
@@ -185,17 +206,9 @@ public sealed partial class RingQ
         }
     }
 
-    /// <summary>r = a ⊙ b mod p with b's Shoup companions.</summary>
-    internal void MulShoupLimb(Span<ulong> a, Span<ulong> b, Span<ulong> bs, Span<ulong> r, ulong p) => MulShoupLimb<StoreProduct>(a, b, bs, r, p);
-
-    /// <summary>
-    /// q = a ⊙ b mod p with b's Shoup companions, then r = q (<see cref="StoreProduct"/>) or r = r − q mod p
-    /// (<see cref="SubtractProduct"/>, one pass instead of a product buffer and a subtraction). The JIT compiles each
-    /// struct instantiation separately, so the store variant never reads r.
-    /// </summary>
+    /// <summary>r = a ⊙ b mod p with b's Shoup companions bs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void MulShoupLimb<TOut>(Span<ulong> a, Span<ulong> b, Span<ulong> bs, Span<ulong> r, ulong p)
-        where TOut : struct, IShoupOutput
+    internal void MulShoupLimb(Span<ulong> a, Span<ulong> b, Span<ulong> bs, Span<ulong> r, ulong p)
     {
         int j = 0;
         ref ulong ra = ref MemoryMarshal.GetReference(a);
@@ -207,16 +220,8 @@ public sealed partial class RingQ
             var vp = Vector512.Create(p);
             for (; j + 8 <= a.Length; j += 8)
             {
-                var x = Vector512.LoadUnsafe(ref ra, (nuint)j);
-                var w = Vector512.LoadUnsafe(ref rb, (nuint)j);
-                var ws = Vector512.LoadUnsafe(ref rbs, (nuint)j);
-                var q = Internal.Ntt.ReduceOnce((x * w) - (Internal.Ntt.MulHi(x, ws, Vector512.ShiftRightLogical(ws, 32)) * vp), vp);
-                if (TOut.SubtractsFromResult)
-                {
-                    q = Internal.Ntt.ReduceOnce(Vector512.LoadUnsafe(ref rr, (nuint)j) + vp - q, vp);
-                }
-
-                q.StoreUnsafe(ref rr, (nuint)j);
+                ShoupProduct(Vector512.LoadUnsafe(ref ra, (nuint)j), Vector512.LoadUnsafe(ref rb, (nuint)j), Vector512.LoadUnsafe(ref rbs, (nuint)j), vp)
+                    .StoreUnsafe(ref rr, (nuint)j);
             }
         }
         else if (Simd == SimdMode.Vector256)
@@ -224,43 +229,111 @@ public sealed partial class RingQ
             var vp = Vector256.Create(p);
             for (; j + 4 <= a.Length; j += 4)
             {
-                var x = Vector256.LoadUnsafe(ref ra, (nuint)j);
-                var w = Vector256.LoadUnsafe(ref rb, (nuint)j);
-                var ws = Vector256.LoadUnsafe(ref rbs, (nuint)j);
-                var q = Internal.Ntt.ReduceOnce((x * w) - (Internal.Ntt.MulHi(x, ws, Vector256.ShiftRightLogical(ws, 32)) * vp), vp);
-                if (TOut.SubtractsFromResult)
-                {
-                    q = Internal.Ntt.ReduceOnce(Vector256.LoadUnsafe(ref rr, (nuint)j) + vp - q, vp);
-                }
-
-                q.StoreUnsafe(ref rr, (nuint)j);
+                ShoupProduct(Vector256.LoadUnsafe(ref ra, (nuint)j), Vector256.LoadUnsafe(ref rb, (nuint)j), Vector256.LoadUnsafe(ref rbs, (nuint)j), vp)
+                    .StoreUnsafe(ref rr, (nuint)j);
             }
         }
 
         for (; j < a.Length; j++)
         {
-            ulong q = Modulus.SubtractIfAtLeast(Modulus.MultiplyShoupLazy(Unsafe.Add(ref ra, j), Unsafe.Add(ref rb, j), Unsafe.Add(ref rbs, j), p), p);
-            Unsafe.Add(ref rr, j) = TOut.SubtractsFromResult ? Modulus.SubtractIfAtLeast(Unsafe.Add(ref rr, j) + p - q, p) : q;
+            Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(Modulus.MultiplyShoupLazy(Unsafe.Add(ref ra, j), Unsafe.Add(ref rb, j), Unsafe.Add(ref rbs, j), p), p);
         }
     }
-}
 
-/// <summary>What <see cref="RingQ.MulShoupLimb{TOut}"/> does with the product: store it, or subtract it from the result.</summary>
-internal interface IShoupOutput
-{
-    static abstract bool SubtractsFromResult { get; }
-}
+    /// <summary>
+    /// r = r − a ⊙ b mod p_l (the masked upload's c0 −= a ⊙ ŝ), with b's Shoup companions made in registers as the
+    /// loop goes (<see cref="Modulus.ShoupPrecompute"/>: two products and a correction per residue) instead of read from
+    /// a companion polynomial: a fixed b used once per call needs no 8·n·L bytes of companions held beside it. b reduced.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void SubtractProductLimb(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, Span<ulong> r, int limb)
+    {
+        if (a.Length != N || b.Length != N || r.Length != N)
+        {
+            throw new ArgumentException($"Every operand must hold one limb of {N} residues.");
+        }
 
-/// <summary>r = a ⊙ b.</summary>
-internal readonly struct StoreProduct : IShoupOutput
-{
-    public static bool SubtractsFromResult => false;
-}
+        Modulus m = _moduli[limb];
+        ulong p = m.Value;
+        int j = 0;
+        ref ulong ra = ref MemoryMarshal.GetReference(a);
+        ref ulong rb = ref MemoryMarshal.GetReference(b);
+        ref ulong rr = ref MemoryMarshal.GetReference(r);
+        if (Simd == SimdMode.Vector512)
+        {
+            var c = new ShoupConstants512(m);
+            for (; j + 8 <= a.Length; j += 8)
+            {
+                var w = Vector512.LoadUnsafe(ref rb, (nuint)j);
+                var q = ShoupProduct(Vector512.LoadUnsafe(ref ra, (nuint)j), w, c.Companion(w), c.P);
+                Internal.Ntt.ReduceOnce(Vector512.LoadUnsafe(ref rr, (nuint)j) + c.P - q, c.P).StoreUnsafe(ref rr, (nuint)j);
+            }
+        }
+        else if (Simd == SimdMode.Vector256)
+        {
+            var c = new ShoupConstants256(m);
+            for (; j + 4 <= a.Length; j += 4)
+            {
+                var w = Vector256.LoadUnsafe(ref rb, (nuint)j);
+                var q = ShoupProduct(Vector256.LoadUnsafe(ref ra, (nuint)j), w, c.Companion(w), c.P);
+                Internal.Ntt.ReduceOnce(Vector256.LoadUnsafe(ref rr, (nuint)j) + c.P - q, c.P).StoreUnsafe(ref rr, (nuint)j);
+            }
+        }
 
-/// <summary>r = r − a ⊙ b.</summary>
-internal readonly struct SubtractProduct : IShoupOutput
-{
-    public static bool SubtractsFromResult => true;
+        for (; j < a.Length; j++)
+        {
+            ulong w = Unsafe.Add(ref rb, j);
+            ulong q = Modulus.SubtractIfAtLeast(Modulus.MultiplyShoupLazy(Unsafe.Add(ref ra, j), w, m.ShoupPrecompute(w), p), p);
+            Unsafe.Add(ref rr, j) = Modulus.SubtractIfAtLeast(Unsafe.Add(ref rr, j) + p - q, p);
+        }
+    }
+
+    /// <summary>x·w mod p in [0, p) per lane, given w's Shoup companion ws (Harvey: x·w − ⌊x·ws / 2^64⌋·p, then once −p).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> ShoupProduct(Vector512<ulong> x, Vector512<ulong> w, Vector512<ulong> ws, Vector512<ulong> p) =>
+        Internal.Ntt.ReduceOnce((x * w) - (Internal.Ntt.MulHi(x, ws, Vector512.ShiftRightLogical(ws, 32)) * p), p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ulong> ShoupProduct(Vector256<ulong> x, Vector256<ulong> w, Vector256<ulong> ws, Vector256<ulong> p) =>
+        Internal.Ntt.ReduceOnce((x * w) - (Internal.Ntt.MulHi(x, ws, Vector256.ShiftRightLogical(ws, 32)) * p), p);
+
+    /// <summary>
+    /// One prime's constants for Shoup companions of whole vectors: <see cref="Modulus.ShoupPrecompute"/> per lane, i.e.
+    /// with μ = floor(2^128/p) = μ_h·2^64 + μ_l, e = w·μ_h + ⌊w·μ_l / 2^64⌋ is w' or w' − 1, and the remainder
+    /// w·2^64 − e·p = −e·p mod 2^64 (below 2p) is ≥ p exactly when it is w' − 1.
+    /// </summary>
+    private readonly struct ShoupConstants512(Modulus m)
+    {
+        public readonly Vector512<ulong> P = Vector512.Create(m.Value);
+        private readonly Vector512<ulong> _muHi = Vector512.Create(m.BarrettHi);
+        private readonly Vector512<ulong> _muLo = Vector512.Create(m.BarrettLo);
+        private readonly Vector512<ulong> _muLoHi = Vector512.Create(m.BarrettLo >> 32);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<ulong> Companion(Vector512<ulong> w)
+        {
+            Vector512<ulong> e = (w * _muHi) + Internal.Ntt.MulHi(w, _muLo, _muLoHi);
+            Vector512<ulong> remainder = Vector512<ulong>.Zero - (e * P);
+            return e - Vector512.GreaterThanOrEqual(remainder, P); // a true lane is all ones: e + 1
+        }
+    }
+
+    /// <summary>The 4-lane twin of <see cref="ShoupConstants512"/>.</summary>
+    private readonly struct ShoupConstants256(Modulus m)
+    {
+        public readonly Vector256<ulong> P = Vector256.Create(m.Value);
+        private readonly Vector256<ulong> _muHi = Vector256.Create(m.BarrettHi);
+        private readonly Vector256<ulong> _muLo = Vector256.Create(m.BarrettLo);
+        private readonly Vector256<ulong> _muLoHi = Vector256.Create(m.BarrettLo >> 32);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<ulong> Companion(Vector256<ulong> w)
+        {
+            Vector256<ulong> e = (w * _muHi) + Internal.Ntt.MulHi(w, _muLo, _muLoHi);
+            Vector256<ulong> remainder = Vector256<ulong>.Zero - (e * P);
+            return e - Vector256.GreaterThanOrEqual(remainder, P);
+        }
+    }
 }
 
 /// <summary>A residue-wise combination of two values in [0, p) into [0, 2p) (then reduced once by the caller).</summary>

@@ -181,19 +181,18 @@ public sealed partial class RingQ
         result.IsNtt = true;
     }
 
-    /// <summary>result = result − a ⊙ b (all in NTT form), <paramref name="bShoup"/> the Shoup companions of b: the
-    /// product and the subtraction in one pass, without a buffer for the product.</summary>
-    internal void SubtractProductShoup(Poly a, Poly b, Poly bShoup, Poly result)
+    /// <summary>result = result − a ⊙ b (all in NTT form), b's Shoup companions made as the product runs
+    /// (<see cref="SubtractProductLimb"/>): the product and the subtraction in one pass, no buffer for either.</summary>
+    internal void SubtractProduct(Poly a, Poly b, Poly result)
     {
         CheckNtt(a, b, result);
-        CheckShape(b, bShoup);
         if (!result.IsNtt)
         {
             throw new ArgumentException("The result must be in NTT form to subtract an NTT-domain product from it.", nameof(result));
         }
 
-        ForEachLimb(a.LimbCount, ntt: false, new LimbArgs(this, a, b, bShoup, result), static (x, l) =>
-            x.Ring.MulShoupLimb<SubtractProduct>(x.A.Limb(l), x.B!.Limb(l), x.C!.Limb(l), x.Result.Limb(l), x.Ring._moduli[l].Value));
+        ForEachLimb(a.LimbCount, ntt: false, new LimbArgs(this, a, b, null, result), static (x, l) =>
+            x.Ring.SubtractProductLimb(x.A.Limb(l), x.B!.Limb(l), x.Result.Limb(l), l));
     }
 
     /// <summary>Returns the Shoup companions floor(b_j·2^64 / p) of every residue of b.</summary>
@@ -212,7 +211,7 @@ public sealed partial class RingQ
         CheckLimbs(b);
         result.IsNtt = b.IsNtt;
         ForEachLimb(b.LimbCount, ntt: false, new LimbArgs(this, b, null, null, result), static (x, l) =>
-            ShoupLimb(x.A.Limb(l), x.Result.Limb(l), x.Ring._moduli[l]));
+            x.Ring.ShoupLimb(x.A.Limb(l), x.Result.Limb(l), x.Ring._moduli[l]));
     }
 
     /// <summary>result = c·a for an integer scalar c (reduced into each limb).</summary>

@@ -78,11 +78,70 @@ public sealed class RingQTests
                 Poly c = TestUtil.RandomPoly(ring, 3, prng);
                 BigInteger[] cExpected = [.. ring.ToBigIntegers(c).Zip(expected, (x, y) => (((x - y) % q) + q) % q)];
                 ring.Ntt(c, c);
-                ring.SubtractProductShoup(an, bn, ring.ComputeShoup(bn), c);
+                ring.SubtractProduct(an, bn, c);
                 ring.InverseNtt(c, c);
                 Assert.Equal(cExpected, ring.ToBigIntegers(c));
             }
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void ShoupCompanionsAndTheProductWithCompanionsMadeOnTheFlyMatchBigInteger(int modeValue)
+    {
+        var mode = (SimdMode)modeValue;
+        if (!SimdModes.IsSupported(mode))
+        {
+            return;
+        }
+
+        using Prng prng = Prng.ForTesting(31);
+        int n = 1024;
+        // 1729382256910282753 = 3·2^59 + …, ≡ 1 mod 2n, far from a power of two (2^128 mod p ≈ 0.56·p): the Barrett
+        // estimate of a companion falls one short for ~2.6 % of its residues, so the correction step is exercised (the
+        // primes next to 2^61 that NttPrimes picks almost never need it). Then a 40-bit and a 17-bit prime (μ_h near 2^47:
+        // w·μ_h near 2^64).
+        var ring = new RingQ(n, [1729382256910282753UL, .. NttPrimes.Generate(40, n, 1), .. NttPrimes.Generate(17, n, 1)], mode);
+        Poly b = TestUtil.RandomPoly(ring, 3, prng);
+        for (int l = 0; l < 3; l++)
+        {
+            ulong p = ring.Moduli[l].Value;
+            Span<ulong> row = b.Limb(l);
+            row[0] = 0;
+            row[1] = 1;
+            row[2] = p - 1;
+            row[3] = p / 2;
+            row[n - 1] = p - 2;
+        }
+
+        Poly companions = ring.ComputeShoup(b);
+        for (int l = 0; l < 3; l++)
+        {
+            ulong p = ring.Moduli[l].Value;
+            for (int j = 0; j < n; j++)
+            {
+                Assert.Equal((ulong)(((BigInteger)b.Limb(l)[j] << 64) / p), companions.Limb(l)[j]);
+            }
+        }
+
+        // r −= a ⊙ b per limb with the companions made in registers, for a in [0, p) and r in [0, p), against BigInteger.
+        Poly a = TestUtil.RandomPoly(ring, 3, prng), r = TestUtil.RandomPoly(ring, 3, prng);
+        a.Limb(0)[5] = ring.Moduli[0].Value - 1;
+        Poly expected = r.Clone();
+        for (int l = 0; l < 3; l++)
+        {
+            ulong p = ring.Moduli[l].Value;
+            for (int j = 0; j < n; j++)
+            {
+                BigInteger v = ((BigInteger)r.Limb(l)[j] - ((BigInteger)a.Limb(l)[j] * b.Limb(l)[j])) % p;
+                expected.Limb(l)[j] = (ulong)(v < 0 ? v + p : v);
+            }
+
+            ring.SubtractProductLimb(a.Limb(l), b.Limb(l), r.Limb(l), l);
+        }
+
+        Assert.True(expected.ValueEquals(r));
+        Assert.Throws<ArgumentException>(() => ring.SubtractProductLimb(a.Limb(0)[1..], b.Limb(0), r.Limb(0), 0));
     }
 
     [Theory]

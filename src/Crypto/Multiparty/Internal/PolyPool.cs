@@ -13,9 +13,9 @@ namespace SecAgg.Crypto.Multiparty.Internal;
 internal static class PolyPool
 {
     /// <summary>
-    /// How many polynomials of one shape are kept: a share needs 2 at once, a session key 2, plus a; an encryption thread
-    /// 5 (ŝ, its Shoup companion, the scratch, the ciphertext, a), and a round encrypts on every core (at most 64 kept:
-    /// 218 MB at n = 2^15 and 13 primes, on a machine that held them all at once anyway).
+    /// How many polynomials of one shape are kept: a share needs 2 at once (the share, its flooding scratch), a session key
+    /// 2, a round polynomial made whole 1; a masked encryption 1 (its ciphertext), and a round may run these on every core
+    /// (at most 64 kept: 218 MB at n = 2^15 and 13 primes, on a machine that held them all at once anyway).
     /// </summary>
     public static readonly int MaxKeptPerShape = Math.Clamp(5 * Environment.ProcessorCount, 6, 64);
 

@@ -37,21 +37,29 @@ public static class UniformSampler
 
         for (int l = 0; l < result.LimbCount; l++)
         {
-            ulong p = ring.Moduli[l].Value;
-            ulong mask = (1UL << ring.Moduli[l].BitLength) - 1;
-            Span<ulong> row = result.Limb(l);
-            for (int j = 0; j < row.Length; j++)
-            {
-                ulong v;
-                do
-                {
-                    v = prng.NextUInt64() & mask;
-                }
-                while (v >= p);
-                row[j] = v;
-            }
+            SampleLimb(prng, ring.Moduli[l], result.Limb(l));
         }
 
         result.IsNtt = true;
+    }
+
+    /// <summary>One limb of <see cref="Sample"/>: fills <paramref name="row"/> with uniform residues mod
+    /// <paramref name="modulus"/> from <paramref name="prng"/> (so limb after limb from one stream gives
+    /// <see cref="Sample"/>'s polynomial without holding it whole).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void SampleLimb(Prng prng, Modulus modulus, Span<ulong> row)
+    {
+        ulong p = modulus.Value;
+        ulong mask = (1UL << modulus.BitLength) - 1;
+        for (int j = 0; j < row.Length; j++)
+        {
+            ulong v;
+            do
+            {
+                v = prng.NextUInt64() & mask;
+            }
+            while (v >= p);
+            row[j] = v;
+        }
     }
 }

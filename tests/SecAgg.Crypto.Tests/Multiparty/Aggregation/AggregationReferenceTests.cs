@@ -41,12 +41,33 @@ public sealed class AggregationReferenceTests
         }
     }
 
+    [Fact]
+    public void AnEncryptorMadeAfterOneOfALargerRingStillGivesTheReferenceUpload()
+    {
+        // Encryptors keep their n-word rows in a process-wide pool that may hand a smaller ring a longer row.
+        AggregationParameters large = AggregationParameters.CreateInsecureForTests(3, 2, maxColluders: 1, ringDegree: 256);
+        var big = new AggregationFixture(large, "reference-upload-large-first");
+        using (var first = new MaskedEncryptor(large, big.Secrets[0]))
+        {
+            first.EncryptTo(big.RandomValues(), big.A(1, 0), new byte[first.UploadBytes]);
+        }
+
+        AggregationParameters p = AggregationParameters.CreateInsecureForTests(3, 2, maxColluders: 1, ringDegree: 32);
+        var f = new AggregationFixture(p, "reference-upload-small-after");
+        using var encryptor = new MaskedEncryptor(p, f.Secrets[0]);
+        RoundPolynomial a = f.A(2, 1);
+        uint[] values = f.RandomValues();
+        byte[] bytes = new byte[encryptor.UploadBytes];
+        encryptor.EncryptTo(values, a, bytes);
+        AssertEncrypts(p, f, 1, values, a, MaskedUpload.Deserialize(p, bytes));
+    }
+
     /// <summary>c0 + a·s_party = round(q·M/T) + e with |e| ≤ 19, M the packed values, in BigInteger arithmetic.</summary>
     private static void AssertEncrypts(AggregationParameters p, AggregationFixture f, int party, uint[] values, RoundPolynomial a, MaskedUpload upload)
     {
         BigInteger q = p.Modulus;
         BigInteger[] c0 = Coefficients(p, upload.C0);
-        BigInteger[] aCoeffs = Coefficients(p, a.A);
+        BigInteger[] aCoeffs = Coefficients(p, a.ToPoly());
         BigInteger[] s = [.. f.Secrets[party - 1].Coefficients.ToArray().Select(x => (BigInteger)x)];
         BigInteger[] aS = NegacyclicProduct(aCoeffs, s, q);
         int n = p.RingDegree, k = p.ValuesPerCoefficient, w = p.SlotBits, logT = p.PlaintextModulusBits;

@@ -26,28 +26,47 @@ public sealed class RoundPolynomialTests
     public void TheExpansionIsPinnedByAKnownAnswer()
     {
         RoundPolynomial a = RoundPolynomial.Expand(P, Seed(), 1, 0);
-        Assert.True(a.A.IsNtt);
-        Assert.Equal(KnownLimb0, a.A.Limb(0)[..4].ToArray());
-        Assert.Equal(KnownLimb1, a.A.Limb(1)[..4].ToArray());
+        Assert.True(a.ToPoly().IsNtt);
+        Assert.Equal(KnownLimb0, a.ToPoly().Limb(0)[..4].ToArray());
+        Assert.Equal(KnownLimb1, a.ToPoly().Limb(1)[..4].ToArray());
     }
 
     [Fact]
-    public void ADisposedPolynomialRefusesUseAndItsReusedBufferGivesTheSameExpansions()
+    public void ADisposedPolynomialRefusesUseAndAFreshExpansionGivesTheSamePolynomial()
     {
         RoundPolynomial first = RoundPolynomial.Expand(P, Seed(), 1, 0);
-        ulong[] expected = first.A.Coefficients.ToArray();
+        ulong[] expected = first.ToPoly().Coefficients.ToArray();
         first.Dispose();
         first.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => first.A);
+        Assert.Throws<ObjectDisposedException>(() => first.ToPoly());
+        Assert.Throws<ObjectDisposedException>(() => first.OpenLimbs());
 
         using (RoundPolynomial other = RoundPolynomial.Expand(P, Seed(), 2, 0))
         {
-            Assert.NotEqual(expected, other.A.Coefficients.ToArray());
+            Assert.NotEqual(expected, other.ToPoly().Coefficients.ToArray());
         }
 
         using RoundPolynomial again = RoundPolynomial.Expand(P, Seed(), 1, 0);
-        Assert.Equal(expected, again.A.Coefficients.ToArray());
-        Assert.Equal(KnownLimb0, again.A.Limb(0)[..4].ToArray());
+        Assert.Equal(expected, again.ToPoly().Coefficients.ToArray());
+        Assert.Equal(KnownLimb0, again.ToPoly().Limb(0)[..4].ToArray());
+    }
+
+    [Fact]
+    public void TheLimbReaderGivesTheSpecifiedLimbsInOrderAndRefusesAnExtraOne()
+    {
+        using RoundPolynomial a = RoundPolynomial.Expand(P, Seed(), 7, 2);
+        ulong[] expected = Reference(Seed(), "secagg/v2/round-poly/7/2");
+        using RoundPolynomial.LimbReader limbs = a.OpenLimbs();
+        var row = new ulong[P.RingDegree + 3]; // a longer row: only the first n words are written
+        for (int l = 0; l < P.Primes.Count; l++)
+        {
+            row.AsSpan().Fill(ulong.MaxValue);
+            limbs.Next(row);
+            Assert.Equal(expected.AsSpan(l * P.RingDegree, P.RingDegree).ToArray(), row[..P.RingDegree]);
+            Assert.All(row[P.RingDegree..], x => Assert.Equal(ulong.MaxValue, x));
+        }
+
+        Assert.Throws<InvalidOperationException>(() => limbs.Next(row));
     }
 
     // Computed independently (Python: hmac + AES-ECB over big-endian counters, the rejection rule below).
@@ -60,7 +79,7 @@ public sealed class RoundPolynomialTests
         foreach ((ulong round, int chunk) in new[] { (1UL, 0), (0UL, 3), (ulong.MaxValue, 12) })
         {
             RoundPolynomial a = RoundPolynomial.Expand(P, Seed(), round, chunk);
-            Assert.Equal(Reference(Seed(), $"secagg/v2/round-poly/{round}/{chunk}"), a.A.Coefficients.ToArray());
+            Assert.Equal(Reference(Seed(), $"secagg/v2/round-poly/{round}/{chunk}"), a.ToPoly().Coefficients.ToArray());
         }
     }
 
@@ -71,14 +90,14 @@ public sealed class RoundPolynomialTests
         other[31] ^= 1;
         ulong[][] polys =
         [
-            RoundPolynomial.Expand(P, Seed(), 1, 0).A.Coefficients.ToArray(),
-            RoundPolynomial.Expand(P, Seed(), 2, 0).A.Coefficients.ToArray(),
-            RoundPolynomial.Expand(P, Seed(), 1, 1).A.Coefficients.ToArray(),
-            RoundPolynomial.Expand(P, Seed(), 11, 0).A.Coefficients.ToArray(),
-            RoundPolynomial.Expand(P, other, 1, 0).A.Coefficients.ToArray(),
+            RoundPolynomial.Expand(P, Seed(), 1, 0).ToPoly().Coefficients.ToArray(),
+            RoundPolynomial.Expand(P, Seed(), 2, 0).ToPoly().Coefficients.ToArray(),
+            RoundPolynomial.Expand(P, Seed(), 1, 1).ToPoly().Coefficients.ToArray(),
+            RoundPolynomial.Expand(P, Seed(), 11, 0).ToPoly().Coefficients.ToArray(),
+            RoundPolynomial.Expand(P, other, 1, 0).ToPoly().Coefficients.ToArray(),
         ];
         Assert.Equal(polys.Length, polys.Select(x => string.Join(",", x)).Distinct().Count());
-        Assert.Equal(polys[0], RoundPolynomial.Expand(P, Seed(), 1, 0).A.Coefficients.ToArray());
+        Assert.Equal(polys[0], RoundPolynomial.Expand(P, Seed(), 1, 0).ToPoly().Coefficients.ToArray());
         Assert.Throws<ArgumentException>(() => RoundPolynomial.Expand(P, new byte[31], 1, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => RoundPolynomial.Expand(P, Seed(), 1, -1));
     }

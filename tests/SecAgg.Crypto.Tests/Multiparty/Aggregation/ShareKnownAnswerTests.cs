@@ -34,7 +34,7 @@ public sealed class ShareKnownAnswerTests
 
         Assert.Equal(
             [polynomial, key, first, second],
-            [Digest(a.A), Digest(k.KeyNtt) + Digest(k.KeyShoup), shares[0], shares[1]]);
+            [Digest(a.ToPoly()), Digest(k.KeyNtt) + Digest(k.KeyShoup), shares[0], shares[1]]);
     }
 
     private static string Digest(Poly poly) => Digest(MemoryMarshal.AsBytes(poly.Coefficients));
