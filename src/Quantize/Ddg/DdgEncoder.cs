@@ -43,9 +43,14 @@ public sealed class DdgEncoder
     /// </summary>
     private static readonly ArrayPool<long> Workspaces = ArrayPool<long>.Create(1 << 27, 2);
 
-    private readonly byte[] _signs;
-    private readonly byte[] _signSeed = new byte[32];
-    private bool _signSeedValid;
+    /// <summary>
+    /// The rounding decisions kept between the two passes (a bit per padded coordinate), kept between calls like
+    /// <see cref="Workspaces"/>; the rotation signs come from <see cref="RotationSigns.Rent"/>. An encoder holds no array
+    /// of its own: one made per round (a participant's) used to leave 2 MB of signs (d = 10^7) on the large-object heap
+    /// each round, which only a full collection takes (issue 17: the participant's peak crept up by that much per round).
+    /// </summary>
+    private static readonly ArrayPool<byte> BitArrays = ArrayPool<byte>.Create(1 << 27, 4);
+
     private int _degreeOfParallelism = 1;
     private readonly ExactDiscreteGaussianSampler _sampler;
     private readonly RotatedRounding _rounding;
@@ -62,8 +67,7 @@ public sealed class DdgEncoder
         }
 
         _sampler = sampler ?? ExactDiscreteGaussianSampler.FromVariance(parameters.NoiseVariance);
-        _signs = new byte[(parameters.PaddedDimension + 7) / 8];
-        _rounding = new RotatedRounding(parameters, _signs, MaxRoundingAttempts);
+        _rounding = new RotatedRounding(parameters, MaxRoundingAttempts);
     }
 
     /// <summary>The parameters.</summary>
@@ -230,20 +234,14 @@ public sealed class DdgEncoder
         }
 
         double clip = norm > p.ClipNorm ? p.ClipNorm / norm : 1.0;
-        if (!_signSeedValid || !roundSeed.SequenceEqual(_signSeed))
-        {
-            RotationSigns.Generate(roundSeed, _signs);
-            roundSeed.CopyTo(_signSeed);
-            _signSeedValid = true;
-        }
-
         int padded = p.PaddedDimension, segment = SegmentLength;
         bool whole = segment == padded;
+        RotationSigns.Kept signs = RotationSigns.Rent(roundSeed, (padded + 7) / 8);
         long[] ints = Workspaces.Rent(segment);
-        byte[]? bits = whole ? null : ArrayPool<byte>.Shared.Rent(padded / 8);
+        byte[]? bits = whole ? null : BitArrays.Rent(padded / 8);
         try
         {
-            var input = new RotatedRounding.RotationInput(update, inputScale, clip / p.Gamma / Math.Sqrt(p.RotationBlockSize));
+            var input = new RotatedRounding.RotationInput(update, inputScale, clip / p.Gamma / Math.Sqrt(p.RotationBlockSize), signs.Bits);
             int attempts = whole
                 ? _rounding.RoundWhole(input, random, ints)
                 : _rounding.Decide(input, random, ints, segment, bits!);
@@ -267,10 +265,11 @@ public sealed class DdgEncoder
             // The rotated update, the rounding decisions and the noised integers are as secret as the update.
             ints.AsSpan(0, segment).Clear();
             Workspaces.Return(ints);
+            RotationSigns.Return(signs);
             if (bits is not null)
             {
                 bits.AsSpan(0, padded / 8).Clear();
-                ArrayPool<byte>.Shared.Return(bits);
+                BitArrays.Return(bits);
             }
         }
     }

@@ -14,17 +14,14 @@ namespace SecAgg.Quantize.Internal;
 /// </summary>
 internal sealed class RotatedRounding
 {
-    private readonly byte[] _signs;
     private readonly int _maxAttempts;
     private readonly long _normBoundSquared;
 
     /// <param name="parameters">The DDG parameters.</param>
-    /// <param name="signs">The round's rotation signs D (the encoder regenerates them in place when the round seed changes).</param>
     /// <param name="maxAttempts">Draws of the rounding before giving up.</param>
-    public RotatedRounding(DdgParameters parameters, byte[] signs, int maxAttempts)
+    public RotatedRounding(DdgParameters parameters, int maxAttempts)
     {
         Parameters = parameters;
-        _signs = signs;
         _maxAttempts = maxAttempts;
         double b2 = parameters.NormBound * parameters.NormBound;
         // conservative integer threshold: sum of squares <= floor(B^2 (1 - 2^-40)) implies norm <= B
@@ -33,12 +30,13 @@ internal sealed class RotatedRounding
 
     public DdgParameters Parameters { get; }
 
-    /// <summary>The update and the factors of the rotation's first step.</summary>
-    internal readonly ref struct RotationInput(ReadOnlySpan<float> update, double inputScale, double scale)
+    /// <summary>The update, the factors of the rotation's first step and the round's signs D (a bit per padded coordinate).</summary>
+    internal readonly ref struct RotationInput(ReadOnlySpan<float> update, double inputScale, double scale, ReadOnlySpan<byte> signs)
     {
         public readonly ReadOnlySpan<float> Update = update;
         public readonly double InputScale = inputScale;
         public readonly double Scale = scale;
+        public readonly ReadOnlySpan<byte> Signs = signs;
     }
 
     /// <summary>The whole vector in <paramref name="buffer"/> (PaddedDimension longs): rotated as doubles, rounded in place
@@ -128,7 +126,7 @@ internal sealed class RotatedRounding
     private void Rotate(RotationInput input, int start, Span<double> w)
     {
         int valued = Math.Clamp(input.Update.Length - start, 0, w.Length);
-        SignScaling.Apply(input.Update.Slice(start, valued), input.InputScale, input.Scale, _signs.AsSpan(start >> 3), w[..valued]);
+        SignScaling.Apply(input.Update.Slice(start, valued), input.InputScale, input.Scale, input.Signs[(start >> 3)..], w[..valued]);
         w[valued..].Clear();
         int s = Parameters.RotationBlockSize;
         for (int b = 0; b < w.Length; b += s)

@@ -21,4 +21,42 @@ internal static class RotationSigns
         using Prng r = Prng.FromSeed(roundSeed, DomainLabel);
         r.Fill(bits);
     }
+
+    /// <summary>
+    /// The signs of (<paramref name="roundSeed"/>, <paramref name="length"/> bytes) in an array kept between calls: the
+    /// last call's when its seed and length are the same (no regeneration: an encoder called again in the same round),
+    /// else regenerated into it (or a new one). Give it back with <see cref="Return"/>. A process-wide slot instead of an
+    /// array per encoder: a participant makes an encoder each round, and 2 MB of signs (d = 10^7) left behind each time
+    /// sat on the large-object heap until a full collection (issue 17). The signs are public; nothing is wiped.
+    /// </summary>
+    public static Kept Rent(ReadOnlySpan<byte> roundSeed, int length)
+    {
+        Kept kept = Interlocked.Exchange(ref s_kept, null) is { } last && last.Bits.Length == length ? last : new Kept(length);
+        if (!kept.IsFor(roundSeed))
+        {
+            kept.Valid = false;
+            Generate(roundSeed, kept.Bits);
+            roundSeed.CopyTo(kept.Seed);
+            kept.Valid = true;
+        }
+
+        return kept;
+    }
+
+    /// <summary>Keeps <paramref name="kept"/> for the next <see cref="Rent"/>.</summary>
+    public static void Return(Kept kept) => Volatile.Write(ref s_kept, kept);
+
+    private static Kept? s_kept;
+
+    /// <summary>A signs array and the seed it was made from.</summary>
+    internal sealed class Kept(int length)
+    {
+        public byte[] Bits { get; } = new byte[length];
+
+        public byte[] Seed { get; } = new byte[32];
+
+        public bool Valid { get; set; }
+
+        public bool IsFor(ReadOnlySpan<byte> roundSeed) => Valid && roundSeed.SequenceEqual(Seed);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -31,7 +32,15 @@ public sealed class Prng : IDisposable
     private const int BufferBytes = BufferBlocks * 16;
     private readonly AesNiCtr? _aesNi;
     private readonly Aes? _aes;
-    private readonly byte[] _buffer = new byte[BufferBytes];
+    /// <summary>
+    /// The stream buffers of disposed streams, kept for the next ones (returned wiped). A DDG encoding forks a stream
+    /// per 2^16 coordinates (256 at d = 10^7), and their fresh buffers were most of what a participant's round allocated
+    /// (issue 17: garbage each round that the collector let pile up into the peak). A disposed stream cannot read its
+    /// old buffer again: its position is at the end, and the refill that would come next throws.
+    /// </summary>
+    private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Create(BufferBytes, 512);
+
+    private readonly byte[] _buffer = Buffers.Rent(BufferBytes);
     private UInt128 _nextBlock;
     private int _position = BufferBytes;
     private ulong _bitWord;
@@ -293,7 +302,7 @@ public sealed class Prng : IDisposable
     private void Refill()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        Span<byte> b = _buffer;
+        Span<byte> b = _buffer.AsSpan(0, BufferBytes);
         if (_aesNi is not null)
         {
             _aesNi.Generate(b, _nextBlock);
@@ -329,5 +338,6 @@ public sealed class Prng : IDisposable
         _bitsLeft = 0;
         _aesNi?.Clear();
         _aes?.Dispose();
+        Buffers.Return(_buffer);
     }
 }

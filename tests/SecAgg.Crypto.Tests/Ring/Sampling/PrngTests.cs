@@ -144,6 +144,33 @@ public sealed class PrngTests
         Assert.Throws<ObjectDisposedException>(() => prng.NextUInt64());
     }
 
+    [Fact]
+    public void ADisposedStreamsReusedBufferNeitherLeaksIntoNorReadsFromTheNextStream()
+    {
+        // Stream buffers are pooled: the next stream gets a disposed one's buffer, wiped, and the disposed stream, even
+        // in the middle of its buffer, refuses every read instead of reading what the new owner generates.
+        byte[] key = Enumerable.Range(0, 32).Select(i => (byte)(i + 100)).ToArray();
+        var streams = new List<Prng>();
+        for (int i = 0; i < 8; i++)
+        {
+            Prng old = Prng.FromSeed(Enumerable.Range(0, 32).Select(b => (byte)(b ^ i)).ToArray());
+            old.NextUInt64();
+            old.Dispose();
+            streams.Add(old);
+        }
+
+        using Prng fresh = Prng.FromSeed(key);
+        var stream = new byte[16 * 600];
+        fresh.Fill(stream);
+        Assert.Equal(AesOfCounters(key, 0, 600), stream);
+        foreach (Prng old in streams)
+        {
+            Assert.Throws<ObjectDisposedException>(() => old.NextUInt64());
+            Assert.Throws<ObjectDisposedException>(() => old.NextUInt32());
+            Assert.Throws<ObjectDisposedException>(() => old.Fill(new byte[3]));
+        }
+    }
+
     private static byte[] AesOfCounters(byte[] key, UInt128 first, int blocks)
     {
         var counters = new byte[16 * blocks];
