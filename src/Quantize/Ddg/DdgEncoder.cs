@@ -292,7 +292,8 @@ public sealed class DdgEncoder
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = DegreeOfParallelism }, c =>
         {
             int offset = c * NoiseChunk;
-            sampler.AddTo(window.AsSpan(offset, Math.Min(NoiseChunk, length - offset)), noise.Take(first + c));
+            using Prng stream = noise.Take(first + c);
+            sampler.AddTo(window.AsSpan(offset, Math.Min(NoiseChunk, length - offset)), stream);
         });
     }
 

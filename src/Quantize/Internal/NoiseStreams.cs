@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Security.Cryptography;
 using SecAgg.Crypto.Ring.Sampling;
 
 namespace SecAgg.Quantize.Internal;
@@ -6,22 +8,33 @@ namespace SecAgg.Quantize.Internal;
 /// The noise streams of one parallel encoding: chunk c of <c>chunk</c> coordinates draws its noise from the c-th
 /// <see cref="Prng.Fork"/> of the secret stream, all forked up front and in order, so the output does not depend on
 /// which core takes which chunk, nor on the order in which the chunks are noised. Sequential encoding (one core) forks
-/// nothing and draws from the secret stream itself. Disposing wipes every fork.
+/// nothing and draws from the secret stream itself.
+/// <para>
+/// A fork is the stream keyed by the next 32 bytes of its parent, so forking up front only draws the keys: 32 bytes per
+/// chunk, kept here (secret: <see cref="Dispose"/> wipes them); <see cref="Take"/> opens chunk c's stream when its
+/// chunk is noised and its taker disposes it. Only as many streams (an AES key schedule and an 8 KiB buffer each) are open
+/// at once as cores noise chunks, not 256 for d = 10^7 (issue 17's memory).
+/// </para>
 /// </summary>
 internal sealed class NoiseStreams : IDisposable
 {
-    /// <summary>No forks: noise from the secret stream itself (shared; nothing to dispose, nothing allocated per call).</summary>
-    private static readonly NoiseStreams Sequential = new([]);
+    private const int KeyBytes = Prng.SeedLength;
 
-    private readonly Prng[] _forks;
+    private static readonly NoiseStreams Sequential = new(null, 0);
 
-    private NoiseStreams(Prng[] forks) => _forks = forks;
+    private readonly byte[]? _keys;
+    private readonly int _count;
 
-    /// <summary>Whether the noise is drawn chunk by chunk from forked streams (more than one core).</summary>
-    public bool Parallel => _forks.Length > 0;
+    private NoiseStreams(byte[]? keys, int count)
+    {
+        _keys = keys;
+        _count = count;
+    }
 
-    /// <summary>Forks one stream per chunk of <paramref name="chunk"/> among <paramref name="length"/> coordinates
-    /// when <paramref name="degreeOfParallelism"/> is not 1; none otherwise.</summary>
+    public bool Parallel => _keys is not null;
+
+    /// <summary>The streams of <paramref name="length"/> coordinates in chunks of <paramref name="chunk"/>, forked from
+    /// <paramref name="random"/> (nothing drawn when <paramref name="degreeOfParallelism"/> is 1).</summary>
     public static NoiseStreams Fork(Prng random, int length, int chunk, int degreeOfParallelism)
     {
         if (degreeOfParallelism == 1)
@@ -29,23 +42,26 @@ internal sealed class NoiseStreams : IDisposable
             return Sequential;
         }
 
-        var forks = new Prng[(length + chunk - 1) / chunk];
-        for (int c = 0; c < forks.Length; c++)
-        {
-            forks[c] = random.Fork();
-        }
-
-        return new NoiseStreams(forks);
+        int count = (length + chunk - 1) / chunk;
+        byte[] keys = ArrayPool<byte>.Shared.Rent(count * KeyBytes);
+        random.Fill(keys.AsSpan(0, count * KeyBytes)); // the keys of Fork(), Fork(), … in order
+        return new NoiseStreams(keys, count);
     }
 
-    /// <summary>The stream of chunk <paramref name="chunk"/> (each chunk's stream is used once).</summary>
-    public Prng Take(int chunk) => _forks[chunk];
+    /// <summary>Opens chunk <paramref name="chunk"/>'s stream (the caller disposes it).</summary>
+    public Prng Take(int chunk)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)chunk, (uint)_count, nameof(chunk));
+        return Prng.FromSeed(_keys.AsSpan(chunk * KeyBytes, KeyBytes));
+    }
 
+    /// <summary>Wipes the keys.</summary>
     public void Dispose()
     {
-        foreach (Prng fork in _forks)
+        if (_keys is not null)
         {
-            fork.Dispose();
+            CryptographicOperations.ZeroMemory(_keys);
+            ArrayPool<byte>.Shared.Return(_keys);
         }
     }
 }
