@@ -225,13 +225,7 @@ public sealed class UpdateEncryptor
         double factor = 1.0;
         if (weight != _round.MaxWeight)
         {
-            double norm = 0;
-            foreach (float x in update)
-            {
-                norm += (double)x * x;
-            }
-
-            norm = Math.Sqrt(norm);
+            double norm = DdgEncoder.L2Norm(update);
             factor = (norm > ddg.ClipNorm ? ddg.ClipNorm / norm : 1.0) * weight / _round.MaxWeight;
         }
 

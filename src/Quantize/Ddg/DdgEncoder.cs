@@ -297,6 +297,10 @@ public sealed class DdgEncoder
         });
     }
 
+    /// <summary>‖x‖₂ of <paramref name="update"/> in double precision (four running sums), as the encoder computes it
+    /// before clipping: for a caller that scales the update by its norm first (a participant's weight).</summary>
+    public static double L2Norm(ReadOnlySpan<float> update) => Math.Sqrt(SumOfSquares(update));
+
     /// <summary>Σ x_i² of x_i = (float)(update_i·inputScale) (inputScale = 1: the values themselves).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SumOfSquares(ReadOnlySpan<float> x, double inputScale)
