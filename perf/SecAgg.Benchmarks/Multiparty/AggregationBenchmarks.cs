@@ -98,6 +98,28 @@ public class AggregationBenchmarks
     [BenchmarkCategory("Encrypt")]
     public MaskedUpload Encrypt() => _encryptor.Encrypt(_values, _a);
 
+    /// <summary>A chunk as a site encrypts it in a round: a_{r,k} expanded from the epoch seed, then
+    /// <see cref="Encrypt"/> (the same work on builds that expand a whole and on those that stream it limb by limb, so
+    /// two builds compare on it; <see cref="Encrypt"/> itself includes the expansion only where it is streamed).</summary>
+    [Benchmark]
+    [BenchmarkCategory("Encrypt")]
+    public MaskedUpload ExpandAndEncrypt()
+    {
+        using RoundPolynomial a = RoundPolynomial.Expand(_p, _epochSeed, 2, 0);
+        return _encryptor.Encrypt(_values, a);
+    }
+
+    /// <summary>A member's share of a chunk as in a round: a_{r,k} expanded, then <see cref="Share"/>.</summary>
+    [Benchmark]
+    [BenchmarkCategory("Share")]
+    public SetDecryptionShare ExpandAndShare()
+    {
+        using RoundPolynomial a = RoundPolynomial.Expand(_p, _epochSeed, 1, 0);
+        SetDecryptionShare h = _protocol.AllocateShare();
+        _protocol.GenerateShare(_keys[0], a, h);
+        return h;
+    }
+
     /// <summary>one member's share a·K_j + NTT(F_j) for one chunk (σ_flood(10) from the sampler).</summary>
     [Benchmark]
     [BenchmarkCategory("Share")]
