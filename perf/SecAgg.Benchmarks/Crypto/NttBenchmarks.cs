@@ -17,9 +17,16 @@ public class NttBenchmarks
     [Params(4096, 8192)]
     public int N { get; set; }
 
-    /// <summary>Instruction set.</summary>
-    [Params("Scalar", "Vector256", "Vector512")]
+    /// <summary>Instruction set: every one, or those listed (comma-separated) in SECAGG_BENCH_SIMD, e.g. "Vector256" to
+    /// compare two builds on one path (with DOTNET_EnableAVX512F=0 the JIT emits AVX2 only, as on an AVX2 machine).</summary>
+    [ParamsSource(nameof(SimdModes))]
     public string Simd { get; set; } = "Scalar";
+
+    /// <summary>The modes <see cref="Simd"/> takes.</summary>
+    public static IEnumerable<string> SimdModes =>
+        Environment.GetEnvironmentVariable("SECAGG_BENCH_SIMD") is { Length: > 0 } only
+            ? only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : ["Scalar", "Vector256", "Vector512"];
 
     [GlobalSetup]
     public void Setup()
