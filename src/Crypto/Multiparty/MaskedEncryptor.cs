@@ -130,6 +130,7 @@ public sealed class MaskedEncryptor : IDisposable
 
         _disposed = true;
         Rows.Return(_aRow);
+        Array.Clear(_errorRow); // already wiped after each encryption, unless one threw between sampling and the wipe
         Rows.Return(_errorRow);
         if (_own is not null)
         {
