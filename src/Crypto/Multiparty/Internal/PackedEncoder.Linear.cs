@@ -54,12 +54,16 @@ internal sealed partial class PackedEncoder
             }
 
             // S = Σ_j v_j·φ̃_j as (high·2^32 + low) per lane; round(F) where certain, else the lane takes the exact path.
+            // Each constant half (< 2^32) is broadcast as a uint: vpmuludq reads the low 32 bits of each 64-bit lane. The
+            // earlier `Vector256.Create((ulong)half).AsUInt32()` gave wrong products in optimized code on an AVX-512
+            // machine (.NET 10's JIT folds the broadcast into the instruction; found 2026-12-07 by PackedEncodingTests in
+            // a Release build on AMD Zen 5; right with DOTNET_EnableAVX512=0 and on AVX2 machines).
             Vector256<ulong> fLo = Vector256<ulong>.Zero, fHi = Vector256<ulong>.Zero;
             for (int j = 0; j < k; j++)
             {
                 Vector256<uint> v = Vector256.LoadUnsafe(ref v0, (nuint)(j * Lanes)).AsUInt32();
-                fLo += Avx2.Multiply(v, Vector256.Create(Unsafe.Add(ref phi, 2 * j)).AsUInt32());
-                fHi += Avx2.Multiply(v, Vector256.Create(Unsafe.Add(ref phi, (2 * j) + 1)).AsUInt32());
+                fLo += Avx2.Multiply(v, Vector256.Create((uint)(Unsafe.Add(ref phi, 2 * j))));
+                fHi += Avx2.Multiply(v, Vector256.Create((uint)(Unsafe.Add(ref phi, (2 * j) + 1))));
             }
 
             fLo.StoreUnsafe(ref s0);
@@ -95,14 +99,14 @@ internal sealed partial class PackedEncoder
                 {
                     Vector256<uint> v = Vector256.LoadUnsafe(ref v0, (nuint)(j * Lanes)).AsUInt32();
                     ref ulong e = ref Unsafe.Add(ref eta, 2 * ((j * stride) + l0));
-                    lo0 += Avx2.Multiply(v, Vector256.Create(e).AsUInt32());
-                    hi0 += Avx2.Multiply(v, Vector256.Create(Unsafe.Add(ref e, 1)).AsUInt32());
-                    lo1 += Avx2.Multiply(v, Vector256.Create(Unsafe.Add(ref e, 2)).AsUInt32());
-                    hi1 += Avx2.Multiply(v, Vector256.Create(Unsafe.Add(ref e, 3)).AsUInt32());
-                    lo2 += Avx2.Multiply(v, Vector256.Create(Unsafe.Add(ref e, 4)).AsUInt32());
-                    hi2 += Avx2.Multiply(v, Vector256.Create(Unsafe.Add(ref e, 5)).AsUInt32());
-                    lo3 += Avx2.Multiply(v, Vector256.Create(Unsafe.Add(ref e, 6)).AsUInt32());
-                    hi3 += Avx2.Multiply(v, Vector256.Create(Unsafe.Add(ref e, 7)).AsUInt32());
+                    lo0 += Avx2.Multiply(v, Vector256.Create((uint)e));
+                    hi0 += Avx2.Multiply(v, Vector256.Create((uint)(Unsafe.Add(ref e, 1))));
+                    lo1 += Avx2.Multiply(v, Vector256.Create((uint)(Unsafe.Add(ref e, 2))));
+                    hi1 += Avx2.Multiply(v, Vector256.Create((uint)(Unsafe.Add(ref e, 3))));
+                    lo2 += Avx2.Multiply(v, Vector256.Create((uint)(Unsafe.Add(ref e, 4))));
+                    hi2 += Avx2.Multiply(v, Vector256.Create((uint)(Unsafe.Add(ref e, 5))));
+                    lo3 += Avx2.Multiply(v, Vector256.Create((uint)(Unsafe.Add(ref e, 6))));
+                    hi3 += Avx2.Multiply(v, Vector256.Create((uint)(Unsafe.Add(ref e, 7))));
                 }
 
                 int at = l0 * 2 * Lanes;
@@ -123,8 +127,8 @@ internal sealed partial class PackedEncoder
                 {
                     Vector256<uint> v = Vector256.LoadUnsafe(ref v0, (nuint)(j * Lanes)).AsUInt32();
                     ref ulong e = ref Unsafe.Add(ref eta, 2 * ((j * stride) + l0));
-                    lo += Avx2.Multiply(v, Vector256.Create(e).AsUInt32());
-                    hi += Avx2.Multiply(v, Vector256.Create(Unsafe.Add(ref e, 1)).AsUInt32());
+                    lo += Avx2.Multiply(v, Vector256.Create((uint)e));
+                    hi += Avx2.Multiply(v, Vector256.Create((uint)(Unsafe.Add(ref e, 1))));
                 }
 
                 lo.StoreUnsafe(ref s0, (nuint)(l0 * 2 * Lanes));
