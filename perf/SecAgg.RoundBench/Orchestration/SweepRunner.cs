@@ -198,6 +198,16 @@ internal sealed class SweepRunner(SweepOptions options)
                 result.Plaintext.Add(await WithLinkBytesAsync(n, d, dp, r, "plaintext", () => RoundAsync(plainServer, plain, r, secure: false, token), token));
             }
 
+            // The secure rounds' published means against the sites' own updates (ParticipantRole.CheckModelsAsync).
+            status("checking the published models");
+            await participants[0].SendAsync("check");
+            string[] check = (await participants[0].ReadAsync("check", token)).Split(' ');
+            if (check[0] != "ok")
+            {
+                throw new InvalidDataException($"round {check[3]} published a wrong mean: max error {check[1]} over the DDG bound {check[2]}");
+            }
+
+            AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"published means checked (rounds 2-{rounds}): max error {double.Parse(check[1], CultureInfo.InvariantCulture):G3}, DDG bound {double.Parse(check[2], CultureInfo.InvariantCulture):G3}"));
             result = result with { Chunks = _lastChunks };
             if (proxy is not null)
             {

@@ -81,6 +81,10 @@ internal static class ParticipantRole
                     ulong round = ulong.Parse(words[0], CultureInfo.InvariantCulture);
                     RoleIo.SendJson("round", await RoundAsync(client, state, update, round, preset.Aggregation.ShareBytes));
                     break;
+                case "check":
+                    // After the configuration's last round (so its arrays never count in a round's peak memory).
+                    RoleIo.Send("check", await CheckModelsAsync(client, preset, dimension, ConsortiumConfigLoader.Load(consortiumFile).Descriptor.ParticipantCount));
+                    break;
                 case "quantize":
                     double seconds = await QuantizeAloneAsync(rpc, preset, update, ulong.Parse(words[0], CultureInfo.InvariantCulture));
                     RoleIo.Send("quantize", seconds.ToString("R", CultureInfo.InvariantCulture));
@@ -91,6 +95,58 @@ internal static class ParticipantRole
             }
         });
         return 0;
+    }
+
+    /// <summary>The model version each round published, for <see cref="CheckModelsAsync"/>.</summary>
+    private static readonly SortedDictionary<ulong, ulong> PublishedVersions = [];
+
+    /// <summary>
+    /// Whether the secure rounds published the right mean: for every round r after the first, the published model minus
+    /// round r − 1's is the mean of the N updates (each clipped to the DDG clip norm, as the encoder does; every site
+    /// uploads weight 1 of max-weight 1), within the DDG bound 6·γ·√(N(σ² + 1/4))/N per coordinate that the
+    /// aggregation tests use. The updates are the sites' own (<see cref="Update"/>, index 0 … N − 1). Returns
+    /// "ok MAXERROR BOUND" or "bad MAXERROR BOUND ROUND": a round whose timing counted but whose result is wrong must not
+    /// pass as a measurement.
+    /// </summary>
+    private static async Task<string> CheckModelsAsync(ParticipantClient client, ProtocolPreset preset, int dimension, int participants)
+    {
+        var expected = new double[dimension];
+        for (int i = 0; i < participants; i++)
+        {
+            float[] u = Update(dimension, i);
+            double norm = Math.Sqrt(u.Sum(x => (double)x * x));
+            double clip = norm > preset.Ddg.ClipNorm ? preset.Ddg.ClipNorm / norm : 1.0;
+            for (int j = 0; j < dimension; j++)
+            {
+                expected[j] += (float)(u[j] * clip) / participants;
+            }
+        }
+
+        double bound = 6 * preset.Ddg.Gamma * Math.Sqrt(participants * (preset.Ddg.NoiseVariance + 0.25)) / participants + 1e-6;
+        double worst = 0;
+        float[]? previous = null;
+        foreach ((ulong round, ulong version) in PublishedVersions)
+        {
+            float[] model = (await Retry(() => client.FetchGlobalModelAsync(version))).Values;
+            if (previous is not null)
+            {
+                double error = 0;
+                for (int j = 0; j < dimension; j++)
+                {
+                    error = Math.Max(error, Math.Abs(model[j] - previous[j] - expected[j]));
+                }
+
+                worst = Math.Max(worst, error);
+                if (error > bound)
+                {
+                    return string.Create(CultureInfo.InvariantCulture, $"bad {error:R} {bound:R} {round}");
+                }
+            }
+
+            previous = model;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"ok {worst:R} {bound:R}");
     }
 
     private static async Task<ParticipantRound> RoundAsync(ParticipantClient client, string state, float[] update, ulong round, int shareBytes)
@@ -123,6 +179,7 @@ internal static class ParticipantRole
         RoundAnswer decryption = await Retry(() => client.AnswerDecryptionAsync(round));
         double sharesSent = Clock.Now();
         ulong version = await Retry(() => client.WaitForPublicationAsync(round));
+        PublishedVersions[round] = version;
         GlobalModel model = await Retry(() => client.FetchGlobalModelAsync(version));
         double fetched = Clock.Now();
         long peak = PeakMemory.ReadBytes();
