@@ -195,7 +195,8 @@ public sealed partial class RingQ
             x.Ring.SubtractProductLimb(x.A.Limb(l), x.B!.Limb(l), x.Result.Limb(l), l));
     }
 
-    /// <summary>Returns the Shoup companions floor(b_j·2^64 / p) of every residue of b.</summary>
+    /// <summary>Returns the Shoup companions floor(b_j·2^64 / p) of every residue of b (reduced, as every polynomial of
+    /// the ring is: a companion of a residue ≥ p would not fit 64 bits).</summary>
     public Poly ComputeShoup(Poly b)
     {
         ArgumentNullException.ThrowIfNull(b);

@@ -22,8 +22,8 @@ internal sealed class NoiseStreams : IDisposable
 
     private static readonly NoiseStreams Sequential = new(null, 0);
 
-    private readonly byte[]? _keys;
     private readonly int _count;
+    private byte[]? _keys;
 
     private NoiseStreams(byte[]? keys, int count)
     {
@@ -31,7 +31,7 @@ internal sealed class NoiseStreams : IDisposable
         _count = count;
     }
 
-    public bool Parallel => _keys is not null;
+    public bool Parallel => _count > 0;
 
     /// <summary>The streams of <paramref name="length"/> coordinates in chunks of <paramref name="chunk"/>, forked from
     /// <paramref name="random"/> (nothing drawn when <paramref name="degreeOfParallelism"/> is 1).</summary>
@@ -52,16 +52,17 @@ internal sealed class NoiseStreams : IDisposable
     public Prng Take(int chunk)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)chunk, (uint)_count, nameof(chunk));
-        return Prng.FromSeed(_keys.AsSpan(chunk * KeyBytes, KeyBytes));
+        byte[] keys = _keys ?? throw new ObjectDisposedException(nameof(NoiseStreams));
+        return Prng.FromSeed(keys.AsSpan(chunk * KeyBytes, KeyBytes));
     }
 
-    /// <summary>Wipes the keys.</summary>
+    /// <summary>Wipes the keys (once: a second Dispose must not give the pool the same array twice).</summary>
     public void Dispose()
     {
-        if (_keys is not null)
+        if (Interlocked.Exchange(ref _keys, null) is { } keys)
         {
-            CryptographicOperations.ZeroMemory(_keys);
-            ArrayPool<byte>.Shared.Return(_keys);
+            CryptographicOperations.ZeroMemory(keys);
+            ArrayPool<byte>.Shared.Return(keys);
         }
     }
 }

@@ -30,6 +30,9 @@ public sealed class NoiseStreamsTests
         }
 
         Assert.Throws<ArgumentOutOfRangeException>(() => streams.Take(Chunks));
+        streams.Dispose();
+        streams.Dispose(); // once: the keys' array goes back to the pool a single time
+        Assert.Throws<ObjectDisposedException>(() => streams.Take(0));
     }
 
     [Fact]
