@@ -13,9 +13,6 @@ namespace SecAgg.Quantize.Ddg;
 public sealed class DdgDecoder
 {
     private readonly double[] _work;
-    private readonly byte[] _signs;
-    private readonly byte[] _signSeed = new byte[32];
-    private bool _signSeedValid;
 
     /// <summary>Creates the decoder and its scratch space.</summary>
     public DdgDecoder(DdgParameters parameters)
@@ -23,7 +20,6 @@ public sealed class DdgDecoder
         ArgumentNullException.ThrowIfNull(parameters);
         Parameters = parameters;
         _work = new double[parameters.PaddedDimension];
-        _signs = new byte[(parameters.PaddedDimension + 7) / 8];
     }
 
     /// <summary>The parameters.</summary>
@@ -102,13 +98,8 @@ public sealed class DdgDecoder
     private void Finish(ReadOnlySpan<byte> roundSeed, double divisor, Span<float> destination)
     {
         int s = Parameters.RotationBlockSize;
-        if (!_signSeedValid || !roundSeed.SequenceEqual(_signSeed))
-        {
-            RotationSigns.Generate(roundSeed, _signs);
-            roundSeed.CopyTo(_signSeed);
-            _signSeedValid = true;
-        }
-
+        RotationSigns.Kept kept = RotationSigns.Rent(roundSeed, (Parameters.PaddedDimension + 7) / 8);
+        byte[] signs = kept.Bits;
         Span<double> w = _work;
         for (int start = 0; start < w.Length; start += s)
         {
@@ -118,9 +109,11 @@ public sealed class DdgDecoder
         double scale = Parameters.Gamma / Math.Sqrt(s) / divisor;
         for (int i = 0; i < destination.Length; i++)
         {
-            ulong bit = (ulong)(_signs[i >> 3] >> (i & 7)) & 1;
+            ulong bit = (ulong)(signs[i >> 3] >> (i & 7)) & 1;
             double v = w[i] * scale;
             destination[i] = (float)BitConverter.UInt64BitsToDouble(BitConverter.DoubleToUInt64Bits(v) ^ (bit << 63));
         }
+
+        RotationSigns.Return(kept);
     }
 }

@@ -26,8 +26,8 @@ internal static class RotationSigns
     /// The signs of (<paramref name="roundSeed"/>, <paramref name="length"/> bytes) in an array kept between calls: the
     /// last call's when its seed and length are the same (no regeneration: an encoder called again in the same round),
     /// else regenerated into it (or a new one). Give it back with <see cref="Return"/>. A process-wide slot instead of an
-    /// array per encoder: a participant makes an encoder each round, and 2 MB of signs (d = 10^7) left behind each time
-    /// sat on the large-object heap until a full collection (issue 17). The signs are public; nothing is wiped.
+    /// array per encoder or decoder: a participant makes an encoder each round, and 2 MB of signs (d = 10^7) left behind
+    /// each time sat on the large-object heap until a full collection (issue 17). The signs are public; nothing is wiped.
     /// </summary>
     public static Kept Rent(ReadOnlySpan<byte> roundSeed, int length)
     {
