@@ -52,29 +52,18 @@ public sealed class RoundPolynomial : IDisposable
     /// <summary>The chunk k.</summary>
     public int Chunk { get; }
 
-    /// <summary>a_{r,k} whole, in NTT form (a new polynomial: for tests and references; the protocol reads limbs).</summary>
-    internal Poly ToPoly()
+    /// <summary>Reads a_{r,k} limb by limb, in order (<see cref="UniformSampler.Sample"/>'s polynomial, a limb at a time).</summary>
+    internal LimbReader OpenLimbs()
     {
-        using Prng stream = OpenStream();
-        Poly a = Parameters.Ring.NewPoly();
-        UniformSampler.Sample(stream, Parameters.Ring, a);
-        return a;
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new(Parameters, Prng.FromSeed(_streamKey));
     }
-
-    /// <summary>Reads a_{r,k} limb by limb, in order (the residues of <see cref="ToPoly"/>, limb after limb).</summary>
-    internal LimbReader OpenLimbs() => new(Parameters, OpenStream());
 
     /// <summary>Wipes the expansion key; the polynomial cannot be used afterwards.</summary>
     public void Dispose()
     {
         _disposed = true;
         CryptographicOperations.ZeroMemory(_streamKey);
-    }
-
-    private Prng OpenStream()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return Prng.FromSeed(_streamKey);
     }
 
     /// <summary>Expands a_{r,k} from the 32-byte epoch seed.</summary>

@@ -181,20 +181,6 @@ public sealed partial class RingQ
         result.IsNtt = true;
     }
 
-    /// <summary>result = result − a ⊙ b (all in NTT form), b's Shoup companions made as the product runs
-    /// (<see cref="SubtractProductLimb"/>): the product and the subtraction in one pass, no buffer for either.</summary>
-    internal void SubtractProduct(Poly a, Poly b, Poly result)
-    {
-        CheckNtt(a, b, result);
-        if (!result.IsNtt)
-        {
-            throw new ArgumentException("The result must be in NTT form to subtract an NTT-domain product from it.", nameof(result));
-        }
-
-        ForEachLimb(a.LimbCount, ntt: false, new LimbArgs(this, a, b, null, result), static (x, l) =>
-            x.Ring.SubtractProductLimb(x.A.Limb(l), x.B!.Limb(l), x.Result.Limb(l), l));
-    }
-
     /// <summary>Returns the Shoup companions floor(b_j·2^64 / p) of every residue of b (reduced, as every polynomial of
     /// the ring is: a companion of a residue ≥ p would not fit 64 bits).</summary>
     public Poly ComputeShoup(Poly b)
