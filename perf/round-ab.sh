@@ -5,6 +5,9 @@
 # usage: perf/round-ab.sh DIR_A DIR_B OUT [pairs] [N] [d] [rounds]
 #   DIR_A/DIR_B: copies of perf/SecAgg.RoundBench/bin/Release/net10.0 of two commits (each holds its own secagg).
 #   OUT: a folder; each sweep writes OUT/<side>-<pair>/roundbench-*.csv; OUT/summary.csv has one line per sweep.
+#   ENV_A / ENV_B (optional): environment assignments for one side's processes, e.g. ENV_B="DOTNET_EnableAVX512=0"
+#   runs B's aggregator and sites without AVX-512 (the code an AVX2-only machine runs); DIR_A and DIR_B may then be
+#   the same folder.
 set -u
 a=$1; b=$2; out=$3; pairs=${4:-2}; n=${5:-10}; d=${6:-1e6}; rounds=${7:-4}
 mkdir -p "$out"
@@ -14,7 +17,8 @@ for pair in $(seq 1 "$pairs"); do
     dir=$a; [ "$side" = B ] && dir=$b
     load=$(cut -d' ' -f1 /proc/loadavg)
     res="$out/$side-$pair"
-    "$dir/SecAgg.RoundBench" sweep --participants "$n" --dimensions "$d" --dp on --rounds "$rounds" --out "$res" > "$res.log" 2>&1 || { echo "$side pair $pair failed: see $res.log"; continue; }
+    envs=${ENV_A:-}; [ "$side" = B ] && envs=${ENV_B:-}
+    env $envs "$dir/SecAgg.RoundBench" sweep --participants "$n" --dimensions "$d" --dp on --rounds "$rounds" --out "$res" > "$res.log" 2>&1 || { echo "$side pair $pair failed: see $res.log"; continue; }
     # warm rounds only (round 1 is cold), columns from roundbench-rounds.csv by name
     /usr/bin/python3 - "$res/roundbench-rounds.csv" "$side" "$pair" "$load" >> "$out/summary.csv" <<'PY'
 import statistics, sys

@@ -232,11 +232,18 @@ public sealed class SetDecryptionProtocol
 
         CheckComplete(session, sum, aggregate);
         RingQ ring = _p.Ring;
-        Poly x = ring.NewPoly();
-        ring.Add(sum.C0, aggregate.Value, x);
-        ring.InverseNtt(x, x);
-        _codec ??= _p.CreateCodec();
-        _codec.Decode(x, session.Uploaders.Count, session.Decryptors.Count, destination);
+        Poly x = PolyPool.Rent(ring); // the decrypted sum with its noise: scratch, wiped when it goes back
+        try
+        {
+            ring.Add(sum.C0, aggregate.Value, x);
+            ring.InverseNtt(x, x);
+            _codec ??= _p.CreateCodec();
+            _codec.Decode(x, session.Uploaders.Count, session.Decryptors.Count, destination);
+        }
+        finally
+        {
+            PolyPool.Return(x);
+        }
     }
 
     private static void CheckComplete(SetDecryptionSession session, MaskedUpload sum, SetDecryptionShare aggregate)

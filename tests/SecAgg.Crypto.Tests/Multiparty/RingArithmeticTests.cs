@@ -339,8 +339,34 @@ public sealed class PackedDecoderTests
                 Array.Clear(x.Data);
             }
 
-            Assert.Equal(enc.DecodeReference(x), enc.Decode(x));
+            uint mask = bits == 32 ? uint.MaxValue : (1U << bits) - 1;
+            uint[] expected = [.. enc.DecodeReference(x).Select(v => (uint)v & mask)];
+            var decoded = new uint[expected.Length];
+            enc.Decode(x, decoded, mask);
+            Assert.Equal(expected, decoded);
+
+            // A destination shorter than the polynomial (the last chunk of a round) gets the same leading slots.
+            var prefix = new uint[expected.Length - k - 1];
+            enc.Decode(x, prefix, mask);
+            Assert.Equal(expected[..prefix.Length], prefix);
         }
+    }
+
+    [Fact]
+    public void DecodingOnSeveralCoresMatchesBigIntegerDecodingAtTheRoundRingSize()
+    {
+        // n = 2^15 with 13 wire primes is above the parallel threshold: on a machine with two cores or more, ranges of
+        // coefficients decode on other threads.
+        PackedEncoder.Layout p = TestLayout.Create(16, 31, 13, n: 32768);
+        var enc = new PackedEncoder(p);
+        using Prng prng = Prng.FromSeed([7, 31], "decoder-parallel");
+        Poly x = p.WireRing.NewPoly();
+        UniformSampler.Sample(prng, p.WireRing, x);
+        uint[] expected = [.. enc.DecodeReference(x).Select(v => (uint)v & 0xFFFF)];
+        var decoded = new uint[expected.Length];
+        enc.Decode(x, decoded, 0xFFFF);
+
+        Assert.Equal(expected, decoded);
     }
 }
 
@@ -349,10 +375,10 @@ public sealed class PackedDecoderTests
 /// 60-bit wire primes and one 40-bit prime more at the key level.</summary>
 internal static class TestLayout
 {
-    public static PackedEncoder.Layout Create(int bits, int k, int wirePrimes)
+    public static PackedEncoder.Layout Create(int bits, int k, int wirePrimes, int n = 64)
     {
-        ulong[] wire = NttPrimes.Generate(60, 64, wirePrimes);
-        ulong[] special = NttPrimes.Generate(40, 64, 1, wire);
-        return new PackedEncoder.Layout(new RingQ(64, [.. wire, .. special]), new RingQ(64, wire), bits, k, bits + 4);
+        ulong[] wire = NttPrimes.Generate(60, n, wirePrimes);
+        ulong[] special = NttPrimes.Generate(40, n, 1, wire);
+        return new PackedEncoder.Layout(new RingQ(n, [.. wire, .. special]), new RingQ(n, wire), bits, k, bits + 4);
     }
 }

@@ -28,12 +28,7 @@ internal sealed class BfvAggregationCodec : IAggregationCodec
 
     public void Decode(Poly x, int summands, int decryptors, Span<uint> destination)
     {
-        ulong[] slots = _encoder.Decode(x);
-        ulong mask = _p.ValueBits == 32 ? uint.MaxValue : (1UL << _p.ValueBits) - 1;
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = (uint)(slots[i] & mask);
-        }
+        _encoder.Decode(x, destination, _p.ValueBits == 32 ? uint.MaxValue : (1U << _p.ValueBits) - 1);
     }
 
     /// <summary>Checks B_K + N·13·σ_flood(K) &lt; q/(2T) exactly: T·(39·K + 26·N·σ_flood(K)) &lt; q.</summary>

@@ -1,4 +1,5 @@
 using SecAgg.Crypto.Ring;
+using SecAgg.Crypto.Ring.Internal;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
@@ -269,28 +270,69 @@ internal sealed partial class PackedEncoder
     }
 
     /// <summary>
-    /// Decodes x = Δ'm + E (wire level, coefficient form) into the exact slot sums (each &lt; 2^w), word-level:
+    /// Decodes x = Δ'm + E (wire level, coefficient form) into slot sums mod 2^b: destination[i] = (slot i) AND
+    /// <paramref name="valueMask"/> for the first destination.Length slots (valueMask below 2^w), word-level:
     /// with y_i = x_i·(q'/q_i)^-1 mod q_i, x = Σ y_i·q'/q_i − v·q' for an integer v, so
     /// t·x/q' ≡ Σ_i t·y_i/q_i (mod t); each term is computed as y_i·⌊2^(T+G)/q_i⌋ with G = 128 guard bits
-    /// (total error &lt; L·2^(61−G) ≪ the noise margin), then rounded and reduced mod t = 2^T.
+    /// (total error &lt; L·2^(61−G) ≪ the noise margin), then rounded and reduced mod t = 2^T. Coefficients are
+    /// independent: a large ring decodes ranges of them on several cores (<see cref="RingParallelism"/>), nothing
+    /// allocated.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public ulong[] Decode(Poly x)
+    public unsafe void Decode(Poly x, Span<uint> destination, uint valueMask)
     {
         EnsureDecodeTables();
-        int n = _p.RingDegree, k = _p.ValuesPerCoefficient, w = _p.SlotBits;
-        int fpWords = _fixedPoint![0].Length;
-        ulong slotMask = (1UL << w) - 1;
-        var acc = new ulong[fpWords];
-        var result = new ulong[n * k];
-        IReadOnlyList<Modulus> moduli = _p.WireRing.Moduli;
-        for (int c = 0; c < n; c++)
+        int k = _p.ValuesPerCoefficient;
+        if (destination.Length > _p.RingDegree * k)
         {
-            Array.Clear(acc);
+            throw new ArgumentException($"A polynomial carries {_p.RingDegree * k} slots; the destination has {destination.Length}.", nameof(destination));
+        }
+
+        int coefficients = (destination.Length + k - 1) / k;
+        int degree = RingParallelism.DegreeFor(x.LimbCount, (long)coefficients * x.LimbCount, RingQ.NttMinResidues);
+        fixed (uint* d = destination)
+        {
+            var job = new DecodeJob(this, x, d, destination.Length, valueMask, coefficients, degree == 1 ? 1 : 4 * degree);
+            LimbScheduler.For(job.Blocks, degree, job, static (j, b) =>
+                j.Encoder.DecodeRange(j.X, j.Coefficients * b / j.Blocks, j.Coefficients * (b + 1) / j.Blocks, new Span<uint>(j.Destination, j.Length), j.ValueMask));
+        }
+    }
+
+    /// <summary>One decode split into <see cref="Blocks"/> coefficient ranges (a struct in the pooled job: no allocation).</summary>
+    private readonly unsafe struct DecodeJob(PackedEncoder encoder, Poly x, uint* destination, int length, uint valueMask, int coefficients, int blocks)
+    {
+        public PackedEncoder Encoder { get; } = encoder;
+
+        public Poly X { get; } = x;
+
+        public uint* Destination { get; } = destination;
+
+        public int Length { get; } = length;
+
+        public uint ValueMask { get; } = valueMask;
+
+        public int Coefficients { get; } = coefficients;
+
+        public int Blocks { get; } = blocks;
+    }
+
+    /// <summary>Slots of coefficients [<paramref name="first"/>, <paramref name="end"/>) into destination (the whole
+    /// destination span; slots past its end are skipped).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void DecodeRange(Poly x, int first, int end, Span<uint> destination, uint valueMask)
+    {
+        int n = _p.RingDegree, k = _p.ValuesPerCoefficient, w = _p.SlotBits;
+        ulong[][] fixedPoint = _fixedPoint!;
+        ulong[] crtInverse = _crtInverse!;
+        int fpWords = fixedPoint[0].Length;
+        Span<ulong> acc = stackalloc ulong[fpWords];
+        IReadOnlyList<Modulus> moduli = _p.WireRing.Moduli;
+        for (int c = first; c < end; c++)
+        {
+            acc.Clear();
             for (int i = 0; i < x.LimbCount; i++)
             {
-                ulong y = moduli[i].Multiply(x.Data[i * n + c], _crtInverse![i]);
-                ulong[] f = _fixedPoint[i];
+                ulong y = moduli[i].Multiply(x.Data[i * n + c], crtInverse[i]);
+                ulong[] f = fixedPoint[i];
                 ulong carry = 0;
                 for (int j = 0; j < fpWords; j++)
                 {
@@ -315,7 +357,8 @@ internal sealed partial class PackedEncoder
                 }
             }
 
-            for (int j = 0; j < k; j++)
+            int slots = Math.Min(k, destination.Length - (c * k));
+            for (int j = 0; j < slots; j++)
             {
                 int bit = GuardBits + j * w;
                 int word = bit >> 6, shift = bit & 63;
@@ -325,11 +368,9 @@ internal sealed partial class PackedEncoder
                     v |= acc[word + 1] << (64 - shift);
                 }
 
-                result[c * k + j] = v & slotMask;
+                destination[c * k + j] = (uint)v & valueMask;
             }
         }
-
-        return result;
     }
 
     /// <summary>Decodes a wire-level polynomial x = Δ'm + E into the exact slot sums (each &lt; 2^w).</summary>
