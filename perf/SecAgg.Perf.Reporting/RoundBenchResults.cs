@@ -52,11 +52,15 @@ public static class Stage
     /// </summary>
     public const string RoundOpen = "round_open";
 
+    /// <summary>Part of <see cref="CombinePublish"/> (secure only): last share in → the shares read and combined and the
+    /// mean decoded (the aggregator's "decrypted" log line), before the model is stored and published.</summary>
+    public const string Decrypt = "decrypt";
+
     /// <summary>The consecutive stages that add up to <see cref="Round"/>, in order.</summary>
     public static IReadOnlyList<string> CriticalPath { get; } = [Quantize, Encrypt, Upload, Aggregate, Approve, DecryptionShares, CombinePublish, Download];
 
     /// <summary>Every stage key a report shows, in order.</summary>
-    public static IReadOnlyList<string> All { get; } = [.. CriticalPath, Round, ParticipantEncrypt, ParticipantUpload, RoundOpen];
+    public static IReadOnlyList<string> All { get; } = [.. CriticalPath, Round, ParticipantEncrypt, ParticipantUpload, RoundOpen, Decrypt];
 
     /// <summary>A human label for a stage key.</summary>
     public static string Label(string stage) => stage switch
@@ -73,6 +77,7 @@ public static class Stage
         ParticipantEncrypt => "per participant: quantize+encrypt",
         ParticipantUpload => "per participant: upload",
         RoundOpen => "round opening (not in round)",
+        Decrypt => "of combine + publish: decrypt and decode",
         _ => stage,
     };
 }

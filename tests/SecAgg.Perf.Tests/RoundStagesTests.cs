@@ -16,7 +16,8 @@ public sealed class RoundStagesTests
     private static readonly ServerEvent[] Events =
     [
         new("counted", 1, "a", 102.5), new("counted", 1, "b", 103.0), new("closed", 1, "", 103.25),
-        new("decrypting", 1, "", 103.5), new("shares", 1, "a", 103.75), new("shares", 1, "b", 104.0), new("published", 1, "", 104.5),
+        new("decrypting", 1, "", 103.5), new("shares", 1, "a", 103.75), new("shares", 1, "b", 104.0), new("decrypted", 1, "", 104.3),
+        new("published", 1, "", 104.5),
     ];
 
     [Fact]
@@ -35,6 +36,7 @@ public sealed class RoundStagesTests
         Assert.Equal(0.5, stages[Stage.Download], 9);
         Assert.Equal(1.5, stages[Stage.ParticipantEncrypt], 9);
         Assert.Equal(1.15, stages[Stage.ParticipantUpload], 9);
+        Assert.Equal(0.3, stages[Stage.Decrypt], 9); // part of combine + publish, not a stage of its own
     }
 
     [Fact]
@@ -55,6 +57,7 @@ public sealed class RoundStagesTests
         Assert.Equal(0.0, stages[Stage.Approve]);
         Assert.Equal(0.0, stages[Stage.DecryptionShares]);
         Assert.Equal(0.0, stages[Stage.CombinePublish]);
+        Assert.Equal(0.0, stages[Stage.Decrypt]);
         Assert.Equal(0.1, stages[Stage.Aggregate], 9);
         Assert.Equal(stages[Stage.Round], Stage.CriticalPath.Sum(s => stages[s]), 9);
     }

@@ -343,6 +343,7 @@ internal sealed class SweepRunner(SweepOptions options)
         counted = Math.Max(Math.Min(counted, closed), encrypted);
         double decrypting = secure ? Math.Max(closed, events.Where(e => e.Kind == "decrypting").Select(e => e.Time).DefaultIfEmpty(closed).First()) : published;
         double shares = secure ? events.Where(e => e.Kind == "shares").Select(e => e.Time).DefaultIfEmpty(decrypting).Max() : published;
+        double decrypted = secure ? Math.Min(published, Math.Max(shares, events.Where(e => e.Kind == "decrypted").Select(e => e.Time).DefaultIfEmpty(published).First())) : published;
         double fetched = reports.Max(r => r.Fetched);
         double quantize = Math.Min(Median(reports.Select(r => r.QuantizeSeconds)), encrypted - t0);
         return new Dictionary<string, double>
@@ -358,6 +359,7 @@ internal sealed class SweepRunner(SweepOptions options)
             [Stage.Round] = fetched - t0,
             [Stage.ParticipantEncrypt] = Median(reports.Select(r => r.Encrypted - r.Go)),
             [Stage.ParticipantUpload] = Median(reports.Select(r => r.Uploaded - r.Encrypted)),
+            [Stage.Decrypt] = decrypted - shares,
         };
     }
 

@@ -96,6 +96,7 @@ internal static class AggregatorRole
                 222 => "closed",
                 205 => "decrypting",
                 206 => "shares",
+                224 => "decrypted",
                 1009 => "published",
                 _ => null,
             };

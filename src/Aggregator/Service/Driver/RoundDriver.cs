@@ -197,6 +197,7 @@ internal sealed class RoundDriver(
     private async Task PublishAsync(RoundState r, CancellationToken ct)
     {
         RoundParameters p = await rounds.ParametersAsync(r.Number, ct).ConfigureAwait(false);
+        long started = _time.GetTimestamp();
         float[] mean;
         try
         {
@@ -227,6 +228,7 @@ internal sealed class RoundDriver(
             return;
         }
 
+        ServiceLog.Decrypted(_logger, r.Number, r.ChunkCount, _time.GetElapsedTime(started).TotalMilliseconds);
         PublishedModel baseModel = (await models.GetAsync((long)p.ModelVersion, ct).ConfigureAwait(false))
             ?? throw new InvalidOperationException($"round {r.Number}'s base model version {p.ModelVersion} is missing from the database");
         float[] model = baseModel.Values;
