@@ -52,6 +52,12 @@ public sealed class ShareCombiner
         _protocol.AggregateShare(_aggregate, share); // residues checked as they are added
     }
 
+    /// <summary>How many members' shares were added.</summary>
+    public int Count => _seen.Count;
+
+    /// <summary>Whether member <paramref name="party"/>'s share was added.</summary>
+    public bool Contains(int party) => _seen.Contains(party);
+
     /// <summary>Decrypts the serialized sum of exactly U's uploads with the shares added: the values' sums mod 2^b.</summary>
     /// <exception cref="InvalidDataException">The sum is malformed.</exception>
     /// <exception cref="InvalidOperationException">A member of D is missing, the sum's summand count is not |U|, or (CKKS)

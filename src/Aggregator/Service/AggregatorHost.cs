@@ -156,6 +156,7 @@ public sealed class AggregatorHost : IAsyncDisposable
         IServiceCollection s = builder.Services;
         s.AddSingleton(lifecycle).AddSingleton(store);
         s.AddSingleton(new ShareVault(docs, (store as SqlAggregatorStore)?.DataDirectory));
+        s.AddSingleton<ShareFold>();
         s.AddSingleton<ModelStore>().AddSingleton<RoundCatalog>().AddSingleton<OpeningReasons>().AddSingleton<UploadDocuments>();
         s.AddSingleton<IPrivacyCost>(new RoundPrivacyCost(preset));
         s.AddSingleton(sp => new RoundCoordinator(store, lifecycle, sp.GetRequiredService<IPrivacyCost>(), config.PrivacyBudget, options.Time, loggers.CreateLogger<RoundCoordinator>()));

@@ -32,8 +32,8 @@ internal static partial class ServiceLog
     [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "Round {Round}: decryption shares of {Participant} complete")]
     public static partial void SharesComplete(ILogger logger, long round, string participant);
 
-    [LoggerMessage(EventId = 224, Level = LogLevel.Information, Message = "Round {Round}: decrypted {Chunks} chunk(s) in {DecryptMs:0} ms (shares read and combined, decoded); storing the model")]
-    public static partial void Decrypted(ILogger logger, long round, int chunks, double decryptMs);
+    [LoggerMessage(EventId = 224, Level = LogLevel.Information, Message = "Round {Round}: decrypted {Chunks} chunk(s) in {DecryptMs:0} ms ({Folded} from shares added up as they arrived, {ReadBack} read back from storage) and decoded the mean; storing the model")]
+    public static partial void Decrypted(ILogger logger, long round, int chunks, double decryptMs, int folded, int readBack);
 
     [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "Round {Round} aborted: {Reason}")]
     public static partial void Aborted(ILogger logger, long round, string reason);

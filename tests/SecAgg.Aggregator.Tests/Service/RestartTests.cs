@@ -61,6 +61,7 @@ public sealed class RestartTests
         RoundStatus published = await h.WaitForStageAsync(1, Proto.V1.RoundStage.Published);
         (_, float[] model) = await all[0].DownloadModelAsync(published.PublishedModelVersion);
         WholeRoundTests.AssertMeanWithinBound(p, updates, model);
+        Assert.Contains(h.Logs, l => l.Contains("[224]", StringComparison.Ordinal) && l.Contains("(0 from shares added up as they arrived", StringComparison.Ordinal)); // the restart lost the fold: read back
         await h.StopAsync(); // the driver's step that published has finished
         Assert.False(Directory.Exists(shares)); // the published round's shares are deleted
     }

@@ -81,6 +81,8 @@ public sealed class ServiceLogTests(ITestOutputHelper output)
         Assert.Single(lines, l => l.Contains("[214]", StringComparison.Ordinal)); // the first start resumes nothing
         Logged("205", "Round 1: decryption begins with set [");
         Logged("206", "decryption shares of", times: 2);
+        Logged("224", "read back from storage) and decoded the mean; storing the model");
+        Logged("224", ", 0 read back from storage)"); // no restart while decrypting: every chunk's shares were added up on arrival
         Logged("1009", "Round 1 published model version 1: 3 summands, epsilon");
         Logged("211", "Aggregator stopping", times: 2);
         Logged("220", "Aggregator stopped", times: 2);

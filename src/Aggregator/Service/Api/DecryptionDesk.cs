@@ -19,7 +19,7 @@ namespace SecAgg.Aggregator.Service.Api;
 /// <see cref="CiphertextScheme.TryCheckShare"/> against the session the aggregator fixed and stored once.
 /// </summary>
 internal sealed class DecryptionDesk(
-    RoundCatalog rounds, OpeningReasons reasons, ProtocolPreset preset, UploadDocuments uploads, ApprovalDesk approvals, ShareVault shares, ConsortiumRoster roster,
+    RoundCatalog rounds, OpeningReasons reasons, ProtocolPreset preset, UploadDocuments uploads, ApprovalDesk approvals, ShareVault shares, ShareFold fold, ConsortiumRoster roster,
     RoundCoordinator coordinator, DriverSignal driver, AggregatorMetrics metrics, ILoggerFactory loggers)
 {
     private readonly ConcurrentDictionary<long, SetDecryptionSession> _sessions = new();
@@ -103,6 +103,7 @@ internal sealed class DecryptionDesk(
                     $"a different share for chunk {msg.ChunkIndex} is already recorded; a member answers each chunk of a session once", msg.Round, msg.ChunkIndex);
             }
 
+            fold.Add(r.Number, r.ChunkCount, scheme, session!, (int)msg.ChunkIndex, roster.PointOf(caller), msg.Share.Span); // checked and stored: added up now, not at publish
             metrics.SharesReceived.Add(1);
             PooledPayloads.Release(msg); // stored: nothing refers to its bytes any more
         }

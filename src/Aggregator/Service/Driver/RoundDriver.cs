@@ -27,6 +27,7 @@ internal sealed class RoundDriver(
     UploadAccumulator accumulator,
     DecryptionDesk decryption,
     ShareVault shares,
+    ShareFold fold,
     OpeningReasons reasons,
     ProtocolPreset preset,
     ConsortiumRoster roster,
@@ -121,6 +122,7 @@ internal sealed class RoundDriver(
         rounds.Current = r;
         decryption.Forget(r.Number);
         shares.ForgetRound(r.Number);
+        fold.Forget(r.Number);
         metrics.RoundDuration.Record(((r.ClosedAt ?? _time.GetUtcNow()) - r.OpenedAt).TotalSeconds, new KeyValuePair<string, object?>("outcome", RoundStages.Name(r.Stage)));
     }
 
@@ -198,20 +200,30 @@ internal sealed class RoundDriver(
     {
         RoundParameters p = await rounds.ParametersAsync(r.Number, ct).ConfigureAwait(false);
         long started = _time.GetTimestamp();
+        int readBack = 0; // chunks whose shares were read back from the vault instead of added up on arrival
         float[] mean;
         try
         {
             await accumulator.SealAsync(r.Number, ct).ConfigureAwait(false); // already sealed at close; a no-op unless a restart came between
             SetDecryptionSession session = await decryption.SessionOfAsync(r, ct).ConfigureAwait(false);
+            int[] points = [.. r.DecryptionSet.Select(roster.PointOf)];
             var decrypted = new List<uint[]>(r.ChunkCount);
             for (int i = 0; i < r.ChunkCount; i++)
             {
                 var sum = await rounds.Store.ReadSumChunkAsync(r.Number, i, ct).ConfigureAwait(false)
                     ?? throw new InvalidDataException($"round {r.Number} has no sum at chunk {i}");
-                ShareCombiner combiner = preset.Scheme.StartCombine(session, i); // one share in memory at a time, whatever |D|
-                foreach (string member in r.DecryptionSet)
+
+                // D's shares as they were added up on arrival; else (a restart, a share that could not be added) read back
+                // from the vault, one share in memory at a time whatever |D|.
+                ShareCombiner? folded = fold.Take(r.Number, i, points);
+                ShareCombiner combiner = folded ?? preset.Scheme.StartCombine(session, i);
+                if (folded is null)
                 {
-                    await shares.ReadAsync(r.Number, member, i, share => combiner.Add(share.Span), ct).ConfigureAwait(false);
+                    readBack++;
+                    foreach (string member in r.DecryptionSet)
+                    {
+                        await shares.ReadAsync(r.Number, member, i, share => combiner.Add(share.Span), ct).ConfigureAwait(false);
+                    }
                 }
 
                 decrypted.Add(combiner.Finish(sum.Sum));
@@ -228,7 +240,7 @@ internal sealed class RoundDriver(
             return;
         }
 
-        ServiceLog.Decrypted(_logger, r.Number, r.ChunkCount, _time.GetElapsedTime(started).TotalMilliseconds);
+        ServiceLog.Decrypted(_logger, r.Number, r.ChunkCount, _time.GetElapsedTime(started).TotalMilliseconds, r.ChunkCount - readBack, readBack);
         PublishedModel baseModel = (await models.GetAsync((long)p.ModelVersion, ct).ConfigureAwait(false))
             ?? throw new InvalidOperationException($"round {r.Number}'s base model version {p.ModelVersion} is missing from the database");
         float[] model = baseModel.Values;
