@@ -62,7 +62,18 @@ public sealed class ShareCombiner
     /// <exception cref="InvalidDataException">The sum is malformed.</exception>
     /// <exception cref="InvalidOperationException">A member of D is missing, the sum's summand count is not |U|, or (CKKS)
     /// the error bound does not allow exact rounding; the message says which.</exception>
-    public uint[] Finish(ReadOnlySpan<byte> sum) => Finish(MaskedUpload.Deserialize(_parameters, sum));
+    public uint[] Finish(ReadOnlySpan<byte> sum)
+    {
+        var values = new uint[_parameters.ValuesPerChunk];
+        Finish(sum, values);
+        return values;
+    }
+
+    /// <summary>As <see cref="Finish(ReadOnlySpan{byte})"/>, into the first destination.Length (≤ values per chunk) sums;
+    /// the sum's bytes are decoded onto the aggregate (no polynomial allocated).</summary>
+    /// <exception cref="InvalidDataException">The sum is malformed.</exception>
+    /// <exception cref="InvalidOperationException">As <see cref="Finish(ReadOnlySpan{byte})"/>.</exception>
+    public void Finish(ReadOnlySpan<byte> sum, Span<uint> destination) => _protocol.Finalize(_session, sum, _aggregate, destination);
 
     /// <summary>As <see cref="Finish(ReadOnlySpan{byte})"/>, with the sum already parsed.</summary>
     /// <exception cref="InvalidOperationException">As <see cref="Finish(ReadOnlySpan{byte})"/>.</exception>

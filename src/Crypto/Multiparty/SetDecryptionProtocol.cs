@@ -219,26 +219,15 @@ public sealed class SetDecryptionProtocol
     /// destination.Length (≤ values per chunk) sums.</summary>
     public void Finalize(SetDecryptionSession session, MaskedUpload sum, SetDecryptionShare aggregate, Span<uint> destination)
     {
-        ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(sum);
-        ArgumentNullException.ThrowIfNull(aggregate);
-        _p.CheckSame(session.Parameters, nameof(session));
+        CheckFinalize(session, aggregate, destination);
         _p.CheckSame(sum.Parameters, nameof(sum));
-        _p.CheckSame(aggregate.Parameters, nameof(aggregate));
-        if (destination.Length > _p.ValuesPerChunk)
-        {
-            throw new ArgumentException($"A chunk carries {_p.ValuesPerChunk} values; the destination has {destination.Length}.", nameof(destination));
-        }
-
-        CheckComplete(session, sum, aggregate);
-        RingQ ring = _p.Ring;
-        Poly x = PolyPool.Rent(ring); // the decrypted sum with its noise: scratch, wiped when it goes back
+        CheckComplete(session, sum.SummandCount, aggregate);
+        Poly x = PolyPool.Rent(_p.Ring); // the decrypted sum with its noise: scratch, wiped when it goes back
         try
         {
-            ring.Add(sum.C0, aggregate.Value, x);
-            ring.InverseNtt(x, x);
-            _codec ??= _p.CreateCodec();
-            _codec.Decode(x, session.Uploaders.Count, session.Decryptors.Count, destination);
+            _p.Ring.Add(sum.C0, aggregate.Value, x);
+            Decode(session, x, destination);
         }
         finally
         {
@@ -246,7 +235,49 @@ public sealed class SetDecryptionProtocol
         }
     }
 
-    private static void CheckComplete(SetDecryptionSession session, MaskedUpload sum, SetDecryptionShare aggregate)
+    /// <summary>As <see cref="Finalize(SetDecryptionSession, MaskedUpload, SetDecryptionShare, Span{uint})"/> with the
+    /// sum as its bytes (<see cref="MaskedUpload.Serialize()"/>'s), checked as <see cref="MaskedUpload.Deserialize"/>
+    /// checks them and decoded straight onto a pooled copy of the aggregate: no polynomial is allocated.</summary>
+    /// <exception cref="InvalidDataException">The sum's bytes are malformed.</exception>
+    public void Finalize(SetDecryptionSession session, ReadOnlySpan<byte> sum, SetDecryptionShare aggregate, Span<uint> destination)
+    {
+        CheckFinalize(session, aggregate, destination);
+        Poly x = PolyPool.Rent(_p.Ring);
+        try
+        {
+            aggregate.Value.CopyTo(x);
+            var total = new MaskedUpload(_p, x, 0);
+            total.AddInplace(sum); // x = Σ_{j∈D} h_j + Σ_{i∈U} c0_i, every residue of the sum checked
+            CheckComplete(session, total.SummandCount, aggregate);
+            Decode(session, x, destination);
+        }
+        finally
+        {
+            PolyPool.Return(x);
+        }
+    }
+
+    private void CheckFinalize(SetDecryptionSession session, SetDecryptionShare aggregate, Span<uint> destination)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(aggregate);
+        _p.CheckSame(session.Parameters, nameof(session));
+        _p.CheckSame(aggregate.Parameters, nameof(aggregate));
+        if (destination.Length > _p.ValuesPerChunk)
+        {
+            throw new ArgumentException($"A chunk carries {_p.ValuesPerChunk} values; the destination has {destination.Length}.", nameof(destination));
+        }
+    }
+
+    /// <summary>x (NTT form) = Σ e_i + Encode(M_i) + Σ F_j → the sums mod 2^b.</summary>
+    private void Decode(SetDecryptionSession session, Poly x, Span<uint> destination)
+    {
+        _p.Ring.InverseNtt(x, x);
+        _codec ??= _p.CreateCodec();
+        _codec.Decode(x, session.Uploaders.Count, session.Decryptors.Count, destination);
+    }
+
+    private static void CheckComplete(SetDecryptionSession session, int summands, SetDecryptionShare aggregate)
     {
         if (aggregate.ContributorIds.Length == 0)
         {
@@ -271,10 +302,10 @@ public sealed class SetDecryptionProtocol
                 $"Decryption share(s) from member(s) {string.Join(", ", missing)} of the decryption set D = {{{string.Join(", ", session.Decryptors)}}} are missing; the set is fixed for the session, so the round must be aborted.");
         }
 
-        if (sum.SummandCount != session.Uploaders.Count)
+        if (summands != session.Uploaders.Count)
         {
             throw new InvalidOperationException(
-                $"The sum holds {sum.SummandCount} uploads but the session's uploader set U has {session.Uploaders.Count}: only the sum of exactly U's uploads decrypts.");
+                $"The sum holds {summands} uploads but the session's uploader set U has {session.Uploaders.Count}: only the sum of exactly U's uploads decrypts.");
         }
     }
 }

@@ -83,14 +83,71 @@ public sealed class InProcessRoundTests
                 combiner.Add(member[k]);
             }
 
-            Assert.Equal(scheme.Combine(session, k, sums[k], shares.Values.Select(s => (ReadOnlyMemory<byte>)s[k])), combiner.Finish(sums[k]));
+            uint[] together = scheme.Combine(session, k, sums[k], shares.Values.Select(s => (ReadOnlyMemory<byte>)s[k]));
+            Assert.Equal(together, combiner.Finish(sums[k]));
+
+            // The sum's bytes decoded onto a copy of the aggregate give what the parsed sum gives, into a span as well.
+            Assert.Equal(together, combiner.Finish(MaskedUpload.Deserialize(scheme.Parameters, sums[k])));
+            var span = new uint[together.Length - 3];
+            combiner.Finish(sums[k], span);
+            Assert.Equal(together[..span.Length], span);
         }
+
+        ShareCombiner full = scheme.StartCombine(session, 0);
+        foreach (byte[][] member in shares.Values)
+        {
+            full.Add(member[0]);
+        }
+
+        byte[] damaged = (byte[])sums[0].Clone();
+        damaged[0] ^= 1;
+        Assert.Throws<InvalidDataException>(() => full.Finish(damaged));
+        byte[] twoOfThree = r.Fold(round, uploads[..2].Select(u => u.Upload))[0];
+        Assert.Contains("uploader set U has 3", Assert.Throws<InvalidOperationException>(() => full.Finish(twoOfThree)).Message);
 
         ShareCombiner twice = scheme.StartCombine(session, 0);
         twice.Add(shares[d[0]][0]);
         Assert.Contains("given twice", Assert.Throws<InvalidOperationException>(() => twice.Add(shares[d[0]][0])).Message);
         Assert.Throws<InvalidOperationException>(() => twice.Finish(sums[0])); // a member of D is missing
         Assert.Contains("chunk", Assert.Throws<InvalidDataException>(() => scheme.StartCombine(session, 1).Add(shares[d[0]][0])).Message);
+    }
+
+    [Fact]
+    public void ChunksDecryptedIntoTheDecodersOwnSlicesDecodeAsTheListAndADisposedDecoderHandsItsScratchOn()
+    {
+        using InProcessRound r = InProcessRound.Create(3, 3, 1, 2, HeScheme.Bfv);
+        RoundParameters round = r.Announce(Round);
+        (Site Site, EncryptedUpload Upload)[] uploads = InProcessRound.UploadAll(round, r.Sites, Updates(3, seed: 78));
+        byte[][] sums = r.Fold(round, uploads.Select(u => u.Upload));
+        SignedStatement[] approvals = r.Approvals(Round, uploads);
+        SignedStatement[] commitments = [.. uploads.Select(u => u.Upload.SignedCommitment)];
+        string[] d = [.. r.Sites.Select(s => s.Id)];
+        Dictionary<string, byte[][]> shares = d.ToDictionary(id => id, id => InProcessRound.Answer(r[id], Round, commitments, approvals, d));
+        SetDecryptionSession session = round.CreateSession(d, d);
+        uint[][] values = InProcessRound.Combine(round, session, sums, shares);
+        float[] expected = new AggregateDecoder(round).DecodeMean(values, 3);
+
+        for (int pass = 0; pass < 3; pass++) // the second and third decoders may take the scratch of the one before
+        {
+            var decoder = new AggregateDecoder(round);
+            for (int k = 0; k < round.TotalChunks; k++)
+            {
+                ShareCombiner combiner = round.Scheme.StartCombine(session, k);
+                foreach (byte[][] member in shares.Values)
+                {
+                    combiner.Add(member[k]);
+                }
+
+                combiner.Finish(sums[k], decoder.ChunkValues(k));
+            }
+
+            Assert.Equal(expected, decoder.DecodeMean(3));
+            decoder.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => decoder.ChunkValues(0));
+            Assert.Throws<ObjectDisposedException>(() => decoder.DecodeMean(3));
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AggregateDecoder(round).ChunkValues(round.TotalChunks));
     }
 
     [Fact]

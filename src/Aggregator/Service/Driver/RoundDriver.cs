@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SecAgg.Aggregator.Accumulation;
@@ -207,7 +208,7 @@ internal sealed class RoundDriver(
             await accumulator.SealAsync(r.Number, ct).ConfigureAwait(false); // already sealed at close; a no-op unless a restart came between
             SetDecryptionSession session = await decryption.SessionOfAsync(r, ct).ConfigureAwait(false);
             int[] points = [.. r.DecryptionSet.Select(roster.PointOf)];
-            var decrypted = new List<uint[]>(r.ChunkCount);
+            using var decoder = new AggregateDecoder(p); // each chunk decrypts straight into its slice of the aggregate
             for (int i = 0; i < r.ChunkCount; i++)
             {
                 var sum = await rounds.Store.ReadSumChunkAsync(r.Number, i, ct).ConfigureAwait(false)
@@ -226,13 +227,13 @@ internal sealed class RoundDriver(
                     }
                 }
 
-                decrypted.Add(combiner.Finish(sum.Sum));
+                combiner.Finish(sum.Sum, decoder.ChunkValues(i));
             }
 
             // Unweighted rounds: the mean over the actual count. Weighted: the sum divided by Σw/max_weight.
             mean = p.MaxWeight == 1
-                ? new AggregateDecoder(p).DecodeMean(decrypted, r.Summands)
-                : new AggregateDecoder(p).DecodeWeightedMean(decrypted, await uploads.TotalWeightAsync(r, ct).ConfigureAwait(false));
+                ? decoder.DecodeMean(r.Summands)
+                : decoder.DecodeWeightedMean(await uploads.TotalWeightAsync(r, ct).ConfigureAwait(false));
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException or InvalidOperationException)
         {
@@ -241,16 +242,21 @@ internal sealed class RoundDriver(
         }
 
         ServiceLog.Decrypted(_logger, r.Number, r.ChunkCount, _time.GetElapsedTime(started).TotalMilliseconds, r.ChunkCount - readBack, readBack);
-        PublishedModel baseModel = (await models.GetAsync((long)p.ModelVersion, ct).ConfigureAwait(false))
+        ModelBytes baseModel = (await models.GetBytesAsync((long)p.ModelVersion, ct).ConfigureAwait(false))
             ?? throw new InvalidOperationException($"round {r.Number}'s base model version {p.ModelVersion} is missing from the database");
-        float[] model = baseModel.Values;
-        for (int i = 0; i < model.Length; i++)
+        if (baseModel.Count != mean.Length)
         {
-            model[i] += mean[i];
+            throw new InvalidOperationException($"round {r.Number}'s base model version {p.ModelVersion} has {baseModel.Count} values; the round decoded {mean.Length}");
+        }
+
+        ReadOnlySpan<byte> baseValues = baseModel.Values.Span;
+        for (int i = 0; i < mean.Length; i++)
+        {
+            mean[i] += BinaryPrimitives.ReadSingleLittleEndian(baseValues[(4 * i)..]); // the new model, in the mean's array
         }
 
         long version = (long)p.ModelVersion + 1;
-        await models.PutAsync(version, r.Number, r.Summands, model, ct).ConfigureAwait(false);
+        await models.PutAsync(version, r.Number, r.Summands, mean, ct).ConfigureAwait(false);
         RoundState published = await coordinator.PublishAsync(r.Number, version, ct).ConfigureAwait(false); // logs the epsilon spent
         await privacy.RefreshAsync(ct).ConfigureAwait(false);
         Finished(published);
