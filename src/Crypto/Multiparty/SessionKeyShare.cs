@@ -110,6 +110,8 @@ public sealed class SessionKeyShare : IDisposable
         }
 
         ring.MulScalarPerLimb(key, lambda, key);
-        return new SessionKeyShare(session, mine.PartyId, key, ring.ComputeShoup(key));
+        Poly shoup = PolyPool.Rent(ring); // a kept row set, not a fresh 8·n·L bytes per session
+        ring.ComputeShoup(key, shoup);
+        return new SessionKeyShare(session, mine.PartyId, key, shoup);
     }
 }
