@@ -47,6 +47,9 @@ internal static class PlainFedAvg
         {
             k.Limits.MaxRequestBodySize = null;
             k.Limits.MinRequestBodyDataRate = null;
+            // The aggregator's HTTP/2 receive windows (its defaults): the same transport on both paths, over a WAN too.
+            k.Limits.Http2.InitialStreamWindowSize = AggregatorHostOptions.DefaultInitialStreamWindowSize;
+            k.Limits.Http2.InitialConnectionWindowSize = AggregatorHostOptions.DefaultInitialConnectionWindowSize;
             k.Listen(IPAddress.Loopback, 0, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;

@@ -23,7 +23,7 @@ internal static class AggregateDecryption
     {
         string[] decryptors = consortium.InPointOrder(round.DecryptionSet);
         SetDecryptionSession session = parameters.CreateSession(consortium.InPointOrder(round.Contributors), decryptors);
-        var decrypted = new List<uint[]>(round.ChunkCount);
+        using var decoder = new AggregateDecoder(parameters); // each chunk decrypts into its slice; the scratch is kept for the next round
         for (int k = 0; k < round.ChunkCount; k++)
         {
             ShareCombiner combiner = consortium.Scheme.StartCombine(session, k);
@@ -32,10 +32,9 @@ internal static class AggregateDecryption
                 combiner.Add(share);
             }
 
-            decrypted.Add(combiner.Finish(sums[k]));
+            combiner.Finish(sums[k], decoder.ChunkValues(k));
         }
 
-        var decoder = new AggregateDecoder(parameters);
-        return parameters.MaxWeight == 1 ? decoder.DecodeMean(decrypted, round.Summands) : decoder.DecodeWeightedMean(decrypted, totalWeight);
+        return parameters.MaxWeight == 1 ? decoder.DecodeMean(round.Summands) : decoder.DecodeWeightedMean(totalWeight);
     }
 }

@@ -78,14 +78,24 @@ public sealed class AggregatorHostOptions
     /// <summary>Close a connection whose keepalive PING is not answered within this time (default 20 s).</summary>
     public TimeSpan KeepAlivePingTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>
-    /// HTTP/2 per-stream receive window in bytes; null keeps Kestrel's 768 KiB. An upload stream moves at most about
-    /// window / round-trip time, so raise it for participants far away (e.g. 4 MiB at 50 ms for ~80 MB/s).
-    /// </summary>
-    public int? InitialStreamWindowSize { get; init; }
+    /// <summary>The default <see cref="InitialStreamWindowSize"/>: 2 MiB, about a 1 Gbit/s hospital link's bandwidth-delay
+    /// product at 20 ms (2.5 MB); Kestrel's own 768 KiB caps an upload stream at ~36 MB/s (290 Mbit/s) over that link.</summary>
+    public const int DefaultInitialStreamWindowSize = 2 << 20;
 
-    /// <summary>HTTP/2 per-connection receive window in bytes (at least the stream window); null keeps Kestrel's 1 MiB.</summary>
-    public int? InitialConnectionWindowSize { get; init; }
+    /// <summary>The default <see cref="InitialConnectionWindowSize"/>: 4 MiB (an upload and a share stream of one site at once).</summary>
+    public const int DefaultInitialConnectionWindowSize = 4 << 20;
+
+    /// <summary>
+    /// HTTP/2 per-stream receive window in bytes (default <see cref="DefaultInitialStreamWindowSize"/>); null keeps
+    /// Kestrel's 768 KiB. An upload stream moves at most about window / round-trip time, so raise it for participants
+    /// farther away or on faster links (e.g. 4 MiB at 50 ms for ~80 MB/s). It bounds what one stream can have buffered
+    /// unread, and the connection window what one site can (memory: at most N × the connection window).
+    /// </summary>
+    public int? InitialStreamWindowSize { get; init; } = DefaultInitialStreamWindowSize;
+
+    /// <summary>HTTP/2 per-connection receive window in bytes (at least the stream window; default
+    /// <see cref="DefaultInitialConnectionWindowSize"/>); null keeps Kestrel's 1 MiB.</summary>
+    public int? InitialConnectionWindowSize { get; init; } = DefaultInitialConnectionWindowSize;
 
     /// <summary>Most concurrent calls per HTTP/2 connection (default 100).</summary>
     public int MaxStreamsPerConnection { get; init; } = 100;
