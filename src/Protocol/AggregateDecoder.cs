@@ -17,6 +17,7 @@ public sealed class AggregateDecoder : IDisposable
     private readonly RoundParameters _round;
     private readonly DdgDecoder _decoder;
     private readonly uint[] _flat;
+    private readonly bool[] _handedOut; // chunks whose slice ChunkValues gave out since construction
     private bool _disposed;
 
     /// <summary>Creates the decoder for a round.</summary>
@@ -35,6 +36,8 @@ public sealed class AggregateDecoder : IDisposable
             _decoder = new DdgDecoder(round.Ddg);
             _flat = new uint[round.Ddg.PaddedDimension];
         }
+
+        _handedOut = new bool[round.TotalChunks];
     }
 
     /// <summary>Hands the scratch on to the next decoder of the same DDG literal; this decoder is then unusable.</summary>
@@ -76,21 +79,38 @@ public sealed class AggregateDecoder : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(chunk, _round.TotalChunks);
         int perChunk = _round.Scheme.ValuesPerChunk;
         int start = chunk * perChunk;
+        _handedOut[chunk] = true;
         return _flat.AsSpan(start, Math.Min(perChunk, _flat.Length - start));
     }
 
     /// <summary>Mean of <paramref name="summands"/> unweighted updates from the values written through <see cref="ChunkValues"/>.</summary>
+    /// <exception cref="InvalidOperationException">A chunk's slice was never asked for (its values would be another round's).</exception>
     public float[] DecodeMean(int summands)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(summands);
+        RequireEveryChunk();
         return DecodeWritten(summands);
     }
 
     /// <summary>Weighted mean (the sum divided by Σw / max_weight) from the values written through <see cref="ChunkValues"/>.</summary>
+    /// <exception cref="InvalidOperationException">A chunk's slice was never asked for.</exception>
     public float[] DecodeWeightedMean(ulong totalWeight)
     {
         ArgumentOutOfRangeException.ThrowIfZero(totalWeight);
+        RequireEveryChunk();
         return DecodeWritten((double)totalWeight / _round.MaxWeight);
+    }
+
+    /// <summary>The scratch may hold an earlier round's values: decoding before every chunk's slice was handed out
+    /// would publish them.</summary>
+    private void RequireEveryChunk()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int missing = Array.IndexOf(_handedOut, false);
+        if (missing >= 0)
+        {
+            throw new InvalidOperationException($"Chunk {missing} of {_round.TotalChunks} was not decrypted into ChunkValues({missing}); every chunk must be before the mean is decoded.");
+        }
     }
 
     /// <summary>Decodes and divides by <paramref name="divisor"/> (1 for the sum).</summary>

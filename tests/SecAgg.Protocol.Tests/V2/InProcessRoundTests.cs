@@ -148,6 +148,12 @@ public sealed class InProcessRoundTests
         }
 
         Assert.Throws<ArgumentOutOfRangeException>(() => new AggregateDecoder(round).ChunkValues(round.TotalChunks));
+
+        Assert.True(round.TotalChunks > 1, "the test must cover several chunks");
+        // A decoder whose scratch holds the last round's values refuses to decode before every chunk was written anew.
+        using var partial = new AggregateDecoder(round);
+        values[0].CopyTo(partial.ChunkValues(0));
+        Assert.Contains("Chunk 1", Assert.Throws<InvalidOperationException>(() => partial.DecodeMean(3)).Message);
     }
 
     [Fact]
