@@ -15,6 +15,7 @@ namespace SecAgg.Aggregator.Service;
 /// <item><c>secagg.aggregator.refusals</c> → <c>secagg_aggregator_refusals_total</c>{rpc, status, reason}: refused calls.</item>
 /// <item><c>secagg.aggregator.round.duration</c> → <c>secagg_aggregator_round_duration_seconds</c>{outcome}: opening to publication or abort.</item>
 /// <item><c>secagg.aggregator.stage.duration</c> → <c>secagg_aggregator_stage_duration_seconds</c>{stage}: time spent in each stage a round left.</item>
+/// <item><c>secagg.aggregator.decryption.duration</c> → <c>secagg_aggregator_decryption_duration_seconds</c>{shares}: last share in to the mean decoded, per round; shares = "added_on_arrival" when every chunk's shares were added up as they arrived, "read_back" otherwise.</item>
 /// <item><c>secagg.aggregator.round.number</c> → <c>secagg_aggregator_round_number</c>: the current round (0 before the first).</item>
 /// <item><c>secagg.aggregator.round.stage</c> → <c>secagg_aggregator_round_stage</c>{stage}: 1 for the current round's stage, 0 for the others.</item>
 /// <item><c>secagg.aggregator.participants</c> → <c>secagg_aggregator_participants</c>{stage}: the current round's participants that submitted / answered decryption.</item>
@@ -45,6 +46,7 @@ public sealed class AggregatorMetrics : IDisposable
         Refusals = _meter.CreateCounter<long>("secagg.aggregator.refusals", "{call}", "Refused calls by rpc, gRPC status and reason.");
         RoundDuration = _meter.CreateHistogram<double>("secagg.aggregator.round.duration", "s", "Time from a round's opening to its publication or abort.");
         StageDuration = _meter.CreateHistogram<double>("secagg.aggregator.stage.duration", "s", "Time a round spent in a stage, recorded when it leaves the stage.");
+        DecryptionDuration = _meter.CreateHistogram<double>("secagg.aggregator.decryption.duration", "s", "Time to combine a round's shares with its sum and decode the mean, once every share is in.");
     }
 
     /// <summary>Adds the gauges of the current round (number, stage, participants per stage) and of the privacy ledger.</summary>
@@ -71,6 +73,8 @@ public sealed class AggregatorMetrics : IDisposable
     internal Histogram<double> RoundDuration { get; }
 
     internal Histogram<double> StageDuration { get; }
+
+    internal Histogram<double> DecryptionDuration { get; }
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

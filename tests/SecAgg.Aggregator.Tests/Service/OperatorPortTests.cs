@@ -29,6 +29,7 @@ public sealed class OperatorPortTests
     [
         "secagg_aggregator_uploads_counted_total", "secagg_aggregator_bytes_received_bytes_total", "secagg_aggregator_decryption_shares_total",
         "secagg_aggregator_refusals_total", "secagg_aggregator_round_duration_seconds", "secagg_aggregator_stage_duration_seconds",
+        "secagg_aggregator_decryption_duration_seconds",
         "secagg_aggregator_round_number", "secagg_aggregator_round_stage", "secagg_aggregator_participants",
         "secagg_aggregator_epsilon_spent", "secagg_aggregator_epsilon_budget", "secagg_aggregator_ingest_validate_seconds",
     ];
@@ -112,6 +113,7 @@ public sealed class OperatorPortTests
         Assert.Matches(@"secagg_aggregator_round_stage\{[^}]*stage=""published""[^}]*\} 1\b", scrape);
         Assert.Matches(@"secagg_aggregator_refusals_total\{[^}]*reason=""ParameterMismatch""[^}]*rpc=""UploadCiphertexts""[^}]*status=""InvalidArgument""[^}]*\} 1\b", scrape);
         Assert.Matches(@"secagg_aggregator_stage_duration_seconds_count\{[^}]*stage=""decrypting""[^}]*\} 1\b", scrape);
+        Assert.Matches(@"secagg_aggregator_decryption_duration_seconds_count\{[^}]*shares=""added_on_arrival""[^}]*\} 1\b", scrape);
     }
 
     [Fact]

@@ -241,7 +241,9 @@ internal sealed class RoundDriver(
             return;
         }
 
-        ServiceLog.Decrypted(_logger, r.Number, r.ChunkCount, _time.GetElapsedTime(started).TotalMilliseconds, r.ChunkCount - readBack, readBack);
+        TimeSpan decrypting = _time.GetElapsedTime(started);
+        ServiceLog.Decrypted(_logger, r.Number, r.ChunkCount, decrypting.TotalMilliseconds, r.ChunkCount - readBack, readBack);
+        metrics.DecryptionDuration.Record(decrypting.TotalSeconds, new KeyValuePair<string, object?>("shares", readBack == 0 ? "added_on_arrival" : "read_back"));
         ModelBytes baseModel = (await models.GetBytesAsync((long)p.ModelVersion, ct).ConfigureAwait(false))
             ?? throw new InvalidOperationException($"round {r.Number}'s base model version {p.ModelVersion} is missing from the database");
         if (baseModel.Count != mean.Length)
