@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SecAgg.Aggregator.Accumulation;
@@ -246,16 +245,7 @@ internal sealed class RoundDriver(
         metrics.DecryptionDuration.Record(decrypting.TotalSeconds, new KeyValuePair<string, object?>("shares", readBack == 0 ? "added_on_arrival" : "read_back"));
         ModelBytes baseModel = (await models.GetBytesAsync((long)p.ModelVersion, ct).ConfigureAwait(false))
             ?? throw new InvalidOperationException($"round {r.Number}'s base model version {p.ModelVersion} is missing from the database");
-        if (baseModel.Count != mean.Length)
-        {
-            throw new InvalidOperationException($"round {r.Number}'s base model version {p.ModelVersion} has {baseModel.Count} values; the round decoded {mean.Length}");
-        }
-
-        ReadOnlySpan<byte> baseValues = baseModel.Values.Span;
-        for (int i = 0; i < mean.Length; i++)
-        {
-            mean[i] += BinaryPrimitives.ReadSingleLittleEndian(baseValues[(4 * i)..]); // the new model, in the mean's array
-        }
+        baseModel.AddTo(mean); // the new model, in the mean's array
 
         long version = (long)p.ModelVersion + 1;
         await models.PutAsync(version, r.Number, r.Summands, mean, ct).ConfigureAwait(false);

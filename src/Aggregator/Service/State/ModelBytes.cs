@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace SecAgg.Aggregator.Service.State;
 
 /// <summary>
@@ -14,4 +16,20 @@ public sealed record ModelBytes(long Version, long Round, int Participants, Read
 {
     /// <summary>Number of float32 values.</summary>
     public int Count => Values.Length / sizeof(float);
+
+    /// <summary>values[i] += this model's value i (the next model from a round's mean, without a copy of this one).</summary>
+    /// <exception cref="ArgumentException"><paramref name="values"/> does not hold <see cref="Count"/> values.</exception>
+    public void AddTo(Span<float> values)
+    {
+        if (values.Length != Count)
+        {
+            throw new ArgumentException($"Model version {Version} has {Count} values; {values.Length} were given to add it to.", nameof(values));
+        }
+
+        ReadOnlySpan<byte> bytes = Values.Span;
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] += BinaryPrimitives.ReadSingleLittleEndian(bytes[(4 * i)..]);
+        }
+    }
 }

@@ -4,14 +4,6 @@ using System.Security.Cryptography;
 
 namespace SecAgg.Aggregator.Service.State;
 
-/// <summary>A published global model: the round that produced it, how many uploads it averages, its values.</summary>
-/// <param name="Version">The model version (0 = the initial model).</param>
-/// <param name="Round">The round that published it (0 for the initial model).</param>
-/// <param name="Participants">Complete uploads averaged into it.</param>
-/// <param name="Values">The flattened values.</param>
-/// <param name="Digest">SHA-256 of the little-endian float32 encoding of <paramref name="Values"/>.</param>
-internal sealed record PublishedModel(long Version, long Round, int Participants, float[] Values, byte[] Digest);
-
 /// <summary>
 /// The published models, one document each (<c>model/{version}</c>): round (8 bytes), participants (4), then the
 /// float32 values, little-endian. Version 0 is the initial model; round r publishes its base version + 1.
@@ -35,13 +27,6 @@ internal sealed class ModelStore(ServiceStateStore docs)
         string key = await docs.LastKeyAsync(DocumentKeys.ModelPrefix, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException("the database holds no model; the initial model is stored at start");
         return long.Parse(key.AsSpan(DocumentKeys.ModelPrefix.Length), CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Model <paramref name="version"/> (0 is the initial model) as new values the caller may change, or null when it has not been published.</summary>
-    public async Task<PublishedModel?> GetAsync(long version, CancellationToken ct)
-    {
-        ModelBytes? held = await GetBytesAsync(version, ct).ConfigureAwait(false);
-        return held is null ? null : Decode(held);
     }
 
     /// <summary>
@@ -83,16 +68,4 @@ internal sealed class ModelStore(ServiceStateStore docs)
     private static ModelBytes Hold(long version, byte[] doc) => new(
         version, BinaryPrimitives.ReadInt64LittleEndian(doc), BinaryPrimitives.ReadInt32LittleEndian(doc.AsSpan(8)),
         doc.AsMemory(HeaderBytes), SHA256.HashData(doc.AsSpan(HeaderBytes)));
-
-    private static PublishedModel Decode(ModelBytes held)
-    {
-        ReadOnlySpan<byte> bytes = held.Values.Span;
-        var values = new float[held.Count];
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(4 * i)..]);
-        }
-
-        return new PublishedModel(held.Version, held.Round, held.Participants, values, held.Digest.ToArray());
-    }
 }
