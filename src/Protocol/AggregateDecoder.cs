@@ -128,32 +128,24 @@ public sealed class AggregateDecoder : IDisposable
             throw new ArgumentException($"Got {chunkValues.Count} decrypted chunks; the round has {_round.TotalChunks}.", nameof(chunkValues));
         }
 
-        int perChunk = _round.Scheme.ValuesPerChunk;
-        int padded = _flat.Length;
         for (int c = 0; c < chunkValues.Count; c++)
         {
-            int start = c * perChunk;
-            int length = Math.Min(perChunk, padded - start);
             uint[] chunk = chunkValues[c] ?? throw new ArgumentException($"Chunk {c} is missing.", nameof(chunkValues));
-            if (chunk.Length < length)
+            Span<uint> slice = ChunkValues(c);
+            if (chunk.Length < slice.Length)
             {
-                throw new ArgumentException($"Chunk {c} has {chunk.Length} values; expected at least {length}.", nameof(chunkValues));
+                throw new ArgumentException($"Chunk {c} has {chunk.Length} values; expected at least {slice.Length}.", nameof(chunkValues));
             }
 
-            chunk.AsSpan(0, length).CopyTo(_flat.AsSpan(start));
+            chunk.AsSpan(0, slice.Length).CopyTo(slice);
         }
 
         return DecodeWritten(divisor);
     }
 
+    /// <summary>The mean from the padded aggregate; the callers checked the decoder and the divisor.</summary>
     private float[] DecodeWritten(double divisor)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!(divisor > 0) || !double.IsFinite(divisor))
-        {
-            throw new ArgumentOutOfRangeException(nameof(divisor), $"The divisor {divisor} must be positive and finite.");
-        }
-
         var result = new float[_round.Ddg.Dimension];
         _decoder.Decode(_flat, _round.RotationSeed.Span, divisor, result);
         return result;
