@@ -7,7 +7,8 @@ namespace SecAgg.Participant.Tests.Client;
 
 /// <summary>
 /// <see cref="RoundKeys"/>: the keys a round's upload loads serve its decryption answer (one load per round), and they
-/// are wiped once the round's work is over and no step uses them, or when the client goes. Real epoch keys of
+/// are wiped once the round's work is over and no step uses them, or when the client goes; kept between rounds (the
+/// client's default), one load serves every round of the epoch until another epoch's keys replace it. Real epoch keys of
 /// hospital-1 from a join against the real aggregator (N = 3, the NOT SECURE test preset).
 /// </summary>
 public sealed class RoundKeysTests : IDisposable
@@ -66,10 +67,73 @@ public sealed class RoundKeysTests : IDisposable
         Assert.Throws<ObjectDisposedException>(() => _loaded[0].Secret.Serialize());
     }
 
+    [Fact]
+    public async Task KeptBetweenRoundsTheKeysServeEveryRoundOfTheirEpochUntilAnotherEpochReplacesThem()
+    {
+        await JoinAsync();
+        var keys = new RoundKeys(Load, keepBetweenRounds: true);
+        EpochKeys first;
+        using (RoundKeys.Lease lease = keys.ForUpload(1, 1))
+        {
+            first = lease.Keys;
+        }
+
+        using (RoundKeys.Lease lease = keys.ForDecryption(1, 1))
+        {
+            Assert.Same(first, lease.Keys);
+        }
+
+        keys.Release(1);
+        Assert.NotEmpty(first.Secret.Serialize()); // round 1 is over; the keys stay for round 2
+
+        // Round 2: a decryption answer without an upload in this process, then an upload: no new load.
+        using (RoundKeys.Lease lease = keys.ForDecryption(1, 2))
+        {
+            Assert.Same(first, lease.Keys);
+        }
+
+        keys.Release(2);
+        keys.ForUpload(1, 3).Dispose();
+        Assert.Single(_loaded);
+
+        // Another epoch's keys replace them: the old set is wiped once its last use ends.
+        RoundKeys.Lease stillUsed = keys.ForUpload(1, 4);
+        using (RoundKeys.Lease next = keys.ForUpload(2, 5))
+        {
+            Assert.NotSame(first, next.Keys);
+            Assert.NotEmpty(first.Secret.Serialize()); // the round-4 step still uses it
+        }
+
+        stillUsed.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => first.Secret.Serialize());
+        Assert.Equal(2, _loaded.Count);
+        Assert.NotEmpty(_loaded[1].Secret.Serialize());
+
+        keys.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => _loaded[1].Secret.Serialize());
+    }
+
+    [Fact]
+    public async Task KeptBetweenRoundsADecryptionAnswerWithoutAnUploadKeepsItsLoadForTheNextRound()
+    {
+        await JoinAsync();
+        var keys = new RoundKeys(Load, keepBetweenRounds: true);
+        keys.ForDecryption(1, 7).Dispose(); // e.g. after a restart: the answer loads the keys
+        keys.Release(7);
+        keys.ForUpload(1, 8).Dispose();
+        Assert.Single(_loaded);
+        Assert.NotEmpty(_loaded[0].Secret.Serialize());
+        keys.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => _loaded[0].Secret.Serialize());
+    }
+
+    /// <summary>Reads hospital-1's keys of epoch 1 (the only epoch joined) for any <paramref name="epoch"/>: RoundKeys
+    /// tells sets apart by the epoch it asked for.</summary>
     private EpochKeys Load(ulong epoch)
     {
+        _ = epoch;
         var aggregation = SecAgg.Protocol.Consortium.ConsortiumConfigLoader.Load(_files!.ConsortiumFile).Preset.Aggregation;
-        EpochKeys keys = EpochKeys.Deserialize(aggregation, Ids[0], epoch, File.ReadAllBytes(Path.Combine(_root, "state", Ids[0], KeyEpochJoin.KeysFile(epoch))));
+        EpochKeys keys = EpochKeys.Deserialize(aggregation, Ids[0], 1, File.ReadAllBytes(Path.Combine(_root, "state", Ids[0], KeyEpochJoin.KeysFile(1))));
         _loaded.Add(keys);
         return keys;
     }

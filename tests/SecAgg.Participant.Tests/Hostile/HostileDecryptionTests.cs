@@ -73,7 +73,7 @@ public sealed class HostileDecryptionTests
     {
         // Two shares of one ciphertext with independent flooding noise would let the aggregator average the noise away;
         // the decryption ledger must answer a replay with the recorded bytes, also after the member's keys of the round
-        // were wiped (RoundKeys) and with its share buffers reused (PolyPool).
+        // were wiped (RoundKeys, when not kept between rounds) and with its share buffers reused (PolyPool).
         await using HostileConsortium c = await HostileConsortium.StartAsync(threshold: 2);
         using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(90));
         await c.JoinAndSubmitAllAsync(1, timeout.Token);

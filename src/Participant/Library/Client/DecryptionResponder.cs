@@ -23,7 +23,8 @@ internal sealed class DecryptionResponder(AggregatorSession session, RoundKeys r
     public const string LedgerFolder = "decryption-ledger";
 
     /// <summary>Answers the session of a round (a non-member, or a round that ended, gets Done = false with the reason).</summary>
-    /// <remarks>The epoch keys the round's upload kept (<see cref="RoundKeys"/>) are used and then wiped, whatever the outcome.</remarks>
+    /// <remarks>The epoch keys the round's upload kept (<see cref="RoundKeys"/>) are used and then wiped, whatever the
+    /// outcome, unless the client keeps them between rounds (<see cref="ParticipantClientOptions.KeepEpochKeysBetweenRounds"/>).</remarks>
     public async Task<RoundAnswer> AnswerAsync(ulong round, CancellationToken ct)
     {
         try

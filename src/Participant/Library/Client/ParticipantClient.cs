@@ -33,7 +33,7 @@ public sealed class ParticipantClient : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ParticipantId, nameof(options));
         _session = new AggregatorSession(options);
         _join = new KeyEpochJoin(_session);
-        _roundKeys = new RoundKeys(_join.LoadKeys);
+        _roundKeys = new RoundKeys(_join.LoadKeys, options.KeepEpochKeysBetweenRounds);
         _upload = new UploadSession(_session, _join, _roundKeys);
         _approval = new ApprovalResponder(_session, _upload);
         _decryption = new DecryptionResponder(_session, _roundKeys);

@@ -9,9 +9,12 @@ namespace SecAgg.Participant.Client;
 /// key file anyway) stay in this process's memory from the upload until the round's decryption answer ends (or the next
 /// upload, or <see cref="Dispose"/>), instead of only during each step; they are wiped (<see cref="EpochKeys.Dispose"/>)
 /// then, never logged. Each use holds a <see cref="Lease"/>, so a set is wiped only once no step uses it any more.
-/// Thread-safe. <c>load</c> reads an epoch's keys (<see cref="KeyEpochJoin.LoadKeys"/>).
+/// With <c>keepBetweenRounds</c> (<see cref="ParticipantClientOptions.KeepEpochKeysBetweenRounds"/>, the default) the
+/// kept set is not given up when a round's work is over: it serves every later round of its epoch, until another epoch's
+/// keys replace it or <see cref="Dispose"/>; a warm participant then reads its key file once per epoch instead of once
+/// per round. Thread-safe. <c>load</c> reads an epoch's keys (<see cref="KeyEpochJoin.LoadKeys"/>).
 /// </summary>
-internal sealed class RoundKeys(Func<ulong, EpochKeys> load) : IDisposable
+internal sealed class RoundKeys(Func<ulong, EpochKeys> load, bool keepBetweenRounds = false) : IDisposable
 {
     private readonly Lock _gate = new();
     private Entry? _kept;
@@ -28,6 +31,12 @@ internal sealed class RoundKeys(Func<ulong, EpochKeys> load) : IDisposable
             }
         }
 
+        return Keep(epoch, round);
+    }
+
+    /// <summary>Loads <paramref name="epoch"/>'s keys as the kept set (the one it replaces is wiped once unused).</summary>
+    private Lease Keep(ulong epoch, ulong round)
+    {
         var entry = new Entry(epoch, round, load(epoch), kept: true);
         lock (_gate)
         {
@@ -39,7 +48,8 @@ internal sealed class RoundKeys(Func<ulong, EpochKeys> load) : IDisposable
     }
 
     /// <summary>The keys of <paramref name="epoch"/> for the decryption answer of <paramref name="round"/>: the set its
-    /// upload kept (no longer kept afterwards when it was kept for this round), else a fresh load.</summary>
+    /// upload kept (no longer kept afterwards when it was kept for this round, unless kept between rounds), else a fresh
+    /// load (kept for later rounds when kept between rounds).</summary>
     public Lease ForDecryption(ulong epoch, ulong round)
     {
         lock (_gate)
@@ -50,12 +60,18 @@ internal sealed class RoundKeys(Func<ulong, EpochKeys> load) : IDisposable
             }
         }
 
-        return new Entry(epoch, round, load(epoch), kept: false).Acquire();
+        return keepBetweenRounds ? Keep(epoch, round) : new Entry(epoch, round, load(epoch), kept: false).Acquire();
     }
 
-    /// <summary>The round's work is over (its decryption answered or refused): the set kept for it is wiped once unused.</summary>
+    /// <summary>The round's work is over (its decryption answered or refused): the set kept for it is wiped once unused
+    /// (unless kept between rounds).</summary>
     public void Release(ulong round)
     {
+        if (keepBetweenRounds)
+        {
+            return;
+        }
+
         lock (_gate)
         {
             if (_kept is { } kept && kept.Round == round)
