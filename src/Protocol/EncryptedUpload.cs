@@ -43,6 +43,11 @@ public sealed class EncryptedUpload
         ChunkDigests = digests;
     }
 
+    /// <summary>The upload <see cref="UpdateEncryptor.EncryptToFile"/> just wrote in the stored format (version 2) to
+    /// <paramref name="path"/>: its chunks are read from there, and checked against <paramref name="digests"/>, when sent.</summary>
+    internal static EncryptedUpload Written(UploadCommitment commitment, SignedStatement signedCommitment, string path, int chunkCount, int chunkBytes, ReadOnlyMemory<byte>[] digests) =>
+        new(commitment, signedCommitment, path, StoredUploadFormat.ChunksOffset, chunkCount, chunkBytes, digests);
+
     /// <summary>The commitment (round, upload id, weight, total chunks, chunks digest).</summary>
     public UploadCommitment Commitment { get; }
 

@@ -12,6 +12,8 @@ namespace SecAgg.Protocol.Internal;
 /// </summary>
 internal static class StoredUploadFormat
 {
+    /// <summary>Where version 2's chunks start: after "SAEU", the version, the chunk count and the chunk bytes.</summary>
+    internal const int ChunksOffset = 4 + 1 + 4 + 4;
     private const int MaxChunkBytes = 1 << 30;
     private const string Damaged = "The stored upload is damaged ({0}); it cannot be resumed. Do not encrypt the round again: abandon it.";
     private static ReadOnlySpan<byte> Magic => "SAEU"u8;
@@ -34,7 +36,7 @@ internal static class StoredUploadFormat
             _destination = destination;
             _count = chunkCount;
             _bytes = chunkBytes;
-            Span<byte> header = stackalloc byte[13];
+            Span<byte> header = stackalloc byte[ChunksOffset];
             Magic.CopyTo(header);
             header[4] = 2;
             BinaryPrimitives.WriteUInt32LittleEndian(header[5..], (uint)chunkCount);

@@ -155,6 +155,53 @@ public sealed class StoredUploadTests : IDisposable
         Assert.Contains("changed after it was opened", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void EncryptToFileReturnsTheUploadTheFileOpensAsWithoutReadingItBack()
+    {
+        string path = Path("direct.chunks");
+        EncryptedUpload written;
+        using (var file = new FileStream(path, FileMode.Create, FileAccess.Write))
+        {
+            written = Encryptor().EncryptToFile(Update(), 1, Guid.NewGuid(), file, path);
+        }
+
+        EncryptedUpload opened = EncryptedUpload.Open(path);
+        Assert.True(written.IsStored);
+        Assert.Equal(opened.SignedCommitment.Serialize(), written.SignedCommitment.Serialize());
+        Assert.Equal(1UL, written.Weight);
+        Assert.Equal(opened.ChunkCount, written.ChunkCount);
+        Assert.Equal(opened.ChunkBytes, written.ChunkBytes);
+        Assert.Equal(opened.ChunkDigests.Select(d => d.ToArray()), written.ChunkDigests.Select(d => d.ToArray()));
+        Assert.True(written.ChunkCount > 1);
+        for (int i = 0; i < written.ChunkCount; i++)
+        {
+            Assert.Equal(opened.ReadChunk(i), written.ReadChunk(i));
+        }
+    }
+
+    [Fact]
+    public void AChunkChangedAfterEncryptToFileWroteItIsNotSent()
+    {
+        string path = Path("direct.chunks");
+        EncryptedUpload written;
+        using (var file = new FileStream(path, FileMode.Create, FileAccess.Write))
+        {
+            written = Encryptor().EncryptToFile(Update(), 1, Guid.NewGuid(), file, path);
+        }
+
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = 13 + 5; // inside chunk 0
+            int b = file.ReadByte();
+            file.Position--;
+            file.WriteByte((byte)(b ^ 0x40));
+        }
+
+        var e = Assert.Throws<InvalidDataException>(() => written.ReadChunk(0));
+        Assert.Contains("Chunk 0 of the stored upload", e.Message, StringComparison.Ordinal);
+        Assert.Equal(written.ChunkDigests[1].ToArray(), SHA256.HashData(written.ReadChunk(1)));
+    }
+
     private static byte[] Le16(int v)
     {
         var b = new byte[2];

@@ -15,11 +15,13 @@ internal static class ChunkFile
     public static string Name(ulong round) => $"upload-round-{round}.chunks";
 
     /// <summary>Encrypts the round's upload straight into its file (atomically: a crash leaves no partial file) and
-    /// returns it, read back from the file.</summary>
+    /// returns it as stored there (its chunks are read from the file, and checked, when sent).</summary>
     public static EncryptedUpload Create(ParticipantState state, UpdateEncryptor encryptor, ReadOnlyMemory<float> update, ulong weight, Guid uploadId, ulong round)
     {
-        state.WriteFile(Name(round), stream => encryptor.EncryptTo(update.Span, weight, uploadId, stream));
-        return Load(state, round) ?? throw new InvalidOperationException($"The upload of round {round} was not saved in '{state.Directory}'.");
+        string path = Path.Combine(state.Directory, Name(round));
+        EncryptedUpload? written = null;
+        state.WriteFile(Name(round), stream => written = encryptor.EncryptToFile(update.Span, weight, uploadId, stream, path));
+        return written ?? throw new InvalidOperationException($"The upload of round {round} was not saved in '{state.Directory}'.");
     }
 
     /// <summary>The upload saved for a round (read from its file when sent), or null.</summary>
