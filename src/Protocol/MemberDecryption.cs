@@ -13,8 +13,8 @@ namespace SecAgg.Protocol;
 /// |U| ≥ m, |D| = t, member in D), checks the chunk count against its own plan, fixes the crypto layer's
 /// <see cref="SetDecryptionSession"/>, asks its ledger (<see cref="IDecryptionLedger.CheckSession"/>: no other session
 /// for (epoch, r), within Q_cap) and prepares K_j once. Any failure is a refusal with the reason and nothing computed.
-/// The returned <see cref="MemberSession"/> then answers chunk by chunk, each share recorded in the ledger before it is
-/// returned (a repeated identical request gets the recorded bytes).
+/// The returned <see cref="MemberSession"/> then answers chunk by chunk, each answer recorded in the ledger before the
+/// share is computed (a repeated identical request gets the same bytes: the share is derived, not drawn afresh).
 /// </summary>
 public sealed class MemberDecryption
 {

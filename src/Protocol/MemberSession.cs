@@ -6,7 +6,8 @@ namespace SecAgg.Protocol;
 /// <summary>
 /// A decryption session a member checked and prepared (<see cref="MemberDecryption.Open"/>): it answers chunk k with
 /// h_j = a_{r,k}·K_j + F_j (a_{r,k} derived by the member from the epoch seed; nothing comes from the aggregator but the
-/// request), through the member's ledger, so each (epoch, round, chunk) gets exactly one share, recorded before it is
+/// request), through the member's ledger, so each (epoch, round, chunk) gets exactly one share (derived from the keys,
+/// the session and the chunk: a repeated request gets the same bytes), its answer recorded before it is
 /// returned. A share is about n·log q/8 bytes (2.8 MB at N = 10, b = 16): stream them with <see cref="Shares"/>.
 /// Dispose to wipe K_j. Not thread-safe.
 /// </summary>
@@ -36,7 +37,7 @@ public sealed class MemberSession : IDisposable
     /// <summary>Chunks to answer: 0..ChunkCount − 1.</summary>
     public int ChunkCount => Session.ChunkCount;
 
-    /// <summary>The serialized share for chunk <paramref name="chunk"/> (DecryptionShare.share), recorded in the ledger first.</summary>
+    /// <summary>The serialized share for chunk <paramref name="chunk"/> (DecryptionShare.share), its answer recorded in the ledger first.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The chunk is outside the session.</exception>
     /// <exception cref="ShareAlreadyIssuedException">The ledger holds another session for the (epoch, round) (e.g. another process answered).</exception>
     /// <exception cref="ShareBudgetExhaustedException">The epoch's share cap is reached.</exception>

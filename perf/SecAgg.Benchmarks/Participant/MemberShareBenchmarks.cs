@@ -13,9 +13,9 @@ namespace SecAgg.Benchmarks.Participant;
 /// <item><see cref="GenerateShare"/>: a_{r,k} and h_j = a_{r,k}·K_j + NTT(F_j), serialized, through a ledger that
 /// records nothing (the crypto alone);</item>
 /// <item><see cref="ShareThroughFileLedger"/>: the same through a fresh <see cref="FileDecryptionLedger"/> (what
-/// <c>MemberSession.Share</c> does: the share recorded durably, fsync'd, before it is returned); the ledger folder of
+/// <c>MemberSession.Share</c> does: the answer recorded durably, fsync'd, before the share is computed); the ledger folder of
 /// each call is deleted by the next;</item>
-/// <item><see cref="ReplayFromFileLedger"/>: a repeated request answered from the recorded file.</item>
+/// <item><see cref="ReplayFromFileLedger"/>: a repeated request (its record found in the ledger, the share derived again).</item>
 /// </list>
 /// Each call disposes its round polynomial as <c>MemberSession.Share</c> does (from issue 17's pooling on, that gives its
 /// buffer back). Allocated bytes (MemoryDiagnoser) are the churn figure; times are wall-clock on a shared machine.
@@ -109,7 +109,7 @@ public class MemberShareBenchmarks
         {
         }
 
-        public byte[] GetOrCreate(SetDecryptionSession session, int chunk, Func<byte[]> create) => create();
+        public byte[]? Record(SetDecryptionSession session, int chunk) => null;
 
         public long IssuedCount(ulong epoch) => 0;
     }

@@ -171,7 +171,7 @@ internal sealed class BenchmarkRound : IDisposable
         {
         }
 
-        public byte[] GetOrCreate(SetDecryptionSession session, int chunk, Func<byte[]> create) => create();
+        public byte[]? Record(SetDecryptionSession session, int chunk) => null;
 
         public long IssuedCount(ulong epoch) => 0;
     }

@@ -9,23 +9,28 @@ namespace SecAgg.Crypto.Multiparty;
 /// <see cref="IDecryptionLedger"/> in the member's state directory: one 0700 directory per epoch
 /// ("epoch-&lt;epoch&gt;") and one 0600 file per answered (round, chunk), "r&lt;round&gt;-c&lt;chunk&gt;.share", written
 /// to a temporary file, fsync'd, renamed without overwrite and the directory fsync'd (<see cref="DurableFile"/>), before
-/// the share is returned.
-/// <para>File: "SADL" | version 1 | epoch (u64 LE) | round (u64 LE) | chunk (int32 LE) | session digest (32) |
-/// length (int32 LE) | share bytes | SHA-256 of everything before. Reading is strict (magic, version, the key against
-/// the file name, length, checksum): anything else throws <see cref="InvalidDataException"/> naming the file.</para>
-/// <para>Cost (issue 17): the record is streamed into the temporary file (header, the caller's share array, the hash
-/// computed incrementally: no copy of the share is made), with one fsync of the file and one of the directory per
-/// entry; a replay reads the share straight into the returned array. The session digest of each (epoch, round) is kept
-/// in memory once written or read back verified, so the later chunks of a session do not re-read a recorded entry: the
-/// entries are write-once (rename without overwrite), so a digest read once stays the round's.</para>
+/// the share is computed and released.
+/// <para>Entry, version 2 (written): "SADL" | 2 | epoch (u64 LE) | round (u64 LE) | chunk (int32 LE) | session digest
+/// (32) | SHA-256 of everything before: 89 bytes, whatever the share's size (the share is derived again for a repeated
+/// request: <see cref="SessionKeyShare"/>). Version 1 (read only; written before shares were derived): the same up to
+/// the digest, then length (int32 LE) | share bytes | SHA-256; its bytes are returned as recorded. Reading is strict
+/// (magic, version, the key against the file name, length, checksum): anything else throws
+/// <see cref="InvalidDataException"/> naming the file.</para>
+/// <para>Cost (issue 17): an entry is 89 bytes with one fsync of the file and one of the directory (version 1 held the
+/// share, 2.9 MB at N = 10, n = 2^15: written, hashed and fsync'd per answer, and up to Q_cap of them per epoch on
+/// disk). The session digest of each (epoch, round) is kept in memory once written or read back verified, so the later
+/// chunks of a session do not re-read a recorded entry: the entries are write-once (rename without overwrite), so a
+/// digest read once stays the round's.</para>
 /// </summary>
 public sealed class FileDecryptionLedger : IDecryptionLedger
 {
     private const int DigestBytes = 32;
     private const int HashBytes = 32;
-    private const byte Version = 1;
-    private const int HeaderBytes = 4 + 1 + 8 + 8 + 4 + DigestBytes + 4;
-    private const int FixedBytes = HeaderBytes + HashBytes;
+    private const byte Version = 2;
+    private const byte VersionWithShare = 1;
+    private const int KeyBytes = 4 + 1 + 8 + 8 + 4 + DigestBytes;
+    private const int EntryBytes = KeyBytes + HashBytes;
+    private const int HeaderBytesWithShare = KeyBytes + 4;
     private static ReadOnlySpan<byte> Magic => "SADL"u8;
     private readonly string _directory;
     private readonly AggregationParameters _parameters;
@@ -68,10 +73,9 @@ public sealed class FileDecryptionLedger : IDecryptionLedger
     }
 
     /// <inheritdoc/>
-    public byte[] GetOrCreate(SetDecryptionSession session, int chunk, Func<byte[]> create)
+    public byte[]? Record(SetDecryptionSession session, int chunk)
     {
         ArgumentNullException.ThrowIfNull(session);
-        ArgumentNullException.ThrowIfNull(create);
         _parameters.CheckSame(session.Parameters, nameof(session));
         session.CheckChunk(chunk, nameof(chunk));
         string path = PathFor(session.Epoch, session.Round, chunk);
@@ -79,7 +83,7 @@ public sealed class FileDecryptionLedger : IDecryptionLedger
         {
             if (File.Exists(path))
             {
-                (byte[] digest, byte[] share) = Read(path, session.Epoch, session.Round, chunk);
+                (byte[] digest, byte[]? share) = Read(path, session.Epoch, session.Round, chunk);
                 _sessions[(session.Epoch, session.Round)] = digest;
                 ThrowIfOtherSession(digest, session);
                 return share;
@@ -92,17 +96,16 @@ public sealed class FileDecryptionLedger : IDecryptionLedger
                 throw Exhausted(session.Epoch, issued, 1);
             }
 
-            byte[] bytes = create();
             CreatePrivateDirectory(Path.GetDirectoryName(path)!);
             UnixFileMode? mode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            if (!DurableFile.Write(path, stream => WriteEntry(stream, session, chunk, bytes), mode, overwrite: false))
+            if (!DurableFile.Write(path, stream => WriteEntry(stream, session, chunk), mode, overwrite: false))
             {
-                throw new IOException($"Decryption ledger file '{path}' appeared while this share was being recorded; another process is using the ledger. Nothing was released.");
+                throw new IOException($"Decryption ledger file '{path}' appeared while this answer was being recorded; another process is using the ledger. Nothing was released.");
             }
 
             _counts[session.Epoch] = issued + 1;
             _sessions[(session.Epoch, session.Round)] = session.Digest.ToArray();
-            return bytes;
+            return null;
         }
     }
 
@@ -194,57 +197,65 @@ public sealed class FileDecryptionLedger : IDecryptionLedger
         DurableFile.FlushDirectory(Path.GetDirectoryName(directory)!);
     }
 
-    /// <summary>Streams the entry: header, share, SHA-256 of both (the format of the class summary).</summary>
-    private static void WriteEntry(Stream stream, SetDecryptionSession session, int chunk, byte[] share)
+    /// <summary>Writes the version-2 entry (the format of the class summary).</summary>
+    private static void WriteEntry(Stream stream, SetDecryptionSession session, int chunk)
     {
-        Span<byte> header = stackalloc byte[HeaderBytes];
-        Magic.CopyTo(header);
-        header[4] = Version;
-        BinaryPrimitives.WriteUInt64LittleEndian(header[5..], session.Epoch);
-        BinaryPrimitives.WriteUInt64LittleEndian(header[13..], session.Round);
-        BinaryPrimitives.WriteInt32LittleEndian(header[21..], chunk);
-        session.Digest.Span.CopyTo(header[25..]);
-        BinaryPrimitives.WriteInt32LittleEndian(header[(25 + DigestBytes)..], share.Length);
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(header);
-        sha.AppendData(share);
-        Span<byte> hash = stackalloc byte[HashBytes];
-        sha.GetHashAndReset(hash);
-        stream.Write(header);
-        stream.Write(share);
-        stream.Write(hash);
+        Span<byte> entry = stackalloc byte[EntryBytes];
+        Magic.CopyTo(entry);
+        entry[4] = Version;
+        BinaryPrimitives.WriteUInt64LittleEndian(entry[5..], session.Epoch);
+        BinaryPrimitives.WriteUInt64LittleEndian(entry[13..], session.Round);
+        BinaryPrimitives.WriteInt32LittleEndian(entry[21..], chunk);
+        session.Digest.Span.CopyTo(entry[25..]);
+        SHA256.HashData(entry[..KeyBytes], entry[KeyBytes..]);
+        stream.Write(entry);
     }
 
-    /// <summary>Reads and verifies an entry: the share is read straight into the returned array (no whole-file copy).</summary>
-    private static (byte[] Digest, byte[] Share) Read(string path, ulong epoch, ulong round, int chunk)
+    /// <summary>Reads and verifies an entry: the session digest, and the share bytes of a version-1 entry (read straight
+    /// into the returned array) or null.</summary>
+    private static (byte[] Digest, byte[]? Share) Read(string path, ulong epoch, ulong round, int chunk)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
         long size = stream.Length;
-        if (size < FixedBytes)
+        if (size < EntryBytes)
         {
             throw new InvalidDataException($"Decryption ledger file '{path}' is truncated.");
         }
 
-        if (size - FixedBytes > Array.MaxLength)
-        {
-            throw new InvalidDataException($"Decryption ledger file '{path}' is larger than any share.");
-        }
-
-        Span<byte> header = stackalloc byte[HeaderBytes];
-        stream.ReadExactly(header);
-        if (!header[..4].SequenceEqual(Magic) || header[4] != Version)
+        Span<byte> key = stackalloc byte[KeyBytes];
+        stream.ReadExactly(key);
+        if (!key[..4].SequenceEqual(Magic) || key[4] is not (Version or VersionWithShare))
         {
             throw new InvalidDataException($"Decryption ledger file '{path}' has a wrong magic or version.");
         }
 
-        // The share's extent comes from the file size; the length field is checked after the checksum.
-        byte[] share = new byte[(int)(size - FixedBytes)];
-        stream.ReadExactly(share);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(key);
+        byte[]? share = null;
+        int declared = 0;
+        if (key[4] == VersionWithShare)
+        {
+            if (size < HeaderBytesWithShare + HashBytes || size - HeaderBytesWithShare - HashBytes > Array.MaxLength)
+            {
+                throw new InvalidDataException($"Decryption ledger file '{path}' is truncated or larger than any share.");
+            }
+
+            // The share's extent comes from the file size; the length field is checked after the checksum.
+            Span<byte> length = stackalloc byte[4];
+            stream.ReadExactly(length);
+            sha.AppendData(length);
+            declared = BinaryPrimitives.ReadInt32LittleEndian(length);
+            share = new byte[(int)(size - HeaderBytesWithShare - HashBytes)];
+            stream.ReadExactly(share);
+            sha.AppendData(share);
+        }
+        else if (size != EntryBytes)
+        {
+            throw new InvalidDataException($"Decryption ledger file '{path}' has {size} bytes; a version-2 entry has {EntryBytes}.");
+        }
+
         Span<byte> recorded = stackalloc byte[HashBytes];
         stream.ReadExactly(recorded);
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(header);
-        sha.AppendData(share);
         Span<byte> hash = stackalloc byte[HashBytes];
         sha.GetHashAndReset(hash);
         if (!CryptographicOperations.FixedTimeEquals(hash, recorded))
@@ -252,18 +263,17 @@ public sealed class FileDecryptionLedger : IDecryptionLedger
             throw new InvalidDataException($"Decryption ledger file '{path}' fails its checksum (corrupted).");
         }
 
-        if (BinaryPrimitives.ReadUInt64LittleEndian(header[5..]) != epoch || BinaryPrimitives.ReadUInt64LittleEndian(header[13..]) != round
-            || BinaryPrimitives.ReadInt32LittleEndian(header[21..]) != chunk)
+        if (BinaryPrimitives.ReadUInt64LittleEndian(key[5..]) != epoch || BinaryPrimitives.ReadUInt64LittleEndian(key[13..]) != round
+            || BinaryPrimitives.ReadInt32LittleEndian(key[21..]) != chunk)
         {
             throw new InvalidDataException($"Decryption ledger file '{path}' records another (epoch, round, chunk) than its name.");
         }
 
-        int length = BinaryPrimitives.ReadInt32LittleEndian(header[(25 + DigestBytes)..]);
-        if (length <= 0 || length != share.Length)
+        if (share is not null && (declared <= 0 || declared != share.Length))
         {
             throw new InvalidDataException($"Decryption ledger file '{path}' has a length field that does not match its size.");
         }
 
-        return (header.Slice(25, DigestBytes).ToArray(), share);
+        return (key.Slice(25, DigestBytes).ToArray(), share);
     }
 }

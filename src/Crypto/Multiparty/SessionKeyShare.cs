@@ -1,5 +1,8 @@
+using System.Globalization;
+using System.Security.Cryptography;
 using SecAgg.Crypto.Multiparty.Internal;
 using SecAgg.Crypto.Ring;
+using SecAgg.Crypto.Ring.Sampling;
 
 namespace SecAgg.Crypto.Multiparty;
 
@@ -8,21 +11,32 @@ namespace SecAgg.Crypto.Multiparty;
 /// companions), λ_j^D = Π_{m∈D, m≠j} m/(m − j) mod q_l, computed once per session by
 /// <see cref="SetDecryptionProtocol.PrepareSession"/> and used for every chunk. Since Σ_{j∈D} λ_j^D·f_i(j) = f_i(0) =
 /// NTT(s_i), Σ_{j∈D} K_j = NTT(Σ_{i∈U} s_i). Secret: <see cref="Dispose"/> wipes it.
+/// <para>It also holds the session's flooding seed σ_j = HMAC-SHA256(k_j, "secagg/v2/flooding" ‖ session digest), k_j
+/// the member's flooding key (<see cref="ThresholdKeyShares"/>: derived from its own f_j(j)): chunk k's flooding F_j is
+/// drawn from the AES-CTR stream of HMAC-SHA256(σ_j, "secagg/v2/flooding/chunk/k") (<see cref="FloodingStream"/>). A
+/// share is therefore a function of (keys, session, chunk): answering the same request twice gives the same bytes, so
+/// the member's ledger records only which session each chunk answered (no share bytes), and noise cannot be averaged
+/// over repeated answers. The session digest covers the epoch, round, chunk count, U and D, so every other session or
+/// chunk gets independent flooding (pseudo-randomly: HMAC-SHA256 and AES as PRFs, keyed by a secret only j holds).</para>
 /// </summary>
 public sealed class SessionKeyShare : IDisposable
 {
     private readonly Poly _key;
     private readonly Poly _keyShoup;
+    private readonly byte[] _floodingSeed;
     private bool _disposed;
 
-    internal SessionKeyShare(SetDecryptionSession session, int partyId, Poly key, Poly keyShoup)
+    internal SessionKeyShare(SetDecryptionSession session, int partyId, Poly key, Poly keyShoup, byte[] floodingSeed)
     {
         Session = session;
         PartyId = partyId;
         _key = key;
         _keyShoup = keyShoup;
+        _floodingSeed = floodingSeed;
         FloodingLog2Sigma = session.Parameters.FloodingLog2Sigma(session.Uploaders.Count);
     }
+
+    private static ReadOnlySpan<byte> FloodingLabel => "secagg/v2/flooding"u8;
 
     /// <summary>The session.</summary>
     public SetDecryptionSession Session { get; }
@@ -51,7 +65,16 @@ public sealed class SessionKeyShare : IDisposable
         }
     }
 
-    /// <summary>Wipes the key (its buffers go back to the pool wiped).</summary>
+    /// <summary>The flooding stream of chunk <paramref name="chunk"/>: AES-CTR keyed by HMAC-SHA256(σ_j,
+    /// "secagg/v2/flooding/chunk/k") (the class summary). Secret; the caller disposes it.</summary>
+    internal Prng FloodingStream(int chunk)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Session.CheckChunk(chunk, nameof(chunk));
+        return Prng.FromSeed(_floodingSeed, string.Create(CultureInfo.InvariantCulture, $"secagg/v2/flooding/chunk/{chunk}"));
+    }
+
+    /// <summary>Wipes the key and the flooding seed (the key's buffers go back to the pool wiped).</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -60,6 +83,7 @@ public sealed class SessionKeyShare : IDisposable
         }
 
         _disposed = true;
+        CryptographicOperations.ZeroMemory(_floodingSeed);
         PolyPool.Return(_key);
         PolyPool.Return(_keyShoup);
     }
@@ -112,6 +136,26 @@ public sealed class SessionKeyShare : IDisposable
         ring.MulScalarPerLimb(key, lambda, key);
         Poly shoup = PolyPool.Rent(ring); // a kept row set, not a fresh 8·n·L bytes per session
         ring.ComputeShoup(key, shoup);
-        return new SessionKeyShare(session, mine.PartyId, key, shoup);
+        return new SessionKeyShare(session, mine.PartyId, key, shoup, FloodingSeed(mine, session));
+    }
+
+    /// <summary>σ_j = HMAC-SHA256(k_j, "secagg/v2/flooding" ‖ session digest) (the class summary).</summary>
+    private static byte[] FloodingSeed(ThresholdKeyShares mine, SetDecryptionSession session)
+    {
+        Span<byte> memberKey = stackalloc byte[32];
+        Span<byte> message = stackalloc byte[FloodingLabel.Length + 32];
+        FloodingLabel.CopyTo(message);
+        session.Digest.Span.CopyTo(message[FloodingLabel.Length..]);
+        var seed = new byte[32];
+        try
+        {
+            mine.DeriveFloodingKey(memberKey);
+            HMACSHA256.HashData(memberKey, message, seed);
+            return seed;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(memberKey);
+        }
     }
 }

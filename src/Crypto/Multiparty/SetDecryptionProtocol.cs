@@ -8,9 +8,9 @@ namespace SecAgg.Crypto.Multiparty;
 /// Set-bound threshold decryption of protocol v2 (docs/threat-model.md, "Share" and "Combine"), Lattigo-shaped:
 /// <list type="bullet">
 /// <item>member j ∈ D, once per session: K_j = λ_j^D·Σ_{i∈U} f_i(j) (<see cref="PrepareSession"/>);</item>
-/// <item>per chunk k: <b>h_j = a_{r,k}·K_j + NTT(F_j)</b>, F_j ← D_{Z,σ_flood(|U|)}^n on a CSPRNG
-/// (<see cref="GenerateShare(SessionKeyShare, RoundPolynomial, SetDecryptionShare)"/>; through the member's ledger:
-/// <see cref="GetOrCreateShare"/>);</item>
+/// <item>per chunk k: <b>h_j = a_{r,k}·K_j + NTT(F_j)</b>, F_j ← D_{Z,σ_flood(|U|)}^n on the session key's secret
+/// AES-CTR stream for chunk k (<see cref="GenerateShare(SessionKeyShare, RoundPolynomial, SetDecryptionShare)"/>: the
+/// same request gives the same bytes; through the member's ledger: <see cref="GetOrCreateShare"/>);</item>
 /// <item>the aggregator: Σ_{j∈D} h_j (<see cref="AggregateShares"/>), then x = Σ_{i∈U} c0_i + Σ_{j∈D} h_j =
 /// Σ_{i∈U}(e_i + Encode(M_i)) + Σ_j F_j (since Σ_{j∈D} λ_j f_i(j) = NTT(s_i)), decoded by the codec
 /// (<see cref="Finalize(SetDecryptionSession, MaskedUpload, SetDecryptionShare)"/>).</item>
@@ -50,13 +50,17 @@ public sealed class SetDecryptionProtocol
         return SessionKeyShare.Create(mine, session);
     }
 
-    /// <summary>share = h_j = a_{r,k}·K_j + NTT(F_j) for the chunk of <paramref name="a"/>, with fresh CSPRNG flooding.
-    /// Do not call it twice for one (session, chunk): use <see cref="GetOrCreateShare"/>, which returns the recorded
-    /// bytes for a repeated request.</summary>
+    /// <summary>share = h_j = a_{r,k}·K_j + NTT(F_j) for the chunk k of <paramref name="a"/>, F_j drawn from
+    /// <paramref name="key"/>'s flooding stream of chunk k (<see cref="SessionKeyShare"/>): a function of (keys, session,
+    /// chunk), so a repeated request gives the same bytes and never fresh noise. A member answers through
+    /// <see cref="GetOrCreateShare"/>, which first records the answer in its ledger (one session per round, Q_cap).</summary>
     /// <exception cref="ArgumentException"><paramref name="a"/> is for another round, or a chunk outside the session.</exception>
     public void GenerateShare(SessionKeyShare key, RoundPolynomial a, SetDecryptionShare share)
     {
-        using Prng prng = Prng.CreateSecure();
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(a);
+        key.Session.CheckChunk(a.Chunk, nameof(a));
+        using Prng prng = key.FloodingStream(a.Chunk);
         GenerateShare(key, a, share, prng);
     }
 
@@ -106,9 +110,11 @@ public sealed class SetDecryptionProtocol
     }
 
     /// <summary>
-    /// The member's entry point: the serialized share for the chunk of <paramref name="a"/>, generated only the first
-    /// time and recorded in <paramref name="ledger"/> before it is returned; a repeated identical request (also after a
-    /// restart) gets the recorded bytes. Run <see cref="IDecryptionLedger.CheckSession"/> before the first chunk.
+    /// The member's entry point: the serialized share for the chunk of <paramref name="a"/>, computed only after
+    /// <paramref name="ledger"/> durably recorded that this session answers the chunk (or found that record from an
+    /// earlier answer: the share is then derived again, the same bytes). A chunk whose version-1 record holds share bytes
+    /// (answered before shares were derived, with fresh noise) gets those bytes. Run
+    /// <see cref="IDecryptionLedger.CheckSession"/> before the first chunk.
     /// </summary>
     /// <exception cref="ShareAlreadyIssuedException">The ledger holds another session for this (epoch, round).</exception>
     /// <exception cref="ShareBudgetExhaustedException">The epoch's share cap is reached.</exception>
@@ -118,22 +124,24 @@ public sealed class SetDecryptionProtocol
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(a);
         key.Session.CheckChunk(a.Chunk, nameof(a));
-        return ledger.GetOrCreate(key.Session, a.Chunk, () =>
+        if (ledger.Record(key.Session, a.Chunk) is { } recorded)
         {
-            // The share's value lives only until it is serialized: a pooled buffer, wiped and given back.
-            Poly value = PolyPool.Rent(_p.Ring);
-            try
-            {
-                value.IsNtt = true;
-                var share = new SetDecryptionShare(_p, value, new byte[32], 0, []);
-                GenerateShare(key, a, share);
-                return share.Serialize();
-            }
-            finally
-            {
-                PolyPool.Return(value);
-            }
-        });
+            return recorded;
+        }
+
+        // The share's value lives only until it is serialized: a pooled buffer, wiped and given back.
+        Poly value = PolyPool.Rent(_p.Ring);
+        try
+        {
+            value.IsNtt = true;
+            var share = new SetDecryptionShare(_p, value, new byte[32], 0, []);
+            GenerateShare(key, a, share);
+            return share.Serialize();
+        }
+        finally
+        {
+            PolyPool.Return(value);
+        }
     }
 
     /// <summary>result = a + b for the same session and chunk with disjoint contributors; an empty share is neutral.</summary>

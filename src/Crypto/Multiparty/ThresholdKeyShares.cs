@@ -70,6 +70,20 @@ public sealed class ThresholdKeyShares : IDisposable
         }
     }
 
+    /// <summary>
+    /// k_j = HMAC-SHA256(key = the owner's own entry f_j(j) as stored (its 32-byte seed, or its packed limbs), message =
+    /// "secagg/v2/flooding-key") into <paramref name="destination"/> (32 bytes; the caller wipes it): the member's secret
+    /// from which its flooding is derived (<see cref="SessionKeyShare"/>). f_j(j) never leaves member j (dealer j sends
+    /// f_j(i) to the others only, and c ≤ t − 1 of those leave f_j(j) uniform), so k_j is as secret as s_j.
+    /// </summary>
+    internal void DeriveFloodingKey(Span<byte> destination)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int own = PartyId - 1;
+        int size = _seeded[own] ? Prng.SeedLength : Parameters.PolyBytes;
+        HMACSHA256.HashData(_blob.AsSpan(_offsets[own], size), "secagg/v2/flooding-key"u8, destination);
+    }
+
     /// <summary>Writes T_j = Σ_{i=1..N} f_i(j) (NTT form) into <paramref name="destination"/> (overwritten; the caller
     /// wipes it) and returns true, or returns false when these shares were read from bytes that hold no total.</summary>
     internal bool TryCopyTotalTo(Poly destination)

@@ -1,4 +1,5 @@
 using SecAgg.Participant.Client;
+using SecAgg.Participant.Tests.Client;
 using SecAgg.Proto.V1;
 
 namespace SecAgg.Participant.Tests.Hostile;
@@ -72,8 +73,8 @@ public sealed class HostileDecryptionTests
     public async Task HostileReplayOfTheSameSessionGetsTheSameShareNeverFreshNoise()
     {
         // Two shares of one ciphertext with independent flooding noise would let the aggregator average the noise away;
-        // the decryption ledger must answer a replay with the recorded bytes, also after the member's keys of the round
-        // were wiped (RoundKeys, when not kept between rounds) and with its share buffers reused (PolyPool).
+        // a replay must get the same bytes (the share is derived from the keys, session and chunk; the ledger allows
+        // only this session for the round), with the member's share buffers reused (PolyPool).
         await using HostileConsortium c = await HostileConsortium.StartAsync(threshold: 2);
         using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(90));
         await c.JoinAndSubmitAllAsync(1, timeout.Token);
@@ -86,6 +87,35 @@ public sealed class HostileDecryptionTests
 
         RoundAnswer replay = await c.VictimClient.AnswerDecryptionAsync(1, timeout.Token);
         Assert.True(replay.Done, replay.Detail);
+        byte[][] all = [.. c.Hostile.Sent<DecryptionShare>(Victim, "UploadDecryptionShares").Select(m => m.Share.ToByteArray())];
+        Assert.Equal(2 * sent.Length, all.Length);
+        Assert.Equal(sent, all[sent.Length..]);
+    }
+
+    [Fact]
+    public async Task HostileReplayToARestartedMemberGetsTheSameShareThoughItsLedgerKeepsNoShare()
+    {
+        // The member restarts between the two requests: a new client over the same state directory (keys read again
+        // from the key file). Its ledger holds only which session answered each chunk, so the same bytes can only come
+        // from deriving the same share again.
+        await using HostileConsortium c = await HostileConsortium.StartAsync(threshold: 2);
+        using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(90));
+        await c.JoinAndSubmitAllAsync(1, timeout.Token);
+        await c.Clients[1].ReportLeavingAsync(1, timeout.Token); // D = {hospital-1, hospital-3}
+        await ApproveAllAsync(c, 1, timeout.Token);
+        Assert.True((await c.VictimClient.AnswerDecryptionAsync(1, timeout.Token)).Done);
+        byte[][] sent = [.. c.Hostile.Sent<DecryptionShare>(Victim, "UploadDecryptionShares").Select(m => m.Share.ToByteArray())];
+        Assert.NotEmpty(sent);
+        string[] entries = Directory.GetFiles(Path.Combine(c.VictimState, DecryptionResponder.LedgerFolder), "*.share", SearchOption.AllDirectories);
+        Assert.Equal(sent.Length, entries.Length);
+        Assert.All(entries, e => Assert.Equal(89, new FileInfo(e).Length));
+
+        using (ParticipantClient restarted = TestConsortium.Client(c.Files, c.Root, Victim, c.Hostile.Address, maxTransientAttempts: 2))
+        {
+            RoundAnswer replay = await restarted.AnswerDecryptionAsync(1, timeout.Token);
+            Assert.True(replay.Done, replay.Detail);
+        }
+
         byte[][] all = [.. c.Hostile.Sent<DecryptionShare>(Victim, "UploadDecryptionShares").Select(m => m.Share.ToByteArray())];
         Assert.Equal(2 * sent.Length, all.Length);
         Assert.Equal(sent, all[sent.Length..]);

@@ -97,8 +97,9 @@ public sealed class Prng : IDisposable
 
     /// <summary>The reproducible stream of (<paramref name="seed"/>, <paramref name="domainLabel"/>): the AES-256 key is
     /// HMAC-SHA256(key = seed, message = UTF-8(label)), so one seed gives independent streams for different purposes
-    /// (domain separation) and the seed may have any length. Public randomness and tests only, as
-    /// <see cref="FromSeed(ReadOnlySpan{byte})"/>.</summary>
+    /// (domain separation) and the seed may have any length. The stream is as secret as the seed: public randomness and
+    /// tests with a public seed, or a secret derived stream with a secret one (a member's flooding:
+    /// <see cref="Multiparty.SessionKeyShare"/>).</summary>
     /// <exception cref="ArgumentException">The label is empty.</exception>
     public static Prng FromSeed(ReadOnlySpan<byte> seed, string domainLabel)
     {

@@ -14,8 +14,8 @@ namespace SecAgg.Participant.Client;
 /// Answers a round's decryption session (docs/threat-model.md, "Decryption"): says it is present, waits for DECRYPTING,
 /// checks the session with <see cref="MemberDecryption.Open"/> (U's commitments and approvals, D of exactly t, the own
 /// file's chunk count, the <see cref="FileDecryptionLedger"/> in the 0600 state directory: one session per (epoch,
-/// round), within Q_cap) and streams its shares h_j chunk by chunk, each recorded in the ledger before it is sent (a
-/// resumed stream re-sends the recorded bytes). A refusal is logged with its reason and nothing is computed.
+/// round), within Q_cap) and streams its shares h_j chunk by chunk, each answer recorded in the ledger before the share
+/// is computed and sent (a resumed stream re-sends the same bytes: a share is derived from the keys, session and chunk). A refusal is logged with its reason and nothing is computed.
 /// </summary>
 internal sealed class DecryptionResponder(AggregatorSession session, RoundKeys roundKeys)
 {
@@ -100,7 +100,7 @@ internal sealed class DecryptionResponder(AggregatorSession session, RoundKeys r
         }
     }
 
-    /// <summary>Streams the shares the aggregator does not hold yet; a broken stream is resumed (the ledger gives the same bytes).</summary>
+    /// <summary>Streams the shares the aggregator does not hold yet; a broken stream is resumed (the same bytes again).</summary>
     private async Task<int> SendSharesAsync(ulong round, MemberSession opened, CancellationToken ct)
     {
         var accepted = new HashSet<int>();

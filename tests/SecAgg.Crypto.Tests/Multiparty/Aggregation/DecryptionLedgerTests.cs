@@ -1,7 +1,13 @@
+using System.Security.Cryptography;
 using SecAgg.Crypto.Multiparty;
 
 namespace SecAgg.Crypto.Tests.Multiparty.Aggregation;
 
+/// <summary>
+/// <see cref="FileDecryptionLedger"/>: one session per (epoch, round), Q_cap per epoch, record before release, across
+/// restarts; entries are 89-byte records of the session (the share is derived again for a repeated request), and
+/// version-1 entries, which held the share, still answer with their recorded bytes.
+/// </summary>
 public sealed class DecryptionLedgerTests : IDisposable
 {
     private static readonly AggregationParameters P = AggregationParameters.CreateInsecureForTests(4, 2, maxColluders: 1, shareCap: 3);
@@ -16,30 +22,29 @@ public sealed class DecryptionLedgerTests : IDisposable
     }
 
     [Fact]
-    public void TheSameSessionTwiceGetsTheSameBytesAcrossARestart()
+    public void TheSameSessionTwiceGetsTheSameBytesAcrossARestartWithoutKeepingThem()
     {
         var f = new AggregationFixture(P, "ledger-restart");
         RoundPolynomial a = f.A(3);
         (MaskedUpload[] uploads, uint[][] values) = f.UploadAll(a);
         SetDecryptionSession session = f.Session(3, [1, 2, 4], [1, 3]);
-        using SessionKeyShare key = f.Protocol.PrepareSession(f.KeyShares[0], session);
-        byte[] first = f.Protocol.GetOrCreateShare(new FileDecryptionLedger(_dir, P), key, a);
+        byte[] first;
+        using (SessionKeyShare key = f.Protocol.PrepareSession(f.KeyShares[0], session))
+        {
+            first = f.Protocol.GetOrCreateShare(new FileDecryptionLedger(_dir, P), key, a);
+        }
 
-        // "Restart": new ledger and session objects over the same directory.
+        // The ledger holds the session, not the share: 89 bytes.
+        Assert.Equal(89, new FileInfo(Path.Combine(_dir, "epoch-7", "r3-c0.share")).Length);
+
+        // "Restart": new ledger, session and key objects over the same directory (the sets listed in another order).
         SetDecryptionSession again = f.Session(3, [4, 2, 1], [3, 1]);
         using SessionKeyShare key2 = f.Protocol.PrepareSession(f.KeyShares[0], again);
         var ledger = new FileDecryptionLedger(_dir, P);
         ledger.CheckSession(again);
-        int generated = 0;
-        byte[] second = ledger.GetOrCreate(again, 0, () => { generated++; return [1]; });
+        byte[] second = f.Protocol.GetOrCreateShare(ledger, key2, a);
         Assert.Equal(first, second);
-        Assert.Equal(0, generated);
         Assert.Equal(1, ledger.IssuedCount(7));
-
-        // Fresh generation gives other bytes (new flooding): the ledger is what kept them equal.
-        SetDecryptionShare fresh = f.Protocol.AllocateShare();
-        f.Protocol.GenerateShare(key, a, fresh);
-        Assert.NotEqual(first, fresh.Serialize());
 
         // The recorded share decrypts with the other member's.
         SetDecryptionShare aggregate = SetDecryptionShare.Deserialize(P, second);
@@ -48,13 +53,38 @@ public sealed class DecryptionLedgerTests : IDisposable
     }
 
     [Fact]
+    public void AVersion1EntryIsAnsweredWithTheShareItRecorded()
+    {
+        var f = new AggregationFixture(P, "ledger-version-1");
+        RoundPolynomial a = f.A(3);
+        SetDecryptionSession session = f.Session(3, [1, 2, 4], [1, 3]);
+        using SessionKeyShare key = f.Protocol.PrepareSession(f.KeyShares[0], session);
+        SetDecryptionShare old = f.Protocol.AllocateShare();
+        f.Protocol.GenerateShare(key, a, old, f.Prng); // the fresh noise a version-1 member drew
+        byte[] recorded = old.Serialize();
+        Directory.CreateDirectory(Path.Combine(_dir, "epoch-7"));
+        File.WriteAllBytes(Path.Combine(_dir, "epoch-7", "r3-c0.share"), Version1Entry(session, 0, recorded));
+
+        var ledger = new FileDecryptionLedger(_dir, P);
+        ledger.CheckSession(session);
+        Assert.Equal(recorded, ledger.Record(session, 0));
+        byte[] answered = f.Protocol.GetOrCreateShare(ledger, key, a);
+        Assert.Equal(recorded, answered);
+        SetDecryptionShare derived = f.Protocol.AllocateShare();
+        f.Protocol.GenerateShare(key, a, derived);
+        Assert.NotEqual(recorded, derived.Serialize()); // the recorded bytes, not a second share with other noise
+        Assert.Equal(1, ledger.IssuedCount(7));
+
+        // Another session for that round is refused on the version-1 entry too.
+        Assert.Throws<ShareAlreadyIssuedException>(() => new FileDecryptionLedger(_dir, P).Record(f.Session(3, [1, 2, 4], [1, 2]), 0));
+    }
+
+    [Fact]
     public void AnotherSessionForTheSameRoundIsRefusedBeforeAnythingIsComputed()
     {
         var ledger = new FileDecryptionLedger(_dir, P);
         SetDecryptionSession first = new(P, 7, 3, 2, [1, 2, 4], [1, 3]);
-        ledger.GetOrCreate(first, 0, () => [1, 2, 3]);
-        int generated = 0;
-        Func<byte[]> create = () => { generated++; return [9]; };
+        Assert.Null(ledger.Record(first, 0));
         SetDecryptionSession[] others =
         [
             new(P, 7, 3, 2, [1, 2, 4], [1, 2]), // another D
@@ -63,19 +93,21 @@ public sealed class DecryptionLedgerTests : IDisposable
         ];
         foreach (SetDecryptionSession other in others)
         {
-            var ex = Assert.Throws<ShareAlreadyIssuedException>(() => ledger.GetOrCreate(other, 0, create));
+            var ex = Assert.Throws<ShareAlreadyIssuedException>(() => ledger.Record(other, 0));
             Assert.Contains("round 3 of epoch 7", ex.Message);
-            Assert.Throws<ShareAlreadyIssuedException>(() => ledger.GetOrCreate(other, 1, create)); // another chunk of the round too
+            Assert.Throws<ShareAlreadyIssuedException>(() => ledger.Record(other, 1)); // another chunk of the round too
             Assert.Throws<ShareAlreadyIssuedException>(() => new FileDecryptionLedger(_dir, P).CheckSession(other));
+            Assert.Throws<ShareAlreadyIssuedException>(() => new FileDecryptionLedger(_dir, P).Record(other, 1));
         }
 
-        Assert.Equal(0, generated);
-        Assert.Equal([1, 2, 3], ledger.GetOrCreate(first, 0, create));
-        ledger.GetOrCreate(new SetDecryptionSession(P, 7, 4, 1, [1, 2], [1, 2]), 0, create); // another round is fine
-        ledger.GetOrCreate(new SetDecryptionSession(P, 8, 3, 1, [1, 2], [1, 2]), 0, create); // so is another epoch
-        Assert.Equal(2, generated);
+        Assert.Equal(1, ledger.IssuedCount(7));
+        Assert.Null(ledger.Record(first, 0)); // the same session again: found, not counted twice
+        Assert.Null(ledger.Record(new SetDecryptionSession(P, 7, 4, 1, [1, 2], [1, 2]), 0)); // another round is fine
+        Assert.Null(ledger.Record(new SetDecryptionSession(P, 8, 3, 1, [1, 2], [1, 2]), 0)); // so is another epoch
+        Assert.Equal(2, ledger.IssuedCount(7));
         AggregationParameters otherParameters = AggregationParameters.CreateInsecureForTests(4, 2, maxColluders: 1, shareCap: 1000);
-        Assert.Throws<ArgumentException>(() => ledger.GetOrCreate(new SetDecryptionSession(otherParameters, 7, 9, 1, [1], [1, 2]), 0, create));
+        Assert.Throws<ArgumentException>(() => ledger.Record(new SetDecryptionSession(otherParameters, 7, 9, 1, [1], [1, 2]), 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ledger.Record(first, 2));
     }
 
     [Fact]
@@ -84,21 +116,22 @@ public sealed class DecryptionLedgerTests : IDisposable
         var ledger = new FileDecryptionLedger(_dir, P);
         for (ulong round = 1; round <= 3; round++)
         {
-            ledger.GetOrCreate(new SetDecryptionSession(P, 7, round, 1, [1], [1, 2]), 0, () => [1]);
+            ledger.Record(new SetDecryptionSession(P, 7, round, 1, [1], [1, 2]), 0);
         }
 
         var fourth = new SetDecryptionSession(P, 7, 4, 1, [1], [1, 2]);
-        var ex = Assert.Throws<ShareBudgetExhaustedException>(() => ledger.GetOrCreate(fourth, 0, () => [1]));
+        var ex = Assert.Throws<ShareBudgetExhaustedException>(() => ledger.Record(fourth, 0));
         Assert.Contains("Start a new key epoch", ex.Message);
-        Assert.Throws<ShareBudgetExhaustedException>(() => new FileDecryptionLedger(_dir, P).GetOrCreate(fourth, 0, () => [1]));
+        Assert.Throws<ShareBudgetExhaustedException>(() => new FileDecryptionLedger(_dir, P).Record(fourth, 0));
         Assert.Throws<ShareBudgetExhaustedException>(() => new FileDecryptionLedger(_dir, P).CheckSession(fourth));
         Assert.Equal(3, new FileDecryptionLedger(_dir, P).IssuedCount(7));
+        Assert.False(File.Exists(Path.Combine(_dir, "epoch-7", "r4-c0.share")));
 
         // A session whose chunks would not all fit is refused up front; one already answered passes.
         var fresh = new FileDecryptionLedger(_dir, P);
         var twoChunks = new SetDecryptionSession(P, 8, 1, 2, [1], [1, 2]);
-        fresh.GetOrCreate(twoChunks, 0, () => [1]);
-        fresh.GetOrCreate(twoChunks, 1, () => [1]);
+        fresh.Record(twoChunks, 0);
+        fresh.Record(twoChunks, 1);
         fresh.CheckSession(twoChunks);
         Assert.Throws<ShareBudgetExhaustedException>(() => fresh.CheckSession(new SetDecryptionSession(P, 8, 2, 2, [1], [1, 2])));
         fresh.CheckSession(new SetDecryptionSession(P, 8, 2, 1, [1], [1, 2]));
@@ -108,41 +141,49 @@ public sealed class DecryptionLedgerTests : IDisposable
     public void ACorruptedOrMovedEntryIsDetected()
     {
         var session = new SetDecryptionSession(P, 7, 5, 2, [1, 2], [1, 2]);
-        new FileDecryptionLedger(_dir, P).GetOrCreate(session, 0, () => [1, 2, 3, 4]);
+        new FileDecryptionLedger(_dir, P).Record(session, 0);
         string file = Path.Combine(_dir, "epoch-7", "r5-c0.share");
         byte[] original = File.ReadAllBytes(file);
 
         byte[] flipped = (byte[])original.Clone();
         flipped[^40] ^= 1;
         File.WriteAllBytes(file, flipped);
-        Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => new FileDecryptionLedger(_dir, P).GetOrCreate(session, 0, () => [9])).Message);
+        Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => new FileDecryptionLedger(_dir, P).Record(session, 0)).Message);
 
         File.WriteAllBytes(file, original[..20]);
-        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => new FileDecryptionLedger(_dir, P).GetOrCreate(session, 0, () => [9])).Message);
+        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => new FileDecryptionLedger(_dir, P).Record(session, 0)).Message);
+
+        File.WriteAllBytes(file, [.. original, 0]);
+        Assert.Contains("a version-2 entry has 89", Assert.Throws<InvalidDataException>(() => new FileDecryptionLedger(_dir, P).Record(session, 0)).Message);
 
         File.Delete(file);
         File.WriteAllBytes(Path.Combine(_dir, "epoch-7", "r5-c1.share"), original);
-        Assert.Contains("than its name", Assert.Throws<InvalidDataException>(() => new FileDecryptionLedger(_dir, P).GetOrCreate(session, 1, () => [9])).Message);
+        Assert.Contains("than its name", Assert.Throws<InvalidDataException>(() => new FileDecryptionLedger(_dir, P).Record(session, 1)).Message);
+
+        // A damaged version-1 entry: its checksum, and a length field that disagrees with its size.
+        byte[] v1 = Version1Entry(session, 0, [1, 2, 3, 4]);
+        v1[^40] ^= 1;
+        File.WriteAllBytes(file, v1);
+        Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => new FileDecryptionLedger(_dir, P).Record(session, 0)).Message);
+        File.WriteAllBytes(file, Version1Entry(session, 0, [1, 2, 3, 4], declaredLength: 5));
+        Assert.Contains("length field", Assert.Throws<InvalidDataException>(() => new FileDecryptionLedger(_dir, P).Record(session, 0)).Message);
     }
 
     [Fact]
     public void AnEntryIsTheDocumentedRecordByteForByte()
     {
         var session = new SetDecryptionSession(P, 7, 5, 2, [1, 2], [1, 2]);
-        byte[] share = [.. Enumerable.Range(0, 1000).Select(i => (byte)(i * 7))];
-        new FileDecryptionLedger(_dir, P).GetOrCreate(session, 1, () => share);
+        Assert.Null(new FileDecryptionLedger(_dir, P).Record(session, 1));
 
-        // "SADL" | 1 | epoch | round | chunk | session digest | length | share | SHA-256 of everything before, built here by hand.
+        // "SADL" | 2 | epoch | round | chunk | session digest | SHA-256 of everything before, built here by hand.
         var expected = new List<byte>();
         expected.AddRange("SADL"u8.ToArray());
-        expected.Add(1);
+        expected.Add(2);
         expected.AddRange(BitConverter.GetBytes(7UL));
         expected.AddRange(BitConverter.GetBytes(5UL));
         expected.AddRange(BitConverter.GetBytes(1));
         expected.AddRange(session.Digest.ToArray());
-        expected.AddRange(BitConverter.GetBytes(share.Length));
-        expected.AddRange(share);
-        expected.AddRange(System.Security.Cryptography.SHA256.HashData([.. expected]));
+        expected.AddRange(SHA256.HashData([.. expected]));
         Assert.Equal([.. expected], File.ReadAllBytes(Path.Combine(_dir, "epoch-7", "r5-c1.share")));
     }
 
@@ -150,14 +191,13 @@ public sealed class DecryptionLedgerTests : IDisposable
     public void ALaterChunkOfAnotherSessionIsRefusedByTheLedgerThatRecordedTheFirst()
     {
         var ledger = new FileDecryptionLedger(_dir, P);
-        ledger.GetOrCreate(new SetDecryptionSession(P, 7, 3, 2, [1, 2, 4], [1, 3]), 0, () => [1, 2, 3]);
-        int generated = 0;
+        ledger.Record(new SetDecryptionSession(P, 7, 3, 2, [1, 2, 4], [1, 3]), 0);
         var other = new SetDecryptionSession(P, 7, 3, 2, [1, 2, 4], [1, 2]);
-        Assert.Throws<ShareAlreadyIssuedException>(() => ledger.GetOrCreate(other, 1, () => { generated++; return [9]; }));
+        Assert.Throws<ShareAlreadyIssuedException>(() => ledger.Record(other, 1));
         Assert.Throws<ShareAlreadyIssuedException>(() => ledger.CheckSession(other));
-        Assert.Throws<ShareAlreadyIssuedException>(() => new FileDecryptionLedger(_dir, P).GetOrCreate(other, 1, () => { generated++; return [9]; }));
-        Assert.Equal(0, generated);
+        Assert.Throws<ShareAlreadyIssuedException>(() => new FileDecryptionLedger(_dir, P).Record(other, 1));
         Assert.Equal(1, ledger.IssuedCount(7));
+        Assert.False(File.Exists(Path.Combine(_dir, "epoch-7", "r3-c1.share")));
     }
 
     [Fact]
@@ -168,11 +208,28 @@ public sealed class DecryptionLedgerTests : IDisposable
             return;
         }
 
-        new FileDecryptionLedger(_dir, P).GetOrCreate(new SetDecryptionSession(P, 7, 1, 1, [1], [1, 2]), 0, () => [1]);
+        new FileDecryptionLedger(_dir, P).Record(new SetDecryptionSession(P, 7, 1, 1, [1], [1, 2]), 0);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, "epoch-7", "r1-c0.share")));
         UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         Assert.Equal(owner, File.GetUnixFileMode(_dir));
         Assert.Equal(owner, File.GetUnixFileMode(Path.Combine(_dir, "epoch-7")));
         Assert.Empty(Directory.GetFiles(Path.Combine(_dir, "epoch-7"), "*.tmp"));
+    }
+
+    /// <summary>A version-1 entry as members wrote them before shares were derived: "SADL" | 1 | epoch | round | chunk |
+    /// session digest | length | share | SHA-256 of everything before, built here by hand.</summary>
+    private static byte[] Version1Entry(SetDecryptionSession session, int chunk, byte[] share, int? declaredLength = null)
+    {
+        var entry = new List<byte>();
+        entry.AddRange("SADL"u8.ToArray());
+        entry.Add(1);
+        entry.AddRange(BitConverter.GetBytes(session.Epoch));
+        entry.AddRange(BitConverter.GetBytes(session.Round));
+        entry.AddRange(BitConverter.GetBytes(chunk));
+        entry.AddRange(session.Digest.ToArray());
+        entry.AddRange(BitConverter.GetBytes(declaredLength ?? share.Length));
+        entry.AddRange(share);
+        entry.AddRange(SHA256.HashData([.. entry]));
+        return [.. entry];
     }
 }

@@ -9,7 +9,8 @@ namespace SecAgg.Crypto.Tests.Multiparty.Aggregation;
 /// <summary>
 /// Known answers of the member's share path on fixed seeds (recorded before issue 17's buffer reuse, which must not change
 /// a byte): the round polynomial a_{r,k}, the session key K_j and its Shoup companions, and two consecutive shares
-/// h_j = a·K_j + NTT(F_j) with seeded flooding (the second proves nothing of the first's buffers leaks into it).
+/// h_j = a·K_j + NTT(F_j) with seeded flooding (the second proves nothing of the first's buffers leaks into it); and
+/// the shares with the member's derived flooding.
 /// </summary>
 public sealed class ShareKnownAnswerTests
 {
@@ -35,6 +36,29 @@ public sealed class ShareKnownAnswerTests
         Assert.Equal(
             [polynomial, key, first, second],
             [Digest(a.ToPoly()), Digest(k.KeyNtt) + Digest(k.KeyShoup), shares[0], shares[1]]);
+    }
+
+    /// <summary>The derived flooding (<see cref="SessionKeyShare"/>) on fixed seeds: a member that restarts after an
+    /// upgrade answers a replayed request by deriving its share again, so the derivation must never change a byte (a
+    /// change would hand the aggregator a second share of the same chunk with other noise).</summary>
+    [Theory]
+    [InlineData(64, 4, "05D642832F180794", "0976FF6B7C58A71A")]
+    [InlineData(1024, 6, "7635F18665156C3E", "6E59F2A3F8AE7450")]
+    public void DerivedSharesGiveTheRecordedBytes(int ringDegree, int primes, string chunk0, string chunk1)
+    {
+        AggregationParameters p = AggregationParameters.CreateInsecureForTests(4, 2, maxColluders: 1, ringDegree: ringDegree, primeCount: primes, shareCap: 3);
+        var f = new AggregationFixture(p, "share-known-answer");
+        SetDecryptionSession session = f.Session(3, [1, 2, 4], [1, 3], chunks: 2);
+        using SessionKeyShare k = f.Protocol.PrepareSession(f.KeyShares[2], session);
+        string[] shares = new string[2];
+        for (int chunk = 0; chunk < shares.Length; chunk++)
+        {
+            SetDecryptionShare share = f.Protocol.AllocateShare();
+            f.Protocol.GenerateShare(k, f.A(3, chunk), share);
+            shares[chunk] = Digest(share.Serialize());
+        }
+
+        Assert.Equal([chunk0, chunk1], shares);
     }
 
     private static string Digest(Poly poly) => Digest(MemoryMarshal.AsBytes(poly.Coefficients));
