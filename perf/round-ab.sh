@@ -8,6 +8,8 @@
 #   ENV_A / ENV_B (optional): environment assignments for one side's processes, e.g. ENV_B="DOTNET_EnableAVX512=0"
 #   runs B's aggregator and sites without AVX-512 (the code an AVX2-only machine runs); DIR_A and DIR_B may then be
 #   the same folder.
+#   SWEEP_ARGS (optional): more sweep options for both sides, e.g. SWEEP_ARGS="--network wan --rate 1gbit --rtt-ms 20"
+#   for the WAN profile (needs root; each sweep builds and removes the topology itself, as perf/wan/run-wan-profile.sh).
 set -u
 a=$1; b=$2; out=$3; pairs=${4:-2}; n=${5:-10}; d=${6:-1e6}; rounds=${7:-4}
 mkdir -p "$out"
@@ -18,7 +20,7 @@ for pair in $(seq 1 "$pairs"); do
     load=$(cut -d' ' -f1 /proc/loadavg)
     res="$out/$side-$pair"
     envs=${ENV_A:-}; [ "$side" = B ] && envs=${ENV_B:-}
-    env $envs "$dir/SecAgg.RoundBench" sweep --participants "$n" --dimensions "$d" --dp on --rounds "$rounds" --out "$res" > "$res.log" 2>&1 || { echo "$side pair $pair failed: see $res.log"; continue; }
+    env $envs "$dir/SecAgg.RoundBench" sweep --participants "$n" --dimensions "$d" --dp on --rounds "$rounds" ${SWEEP_ARGS:-} --out "$res" > "$res.log" 2>&1 || { echo "$side pair $pair failed: see $res.log"; continue; }
     # warm rounds only (round 1 is cold), columns from roundbench-rounds.csv by name
     /usr/bin/python3 - "$res/roundbench-rounds.csv" "$side" "$pair" "$load" >> "$out/summary.csv" <<'PY'
 import statistics, sys
