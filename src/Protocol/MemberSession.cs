@@ -37,16 +37,29 @@ public sealed class MemberSession : IDisposable
     /// <summary>Chunks to answer: 0..ChunkCount − 1.</summary>
     public int ChunkCount => Session.ChunkCount;
 
+    /// <summary>Bytes of one serialized share.</summary>
+    public int ShareBytes => Session.Parameters.ShareBytes;
+
     /// <summary>The serialized share for chunk <paramref name="chunk"/> (DecryptionShare.share), its answer recorded in the ledger first.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The chunk is outside the session.</exception>
     /// <exception cref="ShareAlreadyIssuedException">The ledger holds another session for the (epoch, round) (e.g. another process answered).</exception>
     /// <exception cref="ShareBudgetExhaustedException">The epoch's share cap is reached.</exception>
     public byte[] Share(int chunk)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(chunk);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(chunk, ChunkCount);
-        using RoundPolynomial a = RoundPolynomial.Expand(Session.Parameters, _epochSeed, Session.Round, chunk);
+        using RoundPolynomial a = Expand(chunk);
         return _protocol.GetOrCreateShare(_ledger, _key, a);
+    }
+
+    /// <summary>As <see cref="Share(int)"/>, written into <paramref name="destination"/> (at least <see cref="ShareBytes"/>
+    /// long: a buffer kept from one chunk or round to the next); returns the bytes written.</summary>
+    /// <exception cref="ArgumentException">The destination is too short.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The chunk is outside the session.</exception>
+    /// <exception cref="ShareAlreadyIssuedException">The ledger holds another session for the (epoch, round).</exception>
+    /// <exception cref="ShareBudgetExhaustedException">The epoch's share cap is reached.</exception>
+    public int Share(int chunk, Span<byte> destination)
+    {
+        using RoundPolynomial a = Expand(chunk);
+        return _protocol.GetOrCreateShare(_ledger, _key, a, destination);
     }
 
     /// <summary>The shares of chunks <paramref name="firstChunk"/>..ChunkCount − 1, one at a time (each computed when enumerated).</summary>
@@ -57,6 +70,13 @@ public sealed class MemberSession : IDisposable
         {
             yield return (k, Share(k));
         }
+    }
+
+    private RoundPolynomial Expand(int chunk)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(chunk);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(chunk, ChunkCount);
+        return RoundPolynomial.Expand(Session.Parameters, _epochSeed, Session.Round, chunk);
     }
 
     /// <summary>Wipes K_j.</summary>

@@ -10,7 +10,7 @@ namespace SecAgg.Crypto.Multiparty;
 /// <item>member j ∈ D, once per session: K_j = λ_j^D·Σ_{i∈U} f_i(j) (<see cref="PrepareSession"/>);</item>
 /// <item>per chunk k: <b>h_j = a_{r,k}·K_j + NTT(F_j)</b>, F_j ← D_{Z,σ_flood(|U|)}^n on the session key's secret
 /// AES-CTR stream for chunk k (<see cref="GenerateShare(SessionKeyShare, RoundPolynomial, SetDecryptionShare)"/>: the
-/// same request gives the same bytes; through the member's ledger: <see cref="GetOrCreateShare"/>);</item>
+/// same request gives the same bytes; through the member's ledger: <see cref="GetOrCreateShare(IDecryptionLedger, SessionKeyShare, RoundPolynomial)"/>);</item>
 /// <item>the aggregator: Σ_{j∈D} h_j (<see cref="AggregateShares"/>), then x = Σ_{i∈U} c0_i + Σ_{j∈D} h_j =
 /// Σ_{i∈U}(e_i + Encode(M_i)) + Σ_j F_j (since Σ_{j∈D} λ_j f_i(j) = NTT(s_i)), decoded by the codec
 /// (<see cref="Finalize(SetDecryptionSession, MaskedUpload, SetDecryptionShare)"/>).</item>
@@ -53,7 +53,7 @@ public sealed class SetDecryptionProtocol
     /// <summary>share = h_j = a_{r,k}·K_j + NTT(F_j) for the chunk k of <paramref name="a"/>, F_j drawn from
     /// <paramref name="key"/>'s flooding stream of chunk k (<see cref="SessionKeyShare"/>): a function of (keys, session,
     /// chunk), so a repeated request gives the same bytes and never fresh noise. A member answers through
-    /// <see cref="GetOrCreateShare"/>, which first records the answer in its ledger (one session per round, Q_cap).</summary>
+    /// <see cref="GetOrCreateShare(IDecryptionLedger, SessionKeyShare, RoundPolynomial)"/>, which first records the answer in its ledger (one session per round, Q_cap).</summary>
     /// <exception cref="ArgumentException"><paramref name="a"/> is for another round, or a chunk outside the session.</exception>
     public void GenerateShare(SessionKeyShare key, RoundPolynomial a, SetDecryptionShare share)
     {
@@ -120,23 +120,58 @@ public sealed class SetDecryptionProtocol
     /// <exception cref="ShareBudgetExhaustedException">The epoch's share cap is reached.</exception>
     public byte[] GetOrCreateShare(IDecryptionLedger ledger, SessionKeyShare key, RoundPolynomial a)
     {
-        ArgumentNullException.ThrowIfNull(ledger);
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(a);
-        key.Session.CheckChunk(a.Chunk, nameof(a));
-        if (ledger.Record(key.Session, a.Chunk) is { } recorded)
+        if (Recorded(ledger, key, a) is { } recorded)
         {
             return recorded;
         }
 
-        // The share's value lives only until it is serialized: a pooled buffer, wiped and given back.
+        var bytes = new byte[_p.ShareBytes];
+        SerializeShare(key, a, bytes);
+        return bytes;
+    }
+
+    /// <summary>As <see cref="GetOrCreateShare(IDecryptionLedger, SessionKeyShare, RoundPolynomial)"/>, the share written
+    /// into <paramref name="destination"/> (at least <see cref="AggregationParameters.ShareBytes"/> long, e.g. a buffer
+    /// kept from one round to the next); returns the bytes written.</summary>
+    /// <exception cref="ArgumentException">The destination is too short.</exception>
+    /// <exception cref="ShareAlreadyIssuedException">The ledger holds another session for this (epoch, round).</exception>
+    /// <exception cref="ShareBudgetExhaustedException">The epoch's share cap is reached.</exception>
+    public int GetOrCreateShare(IDecryptionLedger ledger, SessionKeyShare key, RoundPolynomial a, Span<byte> destination)
+    {
+        if (destination.Length < _p.ShareBytes)
+        {
+            throw new ArgumentException($"A share takes {_p.ShareBytes} bytes; the destination holds {destination.Length}.", nameof(destination));
+        }
+
+        if (Recorded(ledger, key, a) is { } recorded)
+        {
+            recorded.CopyTo(destination);
+            return recorded.Length;
+        }
+
+        return SerializeShare(key, a, destination);
+    }
+
+    /// <summary>The argument checks, then the ledger's record of the answer (a version-1 entry's bytes, or null).</summary>
+    private static byte[]? Recorded(IDecryptionLedger ledger, SessionKeyShare key, RoundPolynomial a)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(a);
+        key.Session.CheckChunk(a.Chunk, nameof(a));
+        return ledger.Record(key.Session, a.Chunk);
+    }
+
+    /// <summary>Generates the share into a pooled polynomial (wiped and given back once serialized) and serializes it.</summary>
+    private int SerializeShare(SessionKeyShare key, RoundPolynomial a, Span<byte> destination)
+    {
         Poly value = PolyPool.Rent(_p.Ring);
         try
         {
             value.IsNtt = true;
             var share = new SetDecryptionShare(_p, value, new byte[32], 0, []);
             GenerateShare(key, a, share);
-            return share.Serialize();
+            return share.Serialize(destination);
         }
         finally
         {

@@ -276,8 +276,11 @@ public sealed class InProcessRoundTests
         Assert.True(rms > 10 * bound, $"the forged sum decoded to within {rms} (RMS) of its plaintext; the honest bound is {bound}");
 
         // No ciphertext and no polynomial reaches a member: it derives a_{r,k} from the epoch seed, (round, chunk) itself.
+        // Its methods take chunk numbers only, besides a writable buffer the share is written into (an output).
         Assert.All(typeof(MemberSession).GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
-            method => Assert.All(method.GetParameters(), p => Assert.Equal(typeof(int), p.ParameterType)));
+            method => Assert.All(method.GetParameters(), p => Assert.True(
+                p.ParameterType == typeof(int) || (p.ParameterType == typeof(Span<byte>) && p.Name == "destination"),
+                $"{method.Name} takes {p.ParameterType.Name} {p.Name}")));
         Assert.DoesNotContain(V1.DecryptionSession.Descriptor.Fields.InFieldNumberOrder(), f => f.FieldType == FieldType.Bytes);
 
         // A share answers its own chunk only.

@@ -19,6 +19,9 @@ namespace SecAgg.Participant.Client;
 /// </summary>
 internal sealed class DecryptionResponder(AggregatorSession session, RoundKeys roundKeys)
 {
+    /// <summary>The send buffer of a share, kept from one round to the next.</summary>
+    private static readonly KeptBuffer ShareBuffer = new();
+
     /// <summary>The decryption ledger's folder in the state directory.</summary>
     public const string LedgerFolder = "decryption-ledger";
 
@@ -133,18 +136,27 @@ internal sealed class DecryptionResponder(AggregatorSession session, RoundKeys r
 
     private IEnumerable<V1.DecryptionShare> Shares(ulong round, MemberSession opened, HashSet<int> accepted, StrongBox<int> counter, CancellationToken ct)
     {
-        for (int chunk = 0; chunk < opened.ChunkCount; chunk++)
+        // One share in memory at a time, in a buffer kept for the next round: each is computed (its answer recorded in
+        // the ledger) when the stream pulls it, after the previous message was written.
+        byte[] buffer = ShareBuffer.Take(opened.ShareBytes);
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            if (accepted.Contains(chunk))
+            for (int chunk = 0; chunk < opened.ChunkCount; chunk++)
             {
-                continue;
-            }
+                ct.ThrowIfCancellationRequested();
+                if (accepted.Contains(chunk))
+                {
+                    continue;
+                }
 
-            // One share in memory at a time: each is computed (and recorded in the ledger) when the stream pulls it.
-            byte[] share = opened.Share(chunk);
-            counter.Value++;
-            yield return new V1.DecryptionShare { Round = round, ChunkIndex = (uint)chunk, Share = UnsafeByteOperations.UnsafeWrap(share), ParticipantId = session.Id };
+                int length = opened.Share(chunk, buffer);
+                counter.Value++;
+                yield return new V1.DecryptionShare { Round = round, ChunkIndex = (uint)chunk, Share = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, length)), ParticipantId = session.Id };
+            }
+        }
+        finally
+        {
+            ShareBuffer.Give(buffer);
         }
     }
 }

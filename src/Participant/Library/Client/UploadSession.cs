@@ -264,18 +264,28 @@ internal sealed class UploadSession(AggregatorSession session, KeyEpochJoin join
         }
     }
 
+    /// <summary>The send buffer of a chunk (ciphertext), kept from one round to the next.</summary>
+    private static readonly KeptBuffer ChunkBuffer = new();
+
     private static async IAsyncEnumerable<CiphertextUploadMessage> Messages(UploadHeader header, EncryptedUpload upload, int[] missing, StrongBox<(int Count, long Bytes)> counter, [EnumeratorCancellation] CancellationToken ct)
     {
         yield return new CiphertextUploadMessage { Header = header };
-        // One buffer for the stream's chunks: the next message is pulled only when the previous one was written (HTTP/2
-        // flow control: back-pressure), so the buffer is free again by then.
-        byte[] chunk = new byte[upload.ChunkBytes];
-        foreach (int index in missing)
+        // One buffer for the stream's chunks, kept for the next round: the next message is pulled only when the previous
+        // one was written (HTTP/2 flow control: back-pressure), so the buffer is free again by then.
+        byte[] chunk = ChunkBuffer.Take(upload.ChunkBytes);
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            upload.ReadChunk(index, chunk);
-            yield return new CiphertextUploadMessage { Chunk = new CiphertextChunk { Round = header.Round, ChunkIndex = (uint)index, Ciphertext = UnsafeByteOperations.UnsafeWrap(chunk) } };
-            counter.Value = (counter.Value.Count + 1, counter.Value.Bytes + chunk.Length);
+            foreach (int index in missing)
+            {
+                ct.ThrowIfCancellationRequested();
+                upload.ReadChunk(index, chunk);
+                yield return new CiphertextUploadMessage { Chunk = new CiphertextChunk { Round = header.Round, ChunkIndex = (uint)index, Ciphertext = UnsafeByteOperations.UnsafeWrap(chunk) } };
+                counter.Value = (counter.Value.Count + 1, counter.Value.Bytes + chunk.Length);
+            }
+        }
+        finally
+        {
+            ChunkBuffer.Give(chunk);
         }
 
         yield return new CiphertextUploadMessage { Commitment = StatementContract.ToContract(upload.SignedCommitment) };

@@ -46,6 +46,14 @@ public sealed class DecryptionLedgerTests : IDisposable
         Assert.Equal(first, second);
         Assert.Equal(1, ledger.IssuedCount(7));
 
+        // Into a caller's buffer (a kept one, longer than a share): the same bytes; a short one is refused before anything is recorded.
+        var buffer = new byte[P.ShareBytes + 5];
+        Assert.Equal(first.Length, f.Protocol.GetOrCreateShare(ledger, key2, a, buffer));
+        Assert.Equal(first, buffer[..first.Length]);
+        var ex = Assert.Throws<ArgumentException>(() => f.Protocol.GetOrCreateShare(ledger, key2, f.A(4), new byte[P.ShareBytes - 1]));
+        Assert.Contains($"A share takes {P.ShareBytes} bytes", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(1, ledger.IssuedCount(7));
+
         // The recorded share decrypts with the other member's.
         SetDecryptionShare aggregate = SetDecryptionShare.Deserialize(P, second);
         f.Protocol.AggregateShares(aggregate, f.Answer(session, a, [3]), aggregate);
@@ -70,6 +78,9 @@ public sealed class DecryptionLedgerTests : IDisposable
         Assert.Equal(recorded, ledger.Record(session, 0));
         byte[] answered = f.Protocol.GetOrCreateShare(ledger, key, a);
         Assert.Equal(recorded, answered);
+        var buffer = new byte[P.ShareBytes];
+        Assert.Equal(recorded.Length, f.Protocol.GetOrCreateShare(ledger, key, a, buffer));
+        Assert.Equal(recorded, buffer);
         SetDecryptionShare derived = f.Protocol.AllocateShare();
         f.Protocol.GenerateShare(key, a, derived);
         Assert.NotEqual(recorded, derived.Serialize()); // the recorded bytes, not a second share with other noise
