@@ -20,7 +20,20 @@ public static class DurableFile
     /// untouched and return <see langword="false"/> (the caller decides whether that content is acceptable).
     /// </param>
     /// <returns><see langword="true"/> when this call's content is now the target's.</returns>
-    public static bool Write(string path, Action<Stream> write, UnixFileMode? mode = null, bool overwrite = true)
+    public static bool Write(string path, Action<Stream> write, UnixFileMode? mode = null, bool overwrite = true) =>
+        Write(path, write, mode, overwrite, reuse: null);
+
+    /// <summary>
+    /// As <see cref="Write(string, Action{Stream}, UnixFileMode?, bool)"/>, written into <paramref name="reuse"/>, an
+    /// existing file the caller no longer needs (e.g. an ended round's upload of the same size), instead of a new file: it
+    /// is renamed to the temporary name, overwritten from its start and cut to the new length, then flushed and renamed
+    /// onto the target like a new one. Its page-cache pages are written over instead of allocated afresh (a multi-megabyte
+    /// file per round pays ~12 µs per first-touched 4 KiB page on the VMs measured; issue 17). Reuse only a file whose old
+    /// content may stay on disk until overwritten (a crash in between leaves it under the temporary name), and that lies
+    /// in the target's directory. A missing <paramref name="reuse"/> (or <see langword="null"/>) gives a new file.
+    /// </summary>
+    /// <returns><see langword="true"/> when this call's content is now the target's.</returns>
+    public static bool Write(string path, Action<Stream> write, UnixFileMode? mode, bool overwrite, string? reuse)
     {
         ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
@@ -34,15 +47,28 @@ public static class DurableFile
         string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            bool reused = reuse is not null && TryMove(reuse, temporary);
+            var options = new FileStreamOptions { Mode = reused ? FileMode.Open : FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
             if (mode is { } m && !OperatingSystem.IsWindows())
             {
-                options.UnixCreateMode = m;
+                if (reused)
+                {
+                    File.SetUnixFileMode(temporary, m);
+                }
+                else
+                {
+                    options.UnixCreateMode = m;
+                }
             }
 
             using (var stream = new FileStream(temporary, options))
             {
                 write(stream);
+                if (reused)
+                {
+                    stream.SetLength(stream.Position);
+                }
+
                 stream.Flush(flushToDisk: true);
             }
 
@@ -64,6 +90,19 @@ public static class DurableFile
             {
                 File.Delete(temporary);
             }
+        }
+    }
+
+    private static bool TryMove(string from, string to)
+    {
+        try
+        {
+            File.Move(from, to);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // gone meanwhile, or not movable: a new file instead
         }
     }
 

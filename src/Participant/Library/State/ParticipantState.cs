@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using SecAgg.Crypto.Internal;
 using SecAgg.Participant.Tensors.Internal;
 
 namespace SecAgg.Participant.State;
@@ -103,6 +104,19 @@ public sealed class ParticipantState
         ArgumentNullException.ThrowIfNull(write);
         AtomicFile.Write(FilePath(name), write, FileMode0600);
     }
+
+    /// <summary>As <see cref="WriteFile(string, Action{Stream})"/>, written into the state directory's file
+    /// <paramref name="reuse"/> (a file no longer needed, whose old content may stay on disk until overwritten), which is
+    /// moved to the temporary name and overwritten: its page-cache pages are reused (<see cref="DurableFile"/>).</summary>
+    public void WriteFile(string name, Action<Stream> write, string reuse)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        DurableFile.Write(FilePath(name), write, FileMode0600, overwrite: true, reuse: FilePath(reuse));
+    }
+
+    /// <summary>The names of the state directory's files that match <paramref name="pattern"/> (e.g. "upload-round-*").</summary>
+    public IReadOnlyList<string> FileNames(string pattern) =>
+        System.IO.Directory.Exists(Directory) ? [.. System.IO.Directory.EnumerateFiles(Directory, pattern).Select(Path.GetFileName).OfType<string>()] : [];
 
     /// <summary>Reads a named file of the state directory, or null when absent (refuses group/other-readable files).</summary>
     public byte[]? ReadFile(string name)
