@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using SecAgg.Aggregator.Service;
@@ -56,6 +58,54 @@ public sealed class RetryTests : IDisposable
         Assert.Contains("cannot be reached", AggregatorUnreachableException.From(e)?.Message, StringComparison.Ordinal);
         Assert.Contains("check that it is running and that its address and port are right", AggregatorUnreachableException.From(e)?.Message, StringComparison.Ordinal);
         Assert.Equal(2, log.Count(l => l.Contains("GetEpochInfo: the aggregator answered Unavailable", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task AServerThatResetsTheConnectionAfterTheHandshakeIsARefusalNotAnUnreachableAggregator()
+    {
+        // What a TLS 1.3 server that refuses the client certificate can look like under load: the client's handshake
+        // completes, then the connection is reset before the client reads the alert. "cannot be reached ... check that
+        // it is running" would send the operator to the wrong place.
+        ConsortiumLayout files = Init(["hospital-1", "hospital-2"]);
+        using X509Certificate2 serverCertificate = AggregatorHostOptions.LoadCertificate(files.AggregatorCertificate, files.AggregatorKey);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var cts = new CancellationTokenSource();
+        Task resetting = Task.Run(async () =>
+        {
+            while (!cts.IsCancellationRequested)
+            {
+                using Socket accepted = await listener.AcceptSocketAsync(cts.Token);
+                try
+                {
+                    await using var tls = new SslStream(new NetworkStream(accepted, ownsSocket: false));
+                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificate = serverCertificate,
+                        ClientCertificateRequired = true,
+                        RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                        ApplicationProtocols = [SslApplicationProtocol.Http2],
+                    }, cts.Token);
+                }
+                catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException)
+                {
+                }
+
+                accepted.LingerState = new LingerOption(true, 0); // close with RST, before any HTTP/2 byte
+                accepted.Close();
+            }
+        });
+        var log = new ConcurrentQueue<string>();
+        using ParticipantClient client = Client(files, "hospital-1", ((IPEndPoint)listener.LocalEndpoint).Port, attempts: 2, log);
+        RpcException e = await Assert.ThrowsAsync<RpcException>(() => client.JoinAsync());
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => resetting);
+
+        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        string? reason = AggregatorUnreachableException.From(e)?.Message;
+        Assert.True(reason is not null, e.Status.Detail + " :: " + e.Status.DebugException);
+        Assert.Contains("closed the connection during the TLS handshake", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot be reached", reason, StringComparison.Ordinal);
     }
 
     private ConsortiumLayout Init(string[] ids) => TestConsortium.Init(_root, ids, 16);

@@ -50,7 +50,9 @@ internal sealed class ConnectionFailureHandler : DelegatingHandler
             return $"{at} presented a certificate that is not valid for this consortium ({problem}); it must be issued by the consortium CA '{_ca.Subject}' (--ca) for the host name '{_aggregator.Host}'; check --aggregator and --ca";
         }
 
-        if (Find<SocketException>(e) is { } socket)
+        // A connection the peer reset or aborted was reached: under load a TLS 1.3 server that refuses the client
+        // certificate resets the connection instead of the client reading its alert. That is explained below.
+        if (Find<SocketException>(e) is { } socket && socket.SocketErrorCode is not (SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown))
         {
             return $"{at} cannot be reached ({socket.SocketErrorCode}: {socket.Message}); check that it is running and that its address and port are right";
         }
