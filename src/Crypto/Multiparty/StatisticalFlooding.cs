@@ -23,7 +23,8 @@ namespace SecAgg.Crypto.Multiparty;
 /// </para>
 /// <para>
 /// Correctness: |F| ≤ 13σ except with probability ≤ 2·exp(−169/2) &lt; 2^−120 per coefficient, the bound every noise
-/// check uses (<see cref="TailBound"/>). Samples come from <see cref="LargeDiscreteGaussianSampler"/> on a CSPRNG.
+/// check uses (<see cref="TailBound"/>). Samples come from <see cref="LargeDiscreteGaussianSampler"/> on the member's
+/// secret flooding stream for (session, chunk) (<see cref="SessionKeyShare"/>).
 /// </para>
 /// </summary>
 public static class StatisticalFlooding
@@ -88,7 +89,8 @@ public static class StatisticalFlooding
         return Math.Max(e, LargeDiscreteGaussianSampler.MinLog2Sigma);
     }
 
-    /// <summary>target += NTT(F) with F ← D_{Z,2^log2σ}^n from <paramref name="prng"/> (a CSPRNG stream);
+    /// <summary>target += NTT(F) with F ← D_{Z,2^log2σ}^n from <paramref name="prng"/> (a secret stream: the member's
+    /// derived flooding stream, <see cref="SessionKeyShare"/>);
     /// <paramref name="target"/> is in NTT form, <paramref name="scratch"/> (same shape) is overwritten and wiped.</summary>
     internal static void AddNtt(RingQ ring, Prng prng, int log2Sigma, Poly target, Poly scratch)
     {

@@ -7,7 +7,8 @@ namespace SecAgg.Crypto.Ring.Sampling;
 
 /// <summary>
 /// The exact discrete Gaussian D_{Z,σ}, P(x) ∝ exp(−x²/(2σ²)), for σ = 2^m with 10 ≤ m ≤ 100: the statistical
-/// flooding noise of threshold decryption (docs/threat-model.md, "Flooding"). Integers only, from the CSPRNG.
+/// flooding noise of threshold decryption (docs/threat-model.md, "Flooding"). Integers only, from a secret AES-CTR stream
+/// (a member's derived flooding stream, or one keyed by the OS CSPRNG).
 /// </summary>
 /// <remarks>
 /// <para><b>Construction.</b> σ = K·s with s = 2^10 and K = 2^(m−10). One draw of x ≥ 0:
