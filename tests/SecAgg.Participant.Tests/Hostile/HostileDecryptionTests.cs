@@ -39,11 +39,8 @@ public sealed class HostileDecryptionTests
     [Fact]
     public async Task HostileSecondSessionForTheSameRoundWithAnotherDecryptionSetGetsNoShare()
     {
-        await using HostileConsortium c = await HostileConsortium.StartAsync(threshold: 2);
         using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(90));
-        await c.JoinAndSubmitAllAsync(1, timeout.Token);
-        await c.Clients[1].ReportLeavingAsync(1, timeout.Token); // D = {hospital-1, hospital-3}
-        await ApproveAllAsync(c, 1, timeout.Token);
+        await using HostileConsortium c = await DecryptingWithVictimInDAsync(timeout.Token);
         RoundAnswer first = await c.VictimClient.AnswerDecryptionAsync(1, timeout.Token);
         Assert.True(first.Done, first.Detail);
         Assert.Single(c.Hostile.Sent<DecryptionShare>(Victim, "UploadDecryptionShares"));
@@ -75,11 +72,8 @@ public sealed class HostileDecryptionTests
         // Two shares of one ciphertext with independent flooding noise would let the aggregator average the noise away;
         // a replay must get the same bytes (the share is derived from the keys, session and chunk; the ledger allows
         // only this session for the round), with the member's share buffers reused (PolyPool).
-        await using HostileConsortium c = await HostileConsortium.StartAsync(threshold: 2);
         using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(90));
-        await c.JoinAndSubmitAllAsync(1, timeout.Token);
-        await c.Clients[1].ReportLeavingAsync(1, timeout.Token); // D = {hospital-1, hospital-3}
-        await ApproveAllAsync(c, 1, timeout.Token);
+        await using HostileConsortium c = await DecryptingWithVictimInDAsync(timeout.Token);
         RoundAnswer first = await c.VictimClient.AnswerDecryptionAsync(1, timeout.Token);
         Assert.True(first.Done, first.Detail);
         byte[][] sent = [.. c.Hostile.Sent<DecryptionShare>(Victim, "UploadDecryptionShares").Select(m => m.Share.ToByteArray())];
@@ -98,11 +92,8 @@ public sealed class HostileDecryptionTests
         // The member restarts between the two requests: a new client over the same state directory (keys read again
         // from the key file). Its ledger holds only which session answered each chunk, so the same bytes can only come
         // from deriving the same share again.
-        await using HostileConsortium c = await HostileConsortium.StartAsync(threshold: 2);
         using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(90));
-        await c.JoinAndSubmitAllAsync(1, timeout.Token);
-        await c.Clients[1].ReportLeavingAsync(1, timeout.Token); // D = {hospital-1, hospital-3}
-        await ApproveAllAsync(c, 1, timeout.Token);
+        await using HostileConsortium c = await DecryptingWithVictimInDAsync(timeout.Token);
         Assert.True((await c.VictimClient.AnswerDecryptionAsync(1, timeout.Token)).Done);
         byte[][] sent = [.. c.Hostile.Sent<DecryptionShare>(Victim, "UploadDecryptionShares").Select(m => m.Share.ToByteArray())];
         Assert.NotEmpty(sent);
@@ -119,6 +110,24 @@ public sealed class HostileDecryptionTests
         byte[][] all = [.. c.Hostile.Sent<DecryptionShare>(Victim, "UploadDecryptionShares").Select(m => m.Share.ToByteArray())];
         Assert.Equal(2 * sent.Length, all.Length);
         Assert.Equal(sent, all[sent.Length..]);
+    }
+
+    /// <summary>t = 2, round 1 uploaded and approved by all; hospital-2 reported leaving, so D = {hospital-1, hospital-3}.</summary>
+    private static async Task<HostileConsortium> DecryptingWithVictimInDAsync(CancellationToken ct)
+    {
+        HostileConsortium c = await HostileConsortium.StartAsync(threshold: 2);
+        try
+        {
+            await c.JoinAndSubmitAllAsync(1, ct);
+            await c.Clients[1].ReportLeavingAsync(1, ct);
+            await ApproveAllAsync(c, 1, ct);
+            return c;
+        }
+        catch
+        {
+            await c.DisposeAsync();
+            throw;
+        }
     }
 
     internal static async Task ApproveAllAsync(HostileConsortium c, ulong round, CancellationToken ct)
