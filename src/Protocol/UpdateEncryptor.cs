@@ -113,15 +113,8 @@ public sealed class UpdateEncryptor
     /// <returns>The upload's commitment (signed in the file).</returns>
     /// <exception cref="ArgumentException">The update has another length than the layout.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The weight is outside 1..max-weight.</exception>
-    public UploadCommitment EncryptTo(ReadOnlySpan<float> update, ulong weight, Guid uploadId, Stream destination)
-    {
-        ArgumentNullException.ThrowIfNull(destination);
-        CheckInput(update.Length, weight); // before the header goes out
-        using var writer = new StoredUploadFormat.Writer(destination, ChunkCount, ChunkBytes);
-        (UploadCommitment commitment, SignedStatement signed, _) = EncryptCore(update, weight, uploadId, reuseBuffer: true, (_, chunk) => writer.WriteChunk(chunk));
-        writer.Finish(signed);
-        return commitment;
-    }
+    public UploadCommitment EncryptTo(ReadOnlySpan<float> update, ulong weight, Guid uploadId, Stream destination) =>
+        WriteStored(update, weight, uploadId, destination).Commitment;
 
     /// <summary>
     /// Encrypts like <see cref="EncryptTo"/> into <paramref name="destination"/>, the stream whose bytes become the file
@@ -136,13 +129,21 @@ public sealed class UpdateEncryptor
     /// <exception cref="ArgumentOutOfRangeException">The weight is outside 1..max-weight.</exception>
     public EncryptedUpload EncryptToFile(ReadOnlySpan<float> update, ulong weight, Guid uploadId, Stream destination, string path)
     {
-        ArgumentNullException.ThrowIfNull(destination);
         ArgumentException.ThrowIfNullOrEmpty(path);
+        (UploadCommitment commitment, SignedStatement signed, ReadOnlyMemory<byte>[] digests) = WriteStored(update, weight, uploadId, destination);
+        return EncryptedUpload.Written(commitment, signed, path, ChunkCount, ChunkBytes, digests);
+    }
+
+    /// <summary>The stored format (version 2) written to <paramref name="destination"/> as the chunks are made, through
+    /// one kept chunk buffer; the input is checked before the header goes out.</summary>
+    private (UploadCommitment Commitment, SignedStatement Signed, ReadOnlyMemory<byte>[] Digests) WriteStored(ReadOnlySpan<float> update, ulong weight, Guid uploadId, Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
         CheckInput(update.Length, weight);
         using var writer = new StoredUploadFormat.Writer(destination, ChunkCount, ChunkBytes);
         (UploadCommitment commitment, SignedStatement signed, ReadOnlyMemory<byte>[] digests) = EncryptCore(update, weight, uploadId, reuseBuffer: true, (_, chunk) => writer.WriteChunk(chunk));
         writer.Finish(signed);
-        return EncryptedUpload.Written(commitment, signed, path, ChunkCount, ChunkBytes, digests);
+        return (commitment, signed, digests);
     }
 
     /// <summary>

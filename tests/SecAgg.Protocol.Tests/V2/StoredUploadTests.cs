@@ -44,6 +44,13 @@ public sealed class StoredUploadTests : IDisposable
         return path;
     }
 
+    private EncryptedUpload WrittenDirectly(out string path)
+    {
+        path = Path("direct.chunks");
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write);
+        return Encryptor().EncryptToFile(Update(), 1, Guid.NewGuid(), file, path);
+    }
+
     [Fact]
     public void EncryptToWritesAFileThatOpensWithTheReturnedCommitmentAndItsChunks()
     {
@@ -158,13 +165,7 @@ public sealed class StoredUploadTests : IDisposable
     [Fact]
     public void EncryptToFileReturnsTheUploadTheFileOpensAsWithoutReadingItBack()
     {
-        string path = Path("direct.chunks");
-        EncryptedUpload written;
-        using (var file = new FileStream(path, FileMode.Create, FileAccess.Write))
-        {
-            written = Encryptor().EncryptToFile(Update(), 1, Guid.NewGuid(), file, path);
-        }
-
+        EncryptedUpload written = WrittenDirectly(out string path);
         EncryptedUpload opened = EncryptedUpload.Open(path);
         Assert.True(written.IsStored);
         Assert.Equal(opened.SignedCommitment.Serialize(), written.SignedCommitment.Serialize());
@@ -182,13 +183,7 @@ public sealed class StoredUploadTests : IDisposable
     [Fact]
     public void AChunkChangedAfterEncryptToFileWroteItIsNotSent()
     {
-        string path = Path("direct.chunks");
-        EncryptedUpload written;
-        using (var file = new FileStream(path, FileMode.Create, FileAccess.Write))
-        {
-            written = Encryptor().EncryptToFile(Update(), 1, Guid.NewGuid(), file, path);
-        }
-
+        EncryptedUpload written = WrittenDirectly(out string path);
         using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
         {
             file.Position = 13 + 5; // inside chunk 0
