@@ -29,16 +29,7 @@ internal static class ChunkFile
     {
         string path = Path.Combine(state.Directory, Name(round));
         EncryptedUpload? written = null;
-        void Write(Stream stream) => written = encryptor.EncryptToFile(update.Span, weight, uploadId, stream, path);
-        if (PruneEnded(state, round) is { } reuse)
-        {
-            state.WriteFile(Name(round), Write, reuse);
-        }
-        else
-        {
-            state.WriteFile(Name(round), Write);
-        }
-
+        state.WriteFile(Name(round), stream => written = encryptor.EncryptToFile(update.Span, weight, uploadId, stream, path), reuse: PruneEnded(state, round));
         return written ?? throw new InvalidOperationException($"The upload of round {round} was not saved in '{state.Directory}'.");
     }
 

@@ -99,19 +99,13 @@ public sealed class ParticipantState
     /// (streamed: large content need not be one array in memory).</summary>
     /// <param name="name">A plain file name (no folders).</param>
     /// <param name="write">Writes the content to the temporary file's stream.</param>
-    public void WriteFile(string name, Action<Stream> write)
+    /// <param name="reuse">A file of the state directory no longer needed, whose old content may stay on disk until
+    /// overwritten, to write into instead of a new file: it is moved to the temporary name and overwritten, so its
+    /// page-cache pages are reused (<see cref="DurableFile"/>); null (the default) writes a new file.</param>
+    public void WriteFile(string name, Action<Stream> write, string? reuse = null)
     {
         ArgumentNullException.ThrowIfNull(write);
-        AtomicFile.Write(FilePath(name), write, FileMode0600);
-    }
-
-    /// <summary>As <see cref="WriteFile(string, Action{Stream})"/>, written into the state directory's file
-    /// <paramref name="reuse"/> (a file no longer needed, whose old content may stay on disk until overwritten), which is
-    /// moved to the temporary name and overwritten: its page-cache pages are reused (<see cref="DurableFile"/>).</summary>
-    public void WriteFile(string name, Action<Stream> write, string reuse)
-    {
-        ArgumentNullException.ThrowIfNull(write);
-        DurableFile.Write(FilePath(name), write, FileMode0600, overwrite: true, reuse: FilePath(reuse));
+        DurableFile.Write(FilePath(name), write, FileMode0600, overwrite: true, reuse: reuse is null ? null : FilePath(reuse));
     }
 
     /// <summary>The names of the state directory's files that match <paramref name="pattern"/> (e.g. "upload-round-*").</summary>
