@@ -250,8 +250,11 @@ internal sealed class RoundDriver(
         long version = (long)p.ModelVersion + 1;
         await models.PutAsync(version, r.Number, r.Summands, mean, ct).ConfigureAwait(false);
         RoundState published = await coordinator.PublishAsync(r.Number, version, ct).ConfigureAwait(false); // logs the epsilon spent
-        await privacy.RefreshAsync(ct).ConfigureAwait(false);
+
+        // The service's view follows the store at once (stage-change log and metric, long polls): the status a caller
+        // reads from the store already says published, and a stop during the refresh below must not lose the change.
         Finished(published);
+        await privacy.RefreshAsync(ct).ConfigureAwait(false);
         signal.Wake();
     }
 }
