@@ -59,6 +59,7 @@ internal sealed class AggregatorSession : IDisposable
         Logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("SecAgg.Participant");
         _channel = AggregatorChannel.Create([options.Aggregator, .. options.AlternateAggregators], options.ClientCertificate, _ca, options.Channel with { DefaultCallDeadline = options.CallTimeout });
         CallInvoker invoker = options.TestInterceptor is { } tamper ? _channel.CallInvoker.Intercept(tamper) : _channel.CallInvoker;
+        Invoker = invoker;
         KeyEpoch = new KeyEpoch.KeyEpochClient(invoker);
         Rounds = new Proto.V1.Rounds.RoundsClient(invoker);
         Retry = new Resilience(options, Logger);
@@ -87,6 +88,9 @@ internal sealed class AggregatorSession : IDisposable
     public KeyEpoch.KeyEpochClient KeyEpoch { get; }
 
     public Proto.V1.Rounds.RoundsClient Rounds { get; }
+
+    /// <summary>The channel's invoker (with the test interceptor, if any) for calls made without the generated clients.</summary>
+    public CallInvoker Invoker { get; }
 
     public Resilience Retry { get; }
 

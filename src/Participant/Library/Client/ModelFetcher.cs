@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Grpc.Core;
 using SecAgg.Proto.V1;
 using SecAgg.Protocol;
@@ -51,58 +49,21 @@ internal sealed class ModelFetcher(AggregatorSession session)
         return $"round {s.Round} is {s.Stage} ({counts}{waiting})";
     }
 
-    /// <summary>Downloads a published global model (0 = the newest) and checks its digest.</summary>
-    /// <exception cref="InvalidDataException">The stream is malformed or the values do not match the header's digest.</exception>
+    /// <summary>Downloads a published global model (0 = the newest) and checks it (<see cref="ModelAssembler"/>).</summary>
+    /// <exception cref="InvalidDataException">The stream is malformed, incomplete or out of order, or the values do not match the header's digest.</exception>
     public async Task<GlobalModel> FetchAsync(ulong modelVersion, CancellationToken ct)
     {
-        GlobalModelHeader? header = null;
-        float[]? values = null;
-        using var call = session.Rounds.DownloadGlobalModel(new DownloadGlobalModelRequest { ModelVersion = modelVersion }, AggregatorSession.Call(ct));
-        await foreach (GlobalModelMessage message in call.ResponseStream.ReadAllAsync(ct).ConfigureAwait(false))
+        using var assembler = new ModelAssembler((ulong)session.Config.Descriptor.ModelDimension);
+        using AsyncServerStreamingCall<ModelFrame> call = session.Invoker.AsyncServerStreamingCall(
+            ModelFrame.DownloadMethod, null, AggregatorSession.Call(ct), new DownloadGlobalModelRequest { ModelVersion = modelVersion });
+        await foreach (ModelFrame frame in call.ResponseStream.ReadAllAsync(ct).ConfigureAwait(false))
         {
-            if (message.KindCase == GlobalModelMessage.KindOneofCase.Header)
+            using (frame)
             {
-                header = message.Header;
-                if (header.Layout is null || header.Layout.TotalElements != (ulong)session.Config.Descriptor.ModelDimension)
-                {
-                    throw new InvalidDataException($"The global model announces {header.Layout?.TotalElements ?? 0} values; the consortium file's model-dimension is {session.Config.Descriptor.ModelDimension}.");
-                }
-
-                values = new float[checked((int)header.Layout.TotalElements)];
-            }
-            else if (header is null || values is null)
-            {
-                throw new InvalidDataException("The global model stream sent data before its header.");
-            }
-            else
-            {
-                GlobalModelData data = message.Data;
-                if (data.Data.Length % sizeof(float) != 0)
-                {
-                    throw new InvalidDataException($"Model data at offset {data.Offset} has {data.Data.Length} bytes, not a whole number of float32 values.");
-                }
-
-                int count = data.Data.Length / sizeof(float);
-                if (data.Offset + (ulong)count > (ulong)values.Length)
-                {
-                    throw new InvalidDataException($"Model data at offset {data.Offset} runs past the {values.Length} values of the layout.");
-                }
-
-                // Little-endian IEEE 754 on the wire (the contract); every platform .NET runs this on is little-endian.
-                MemoryMarshal.Cast<byte, float>(data.Data.Span).CopyTo(values.AsSpan((int)data.Offset, count));
+                assembler.Add(frame);
             }
         }
 
-        if (header is null || values is null)
-        {
-            throw new InvalidDataException("The global model stream ended without a header.");
-        }
-
-        if (!SHA256.HashData(MemoryMarshal.AsBytes(values.AsSpan())).AsSpan().SequenceEqual(header.DataDigest.Span))
-        {
-            throw new InvalidDataException($"Model version {header.ModelVersion} does not match its digest (truncated or corrupted download).");
-        }
-
-        return new GlobalModel(header.ModelVersion, header.Round, ContractMapping.FromContract(header.Layout), values);
+        return assembler.Finish();
     }
 }
