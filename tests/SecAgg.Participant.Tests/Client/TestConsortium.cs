@@ -30,7 +30,7 @@ internal static class TestConsortium
     });
 
     /// <summary>A participant client with its certificate, the consortium file and its own state folder under <paramref name="root"/>.</summary>
-    public static ParticipantClient Client(ConsortiumLayout files, string root, string id, Uri aggregator, int maxTransientAttempts = 5, Microsoft.Extensions.Logging.ILoggerFactory? log = null, Uri[]? alternates = null) =>
+    public static ParticipantClient Client(ConsortiumLayout files, string root, string id, Uri aggregator, int maxTransientAttempts = 5, Microsoft.Extensions.Logging.ILoggerFactory? log = null, Uri[]? alternates = null, Grpc.Core.Interceptors.Interceptor? interceptor = null) =>
         new(new ParticipantClientOptions
         {
             Aggregator = aggregator,
@@ -44,5 +44,6 @@ internal static class TestConsortium
             MaxTransientAttempts = maxTransientAttempts,
             TransientRetryDelay = TimeSpan.FromMilliseconds(100),
             LoggerFactory = log,
+            TestInterceptor = interceptor,
         });
 }

@@ -21,6 +21,9 @@ namespace SecAgg.Participant.Client;
 internal sealed class AggregatorSession : IDisposable
 {
     private readonly AggregatorChannel _channel;
+
+    /// <summary>The epoch whose info this session last checked (0: none yet).</summary>
+    private long _checkedEpoch;
     private readonly X509Certificate2 _ca;
 
     /// <exception cref="ConsortiumConfigException">The consortium file does not load (every problem listed).</exception>
@@ -104,6 +107,30 @@ internal sealed class AggregatorSession : IDisposable
     /// <summary>The aggregator's view of an epoch (0: the current one), retried on transient failures.</summary>
     public Task<EpochInfo> EpochInfoAsync(ulong epochId, CancellationToken ct) =>
         Retry.ReadAsync("GetEpochInfo", t => KeyEpoch.GetEpochInfoAsync(new GetEpochInfoRequest { EpochId = epochId }, Call(t)).ResponseAsync, ct);
+
+    /// <summary>
+    /// Makes sure this session has checked epoch <paramref name="epochId"/> against the own file and admitted the
+    /// certificates the aggregator relays for it: asks for the epoch (<see cref="EpochInfoAsync"/>, then
+    /// <see cref="CheckAndAdmit"/>) unless this session already checked that epoch and every roster member's certificate
+    /// is admitted. An admitted certificate is the one the consortium file pins (<see cref="PinnedRoster"/> never replaces
+    /// it), so asking again could only re-check what was checked: a warm client's rounds skip that round trip twice per
+    /// round (its approval and its decryption answer). While a member has no admitted certificate every call asks again,
+    /// as each did before; a statement of a member no answer admits is refused by the statement checks.
+    /// </summary>
+    public async Task AdmitAsync(ulong epochId, CancellationToken ct)
+    {
+        if ((ulong)Interlocked.Read(ref _checkedEpoch) == epochId && Config.Descriptor.Roster.All(e => Roster.IsAdmitted(e.ParticipantId)))
+        {
+            return;
+        }
+
+        EpochInfo info = await EpochInfoAsync(epochId, ct).ConfigureAwait(false);
+        CheckAndAdmit(info);
+        if (info.EpochId == epochId)
+        {
+            Interlocked.Exchange(ref _checkedEpoch, (long)epochId);
+        }
+    }
 
     /// <summary>
     /// Checks the aggregator's epoch against the own file (consortium digest, roster order and Shamir points, t) and admits

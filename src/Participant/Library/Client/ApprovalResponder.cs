@@ -42,7 +42,7 @@ internal sealed class ApprovalResponder(AggregatorSession session, UploadSession
             return new RoundAnswer(round, false, 0, $"round {round} is {request.Stage}; there is nothing to approve");
         }
 
-        session.CheckAndAdmit(await session.EpochInfoAsync(own.Epoch, ct).ConfigureAwait(false));
+        await session.AdmitAsync(own.Epoch, ct).ConfigureAwait(false);
         _approval ??= new ParticipantRoundApproval(session.Preset, session.Roster, session.Signer, session.Id, session.State.Directory);
         SignedStatement[] list = StatementContract.FromContract(request.Commitments);
         RoundDecision<SignedStatement> decision = _approval.Decide(own.Epoch, round, own, list);

@@ -65,7 +65,7 @@ internal sealed class DecryptionResponder(AggregatorSession session, RoundKeys r
             return new RoundAnswer(round, false, 0, s.Stage == RoundStage.Decrypting ? $"'{session.Id}' is not in round {round}'s decryption set" : $"round {round} is {s.Stage}; there is nothing to decrypt");
         }
 
-        session.CheckAndAdmit(await session.EpochInfoAsync(s.KeyEpochId, ct).ConfigureAwait(false));
+        await session.AdmitAsync(s.KeyEpochId, ct).ConfigureAwait(false);
         using RoundKeys.Lease keys = roundKeys.ForDecryption(s.KeyEpochId, round);
         var member = new MemberDecryption(session.Preset, session.Roster, keys.Keys, new FileDecryptionLedger(Path.Combine(session.State.Directory, LedgerFolder), session.Preset.Aggregation));
         RoundDecision<MemberSession> decision = member.Open(round, StatementContract.FromContract(s.Commitments), StatementContract.FromContract(s.Approvals), [.. s.DecryptionSet]);
