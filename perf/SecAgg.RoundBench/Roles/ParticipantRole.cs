@@ -181,9 +181,9 @@ internal static class ParticipantRole
 
         RoundAnswer decryption = await Retry(() => client.AnswerDecryptionAsync(round));
         double sharesSent = Clock.Now();
-        ulong version = await Retry(() => client.WaitForPublicationAsync(round));
-        PublishedVersions[round] = version;
-        GlobalModel model = await Retry(() => client.FetchGlobalModelAsync(version));
+        // One request that waits for the publication and streams the model at once (not a status poll, then a download).
+        GlobalModel model = await Retry(() => client.FetchRoundModelAsync(round));
+        PublishedVersions[round] = model.ModelVersion;
         double fetched = Clock.Now();
         long peak = PeakMemory.ReadBytes();
         double cpu = ProcessCpu.Seconds();

@@ -123,12 +123,16 @@ internal sealed class ClusterRoundsService(
     public override Task DownloadGlobalModel(DownloadGlobalModelRequest request, IServerStreamWriter<GlobalModelMessage> responseStream, ServerCallContext context) => Guarded(0, async () =>
     {
         CancellationToken ct = ParticipantCalls.CallToken(context);
+        ModelStream.CheckRequest(request);
+        ulong wanted = request.Round != 0
+            ? await ModelStream.PublishedVersionAsync(request.Round, request.WaitMillis, () => StatusAsync(request.Round), nextMove: null, ct).ConfigureAwait(false)
+            : request.ModelVersion;
         long latest = await book.LatestAsync().ConfigureAwait(false);
         long published = await book.PublishedVersionAsync(latest).ConfigureAwait(false);
-        long version = request.ModelVersion == 0 ? published : (long)Math.Min(request.ModelVersion, long.MaxValue);
+        long version = wanted == 0 ? published : (long)Math.Min(wanted, long.MaxValue);
         ModelBytes model = (version <= published ? await models.GetAsync(version).ConfigureAwait(false) : null)
             ?? throw new RefusalException(StatusCode.NotFound, ErrorReason.NotFound,
-                $"model version {request.ModelVersion} has not been published (the newest is version {published}); ask for it after its round publishes it, or 0 for the newest");
+                $"model version {version} has not been published (the newest is version {published}); ask for it after its round publishes it, or 0 for the newest");
         await ModelStream.WriteAsync(responseStream, model, layout, request.FirstElement, ct).ConfigureAwait(false);
         return true;
     });

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
+using SecAgg.Aggregator.Service.Api;
 using SecAgg.Aggregator.Service.State;
 using SecAgg.Proto.V1;
 using SecAgg.Protocol;
@@ -16,6 +17,48 @@ public static class ModelStream
 {
     /// <summary>Values per data message.</summary>
     public const int RunLength = 16384;
+
+    /// <summary>Refuses a request that names both a model version and a round.</summary>
+    /// <exception cref="RefusalException">INVALID_ARGUMENT (MALFORMED).</exception>
+    public static void CheckRequest(DownloadGlobalModelRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Round != 0 && request.ModelVersion != 0)
+        {
+            throw new RefusalException(StatusCode.InvalidArgument, ErrorReason.Malformed,
+                $"the request names model_version {request.ModelVersion} and round {request.Round}; give one of them (round: the model that round publishes)", request.Round);
+        }
+    }
+
+    /// <summary>
+    /// The model version a request for <paramref name="round"/>'s model gets (DownloadGlobalModelRequest.round): waits,
+    /// as a long poll of up to <paramref name="waitMillis"/>, until the back end's <paramref name="status"/> of the round
+    /// says published or aborted (<paramref name="nextMove"/>: the back end's move signal, null to recheck every 100 ms).
+    /// </summary>
+    /// <exception cref="RefusalException">FAILED_PRECONDITION with ROUND_ABORTED (the abort's reason and message) or, when
+    /// the wait ends first, WRONG_STAGE (ask again); NOT_FOUND when the round does not exist at the end of the wait.</exception>
+    public static async Task<ulong> PublishedVersionAsync(ulong round, uint waitMillis, Func<Task<RoundStatus>> status, Func<Task>? nextMove, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        Func<bool, Task<RoundStatus?>> attempt = async waited =>
+        {
+            RoundStatus s = await status().ConfigureAwait(false);
+            return waited || s.Stage is RoundStage.Published or RoundStage.Aborted ? s : null;
+        };
+        RoundStatus s = nextMove is null
+            ? await LongPoll.UntilAsync(waitMillis, attempt, ct).ConfigureAwait(false)
+            : await LongPoll.UntilAsync(waitMillis, attempt, nextMove, ct).ConfigureAwait(false);
+        return s.Stage switch
+        {
+            RoundStage.Published => s.PublishedModelVersion,
+            RoundStage.Aborted => throw new RefusalException(StatusCode.FailedPrecondition, ErrorReason.RoundAborted,
+                $"round {round} was aborted ({s.AbortReason}): {s.AbortMessage}; it publishes no model", round),
+            RoundStage.Unspecified => throw new RefusalException(StatusCode.NotFound, ErrorReason.NotFound,
+                $"round {round} does not exist{(s.NotOpenReason.Length > 0 ? ": " + s.NotOpenReason : "")}", round),
+            _ => throw new RefusalException(StatusCode.FailedPrecondition, ErrorReason.WrongStage,
+                $"round {round} is {s.Stage} and has not published its model yet; ask again", round),
+        };
+    }
 
     /// <summary>Writes the header of <paramref name="model"/> (version, round, participants, SHA-256 of the values, the
     /// round's <paramref name="layout"/>) and its values from <paramref name="firstElement"/> on.</summary>

@@ -33,8 +33,7 @@ internal static class HospitalProcess
                 float[] update = baseline.Training.ComputeUpdate(baseline.Hospitals[index], global, round, index);
                 double train = watch.Elapsed.TotalMilliseconds;
                 HospitalRoundReport report = await HospitalRound.RunAsync(client, update, round, shareBytes, token);
-                ulong version = await client.WaitForPublicationAsync((ulong)round, token);
-                global = (await client.FetchGlobalModelAsync(version, token)).Values;
+                global = (await client.FetchRoundModelAsync((ulong)round, token)).Values;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round} {train:F0} {report.UploadMs:F0} {report.DecryptMs:F0} {report.BytesSent} {report.ShareBytes}"));
                 output.Flush();
             }

@@ -82,12 +82,16 @@ public sealed class ParticipantsOnClusterTests
             Assert.All(submitted, s => Assert.Equal(r, s.Round));
             RoundAnswer[] approvals = await Task.WhenAll(clients.Select(c => c.ApproveAsync(r, timeout.Token)));
             Assert.All(approvals, a => Assert.True(a.Done, a.Detail));
+            Task<GlobalModel> byRound = clients[1].FetchRoundModelAsync(r, timeout.Token); // asked before the publication: waits for it
             RoundAnswer[] answers = await Task.WhenAll(clients.Select(c => c.AnswerDecryptionAsync(r, timeout.Token)));
             Assert.Equal(clients.Length, answers.Count(a => a.Done));
             Assert.Equal(r, await clients[^1].WaitForPublicationAsync(r, timeout.Token));
             GlobalModel model = await clients[0].FetchGlobalModelAsync(cancellationToken: timeout.Token);
             Assert.Equal(r, model.ModelVersion);
             ClusterSites.AssertModel(perRound, model.Values);
+            GlobalModel waited = await byRound;
+            Assert.Equal((r, r), (waited.Round, waited.ModelVersion));
+            Assert.Equal(model.Values, waited.Values);
         }
 
         return perRound;

@@ -10,7 +10,8 @@ namespace SecAgg.Participant.Tests.Client;
 /// <summary>
 /// A warm client checks a key epoch against its own file and admits the pinned certificates once; its later rounds'
 /// approvals and decryption answers do not ask the aggregator for the epoch again (a WAN round trip each), and the
-/// statements are still checked with the admitted keys (the rounds publish the right mean). Real aggregator, N = 3, the
+/// statements are still checked with the admitted keys (the rounds publish the right mean). A client that asks for a
+/// round's model before the round publishes it gets it when it is published (`FetchRoundModelAsync`). Real aggregator, N = 3, the
 /// NOT SECURE test preset.
 /// </summary>
 public sealed class EpochCheckTests : IDisposable
@@ -57,10 +58,14 @@ public sealed class EpochCheckTests : IDisposable
         await Task.WhenAll(clients.Select((c, i) => c.SubmitAsync(updates[i], 1, round, ct)));
         RoundAnswer[] approvals = await Task.WhenAll(clients.Select(c => c.ApproveAsync(round, ct)));
         Assert.All(approvals, a => Assert.True(a.Done, a.Detail));
+        Task<GlobalModel> byRound = clients[1].FetchRoundModelAsync(round, ct); // asked before the round publishes: it waits
         RoundAnswer[] answers = await Task.WhenAll(clients.Select(c => c.AnswerDecryptionAsync(round, ct)));
         Assert.True(answers[0].Done, answers[0].Detail);
         ulong version = await clients[0].WaitForPublicationAsync(round, ct);
         GlobalModel model = await clients[0].FetchGlobalModelAsync(version, ct);
+        GlobalModel waited = await byRound;
+        Assert.Equal((version, round), (waited.ModelVersion, waited.Round));
+        Assert.Equal(model.Values, waited.Values);
         for (int j = 0; j < Dimension; j++)
         {
             double expected = previous[j] + updates.Average(u => (double)u[j]);

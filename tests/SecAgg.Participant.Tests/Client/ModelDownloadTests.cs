@@ -172,12 +172,23 @@ public sealed class ModelDownloadTests
     }
 
     [Fact]
+    public void AModelOfAnotherVersionOrRoundThanTheOneAskedForIsRefused()
+    {
+        float[] values = Values(new Random(15), Dimension);
+        List<GlobalModelMessage> stream = Stream(values, Header(values, 4), 16384);
+        Assert.Contains("version 3 was asked for", Assert.Throws<InvalidDataException>(() => Assemble(stream, version: 3)).Message, StringComparison.Ordinal);
+        Assert.Contains("round 5's was asked for", Assert.Throws<InvalidDataException>(() => Assemble(stream, round: 5)).Message, StringComparison.Ordinal);
+        Assert.Equal(values, Assemble(stream, version: 4).Values);
+        Assert.Equal(values, Assemble(stream, round: 4).Values);
+    }
+
+    [Fact]
     public void AStreamWithoutAHeaderIsRefused() =>
         Assert.Contains("without a header", Assert.Throws<InvalidDataException>(() => Assemble([])).Message, StringComparison.Ordinal);
 
-    private static GlobalModel Assemble(IEnumerable<GlobalModelMessage> stream)
+    private static GlobalModel Assemble(IEnumerable<GlobalModelMessage> stream, ulong version = 0, ulong round = 0)
     {
-        using var assembler = new ModelAssembler(Dimension);
+        using var assembler = new ModelAssembler(Dimension, version, round);
         foreach (GlobalModelMessage message in stream)
         {
             using ModelFrame frame = ModelFrame.Parse(new ReadOnlySequence<byte>(message.ToByteArray()));

@@ -118,9 +118,12 @@ internal sealed class RoundsService(
     public override async Task DownloadGlobalModel(DownloadGlobalModelRequest request, IServerStreamWriter<GlobalModelMessage> responseStream, ServerCallContext context)
     {
         CancellationToken ct = context.CallToken();
-        long version = request.ModelVersion == 0 ? await models.LatestVersionAsync(ct).ConfigureAwait(false) : (long)request.ModelVersion;
+        ModelStream.CheckRequest(request);
+        long version = request.Round != 0
+            ? (long)await ModelStream.PublishedVersionAsync(request.Round, request.WaitMillis, () => StatusAsync(request.Round, ct), () => rounds.NextMove, ct).ConfigureAwait(false)
+            : request.ModelVersion == 0 ? await models.LatestVersionAsync(ct).ConfigureAwait(false) : (long)request.ModelVersion;
         ModelBytes model = await models.GetBytesAsync(version, ct).ConfigureAwait(false)
-            ?? throw new RefusalException(StatusCode.NotFound, ErrorReason.NotFound, $"model version {request.ModelVersion} has not been published");
+            ?? throw new RefusalException(StatusCode.NotFound, ErrorReason.NotFound, $"model version {version} has not been published");
         await ModelStream.WriteAsync(responseStream, model, layout, request.FirstElement, ct).ConfigureAwait(false);
     }
 }

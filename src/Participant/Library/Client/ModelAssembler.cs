@@ -11,9 +11,10 @@ namespace SecAgg.Participant.Client;
 /// previous one ended, from element 0 (the contract's order; this client always asks from element 0), hashed as they
 /// arrive; <see cref="Finish"/> requires every value and the header's SHA-256. The values go straight from each frame's
 /// buffer into the model, which is allocated without zeroing: every element is written before the model is returned,
-/// and a stream that fails any check throws before the array is seen.
+/// and a stream that fails any check throws before the array is seen. A header of another model version or round than
+/// the one asked for (<paramref name="version"/>, <paramref name="round"/>; 0: any) is refused.
 /// </summary>
-internal sealed class ModelAssembler(ulong modelDimension) : IDisposable
+internal sealed class ModelAssembler(ulong modelDimension, ulong version = 0, ulong round = 0) : IDisposable
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private GlobalModelHeader? _header;
@@ -35,6 +36,13 @@ internal sealed class ModelAssembler(ulong modelDimension) : IDisposable
             if (_header is not null)
             {
                 throw new InvalidDataException($"The global model stream sent a second header (model version {header.ModelVersion}) after model version {_header.ModelVersion}'s.");
+            }
+
+            if ((version != 0 && header.ModelVersion != version) || (round != 0 && header.Round != round))
+            {
+                throw new InvalidDataException(version != 0
+                    ? $"The aggregator sent model version {header.ModelVersion} (round {header.Round}); version {version} was asked for."
+                    : $"The aggregator sent the model of round {header.Round} (version {header.ModelVersion}); round {round}'s was asked for.");
             }
 
             if (header.Layout is null || header.Layout.TotalElements != modelDimension)

@@ -50,20 +50,56 @@ internal sealed class ModelFetcher(AggregatorSession session)
     }
 
     /// <summary>Downloads a published global model (0 = the newest) and checks it (<see cref="ModelAssembler"/>).</summary>
-    /// <exception cref="InvalidDataException">The stream is malformed, incomplete or out of order, or the values do not match the header's digest.</exception>
-    public async Task<GlobalModel> FetchAsync(ulong modelVersion, CancellationToken ct)
-    {
-        using var assembler = new ModelAssembler((ulong)session.Config.Descriptor.ModelDimension);
-        using AsyncServerStreamingCall<ModelFrame> call = session.Invoker.AsyncServerStreamingCall(
-            ModelFrame.DownloadMethod, null, AggregatorSession.Call(ct), new DownloadGlobalModelRequest { ModelVersion = modelVersion });
-        await foreach (ModelFrame frame in call.ResponseStream.ReadAllAsync(ct).ConfigureAwait(false))
-        {
-            using (frame)
-            {
-                assembler.Add(frame);
-            }
-        }
+    /// <exception cref="InvalidDataException">The stream is malformed, incomplete or out of order, is another version than
+    /// the one asked for, or the values do not match the header's digest.</exception>
+    public Task<GlobalModel> FetchAsync(ulong modelVersion, CancellationToken ct) =>
+        DownloadAsync(new DownloadGlobalModelRequest { ModelVersion = modelVersion }, new ModelAssembler((ulong)session.Config.Descriptor.ModelDimension, version: modelVersion), ct);
 
-        return assembler.Finish();
+    /// <summary>
+    /// Waits for <paramref name="round"/>'s publication and downloads the model it published, one request per wait
+    /// (DownloadGlobalModelRequest.round): the model streams as soon as the round publishes it, without a status poll and
+    /// a second request after the publication (a WAN round trip less than <see cref="WaitForPublicationAsync"/> and
+    /// <see cref="FetchAsync"/>). A wait that ends before the publication is asked again.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The round was aborted (the message says why; nothing was decrypted).</exception>
+    /// <exception cref="InvalidDataException">The stream is malformed, incomplete, of another round, or does not match its digest.</exception>
+    public async Task<GlobalModel> FetchRoundAsync(ulong round, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(round);
+        var request = new DownloadGlobalModelRequest { Round = round, WaitMillis = AggregatorSession.LongPollMillis };
+        try
+        {
+            return await session.Retry.WaitAsync(
+                "publication",
+                t => DownloadAsync(request, new ModelAssembler((ulong)session.Config.Descriptor.ModelDimension, round: round), t),
+                o => o.Exception is RpcException { StatusCode: StatusCode.FailedPrecondition } e && Reason(e) == ErrorReason.WrongStage ? e.Status.Detail : null,
+                int.MaxValue,
+                ct).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && Reason(e) == ErrorReason.RoundAborted)
+        {
+            throw new InvalidOperationException($"Round {round} was aborted: {e.Status.Detail}", e);
+        }
     }
+
+    private async Task<GlobalModel> DownloadAsync(DownloadGlobalModelRequest request, ModelAssembler assembler, CancellationToken ct)
+    {
+        using (assembler)
+        {
+            using AsyncServerStreamingCall<ModelFrame> call = session.Invoker.AsyncServerStreamingCall(ModelFrame.DownloadMethod, null, AggregatorSession.Call(ct), request);
+            await foreach (ModelFrame frame in call.ResponseStream.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                using (frame)
+                {
+                    assembler.Add(frame);
+                }
+            }
+
+            return assembler.Finish();
+        }
+    }
+
+    /// <summary>The error reason of a refusal (its ErrorDetail trailer), UNSPECIFIED without one.</summary>
+    private static ErrorReason Reason(RpcException e) =>
+        e.Trailers.GetValueBytes(WireKeys.ErrorDetailTrailer) is { } bytes ? ErrorDetail.Parser.ParseFrom(bytes).Reason : ErrorReason.Unspecified;
 }

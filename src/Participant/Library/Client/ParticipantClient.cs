@@ -79,6 +79,15 @@ public sealed class ParticipantClient : IDisposable
     /// <exception cref="InvalidOperationException">The round was aborted (the message says why; nothing was decrypted).</exception>
     public Task<ulong> WaitForPublicationAsync(ulong round, CancellationToken cancellationToken = default) => _models.WaitForPublicationAsync(round, cancellationToken);
 
+    /// <summary>
+    /// Waits for the round's publication and downloads the model it published, in one request per wait: the model streams
+    /// as soon as the round publishes it (a WAN round trip sooner than <see cref="WaitForPublicationAsync"/> and then
+    /// <see cref="FetchGlobalModelAsync"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The round was aborted (the message says why; nothing was decrypted).</exception>
+    /// <exception cref="InvalidDataException">The stream is malformed or of another round, or the values do not match the header's digest.</exception>
+    public Task<GlobalModel> FetchRoundModelAsync(ulong round, CancellationToken cancellationToken = default) => _models.FetchRoundAsync(round, cancellationToken);
+
     /// <summary>Downloads a published global model (0 = the newest) and checks its digest.</summary>
     /// <exception cref="InvalidDataException">The stream is malformed or the values do not match the header's digest.</exception>
     public Task<GlobalModel> FetchGlobalModelAsync(ulong modelVersion = 0, CancellationToken cancellationToken = default) => _models.FetchAsync(modelVersion, cancellationToken);
