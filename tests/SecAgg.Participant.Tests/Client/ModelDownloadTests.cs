@@ -66,6 +66,7 @@ public sealed class ModelDownloadTests
     [InlineData(new byte[] { 0x12, 0x02, 0x08, 0x80 }, "offset is cut short")]               // varint cut inside the run
     [InlineData(new byte[] { 0x12, 0x00, 0x12, 0x00 }, "more than one header or data")]      // two kind fields
     [InlineData(new byte[] { 0x0A, 0x00, 0x12, 0x00 }, "more than one header or data")]      // a header and data
+    [InlineData(new byte[] { 0x12, 0x0B, 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02 }, "overflows 64 bits")] // a 10th varint byte above 1
     [InlineData(new byte[] { 0x12, 0x04, 0x1A, 0x00, 0x1A, 0x00 }, "repeats its data")]
     [InlineData(new byte[] { 0x12, 0x04, 0x08, 0x01, 0x08, 0x02 }, "repeats its offset")]
     [InlineData(new byte[] { 0x3E, 0x00 }, "wire type 6")]                                   // field 7, wire type 6: no such type

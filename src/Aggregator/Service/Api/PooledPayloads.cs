@@ -59,7 +59,7 @@ internal static class PooledPayloads
         var reader = new SequenceReader<byte>(payload);
 
         // The upload message: exactly field 2 (chunk), length-delimited, and nothing after it.
-        if (!TryReadVarint(ref reader, out ulong tag) || tag != ((2 << 3) | 2) || !TryReadVarint(ref reader, out ulong length) || length != (ulong)reader.Remaining
+        if (!WireReader.TryReadVarint(ref reader, out ulong tag) || tag != ((2 << 3) | 2) || !WireReader.TryReadVarint(ref reader, out ulong length) || length != (ulong)reader.Remaining
             || !TryReadFields(ref reader, payloadField: 3, textField: 0, out Fields f))
         {
             return null;
@@ -104,14 +104,14 @@ internal static class PooledPayloads
         bool seenRound = false, seenIndex = false, seenPayload = false, seenText = false;
         while (!reader.End)
         {
-            bool ok = TryReadVarint(ref reader, out ulong tag);
+            bool ok = WireReader.TryReadVarint(ref reader, out ulong tag);
             if (ok && tag == ((1 << 3) | 0) && !seenRound)
             {
-                ok = seenRound = TryReadVarint(ref reader, out f.Round);
+                ok = seenRound = WireReader.TryReadVarint(ref reader, out f.Round);
             }
             else if (ok && tag == ((2 << 3) | 0) && !seenIndex)
             {
-                ok = seenIndex = TryReadVarint(ref reader, out f.Index) && f.Index <= uint.MaxValue;
+                ok = seenIndex = WireReader.TryReadVarint(ref reader, out f.Index) && f.Index <= uint.MaxValue;
             }
             else if (ok && tag == (((ulong)payloadField << 3) | 2) && !seenPayload)
             {
@@ -161,7 +161,7 @@ internal static class PooledPayloads
     {
         array = null;
         size = 0;
-        if (!TryReadVarint(ref reader, out ulong length) || length > (ulong)reader.Remaining)
+        if (!WireReader.TryReadVarint(ref reader, out ulong length) || length > (ulong)reader.Remaining)
         {
             return false;
         }
@@ -181,7 +181,7 @@ internal static class PooledPayloads
     private static bool TryReadString(ref SequenceReader<byte> reader, out string value)
     {
         value = "";
-        if (!TryReadVarint(ref reader, out ulong length) || length > 1024 || length > (ulong)reader.Remaining)
+        if (!WireReader.TryReadVarint(ref reader, out ulong length) || length > 1024 || length > (ulong)reader.Remaining)
         {
             return false;
         }
@@ -198,26 +198,5 @@ internal static class PooledPayloads
         {
             return false; // the generated parser reports it
         }
-    }
-
-    /// <summary>A base-128 varint of at most 10 bytes.</summary>
-    private static bool TryReadVarint(ref SequenceReader<byte> reader, out ulong value)
-    {
-        value = 0;
-        for (int shift = 0; shift < 70; shift += 7)
-        {
-            if (!reader.TryRead(out byte b))
-            {
-                return false;
-            }
-
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return shift < 63 || b <= 1;
-            }
-        }
-
-        return false;
     }
 }

@@ -139,9 +139,9 @@ internal sealed class ModelFrame : IDisposable
 
             if (field == 1 && wireType == 0)
             {
-                if (offsetSeen || !TryReadVarint(ref reader, out offset))
+                if (offsetSeen || !WireReader.TryReadVarint(ref reader, out offset))
                 {
-                    return Fail(null, offsetSeen ? "a global-model data run repeats its offset" : "a global-model data run's offset is cut short");
+                    return Fail(null, offsetSeen ? "a global-model data run repeats its offset" : "a global-model data run's offset is cut short or overflows 64 bits");
                 }
 
                 offsetSeen = true;
@@ -181,7 +181,7 @@ internal sealed class ModelFrame : IDisposable
     private static bool TryReadTag(ref SequenceReader<byte> reader, out int field, out int wireType, out string? error)
     {
         field = wireType = 0;
-        if (!TryReadVarint(ref reader, out ulong tag) || tag >> 3 is 0 or > int.MaxValue)
+        if (!WireReader.TryReadVarint(ref reader, out ulong tag) || tag >> 3 is 0 or > int.MaxValue)
         {
             error = "a global-model message has a malformed field tag";
             return false;
@@ -195,63 +195,13 @@ internal sealed class ModelFrame : IDisposable
 
     private static bool TryReadLength(ref SequenceReader<byte> reader, out ReadOnlySequence<byte> body, out string? error)
     {
-        body = default;
-        if (!TryReadVarint(ref reader, out ulong length) || length > (ulong)reader.Remaining)
-        {
-            error = "a length-delimited field of a global-model message runs past the message's end";
-            return false;
-        }
-
-        body = reader.Sequence.Slice(reader.Position, (long)length);
-        reader.Advance((long)length);
-        error = null;
-        return true;
+        error = WireReader.TryReadLength(ref reader, out body) ? null : "a length-delimited field of a global-model message runs past the message's end";
+        return error is null;
     }
 
     private static bool TrySkip(ref SequenceReader<byte> reader, int wireType, out string? error)
     {
-        error = null;
-        switch (wireType)
-        {
-            case 0:
-                if (TryReadVarint(ref reader, out _))
-                {
-                    return true;
-                }
-
-                break;
-            case 1 when reader.Remaining >= 8:
-                reader.Advance(8);
-                return true;
-            case 2:
-                return TryReadLength(ref reader, out _, out error);
-            case 5 when reader.Remaining >= 4:
-                reader.Advance(4);
-                return true;
-        }
-
-        error = $"a global-model message has an unknown field of wire type {wireType} that cannot be skipped";
-        return false;
-    }
-
-    /// <summary>A base-128 varint of at most 10 bytes.</summary>
-    private static bool TryReadVarint(ref SequenceReader<byte> reader, out ulong value)
-    {
-        value = 0;
-        for (int shift = 0; shift < 70; shift += 7)
-        {
-            if (!reader.TryRead(out byte b))
-            {
-                return false;
-            }
-
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return true;
-            }
-        }
-
-        return false;
+        error = WireReader.TrySkip(ref reader, wireType) ? null : $"a global-model message has an unknown field of wire type {wireType} that cannot be skipped";
+        return error is null;
     }
 }
