@@ -11,10 +11,7 @@ public sealed class ApprovalAndPresenceTests
         await using var h = await ServiceHarness.CreateAsync("sqlite", parties: 3, threshold: 2, approve: "2s");
         await h.StartWithEpochAsync();
         TestParticipant[] all = [.. h.Ids.Select(h.Participant)];
-        foreach (TestParticipant t in all)
-        {
-            await t.UploadAsync(1, TestParticipant.RandomUpdate(t.Id.Length));
-        }
+        await ServiceHarness.UploadAllAsync(1, all);
 
         await h.WaitForStageAsync(1, Proto.V1.RoundStage.Approving);
         Assert.Equal(1u, (await all[0].ApproveAsync(1)).Approvals);
@@ -34,10 +31,7 @@ public sealed class ApprovalAndPresenceTests
         await using var h = await ServiceHarness.CreateAsync("sqlite", parties: 3, threshold: 2);
         await h.StartWithEpochAsync();
         TestParticipant[] all = [.. h.Ids.Select(h.Participant)];
-        foreach (TestParticipant t in all)
-        {
-            await t.UploadAsync(1, TestParticipant.RandomUpdate(t.Id.Length));
-        }
+        await ServiceHarness.UploadAllAsync(1, all);
 
         // The first participant (first in Shamir order) says it is leaving; the last says it is here.
         await all[0].Client.Rounds.ReportPresenceAsync(new ReportPresenceRequest { Round = 1, Leaving = true });

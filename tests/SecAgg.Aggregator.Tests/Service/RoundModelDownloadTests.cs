@@ -77,10 +77,7 @@ public sealed class RoundModelDownloadTests
         await using var h = await ServiceHarness.CreateAsync("sqlite", parties: 3, threshold: 2, approve: "2s");
         await h.StartWithEpochAsync();
         TestParticipant[] all = [.. h.Ids.Select(h.Participant)];
-        foreach (TestParticipant t in all)
-        {
-            await t.UploadAsync(1, TestParticipant.RandomUpdate(t.Id.Length));
-        }
+        await ServiceHarness.UploadAllAsync(1, all);
 
         await h.WaitForStageAsync(1, Proto.V1.RoundStage.Approving);
         RpcException e = await ServiceHarness.AssertStatusAsync(StatusCode.FailedPrecondition, () => DownloadRoundAsync(all[0], 1, waitMillis: 60_000));

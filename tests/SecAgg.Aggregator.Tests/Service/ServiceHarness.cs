@@ -174,6 +174,15 @@ internal sealed class ServiceHarness : IAsyncDisposable
         await WaitForStageAsync(1, Proto.V1.RoundStage.Open);
     }
 
+    /// <summary>Every participant in <paramref name="participants"/> uploads an update of its own (seeded by its id's length) to round <paramref name="round"/>.</summary>
+    public static async Task UploadAllAsync(ulong round, IEnumerable<TestParticipant> participants)
+    {
+        foreach (TestParticipant t in participants)
+        {
+            await t.UploadAsync(round, TestParticipant.RandomUpdate(t.Id.Length));
+        }
+    }
+
     /// <summary>Every participant in <paramref name="participants"/> approves round <paramref name="round"/>'s list once it is APPROVING.</summary>
     public async Task ApproveAllAsync(ulong round, IEnumerable<TestParticipant> participants)
     {
