@@ -123,10 +123,7 @@ internal sealed class ClusterRoundsService(
     public override Task DownloadGlobalModel(DownloadGlobalModelRequest request, IServerStreamWriter<GlobalModelMessage> responseStream, ServerCallContext context) => Guarded(0, async () =>
     {
         CancellationToken ct = ParticipantCalls.CallToken(context);
-        ModelStream.CheckRequest(request);
-        ulong wanted = request.Round != 0
-            ? await ModelStream.PublishedVersionAsync(request.Round, request.WaitMillis, () => StatusAsync(request.Round), nextMove: null, ct).ConfigureAwait(false)
-            : request.ModelVersion;
+        ulong wanted = await ModelStream.RequestedVersionAsync(request, () => StatusAsync(request.Round), nextMove: null, ct).ConfigureAwait(false);
         long latest = await book.LatestAsync().ConfigureAwait(false);
         long published = await book.PublishedVersionAsync(latest).ConfigureAwait(false);
         long version = wanted == 0 ? published : (long)Math.Min(wanted, long.MaxValue);

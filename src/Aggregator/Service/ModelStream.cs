@@ -18,16 +18,27 @@ public static class ModelStream
     /// <summary>Values per data message.</summary>
     public const int RunLength = 16384;
 
-    /// <summary>Refuses a request that names both a model version and a round.</summary>
-    /// <exception cref="RefusalException">INVALID_ARGUMENT (MALFORMED).</exception>
-    public static void CheckRequest(DownloadGlobalModelRequest request)
+    /// <summary>
+    /// The model version a request asks for: its model_version (0: the newest, which the back end resolves), or with
+    /// round the version that round publishes, waited for through <see cref="PublishedVersionAsync"/>.
+    /// </summary>
+    /// <exception cref="RefusalException">INVALID_ARGUMENT (MALFORMED) for a request that names both; the refusals of
+    /// <see cref="PublishedVersionAsync"/>.</exception>
+    public static Task<ulong> RequestedVersionAsync(DownloadGlobalModelRequest request, Func<Task<RoundStatus>> status, Func<Task>? nextMove, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Round != 0 && request.ModelVersion != 0)
+        if (request.Round == 0)
+        {
+            return Task.FromResult(request.ModelVersion);
+        }
+
+        if (request.ModelVersion != 0)
         {
             throw new RefusalException(StatusCode.InvalidArgument, ErrorReason.Malformed,
                 $"the request names model_version {request.ModelVersion} and round {request.Round}; give one of them (round: the model that round publishes)", request.Round);
         }
+
+        return PublishedVersionAsync(request.Round, request.WaitMillis, status, nextMove, ct);
     }
 
     /// <summary>
@@ -37,7 +48,7 @@ public static class ModelStream
     /// </summary>
     /// <exception cref="RefusalException">FAILED_PRECONDITION with ROUND_ABORTED (the abort's reason and message) or, when
     /// the wait ends first, WRONG_STAGE (ask again); NOT_FOUND when the round does not exist at the end of the wait.</exception>
-    public static async Task<ulong> PublishedVersionAsync(ulong round, uint waitMillis, Func<Task<RoundStatus>> status, Func<Task>? nextMove, CancellationToken ct)
+    private static async Task<ulong> PublishedVersionAsync(ulong round, uint waitMillis, Func<Task<RoundStatus>> status, Func<Task>? nextMove, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(status);
         Func<bool, Task<RoundStatus?>> attempt = async waited =>

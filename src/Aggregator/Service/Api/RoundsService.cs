@@ -118,10 +118,8 @@ internal sealed class RoundsService(
     public override async Task DownloadGlobalModel(DownloadGlobalModelRequest request, IServerStreamWriter<GlobalModelMessage> responseStream, ServerCallContext context)
     {
         CancellationToken ct = context.CallToken();
-        ModelStream.CheckRequest(request);
-        long version = request.Round != 0
-            ? (long)await ModelStream.PublishedVersionAsync(request.Round, request.WaitMillis, () => StatusAsync(request.Round, ct), () => rounds.NextMove, ct).ConfigureAwait(false)
-            : request.ModelVersion == 0 ? await models.LatestVersionAsync(ct).ConfigureAwait(false) : (long)request.ModelVersion;
+        ulong wanted = await ModelStream.RequestedVersionAsync(request, () => StatusAsync(request.Round, ct), () => rounds.NextMove, ct).ConfigureAwait(false);
+        long version = wanted == 0 ? await models.LatestVersionAsync(ct).ConfigureAwait(false) : (long)wanted;
         ModelBytes model = await models.GetBytesAsync(version, ct).ConfigureAwait(false)
             ?? throw new RefusalException(StatusCode.NotFound, ErrorReason.NotFound, $"model version {version} has not been published");
         await ModelStream.WriteAsync(responseStream, model, layout, request.FirstElement, ct).ConfigureAwait(false);
