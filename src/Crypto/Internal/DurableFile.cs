@@ -19,21 +19,16 @@ public static class DurableFile
     /// <see langword="true"/>: replace an existing target. <see langword="false"/>: leave an existing target
     /// untouched and return <see langword="false"/> (the caller decides whether that content is acceptable).
     /// </param>
+    /// <param name="reuse">
+    /// null (the default): a new file. Else an existing file the caller no longer needs (e.g. an ended round's upload of
+    /// the same size), written into instead of a new file: it is renamed to the temporary name, overwritten from its start
+    /// and cut to the new length, then flushed and renamed onto the target like a new one. Its page-cache pages are written
+    /// over instead of allocated afresh (a multi-megabyte file per round pays ~12 µs per first-touched 4 KiB page on the
+    /// VMs measured; issue 17). Reuse only a file whose old content may stay on disk until overwritten (a crash in between
+    /// leaves it under the temporary name), and that lies in the target's directory. A missing file gives a new file.
+    /// </param>
     /// <returns><see langword="true"/> when this call's content is now the target's.</returns>
-    public static bool Write(string path, Action<Stream> write, UnixFileMode? mode = null, bool overwrite = true) =>
-        Write(path, write, mode, overwrite, reuse: null);
-
-    /// <summary>
-    /// As <see cref="Write(string, Action{Stream}, UnixFileMode?, bool)"/>, written into <paramref name="reuse"/>, an
-    /// existing file the caller no longer needs (e.g. an ended round's upload of the same size), instead of a new file: it
-    /// is renamed to the temporary name, overwritten from its start and cut to the new length, then flushed and renamed
-    /// onto the target like a new one. Its page-cache pages are written over instead of allocated afresh (a multi-megabyte
-    /// file per round pays ~12 µs per first-touched 4 KiB page on the VMs measured; issue 17). Reuse only a file whose old
-    /// content may stay on disk until overwritten (a crash in between leaves it under the temporary name), and that lies
-    /// in the target's directory. A missing <paramref name="reuse"/> (or <see langword="null"/>) gives a new file.
-    /// </summary>
-    /// <returns><see langword="true"/> when this call's content is now the target's.</returns>
-    public static bool Write(string path, Action<Stream> write, UnixFileMode? mode, bool overwrite, string? reuse)
+    public static bool Write(string path, Action<Stream> write, UnixFileMode? mode = null, bool overwrite = true, string? reuse = null)
     {
         ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
@@ -106,7 +101,7 @@ public static class DurableFile
         }
     }
 
-    /// <summary>Writes <paramref name="content"/> atomically; see <see cref="Write(string, Action{Stream}, UnixFileMode?, bool)"/>.</summary>
+    /// <summary>Writes <paramref name="content"/> atomically; see <see cref="Write(string, Action{Stream}, UnixFileMode?, bool, string?)"/>.</summary>
     public static bool Write(string path, ReadOnlySpan<byte> content, UnixFileMode? mode = null, bool overwrite = true)
     {
         byte[] copy = content.ToArray();
