@@ -161,34 +161,32 @@ internal static class PooledPayloads
     {
         array = null;
         size = 0;
-        if (!WireReader.TryReadVarint(ref reader, out ulong length) || length > (ulong)reader.Remaining)
+        if (!WireReader.TryReadLength(ref reader, out ReadOnlySequence<byte> body))
         {
             return false;
         }
 
-        size = (int)length;
+        size = (int)body.Length;
         if (size == 0)
         {
             return true;
         }
 
         array = size >= MinPooledBytes ? Pool.Rent(size) : new byte[size];
-        reader.TryCopyTo(array.AsSpan(0, size));
-        reader.Advance(size);
+        body.CopyTo(array);
         return true;
     }
 
     private static bool TryReadString(ref SequenceReader<byte> reader, out string value)
     {
         value = "";
-        if (!WireReader.TryReadVarint(ref reader, out ulong length) || length > 1024 || length > (ulong)reader.Remaining)
+        if (!WireReader.TryReadLength(ref reader, out ReadOnlySequence<byte> body) || body.Length > 1024)
         {
             return false;
         }
 
-        Span<byte> bytes = stackalloc byte[(int)length];
-        reader.TryCopyTo(bytes);
-        reader.Advance((long)length);
+        Span<byte> bytes = stackalloc byte[(int)body.Length];
+        body.CopyTo(bytes);
         try
         {
             value = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
