@@ -53,7 +53,7 @@ internal sealed class ModelFetcher(AggregatorSession session)
     /// <exception cref="InvalidDataException">The stream is malformed, incomplete or out of order, is another version than
     /// the one asked for, or the values do not match the header's digest.</exception>
     public Task<GlobalModel> FetchAsync(ulong modelVersion, CancellationToken ct) =>
-        DownloadAsync(new DownloadGlobalModelRequest { ModelVersion = modelVersion }, new ModelAssembler((ulong)session.Config.Descriptor.ModelDimension, version: modelVersion), ct);
+        DownloadAsync(new DownloadGlobalModelRequest { ModelVersion = modelVersion }, Assembler(version: modelVersion), ct);
 
     /// <summary>
     /// Waits for <paramref name="round"/>'s publication and downloads the model it published, one request per wait
@@ -71,7 +71,7 @@ internal sealed class ModelFetcher(AggregatorSession session)
         {
             return await session.Retry.WaitAsync(
                 "publication",
-                t => DownloadAsync(request, new ModelAssembler((ulong)session.Config.Descriptor.ModelDimension, round: round), t),
+                t => DownloadAsync(request, Assembler(round: round), t),
                 o => o.Exception is RpcException { StatusCode: StatusCode.FailedPrecondition } e && Reason(e) == ErrorReason.WrongStage ? e.Status.Detail : null,
                 int.MaxValue,
                 ct).ConfigureAwait(false);
@@ -81,6 +81,9 @@ internal sealed class ModelFetcher(AggregatorSession session)
             throw new InvalidOperationException($"Round {round} was aborted: {e.Status.Detail}", e);
         }
     }
+
+    /// <summary>The checks of a download of the own file's model-dimension (version or round 0: any).</summary>
+    private ModelAssembler Assembler(ulong version = 0, ulong round = 0) => new((ulong)session.Config.Descriptor.ModelDimension, version, round);
 
     private async Task<GlobalModel> DownloadAsync(DownloadGlobalModelRequest request, ModelAssembler assembler, CancellationToken ct)
     {

@@ -53,9 +53,6 @@ internal sealed class ModelFrame : IDisposable
         Marshallers.Create(r => r.ToByteArray(), DownloadGlobalModelRequest.Parser.ParseFrom),
         Marshallers.Create<ModelFrame>((frame, context) => context.Complete(ToBytes(frame)), context => Parse(context.PayloadAsReadOnlySequence())));
 
-    /// <summary>A header frame (what <see cref="Parse"/> gives for a header message).</summary>
-    public static ModelFrame ForHeader(GlobalModelHeader header) => new(header, 0, null, 0, null);
-
     /// <summary>Parses one serialized <see cref="GlobalModelMessage"/>.</summary>
     public static ModelFrame Parse(ReadOnlySequence<byte> payload)
     {
@@ -116,7 +113,7 @@ internal sealed class ModelFrame : IDisposable
     {
         try
         {
-            return ForHeader(GlobalModelHeader.Parser.ParseFrom(body));
+            return new ModelFrame(GlobalModelHeader.Parser.ParseFrom(body), 0, null, 0, null);
         }
         catch (InvalidProtocolBufferException e)
         {
